@@ -1,0 +1,57 @@
+# The two commands a new machine needs: `make run` and `make test`. Everything else is optional.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test worker beat deploy-check install install-dev migrate seed bench reliability backup restore
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -r requirements.txt
+	bash scripts/system-deps.sh
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PIP) install -q -r requirements-dev.txt
+	bash scripts/system-deps.sh test
+	touch $@
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
+
+migrate: install
+	$(PY) manage.py migrate --noinput -v0
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+## make run — the portal with demo data at http://127.0.0.1:8000 (SQLite and in-process tasks by default;
+## DATABASE_URL / CELERY_BROKER_URL switch to PostgreSQL and Redis).
+run: seed
+	@echo ""
+	@echo "杭企服已启动：  http://$(HOST):$(PORT)/          工作台 /home/   管理后台 /admin/"
+	@echo "API 文档：      http://$(HOST):$(PORT)/api/v1/docs/    公示 /notices/   产品目录 /providers/catalogue/"
+	@echo "演示账号（密码 Hangqifu-demo-2026）：demo-enterprise demo-park demo-provider demo-center demo-bureau demo-finance demo-district demo-expert"
+	HANGQIFU_TEST_CLOCK=$${HANGQIFU_TEST_CLOCK:-1} $(PY) manage.py runserver $(HOST):$(PORT)
+
+## make test — installs what the suite needs and runs all of it.
+test: $(VENV)/.dev
+	$(PY) scripts/run_tests.py
+
+worker: install
+	$(VENV)/bin/celery -A hangqifu worker -l info -Q $${CELERY_TASK_DEFAULT_QUEUE:-hangqifu}
+
+beat: install
+	$(VENV)/bin/celery -A hangqifu beat -l info --scheduler django_celery_beat.schedulers:DatabaseScheduler
+
+deploy-check: install
+	DJANGO_SETTINGS_MODULE=hangqifu.settings.production \
+	DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	DJANGO_ALLOWED_HOSTS=hangqifu.example.gov.cn \
+	DATABASE_URL=$${DATABASE_URL:-sqlite:////tmp/hangqifu-deploy-check.sqlite3} \
+	$(PY) manage.py check --deploy --fail-level WARNING

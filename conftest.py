@@ -1,0 +1,175 @@
+"""Fixtures shared by every test package: users per role, API clients, the test clock, PostgreSQL-only
+markers, a real Celery worker, and Playwright on Debian's Chromium."""
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM calls from the test are still
+# synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+NO_SKIP = os.environ.get("HANGQIFU_NO_SKIP") == "1"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+
+
+def _is_postgres() -> bool:
+    from django.db import connection
+
+    return connection.vendor == "postgresql"
+
+
+def pytest_collection_modifyitems(config, items):
+    from django.conf import settings
+
+    broker = os.environ.get("CELERY_BROKER_URL", "")
+    for item in items:
+        if item.get_closest_marker("postgres") and not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+            reason = "需要 PostgreSQL（行锁/触发器/真实并发）：设置 DATABASE_URL 后运行"
+            item.add_marker(pytest.mark.skip(reason=reason))
+        if item.get_closest_marker("worker") and not broker.startswith("redis"):
+            item.add_marker(pytest.mark.skip(reason="需要 Redis 与真实 Celery worker：设置 CELERY_BROKER_URL 后运行"))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    skipped = terminalreporter.stats.get("skipped", [])
+    if NO_SKIP and skipped:
+        terminalreporter.write_line(f"CI 不允许跳过测试，但跳过了 {len(skipped)} 个", red=True)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if NO_SKIP and reporter is not None and reporter.stats.get("skipped") and session.exitstatus == 0:
+        session.exitstatus = 1
+
+
+@pytest.fixture(autouse=True)
+def _reset_test_clock():
+    from hangqifu.core import clock
+
+    clock.reset_test_clock()
+    yield
+    clock.reset_test_clock()
+
+
+@pytest.fixture
+def set_clock():
+    """set_clock("2026-06-01T09:00:00+08:00") freezes business time there."""
+    from django.utils.dateparse import parse_datetime
+
+    from hangqifu.core import clock
+
+    def _set(value):
+        when = parse_datetime(value) if isinstance(value, str) else value
+        clock.set_test_clock(when, frozen=True)
+        return when
+
+    return _set
+
+
+@pytest.fixture
+def make_user(db):
+    from hangqifu.accounts.tests.factories import UserFactory
+
+    return UserFactory
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture
+def api_as(db):
+    """api_as(user) → an APIClient authenticated as that user (token auth, as integrators use it)."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    def _client(user):
+        client = APIClient()
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return _client
+
+
+# --- a real Celery worker (CI: Redis) -------------------------------------------------------------------
+
+@pytest.fixture
+def celery_worker_process(transactional_db, settings):
+    """Start `celery worker` in a subprocess on its own queue, pointed at this test's database.
+    Yields (queue, stop) — stop() kills the worker (tests of crash safety call it with SIGKILL)."""
+    from django.db import connection
+
+    from hangqifu.celery import app
+
+    db = settings.DATABASES["default"]
+    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{connection.settings_dict['NAME']}"
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "hangqifu.settings.test",
+           "CELERY_TASK_DEFAULT_QUEUE": queue}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "hangqifu", "worker", "-P", "solo", "-Q", queue, "-l", "warning",
+         "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        env=env, cwd=Path(__file__).parent,
+    )
+    app.conf.task_always_eager = False
+    app.conf.task_default_queue = queue
+
+    def stop(signal_number=15):
+        if process.poll() is None:
+            process.send_signal(signal_number)
+            process.wait(timeout=30)
+
+    try:
+        yield queue, stop
+    finally:
+        stop()
+        app.conf.task_always_eager = True
+
+
+def wait_until(predicate, timeout=30.0, interval=0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return False
+
+
+# --- Playwright on Debian's Chromium ---------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
+
+
+@pytest.fixture
+def login(live_server, page):
+    """login(username) signs in through the login page with the demo password and returns the page."""
+    from hangqifu.core.demo import DEMO_PASSWORD
+
+    def _login(username, password=DEMO_PASSWORD):
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", password)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/home/")
+        return page
+
+    return _login

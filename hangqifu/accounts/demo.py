@@ -1,0 +1,39 @@
+from hangqifu.core.choices import District
+from hangqifu.core.demo import DEMO_PASSWORD
+
+from .models import Organisation, User
+from .roles import Role
+from .services import user_create
+from .validators import make_credit_code
+
+# username, role, organisation (kind, name, 17-char credit code body or None, district)
+DEMO_ACCOUNTS = [
+    ("demo-enterprise", Role.ENTERPRISE, ("enterprise", "杭州示范智造科技有限公司", "91330106MA2H00001", District.XIHU)),
+    ("demo-park", Role.PARK, ("park", "杭州示范小微企业园运营有限公司", "91330110MA2H00002", District.YUHANG)),
+    ("demo-provider", Role.PROVIDER, ("provider", "杭州示范数字服务有限公司", "91330106MA2H00003", District.XIHU)),
+    ("demo-center", Role.SERVICE_CENTER, ("agency", "杭州市工业和信息服务研究中心", None, "")),
+    ("demo-bureau", Role.BUREAU, ("agency", "杭州市经济和信息化局", None, "")),
+    ("demo-finance", Role.FINANCE_BUREAU, ("agency", "杭州市财政局", None, "")),
+    ("demo-district", Role.DISTRICT, ("district", "西湖区财政局", None, District.XIHU)),
+    ("demo-expert", Role.EXPERT, None),
+]
+
+
+def seed(ctx):
+    ctx["accounts"] = []
+    ctx["users"] = {}
+    for username, role, org in DEMO_ACCOUNTS:
+        organisation = None
+        if org:
+            kind, name, code_body, district = org
+            organisation, _ = Organisation.objects.get_or_create(
+                name=name, kind=kind,
+                defaults={"credit_code": make_credit_code(code_body) if code_body else None, "district": district,
+                          "contact_name": "张三", "contact_phone": "0571-88888888"},
+            )
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = user_create(username=username, password=DEMO_PASSWORD, role=role, organisation=organisation,
+                               email=f"{username}@example.com", validate_password=False)
+        ctx["users"][role.value] = user
+        ctx["accounts"].append((username, role.label))

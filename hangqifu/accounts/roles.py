@@ -1,0 +1,50 @@
+"""Roles are groups (with model permissions for the admin) and a field on the user (for rules)."""
+from django.db import models
+
+
+class Role(models.TextChoices):
+    ENTERPRISE = "enterprise", "中小微企业"
+    PARK = "park", "小微企业园"
+    PROVIDER = "provider", "服务机构"
+    SERVICE_CENTER = "service_center", "市工信服务中心"
+    BUREAU = "bureau", "市经信局"
+    FINANCE_BUREAU = "finance_bureau", "市财政局"
+    DISTRICT = "district", "区县（市）财政"
+    EXPERT = "expert", "评审专家"
+
+
+STAFF_ROLES = frozenset({Role.SERVICE_CENTER, Role.BUREAU, Role.FINANCE_BUREAU})
+BUYER_ROLES = frozenset({Role.ENTERPRISE, Role.PARK})
+
+# Admin permissions per staff role: "app_label.action_model". Apps extend these lists for their models.
+ROLE_PERMISSIONS: dict[str, set[str]] = {
+    Role.SERVICE_CENTER: {
+        "accounts.view_user", "accounts.view_organisation", "accounts.change_organisation",
+        "policy.view_policyyear",
+    },
+    Role.BUREAU: {
+        "accounts.view_user", "accounts.view_organisation",
+        "policy.view_policyyear", "policy.change_policyyear", "policy.add_policyyear",
+        "django_celery_beat.view_periodictask", "django_celery_beat.change_periodictask",
+    },
+    Role.FINANCE_BUREAU: {"accounts.view_organisation", "policy.view_policyyear"},
+}
+
+
+def grant(role: str, *permissions: str) -> None:
+    ROLE_PERMISSIONS.setdefault(role, set()).update(permissions)
+
+
+def sync_role_groups(**kwargs) -> None:
+    from django.contrib.auth.models import Group, Permission
+
+    for role in Role:
+        group, _ = Group.objects.get_or_create(name=role.value)
+        wanted = ROLE_PERMISSIONS.get(role, set())
+        perms = []
+        for dotted in wanted:
+            app_label, codename = dotted.split(".", 1)
+            perm = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+            if perm:
+                perms.append(perm)
+        group.permissions.set(perms)

@@ -1,0 +1,54 @@
+import factory
+from django.contrib.auth.models import Group
+
+from hangqifu.accounts.models import Organisation, User
+from hangqifu.accounts.roles import STAFF_ROLES, Role
+from hangqifu.accounts.validators import make_credit_code
+from hangqifu.core.choices import District
+
+PASSWORD = "Test-password-2026"
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    kind = Organisation.Kind.ENTERPRISE
+    name = factory.Sequence(lambda n: f"测试企业{n}有限公司")
+    credit_code = factory.Sequence(lambda n: make_credit_code(f"91330106MA{n:07d}"))
+    district = District.XIHU
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    role = Role.ENTERPRISE
+    is_staff = factory.LazyAttribute(lambda o: o.role in STAFF_ROLES)
+    organisation = factory.LazyAttribute(lambda o: _organisation_for(o.role))
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def role_group(self, create, extracted, **kwargs):
+        if create:
+            self.save()
+            self.groups.add(Group.objects.get_or_create(name=self.role)[0])
+
+
+_ORG_KIND = {
+    Role.ENTERPRISE: Organisation.Kind.ENTERPRISE, Role.PARK: Organisation.Kind.PARK,
+    Role.PROVIDER: Organisation.Kind.PROVIDER, Role.DISTRICT: Organisation.Kind.DISTRICT,
+    Role.SERVICE_CENTER: Organisation.Kind.AGENCY, Role.BUREAU: Organisation.Kind.AGENCY,
+    Role.FINANCE_BUREAU: Organisation.Kind.AGENCY,
+}
+
+
+def _organisation_for(role):
+    kind = _ORG_KIND.get(role)
+    if kind is None:
+        return None
+    if kind in (Organisation.Kind.AGENCY, Organisation.Kind.DISTRICT):
+        return OrganisationFactory(kind=kind, credit_code=None)
+    return OrganisationFactory(kind=kind)

@@ -1,0 +1,25 @@
+"""/api/v1/: each app contributes its endpoints in `<app>/api_urls.py`."""
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from hangqifu.accounts import apis as account_apis
+from hangqifu.core import apis as core_apis
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path("auth/token/", account_apis.TokenApi.as_view(), name="auth-token"),
+    path("auth/signup/", account_apis.SignupApi.as_view(), name="auth-signup"),
+    path("me/", account_apis.MeApi.as_view(), name="me"),
+    path("test-clock/", core_apis.TestClockApi.as_view(), name="test-clock"),
+    path("test-clock/run-due-tasks/", core_apis.RunDueTasksApi.as_view(), name="test-clock-run-due-tasks"),
+    path("", include("hangqifu.policy.api_urls")),
+    path("", include("hangqifu.notifications.api_urls")),
+    path("", include("hangqifu.workdays.api_urls")),
+    path("", include("hangqifu.documents.api_urls")),
+    path("", include("hangqifu.notices.api_urls")),
+    path("", include("audit.api_urls")),
+    path("", include("vouchers.api_urls")),
+    path("", include("providers.api_urls")),
+    path("", include("redemption.api_urls")),
+]

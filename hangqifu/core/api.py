@@ -1,0 +1,128 @@
+"""API conventions of API.md: pagination, the error format, idempotent POSTs, transition responses."""
+import hashlib
+import json
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django_fsm import TransitionNotAllowed
+from rest_framework import exceptions, serializers, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .errors import DomainError
+
+
+class Pagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    detail = serializers.CharField()
+    fields = serializers.DictField(required=False)
+
+
+_DRF_CODES = {
+    exceptions.NotAuthenticated: ("not_authenticated", "请先登录"),
+    exceptions.AuthenticationFailed: ("authentication_failed", "身份验证失败"),
+    exceptions.PermissionDenied: ("permission_denied", "您没有执行此操作的权限"),
+    exceptions.NotFound: ("not_found", "对象不存在"),
+    exceptions.MethodNotAllowed: ("method_not_allowed", "不支持该请求方法"),
+    exceptions.Throttled: ("throttled", "请求过于频繁，请稍后再试"),
+    exceptions.UnsupportedMediaType: ("unsupported_media_type", "不支持的请求格式"),
+    exceptions.ParseError: ("parse_error", "请求内容无法解析"),
+}
+
+
+def error_response(code: str, detail: str, status_code: int, fields: dict | None = None, headers=None):
+    return Response({"code": code, "detail": detail, "fields": fields or {}}, status=status_code, headers=headers)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        return error_response(exc.code, exc.detail, exc.status, exc.fields)
+    if isinstance(exc, TransitionNotAllowed):
+        return error_response("invalid_transition", "当前状态下不能执行此操作", status.HTTP_409_CONFLICT)
+    if isinstance(exc, DjangoValidationError):
+        fields = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        return error_response("invalid", "输入有误", status.HTTP_400_BAD_REQUEST, fields)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if isinstance(exc, exceptions.ValidationError):
+        fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        return error_response("invalid", "输入有误", status.HTTP_400_BAD_REQUEST, fields)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    for exc_class, (code, detail) in _DRF_CODES.items():
+        if isinstance(exc, exc_class):
+            break
+    else:
+        code, detail = getattr(exc, "default_code", "error"), str(getattr(exc, "detail", "请求无法处理"))
+    response.data = {"code": code, "detail": detail, "fields": {}}
+    return response
+
+
+def _body_digest(request) -> str:
+    try:
+        body = json.dumps(request.data, sort_keys=True, default=str)
+    except (TypeError, ValueError):
+        body = ""
+    return hashlib.sha256(f"{request.method} {request.path} {body}".encode()).hexdigest()
+
+
+def idempotent(request, handler):
+    """Run `handler()` (which returns a Response) at most once per (user, Idempotency-Key).
+
+    The key's row is inserted in the same transaction as the effect: a concurrent replay blocks on the
+    UNIQUE index until the first commits, then finds the stored response. A failed attempt rolls back
+    with its row, so a retry after an error may run again (nothing had changed)."""
+    from .models import IdempotencyRecord
+
+    key = request.headers.get("Idempotency-Key")
+    if not key:
+        return handler()
+    if len(key) > 200:
+        return error_response("invalid", "Idempotency-Key 过长", status.HTTP_400_BAD_REQUEST)
+    digest = _body_digest(request)
+
+    def replay(record):
+        if record.request_digest != digest:
+            return error_response("idempotency_key_reused", "同一个 Idempotency-Key 不能用于不同的请求",
+                                  status.HTTP_422_UNPROCESSABLE_ENTITY)
+        return Response(record.response_body, status=record.response_status, headers={"Idempotent-Replay": "true"})
+
+    existing = IdempotencyRecord.objects.filter(user=request.user, key=key).first()
+    if existing:
+        return replay(existing)
+    try:
+        with transaction.atomic():
+            record = IdempotencyRecord.objects.create(user=request.user, key=key, request_digest=digest,
+                                                      response_status=0, response_body={})
+            response = handler()
+            if response.status_code >= 400:
+                raise _RollbackWith(response)
+            record.response_status = response.status_code
+            record.response_body = json.loads(json.dumps(response.data, default=str))
+            record.save(update_fields=["response_status", "response_body"])
+            return response
+    except _RollbackWith as rollback:
+        return rollback.response
+    except DomainError as exc:
+        return error_response(exc.code, exc.detail, exc.status, exc.fields)
+    except IntegrityError:
+        existing = IdempotencyRecord.objects.filter(user=request.user, key=key).first()
+        if existing is None:
+            raise
+        return replay(existing)
+
+
+class _RollbackWith(Exception):
+    def __init__(self, response):
+        self.response = response

@@ -1,0 +1,59 @@
+"""The test clock (API.md): settable only in non-production settings with HANGQIFU_TEST_CLOCK=1."""
+from django.http import Http404
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from hangqifu.accounts.permissions import has_role
+from hangqifu.accounts.roles import Role
+
+from . import clock, jobs
+
+
+class _TestClockGate(APIView):
+    permission_classes = [has_role(Role.SERVICE_CENTER, Role.BUREAU)]
+
+    def initial(self, request, *args, **kwargs):
+        if not clock.test_clock_enabled():
+            raise Http404
+        super().initial(request, *args, **kwargs)
+
+
+ClockOutput = inline_serializer("TestClock", {"now": serializers.DateTimeField(), "frozen": serializers.BooleanField()})
+
+
+class TestClockApi(_TestClockGate):
+    class InputSerializer(serializers.Serializer):
+        now = serializers.DateTimeField()
+        frozen = serializers.BooleanField(required=False, default=False)
+
+    @extend_schema(responses={200: ClockOutput})
+    def get(self, request):
+        return Response({"now": clock.now(), "frozen": False})
+
+    @extend_schema(request=InputSerializer, responses={200: ClockOutput})
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        clock.set_test_clock(data.validated_data["now"], frozen=data.validated_data["frozen"])
+        return Response({"now": clock.now(), "frozen": data.validated_data["frozen"]})
+
+    @extend_schema(responses={204: None})
+    def delete(self, request):
+        clock.reset_test_clock()
+        return Response(status=204)
+
+
+class RunDueTasksApi(_TestClockGate):
+    @extend_schema(request=None, responses={200: inline_serializer(
+        "DueTasksRun", {"now": serializers.DateTimeField(), "results": serializers.DictField()})})
+    def post(self, request):
+        results = jobs.run_due_jobs()
+        return Response({"now": clock.now(), "results": {k: _plain(v) for k, v in results.items()}})
+
+
+def _plain(value):
+    if isinstance(value, dict | list | str | int | float | bool) or value is None:
+        return value
+    return str(value)

@@ -1,0 +1,17 @@
+from django.conf import settings
+
+from . import clock
+from .navigation import links_for
+
+
+def portal(request):
+    context = {"business_now": clock.now(), "test_clock_enabled": clock.test_clock_enabled(),
+               "unread_notifications": 0}
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        from hangqifu.notifications.selectors import unread_count
+
+        context["unread_notifications"] = unread_count(user=user)
+    context["nav_links"] = links_for(user)
+    context["debug"] = settings.DEBUG
+    return context

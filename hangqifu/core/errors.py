@@ -1,0 +1,50 @@
+"""Domain errors: a stable snake_case code (API.md), a Chinese message and an HTTP status for the API.
+Services raise them; views show `detail`; the API renders {"code","detail","fields"}."""
+
+
+class DomainError(Exception):
+    code = "invalid"
+    status = 400
+    default_detail = "请求无法处理"
+
+    def __init__(self, detail: str | None = None, *, code: str | None = None, fields: dict | None = None,
+                 status: int | None = None):
+        self.detail = detail or self.default_detail
+        if code:
+            self.code = code
+        if status:
+            self.status = status
+        self.fields = fields or {}
+        super().__init__(self.detail)
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "detail": self.detail, "fields": self.fields}
+
+
+class RuleViolation(DomainError):
+    """A policy rule refuses the action (quota_exceeded, fund_exhausted, …)."""
+    status = 409
+
+
+class InvalidTransition(DomainError):
+    code = "invalid_transition"
+    status = 409
+    default_detail = "当前状态下不能执行此操作"
+
+
+class NotPermitted(DomainError):
+    code = "permission_denied"
+    status = 403
+    default_detail = "您没有执行此操作的权限"
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    status = 404
+    default_detail = "对象不存在"
+
+
+class InvalidInput(DomainError):
+    code = "invalid"
+    status = 400
+    default_detail = "输入有误"

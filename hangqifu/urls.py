@@ -1,0 +1,34 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from hangqifu.accounts import views as account_views
+from hangqifu.core import views as core_views
+
+admin.site.site_header = "杭企服 · 管理后台"
+admin.site.site_title = "杭企服管理后台"
+admin.site.index_title = "业务管理"
+
+urlpatterns = [
+    path("", core_views.landing, name="landing"),
+    path("home/", core_views.home, name="home"),
+    path("healthz/", core_views.healthz, name="healthz"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/signup/", account_views.signup, name="signup"),
+    path("accounts/password/", auth_views.PasswordChangeView.as_view(success_url="/home/"), name="password_change"),
+    path("notifications/", include("hangqifu.notifications.urls")),
+    path("calendar/", include("hangqifu.workdays.urls")),
+    path("documents/", include("hangqifu.documents.urls")),
+    path("notices/", include("hangqifu.notices.urls")),
+    path("audit/", include("audit.urls")),
+    path("vouchers/", include("vouchers.urls")),
+    path("providers/", include("providers.urls")),
+    path("redemption/", include("redemption.urls")),
+    path("api/v1/", include(("hangqifu.api_urls", "api"), namespace="api")),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "hangqifu.core.views.error_403"
+handler404 = "hangqifu.core.views.error_404"
+handler500 = "hangqifu.core.views.error_500"
