@@ -117,7 +117,8 @@ def celery_worker_process(transactional_db, settings):
     url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{connection.settings_dict['NAME']}"
     queue = f"test-{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "hangqifu.settings.test",
-           "CELERY_TASK_DEFAULT_QUEUE": queue}
+           "CELERY_TASK_DEFAULT_QUEUE": queue,
+           "HANGQIFU_TEST_CACHE_PREFIX": settings.CACHES["default"].get("KEY_PREFIX", "")}
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "hangqifu", "worker", "-P", "solo", "-Q", queue, "-l", "warning",
          "--without-gossip", "--without-mingle", "--without-heartbeat"],
