@@ -1,0 +1,140 @@
+"""Admitted providers and their standardised products (第七、十五条)."""
+from django.db import models
+from django_fsm import FSMField, transition
+
+from hangqifu.core import clock
+from hangqifu.core.choices import District, ServiceCategory
+from hangqifu.core.money import MONEY_FIELD_KWARGS
+
+from . import _perms
+
+
+class ProviderProfile(models.Model):
+    """The admitted-provider record. Only an admitted (not removed) provider may list products and take orders."""
+
+    class State(models.TextChoices):
+        ADMITTED = "admitted", "已入驻"
+        REMOVED = "removed", "已清退"
+
+    organisation = models.OneToOneField("accounts.Organisation", verbose_name="服务机构", on_delete=models.PROTECT,
+                                        related_name="provider_profile")
+    state = FSMField("状态", default=State.ADMITTED, choices=State.choices, protected=True, db_index=True)
+    district = models.CharField("所在区县", max_length=20, choices=District.choices, db_index=True)
+    categories = models.JSONField("服务类别", default=list)
+    round = models.ForeignKey("providers.SelectionRound", verbose_name="入驻批次", on_delete=models.PROTECT,
+                              related_name="+")
+    application = models.ForeignKey("providers.ProviderApplication", verbose_name="入驻申请",
+                                    on_delete=models.PROTECT, related_name="+")
+    admitted_at = models.DateTimeField("入驻时间")
+    removed_at = models.DateTimeField("清退时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "入驻服务机构"
+        verbose_name_plural = "入驻服务机构"
+        ordering = ["organisation__name"]
+
+    def __str__(self):
+        return self.organisation.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.state == self.State.ADMITTED
+
+    @transition(field=state, source=State.ADMITTED, target=State.REMOVED, permission=_perms.nobody)
+    def remove(self):
+        self.removed_at = clock.now()
+
+    @transition(field=state, source=State.REMOVED, target=State.ADMITTED, permission=_perms.nobody)
+    def readmit(self):
+        self.removed_at = None
+
+
+class Product(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        SUBMITTED = "submitted", "待审核"
+        LISTED = "listed", "已上架"
+        DELISTED = "delisted", "已下架"
+
+    provider = models.ForeignKey("accounts.Organisation", verbose_name="服务机构", on_delete=models.PROTECT,
+                                 related_name="products", limit_choices_to={"kind": "provider"})
+    category = models.CharField("服务类别", max_length=30, choices=ServiceCategory.choices)
+    title = models.CharField("产品名称", max_length=200)
+    description = models.TextField("标准化服务内容")
+    deliverables = models.TextField("交付成果")
+    duration_days = models.PositiveIntegerField("服务周期（天）")
+    price = models.DecimalField("价格（元）", **MONEY_FIELD_KWARGS)
+    last_year_average_price = models.DecimalField("上年度同类产品平均合同金额（元）", **MONEY_FIELD_KWARGS,
+                                                  help_text="定价依据：上年度同一产品的平均合同金额，须上传证明")
+    state = FSMField("状态", default=State.DRAFT, choices=State.choices, protected=True)
+    review_opinion = models.TextField("审核意见", blank=True)
+    delist_reason = models.CharField("下架原因", max_length=200, blank=True)
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    listed_at = models.DateTimeField("上架时间", null=True, blank=True)
+    delisted_at = models.DateTimeField("下架时间", null=True, blank=True)
+    # Catalogue figures, kept by the order workflow (issue 6) through providers.services.product_stats_record;
+    # stored on the row so the catalogue sorts 10,000 products without aggregating orders per request.
+    order_count = models.PositiveIntegerField("订单数", default=0)
+    rating_count = models.PositiveIntegerField("评价数", default=0)
+    satisfied_count = models.PositiveIntegerField("满意/基本满意数", default=0)
+    dissatisfied_count = models.PositiveIntegerField("不满意数", default=0)
+    satisfaction_rate = models.DecimalField("满意率", max_digits=4, decimal_places=3, null=True, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "服务产品"
+        verbose_name_plural = "服务产品"
+        ordering = ["-listed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(name="product_price_positive", condition=models.Q(price__gt=0)),
+            models.CheckConstraint(name="product_basis_positive", condition=models.Q(last_year_average_price__gt=0)),
+            models.CheckConstraint(name="product_duration_positive", condition=models.Q(duration_days__gt=0)),
+        ]
+        indexes = [
+            models.Index(fields=["state", "category", "price"], name="product_catalogue_cat_idx"),
+            models.Index(fields=["state", "price"], name="product_catalogue_price_idx"),
+            models.Index(fields=["state", "-satisfaction_rate"], name="product_catalogue_sat_idx"),
+            models.Index(fields=["state", "-listed_at"], name="product_catalogue_new_idx"),
+            models.Index(fields=["provider", "state"], name="product_provider_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def user_can_view(self, user) -> bool:
+        from ..permissions import can_view_product
+
+        return can_view_product(self, user)
+
+    @property
+    def price_above_basis(self) -> bool:
+        return self.price > self.last_year_average_price
+
+    @property
+    def dissatisfaction_rate(self):
+        if not self.rating_count:
+            return None
+        return self.dissatisfied_count / self.rating_count
+
+    @transition(field=state, source=[State.DRAFT, State.DELISTED], target=State.SUBMITTED,
+                permission=lambda p, user: _perms.is_owner(p.provider_id, user),
+                custom={"action": "submit", "label": "提交审核"})
+    def submit(self):
+        self.submitted_at = clock.now()
+
+    @transition(field=state, source=State.SUBMITTED, target=State.LISTED, permission=_perms.service_center,
+                custom={"action": "approve", "label": "审核通过并上架"})
+    def approve(self):
+        self.listed_at = clock.now()
+        self.delisted_at = None
+
+    @transition(field=state, source=State.SUBMITTED, target=State.DRAFT, permission=_perms.service_center,
+                custom={"action": "return", "label": "退回修改"})
+    def return_to_draft(self):
+        pass
+
+    @transition(field=state, source=[State.SUBMITTED, State.LISTED], target=State.DELISTED,
+                permission=lambda p, user: _perms.is_owner(p.provider_id, user) or _perms.staff_reviewer(p, user),
+                custom={"action": "delist", "label": "下架"})
+    def delist(self):
+        self.delisted_at = clock.now()
