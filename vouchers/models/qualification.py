@@ -1,0 +1,122 @@
+"""The year's qualification of an enterprise or park (第八条 annual quota) and change reports (第九条).
+
+`used` is maintained only by the voucher/deduction services (issue 6) with conditional updates; the
+database keeps 0 ≤ used ≤ quota whatever Python does."""
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django_fsm import FSMField, transition
+
+from hangqifu.core.money import MONEY_FIELD_KWARGS
+
+from .. import permissions
+from .reference import SizeClass
+from .registration import HolderKind, Tier
+
+
+def _is_reviewer(instance, user) -> bool:
+    return permissions.is_reviewer(user)
+
+
+class Qualification(models.Model):
+    class State(models.TextChoices):
+        ACTIVE = "active", "有效"
+        SUSPENDED = "suspended", "已暂停"
+        REVOKED = "revoked", "已撤销"
+
+    Tier = Tier
+
+    organisation = models.ForeignKey("accounts.Organisation", verbose_name="主体", on_delete=models.PROTECT,
+                                     related_name="qualifications")
+    year = models.PositiveIntegerField("年度")
+    kind = models.CharField("主体类型", max_length=20, choices=HolderKind.choices)
+    tier = models.CharField("额度档次", max_length=10, choices=Tier.choices, default=Tier.DEFAULT)
+    quota = models.DecimalField("年度额度（元）", **MONEY_FIELD_KWARGS)
+    used = models.DecimalField("已使用（元）", **MONEY_FIELD_KWARGS, default=Decimal("0.00"))
+    state = FSMField("状态", max_length=20, choices=State.choices, default=State.ACTIVE, protected=True)
+    registration = models.ForeignKey("vouchers.RegistrationApplication", verbose_name="认定申请",
+                                     on_delete=models.PROTECT, null=True, blank=True, related_name="qualifications")
+    honours = models.JSONField("确认的荣誉称号", default=list, blank=True)
+    state_reason = models.TextField("状态变更理由", blank=True)
+    created_at = models.DateTimeField("认定时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "年度资格与额度"
+        verbose_name_plural = "年度资格与额度"
+        ordering = ["-year", "organisation_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "year"], name="qualification_one_per_year"),
+            models.CheckConstraint(name="qualification_used_within_quota",
+                                   condition=models.Q(used__gte=0) & models.Q(used__lte=models.F("quota"))),
+        ]
+        permissions = [("manage_qualification", "可以暂停、撤销、恢复资格")]
+
+    def __str__(self):
+        return f"{self.organisation} {self.year} 年度资格"
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.quota - self.used
+
+    def user_can_view(self, user) -> bool:
+        return permissions.can_view_organisation_record(user, self.organisation_id)
+
+    @transition(field=state, source=State.ACTIVE, target=State.SUSPENDED, permission=_is_reviewer)
+    def suspend(self):
+        pass
+
+    @transition(field=state, source=State.SUSPENDED, target=State.ACTIVE, permission=_is_reviewer)
+    def reinstate(self):
+        pass
+
+    @transition(field=state, source=[State.ACTIVE, State.SUSPENDED], target=State.REVOKED, permission=_is_reviewer)
+    def revoke(self):
+        pass
+
+
+class ChangeReport(models.Model):
+    """A holder's report of a size reclassification or a major change in operation, due within the policy's
+    working days of the change (第九条)."""
+
+    class ChangeKind(models.TextChoices):
+        SIZE_RECLASSIFICATION = "size_reclassification", "企业规模划型变化"
+        MAJOR_CHANGE = "major_change", "经营情况重大变化"
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", "已报告，待核查"
+        REVIEWED = "reviewed", "已核查"
+
+    organisation = models.ForeignKey("accounts.Organisation", verbose_name="报告主体", on_delete=models.PROTECT,
+                                     related_name="change_reports")
+    qualification = models.ForeignKey(Qualification, verbose_name="相关资格", on_delete=models.PROTECT,
+                                      null=True, blank=True, related_name="change_reports")
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="报告人", on_delete=models.PROTECT,
+                                    related_name="+")
+    change_kind = models.CharField("变化类型", max_length=30, choices=ChangeKind.choices)
+    change_date = models.DateField("变化发生日期")
+    description = models.TextField("变化情况说明")
+    new_size_class = models.CharField("变化后规模", max_length=10, choices=SizeClass.choices, blank=True)
+    reported_on = models.DateField("报告日期")
+    deadline = models.DateField("报告期限")
+    deadline_provisional = models.BooleanField("期限为暂定（节假日安排未公布）", default=False)
+    is_late = models.BooleanField("逾期报告", default=False)
+    state = FSMField("状态", max_length=20, choices=State.choices, default=State.SUBMITTED, protected=True)
+    review_opinion = models.TextField("核查意见", blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "变更报告"
+        verbose_name_plural = "变更报告"
+        ordering = ["-id"]
+
+    def __str__(self):
+        return f"{self.organisation} {self.get_change_kind_display()}（{self.change_date}）"
+
+    def user_can_view(self, user) -> bool:
+        return permissions.can_view_organisation_record(user, self.organisation_id)
+
+    @transition(field=state, source=State.SUBMITTED, target=State.REVIEWED, permission=_is_reviewer)
+    def review(self):
+        pass
