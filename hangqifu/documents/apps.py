@@ -5,3 +5,9 @@ class DocumentsConfig(AppConfig):
     name = "hangqifu.documents"
     label = "documents"
     verbose_name = "材料文件"
+
+    def ready(self):
+        from hangqifu.accounts.roles import STAFF_ROLES, grant
+
+        for role in STAFF_ROLES:
+            grant(role, "documents.view_document")
