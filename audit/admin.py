@@ -22,3 +22,126 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- Supervision admin: every workflow step goes through the same services as the pages and the API -------
+
+from django import forms  # noqa: E402
+from django.contrib import messages  # noqa: E402
+from django_fsm.admin import FSMAdminMixin  # noqa: E402
+
+from hangqifu.core.errors import DomainError  # noqa: E402
+
+from . import sanctions  # noqa: E402
+from .forms import LiftForm, SanctionForm  # noqa: E402
+from .models import CreditRecord, Sanction  # noqa: E402
+from .permissions import can_sanction  # noqa: E402
+
+
+class ServiceTransitionAdminMixin(FSMAdminMixin):
+    """FSM buttons in the change form, but each button calls the app's service (audit, notify, locks) rather
+    than the bare model transition. `fsm_services` maps a transition name to `service(actor, obj, **form)`."""
+
+    fsm_services: dict = {}
+    fsm_transition_success_msg = "已执行：{transition_name}"
+    fsm_transition_not_allowed_msg = "当前状态下不能执行：{transition_name}"
+
+    @staticmethod
+    def get_fsm_block_label(fsm_field_name: str) -> str:
+        return "办理"
+
+    def _apply_fsm_transition(self, *, obj, transition_name, request, kwargs=None) -> bool:
+        service = self.fsm_services.get(transition_name)
+        label = self.get_fsm_label(self._get_fsm_transition_by_name(obj=obj, transition_name=transition_name))
+        if service is None:
+            self.message_user(request, self.fsm_transition_not_allowed_msg.format(transition_name=label),
+                              messages.ERROR)
+            return False
+        try:
+            service(request.user, obj, **(kwargs or {}))
+        except DomainError as exc:
+            self.message_user(request, exc.detail, messages.ERROR)
+            return False
+        self.message_user(request, self.fsm_transition_success_msg.format(transition_name=label), messages.SUCCESS)
+        return True
+
+
+class SanctionAdminForm(forms.ModelForm):
+    reason = SanctionForm.base_fields["reason"]
+    ban_years = SanctionForm.base_fields["ban_years"]
+    organisation = SanctionForm.base_fields["organisation"]
+
+    class Meta:
+        model = Sanction
+        fields = ["organisation", "reason", "ban_years"]
+
+
+class CreditRecordInline(admin.TabularInline):
+    model = CreditRecord
+    fields = ["created_at", "content"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Sanction)
+class SanctionAdmin(ServiceTransitionAdminMixin, admin.ModelAdmin):
+    fsm_fields = ["state"]
+    fsm_forms = {"lift": LiftForm}
+    fsm_services = {"lift": lambda actor, obj, reason: sanctions.sanction_lift(actor=actor, sanction=obj,
+                                                                                reason=reason)}
+    form = SanctionAdminForm
+    list_display = ["id", "organisation", "starts_on", "ends_on", "ban_years", "state", "decided_by"]
+    list_filter = ["state"]
+    list_select_related = ["organisation", "decided_by"]
+    search_fields = ["organisation__name", "organisation__credit_code", "reason"]
+    inlines = [CreditRecordInline]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["organisation", "reason", "ban_years"]
+        return ["organisation", "reason", "ban_years", "starts_on", "ends_on", "state", "decided_by", "decided_at",
+                "lifted_by", "lifted_at", "lift_reason"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.get_fields(request, obj)
+
+    def get_changeform_initial_data(self, request):
+        from hangqifu.policy.services import policy_for
+
+        return {"ban_years": policy_for().sanction_ban_years, **super().get_changeform_initial_data(request)}
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return  # a decision is never edited; it is lifted with the button
+        sanction = sanctions.sanction_impose(actor=request.user, **form.cleaned_data)
+        obj.__dict__.update({k: v for k, v in sanction.__dict__.items() if k != "_state"})
+        obj._state.adding = False
+
+    def get_inline_instances(self, request, obj=None):
+        return super().get_inline_instances(request, obj) if obj is not None else []
+
+    def has_add_permission(self, request):
+        return can_sanction(request.user) and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CreditRecord)
+class CreditRecordAdmin(admin.ModelAdmin):
+    list_display = ["id", "organisation", "created_at", "content"]
+    list_select_related = ["organisation"]
+    search_fields = ["organisation__name", "organisation__credit_code", "content"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
