@@ -4,7 +4,14 @@ from .qualification import ChangeReport, Qualification
 from .reference import AboveScaleEntry, CreditListEntry, ParkRecognition, SizeClass, SizeThreshold
 from .registration import HolderKind, RegistrationApplication, RegistrationDocumentKind, Tier
 
+# issue 6, the money core (after Qualification, which they reference)
+from .funds import Fund, IssuanceBatch, VoucherType  # noqa: E402
+from .ledger import LedgerEntry  # noqa: E402
+from .orders import Deduction, Order, Satisfaction  # noqa: E402
+from .vouchers import Voucher  # noqa: E402
+
 __all__ = [
     "AboveScaleEntry", "ChangeReport", "CreditListEntry", "HolderKind", "ParkRecognition", "Qualification",
     "RegistrationApplication", "RegistrationDocumentKind", "SizeClass", "SizeThreshold", "Tier",
+    "Deduction", "Fund", "IssuanceBatch", "LedgerEntry", "Order", "Satisfaction", "Voucher", "VoucherType",
 ]

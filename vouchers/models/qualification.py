@@ -34,6 +34,9 @@ class Qualification(models.Model):
     tier = models.CharField("额度档次", max_length=10, choices=Tier.choices, default=Tier.DEFAULT)
     quota = models.DecimalField("年度额度（元）", **MONEY_FIELD_KWARGS)
     used = models.DecimalField("已使用（元）", **MONEY_FIELD_KWARGS, default=Decimal("0.00"))
+    # Σ balances of the holder's live vouchers of this year (issue 6): claims reserve, deductions move reserved
+    # to used, expiry/voiding releases. used + reserved ≤ quota is the claim headroom, kept by the database.
+    reserved = models.DecimalField("已领未用（元）", **MONEY_FIELD_KWARGS, default=Decimal("0.00"))
     state = FSMField("状态", max_length=20, choices=State.choices, default=State.ACTIVE, protected=True)
     registration = models.ForeignKey("vouchers.RegistrationApplication", verbose_name="认定申请",
                                      on_delete=models.PROTECT, null=True, blank=True, related_name="qualifications")
@@ -50,6 +53,9 @@ class Qualification(models.Model):
             models.UniqueConstraint(fields=["organisation", "year"], name="qualification_one_per_year"),
             models.CheckConstraint(name="qualification_used_within_quota",
                                    condition=models.Q(used__gte=0) & models.Q(used__lte=models.F("quota"))),
+            models.CheckConstraint(name="qualification_reserved_within_headroom",
+                                   condition=models.Q(reserved__gte=0)
+                                   & models.Q(reserved__lte=models.F("quota") - models.F("used"))),
         ]
         permissions = [("manage_qualification", "可以暂停、撤销、恢复资格")]
 
