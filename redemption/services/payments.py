@@ -1,0 +1,100 @@
+"""District payments (第十一条): each district pays its providers through 亲清在线 and confirms each payment here.
+A confirmation is recorded once (row lock + FSM + a replay with the same reference changes nothing); a failed
+payment is marked and later confirmed when the retry succeeds; the batch completes when every line is paid.
+
+Lock order: settlement batch → payment → claims."""
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django_fsm import can_proceed
+
+from audit.services import audit_record
+from hangqifu.accounts.roles import Role
+from hangqifu.core import clock
+from hangqifu.core.errors import InvalidInput, InvalidTransition, NotFound, NotPermitted, RuleViolation
+from hangqifu.core.money import fmt
+from hangqifu.notifications.services import notify
+from vouchers.models.ledger import LedgerEntry
+
+from .. import permissions as perms
+from ..models import DistrictPayment, RedemptionClaim, SettlementBatch
+
+
+def _locked(payment: DistrictPayment, actor) -> tuple[SettlementBatch, DistrictPayment]:
+    if not perms.can_view_payment(payment, actor):
+        raise NotFound("支付记录不存在")
+    if not perms.payment_district(payment, actor):
+        raise NotPermitted("只有该区县（市）财政的工作人员可以确认支付")
+    batch = SettlementBatch.objects.select_for_update().get(pk=payment.batch_id)
+    return batch, DistrictPayment.objects.select_for_update().select_related("provider").get(pk=payment.pk)
+
+
+@transaction.atomic
+def payment_confirm(*, payment: DistrictPayment, actor, reference: str, paid_at: datetime) -> DistrictPayment:
+    """Confirm a payment made through QinQing Online. Replaying the same confirmation returns the line unchanged."""
+    reference = (reference or "").strip()
+    if not reference or len(reference) > 100:
+        raise InvalidInput("请填写亲清在线支付流水号（不超过 100 个字符）", fields={"reference": ["请填写支付流水号"]})
+    if paid_at is None:
+        raise InvalidInput("请填写支付时间", fields={"paid_at": ["请填写支付时间"]})
+    if timezone.is_naive(paid_at):
+        paid_at = timezone.make_aware(paid_at)
+    if paid_at > clock.now():
+        raise InvalidInput("支付时间不能晚于当前时间", fields={"paid_at": ["支付时间不能晚于当前时间"]})
+    batch, payment = _locked(payment, actor)
+    if payment.state == DistrictPayment.State.PAID:
+        if payment.reference == reference:
+            return payment
+        raise RuleViolation(f"该笔款项已于 {timezone.localtime(payment.paid_at):%Y-%m-%d %H:%M} 确认支付"
+                            f"（流水号 {payment.reference}），不能重复确认", code="already_paid")
+    if batch.finance_signed_at and paid_at < batch.finance_signed_at:
+        raise InvalidInput("支付时间不能早于拨付文件下达时间", fields={"paid_at": ["支付时间早于拨付文件下达"]})
+    before = payment.state
+    payment.confirm()
+    payment.reference, payment.paid_at, payment.confirmed_by = reference, paid_at, actor
+    payment.save(update_fields=["state", "reference", "paid_at", "confirmed_by", "confirmed_at"])
+    audit_record(actor=actor, action="settlement.payment_confirm", obj=payment, from_state=before,
+                 to_state=payment.state, organisation=payment.provider,
+                 payload={"amount": payment.amount, "reference": reference, "paid_at": paid_at})
+    LedgerEntry.objects.create(kind=LedgerEntry.Kind.PAYMENT, year=batch.year, amount=payment.amount,
+                               organisation=payment.provider, reference=reference[:100],
+                               memo=f"{payment.disbursement_order.number} 亲清在线支付", actor=actor,
+                               business_time=clock.now())
+    for claim in RedemptionClaim.objects.select_for_update().filter(payment=payment).order_by("id"):
+        claim_before = claim.state
+        claim.mark_paid()
+        claim.save(update_fields=["state", "paid_at", "closed_at"])
+        audit_record(actor=actor, action="redemption.claim_paid", obj=claim, from_state=claim_before,
+                     to_state=claim.state, organisation=claim.provider, payload={"payment": payment.pk})
+    notify(subject=f"兑付款已到账确认：{fmt(payment.amount)} 元", organisation=payment.provider,
+           body=f"{payment.get_district_display()}已通过亲清在线支付，流水号 {reference}。")
+    if not batch.payments.exclude(state=DistrictPayment.State.PAID).exists() and can_proceed(batch.complete):
+        before = batch.state
+        batch.complete()
+        batch.save(update_fields=["state", "completed_at"])
+        audit_record(actor=actor, action="settlement.complete", obj=batch, from_state=before, to_state=batch.state,
+                     payload={"payments": batch.payments.count()})
+        notify(subject=f"{batch.title}已全部支付完毕", roles=[Role.SERVICE_CENTER, Role.BUREAU, Role.FINANCE_BUREAU],
+               url=batch.get_absolute_url())
+    return payment
+
+
+@transaction.atomic
+def payment_fail(*, payment: DistrictPayment, actor, reason: str) -> DistrictPayment:
+    """The QinQing payment failed (e.g. wrong account): the line is marked and can be confirmed after a retry."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("请填写失败原因", fields={"reason": ["请填写失败原因"]})
+    batch, payment = _locked(payment, actor)
+    if not can_proceed(payment.fail):
+        raise InvalidTransition(f"该笔支付当前状态为“{payment.get_state_display()}”，不能标记失败")
+    before = payment.state
+    payment.fail()
+    payment.failure_reason = reason[:200]
+    payment.save(update_fields=["state", "failure_reason", "failure_count"])
+    audit_record(actor=actor, action="settlement.payment_fail", obj=payment, from_state=before,
+                 to_state=payment.state, organisation=payment.provider, payload={"reason": reason})
+    notify(subject=f"兑付款支付失败：{fmt(payment.amount)} 元", organisation=payment.provider,
+           body=f"{payment.get_district_display()}反馈支付失败：{reason}。请核对收款账户信息，区县将重新支付。")
+    return payment

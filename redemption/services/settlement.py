@@ -1,0 +1,422 @@
+"""Settlement batches (第十一、十三条): open and announce → collect approved claims (task) → bureau approves →
+public notice → bureau and finance bureau sign → disbursement orders per district and payment lines per
+provider (task). Each task step is its own transaction whose effect is a UNIQUE row, so a task killed midway
+and run again completes the work without doing any part twice.
+
+Lock order: settlement batch → claim → claim lines → payment."""
+import logging
+from collections import defaultdict
+from datetime import date
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+from django_fsm import can_proceed, has_transition_perm
+
+from audit.services import audit_record
+from hangqifu.accounts.roles import Role
+from hangqifu.core import clock
+from hangqifu.core.errors import InvalidInput, InvalidTransition, NotPermitted, RuleViolation
+from hangqifu.core.money import ZERO, fmt
+from hangqifu.notices.models import NoticeItem, PublicNotice
+from hangqifu.notifications.services import notify
+from vouchers.models.ledger import LedgerEntry
+
+from .. import permissions as perms
+from ..models import ClaimLine, DisbursementOrder, DistrictPayment, RedemptionClaim, SettlementBatch
+
+logger = logging.getLogger(__name__)
+NOTICE_KIND = "settlement"
+
+
+def _lock(batch_id: int) -> SettlementBatch:
+    return SettlementBatch.objects.select_for_update().get(pk=batch_id)
+
+
+def _transition(batch: SettlementBatch, method: str, actor, *, action: str, fields=(), payload=None):
+    before = batch.state
+    transition = getattr(batch, method)
+    if not can_proceed(transition):
+        raise InvalidTransition(f"结算批次当前状态为“{batch.get_state_display()}”，不能执行此操作")
+    if actor is not None and not has_transition_perm(transition, actor):
+        raise NotPermitted("您没有执行此操作的权限")
+    transition()
+    batch.save(update_fields=["state", *fields])
+    audit_record(actor=actor, action=action, obj=batch, from_state=before, to_state=batch.state,
+                 payload=payload or {})
+
+
+def _enqueue(task_name: str, batch_id: int) -> None:
+    from .. import tasks
+
+    task = getattr(tasks, task_name)
+    transaction.on_commit(lambda: task.delay(batch_id))
+
+
+# --- open and announce ----------------------------------------------------------------------------------
+
+@transaction.atomic
+def batch_open(*, actor, period_start: date, period_end: date, payment_expected_on: date | None = None,
+               announcement: str = "") -> SettlementBatch:
+    """The service center opens a batch: claims approved up to `period_end` are settled in it. The dates are
+    announced to every provider and on the public schedule page (第十三条)."""
+    if not perms.is_service_center(actor):
+        raise NotPermitted("只有市工信服务中心可以开立结算批次")
+    if period_end < period_start:
+        raise InvalidInput("归集截止日期不能早于开始日期", fields={"period_end": ["不能早于开始日期"]})
+    if payment_expected_on and payment_expected_on < period_end:
+        raise InvalidInput("预计拨付日期不能早于归集截止日期", fields={"payment_expected_on": ["不能早于归集截止日期"]})
+    if SettlementBatch.objects.filter(state=SettlementBatch.State.OPEN).exists():
+        raise RuleViolation("已有一个受理中的结算批次，请先截止归集后再开立新批次", code="batch_already_open")
+    year = period_end.year
+    sequence = (SettlementBatch.objects.filter(year=year).aggregate(m=Max("sequence"))["m"] or 0) + 1
+    batch = SettlementBatch.objects.create(
+        year=year, sequence=sequence, period_start=period_start, period_end=period_end,
+        payment_expected_on=payment_expected_on, announcement=(announcement or "").strip(), created_by=actor,
+        created_at=clock.now())
+    audit_record(actor=actor, action="settlement.open", obj=batch, to_state=batch.state,
+                 payload={"period_start": period_start, "period_end": period_end,
+                          "payment_expected_on": payment_expected_on})
+    expected = f"，预计 {payment_expected_on:%Y年%m月%d日} 拨付" if payment_expected_on else ""
+    notify(subject=f"{batch.title}已公布", roles=[Role.PROVIDER], url=batch_schedule_url(),
+           body=f"{period_start:%Y年%m月%d日}至{period_end:%Y年%m月%d日}审批通过的兑付申请纳入本批次{expected}。"
+                f"{batch.announcement}")
+    return batch
+
+
+def batch_schedule_url() -> str:
+    from django.urls import reverse
+
+    return reverse("redemption:schedule")
+
+
+# --- collect (task) -------------------------------------------------------------------------------------
+
+def _collectable(batch: SettlementBatch):
+    return RedemptionClaim.objects.filter(state=RedemptionClaim.State.APPROVED, batch__isnull=True,
+                                          under_investigation=False, approved_at__date__lte=batch.period_end)
+
+
+@transaction.atomic
+def batch_close(*, batch: SettlementBatch, actor) -> SettlementBatch:
+    """Stop accepting and start collecting the approved claims (a Celery task; progress on the batch page)."""
+    batch = _lock(batch.pk)
+    if not perms.is_service_center(actor):
+        raise NotPermitted("只有市工信服务中心可以截止归集")
+    batch.task_total, batch.task_done = _collectable(batch).count(), 0
+    _transition(batch, "close", actor, action="settlement.close", fields=["closed_at", "task_total", "task_done"],
+                payload={"to_collect": batch.task_total})
+    _enqueue("collect_batch", batch.pk)
+    return batch
+
+
+def batch_collect(*, batch_id: int) -> dict:
+    """Task body: move each collectable claim into the batch, one transaction per claim, then finish."""
+    batch = SettlementBatch.objects.get(pk=batch_id)
+    if batch.state != SettlementBatch.State.COLLECTING:
+        return {"batch": batch_id, "skipped": batch.state}
+    collected = 0
+    for claim_id in _collectable(batch).order_by("id").values_list("id", flat=True):
+        with transaction.atomic():
+            locked = _lock(batch_id)
+            if locked.state != SettlementBatch.State.COLLECTING:
+                break
+            claim = RedemptionClaim.objects.select_for_update().get(pk=claim_id)
+            if not (claim.state == RedemptionClaim.State.APPROVED and claim.batch_id is None
+                    and not claim.under_investigation):
+                continue
+            before = claim.state
+            claim.batch = locked
+            claim.enter_settlement()
+            claim.save(update_fields=["state", "batch"])
+            audit_record(action="settlement.collect_claim", obj=claim, from_state=before, to_state=claim.state,
+                         organisation=claim.provider, payload={"batch": batch_id})
+            locked.task_done = locked.claims.count()
+            locked.task_total = max(locked.task_total, locked.task_done)
+            locked.save(update_fields=["task_done", "task_total"])
+            collected += 1
+    with transaction.atomic():
+        locked = _lock(batch_id)
+        if locked.state == SettlementBatch.State.COLLECTING:
+            locked.task_total = locked.task_done = locked.claims.count()
+            _transition(locked, "finish_collecting", None, action="settlement.collected",
+                        fields=["task_total", "task_done"],
+                        payload={"claims": locked.task_done, "total": batch_total(locked)})
+            notify(subject=f"{locked.title}已归集 {locked.task_done} 份兑付申请，待审批", roles=[Role.BUREAU],
+                   url=locked.get_absolute_url(), body=f"合计 {fmt(batch_total(locked))} 元。")
+    return {"batch": batch_id, "collected": collected}
+
+
+def batch_total(batch: SettlementBatch):
+    from django.db.models import Sum
+
+    return batch.claims.aggregate(total=Sum("verified_amount"))["total"] or ZERO
+
+
+# --- approve and publish --------------------------------------------------------------------------------
+
+@transaction.atomic
+def batch_approve(*, batch: SettlementBatch, actor) -> SettlementBatch:
+    batch = _lock(batch.pk)
+    if not perms.is_bureau(actor):
+        raise NotPermitted("只有市经信局可以审批结算批次")
+    if batch.state == SettlementBatch.State.COLLECTED and not batch.claims.exists():
+        raise RuleViolation("本批次没有归集到兑付申请，无需审批", code="batch_empty")
+    batch.approved_by = actor
+    _transition(batch, "approve", actor, action="settlement.approve", fields=["approved_by", "approved_at"],
+                payload={"claims": batch.claims.count(), "total": batch_total(batch)})
+    return batch
+
+
+def claim_notice_label(claim: RedemptionClaim) -> str:
+    return f"{claim.provider.name}：兑付申请 {claim.number}，核定兑付 {fmt(claim.verified_amount)} 元"
+
+
+@transaction.atomic
+def batch_publish(*, batch: SettlementBatch, actor, working_days: int | None = None) -> SettlementBatch:
+    """Open the public notice on the portal: one item per claim. An objection holds only its own claim."""
+    from hangqifu.notices.services import notice_publish
+
+    batch = _lock(batch.pk)
+    if not perms.is_bureau(actor):
+        raise NotPermitted("只有市经信局可以发布兑付公示")
+    if not can_proceed(batch.publish):
+        raise InvalidTransition(f"结算批次当前状态为“{batch.get_state_display()}”，不能发布公示")
+    claims = list(batch.claims.select_related("provider").order_by("provider__name", "id"))
+    body = (f"根据《杭州市中小微企业服务券管理办法》第十一条，现将{batch.title}拟兑付情况予以公示，"
+            f"共 {len(claims)} 份兑付申请，合计 {fmt(batch_total(batch))} 元。公示期内如有异议，请登录平台提出。")
+    notice = notice_publish(kind=NOTICE_KIND, title=f"{batch.title}公示", body=body,
+                            items=[(claim, claim_notice_label(claim)) for claim in claims], actor=actor,
+                            working_days=working_days)
+    batch.notice = notice
+    _transition(batch, "publish", actor, action="settlement.publish", fields=["notice"],
+                payload={"notice": notice.pk, "closes_at": notice.closes_at})
+    return batch
+
+
+def _notice_items(batch: SettlementBatch) -> dict[int, NoticeItem]:
+    content_type = ContentType.objects.get_for_model(RedemptionClaim)
+    return {int(item.object_id): item for item in
+            NoticeItem.objects.filter(notice_id=batch.notice_id, content_type=content_type)}
+
+
+def batch_conclude_notice(*, batch_id: int) -> bool:
+    """Once the notice has closed: claims still held by an objection leave the batch for investigation (they
+    return to `approved` and join a later batch once cleared); the rest continue to signing."""
+    with transaction.atomic():
+        batch = _lock(batch_id)
+        if batch.state != SettlementBatch.State.IN_NOTICE:
+            return False
+        if PublicNotice.objects.filter(pk=batch.notice_id, state=PublicNotice.State.PUBLISHED).exists():
+            return False
+        items = _notice_items(batch)
+        pulled = []
+        for claim in batch.claims.select_for_update().select_related("provider").order_by("id"):
+            item = items.get(claim.pk)
+            if item is not None and item.state == NoticeItem.State.CLEARED:
+                continue
+            before = claim.state
+            claim.batch, claim.under_investigation = None, True
+            claim.leave_settlement()
+            claim.save(update_fields=["state", "batch", "under_investigation"])
+            audit_record(action="settlement.pull_out", obj=claim, from_state=before, to_state=claim.state,
+                         organisation=claim.provider, payload={"batch": batch_id, "reason": "公示异议待调查"})
+            notify(subject=f"兑付申请因公示异议暂缓拨付：{claim.number}", organisation=claim.provider,
+                   url=claim.get_absolute_url(), body="公示期内收到异议，调查结束前暂不拨付；异议不成立的将纳入后续批次。")
+            pulled.append(claim.pk)
+        _transition(batch, "conclude_notice", None, action="settlement.notice_concluded",
+                    payload={"pulled_out": pulled, "remaining": batch.claims.count()})
+        notify(subject=f"{batch.title}公示结束，待签发拨付文件", roles=[Role.BUREAU], url=batch.get_absolute_url())
+        return True
+
+
+def batches_conclude_notices() -> dict:
+    due = SettlementBatch.objects.filter(state=SettlementBatch.State.IN_NOTICE).exclude(
+        notice__state=PublicNotice.State.PUBLISHED).values_list("id", flat=True)
+    concluded = [pk for pk in due if batch_conclude_notice(batch_id=pk)]
+    return {"concluded": concluded}
+
+
+# --- two signatures -------------------------------------------------------------------------------------
+
+@transaction.atomic
+def batch_sign(*, batch: SettlementBatch, actor) -> SettlementBatch:
+    """The bureau signs first, then a finance-bureau official co-signs (a different person of another role);
+    the second signature issues the disbursement orders (a Celery task)."""
+    if perms.is_bureau(actor) and batch.state == SettlementBatch.State.IN_NOTICE:
+        batch_conclude_notice(batch_id=batch.pk)
+    batch = _lock(batch.pk)
+    if perms.is_bureau(actor):
+        if batch.state == SettlementBatch.State.IN_NOTICE:
+            raise InvalidTransition("公示期尚未结束，不能签发拨付文件", code="notice_open")
+        if batch.state == SettlementBatch.State.BUREAU_SIGNED:
+            raise RuleViolation("市经信局已签发，须由市财政局工作人员会签", code="already_signed")
+        if batch.state == SettlementBatch.State.NOTICE_CLOSED and not batch.claims.exists():
+            raise RuleViolation("公示后本批次没有可拨付的兑付申请", code="batch_empty")
+        batch.bureau_signed_by = actor
+        _transition(batch, "sign_bureau", actor, action="settlement.sign_bureau",
+                    fields=["bureau_signed_by", "bureau_signed_at"], payload={"total": batch_total(batch)})
+        notify(subject=f"{batch.title}拨付文件待会签", roles=[Role.FINANCE_BUREAU], url=batch.get_absolute_url(),
+               body=f"市经信局 {actor.username} 已签发，合计 {fmt(batch_total(batch))} 元。")
+        return batch
+    if perms.is_finance_bureau(actor):
+        if batch.state in (SettlementBatch.State.IN_NOTICE, SettlementBatch.State.NOTICE_CLOSED):
+            raise InvalidTransition("须先由市经信局签发，再由市财政局会签", code="invalid_transition")
+        if batch.bureau_signed_by_id == actor.pk:
+            raise RuleViolation("签发与会签须由两位不同的工作人员完成", code="same_signer")
+        batch.finance_signed_by = actor
+        batch.task_total = len(batch_districts(batch))
+        batch.task_done = 0
+        _transition(batch, "sign_finance", actor, action="settlement.sign_finance",
+                    fields=["finance_signed_by", "finance_signed_at", "task_total", "task_done"],
+                    payload={"total": batch_total(batch), "districts": batch.task_total})
+        _enqueue("issue_disbursements", batch.pk)
+        return batch
+    raise NotPermitted("只有市经信局和市财政局可以签发拨付文件")
+
+
+# --- disbursement orders and payment lines (task) -------------------------------------------------------
+
+def batch_districts(batch: SettlementBatch) -> list[str]:
+    return sorted(set(batch.claims.values_list("provider__district", flat=True)))
+
+
+def _next_number(year: int) -> int:
+    return (DisbursementOrder.objects.filter(year=year).aggregate(m=Max("sequence"))["m"] or 0) + 1
+
+
+def _issue_district(batch_id: int, district: str) -> DisbursementOrder | None:
+    """One transaction: the district's disbursement order, one payment line per provider, the claims linked
+    to their line and one ledger redemption entry per order. Nothing if the order already exists."""
+    for attempt in range(5):
+        try:
+            with transaction.atomic():
+                batch = _lock(batch_id)
+                if batch.state != SettlementBatch.State.ISSUING:
+                    return None
+                if DisbursementOrder.objects.filter(batch=batch, district=district).exists():
+                    return None
+                claims = list(batch.claims.select_for_update().filter(provider__district=district)
+                              .select_related("provider").order_by("provider_id", "id"))
+                if not claims:
+                    return None
+                by_provider = defaultdict(list)
+                for claim in claims:
+                    by_provider[claim.provider].append(claim)
+                now = clock.now()
+                year = clock.current_year()
+                order = DisbursementOrder.objects.create(
+                    batch=batch, district=district, year=year, sequence=_next_number(year),
+                    total=sum((c.verified_amount for c in claims), ZERO), provider_count=len(by_provider),
+                    claim_count=len(claims), issued_at=now)
+                for provider, provider_claims in by_provider.items():
+                    payment = DistrictPayment.objects.create(
+                        batch=batch, disbursement_order=order, provider=provider, district=district,
+                        amount=sum((c.verified_amount for c in provider_claims), ZERO),
+                        claim_count=len(provider_claims))
+                    RedemptionClaim.objects.filter(pk__in=[c.pk for c in provider_claims]).update(payment=payment)
+                _ledger_redemptions(claims, order, now)
+                audit_record(action="settlement.disbursement_issue", obj=order, organisation=None,
+                             payload={"number": order.number, "district": district, "total": order.total,
+                                      "providers": order.provider_count, "claims": order.claim_count})
+                batch.task_done = batch.disbursement_orders.count()
+                batch.save(update_fields=["task_done"])
+                return order
+        except IntegrityError:
+            if attempt == 4:
+                raise
+            logger.info("disbursement number clash for batch %s %s, retrying", batch_id, district)
+    return None
+
+
+def _ledger_redemptions(claims, order: DisbursementOrder, now) -> None:
+    lines = ClaimLine.objects.filter(claim__in=claims).select_related("deduction", "claim")
+    LedgerEntry.objects.bulk_create([
+        LedgerEntry(kind=LedgerEntry.Kind.REDEMPTION, year=line.deduction.year, amount=line.verified_amount,
+                    organisation_id=line.claim.provider_id, fund_id=line.deduction.fund_id,
+                    voucher_id=line.deduction.voucher_id, order_id=line.order_id, deduction=line.deduction,
+                    reference=line.claim.number, memo=f"{order.number} 兑付", business_time=now)
+        for line in lines
+    ])
+
+
+def disbursement_pdf_store(order: DisbursementOrder) -> None:
+    """Render the official PDF once and keep it (the signed document never changes afterwards)."""
+    from ..exports import disbursement_pdf
+
+    if order.pdf:
+        return
+    content = disbursement_pdf(order)
+    with transaction.atomic():
+        locked = DisbursementOrder.objects.select_for_update().get(pk=order.pk)
+        if locked.pdf:
+            return
+        locked.pdf.save(f"{order.sequence}.pdf", ContentFile(content), save=True)
+
+
+def batch_issue(*, batch_id: int) -> dict:
+    """Task body: issue every district's disbursement order (idempotent), archive the PDFs, then finish."""
+    batch = SettlementBatch.objects.get(pk=batch_id)
+    if batch.state != SettlementBatch.State.ISSUING:
+        return {"batch": batch_id, "skipped": batch.state}
+    issued = []
+    for district in batch_districts(batch):
+        order = _issue_district(batch_id, district)
+        if order is not None:
+            issued.append(order.number)
+            disbursement_pdf_store(order)
+    for order in DisbursementOrder.objects.filter(batch_id=batch_id, pdf=""):
+        disbursement_pdf_store(order)
+    with transaction.atomic():
+        batch = _lock(batch_id)
+        if batch.state == SettlementBatch.State.ISSUING and not _unissued_claims(batch).exists():
+            batch.task_done = batch.task_total = batch.disbursement_orders.count()
+            _transition(batch, "finish_issuing", None, action="settlement.disbursed",
+                        fields=["task_done", "task_total"],
+                        payload={"orders": list(batch.disbursement_orders.values_list("id", flat=True)),
+                                 "total": batch_total(batch)})
+            for order in batch.disbursement_orders.all():
+                _notify_district(order)
+            for payment in batch.payments.select_related("provider"):
+                notify(subject=f"{batch.title}已下达拨付", organisation=payment.provider, url=_claims_url(),
+                       body=f"{payment.get_district_display()}将通过亲清在线向贵机构支付 {fmt(payment.amount)} 元。")
+    return {"batch": batch_id, "issued": issued}
+
+
+def _unissued_claims(batch: SettlementBatch):
+    return batch.claims.filter(payment__isnull=True)
+
+
+def _payments_url() -> str:
+    from django.urls import reverse
+
+    return reverse("redemption:district-payments")
+
+
+def _claims_url() -> str:
+    from django.urls import reverse
+
+    return reverse("redemption:claim-list")
+
+
+def _notify_district(order: DisbursementOrder) -> None:
+    from hangqifu.accounts.models import User
+
+    officers = User.objects.filter(role=Role.DISTRICT, organisation__district=order.district, is_active=True)
+    notify(subject=f"拨付文件 {order.number} 已下达，请通过亲清在线支付", users=list(officers),
+           url=_payments_url(), body=f"{order.get_district_display()}合计 {fmt(order.total)} 元。")
+
+
+def batches_resume() -> dict:
+    """Periodic safety net: re-enqueue the step of any batch left mid-task (e.g. after a worker crash)."""
+    resumed = []
+    for batch in SettlementBatch.objects.filter(Q(state=SettlementBatch.State.COLLECTING)
+                                                | Q(state=SettlementBatch.State.ISSUING)):
+        from .. import tasks
+
+        task = tasks.collect_batch if batch.state == SettlementBatch.State.COLLECTING else tasks.issue_disbursements
+        task.delay(batch.pk)
+        resumed.append(batch.pk)
+    return {"resumed": resumed}
+
