@@ -1,0 +1,220 @@
+"""Public notices (公示): publish with a window of N working days, objections, closing, resolution.
+
+Lock order: notice → items → objections."""
+from datetime import datetime, time
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.services import audit_record
+from hangqifu.accounts.models import Organisation
+from hangqifu.accounts.roles import STAFF_ROLES, Role
+from hangqifu.core import clock
+from hangqifu.core.errors import InvalidInput, InvalidTransition, NotPermitted, RuleViolation
+from hangqifu.notifications.services import notify
+from hangqifu.policy.services import policy_for
+from hangqifu.workdays.services import working_deadline
+
+from . import handlers
+from .models import NoticeItem, Objection, PublicNotice
+
+RESOLVER_ROLES = (Role.SERVICE_CENTER, Role.BUREAU)
+MAX_OBJECTION_LENGTH = 5000
+
+
+def _subject_organisation(subject):
+    if isinstance(subject, Organisation):
+        return subject
+    return getattr(subject, "organisation", None)
+
+
+def window_end(start_day, working_days: int):
+    """The end of the n-th working day after `start_day` (local time) and whether the calendar was provisional."""
+    deadline = working_deadline(start_day, working_days)
+    end = timezone.make_aware(datetime.combine(deadline.date, time(23, 59, 59)))
+    return end, deadline.provisional
+
+
+def notice_is_open(notice: PublicNotice, at=None) -> bool:
+    at = at or clock.now()
+    return notice.state == PublicNotice.State.PUBLISHED and notice.closes_at is not None and at <= notice.closes_at
+
+
+@transaction.atomic
+def notice_publish(*, kind: str, title: str, body: str = "", items: list[tuple[object, str]], actor,
+                   working_days: int | None = None) -> PublicNotice:
+    """Publish a notice now; it closes at the end of the n-th working day after today
+    (n defaults to the year's `notice_working_days`). `actor` is the staff user who decided to publish."""
+    if actor is None or not actor.has_role(*STAFF_ROLES):
+        raise NotPermitted("只有工作人员可以发布公示")
+    title = (title or "").strip()
+    if not title:
+        raise InvalidInput("请填写公示标题", fields={"title": ["请填写公示标题"]})
+    if not kind:
+        raise InvalidInput("请指定公示类型", fields={"kind": ["请指定公示类型"]})
+    if working_days is None:
+        working_days = policy_for().notice_working_days
+    if isinstance(working_days, bool) or not isinstance(working_days, int) or working_days < 1:
+        raise InvalidInput("公示期至少为 1 个工作日", fields={"working_days": ["公示期至少为 1 个工作日"]})
+    for subject, label in items:
+        if getattr(subject, "pk", None) is None or not (label or "").strip():
+            raise InvalidInput("公示对象必须是已保存的对象并附公示内容", fields={"items": ["公示对象无效"]})
+    now = clock.now()
+    closes_at, provisional = window_end(clock.today(), working_days)
+    notice = PublicNotice.objects.create(kind=kind, title=title, body=body or "", working_days=working_days,
+                                         created_by=actor)
+    notice.publish()
+    notice.published_at, notice.closes_at, notice.window_provisional = now, closes_at, provisional
+    notice.save()
+    NoticeItem.objects.bulk_create([
+        NoticeItem(notice=notice, content_type=ContentType.objects.get_for_model(subject), object_id=str(subject.pk),
+                   label=label.strip()[:300])
+        for subject, label in items
+    ])
+    audit_record(actor=actor, action="notice.publish", obj=notice, from_state=PublicNotice.State.DRAFT,
+                 to_state=notice.state, payload={"kind": kind, "title": title, "working_days": working_days,
+                                                 "closes_at": closes_at, "items": [label for _, label in items]})
+    url = notice.get_absolute_url()
+    for subject, label in items:
+        organisation = _subject_organisation(subject)
+        if organisation is not None:
+            notify(subject=f"已进入公示：{label}", organisation=organisation, url=url,
+                   body=f"《{title}》公示至 {closes_at:%Y-%m-%d}（{working_days} 个工作日），期间任何人可提出异议。")
+    return notice
+
+
+@transaction.atomic
+def objection_file(*, notice: PublicNotice, user, content: str, item: NoticeItem | None = None) -> Objection:
+    """Any logged-in user objects during the window, to one item or to the whole notice."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        raise NotPermitted("请先登录后再提出异议")
+    notice = PublicNotice.objects.select_for_update().get(pk=notice.pk)
+    if not notice_is_open(notice):
+        raise RuleViolation("该公示不在公示期内，不能再提出异议", code="notice_closed")
+    content = (content or "").strip()
+    if not content:
+        raise InvalidInput("请填写异议内容", fields={"content": ["请填写异议内容"]})
+    if len(content) > MAX_OBJECTION_LENGTH:
+        raise InvalidInput(f"异议内容不能超过 {MAX_OBJECTION_LENGTH} 字", fields={"content": ["内容过长"]})
+    if item is not None and item.notice_id != notice.pk:
+        raise InvalidInput("所选公示对象不属于该公示", fields={"item": ["所选公示对象不属于该公示"]})
+    objection = Objection.objects.create(notice=notice, item=item, user=user, content=content,
+                                         created_at=clock.now())
+    audit_record(actor=user, action="notice.objection_file", obj=objection, to_state=objection.state,
+                 payload={"notice": notice.pk, "item": getattr(item, "pk", None)})
+    target = item.label if item is not None else "整个公示"
+    notify(subject=f"公示收到异议：{notice.title}", roles=RESOLVER_ROLES,
+           url=reverse("admin:notices_objection_change", args=[objection.pk]),
+           body=f"针对：{target}\n异议内容：{content[:200]}")
+    return objection
+
+
+def _covering(objections, item: NoticeItem):
+    return [o for o in objections if o.item_id in (None, item.pk)]
+
+
+def _decide_item(item: NoticeItem, objections, *, actor, now) -> str | None:
+    """Settle one item of a closed notice from its objections; returns the outcome or None if still held."""
+    covering = _covering(objections, item)
+    if any(o.state == Objection.State.OPEN for o in covering):
+        if item.state == NoticeItem.State.LISTED:
+            _transition_item(item, "hold", actor=actor, now=None)
+        return None
+    if any(o.state == Objection.State.UPHELD for o in covering):
+        _transition_item(item, "withdraw", actor=actor, now=now)
+        handlers.dispatch(item, "withdrawn", actor=actor)
+        return "withdrawn"
+    _transition_item(item, "clear", actor=actor, now=now)
+    handlers.dispatch(item, "cleared", actor=actor)
+    return "cleared"
+
+
+def _transition_item(item: NoticeItem, method: str, *, actor, now) -> None:
+    before = item.state
+    getattr(item, method)()
+    item.decided_at = now
+    item.save(update_fields=["state", "decided_at"])
+    audit_record(actor=actor, action=f"notice.item_{method}", obj=item, from_state=before, to_state=item.state,
+                 payload={"notice": item.notice_id, "label": item.label})
+
+
+@transaction.atomic
+def notice_close(*, notice: PublicNotice, actor=None) -> PublicNotice | None:
+    """Close a notice whose window has passed: items without open objections clear (or are withdrawn
+    when an objection against them was upheld), items with one are held. None if not due."""
+    notice = PublicNotice.objects.select_for_update().get(pk=notice.pk)
+    now = clock.now()
+    if notice.state != PublicNotice.State.PUBLISHED or now <= notice.closes_at:
+        return None
+    items = list(NoticeItem.objects.select_for_update().filter(notice=notice).select_related("notice"))
+    objections = list(Objection.objects.select_for_update().filter(notice=notice))
+    outcomes = {item.pk: _decide_item(item, objections, actor=actor, now=now) for item in items}
+    before = notice.state
+    if objections:
+        notice.close_objected()
+    else:
+        notice.close_clear()
+    notice.closed_at = now
+    notice.save(update_fields=["state", "closed_at"])
+    audit_record(actor=actor, action="notice.close", obj=notice, from_state=before, to_state=notice.state,
+                 payload={"items": {str(pk): outcome or "held" for pk, outcome in outcomes.items()}})
+    held = sum(1 for outcome in outcomes.values() if outcome is None)
+    summary = f"{notice.get_state_display()}。" + (f"{held} 项因异议待处理。" if held else "")
+    notify(subject=f"公示期满：{notice.title}", body=summary, url=notice.get_absolute_url(),
+           users=[notice.created_by])
+    return notice
+
+
+def notices_close_expired() -> dict:
+    """Close every published notice whose window has passed (idempotent; reads the business clock)."""
+    due = PublicNotice.objects.filter(state=PublicNotice.State.PUBLISHED, closes_at__lt=clock.now())
+    closed = [notice.pk for notice in due if notice_close(notice=notice) is not None]
+    return {"closed": len(closed), "notices": closed}
+
+
+@transaction.atomic
+def objection_resolve(*, objection: Objection, actor, upheld: bool, opinion: str) -> Objection:
+    """Service center or bureau decide an objection. Once a held item has no open objection left, it
+    clears (all dismissed) or is withdrawn (any upheld), and the owning app's handler is told."""
+    if actor is None or not actor.has_role(*RESOLVER_ROLES):
+        raise NotPermitted("只有市工信服务中心或市经信局可以处理异议")
+    opinion = (opinion or "").strip()
+    if not opinion:
+        raise InvalidInput("请填写处理意见", fields={"opinion": ["请填写处理意见"]})
+    notice = PublicNotice.objects.select_for_update().get(pk=objection.notice_id)
+    items = list(NoticeItem.objects.select_for_update().filter(notice=notice).select_related("notice"))
+    objections = list(Objection.objects.select_for_update().filter(notice=notice))
+    objection = next(o for o in objections if o.pk == objection.pk)
+    if objection.state != Objection.State.OPEN:
+        raise InvalidTransition("该异议已处理")
+    before = objection.state
+    objection.uphold() if upheld else objection.dismiss()
+    objection.opinion, objection.resolved_by, objection.resolved_at = opinion, actor, clock.now()
+    objection.save(update_fields=["state", "opinion", "resolved_by", "resolved_at"])
+    audit_record(actor=actor, action="notice.objection_resolve", obj=objection, from_state=before,
+                 to_state=objection.state, payload={"notice": notice.pk, "item": objection.item_id,
+                                                    "opinion": opinion})
+    if notice.state != PublicNotice.State.PUBLISHED:
+        for item in items:
+            if item.state == NoticeItem.State.HELD and objection.item_id in (None, item.pk):
+                _decide_item(item, objections, actor=actor, now=clock.now())
+    result = "异议成立" if upheld else "异议不成立"
+    notify(subject=f"您对《{notice.title}》的异议已处理：{result}", body=f"处理意见：{opinion}",
+           url=notice.get_absolute_url(), users=[objection.user])
+    return objection
+
+
+@transaction.atomic
+def notice_attach(*, notice: PublicNotice, kind: str, uploaded_file, actor):
+    """Attach a file (e.g. the full list being published) to a notice."""
+    from hangqifu.documents.services import document_store
+
+    if actor is None or not actor.has_role(*STAFF_ROLES):
+        raise NotPermitted("只有工作人员可以上传公示附件")
+    notice = PublicNotice.objects.select_for_update().get(pk=notice.pk)
+    if notice.state not in (PublicNotice.State.DRAFT, PublicNotice.State.PUBLISHED):
+        raise InvalidTransition("公示已结束，不能再添加附件")
+    return document_store(owner=notice, kind=kind, uploaded_file=uploaded_file, actor=actor,
+                          allowed_kinds={"notice_attachment", "other"})
