@@ -1,1 +1,47 @@
-urlpatterns = []
+from django.urls import path
+
+from .apis import applications as a
+from .apis import products as p
+from .apis import removals as r
+
+urlpatterns = [
+    path("selection-rounds/", a.SelectionRoundListApi.as_view(), name="selection-rounds"),
+    path("selection-rounds/<int:pk>/results/", a.SelectionRoundResultsApi.as_view(), name="selection-round-results"),
+    path("review-rubric/", a.RubricApi.as_view(), name="review-rubric"),
+    path("conflict-declarations/", a.ConflictDeclarationApi.as_view(), name="conflict-declarations"),
+    path("provider-applications/", a.ProviderApplicationListApi.as_view(), name="provider-applications"),
+    path("provider-applications/<int:pk>/", a.ProviderApplicationDetailApi.as_view(), name="provider-application"),
+    path("provider-applications/<int:pk>/documents/", a.ProviderApplicationDocumentApi.as_view(),
+         name="provider-application-documents"),
+    path("provider-applications/<int:pk>/submit/", a.ProviderApplicationSubmitApi.as_view(),
+         name="provider-application-submit"),
+    path("provider-applications/<int:pk>/pre-review/", a.ProviderApplicationPreReviewApi.as_view(),
+         name="provider-application-pre-review"),
+    path("provider-applications/<int:pk>/assign-experts/", a.ProviderApplicationAssignExpertsApi.as_view(),
+         name="provider-application-assign-experts"),
+    path("provider-applications/<int:pk>/expert-review/", a.ProviderApplicationExpertReviewApi.as_view(),
+         name="provider-application-expert-review"),
+    path("provider-applications/<int:pk>/third-party-review/", a.ProviderApplicationThirdPartyReviewApi.as_view(),
+         name="provider-application-third-party-review"),
+    path("provider-applications/<int:pk>/confirm/", a.ProviderApplicationConfirmApi.as_view(),
+         name="provider-application-confirm"),
+    path("provider-applications/<int:pk>/reject/", a.ProviderApplicationRejectApi.as_view(),
+         name="provider-application-reject"),
+    path("provider-applications/<int:pk>/return/", a.ProviderApplicationReturnApi.as_view(),
+         name="provider-application-return"),
+    path("products/", p.ProductListApi.as_view(), name="products"),
+    path("products/<int:pk>/", p.ProductDetailApi.as_view(), name="product"),
+    path("products/<int:pk>/documents/", p.ProductEvidenceApi.as_view(), name="product-documents"),
+    path("products/<int:pk>/submit/", p.ProductSubmitApi.as_view(), name="product-submit"),
+    path("products/<int:pk>/approve/", p.ProductApproveApi.as_view(), name="product-approve"),
+    path("products/<int:pk>/return/", p.ProductReturnApi.as_view(), name="product-return"),
+    path("products/<int:pk>/delist/", p.ProductDelistApi.as_view(), name="product-delist"),
+    path("catalogue/", p.CatalogueApi.as_view(), name="catalogue"),
+    path("catalogue/<int:pk>/", p.CatalogueProductApi.as_view(), name="catalogue-product"),
+    path("admitted-providers/", p.AdmittedProviderListApi.as_view(), name="admitted-providers"),
+    path("removals/", r.RemovalListApi.as_view(), name="removals"),
+    path("removals/<int:pk>/", r.RemovalDetailApi.as_view(), name="removal"),
+    path("removals/<int:pk>/confirm/", r.RemovalConfirmApi.as_view(), name="removal-confirm"),
+    path("removals/<int:pk>/announce/", r.RemovalAnnounceApi.as_view(), name="removal-announce"),
+    path("removals/<int:pk>/cancel/", r.RemovalCancelApi.as_view(), name="removal-cancel"),
+]

@@ -15,6 +15,6 @@ def can_view_application(application, user) -> bool:
 
 
 def can_view_product(product, user) -> bool:
-    if product.state == product.State.LISTED:
-        return True
+    """The product's workflow record and its price evidence (the public sees listed products through the
+    catalogue only)."""
     return is_owner(product.provider_id, user) or is_role(user, *STAFF_VIEWERS)

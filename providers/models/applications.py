@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django_fsm import FSMField, transition
+from django_fsm import FSMField, FSMModelMixin, transition
 
 from hangqifu.core import clock
 from hangqifu.core.choices import District, ServiceCategory
@@ -54,7 +54,7 @@ class SelectionRound(models.Model):
         return self.opens_at <= at < self.closes_at
 
 
-class ProviderApplication(models.Model):
+class ProviderApplication(FSMModelMixin, models.Model):
     class State(models.TextChoices):
         DRAFT = "draft", "草稿"
         SUBMITTED = "submitted", "已提交，待预审"

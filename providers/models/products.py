@@ -1,6 +1,6 @@
 """Admitted providers and their standardised products (第七、十五条)."""
 from django.db import models
-from django_fsm import FSMField, transition
+from django_fsm import FSMField, FSMModelMixin, transition
 
 from hangqifu.core import clock
 from hangqifu.core.choices import District, ServiceCategory
@@ -9,7 +9,7 @@ from hangqifu.core.money import MONEY_FIELD_KWARGS
 from . import _perms
 
 
-class ProviderProfile(models.Model):
+class ProviderProfile(FSMModelMixin, models.Model):
     """The admitted-provider record. Only an admitted (not removed) provider may list products and take orders."""
 
     class State(models.TextChoices):
@@ -49,7 +49,7 @@ class ProviderProfile(models.Model):
         self.removed_at = None
 
 
-class Product(models.Model):
+class Product(FSMModelMixin, models.Model):
     class State(models.TextChoices):
         DRAFT = "draft", "草稿"
         SUBMITTED = "submitted", "待审核"

@@ -1,7 +1,7 @@
 """清退 (第十七条): proposed → confirmed by the bureau → announced (public notice) → removed."""
 from django.conf import settings
 from django.db import models
-from django_fsm import FSMField, transition
+from django_fsm import FSMField, FSMModelMixin, transition
 
 from hangqifu.core import clock
 
@@ -20,7 +20,7 @@ class RemovalReason(models.TextChoices):
     OTHER = "other", "其他应予清退的情形"
 
 
-class Removal(models.Model):
+class Removal(FSMModelMixin, models.Model):
     class State(models.TextChoices):
         PROPOSED = "proposed", "已提议，待市经信局确认"
         CONFIRMED = "confirmed", "已确认，待公告"

@@ -1,0 +1,375 @@
+"""provider-applications/ (API.md): create, documents, submit, pre-review, assign-experts, expert-review,
+third-party-review, confirm [bureau], reject, return; conflict declarations; round results."""
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import serializers
+from rest_framework.generics import ListAPIView
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from hangqifu.accounts.permissions import has_role
+from hangqifu.accounts.roles import Role
+from hangqifu.core.api import ErrorSerializer, Pagination
+from hangqifu.core.choices import District, ServiceCategory
+from hangqifu.documents.selectors import documents_for
+
+from .. import selectors, services
+from ..models import ConflictDeclaration, ProviderApplication, SelectionRound
+from ..models.applications import RUBRIC
+from ..permissions import STAFF_VIEWERS
+from ._common import ProviderDocumentOutput, ProviderDocumentUploadInput, ProviderOpinionInput
+
+ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer}
+
+
+class ProviderProposedProductSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    category = serializers.ChoiceField(choices=ServiceCategory.choices)
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField()
+    deliverables = serializers.CharField(required=False, allow_blank=True, default="")
+    duration_days = serializers.IntegerField(required=False, default=30, min_value=1)
+    price = serializers.DecimalField(max_digits=14, decimal_places=2)
+    last_year_average_price = serializers.DecimalField(max_digits=14, decimal_places=2)
+    cases_last_year = serializers.IntegerField(min_value=0)
+    price_above_basis = serializers.BooleanField(read_only=True)
+
+
+class ProviderApplicationFieldsSerializer(serializers.Serializer):
+    round = serializers.PrimaryKeyRelatedField(queryset=SelectionRound.objects.all(), required=False,
+                                               help_text="默认为当前开放的遴选批次")
+    name = serializers.CharField(max_length=200)
+    credit_code = serializers.CharField(max_length=18)
+    established_on = serializers.DateField()
+    district = serializers.ChoiceField(choices=District.choices)
+    revenue = serializers.DecimalField(max_digits=14, decimal_places=2)
+    professional_staff = serializers.IntegerField(min_value=0)
+    cases_last_year = serializers.IntegerField(min_value=0)
+    categories = serializers.ListField(child=serializers.ChoiceField(choices=ServiceCategory.choices),
+                                       allow_empty=False)
+    products = ProviderProposedProductSerializer(many=True, required=False)
+
+
+class ProviderCheckItemSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    requirement = serializers.CharField()
+    value = serializers.CharField()
+    passed = serializers.BooleanField()
+
+
+class ProviderApplicationSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    state = serializers.CharField()
+    state_label = serializers.CharField(source="get_state_display")
+    round = serializers.IntegerField(source="round_id")
+    round_title = serializers.CharField(source="round.title")
+    organisation = serializers.IntegerField(source="organisation_id")
+    name = serializers.CharField()
+    credit_code = serializers.CharField()
+    district = serializers.CharField()
+    categories = serializers.ListField(child=serializers.CharField())
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    available_actions = serializers.SerializerMethodField()
+
+    def get_available_actions(self, application) -> list[str]:
+        return selectors.application_actions(application, self.context["request"].user)
+
+
+class ProviderAssignmentSerializer(serializers.Serializer):
+    expert = serializers.IntegerField(source="expert_id")
+    username = serializers.CharField(source="expert.username")
+    assigned_at = serializers.DateTimeField()
+
+
+class ProviderReviewSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reviewer_kind = serializers.CharField()
+    reviewer = serializers.IntegerField(source="reviewer_id", allow_null=True)
+    reviewer_name = serializers.SerializerMethodField()
+    scores = serializers.DictField()
+    total = serializers.DecimalField(max_digits=5, decimal_places=2)
+    opinion = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+    def get_reviewer_name(self, review) -> str:
+        return review.reviewer_name or (review.reviewer.username if review.reviewer else "")
+
+
+class ProviderApplicationDetailSerializer(ProviderApplicationSummarySerializer):
+    established_on = serializers.DateField()
+    revenue = serializers.DecimalField(max_digits=14, decimal_places=2)
+    professional_staff = serializers.IntegerField()
+    cases_last_year = serializers.IntegerField()
+    products = ProviderProposedProductSerializer(many=True, source="products.all")
+    pre_review_opinion = serializers.CharField()
+    decision_opinion = serializers.CharField()
+    confirmed_at = serializers.DateTimeField(allow_null=True)
+    admitted_at = serializers.DateTimeField(allow_null=True)
+    notice = serializers.IntegerField(source="notice_id", allow_null=True)
+    documents = serializers.SerializerMethodField()
+    checklist = serializers.SerializerMethodField()
+    assignments = ProviderAssignmentSerializer(many=True, source="assignments.all")
+    reviews = serializers.SerializerMethodField()
+
+    def _documents(self, application):
+        if not hasattr(application, "_documents"):
+            application._documents = list(documents_for(application))
+        return application._documents
+
+    @extend_schema_field(ProviderDocumentOutput(many=True))
+    def get_documents(self, application):
+        return ProviderDocumentOutput(self._documents(application), many=True).data
+
+    @extend_schema_field(ProviderCheckItemSerializer(many=True))
+    def get_checklist(self, application):
+        return ProviderCheckItemSerializer(selectors.application_checklist(application, documents=self._documents(application)),
+                                   many=True).data
+
+    @extend_schema_field(ProviderReviewSerializer(many=True))
+    def get_reviews(self, application):
+        user = self.context["request"].user
+        reviews = application.reviews.all()
+        if not user.has_role(*STAFF_VIEWERS):
+            reviews = [r for r in reviews if r.reviewer_id == user.pk]  # providers see none, experts their own
+        return ProviderReviewSerializer(reviews, many=True).data
+
+
+def _detail(request, application, status=200):
+    application = selectors.application_get(user=request.user, pk=application.pk)
+    return Response(ProviderApplicationDetailSerializer(application, context={"request": request}).data, status=status)
+
+
+class ProviderApplicationListApi(ListAPIView):
+    """GET: applications visible to the caller (own; assigned; all for staff). POST [provider]: a draft."""
+    queryset = ProviderApplication.objects.none()
+    serializer_class = ProviderApplicationSummarySerializer
+    pagination_class = Pagination
+
+    class FilterSerializer(serializers.Serializer):
+        state = serializers.ChoiceField(choices=ProviderApplication.State.choices, required=False)
+        round = serializers.IntegerField(required=False)
+
+    def get_queryset(self):
+        filters = self.FilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        queryset = selectors.applications_for(user=self.request.user).prefetch_related("assignments", "reviews")
+        if "state" in filters.validated_data:
+            queryset = queryset.filter(state=filters.validated_data["state"])
+        if "round" in filters.validated_data:
+            queryset = queryset.filter(round_id=filters.validated_data["round"])
+        return queryset
+
+    @extend_schema(parameters=[FilterSerializer])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(request=ProviderApplicationFieldsSerializer, responses={201: ProviderApplicationDetailSerializer, **ERRORS})
+    def post(self, request):
+        data = ProviderApplicationFieldsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        application = services.application_create(actor=request.user, **data.validated_data)
+        return _detail(request, application, status=201)
+
+
+class ProviderApplicationDetailApi(APIView):
+    @extend_schema(responses={200: ProviderApplicationDetailSerializer, 404: ErrorSerializer})
+    def get(self, request, pk):
+        application = selectors.application_get(user=request.user, pk=pk)
+        return Response(ProviderApplicationDetailSerializer(application, context={"request": request}).data)
+
+    @extend_schema(request=ProviderApplicationFieldsSerializer, responses={200: ProviderApplicationDetailSerializer, **ERRORS})
+    def patch(self, request, pk):
+        application = selectors.application_get(user=request.user, pk=pk)
+        data = ProviderApplicationFieldsSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        fields = {k: v for k, v in data.validated_data.items() if k != "round"}
+        services.application_update(actor=request.user, application=application, **fields)
+        return _detail(request, application)
+
+
+class ProviderApplicationDocumentApi(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request={"multipart/form-data": ProviderDocumentUploadInput},
+                   responses={201: ProviderDocumentOutput, **ERRORS})
+    def post(self, request, pk):
+        application = selectors.application_get(user=request.user, pk=pk)
+        data = ProviderDocumentUploadInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        document = services.application_document_add(actor=request.user, application=application,
+                                                     kind=data.validated_data["kind"],
+                                                     uploaded_file=data.validated_data["file"])
+        return Response(ProviderDocumentOutput(document).data, status=201)
+
+
+class _ApplicationActionApi(APIView):
+    """POST provider-applications/{id}/<action>/ → the updated application."""
+    input_serializer = ProviderOpinionInput
+
+    def act(self, request, application, data):
+        raise NotImplementedError
+
+    def post(self, request, pk):
+        application = selectors.application_get(user=request.user, pk=pk)
+        data = self.input_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        self.act(request, application, data.validated_data)
+        return _detail(request, application)
+
+
+def _action(name, input_serializer, act, doc):
+    cls = type(name, (_ApplicationActionApi,), {
+        "input_serializer": input_serializer, "act": lambda self, request, app, data: act(request.user, app, data),
+        "__doc__": doc,
+    })
+    cls.post = extend_schema(request=input_serializer, responses={200: ProviderApplicationDetailSerializer, **ERRORS})(
+        cls.post)
+    return cls
+
+
+class ProviderEmptyInput(serializers.Serializer):
+    pass
+
+
+class ProviderPreReviewInput(serializers.Serializer):
+    passed = serializers.BooleanField()
+    opinion = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ProviderRequiredOpinionInput(serializers.Serializer):
+    opinion = serializers.CharField()
+
+
+class ProviderAssignExpertsInput(serializers.Serializer):
+    experts = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+
+
+class ProviderReviewInput(serializers.Serializer):
+    score = serializers.DecimalField(max_digits=6, decimal_places=2, required=False,
+                                     help_text="总分 0–100；或用 scores 逐项打分")
+    scores = serializers.DictField(child=serializers.DecimalField(max_digits=6, decimal_places=2), required=False,
+                                   help_text="逐项得分：" + "；".join(f"{k} {label} 0–{m}" for k, (label, m) in RUBRIC.items()))
+    opinion = serializers.CharField()
+
+
+class ProviderThirdPartyReviewInput(ProviderReviewInput):
+    reviewer_name = serializers.CharField(max_length=200)
+
+
+ProviderApplicationSubmitApi = _action(
+    "ProviderApplicationSubmitApi", ProviderEmptyInput,
+    lambda user, app, data: services.application_submit(actor=user, application=app), "[provider] submit")
+ProviderApplicationPreReviewApi = _action(
+    "ProviderApplicationPreReviewApi", ProviderPreReviewInput,
+    lambda user, app, data: services.application_pre_review(actor=user, application=app, **data),
+    "[service center] formal pre-review: passed → awaits experts; not passed → returned for correction")
+ProviderApplicationReturnApi = _action(
+    "ProviderApplicationReturnApi", ProviderRequiredOpinionInput,
+    lambda user, app, data: services.application_return(actor=user, application=app, **data),
+    "[service center] return for correction")
+ProviderApplicationRejectApi = _action(
+    "ProviderApplicationRejectApi", ProviderRequiredOpinionInput,
+    lambda user, app, data: services.application_reject(actor=user, application=app, **data),
+    "[service center, bureau] reject")
+ProviderApplicationAssignExpertsApi = _action(
+    "ProviderApplicationAssignExpertsApi", ProviderAssignExpertsInput,
+    lambda user, app, data: services.experts_assign(actor=user, application=app, experts=data["experts"]),
+    "[service center] assign experts (role expert, no declared conflict)")
+ProviderApplicationExpertReviewApi = _action(
+    "ProviderApplicationExpertReviewApi", ProviderReviewInput,
+    lambda user, app, data: services.review_record(actor=user, application=app, **data),
+    "[assigned expert] score (total or per rubric criterion) and opinion")
+ProviderApplicationThirdPartyReviewApi = _action(
+    "ProviderApplicationThirdPartyReviewApi", ProviderThirdPartyReviewInput,
+    lambda user, app, data: services.third_party_review_record(actor=user, application=app, **data),
+    "[service center] record a third-party institution's review")
+ProviderApplicationConfirmApi = _action(
+    "ProviderApplicationConfirmApi", ProviderOpinionInput,
+    lambda user, app, data: services.application_confirm(actor=user, application=app, **data),
+    "[bureau] confirm; publishes the public notice (admitted when it closes clear)")
+
+
+class RubricApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: serializers.DictField()})
+    def get(self, request):
+        return Response({key: {"label": label, "max": maximum} for key, (label, maximum) in RUBRIC.items()})
+
+
+class SelectionRoundOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    year = serializers.IntegerField()
+    title = serializers.CharField()
+    announcement = serializers.CharField()
+    opens_at = serializers.DateTimeField()
+    closes_at = serializers.DateTimeField()
+    is_open = serializers.SerializerMethodField()
+
+    def get_is_open(self, round) -> bool:
+        return round.is_open()
+
+
+class SelectionRoundListApi(ListAPIView):
+    """Public: announced selection rounds (newest first)."""
+    permission_classes = [AllowAny]
+    serializer_class = SelectionRoundOutput
+    pagination_class = Pagination
+
+    def get_queryset(self):
+        return selectors.announced_rounds()
+
+
+class SelectionRoundResultOutput(serializers.Serializer):
+    rank = serializers.IntegerField()
+    application = serializers.IntegerField(source="pk")
+    name = serializers.CharField()
+    state = serializers.CharField()
+    average_score = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+    review_count = serializers.IntegerField()
+    assigned_count = serializers.IntegerField()
+
+
+class SelectionRoundResultsApi(APIView):
+    """[service center, bureau] the round's applicants ranked by average review score."""
+    permission_classes = [has_role(Role.SERVICE_CENTER, Role.BUREAU)]
+
+    @extend_schema(responses={200: SelectionRoundResultOutput(many=True), 403: ErrorSerializer, 404: ErrorSerializer})
+    def get(self, request, pk):
+        round = SelectionRound.objects.filter(pk=pk).first()
+        if round is None:
+            from hangqifu.core.errors import NotFound
+
+            raise NotFound("遴选批次不存在")
+        rows = selectors.round_results(round_id=pk)
+        for rank, row in enumerate(rows, 1):
+            row.rank = rank
+        return Response(SelectionRoundResultOutput(rows, many=True).data)
+
+
+class ConflictDeclarationApi(APIView):
+    """[expert] own declared links to providers; POST declares one (withdraws unreviewed assignments)."""
+    permission_classes = [has_role(Role.EXPERT)]
+
+    class InputSerializer(serializers.Serializer):
+        provider_name = serializers.CharField(max_length=200)
+        credit_code = serializers.CharField(max_length=18)
+        relation = serializers.CharField(max_length=200)
+
+    class OutputSerializer(serializers.ModelSerializer):
+        class Meta:
+            model = ConflictDeclaration
+            fields = ["id", "provider_name", "credit_code", "relation", "declared_at"]
+
+    @extend_schema(responses={200: OutputSerializer(many=True)})
+    def get(self, request):
+        return Response(self.OutputSerializer(selectors.conflicts_for(expert=request.user), many=True).data)
+
+    @extend_schema(request=InputSerializer, responses={201: OutputSerializer, **ERRORS})
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        declaration = services.conflict_declare(actor=request.user, **data.validated_data)
+        return Response(self.OutputSerializer(declaration).data, status=201)

@@ -1,0 +1,279 @@
+"""products/ (API.md): provider's products, submit, approve [service center], return, delist; the public
+catalogue/ and admitted-providers/."""
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import serializers
+from rest_framework.generics import ListAPIView
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from hangqifu.core.api import ErrorSerializer, Pagination
+from hangqifu.core.choices import District, ServiceCategory
+from hangqifu.documents.selectors import documents_for
+
+from .. import selectors, services
+from ..models import Product
+from ..selectors import CATALOGUE_ORDERINGS
+from ._common import ProviderDocumentOutput, ProviderOpinionInput
+
+ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer}
+
+
+class ProductFieldsSerializer(serializers.Serializer):
+    category = serializers.ChoiceField(choices=ServiceCategory.choices)
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(help_text="标准化服务内容")
+    deliverables = serializers.CharField()
+    duration_days = serializers.IntegerField(min_value=1)
+    price = serializers.DecimalField(max_digits=14, decimal_places=2)
+    last_year_average_price = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class ProductProviderSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    district = serializers.CharField()
+
+
+class CatalogueProductSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    category = serializers.CharField()
+    category_label = serializers.CharField(source="get_category_display")
+    title = serializers.CharField()
+    description = serializers.CharField()
+    deliverables = serializers.CharField()
+    duration_days = serializers.IntegerField()
+    price = serializers.DecimalField(max_digits=14, decimal_places=2)
+    last_year_average_price = serializers.DecimalField(max_digits=14, decimal_places=2)
+    provider = ProductProviderSerializer()
+    listed_at = serializers.DateTimeField(allow_null=True)
+    order_count = serializers.IntegerField()
+    rating_count = serializers.IntegerField()
+    satisfaction_rate = serializers.DecimalField(max_digits=4, decimal_places=3, allow_null=True)
+
+
+class ProductSerializer(CatalogueProductSerializer):
+    state = serializers.CharField()
+    state_label = serializers.CharField(source="get_state_display")
+    price_above_basis = serializers.BooleanField()
+    review_opinion = serializers.CharField()
+    delist_reason = serializers.CharField()
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    delisted_at = serializers.DateTimeField(allow_null=True)
+    available_actions = serializers.SerializerMethodField()
+
+    def get_available_actions(self, product) -> list[str]:
+        return selectors.product_actions(product, self.context["request"].user)
+
+
+class ProductDetailSerializer(ProductSerializer):
+    documents = serializers.SerializerMethodField()
+
+    @extend_schema_field(ProviderDocumentOutput(many=True))
+    def get_documents(self, product):
+        if not product.user_can_view(self.context["request"].user):
+            return []  # price evidence (contracts) is for the provider and staff only
+        return ProviderDocumentOutput(documents_for(product), many=True).data
+
+
+def _detail(request, product, status=200):
+    product = selectors.product_get(user=request.user, pk=product.pk)
+    return Response(ProductDetailSerializer(product, context={"request": request}).data, status=status)
+
+
+class ProductListApi(ListAPIView):
+    """GET: own products (provider), all (staff), listed ones (others). POST [admitted provider]: a draft."""
+    queryset = Product.objects.none()
+    serializer_class = ProductSerializer
+    pagination_class = Pagination
+
+    class FilterSerializer(serializers.Serializer):
+        state = serializers.ChoiceField(choices=Product.State.choices, required=False)
+        category = serializers.ChoiceField(choices=ServiceCategory.choices, required=False)
+
+    def get_queryset(self):
+        filters = self.FilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        return selectors.products_for(user=self.request.user).filter(**filters.validated_data).order_by("-id")
+
+    @extend_schema(parameters=[FilterSerializer])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(request=ProductFieldsSerializer, responses={201: ProductDetailSerializer, **ERRORS})
+    def post(self, request):
+        data = ProductFieldsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        product = services.product_create(actor=request.user, **data.validated_data)
+        return _detail(request, product, status=201)
+
+
+class ProductDetailApi(APIView):
+    @extend_schema(responses={200: ProductDetailSerializer, 404: ErrorSerializer})
+    def get(self, request, pk):
+        return _detail(request, selectors.product_get(user=request.user, pk=pk))
+
+    @extend_schema(request=ProductFieldsSerializer, responses={200: ProductDetailSerializer, **ERRORS})
+    def patch(self, request, pk):
+        product = selectors.product_get(user=request.user, pk=pk)
+        data = ProductFieldsSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        services.product_update(actor=request.user, product=product, **data.validated_data)
+        return _detail(request, product)
+
+
+class ProductEvidenceApi(APIView):
+    """[owner] upload the price-basis evidence (last year's contracts of the same product), kind price_basis."""
+    parser_classes = [MultiPartParser, FormParser]
+
+    class InputSerializer(serializers.Serializer):
+        kind = serializers.CharField(required=False, default="price_basis")
+        file = serializers.FileField()
+
+    @extend_schema(request={"multipart/form-data": InputSerializer}, responses={201: ProviderDocumentOutput, **ERRORS})
+    def post(self, request, pk):
+        product = selectors.product_get(user=request.user, pk=pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if data.validated_data["kind"] != services.products.PRICE_BASIS_KIND:
+            from hangqifu.core.errors import DomainError
+
+            raise DomainError("此处只接受定价依据证明（kind=price_basis）", code="invalid_document", status=400,
+                              fields={"kind": ["只接受 price_basis"]})
+        document = services.product_evidence_add(actor=request.user, product=product,
+                                                 uploaded_file=data.validated_data["file"])
+        return Response(ProviderDocumentOutput(document).data, status=201)
+
+
+class _ProductActionApi(APIView):
+    input_serializer = ProviderOpinionInput
+    service = None
+
+    def post(self, request, pk):
+        product = selectors.product_get(user=request.user, pk=pk)
+        data = self.input_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        type(self).service(actor=request.user, product=product, **data.validated_data)
+        return _detail(request, product)
+
+
+class ProductSubmitApi(_ProductActionApi):
+    """[owner, admitted] submit for review (draft or delisted → submitted)."""
+    class InputSerializer(serializers.Serializer):
+        pass
+
+    input_serializer = InputSerializer
+    service = services.product_submit
+
+    @extend_schema(request=InputSerializer, responses={200: ProductDetailSerializer, **ERRORS})
+    def post(self, request, pk):
+        return super().post(request, pk)
+
+
+class ProductApproveApi(_ProductActionApi):
+    """[service center] approve and list."""
+    service = services.product_approve
+
+    @extend_schema(request=ProviderOpinionInput, responses={200: ProductDetailSerializer, **ERRORS})
+    def post(self, request, pk):
+        return super().post(request, pk)
+
+
+class ProductReturnApi(_ProductActionApi):
+    """[service center] return to the provider for changes."""
+    class InputSerializer(serializers.Serializer):
+        opinion = serializers.CharField()
+
+    input_serializer = InputSerializer
+    service = services.product_return
+
+    @extend_schema(request=InputSerializer, responses={200: ProductDetailSerializer, **ERRORS})
+    def post(self, request, pk):
+        return super().post(request, pk)
+
+
+class ProductDelistApi(_ProductActionApi):
+    """[owner or staff] delist; orders already placed are not affected."""
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+
+    input_serializer = InputSerializer
+    service = services.product_delist
+
+    @extend_schema(request=InputSerializer, responses={200: ProductDetailSerializer, **ERRORS})
+    def post(self, request, pk):
+        return super().post(request, pk)
+
+
+class CatalogueFilter(serializers.Serializer):
+    category = serializers.ChoiceField(choices=ServiceCategory.choices, required=False)
+    q = serializers.CharField(required=False, max_length=100)
+    district = serializers.ChoiceField(choices=District.choices, required=False)
+    min_price = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
+    max_price = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
+    ordering = serializers.ChoiceField(choices=list(CATALOGUE_ORDERINGS), required=False,
+                                       help_text="newest（默认）/ price / -price / satisfaction / orders")
+    provider = serializers.IntegerField(required=False)
+
+
+class CatalogueApi(ListAPIView):
+    """Public, no login: listed products of admitted providers; search, filter and sort."""
+    permission_classes = [AllowAny]
+    serializer_class = CatalogueProductSerializer
+    pagination_class = Pagination
+
+    def get_queryset(self):
+        filters = CatalogueFilter(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        data = dict(filters.validated_data)
+        data["provider_id"] = data.pop("provider", None)
+        return selectors.catalogue(**data)
+
+    @extend_schema(parameters=[CatalogueFilter])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class CatalogueProductApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: CatalogueProductSerializer, 404: ErrorSerializer})
+    def get(self, request, pk):
+        product = selectors.catalogue().filter(pk=pk).first()
+        if product is None:
+            from hangqifu.core.errors import NotFound
+
+            raise NotFound("服务产品不存在或已下架")
+        return Response(CatalogueProductSerializer(product).data)
+
+
+class AdmittedProviderSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="organisation_id")
+    name = serializers.CharField(source="organisation.name")
+    credit_code = serializers.CharField(source="organisation.credit_code")
+    district = serializers.CharField()
+    categories = serializers.ListField(child=serializers.CharField())
+    admitted_at = serializers.DateTimeField()
+    listed_count = serializers.IntegerField()
+
+
+class AdmittedProviderListApi(ListAPIView):
+    """Public: the admitted-provider list (第十五条 入驻名单)."""
+    permission_classes = [AllowAny]
+    serializer_class = AdmittedProviderSerializer
+    pagination_class = Pagination
+
+    class FilterSerializer(serializers.Serializer):
+        district = serializers.ChoiceField(choices=District.choices, required=False)
+        category = serializers.ChoiceField(choices=ServiceCategory.choices, required=False)
+        q = serializers.CharField(required=False, max_length=100)
+
+    def get_queryset(self):
+        filters = self.FilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        return selectors.admitted_providers(**filters.validated_data).order_by("organisation__name")
+
+    @extend_schema(parameters=[FilterSerializer])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
