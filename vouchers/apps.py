@@ -5,3 +5,24 @@ class VouchersConfig(AppConfig):
     name = "vouchers"
     label = "vouchers"
     verbose_name = "服务券"
+
+    def ready(self):
+        from hangqifu.accounts.roles import Role, grant
+
+        # Registration and qualification (issue 4): admin permissions of the staff roles.
+        grant(Role.SERVICE_CENTER,
+              "vouchers.view_registrationapplication", "vouchers.change_registrationapplication",
+              "vouchers.review_registrationapplication",
+              "vouchers.view_qualification", "vouchers.manage_qualification",
+              "vouchers.view_changereport", "vouchers.change_changereport",
+              "vouchers.view_sizethreshold", "vouchers.view_creditlistentry", "vouchers.add_creditlistentry",
+              "vouchers.view_parkrecognition", "vouchers.add_parkrecognition",
+              "vouchers.view_abovescaleentry", "vouchers.add_abovescaleentry")
+        grant(Role.BUREAU,
+              "vouchers.view_registrationapplication", "vouchers.view_qualification", "vouchers.view_changereport",
+              "vouchers.view_sizethreshold", "vouchers.add_sizethreshold", "vouchers.change_sizethreshold",
+              "vouchers.view_creditlistentry", "vouchers.view_parkrecognition", "vouchers.view_abovescaleentry")
+        grant(Role.FINANCE_BUREAU, "vouchers.view_qualification")
+
+        # The re-review opening job lives beside the money core's jobs.py; importing registers it.
+        from . import rereview_jobs  # noqa: F401

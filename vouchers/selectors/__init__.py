@@ -1,0 +1,1 @@
+"""Reads of the vouchers app (scoped to the user). Import from the submodules."""

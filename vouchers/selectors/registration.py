@@ -1,0 +1,128 @@
+"""Reads for registrations, qualifications and change reports, always scoped to what the user may see."""
+from django.db.models import Q, QuerySet
+from django_fsm import has_transition_perm
+
+from audit.models import AuditEvent
+from hangqifu.core import clock
+
+from .. import permissions
+from ..models import ChangeReport, Qualification, RegistrationApplication
+
+
+def visible_registrations(*, user) -> QuerySet[RegistrationApplication]:
+    queryset = RegistrationApplication.objects.select_related("organisation")
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return queryset.none()
+    if user.role in permissions.READER_ROLES:
+        return queryset
+    if user.role in permissions.HOLDER_ROLES and user.organisation_id:
+        return queryset.filter(organisation_id=user.organisation_id)
+    return queryset.none()
+
+
+def registration_list(*, user, filters: dict | None = None) -> QuerySet[RegistrationApplication]:
+    """Filters: state, year, kind, purpose, district, sector, tier (claimed), overdue (true = waiting past
+    its review deadline)."""
+    filters = filters or {}
+    queryset = visible_registrations(user=user)
+    for name in ("state", "year", "kind", "purpose", "district", "sector"):
+        if filters.get(name):
+            queryset = queryset.filter(**{name: filters[name]})
+    if filters.get("tier"):
+        queryset = queryset.filter(claimed_tier=filters["tier"])
+    if str(filters.get("overdue", "")).lower() in ("1", "true", "yes"):
+        queryset = overdue_registrations(queryset)
+    return queryset.order_by("-id")
+
+
+WAITING_STATES = (RegistrationApplication.State.SUBMITTED, RegistrationApplication.State.PRE_REVIEWED)
+
+
+def overdue_registrations(queryset=None):
+    queryset = RegistrationApplication.objects.all() if queryset is None else queryset
+    return queryset.filter(state__in=WAITING_STATES, review_due_on__lt=clock.today())
+
+
+def registration_get(*, user, pk) -> RegistrationApplication | None:
+    return visible_registrations(user=user).filter(pk=pk).first()
+
+
+# API action name → transition method name
+ACTIONS = {"submit": "submit", "pre-review": "pre_review", "approve": "approve", "return": "return_for_correction",
+           "reject": "reject"}
+
+
+def available_actions(registration: RegistrationApplication, user) -> list[str]:
+    return [name for name, method in ACTIONS.items() if has_transition_perm(getattr(registration, method), user)]
+
+
+def registration_timeline(registration: RegistrationApplication) -> QuerySet[AuditEvent]:
+    """Every audit event of the application, oldest first (status page timeline)."""
+    return AuditEvent.objects.filter(object_type=registration._meta.model_name,
+                                     object_id=str(registration.pk)).order_by("id")
+
+
+def latest_registration_for(*, organisation) -> RegistrationApplication | None:
+    return (RegistrationApplication.objects.filter(organisation=organisation)
+            .exclude(state=RegistrationApplication.State.REJECTED).order_by("-year", "-id").first())
+
+
+# --- qualifications ---------------------------------------------------------------------------------
+
+def visible_qualifications(*, user) -> QuerySet[Qualification]:
+    queryset = Qualification.objects.select_related("organisation")
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return queryset.none()
+    if user.role in permissions.READER_ROLES:
+        return queryset
+    if user.role in permissions.HOLDER_ROLES and user.organisation_id:
+        return queryset.filter(organisation_id=user.organisation_id)
+    return queryset.none()
+
+
+def qualification_list(*, user, year=None, state=None, tier=None) -> QuerySet[Qualification]:
+    queryset = visible_qualifications(user=user)
+    if year:
+        queryset = queryset.filter(year=year)
+    if state:
+        queryset = queryset.filter(state=state)
+    if tier:
+        queryset = queryset.filter(tier=tier)
+    return queryset.order_by("-year", "organisation_id")
+
+
+def qualification_for(*, organisation, year=None) -> Qualification | None:
+    """The organisation's qualification of `year` (default: the business year), whatever its state."""
+    year = year or clock.current_year()
+    return Qualification.objects.filter(organisation=organisation, year=year).first()
+
+
+def active_qualification_for(*, organisation, year=None) -> Qualification | None:
+    qualification = qualification_for(organisation=organisation, year=year)
+    return qualification if qualification and qualification.state == Qualification.State.ACTIVE else None
+
+
+# --- change reports ---------------------------------------------------------------------------------
+
+def visible_change_reports(*, user) -> QuerySet[ChangeReport]:
+    queryset = ChangeReport.objects.select_related("organisation", "qualification")
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return queryset.none()
+    if user.role in permissions.READER_ROLES:
+        return queryset
+    if user.role in permissions.HOLDER_ROLES and user.organisation_id:
+        return queryset.filter(organisation_id=user.organisation_id)
+    return queryset.none()
+
+
+def change_report_list(*, user, late=None, state=None) -> QuerySet[ChangeReport]:
+    queryset = visible_change_reports(user=user)
+    if late is not None:
+        queryset = queryset.filter(is_late=late)
+    if state:
+        queryset = queryset.filter(state=state)
+    return queryset.order_by("-id")
+
+
+def organisations_with_late_reports() -> QuerySet:
+    return ChangeReport.objects.filter(Q(is_late=True)).values("organisation_id")

@@ -1,0 +1,2 @@
+"""The only code that writes vouchers models. Import from the submodules (registration, qualification,
+rereview, change_reports, imports)."""

@@ -1,0 +1,100 @@
+"""Change reports (第九条): a registered holder reports a size reclassification or a major change in
+operation, with evidence, within the policy's working days of the change (official calendar)."""
+from datetime import date
+
+from django.db import transaction
+
+from audit.services import audit_record
+from hangqifu.accounts.roles import Role
+from hangqifu.core import clock
+from hangqifu.core.errors import InvalidInput, NotFound, NotPermitted, RuleViolation
+from hangqifu.notifications.services import notify
+
+from .. import permissions
+from ..models import ChangeReport, Qualification, SizeClass
+from .common import guard, page_url
+
+EVIDENCE_KIND = "change_evidence"
+
+
+def change_report_deadline(change_date: date):
+    """change date + the policy's working days (the policy of the change's year, else the current one)."""
+    from hangqifu.policy.services import policy_for
+    from hangqifu.workdays.services import working_deadline
+
+    try:
+        policy = policy_for(change_date.year)
+    except NotFound:
+        policy = policy_for()
+    return working_deadline(change_date, policy.change_report_working_days)
+
+
+@transaction.atomic
+def change_report_create(*, actor, change_kind: str, change_date, description: str, evidence,
+                         new_size_class: str = "") -> ChangeReport:
+    from hangqifu.documents.services import document_store
+
+    if not actor.has_role(Role.ENTERPRISE, Role.PARK) or not actor.organisation_id:
+        raise NotPermitted("只有中小微企业或小微企业园账号可以报告变更")
+    errors = {}
+    if change_kind not in ChangeReport.ChangeKind.values:
+        errors["change_kind"] = ["变化类型只能是 size_reclassification（规模划型变化）或 major_change（经营重大变化）"]
+    if isinstance(change_date, str):
+        try:
+            change_date = date.fromisoformat(change_date)
+        except ValueError:
+            errors["change_date"] = ["日期格式应为 YYYY-MM-DD"]
+    today = clock.today()
+    if isinstance(change_date, date) and change_date > today:
+        errors["change_date"] = ["变化发生日期不能晚于今天"]
+    if not (description or "").strip():
+        errors["description"] = ["请说明变化情况"]
+    if new_size_class and new_size_class not in SizeClass.values:
+        errors["new_size_class"] = ["规模类型无效"]
+    if change_kind == ChangeReport.ChangeKind.SIZE_RECLASSIFICATION and not new_size_class:
+        errors["new_size_class"] = ["规模划型变化请填写变化后的规模"]
+    if evidence is None:
+        errors["evidence"] = ["请上传证明材料"]
+    if errors:
+        raise InvalidInput("变更报告有误，请按提示修改", fields=errors)
+    qualification = (Qualification.objects.filter(organisation_id=actor.organisation_id)
+                     .order_by("-year").first())
+    if qualification is None:
+        raise RuleViolation("本单位尚未取得服务券资格，无需报告变更", code="not_eligible")
+    deadline = change_report_deadline(change_date)
+    report = ChangeReport.objects.create(
+        organisation_id=actor.organisation_id, qualification=qualification, reported_by=actor,
+        change_kind=change_kind, change_date=change_date, description=description.strip(),
+        new_size_class=new_size_class, reported_on=today, deadline=deadline.date,
+        deadline_provisional=deadline.provisional, is_late=today > deadline.date)
+    document_store(owner=report, kind=EVIDENCE_KIND, uploaded_file=evidence, actor=actor,
+                   allowed_kinds=[EVIDENCE_KIND])
+    audit_record(actor=actor, action="change_report.create", obj=report, to_state=report.state,
+                 payload={"change_kind": change_kind, "change_date": change_date, "deadline": deadline.date,
+                          "provisional": deadline.provisional, "late": report.is_late})
+    late = "（逾期报告）" if report.is_late else ""
+    notify(subject=f"变更报告已提交{late}", organisation=report.organisation,
+           url=page_url("vouchers:change-report-list"),
+           body=f"报告期限 {report.deadline}{'（暂定）' if report.deadline_provisional else ''}，服务中心将核查。")
+    notify(subject=f"新的变更报告{late}：{report.organisation}", roles=[Role.SERVICE_CENTER],
+           url=page_url("admin:vouchers_changereport_change", report.pk))
+    return report
+
+
+@transaction.atomic
+def change_report_review(*, actor, report, opinion: str) -> ChangeReport:
+    report = ChangeReport.objects.select_for_update().get(pk=report.pk)
+    guard(report.review, allowed=permissions.is_reviewer(actor), denied="只有市工信服务中心可以核查变更报告",
+          wrong_state="该变更报告已核查")
+    opinion = (opinion or "").strip()
+    if not opinion:
+        raise InvalidInput("请填写核查意见", fields={"opinion": ["请填写核查意见"]})
+    from_state = report.state
+    report.review()
+    report.review_opinion = opinion
+    report.save(update_fields=["state", "review_opinion"])
+    audit_record(actor=actor, action="change_report.review", obj=report, from_state=from_state,
+                 to_state=report.state, payload={"opinion": opinion})
+    notify(subject="变更报告已核查", body=f"核查意见：{opinion}", organisation=report.organisation,
+           url=page_url("vouchers:change-report-list"))
+    return report

@@ -1,0 +1,208 @@
+"""Staff import the reference lists from Excel (.xlsx) or CSV: the severe-dishonesty and judgment-defaulter
+lists, recognised parks and the statistics bureau's new-above-scale list. Every row is checked first; one
+bad row refuses the whole file with the row numbers, so nothing is half-imported."""
+import csv
+import io
+from datetime import date, datetime
+
+from django.db import transaction
+
+from audit.services import audit_record
+from hangqifu.accounts.validators import is_valid_credit_code
+from hangqifu.core.errors import InvalidInput, NotPermitted
+
+from .. import permissions
+from ..models import AboveScaleEntry, CreditListEntry, ParkRecognition
+
+MAX_ROWS = 50_000
+# Column header (Chinese or English) → field
+HEADERS = {
+    "统一社会信用代码": "credit_code", "信用代码": "credit_code", "credit_code": "credit_code",
+    "运营主体统一社会信用代码": "credit_code",
+    "名称": "name", "企业名称": "name", "主体名称": "name", "name": "name",
+    "列入日期": "listed_on", "listed_on": "listed_on", "移出日期": "removed_on", "removed_on": "removed_on",
+    "园区名称": "park_name", "park_name": "park_name", "运营主体名称": "operator_name",
+    "operator_name": "operator_name", "星级": "star_level", "star_level": "star_level",
+    "认定日期": "recognised_on", "recognised_on": "recognised_on", "有效期至": "valid_until",
+    "valid_until": "valid_until", "年度": "year", "升规年度": "year", "year": "year",
+}
+LABELS = {"credit_code": "统一社会信用代码", "name": "名称", "listed_on": "列入日期", "park_name": "园区名称",
+          "recognised_on": "认定日期", "valid_until": "有效期至", "year": "升规年度"}
+
+
+def _refuse(message: str):
+    raise InvalidInput(message, code="invalid_import", fields={"file": [message]})
+
+
+def read_rows(uploaded_file) -> list[dict]:
+    """Rows of an .xlsx or .csv (UTF-8 or GBK) file as {field: value}, keyed by the header row."""
+    name = (getattr(uploaded_file, "name", "") or "").lower()
+    data = uploaded_file.read()
+    if data[:2] == b"PK" or name.endswith(".xlsx"):
+        table = _xlsx_rows(data)
+    elif name.endswith(".csv") or not name:
+        table = _csv_rows(data)
+    else:
+        _refuse("只支持 Excel（.xlsx）或 CSV 文件")
+    table = [row for row in table if any(str(c).strip() for c in row if c is not None)]
+    if not table:
+        _refuse("文件中没有数据")
+    header = [HEADERS.get(str(c or "").strip()) for c in table[0]]
+    if "credit_code" not in header:
+        _refuse("表头缺少“统一社会信用代码”列")
+    if len(table) - 1 > MAX_ROWS:
+        _refuse(f"单个文件最多 {MAX_ROWS} 行")
+    return [{key: value for key, value in zip(header, row, strict=False) if key} for row in table[1:]]
+
+
+def _xlsx_rows(data: bytes) -> list[list]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 — any unreadable workbook is the user's file, not our bug
+        _refuse("无法读取 Excel 文件，请确认是 .xlsx 格式")
+    return [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
+
+
+def _csv_rows(data: bytes) -> list[list]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        _refuse("CSV 文件编码无法识别，请使用 UTF-8 或 GBK")
+    return list(csv.reader(io.StringIO(text)))
+
+
+def _date(value, *, required: bool):
+    if value in (None, ""):
+        if required:
+            raise ValueError("不能为空")
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip().replace("/", "-").replace(".", "-")
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise ValueError(f"日期“{value}”格式应为 YYYY-MM-DD") from exc
+
+
+def _code(value) -> str:
+    code = str(value or "").strip().upper()
+    if not is_valid_credit_code(code):
+        raise ValueError(f"统一社会信用代码“{code}”无效")
+    return code
+
+
+def _parse(rows: list[dict], parse_row) -> list[dict]:
+    parsed, errors = [], []
+    for number, row in enumerate(rows, start=2):
+        try:
+            parsed.append(parse_row(row))
+        except ValueError as exc:
+            errors.append(f"第 {number} 行：{exc}")
+    if errors:
+        shown = errors[:20] + ([f"……共 {len(errors)} 处错误"] if len(errors) > 20 else [])
+        raise InvalidInput("导入文件有误，未导入任何数据", code="invalid_import", fields={"file": shown})
+    return parsed
+
+
+def _field(row, name, *, required=True, parse=None):
+    try:
+        value = row.get(name)
+        if parse:
+            return parse(value)
+        value = "" if value is None else str(value).strip()
+        if required and not value:
+            raise ValueError("不能为空")
+        return value
+    except ValueError as exc:
+        raise ValueError(f"{LABELS.get(name, name)}{exc}" if str(exc) == "不能为空" else str(exc)) from exc
+
+
+def _check_actor(actor):
+    if not permissions.is_reviewer(actor) and not getattr(actor, "is_superuser", False):
+        raise NotPermitted("只有市工信服务中心可以导入名单")
+
+
+@transaction.atomic
+def import_credit_list(*, actor, list_kind: str, uploaded_file, source: str = "") -> dict:
+    _check_actor(actor)
+    if list_kind not in CreditListEntry.ListKind.values:
+        raise InvalidInput("名单类型无效", fields={"list_kind": ["名单类型无效"]})
+    rows = _parse(read_rows(uploaded_file), lambda row: {
+        "credit_code": _field(row, "credit_code", parse=_code),
+        "name": _field(row, "name", required=False),
+        "listed_on": _field(row, "listed_on", parse=lambda v: _date(v, required=True)),
+        "removed_on": _field(row, "removed_on", parse=lambda v: _date(v, required=False)),
+    })
+    created = 0
+    for row in rows:
+        _, was_created = CreditListEntry.objects.update_or_create(
+            list_kind=list_kind, credit_code=row["credit_code"], listed_on=row["listed_on"],
+            defaults={"name": row["name"], "removed_on": row["removed_on"], "source": source})
+        created += was_created
+    return _done(actor, "reference.import_credit_list", {"list_kind": list_kind, "rows": len(rows),
+                                                         "created": created, "source": source})
+
+
+@transaction.atomic
+def import_park_recognitions(*, actor, uploaded_file) -> dict:
+    _check_actor(actor)
+
+    def parse(row):
+        parsed = {"credit_code": _field(row, "credit_code", parse=_code),
+                  "park_name": _field(row, "park_name"),
+                  "operator_name": _field(row, "operator_name", required=False),
+                  "star_level": _field(row, "star_level", required=False),
+                  "recognised_on": _field(row, "recognised_on", parse=lambda v: _date(v, required=True)),
+                  "valid_until": _field(row, "valid_until", parse=lambda v: _date(v, required=True))}
+        if parsed["valid_until"] < parsed["recognised_on"]:
+            raise ValueError("有效期至不能早于认定日期")
+        return parsed
+
+    rows = _parse(read_rows(uploaded_file), parse)
+    created = 0
+    for row in rows:
+        _, was_created = ParkRecognition.objects.update_or_create(
+            credit_code=row["credit_code"], recognised_on=row["recognised_on"],
+            defaults={k: row[k] for k in ("park_name", "operator_name", "star_level", "valid_until")})
+        created += was_created
+    return _done(actor, "reference.import_park_recognitions", {"rows": len(rows), "created": created})
+
+
+@transaction.atomic
+def import_above_scale(*, actor, uploaded_file, year: int | None = None) -> dict:
+    _check_actor(actor)
+
+    def parse(row):
+        row_year = row.get("year")
+        if row_year in (None, ""):
+            if year is None:
+                raise ValueError("升规年度不能为空")
+            row_year = year
+        try:
+            row_year = int(row_year)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"升规年度“{row_year}”无效") from exc
+        return {"credit_code": _field(row, "credit_code", parse=_code), "name": _field(row, "name", required=False),
+                "year": row_year}
+
+    rows = _parse(read_rows(uploaded_file), parse)
+    created = 0
+    for row in rows:
+        _, was_created = AboveScaleEntry.objects.update_or_create(
+            year=row["year"], credit_code=row["credit_code"], defaults={"name": row["name"]})
+        created += was_created
+    return _done(actor, "reference.import_above_scale", {"rows": len(rows), "created": created})
+
+
+def _done(actor, action, payload) -> dict:
+    audit_record(actor=actor, action=action, payload=payload)
+    return {"rows": payload["rows"], "created": payload["created"], "updated": payload["rows"] - payload["created"]}
