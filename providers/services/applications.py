@@ -286,9 +286,7 @@ def applications_confirm(*, actor, applications, opinion: str = "") -> list[Prov
         audit_record(actor=actor, action="provider_application.notice", obj=application,
                      from_state=ProviderApplication.State.CONFIRMED, to_state=application.state,
                      organisation=application.organisation, payload={"notice": notice.pk})
-        notify(subject=f"入驻申请已确认，进入公示：{application.name}", url=_application_url(application),
-               organisation=application.organisation)
-    return [a for a, _ in confirmed]
+    return [a for a, _ in confirmed]  # notice_publish tells each provider its notice is open
 
 
 @transaction.atomic
