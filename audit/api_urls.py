@@ -5,4 +5,7 @@ from . import apis
 urlpatterns = [
     path("sanctions/", apis.SanctionListApi.as_view(), name="sanction-list"),
     path("sanctions/<int:pk>/lift/", apis.SanctionLiftApi.as_view(), name="sanction-lift"),
+    path("complaints/", apis.ComplaintListApi.as_view(), name="complaint-list"),
+    path("complaints/<int:pk>/", apis.ComplaintDetailApi.as_view(), name="complaint-detail"),
+    path("complaints/<int:pk>/<slug:action>/", apis.ComplaintTransitionApi.as_view(), name="complaint-transition"),
 ]

@@ -106,3 +106,72 @@ class CreditRecord(models.Model):
 
     def __str__(self):
         return f"{self.organisation}：{self.content[:30]}"
+
+
+def _is_complaint_handler(instance, user) -> bool:
+    return user.has_role(Role.SERVICE_CENTER)
+
+
+class Complaint(models.Model):
+    """第十八条: anyone may complain; the service center investigates within a deadline in working days."""
+
+    class State(models.TextChoices):
+        RECEIVED = "received", "已受理"
+        INVESTIGATING = "investigating", "调查中"
+        RESOLVED = "resolved", "已办结"
+        DISMISSED = "dismissed", "不予支持"
+
+    OPEN_STATES = (State.RECEIVED, State.INVESTIGATING)
+
+    tracking_number = models.CharField("投诉编号", max_length=20, unique=True)
+    state = FSMField("状态", default=State.RECEIVED, choices=State.choices, protected=True)
+    complainant = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="投诉人账号", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="complaints")
+    complainant_name = models.CharField("投诉人", max_length=100)
+    contact = models.CharField("联系方式", max_length=100, blank=True)
+    subject = models.CharField("标题", max_length=200)
+    content = models.TextField("投诉内容")
+    object_type = models.CharField("投诉对象类型", max_length=100, blank=True)
+    object_id = models.CharField("投诉对象编号", max_length=64, blank=True)
+    filed_at = models.DateTimeField("受理时间")
+    due_on = models.DateField("答复期限")
+    handler = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="承办人", null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="handled_complaints")
+    investigation_started_at = models.DateTimeField("开始调查时间", null=True, blank=True)
+    findings = models.TextField("调查结论", blank=True)
+    closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    overdue_notified_on = models.DateField("逾期提醒日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "投诉"
+        verbose_name_plural = "投诉"
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["state", "due_on"], name="complaint_state_due_idx"),
+                   models.Index(fields=["object_type", "object_id"], name="complaint_object_idx")]
+
+    def __str__(self):
+        return f"{self.tracking_number} {self.subject}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES
+
+    def is_overdue(self, today=None) -> bool:
+        from hangqifu.core import clock
+
+        return self.is_open and (today or clock.today()) > self.due_on
+
+    @transition(field=state, source=State.RECEIVED, target=State.INVESTIGATING, permission=_is_complaint_handler,
+                custom={"label": "开始调查（由我承办）"})
+    def start_investigation(self):
+        pass
+
+    @transition(field=state, source=State.INVESTIGATING, target=State.RESOLVED, permission=_is_complaint_handler,
+                custom={"label": "办结（投诉属实/已处理）", "form": "audit.forms.FindingsForm"})
+    def resolve(self):
+        pass
+
+    @transition(field=state, source=State.INVESTIGATING, target=State.DISMISSED, permission=_is_complaint_handler,
+                custom={"label": "不予支持", "form": "audit.forms.FindingsForm"})
+    def dismiss(self):
+        pass

@@ -1,5 +1,10 @@
-from hangqifu.accounts.roles import Role
+from hangqifu.accounts.roles import STAFF_ROLES, Role
 from hangqifu.core.navigation import nav_link
 
-nav_link("违规处理", "audit:sanction-list", Role.SERVICE_CENTER, Role.BUREAU, Role.FINANCE_BUREAU, order=80)
+nav_link("投诉办理", "audit:complaint-list", *STAFF_ROLES, order=70)
+nav_link("违规处理", "audit:sanction-list", *STAFF_ROLES, order=80)
+nav_link("审计检索", "audit:event-list", *STAFF_ROLES, order=85)
 nav_link("信用档案", "audit:my-sanctions", Role.ENTERPRISE, Role.PARK, Role.PROVIDER, order=90)
+nav_link("我的投诉", "audit:complaint-mine", Role.ENTERPRISE, Role.PARK, Role.PROVIDER, Role.DISTRICT, Role.EXPERT,
+         order=95)
+nav_link("投诉举报", "audit:complaint-new", order=99)
