@@ -190,3 +190,27 @@ class TestDownload:
     def test_files_are_not_reachable_by_url(self, client, document):
         assert client.get(f"/media/{document.file.name}").status_code == 404
         assert client.get(f"/static/{document.file.name}").status_code == 404
+
+
+def test_files_of_rolled_back_uploads_are_purged_after_a_day(draft_notice, bureau, set_clock):
+    from django.db import transaction
+
+    from hangqifu.core.jobs import registered_jobs
+
+    set_clock("2026-06-01T09:00:00+08:00")
+    kept = document_store(owner=draft_notice, kind="other", uploaded_file=pdf_upload(), actor=bureau)
+    # given the owner's service fails after the upload was stored: the row rolls back, the file stays
+    with pytest.raises(RuntimeError), transaction.atomic():
+        document_store(owner=draft_notice, kind="other", uploaded_file=pdf_upload("回滚.pdf"), actor=bureau)
+        raise RuntimeError("owner service failed")
+    orphans = [p for p in _stored_files() if not str(p).endswith(kept.file.name)]
+    assert len(orphans) == 1 and Document.objects.count() == 1
+    job = registered_jobs()["documents.purge_orphans"]
+    # a young orphan may still belong to a transaction in flight: kept
+    assert job() == {"removed": 0}
+    # once it is a day old it goes; the committed document's file stays
+    old = orphans[0].stat().st_mtime - 2 * 86400
+    os.utime(orphans[0], (old, old))
+    os.utime(kept.file.path, (old, old))
+    assert job() == {"removed": 1}
+    assert not orphans[0].exists() and os.path.exists(kept.file.path)
