@@ -59,6 +59,7 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = ProviderApplication
+        skip_postgeneration_save = True
 
     organisation = factory.SubFactory(OrganisationFactory, kind=Organisation.Kind.PROVIDER)
     round = factory.SubFactory(SelectionRoundFactory)

@@ -1,0 +1,3 @@
+"""Chinese admin for staff: rounds, the application queue, products review, removals. Every workflow action
+calls a service; nothing sets `state` directly."""
+from . import applications, products  # noqa: F401

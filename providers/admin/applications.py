@@ -1,0 +1,187 @@
+from django.contrib import admin, messages
+from django.db import transaction
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from audit.services import audit_record
+from hangqifu.core.errors import DomainError
+
+from .. import selectors, services
+from ..models import ApplicationProduct, ConflictDeclaration, ExpertAssignment, ProviderApplication, Review, SelectionRound
+from ._actions import run_each, with_opinion
+
+
+def documents_html(owner):
+    from hangqifu.documents.selectors import documents_for
+
+    documents = list(documents_for(owner))
+    if not documents:
+        return "—"
+    return format_html("<ul>{}</ul>", format_html_join("", '<li>{}：<a href="{}">{}</a></li>', (
+        (d.kind_label, reverse("documents:download", args=[d.pk]), d.original_name) for d in documents)))
+
+
+@admin.register(SelectionRound)
+class SelectionRoundAdmin(admin.ModelAdmin):
+    list_display = ["title", "year", "opens_at", "closes_at", "is_open_display", "results_link"]
+    list_filter = ["year"]
+    fields = ["year", "title", "announcement", "opens_at", "closes_at"]
+
+    @admin.display(description="申报中", boolean=True)
+    def is_open_display(self, obj):
+        return obj.is_open()
+
+    @admin.display(description="评审结果")
+    def results_link(self, obj):
+        return format_html('<a href="{}">排名</a>', reverse("providers:round-results", args=[obj.pk]))
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            if not change:
+                obj.created_by = request.user
+            super().save_model(request, obj, form, change)
+            audit_record(actor=request.user, action="selection_round.update" if change else "selection_round.create",
+                         obj=obj, payload={f: str(form.cleaned_data.get(f)) for f in form.changed_data})
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ApplicationProductInline(ReadOnlyInline):
+    model = ApplicationProduct
+    fields = ["category", "title", "price", "last_year_average_price", "price_flag", "cases_last_year"]
+    readonly_fields = fields
+
+    @admin.display(description="价格提示")
+    def price_flag(self, obj):
+        return "高于定价依据" if obj.price_above_basis else "—"
+
+
+class AssignmentInline(ReadOnlyInline):
+    model = ExpertAssignment
+    fields = ["expert", "assigned_by", "assigned_at"]
+    readonly_fields = fields
+
+
+class ReviewInline(ReadOnlyInline):
+    model = Review
+    fields = ["reviewer_kind", "reviewer", "reviewer_name", "total", "scores", "opinion", "created_at"]
+    readonly_fields = fields
+
+
+@admin.register(ProviderApplication)
+class ProviderApplicationAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "round", "district", "state", "conditions_display", "submitted_at"]
+    list_filter = ["state", "round", "district"]
+    search_fields = ["name", "credit_code"]
+    list_select_related = ["round"]
+    ordering = ["-submitted_at", "-id"]
+    inlines = [ApplicationProductInline, AssignmentInline, ReviewInline]
+    readonly_fields = ["handle_link", "organisation", "round", "applicant", "name", "credit_code", "established_on",
+                       "district", "revenue", "professional_staff", "cases_last_year", "categories", "state",
+                       "submitted_at", "pre_review_opinion", "decision_opinion", "confirmed_at", "notice_id",
+                       "admitted_at", "checklist_display", "documents_display"]
+    fieldsets = [
+        ("办理", {"fields": ["handle_link"]}),
+        ("申请", {"fields": ["organisation", "round", "applicant", "state", "name", "credit_code", "established_on",
+                           "district", "revenue", "professional_staff", "cases_last_year", "categories"]}),
+        ("入驻条件核查（第十四条）", {"fields": ["checklist_display"]}),
+        ("材料（第十五条）", {"fields": ["documents_display"]}),
+        ("审核", {"fields": ["submitted_at", "pre_review_opinion", "decision_opinion", "confirmed_at", "notice_id",
+                           "admitted_at"]}),
+    ]
+    actions = ["pre_review_pass", "return_for_correction", "confirm_and_publish", "reject"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="办理页面")
+    def handle_link(self, obj):
+        return format_html('<a href="{}">在办理页面预审、指派专家、评分、确认或退回</a>',
+                           reverse("providers:application-detail", args=[obj.pk]))
+
+    @admin.display(description="条件核查")
+    def conditions_display(self, obj):
+        failed = [item.label for item in selectors.application_checklist(obj, documents=[])
+                  if not item.passed and item.key not in ("credit", "materials")]
+        return "✔ 符合" if not failed else "✘ 不符合：" + "、".join(failed)
+
+    @admin.display(description="核查结果")
+    def checklist_display(self, obj):
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{} {}：{}（要求：{}）</li>", (
+            ("✔" if i.passed else "✘ 不符合", i.label, i.value, i.requirement)
+            for i in selectors.application_checklist(obj))))
+
+    @admin.display(description="申请材料")
+    def documents_display(self, obj):
+        return documents_html(obj)
+
+    @admin.action(description="形式预审通过")
+    def pre_review_pass(self, request, queryset):
+        run_each(self, request, queryset, lambda a: services.application_pre_review(
+            actor=request.user, application=a, passed=True, opinion="材料齐全，形式预审通过"), "预审通过")
+
+    @admin.action(description="退回补正（填写意见）")
+    def return_for_correction(self, request, queryset):
+        return with_opinion(self, request, queryset, title="退回补正", required=True, done="已退回",
+                            fn=lambda a, o: services.application_return(actor=request.user, application=a, opinion=o))
+
+    @admin.action(description="确认入选并合并公示（市经信局）")
+    def confirm_and_publish(self, request, queryset):
+        try:
+            confirmed = services.applications_confirm(actor=request.user, applications=list(queryset))
+        except DomainError as exc:
+            self.message_user(request, exc.detail, messages.ERROR)
+        else:
+            self.message_user(request, f"已确认 {len(confirmed)} 家并发布公示", messages.SUCCESS)
+
+    @admin.action(description="驳回（填写意见）")
+    def reject(self, request, queryset):
+        return with_opinion(self, request, queryset, title="驳回申请", required=True, done="已驳回",
+                            fn=lambda a, o: services.application_reject(actor=request.user, application=a, opinion=o))
+
+
+class ViewOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ExpertAssignment)
+class ExpertAssignmentAdmin(ViewOnlyAdmin):
+    list_display = ["application", "expert", "assigned_by", "assigned_at", "reviewed"]
+    list_filter = ["application__round"]
+    list_select_related = ["application", "expert", "assigned_by"]
+
+    @admin.display(description="已评审", boolean=True)
+    def reviewed(self, obj):
+        return Review.objects.filter(application_id=obj.application_id, reviewer_id=obj.expert_id).exists()
+
+
+@admin.register(Review)
+class ReviewAdmin(ViewOnlyAdmin):
+    list_display = ["application", "reviewer_kind", "reviewer", "reviewer_name", "total", "created_at"]
+    list_filter = ["reviewer_kind", "application__round"]
+    list_select_related = ["application", "reviewer"]
+
+
+@admin.register(ConflictDeclaration)
+class ConflictDeclarationAdmin(ViewOnlyAdmin):
+    list_display = ["expert", "provider_name", "credit_code", "relation", "declared_at"]
+    search_fields = ["provider_name", "credit_code", "expert__username"]
