@@ -197,7 +197,7 @@ class RegistrationDocumentsApi(APIView):
 
 class _RegistrationActionApi(APIView):
     def respond(self, request, registration):
-        registration.refresh_from_db()
+        registration = RegistrationApplication.objects.select_related("organisation").get(pk=registration.pk)
         return Response(RegistrationDetailOutput(registration, context={"request": request}).data)
 
 
