@@ -192,11 +192,12 @@ class TestDownload:
         assert client.get(f"/static/{document.file.name}").status_code == 404
 
 
-def test_files_of_rolled_back_uploads_are_purged_after_a_day(draft_notice, bureau, set_clock):
+def test_files_of_rolled_back_uploads_are_purged_after_a_day(draft_notice, bureau, set_clock, settings, tmp_path):
     from django.db import transaction
 
     from hangqifu.core.jobs import registered_jobs
 
+    settings.MEDIA_ROOT = str(tmp_path)  # files of other tests (their rows rolled back) must not count
     set_clock("2026-06-01T09:00:00+08:00")
     kept = document_store(owner=draft_notice, kind="other", uploaded_file=pdf_upload(), actor=bureau)
     # given the owner's service fails after the upload was stored: the row rolls back, the file stays
