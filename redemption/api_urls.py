@@ -1,1 +1,35 @@
-urlpatterns = []
+from django.urls import path
+
+from .apis import claims, settlement
+
+urlpatterns = [
+    path("redemption-claims/", claims.RedemptionClaimListApi.as_view(), name="redemption-claim-list"),
+    path("redemption-claims/cap/", claims.RedemptionCapApi.as_view(), name="redemption-cap"),
+    path("redemption-claims/<int:pk>/", claims.RedemptionClaimDetailApi.as_view(), name="redemption-claim-detail"),
+    path("redemption-claims/<int:pk>/documents/", claims.RedemptionClaimDocumentApi.as_view(),
+         name="redemption-claim-documents"),
+    path("redemption-claims/<int:pk>/submit/", claims.RedemptionClaimSubmitApi.as_view(),
+         name="redemption-claim-submit"),
+    path("redemption-claims/<int:pk>/pre-review/", claims.RedemptionClaimPreReviewApi.as_view(),
+         name="redemption-claim-pre-review"),
+    *[path(f"redemption-claims/<int:pk>/{action}/", claims.RedemptionClaimDecisionApi.as_view(action=action),
+           name=f"redemption-claim-{action}") for action in ("approve", "return", "reject", "withdraw")],
+    path("settlement-batches/", settlement.SettlementBatchListApi.as_view(), name="settlement-batch-list"),
+    path("settlement-batches/<int:pk>/", settlement.SettlementBatchDetailApi.as_view(),
+         name="settlement-batch-detail"),
+    *[path(f"settlement-batches/<int:pk>/{action}/", settlement.SettlementBatchActionApi.as_view(action=action),
+           name=f"settlement-batch-{action}") for action in ("close", "approve", "publish", "sign")],
+    path("disbursement-orders/", settlement.DisbursementOrderListApi.as_view(), name="disbursement-order-list"),
+    path("disbursement-orders/<int:pk>/", settlement.DisbursementOrderDetailApi.as_view(),
+         name="disbursement-order-detail"),
+    path("disbursement-orders/<int:pk>/pdf/", settlement.DisbursementOrderPdfApi.as_view(),
+         name="disbursement-order-pdf"),
+    path("disbursement-orders/<int:pk>/xlsx/", settlement.DisbursementOrderXlsxApi.as_view(),
+         name="disbursement-order-xlsx"),
+    path("district-payments/", settlement.DistrictPaymentListApi.as_view(), name="district-payment-list"),
+    path("district-payments/<int:pk>/", settlement.DistrictPaymentDetailApi.as_view(), name="district-payment-detail"),
+    path("district-payments/<int:pk>/confirm/", settlement.DistrictPaymentConfirmApi.as_view(),
+         name="district-payment-confirm"),
+    path("district-payments/<int:pk>/fail/", settlement.DistrictPaymentFailApi.as_view(),
+         name="district-payment-fail"),
+]

@@ -1,0 +1,132 @@
+"""Reads, scoped to the caller: providers see their own claims, districts their own payment lines, staff all."""
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Q, Sum
+
+from audit.models import AuditEvent
+from hangqifu.core.money import ZERO
+from vouchers.models.orders import Order
+
+from . import permissions as perms
+from .models import ClaimLine, DisbursementOrder, DistrictPayment, RedemptionClaim, SettlementBatch
+
+
+def claim_list_for(*, user, state: str | None = None):
+    queryset = RedemptionClaim.objects.select_related("provider", "batch", "payment").annotate(
+        line_count=Count("lines"))
+    if perms.is_staff(user):
+        pass
+    elif perms.is_provider(user):
+        queryset = queryset.filter(provider_id=user.organisation_id)
+    else:
+        return queryset.none()
+    if state:
+        queryset = queryset.filter(state=state)
+    return queryset.order_by("-id")
+
+
+def claim_get_for(*, user, pk) -> RedemptionClaim | None:
+    claim = RedemptionClaim.objects.select_related("provider", "batch", "payment").filter(pk=pk).first()
+    return claim if claim is not None and perms.can_view_claim(claim, user) else None
+
+
+def claim_lines(claim: RedemptionClaim):
+    return claim.lines.select_related("order", "deduction").order_by("id")
+
+
+def claimable_orders(*, provider):
+    """The provider's deducted orders not yet in a live claim (what the claim form offers)."""
+    return (Order.objects.filter(provider=provider, state=Order.State.DEDUCTED)
+            .exclude(redemption_lines__live=True).select_related("deduction", "buyer").order_by("-deducted_at", "-id"))
+
+
+def claim_timeline(claim: RedemptionClaim):
+    return AuditEvent.objects.filter(object_type="redemptionclaim", object_id=str(claim.pk)).order_by("id")
+
+
+def batch_list_for(*, user):
+    if not perms.is_staff(user):
+        return SettlementBatch.objects.none()
+    return SettlementBatch.objects.select_related("notice", "bureau_signed_by", "finance_signed_by").annotate(
+        claim_count=Count("claims", distinct=True), total=Sum("claims__verified_amount"))
+
+
+def public_batches():
+    """The announced schedule (第十三条): every batch with its dates, newest first."""
+    return SettlementBatch.objects.order_by("-year", "-sequence")
+
+
+def batch_get_for(*, user, pk) -> SettlementBatch | None:
+    if not perms.is_staff(user):
+        return None
+    return SettlementBatch.objects.select_related("notice", "bureau_signed_by", "finance_signed_by").filter(
+        pk=pk).first()
+
+
+def batch_district_totals(batch: SettlementBatch) -> list[dict]:
+    rows = (batch.claims.values("provider__district").order_by("provider__district")
+            .annotate(total=Sum("verified_amount"), claims=Count("id"), providers=Count("provider", distinct=True)))
+    from hangqifu.core.choices import District
+
+    labels = dict(District.choices)
+    return [{"district": row["provider__district"], "label": labels.get(row["provider__district"], ""),
+             "total": row["total"] or ZERO, "claims": row["claims"], "providers": row["providers"]} for row in rows]
+
+
+def batch_claims(batch: SettlementBatch):
+    return batch.claims.select_related("provider", "payment").order_by("provider__district", "provider__name", "id")
+
+
+def notice_item_states(batch: SettlementBatch) -> dict[int, str]:
+    if batch.notice_id is None:
+        return {}
+    from hangqifu.notices.models import NoticeItem
+
+    content_type = ContentType.objects.get_for_model(RedemptionClaim)
+    return {int(pk): state for pk, state in NoticeItem.objects.filter(
+        notice_id=batch.notice_id, content_type=content_type).values_list("object_id", "state")}
+
+
+def disbursement_get_for(*, user, pk) -> DisbursementOrder | None:
+    order = DisbursementOrder.objects.select_related("batch").filter(pk=pk).first()
+    return order if order is not None and perms.can_view_disbursement(order, user) else None
+
+
+def disbursement_list_for(*, user):
+    queryset = DisbursementOrder.objects.select_related("batch")
+    if perms.is_staff(user):
+        return queryset
+    district = perms.district_of(user)
+    return queryset.filter(district=district) if district else queryset.none()
+
+
+def payment_list_for(*, user, state: str | None = None, batch: int | None = None):
+    queryset = DistrictPayment.objects.select_related("provider", "batch", "disbursement_order")
+    district = perms.district_of(user)
+    if perms.is_staff(user):
+        pass
+    elif district:
+        queryset = queryset.filter(district=district)
+    elif perms.is_provider(user):
+        queryset = queryset.filter(provider_id=user.organisation_id)
+    else:
+        return queryset.none()
+    if state:
+        queryset = queryset.filter(state=state)
+    if batch:
+        queryset = queryset.filter(batch_id=batch)
+    return queryset.order_by("-batch_id", "provider__name", "id")
+
+
+def payment_get_for(*, user, pk) -> DistrictPayment | None:
+    payment = DistrictPayment.objects.select_related("provider", "batch", "disbursement_order").filter(pk=pk).first()
+    return payment if payment is not None and perms.can_view_payment(payment, user) else None
+
+
+def pending_counts_for_provider(provider_id: int) -> dict:
+    return RedemptionClaim.objects.filter(provider_id=provider_id).aggregate(
+        returned=Count("id", filter=Q(state=RedemptionClaim.State.RETURNED)),
+        drafts=Count("id", filter=Q(state=RedemptionClaim.State.DRAFT)))
+
+
+def live_line_exists(order) -> bool:
+    return ClaimLine.objects.filter(order=order, live=True).exists()

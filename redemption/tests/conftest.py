@@ -1,0 +1,30 @@
+import pytest
+
+from hangqifu.accounts.roles import Role
+
+from . import factories
+
+
+@pytest.fixture
+def now(set_clock):
+    return set_clock("2026-06-01T09:00:00+08:00")
+
+
+@pytest.fixture
+def provider(db):
+    return factories.provider_user("xihu")
+
+
+@pytest.fixture
+def center(make_user):
+    return make_user(role=Role.SERVICE_CENTER)
+
+
+@pytest.fixture
+def bureau(make_user):
+    return make_user(role=Role.BUREAU)
+
+
+@pytest.fixture
+def finance(make_user):
+    return make_user(role=Role.FINANCE_BUREAU)
