@@ -234,3 +234,21 @@ class ComplaintAdmin(ServiceTransitionAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+from .models import ChainCheck  # noqa: E402
+
+
+@admin.register(ChainCheck)
+class ChainCheckAdmin(admin.ModelAdmin):
+    list_display = ["checked_at", "business_date", "checked_by", "events_checked", "broken_event_id"]
+    list_select_related = ["checked_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -12,7 +12,7 @@ from hangqifu.core.api import ErrorSerializer
 from hangqifu.core.errors import NotFound, NotPermitted
 
 from . import complaints, sanctions, selectors
-from .models import Complaint, Sanction
+from .models import AuditEvent, Complaint, Sanction
 from .permissions import IsStaffRole, can_handle_complaints, can_sanction, is_staff_user
 
 
@@ -246,3 +246,41 @@ class ComplaintTransitionApi(GenericAPIView):
         data.is_valid(raise_exception=True)
         complaint = self.ACTIONS[action](request.user, complaint, data.validated_data)
         return Response(_complaint_output(complaint, request))
+
+
+# --- the audit trail ----------------------------------------------------------------------------------------
+
+class AuditEventOutput(serializers.ModelSerializer):
+    organisation_name = serializers.CharField(source="organisation.name", default=None)
+
+    class Meta:
+        model = AuditEvent
+        fields = ["id", "occurred_at", "business_time", "actor", "actor_username", "organisation",
+                  "organisation_name", "action", "object_type", "object_id", "from_state", "to_state", "payload",
+                  "ip", "prev_hash", "hash"]
+
+
+class AuditEventListApi(GenericAPIView):
+    """GET [staff roles only]: the audit trail, newest first. `action` matches a prefix, `actor` a username,
+    `organisation` an id; `since`/`until` are business dates (inclusive)."""
+
+    permission_classes = [IsStaffRole]
+    queryset = AuditEvent.objects.none()
+    serializer_class = AuditEventOutput
+
+    class FilterSerializer(serializers.Serializer):
+        object_type = serializers.CharField(required=False, default="")
+        object_id = serializers.CharField(required=False, default="")
+        actor = serializers.CharField(required=False, default="")
+        action = serializers.CharField(required=False, default="")
+        organisation = serializers.IntegerField(required=False, allow_null=True, default=None)
+        since = serializers.DateField(required=False, allow_null=True, default=None)
+        until = serializers.DateField(required=False, allow_null=True, default=None)
+
+    @extend_schema(parameters=[FilterSerializer], responses={200: AuditEventOutput(many=True), 400: ErrorSerializer,
+                                                             403: ErrorSerializer})
+    def get(self, request):
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        page = self.paginate_queryset(selectors.audit_event_search(**filters.validated_data))
+        return self.get_paginated_response(AuditEventOutput(page, many=True).data)

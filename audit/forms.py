@@ -3,6 +3,7 @@ from django import forms
 from hangqifu.accounts.models import Organisation
 
 from . import sanctions
+from .selectors import REVERSED_RANGE
 
 
 class SanctionForm(forms.Form):
@@ -67,3 +68,23 @@ class AssignForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["handler"].queryset = complaint_handlers()
+
+
+class AuditSearchForm(forms.Form):
+    actor = forms.CharField(label="操作人账号", required=False, max_length=150)
+    organisation = forms.CharField(label="组织（名称或编号）", required=False, max_length=200)
+    action = forms.CharField(label="动作（前缀）", required=False, max_length=100,
+                             help_text="如 sanction 或 complaint.resolve")
+    object_type = forms.CharField(label="对象类型", required=False, max_length=100)
+    object_id = forms.CharField(label="对象编号", required=False, max_length=64)
+    since = forms.DateField(label="起始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                            error_messages={"invalid": "请输入有效的日期"})
+    until = forms.DateField(label="截止日期", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                            error_messages={"invalid": "请输入有效的日期"})
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            raise forms.ValidationError(REVERSED_RANGE, code="reversed_range")
+        return cleaned

@@ -1,9 +1,15 @@
 from hangqifu.core.jobs import periodic_job
 
-from . import complaints
+from . import complaints, verification
 
 
 @periodic_job("audit.complaints_overdue")
 def complaints_overdue():
     """Remind once per complaint that passed its answer deadline while still open."""
     return {"reminded": complaints.complaint_flag_overdue()}
+
+
+@periodic_job("audit.verify_chain")
+def verify_chain_daily():
+    """Recompute the audit chain once a business day; a break alerts the bureau and the service center."""
+    return verification.chain_check_daily()

@@ -175,3 +175,26 @@ class Complaint(models.Model):
                 custom={"label": "不予支持", "form": "audit.forms.FindingsForm"})
     def dismiss(self):
         pass
+
+
+class ChainCheck(models.Model):
+    """One run of the audit-chain verification (the `verify_audit` check), kept to show when it last ran."""
+
+    checked_at = models.DateTimeField("核验时间")
+    business_date = models.DateField("业务日期")
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="核验人", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    events_checked = models.PositiveBigIntegerField("核验事件数")
+    broken_event_id = models.BigIntegerField("首个异常事件", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "审计链核验"
+        verbose_name_plural = "审计链核验"
+        ordering = ["-id"]
+
+    def __str__(self):
+        return f"{self.checked_at:%Y-%m-%d %H:%M} {'完整' if self.ok else '异常'}"
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_event_id is None

@@ -1,5 +1,11 @@
 """Reads for supervision: sanctions, complaints, the audit trail. Every list is bounded (select_related)."""
+from datetime import datetime, time, timedelta
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
 from hangqifu.core import clock
+from hangqifu.core.errors import InvalidInput
 
 from .models import AuditEvent, Complaint, CreditRecord, Sanction
 from .permissions import is_staff_user
@@ -52,10 +58,45 @@ def complaint_for(*, user, pk):
 
 def complaint_counts(*, user) -> dict[str, int]:
     """Pending work of a service-center user, in one query."""
-    from django.db.models import Count, Q
-
     return Complaint.objects.aggregate(
         received=Count("pk", filter=Q(state=Complaint.State.RECEIVED)),
         mine=Count("pk", filter=Q(state=Complaint.State.INVESTIGATING, handler=user)),
         overdue=Count("pk", filter=Q(state__in=Complaint.OPEN_STATES, due_on__lt=clock.today())),
     )
+
+
+def audit_event_search(*, actor: str = "", action: str = "", organisation=None, object_type: str = "",
+                       object_id: str = "", since=None, until=None):
+    """Staff search over the trail. `actor` is a username (exact, any case); `action` matches a prefix
+    ("sanction" finds sanction.impose and sanction.lift); `organisation` an id or part of a name; `since` /
+    `until` are business dates, both inclusive. Newest first, with the organisation joined."""
+    check_date_range(since, until)
+    queryset = AuditEvent.objects.select_related("organisation")
+    if actor:
+        queryset = queryset.filter(actor_username__iexact=actor.strip())
+    if action:
+        queryset = queryset.filter(action__startswith=action.strip())
+    if organisation not in (None, ""):
+        organisation = str(organisation).strip()
+        if organisation.isdigit():
+            queryset = queryset.filter(organisation_id=int(organisation))
+        else:
+            queryset = queryset.filter(organisation__name__icontains=organisation)
+    if object_type:
+        queryset = queryset.filter(object_type=object_type.strip().lower())
+    if object_id:
+        queryset = queryset.filter(object_id=str(object_id).strip())
+    tz = timezone.get_current_timezone()
+    if since:
+        queryset = queryset.filter(business_time__gte=datetime.combine(since, time.min, tzinfo=tz))
+    if until:
+        queryset = queryset.filter(business_time__lt=datetime.combine(until + timedelta(days=1), time.min, tzinfo=tz))
+    return queryset.order_by("-id")
+
+
+REVERSED_RANGE = "起始日期不能晚于截止日期"
+
+
+def check_date_range(since, until) -> None:
+    if since and until and since > until:
+        raise InvalidInput(REVERSED_RANGE, code="reversed_range", fields={"since": [REVERSED_RANGE]})

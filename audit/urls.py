@@ -15,5 +15,7 @@ urlpatterns = [
     path("complaints/", views.complaint_list, name="complaint-list"),
     path("complaints/<int:pk>/", views.complaint_detail, name="complaint-detail"),
     path("complaints/<int:pk>/<slug:action>/", views.complaint_act, name="complaint-act"),
+    path("events/", views.event_list, name="event-list"),
+    path("events/verify/", views.chain_verify, name="chain-verify"),
     path("timeline/<slug:object_type>/<str:object_id>/", views.timeline, name="timeline"),
 ]

@@ -11,8 +11,8 @@ from hangqifu.core import clock
 from hangqifu.core.errors import DomainError
 from hangqifu.policy.services import policy_for
 
-from . import complaints, sanctions, selectors
-from .forms import AssignForm, ComplaintForm, FindingsForm, LiftForm, SanctionForm, TrackForm
+from . import complaints, sanctions, selectors, verification
+from .forms import AssignForm, AuditSearchForm, ComplaintForm, FindingsForm, LiftForm, SanctionForm, TrackForm
 from .models import Complaint
 from .permissions import can_handle_complaints, can_sanction, is_staff_user
 
@@ -206,3 +206,31 @@ def complaint_act(request, pk: int, action: str):
     else:
         messages.success(request, done)
     return redirect("audit:complaint-detail", pk=pk)
+
+
+# --- audit browser ------------------------------------------------------------------------------------------
+
+@login_required
+def event_list(request):
+    _staff_only(request)
+    form = AuditSearchForm(request.GET or None)
+    events = None
+    if form.is_bound and form.is_valid():
+        events = selectors.audit_event_search(**form.cleaned_data)
+    elif not form.is_bound:
+        events = selectors.audit_event_search()
+    page = Paginator(events, 50).get_page(request.GET.get("page")) if events is not None else None
+    return render(request, "audit/event_list.html", {"form": form, "page": page,
+                                                     "last_check": verification.chain_check_last()})
+
+
+@require_POST
+@login_required
+def chain_verify(request):
+    _staff_only(request)
+    check = verification.chain_check_run(actor=request.user)
+    if check.ok:
+        messages.success(request, f"审计链完整：共 {check.events_checked} 条事件")
+    else:
+        messages.error(request, f"审计链在事件 #{check.broken_event_id} 处校验失败（此前 {check.events_checked} 条正常）")
+    return redirect("audit:event-list")
