@@ -1,0 +1,57 @@
+from django.db.models import Exists, OuterRef
+from django.urls import reverse
+
+from hangqifu.accounts.roles import Role
+from hangqifu.core.pending import PendingItem, pending_work
+
+from .models import Product, ProviderApplication, Removal, Review
+
+S = ProviderApplication.State
+
+
+def _applications(state) -> str:
+    return f"{reverse('providers:applications')}?state={state}"
+
+
+@pending_work(Role.SERVICE_CENTER)
+def center_work(user):
+    counts = {s: ProviderApplication.objects.filter(state=s).count() for s in (S.SUBMITTED, S.PRE_REVIEWED)}
+    unassigned = ProviderApplication.objects.filter(state=S.PRE_REVIEWED, assignments__isnull=True,
+                                                    reviews__isnull=True).count()
+    return [
+        PendingItem("待形式预审的入驻申请", _applications(S.SUBMITTED), counts[S.SUBMITTED]),
+        PendingItem("待指派评审专家的入驻申请", _applications(S.PRE_REVIEWED), unassigned),
+        PendingItem("待审核的服务产品", f"{reverse('providers:my-products')}?state=submitted",
+                    Product.objects.filter(state=Product.State.SUBMITTED).count()),
+        PendingItem("待发布公告的清退", reverse("admin:providers_removal_changelist") + "?state__exact=confirmed",
+                    Removal.objects.filter(state=Removal.State.CONFIRMED).count()),
+    ]
+
+
+@pending_work(Role.BUREAU)
+def bureau_work(user):
+    return [
+        PendingItem("待确认入选的入驻申请", _applications(S.EXPERT_REVIEWED),
+                    ProviderApplication.objects.filter(state=S.EXPERT_REVIEWED).count()),
+        PendingItem("待确认的清退提议", reverse("admin:providers_removal_changelist") + "?state__exact=proposed",
+                    Removal.objects.filter(state=Removal.State.PROPOSED).count()),
+    ]
+
+
+@pending_work(Role.EXPERT)
+def expert_work(user):
+    mine = Review.objects.filter(application=OuterRef("pk"), reviewer=user)
+    count = ProviderApplication.objects.filter(state=S.PRE_REVIEWED, assignments__expert=user).exclude(
+        Exists(mine)).count()
+    return [PendingItem("待评审的入驻申请", reverse("providers:reviews"), count)]
+
+
+@pending_work(Role.PROVIDER)
+def provider_work(user):
+    if not user.organisation_id:
+        return []
+    returned = ProviderApplication.objects.filter(organisation_id=user.organisation_id,
+                                                  state__in=[S.DRAFT, S.RETURNED]).count()
+    drafts = Product.objects.filter(provider_id=user.organisation_id, state=Product.State.DRAFT).count()
+    return [PendingItem("待提交或退回补正的入驻申请", reverse("providers:applications"), returned),
+            PendingItem("待提交审核的服务产品", f"{reverse('providers:my-products')}?state=draft", drafts)]
