@@ -15,7 +15,7 @@ from hangqifu.core.errors import DomainError
 
 from .kinds import EXTENSIONS, NAME_EXTENSIONS, kind_label
 from .models import Document
-from .sniff import pdf_active_content, sniff
+from .sniff import UnreadablePdf, pdf_active_content, pdf_object_graph_findings, sniff
 
 MAX_NAME_LENGTH = 100
 
@@ -69,7 +69,10 @@ def document_validate(*, kind: str, uploaded_file, allowed_kinds=None) -> tuple[
     if ext and ext not in NAME_EXTENSIONS[mime]:
         _refuse(f"文件扩展名“{ext}”与文件实际格式（{EXTENSIONS[mime][1:].upper()}）不符")
     if mime == "application/pdf":
-        active = pdf_active_content(data)
+        try:
+            active = pdf_active_content(data) or pdf_object_graph_findings(data)
+        except UnreadablePdf:
+            _refuse("PDF 文件已损坏或无法识别，请重新导出后上传")
         if active:
             _refuse("PDF 文件含有脚本、自动执行动作或嵌入文件，出于安全原因不能上传，请另存或打印为普通 PDF 后再上传")
     if not name:

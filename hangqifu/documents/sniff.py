@@ -30,11 +30,21 @@ def _names(data: bytes) -> set[bytes]:
     return {_HEX_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), match) for match in _NAME.findall(data)}
 
 
+def _is_object_stream(data: bytes, stream_start: int) -> bool:
+    header = data[max(0, stream_start - 2048):stream_start]
+    header = header[header.rfind(b"obj"):]
+    return b"ObjStm" in _names(header)
+
+
 def _inflated_streams(data: bytes):
+    """Decompressed object streams (PDF 1.5+ keeps dictionaries there). Page contents and images are not
+    inflated: they hold no actions, and random image bytes could look like a name."""
     budget = _INFLATE_LIMIT
     for match in _STREAM.finditer(data):
         if budget <= 0:
             return
+        if not _is_object_stream(data, match.start()):
+            continue
         try:
             inflater = zlib.decompressobj()
             chunk = inflater.decompress(match.group(1), budget)
@@ -45,8 +55,59 @@ def _inflated_streams(data: bytes):
 
 
 def pdf_active_content(data: bytes) -> set[str]:
-    """Forbidden names found in the PDF (raw and inside Flate-compressed streams)."""
-    found = _names(data) & FORBIDDEN_PDF_NAMES
+    """Forbidden names found in the PDF's objects (outside stream bodies) and in Flate-compressed object
+    streams."""
+    found = _names(_STREAM.sub(b"stream\nendstream", data)) & FORBIDDEN_PDF_NAMES
     for chunk in _inflated_streams(data):
         found |= _names(chunk) & FORBIDDEN_PDF_NAMES
     return {name.decode() for name in found}
+
+
+_FORBIDDEN_KEYS = {"/" + name.decode() for name in FORBIDDEN_PDF_NAMES}
+_FORBIDDEN_VALUES = {"/JavaScript", "/Launch", "/EmbeddedFile", "/RichMedia"}
+_WALK_LIMIT = 200_000
+
+
+class UnreadablePdf(Exception):
+    pass
+
+
+def pdf_object_graph_findings(data: bytes) -> set[str]:
+    """Walk every object reachable from the trailer (as a viewer would) with pypdf, whatever filters or
+    object streams hide them, and report forbidden keys (/JS, /Launch …) or action types."""
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        root = reader.trailer
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise UnreadablePdf(str(exc)) from exc
+    found, seen, stack, steps = set(), set(), [root], 0
+    while stack:
+        steps += 1
+        if steps > _WALK_LIMIT:
+            raise UnreadablePdf("too many objects")
+        node = stack.pop()
+        if isinstance(node, IndirectObject):
+            key = (node.idnum, node.generation)
+            if key in seen:
+                continue
+            seen.add(key)
+            try:
+                node = node.get_object()
+            except Exception as exc:  # noqa: BLE001 - a broken reference in a hostile file
+                raise UnreadablePdf(str(exc)) from exc
+        if isinstance(node, DictionaryObject):
+            for key, value in node.items():
+                if key in _FORBIDDEN_KEYS:
+                    found.add(key[1:])
+                if isinstance(value, NameObject) and value in _FORBIDDEN_VALUES and key in ("/S", "/Type"):
+                    found.add(value[1:])
+                stack.append(value)
+        elif isinstance(node, ArrayObject):
+            stack.extend(node)
+    return found

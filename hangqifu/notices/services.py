@@ -1,6 +1,7 @@
 """Public notices (公示): publish with a window of N working days, objections, closing, resolution.
 
 Lock order: notice → items → objections."""
+import logging
 from datetime import datetime, time
 
 from django.contrib.contenttypes.models import ContentType
@@ -20,6 +21,7 @@ from hangqifu.workdays.services import working_deadline
 from . import handlers
 from .models import NoticeItem, Objection, PublicNotice
 
+logger = logging.getLogger(__name__)
 RESOLVER_ROLES = (Role.SERVICE_CENTER, Role.BUREAU)
 MAX_OBJECTION_LENGTH = 5000
 
@@ -168,10 +170,22 @@ def notice_close(*, notice: PublicNotice, actor=None) -> PublicNotice | None:
 
 
 def notices_close_expired() -> dict:
-    """Close every published notice whose window has passed (idempotent; reads the business clock)."""
-    due = PublicNotice.objects.filter(state=PublicNotice.State.PUBLISHED, closes_at__lt=clock.now())
-    closed = [notice.pk for notice in due if notice_close(notice=notice) is not None]
-    return {"closed": len(closed), "notices": closed}
+    """Close every published notice whose window has passed (idempotent; reads the business clock).
+    Each notice closes in its own transaction: a failing handler leaves that notice published for the next
+    run and does not stop the others."""
+    due = PublicNotice.objects.filter(state=PublicNotice.State.PUBLISHED, closes_at__lt=clock.now()).order_by("id")
+    closed, failed = [], []
+    for notice in due:
+        try:
+            if notice_close(notice=notice) is not None:
+                closed.append(notice.pk)
+        except Exception:
+            logger.exception("closing notice %s failed", notice.pk)
+            failed.append(notice.pk)
+    result = {"closed": len(closed), "notices": closed}
+    if failed:
+        result["failed"] = failed
+    return result
 
 
 @transaction.atomic

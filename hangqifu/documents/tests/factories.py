@@ -5,19 +5,39 @@ import zlib
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 
-def pdf_bytes(text: str = "hello", extra: bytes = b"") -> bytes:
+def build_pdf(objects: list[bytes]) -> bytes:
+    """A well-formed PDF (header, numbered objects, xref table, trailer) from object bodies; object 1 is
+    the catalog."""
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def _stream(dictionary: bytes, data: bytes) -> bytes:
+    return b"<< " + dictionary + b" /Length " + str(len(data)).encode() + b" >>\nstream\n" + data + b"\nendstream"
+
+
+def pdf_bytes(text: str = "hello", extra: bytes = b"", more: list[bytes] | None = None) -> bytes:
     content = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
-    return (b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R " + extra + b">> endobj\n"
-            b"2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n"
-            b"3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >> endobj\n"
-            b"4 0 obj << /Length " + str(len(content)).encode() + b" >> stream\n" + content + b"\nendstream endobj\n"
-            b"trailer << /Root 1 0 R >>\n%%EOF\n")
+    return build_pdf([
+        b"<< /Type /Catalog /Pages 2 0 R " + extra + b">>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+        _stream(b"", content),
+        *(more or []),
+    ])
 
 
-def compressed_object_stream(payload: bytes) -> bytes:
-    data = zlib.compress(payload)
-    return (b"5 0 obj << /Type /ObjStm /Filter /FlateDecode /Length " + str(len(data)).encode()
-            + b" >> stream\n" + data + b"\nendstream endobj\n")
+def compressed_object_stream(payload: bytes, stream_type: bytes = b"/Type /ObjStm") -> bytes:
+    """An extra object (number 5) holding `payload` Flate-compressed."""
+    return _stream(stream_type + b" /N 1 /First 4 /Filter /FlateDecode", zlib.compress(payload))
 
 
 PNG_BYTES = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"

@@ -16,7 +16,7 @@ from hangqifu.documents.selectors import documents_for
 from hangqifu.documents.services import document_delete, document_store
 from hangqifu.notices.models import PublicNotice
 
-from .factories import JPEG_BYTES, PNG_BYTES, compressed_object_stream, pdf_bytes, pdf_upload, upload
+from .factories import JPEG_BYTES, PNG_BYTES, _stream, compressed_object_stream, pdf_bytes, pdf_upload, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -65,13 +65,27 @@ def test_images_are_accepted_by_content(draft_notice, bureau, name, data, ctype)
     assert document.file.name.endswith(".png" if ctype == "image/png" else ".jpg")
 
 
+def test_compressed_image_bytes_that_look_like_names_are_not_mistaken_for_scripts(draft_notice, bureau):
+    noise = b"\x00\x17/JS \x80/Launch(\xff"
+    image = compressed_object_stream(noise, stream_type=b"/Type /XObject /Subtype /Image /Width 1 /Height 1")
+    raw = _stream(b"/Type /XObject /Subtype /Image /Filter /DCTDecode", noise)
+    document = document_store(owner=draft_notice, kind="other", actor=bureau,
+                              uploaded_file=upload("scan.pdf", pdf_bytes(more=[image, raw])))
+    assert document.mime_type == "application/pdf"
+
+
 @pytest.mark.parametrize("name,data,message", [
     ("contract.pdf", b"<html><script>alert(1)</script></html>", "只接受 PDF、JPG、PNG"),
     ("contract.pdf", pdf_bytes(extra=b"/OpenAction << /S /JavaScript /JS (app.alert(1)) >> "), "脚本"),
     ("contract.pdf", pdf_bytes(extra=b"/OpenAction << /S /J#61vaScript /JS (x) >> "), "脚本"),
     ("contract.pdf", pdf_bytes(extra=b"/OpenAction << /S /Launch /F (cmd.exe) >> "), "脚本"),
     ("contract.pdf", pdf_bytes(extra=b"/Names << /EmbeddedFiles 9 0 R >> "), "嵌入文件"),
-    ("contract.pdf", pdf_bytes() + compressed_object_stream(b"<< /S /JavaScript /JS (app.alert(1)) >>"), "脚本"),
+    ("contract.pdf", pdf_bytes(extra=b"/OpenAction 6 0 R ", more=[
+        compressed_object_stream(b"6 0 << /S /JavaScript /JS (app.alert(1)) >>")]), "脚本"),
+    # a fake "stream … endstream" bracket inside strings must not hide a real action from the check
+    ("contract.pdf", pdf_bytes(extra=b"/OpenAction 6 0 R ", more=[
+        b"(stream\n)", b"<< /S /JavaScript /JS (app.alert(1)) >>", b"(endstream)"]), "脚本"),
+    ("contract.pdf", b"%PDF-1.7\n" + b"\x00" * 100, "损坏"),
     ("contract.pdf", b"", "文件为空"),
     ("photo.pdf", PNG_BYTES, "扩展名"),
 ])

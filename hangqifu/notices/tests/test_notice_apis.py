@@ -29,6 +29,17 @@ def test_public_list_is_paginated_newest_first_with_bounded_queries(api_client, 
     assert api_client.get(reverse("api:public-notice-list"), {"kind": "general"}).json()["count"] == 0
 
 
+def test_public_list_page_query_count_does_not_grow_with_notices(client, bureau, providers, set_clock,
+                                                                 django_assert_max_num_queries):
+    for day in range(1, 6):
+        set_clock(f"2026-06-{day:02d}T09:00:00+08:00")
+        services.notice_publish(kind="test_admission", title=f"公示{day}", actor=bureau,
+                                items=[(org, org.name) for org in providers])
+    with django_assert_max_num_queries(4):
+        response = client.get(reverse("notices:list"))
+    assert response.status_code == 200 and "公示5" in response.content.decode()
+
+
 def test_objection_api_inside_and_after_the_window(api_as, api_client, published, make_user, set_clock):
     user = make_user(role=Role.ENTERPRISE)
     item = NoticeItem.objects.filter(notice=published).first()

@@ -166,3 +166,24 @@ def test_notice_without_handler_still_closes(set_clock, bureau, providers):
     _close_job()
     notice = _fresh(notice)
     assert notice.state == PublicNotice.State.CLOSED_CLEAR
+
+
+def test_a_failing_handler_does_not_stop_other_notices(published, set_clock, bureau, providers, monkeypatch,
+                                                      handler_calls):
+    from hangqifu.notices.tests.conftest import RecordingHandler
+
+    set_clock("2026-09-28T11:00:00+08:00")
+    other = services.notice_publish(kind="general", title="另一公示", items=[(providers[0], "甲")], actor=bureau)
+
+    def broken(self, item, *, actor):
+        raise RuntimeError("handler bug")
+
+    monkeypatch.setattr(RecordingHandler, "item_cleared", broken)
+    set_clock("2026-10-12T09:00:00+08:00")
+    result = _close_job()
+    assert result == {"closed": 1, "notices": [other.pk], "failed": [published.pk]}
+    # the failed notice rolled back completely and is retried on the next run
+    assert _fresh(published).state == PublicNotice.State.PUBLISHED
+    assert {item.state for item in _items(published)} == {NoticeItem.State.LISTED}
+    monkeypatch.undo()
+    assert _close_job()["notices"] == [published.pk]
