@@ -1,5 +1,8 @@
 from django.urls import path
 
+from .apis import claims as claim_apis
+from .apis import funds as fund_apis
+from .apis import orders as order_apis
 from .apis import registration as registration_apis
 
 # Registration and qualification (issue 4). Funds, batches, vouchers and orders add their lines below.
@@ -34,4 +37,23 @@ urlpatterns = [
     path("change-reports/<int:pk>/", registration_apis.ChangeReportDetailApi.as_view(), name="change-report-detail"),
     path("change-reports/<int:pk>/review/", registration_apis.ChangeReportReviewApi.as_view(),
          name="change-report-review"),
+    # Funds, batches, claims, vouchers, orders and deductions (issue 6).
+    path("funds/", fund_apis.FundListApi.as_view(), name="fund-list"),
+    path("batches/", fund_apis.BatchListApi.as_view(), name="batch-list"),
+    path("batches/<int:pk>/", fund_apis.BatchDetailApi.as_view(), name="batch-detail"),
+    path("batches/<int:pk>/open/", fund_apis.BatchOpenApi.as_view(), name="batch-open"),
+    path("batches/<int:pk>/close/", fund_apis.BatchCloseApi.as_view(), name="batch-close"),
+    path("batches/<int:pk>/claim/", fund_apis.ClaimApi.as_view(), name="batch-claim"),
+    path("vouchers/", claim_apis.VoucherListApi.as_view(), name="voucher-list"),
+    path("vouchers/<int:pk>/", claim_apis.VoucherDetailApi.as_view(), name="voucher-detail"),
+    path("orders/", order_apis.OrderListApi.as_view(), name="order-list"),
+    path("orders/<int:pk>/", order_apis.OrderDetailApi.as_view(), name="order-detail"),
+    path("orders/<int:pk>/commitment-letter/", order_apis.OrderCommitmentLetterApi.as_view(),
+         name="order-commitment-letter"),
+    path("orders/<int:pk>/documents/", order_apis.OrderDocumentsApi.as_view(), name="order-documents"),
+    path("orders/<int:pk>/complete/", order_apis.OrderCompleteApi.as_view(), name="order-complete"),
+    path("orders/<int:pk>/rate/", order_apis.OrderRateApi.as_view(), name="order-rate"),
+    path("orders/<int:pk>/cancel/", order_apis.OrderCancelApi.as_view(), name="order-cancel"),
+    path("orders/<int:pk>/deduct/", order_apis.OrderDeductApi.as_view(), name="order-deduct"),
+    path("orders/<int:pk>/deduction-quote/", order_apis.DeductionQuoteApi.as_view(), name="order-deduction-quote"),
 ]

@@ -82,6 +82,12 @@ class Order(models.Model):
     def number(self) -> str:
         return f"D{self.year}{self.pk:07d}" if self.pk else "—"
 
+    @property
+    def buyer_size_label(self) -> str:
+        from .reference import SizeClass
+
+        return dict(SizeClass.choices).get(self.buyer_size_class, self.buyer_size_class)
+
     def user_can_view(self, user) -> bool:
         return perms.can_view_order(self, user)
 

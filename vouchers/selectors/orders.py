@@ -1,0 +1,104 @@
+"""Reads of orders: scoped lists, the caller's actions, the timeline and the deduction quote."""
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from hangqifu.core import clock
+from hangqifu.core.errors import NotFound
+from hangqifu.documents.selectors import documents_for
+
+from .. import money_permissions as perms
+from ..models import Qualification
+from ..models.funds import Fund
+from ..models.orders import Order
+from ..models.vouchers import Voucher
+from ..services.deductions import DeductionCap, deduction_cap
+
+ACTION_LABELS = {"complete": "确认服务完成", "rate": "满意度评价", "deduct": "使用服务券抵扣", "cancel": "取消订单"}
+
+
+def orders_for(*, user, state: str | None = None, year=None) -> QuerySet[Order]:
+    """Buyers see their orders, providers their incoming orders, staff all of them."""
+    if perms.is_staff(user):
+        orders = Order.objects.all()
+    elif perms.is_buyer(user):
+        orders = Order.objects.filter(buyer_id=user.organisation_id)
+    elif perms.is_provider(user):
+        orders = Order.objects.filter(provider_id=user.organisation_id)
+    else:
+        orders = Order.objects.none()
+    if state:
+        orders = orders.filter(state=state)
+    if year and str(year).isdigit():
+        orders = orders.filter(year=int(year))
+    return orders.select_related("buyer", "provider", "deduction").order_by("-id")
+
+
+def order_get(*, user, order_id) -> Order:
+    """The order if `user` may see it; 404 otherwise (a foreign order is indistinguishable from none)."""
+    order = (Order.objects.select_related("buyer", "provider", "product").filter(pk=order_id).first()
+             if str(order_id).isdigit() else None)
+    if order is None or not perms.can_view_order(order, user):
+        raise NotFound("订单不存在")
+    return order
+
+
+def order_actions(order: Order, user) -> list[str]:
+    """Transitions the caller may fire now (API `available_actions`; conditions not yet met still show, so
+    the page can say what is missing)."""
+    actions = []
+    for transition in order.get_available_state_transitions():
+        if transition.has_perm(order, user):
+            actions.append(transition.name)
+    return actions
+
+
+def order_timeline(order: Order) -> list[tuple]:
+    events = [(order.signed_at, "签订合同、创建订单", f"合同金额 {order.amount} 元")]
+    for document in documents_for(order).select_related("uploaded_by"):
+        events.append((document.uploaded_at, f"上传{document.kind_label}", document.original_name))
+    if order.completed_at:
+        events.append((order.completed_at, "服务机构确认服务完成", order.completion_note))
+    if order.rated_at:
+        events.append((order.rated_at, f"满意度评价：{order.get_satisfaction_display()}", order.rating_comment))
+    deduction = getattr(order, "deduction", None) if order.state == Order.State.DEDUCTED else None
+    if deduction is not None:
+        events.append((deduction.created_at, f"使用服务券抵扣 {deduction.amount} 元",
+                       f"服务券 {deduction.voucher.number}，适用比例 {deduction.ratio:.0%}"))
+    if order.cancelled_at:
+        events.append((order.cancelled_at, "订单已取消", order.cancel_reason))
+    return sorted(events, key=lambda event: event[0])
+
+
+@dataclass
+class DeductionQuote:
+    cap: DeductionCap
+    vouchers: list  # [(voucher, its own maximum)]
+    qualification: object | None
+    fund: Fund | None
+
+
+def deduction_quote(order: Order, user) -> DeductionQuote:
+    """The maximum deductible amount and why: the ratio cap, the quota, the fund and each usable voucher."""
+    year = clock.current_year()
+    qualification = Qualification.objects.filter(organisation_id=order.buyer_id, year=year).first()
+    fund = Fund.objects.filter(year=year).first()
+    cap = deduction_cap(order=order, qualification=qualification, fund=fund)
+    today = clock.today()
+    vouchers = []
+    if perms.is_buyer_of(order, user):
+        usable = Voucher.objects.filter(organisation_id=order.buyer_id, state=Voucher.State.LIVE,
+                                        category=order.category, expires_on__gte=today, year=year).order_by(
+            "expires_on", "id")
+        vouchers = [(v, min(cap.maximum, v.balance)) for v in usable]
+        if not vouchers:
+            cap.blockers.append(f"没有可用于“{order.get_category_display()}”类服务的有效服务券")
+        else:
+            best = max(amount for _, amount in vouchers)
+            cap.limits.append(("可用服务券中余额最高者", max(v.balance for v, _ in vouchers)))
+            cap.maximum = best
+    if qualification is None or qualification.state != Qualification.State.ACTIVE:
+        cap.blockers.append("年度资格无效（未认定、已暂停或已撤销）")
+    if fund is not None and fund.exhausted_at is not None:
+        cap.blockers.append(f"{year} 年度服务券资金已用尽")
+    return DeductionQuote(cap=cap, vouchers=vouchers, qualification=qualification, fund=fund)

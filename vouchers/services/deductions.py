@@ -1,0 +1,220 @@
+"""抵扣: applying voucher money to one rated order (第八、十条; I1–I3, I6).
+
+Checked in this order, each with its stable code: the order is the caller's (404 otherwise) and rated
+(`not_rated`), not yet deducted (`already_deducted`); a positive amount; the no-double-dipping declaration
+(`duplicate_subsidy`); the voucher is the caller's, live and within validity (`voucher_expired`), of the
+product's category (`category_mismatch`); amount ≤ share(order amount, the year's ratio)
+(`deduction_over_ratio`), ≤ the voucher's balance (`balance_exceeded`), within the quota (`quota_exceeded`)
+and covered by the year's fund (`fund_exhausted` — which also voids the year's unused vouchers, 先用先得).
+
+Then, in one transaction and the house lock order fund → qualification → voucher → order, three conditional
+UPDATEs move the money (each refuses rather than overspend) and the deduction row is inserted under
+UNIQUE(order) and CHECK(amount ≤ order_amount × ratio)."""
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from audit.sanctions import assert_not_banned
+from audit.services import audit_record
+from hangqifu.core import clock
+from hangqifu.core.errors import InvalidInput, NotPermitted, RuleViolation
+from hangqifu.core.money import share, yuan
+from hangqifu.notifications.services import notify
+from hangqifu.policy.services import policy_for
+
+from .. import money_permissions as perms
+from ..models import Qualification
+from ..models.funds import Fund
+from ..models.ledger import LedgerEntry
+from ..models.orders import Deduction, Order
+from ..models.vouchers import Voucher
+from .ledger import ledger_record
+
+ZERO = Decimal("0.00")
+
+
+class FundExhausted(RuleViolation):
+    code = "fund_exhausted"
+
+    def __init__(self, year: int, detail: str):
+        self.year = year
+        super().__init__(detail)
+
+
+@dataclass
+class DeductionCap:
+    """The most a voucher may deduct from an order, and each limit behind it (for the order page)."""
+    maximum: Decimal
+    limits: list[tuple[str, Decimal]] = field(default_factory=list)
+    blockers: list[str] = field(default_factory=list)
+
+
+def deduction_cap(*, order: Order, voucher: Voucher | None = None, qualification=None, fund=None,
+                  ratio: Decimal | None = None) -> DeductionCap:
+    year = voucher.year if voucher else clock.current_year()
+    if ratio is None:
+        ratio = policy_for(year).deduction_ratio
+    limits = [(f"订单实际金额 {order.amount} 元 × 抵扣比例 {ratio:.0%}（第八条）", share(order.amount, ratio))]
+    blockers = []
+    if voucher is not None:
+        limits.append((f"服务券 {voucher.number} 余额", voucher.balance))
+    if qualification is not None:
+        limits.append((f"{qualification.year} 年度额度剩余（额度 {qualification.quota} 元，已使用 {qualification.used} 元）",
+                       qualification.quota - qualification.used))
+    if fund is not None:
+        limits.append((f"{fund.year} 年度服务券资金可用余额", fund.available if fund.exhausted_at is None else ZERO))
+    maximum = max(ZERO, min(amount for _, amount in limits))
+    if order.state != Order.State.RATED:
+        blockers.append("订单完成并评价后才能使用服务券抵扣" if order.state in (Order.State.SIGNED, Order.State.COMPLETED)
+                        else f"订单状态为“{order.get_state_display()}”，不能抵扣")
+    return DeductionCap(maximum=maximum, limits=limits, blockers=blockers)
+
+
+def _parse_amount(value) -> Decimal:
+    try:
+        amount = yuan(value)
+    except ValueError:
+        raise InvalidInput("抵扣金额格式不正确", fields={"amount": ["请输入以元为单位、最多两位小数的金额"]}) from None
+    if amount <= 0:
+        raise InvalidInput("抵扣金额必须大于 0", fields={"amount": ["抵扣金额必须大于 0"]})
+    if Decimal(str(value).strip()) != amount:
+        raise InvalidInput("抵扣金额最多两位小数", fields={"amount": ["金额精确到分"]})
+    return amount
+
+
+def _check(*, actor, order: Order, voucher: Voucher, amount: Decimal, declares_no_other_subsidy: bool,
+           qualification, fund, ratio: Decimal, today) -> None:
+    if order.state in (Order.State.SIGNED, Order.State.COMPLETED):
+        raise RuleViolation("订单完成并经您评价后才能使用服务券抵扣", code="not_rated")
+    if order.state == Order.State.DEDUCTED or _has_deduction(order):
+        raise RuleViolation("该订单已使用服务券抵扣，每个订单只能抵扣一次", code="already_deducted")
+    if order.state != Order.State.RATED:
+        raise RuleViolation(f"订单状态为“{order.get_state_display()}”，不能抵扣", code="invalid_transition")
+    if not declares_no_other_subsidy:
+        raise RuleViolation("须声明该订单未享受对标提升、创新券或数改券支持（第八条，不得重复享受）",
+                            code="duplicate_subsidy", fields={"declares_no_other_subsidy": ["须勾选声明"]})
+    if voucher.state != Voucher.State.LIVE or voucher.expires_on < today or voucher.year != today.year:
+        state = voucher.get_state_display() if voucher.state != Voucher.State.LIVE else "已过有效期"
+        if voucher.state == Voucher.State.USED_UP:
+            raise RuleViolation("该服务券余额已用完", code="balance_exceeded", fields={"voucher": ["余额为 0"]})
+        raise RuleViolation(f"服务券 {voucher.number} {state}，不能抵扣", code="voucher_expired",
+                            fields={"voucher": [state]})
+    if voucher.category != order.category:
+        raise RuleViolation(f"服务券类别（{voucher.get_category_display()}）与服务产品类别"
+                            f"（{order.get_category_display()}）不一致", code="category_mismatch",
+                            fields={"voucher": ["类别不一致"]})
+    cap = share(order.amount, ratio)
+    if amount > cap:
+        raise RuleViolation(f"单笔抵扣不得超过订单实际金额的 {ratio:.0%}，本订单最多抵扣 {cap} 元",
+                            code="deduction_over_ratio", fields={"amount": [f"最多 {cap} 元"]})
+    if amount > voucher.balance:
+        raise RuleViolation(f"抵扣金额超过服务券余额 {voucher.balance} 元", code="balance_exceeded",
+                            fields={"amount": [f"余额 {voucher.balance} 元"]})
+    if qualification is None or qualification.state != Qualification.State.ACTIVE:
+        raise RuleViolation("您的年度资格已暂停或撤销，不能使用服务券", code="not_eligible")
+    if qualification.used + amount > qualification.quota:
+        raise RuleViolation(f"超出年度额度：额度 {qualification.quota} 元，已使用 {qualification.used} 元",
+                            code="quota_exceeded")
+    if fund is None or fund.exhausted_at is not None or fund.available < amount:
+        raise FundExhausted(voucher.year, f"{voucher.year} 年度服务券资金已不足以支付本次抵扣（先用先得），"
+                                          "当年未使用的服务券将作废")
+
+
+def _has_deduction(order: Order) -> bool:
+    return Deduction.objects.filter(order_id=order.pk).exists()
+
+
+def deduction_apply(*, actor, order_id, voucher_id, amount, declares_no_other_subsidy: bool,
+                    schedule_voiding: bool = True) -> Deduction:
+    """Apply a deduction. When the fund cannot cover it, raises FundExhausted and (unless the caller will do
+    it itself after rolling back its own transaction, as the idempotent API does) schedules the year's
+    voiding after commit — at once when the caller holds no transaction."""
+    try:
+        return _deduction_apply(actor=actor, order_id=order_id, voucher_id=voucher_id, amount=amount,
+                                declares_no_other_subsidy=declares_no_other_subsidy)
+    except FundExhausted as exc:
+        if schedule_voiding:
+            fund_exhaustion_schedule(year=exc.year)
+        raise
+
+
+def fund_exhaustion_schedule(*, year: int) -> None:
+    """Enqueue the idempotent voiding of the year's unused vouchers once the current transaction commits."""
+    from ..tasks import void_year_after_fund_exhausted
+
+    transaction.on_commit(lambda: void_year_after_fund_exhausted.delay(year))
+
+
+def _deduction_apply(*, actor, order_id, voucher_id, amount, declares_no_other_subsidy: bool) -> Deduction:
+    from ..selectors.orders import order_get
+
+    order = order_get(user=actor, order_id=order_id)
+    if not perms.is_buyer_of(order, actor):
+        raise NotPermitted("只有订单的购买方可以使用服务券抵扣")
+    assert_not_banned(actor.organisation, entry_point="deduction")
+    if order.state in (Order.State.SIGNED, Order.State.COMPLETED):
+        raise RuleViolation("订单完成并经您评价后才能使用服务券抵扣", code="not_rated")
+    amount = _parse_amount(amount)
+    voucher = (Voucher.objects.filter(pk=voucher_id, organisation_id=actor.organisation_id).first()
+               if str(voucher_id).isdigit() else None)
+    if voucher is None:
+        raise InvalidInput("请选择本单位的服务券", fields={"voucher": ["服务券不存在"]})
+    today = clock.today()
+    ratio = policy_for(voucher.year).deduction_ratio
+    _check(actor=actor, order=order, voucher=voucher, amount=amount,
+           declares_no_other_subsidy=bool(declares_no_other_subsidy), qualification=voucher.qualification,
+           fund=Fund.objects.filter(year=voucher.year).first(), ratio=ratio, today=today)
+    return _move_money(actor=actor, order=order, voucher=voucher, amount=amount, ratio=ratio, today=today)
+
+
+@transaction.atomic
+def _move_money(*, actor, order: Order, voucher: Voucher, amount: Decimal, ratio: Decimal, today) -> Deduction:
+    year = voucher.year
+    # 1. fund: UPDATE … SET deducted = deducted + x WHERE deducted + x <= total (and not closed).
+    if not Fund.objects.filter(year=year, exhausted_at__isnull=True, total__gte=F("deducted") + amount).update(
+            deducted=F("deducted") + amount):
+        raise FundExhausted(year, f"{year} 年度服务券资金已不足以支付本次抵扣（先用先得），当年未使用的服务券将作废")
+    # 2. qualification: the voucher's balance moves from reserved to used, within the quota.
+    if not Qualification.objects.filter(pk=voucher.qualification_id, state=Qualification.State.ACTIVE,
+                                        quota__gte=F("used") + amount, reserved__gte=amount).update(
+            used=F("used") + amount, reserved=F("reserved") - amount):
+        raise RuleViolation("超出年度额度或年度资格已失效", code="quota_exceeded")
+    # 3. voucher: UPDATE … SET balance = balance - x WHERE live AND not expired AND balance >= x.
+    if not Voucher.objects.filter(pk=voucher.pk, state=Voucher.State.LIVE, expires_on__gte=today,
+                                  category=order.category, balance__gte=amount).update(balance=F("balance") - amount):
+        raise RuleViolation("服务券余额不足或已失效", code="balance_exceeded")
+    # 4. order, locked last; a concurrent deduction of the same order has either committed (state moved) or
+    #    will hit UNIQUE(order) below.
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.state != Order.State.RATED:
+        raise RuleViolation("该订单已使用服务券抵扣，每个订单只能抵扣一次", code="already_deducted")
+    fund = Fund.objects.get(year=year)
+    try:
+        with transaction.atomic():
+            deduction = Deduction.objects.create(
+                order=order, voucher=voucher, organisation_id=order.buyer_id, qualification_id=voucher.qualification_id,
+                fund=fund, year=year, amount=amount, order_amount=order.amount, ratio=ratio,
+                declares_no_other_subsidy=True, created_by=actor, created_at=clock.now())
+    except IntegrityError:
+        raise RuleViolation("该订单已使用服务券抵扣，每个订单只能抵扣一次", code="already_deducted") from None
+    order.deduct()
+    order.save(update_fields=["state", "deducted_at"])
+    voucher = Voucher.objects.get(pk=voucher.pk)
+    if voucher.balance == 0:
+        voucher.use_up()
+        voucher.save(update_fields=["state"])
+    ledger_record(kind=LedgerEntry.Kind.DEDUCTION, year=year, amount=amount, actor=actor, organisation=order.buyer,
+                  fund=fund, voucher=voucher, order=order, deduction=deduction,
+                  memo=f"订单 {order.number} 抵扣")
+    audit_record(actor=actor, action="order.deduct", obj=order, from_state=Order.State.RATED, to_state=order.state,
+                 organisation=order.buyer,
+                 payload={"deduction": deduction.pk, "voucher": voucher.pk, "amount": amount, "ratio": ratio,
+                          "order_amount": order.amount, "voucher_balance": voucher.balance,
+                          "declares_no_other_subsidy": True})
+    transaction.on_commit(lambda: notify(
+        subject=f"订单 {order.number} 已使用服务券抵扣 {amount} 元", organisation=order.provider,
+        url=f"/vouchers/orders/{order.pk}/",
+        body=f"购买方 {order.buyer.name} 已使用服务券抵扣 {amount} 元，可在兑付时申请。"))
+    return deduction

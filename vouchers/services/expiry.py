@@ -1,0 +1,114 @@
+"""Ending vouchers: expiry at the end of validity or of the year, voiding when the year's fund is exhausted
+or the holder's qualification is suspended or revoked (第四条, 第九条; I6).
+
+One routine does all of it set-based — a fixed number of statements whatever the number of vouchers:
+lock (fund →) qualifications → vouchers in the house lock order, INSERT … SELECT the ledger entries with the
+remaining balances, release those balances from the qualifications' `reserved`, then one UPDATE ending the
+vouchers with balance 0. Idempotent: a second run finds no live voucher to end (and the ledger's UNIQUE
+index refuses a second void/expiry entry for a voucher)."""
+import logging
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
+
+from audit.services import audit_record
+from hangqifu.core import clock
+from hangqifu.notifications.services import notify
+
+from ..models import Qualification
+from ..models.funds import Fund
+from ..models.ledger import LedgerEntry
+from ..models.vouchers import Voucher
+from .ledger import ledger_record_voucher_ends
+
+logger = logging.getLogger(__name__)
+ZERO = Decimal("0.00")
+
+
+def _end_vouchers(*, where: Q, state: str, kind: str, reason: str, actor=None, action: str) -> dict:
+    """End every live voucher matching `where`. The caller holds the parent lock that keeps new vouchers of
+    the set from appearing (the fund row for a year, the qualification row for one holder); vouchers past
+    validity cannot be claimed at all."""
+    live = Voucher.objects.filter(where, state=Voucher.State.LIVE).order_by()
+    # Lock order: qualification → voucher (after the fund, which callers lock first when they need it).
+    for _ in Qualification.objects.select_for_update().filter(
+            pk__in=Subquery(live.values("qualification_id"))).order_by("pk").values_list("pk", flat=True).iterator():
+        pass
+    for _ in live.select_for_update().order_by("pk").values_list("pk", flat=True).iterator():
+        pass
+    amount = live.aggregate(s=Sum("balance"))["s"] or ZERO
+    count = ledger_record_voucher_ends(voucher_ids_sql=live.values("pk").query.sql_with_params(), kind=kind,
+                                       memo=reason, actor=actor)
+    if not count:
+        return {"count": 0, "amount": ZERO}
+    released = Voucher.objects.filter(where, state=Voucher.State.LIVE, qualification=OuterRef("pk")).values(
+        "qualification").annotate(s=Sum("balance")).values("s")[:1]
+    Qualification.objects.filter(pk__in=Subquery(live.values("qualification_id"))).update(
+        reserved=F("reserved") - Coalesce(Subquery(released), ZERO))
+    ended = live.update(state=state, balance=ZERO, ended_at=clock.now(), end_reason=reason[:200])
+    if ended != count:  # the locks make this impossible; refuse to commit a ledger that does not match
+        raise RuntimeError(f"voucher sweep ended {ended} vouchers but wrote {count} ledger entries")
+    audit_record(actor=actor, action=action, payload={"count": count, "amount": amount, "reason": reason})
+    return {"count": count, "amount": amount}
+
+
+@transaction.atomic
+def vouchers_expire_due(*, today=None) -> dict:
+    """Daily: vouchers past their validity, and every voucher of a year that has ended, expire."""
+    today = today or clock.today()
+    result = _end_vouchers(where=Q(expires_on__lt=today) | Q(year__lt=today.year), state=Voucher.State.EXPIRED,
+                           kind=LedgerEntry.Kind.EXPIRY, reason=f"{today:%Y-%m-%d} 前有效期届满",
+                           action="voucher.expire")
+    logger.info("voucher expiry on %s: %s vouchers, %s yuan", today, result["count"], result["amount"])
+    return result
+
+
+@transaction.atomic
+def fund_exhaust(*, year: int, actor=None) -> dict:
+    """The year's fund could not cover a deduction (先用先得): mark it exhausted and void every unused voucher
+    of that year. Idempotent — safe to run from the task, its retries and the daily job."""
+    fund = Fund.objects.select_for_update().filter(year=year).first()  # lock order: fund first
+    if fund is None:
+        return {"count": 0, "amount": ZERO}
+    newly = fund.exhausted_at is None
+    if newly:
+        fund.exhausted_at = clock.now()
+        fund.save(update_fields=["exhausted_at"])
+    result = _end_vouchers(where=Q(year=year), state=Voucher.State.VOIDED, kind=LedgerEntry.Kind.VOID,
+                           reason=f"{year} 年度服务券资金已用尽", actor=actor, action="voucher.void_fund_exhausted")
+    if newly:
+        audit_record(actor=actor, action="fund.exhausted", obj=fund,
+                     payload={"year": year, "total": fund.total, "deducted": fund.deducted,
+                              "voided": result["count"], "voided_amount": result["amount"]})
+        transaction.on_commit(lambda: notify(
+            subject=f"{year} 年度服务券资金已用尽", roles=["bureau", "service_center"],
+            body=f"资金总额 {fund.total} 元，已抵扣 {fund.deducted} 元；{result['count']} 张未使用的服务券已作废。"))
+    logger.info("fund %s exhausted: voided %s vouchers, %s yuan", year, result["count"], result["amount"])
+    return result
+
+
+@transaction.atomic
+def qualification_vouchers_void(*, qualification, actor=None, reason: str = "") -> dict:
+    """The holder's qualification was suspended or revoked (第九条): void its live vouchers. Call it from the
+    suspension/revocation service, inside its transaction."""
+    Qualification.objects.select_for_update().filter(pk=qualification.pk).values_list("pk", flat=True).first()
+    reason = reason or "年度资格被暂停或撤销"
+    result = _end_vouchers(where=Q(qualification_id=qualification.pk), state=Voucher.State.VOIDED,
+                           kind=LedgerEntry.Kind.VOID, reason=reason, actor=actor, action="voucher.void_qualification")
+    if result["count"]:
+        transaction.on_commit(lambda: notify(
+            subject="您的服务券已作废", organisation=qualification.organisation,
+            body=f"因{reason}，{result['count']} 张服务券（余额合计 {result['amount']} 元）已作废。"))
+    return result
+
+
+def exhausted_years_sweep() -> dict:
+    """Daily safety net: a year whose fund is marked exhausted keeps no live voucher (the task may be lost)."""
+    results = {}
+    years = Fund.objects.filter(exhausted_at__isnull=False).values_list("year", flat=True)
+    for year in Voucher.objects.filter(year__in=years, state=Voucher.State.LIVE).values_list(
+            "year", flat=True).distinct():
+        results[year] = fund_exhaust(year=year)
+    return results

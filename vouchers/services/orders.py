@@ -1,0 +1,194 @@
+"""Orders (第十条): the buyer picks a listed product of an admitted provider, confirms the contract amount and
+uploads the contract; the order carries its commitment letter (划型及用券承诺书) to stamp and upload back; the
+provider confirms completion with service records; the buyer rates; then (deductions.py) applies a voucher."""
+from django.db import transaction
+from django.urls import reverse
+from django_fsm import can_proceed
+
+from audit.sanctions import assert_not_banned
+from audit.services import audit_record
+from hangqifu.core import clock
+from hangqifu.core.errors import InvalidInput, InvalidTransition, NotFound, NotPermitted, RuleViolation
+from hangqifu.core.money import yuan
+from hangqifu.documents.pdf import render_pdf
+from hangqifu.documents.selectors import documents_for
+from hangqifu.documents.services import document_store
+from hangqifu.notifications.services import notify
+
+from .. import money_permissions as perms
+from ..models import Qualification
+from ..models.orders import ORDER_DOCUMENT_KINDS, Order, Satisfaction
+from ..selectors.orders import order_get
+from .claims import active_qualification
+
+
+def _locked(*, user, order_id) -> Order:
+    order_get(user=user, order_id=order_id)
+    return Order.objects.select_for_update().select_related("buyer", "provider").get(pk=order_id)
+
+
+def _fire(order: Order, name: str, user, *, unmet: RuleViolation | None = None) -> str:
+    """Fire transition `name` for `user`: 409 from the wrong state, 403 for the wrong party, `unmet` when a
+    condition of the policy is not met yet. Returns the state before."""
+    method = getattr(order, name)
+    if not can_proceed(method, check_conditions=False):
+        raise InvalidTransition(f"订单当前为“{order.get_state_display()}”，不能执行此操作")
+    if not method._django_fsm.has_transition_perm(order, order.state, user):
+        raise NotPermitted("您不能对该订单执行此操作")
+    if not can_proceed(method):
+        raise unmet or InvalidTransition()
+    before = order.state
+    method()
+    return before
+
+
+def _order_url(order) -> str:
+    return reverse("vouchers:order-detail", args=[order.pk])
+
+
+@transaction.atomic
+def order_create(*, actor, product_id, amount, contract) -> Order:
+    from providers.selectors import orderable_product
+    from providers.services.products import product_stats_record
+
+    if not perms.is_buyer(actor):
+        raise NotPermitted("只有已认定的企业或小微企业园可以下单")
+    assert_not_banned(actor.organisation, entry_point="order")
+    year = clock.current_year()
+    qualification = active_qualification(actor.organisation_id, year)
+    if not str(product_id or "").isdigit():
+        raise InvalidInput("请选择服务产品", fields={"product": ["请选择服务产品"]})
+    product = orderable_product(product_id=int(product_id))
+    try:
+        amount = yuan(amount)
+    except ValueError:
+        raise InvalidInput("合同金额格式不正确", fields={"amount": ["请输入以元为单位、最多两位小数的金额"]}) from None
+    if amount <= 0:
+        raise InvalidInput("合同金额必须大于 0", fields={"amount": ["合同金额必须大于 0"]})
+    if amount > product.price:
+        raise RuleViolation(f"合同金额不得高于产品标价 {product.price} 元（标准化产品按目录价格签约）",
+                            code="amount_over_price", fields={"amount": [f"不得高于 {product.price} 元"]})
+    if contract is None:
+        raise InvalidInput("请上传双方签订的服务合同", code="invalid_document", fields={"contract": ["必须上传合同"]})
+    size_class = getattr(qualification.registration, "size_class", "") if qualification.registration_id else ""
+    order = Order.objects.create(
+        buyer=actor.organisation, buyer_user=actor, provider=product.provider, product=product, year=year,
+        category=product.category, product_title=product.title, product_price=product.price, amount=amount,
+        buyer_size_class=size_class or "", signed_at=clock.now())
+    document_store(owner=order, kind="contract", uploaded_file=contract, actor=actor,
+                   allowed_kinds=ORDER_DOCUMENT_KINDS)
+    product_stats_record(product_id=product.pk, ordered=True)
+    audit_record(actor=actor, action="order.create", obj=order, to_state=order.state, organisation=order.buyer,
+                 payload={"product": product.pk, "provider": product.provider_id, "amount": amount,
+                          "category": product.category, "size_class": order.buyer_size_class})
+    notify(subject=f"新订单 {order.number}：{order.product_title}", organisation=order.provider, url=_order_url(order),
+           body=f"{order.buyer.name} 已签约购买“{order.product_title}”，合同金额 {amount} 元。")
+    return order
+
+
+@transaction.atomic
+def order_document_add(*, actor, order_id, kind: str, uploaded_file):
+    """The buyer uploads the stamped commitment letter (to hand to the provider; redemption needs it); the
+    provider uploads service records (deliverables, service ledger) before confirming completion."""
+    order = _locked(user=actor, order_id=order_id)
+    if kind == "stamped_commitment_letter":
+        if not perms.is_buyer_of(order, actor):
+            raise NotPermitted("只有购买方可以上传盖章承诺书")
+        if order.state == Order.State.CANCELLED:
+            raise InvalidTransition("订单已取消")
+        notify(subject=f"订单 {order.number} 的盖章承诺书已上传", organisation=order.provider, url=_order_url(order))
+    elif kind == "service_record":
+        if not perms.is_provider_of(order, actor):
+            raise NotPermitted("只有服务机构可以上传服务记录")
+        if order.state != Order.State.SIGNED:
+            raise InvalidTransition("服务记录须在确认服务完成前上传")
+    else:
+        raise InvalidInput("订单只接受盖章承诺书和服务记录", code="invalid_document",
+                           fields={"kind": ["stamped_commitment_letter 或 service_record"]})
+    return document_store(owner=order, kind=kind, uploaded_file=uploaded_file, actor=actor,
+                          allowed_kinds=ORDER_DOCUMENT_KINDS)
+
+
+def order_upload_stamped_letter(*, actor, order_id, uploaded_file):
+    return order_document_add(actor=actor, order_id=order_id, kind="stamped_commitment_letter",
+                              uploaded_file=uploaded_file)
+
+
+@transaction.atomic
+def order_complete(*, actor, order_id, service_records: list | None = None, note: str = "") -> Order:
+    """The provider confirms delivery, with at least one service record uploaded now or before (第十、十六条)."""
+    order = _locked(user=actor, order_id=order_id)
+    files = [f for f in (service_records or []) if f]
+    before = _fire(order, "complete", actor, unmet=RuleViolation(
+        "购买方上传盖章承诺书后才能确认服务完成", code="commitment_letter_missing"))
+    if not files and not documents_for(order, "service_record").exists():
+        raise InvalidInput("请上传服务记录（交付成果、服务台账等）", code="invalid_document",
+                           fields={"service_records": ["至少上传一份服务记录"]})
+    order.completion_note = (note or "").strip()[:2000]
+    order.save(update_fields=["state", "completed_at", "completion_note"])
+    for uploaded in files:
+        document_store(owner=order, kind="service_record", uploaded_file=uploaded, actor=actor,
+                       allowed_kinds=ORDER_DOCUMENT_KINDS)
+    audit_record(actor=actor, action="order.complete", obj=order, from_state=before, to_state=order.state,
+                 organisation=order.buyer,
+                 payload={"service_records": documents_for(order, "service_record").count(),
+                          "note": order.completion_note})
+    notify(subject=f"订单 {order.number} 服务已完成，请评价", organisation=order.buyer, url=_order_url(order),
+           body=f"{order.provider.name} 已确认“{order.product_title}”服务完成，请进行满意度评价后使用服务券抵扣。")
+    return order
+
+
+@transaction.atomic
+def order_rate(*, actor, order_id, satisfaction: str, comment: str = "") -> Order:
+    from providers.services.products import product_stats_record
+
+    order = _locked(user=actor, order_id=order_id)
+    if satisfaction not in Satisfaction.values:
+        raise InvalidInput("请选择满意度", fields={"satisfaction": ["满意 / 基本满意 / 不满意"]})
+    comment = (comment or "").strip()
+    if satisfaction == Satisfaction.DISSATISFIED and not comment:
+        raise InvalidInput("评价为不满意时请说明原因", fields={"comment": ["请说明不满意的原因"]})
+    before = _fire(order, "rate", actor)
+    order.satisfaction, order.rating_comment = satisfaction, comment[:2000]
+    order.save(update_fields=["state", "rated_at", "satisfaction", "rating_comment"])
+    product_stats_record(product_id=order.product_id, satisfaction=satisfaction)
+    audit_record(actor=actor, action="order.rate", obj=order, from_state=before, to_state=order.state,
+                 organisation=order.buyer, payload={"satisfaction": satisfaction, "comment": order.rating_comment})
+    notify(subject=f"订单 {order.number} 收到评价：{order.get_satisfaction_display()}", organisation=order.provider,
+           url=_order_url(order))
+    return order
+
+
+@transaction.atomic
+def order_cancel(*, actor, order_id, reason: str = "") -> Order:
+    order = _locked(user=actor, order_id=order_id)
+    before = _fire(order, "cancel", actor)
+    order.cancel_reason = (reason or "").strip()[:200]
+    order.save(update_fields=["state", "cancelled_at", "cancel_reason"])
+    audit_record(actor=actor, action="order.cancel", obj=order, from_state=before, to_state=order.state,
+                 organisation=order.buyer, payload={"reason": order.cancel_reason})
+    other = order.provider if perms.is_buyer_of(order, actor) else order.buyer
+    notify(subject=f"订单 {order.number} 已取消", organisation=other, url=_order_url(order),
+           body=f"“{order.product_title}”订单已由{actor.organisation.name}取消。{order.cancel_reason}")
+    return order
+
+
+def commitment_letter_pdf(*, order: Order) -> bytes:
+    """划型及用券承诺书 for the order, from what was fixed when it was signed."""
+    qualification = Qualification.objects.filter(organisation_id=order.buyer_id, year=order.year).first()
+    size_label = order.buyer_size_label or "—"
+    return render_pdf("vouchers/money/commitment_letter.pdf.html", {
+        "title": "中小微企业划型及服务券使用承诺书", "order": order, "buyer": order.buyer, "size_label": size_label,
+        "qualification": qualification, "document_number": f"订单编号：{order.number}",
+        "issuer": order.buyer.name, "issued_on": order.signed_at,
+        "max_ratio": _ratio_label(order.year),
+    })
+
+
+def _ratio_label(year: int) -> str:
+    from hangqifu.policy.services import policy_for
+
+    try:
+        return f"{policy_for(year).deduction_ratio * 100:.0f}%"
+    except NotFound:
+        return "—"

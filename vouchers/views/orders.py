@@ -1,0 +1,172 @@
+"""Pages: orders (buyer's orders, provider's incoming orders, staff's all), the new-order form with a product
+picker, and the order page with its timeline and the caller's actions (upload the stamped letter, confirm
+completion, rate, apply a voucher with the maximum deductible amount and why, cancel)."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from hangqifu.core.errors import DomainError
+from hangqifu.documents.selectors import documents_for
+
+from .. import money_permissions as perms
+from ..models.orders import Order
+from ..money_forms import CancelForm, CompleteForm, DeductForm, FileForm, OrderForm, RateForm, show_domain_error
+from ..selectors import orders as selectors
+from ..services import deductions as deduction_services
+from ..services import orders as services
+
+
+@login_required
+def order_list(request):
+    if not (perms.is_buyer(request.user) or perms.is_provider(request.user) or perms.is_staff(request.user)):
+        raise Http404
+    state = request.GET.get("state") or None
+    orders = selectors.orders_for(user=request.user, state=state, year=request.GET.get("year"))
+    title = "收到的订单" if perms.is_provider(request.user) else ("我的订单" if perms.is_buyer(request.user) else "服务订单")
+    return render(request, "vouchers/money/order_list.html", {
+        "page": Paginator(orders, 20).get_page(request.GET.get("page")), "state": state,
+        "states": Order.State.choices, "title": title,
+    })
+
+
+@login_required
+def order_new(request):
+    from providers.selectors import catalogue
+
+    if not perms.is_buyer(request.user):
+        raise Http404
+    products = list(catalogue()[:300])
+    chosen = request.GET.get("product")
+    form = OrderForm(request.POST or None, request.FILES or None, products=products,
+                     initial={"product": chosen} if chosen else None)
+    if chosen and not request.POST:
+        price = next((p.price for p in products if str(p.pk) == chosen), None)
+        form.fields["amount"].initial = price
+    if request.method == "POST" and form.is_valid():
+        try:
+            order = services.order_create(actor=request.user, product_id=form.cleaned_data["product"],
+                                          amount=form.cleaned_data["amount"], contract=form.cleaned_data["contract"])
+            messages.success(request, f"订单 {order.number} 已创建。请下载承诺书，盖章后上传并交给服务机构。")
+            return redirect("vouchers:order-detail", pk=order.pk)
+        except DomainError as exc:
+            show_domain_error(form, exc)
+    return render(request, "vouchers/money/order_new.html", {"form": form, "has_products": bool(products)})
+
+
+def _detail_context(request, order, **forms):
+    user = request.user
+    actions = selectors.order_actions(order, user)
+    context = {
+        "order": order, "actions": actions, "timeline": selectors.order_timeline(order),
+        "documents": documents_for(order), "is_buyer": perms.is_buyer_of(order, user),
+        "is_provider": perms.is_provider_of(order, user),
+        "has_stamped_letter": documents_for(order, "stamped_commitment_letter").exists(),
+        "deduction": getattr(order, "deduction", None) if order.state == Order.State.DEDUCTED else None,
+    }
+    if order.state == Order.State.RATED or "deduct" in actions:
+        quote = selectors.deduction_quote(order, user)
+        context["quote"] = quote
+        if perms.is_buyer_of(order, user) and quote.vouchers:
+            context["deduct_form"] = forms.get("deduct_form") or DeductForm(
+                vouchers=quote.vouchers, initial={"amount": quote.vouchers[0][1]})
+    if "complete" in actions:
+        context["complete_form"] = forms.get("complete_form") or CompleteForm()
+    if "rate" in actions:
+        context["rate_form"] = forms.get("rate_form") or RateForm()
+    if "cancel" in actions:
+        context["cancel_form"] = CancelForm()
+    if perms.is_buyer_of(order, user) and order.state != Order.State.CANCELLED:
+        context["letter_form"] = forms.get("letter_form") or FileForm()
+    return context
+
+
+@login_required
+def order_detail(request, pk: int):
+    order = selectors.order_get(user=request.user, order_id=pk)
+    return render(request, "vouchers/money/order_detail.html", _detail_context(request, order))
+
+
+@login_required
+def order_commitment_letter(request, pk: int):
+    order = selectors.order_get(user=request.user, order_id=pk)
+    response = HttpResponse(services.commitment_letter_pdf(order=order), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="commitment-letter-{order.number}.pdf"'
+    return response
+
+
+def _rerender(request, pk, **forms):
+    order = selectors.order_get(user=request.user, order_id=pk)
+    return render(request, "vouchers/money/order_detail.html", _detail_context(request, order, **forms), status=400)
+
+
+@require_POST
+@login_required
+def order_letter_upload(request, pk: int):
+    form = FileForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.order_upload_stamped_letter(actor=request.user, order_id=pk, uploaded_file=form.cleaned_data["file"])
+            messages.success(request, "盖章承诺书已上传")
+            return redirect("vouchers:order-detail", pk=pk)
+        except DomainError as exc:
+            show_domain_error(form, exc)
+    return _rerender(request, pk, letter_form=form)
+
+
+@require_POST
+@login_required
+def order_complete(request, pk: int):
+    form = CompleteForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.order_complete(actor=request.user, order_id=pk, service_records=form.cleaned_data["service_records"],
+                                    note=form.cleaned_data["note"])
+            messages.success(request, "已确认服务完成，等待购买方评价")
+            return redirect("vouchers:order-detail", pk=pk)
+        except DomainError as exc:
+            show_domain_error(form, exc)
+    return _rerender(request, pk, complete_form=form)
+
+
+@require_POST
+@login_required
+def order_rate(request, pk: int):
+    form = RateForm(request.POST)
+    if form.is_valid():
+        try:
+            services.order_rate(actor=request.user, order_id=pk, **form.cleaned_data)
+            messages.success(request, "评价已提交，现在可以使用服务券抵扣")
+            return redirect("vouchers:order-detail", pk=pk)
+        except DomainError as exc:
+            show_domain_error(form, exc)
+    return _rerender(request, pk, rate_form=form)
+
+
+@require_POST
+@login_required
+def order_deduct(request, pk: int):
+    order = selectors.order_get(user=request.user, order_id=pk)
+    quote = selectors.deduction_quote(order, request.user)
+    form = DeductForm(request.POST, vouchers=quote.vouchers)
+    if form.is_valid():
+        try:
+            deduction = deduction_services.deduction_apply(actor=request.user, order_id=pk, **form.cleaned_data)
+            messages.success(request, f"已使用服务券抵扣 {deduction.amount} 元")
+            return redirect("vouchers:order-detail", pk=pk)
+        except DomainError as exc:
+            show_domain_error(form, exc)
+    return _rerender(request, pk, deduct_form=form)
+
+
+@require_POST
+@login_required
+def order_cancel(request, pk: int):
+    try:
+        services.order_cancel(actor=request.user, order_id=pk, reason=request.POST.get("reason", ""))
+        messages.success(request, "订单已取消")
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    return redirect("vouchers:order-detail", pk=pk)
