@@ -38,6 +38,19 @@ from .models import CreditRecord, Sanction  # noqa: E402
 from .permissions import can_sanction  # noqa: E402
 
 
+class ReadOnlyAdminMixin:
+    """Records written only by services (credit file, chain checks)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ServiceTransitionAdminMixin(FSMAdminMixin):
     """FSM buttons in the change form, but each button calls the app's service (audit, notify, locks) rather
     than the bare model transition. `fsm_services` maps a transition name to `service(actor, obj, **form)`."""
@@ -134,19 +147,10 @@ class SanctionAdmin(ServiceTransitionAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CreditRecord)
-class CreditRecordAdmin(admin.ModelAdmin):
+class CreditRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "organisation", "created_at", "content"]
     list_select_related = ["organisation"]
     search_fields = ["organisation__name", "organisation__credit_code", "content"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 from django.urls import reverse  # noqa: E402
@@ -240,15 +244,6 @@ from .models import ChainCheck  # noqa: E402
 
 
 @admin.register(ChainCheck)
-class ChainCheckAdmin(admin.ModelAdmin):
+class ChainCheckAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["checked_at", "business_date", "checked_by", "events_checked", "broken_event_id"]
     list_select_related = ["checked_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
