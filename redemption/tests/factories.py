@@ -3,7 +3,6 @@ through the real services, and the documents 第十一条 asks for."""
 from datetime import date
 from decimal import Decimal
 
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import F
 from django.utils import timezone
 
@@ -12,6 +11,7 @@ from hangqifu.accounts.roles import Role
 from hangqifu.accounts.tests.factories import OrganisationFactory, UserFactory
 from hangqifu.core import clock
 from hangqifu.core.choices import ServiceCategory
+from hangqifu.documents.tests.factories import pdf_upload
 from providers.models import Product
 from vouchers.models.funds import Fund, IssuanceBatch, VoucherType
 from vouchers.models.orders import Deduction, Order
@@ -20,12 +20,10 @@ from vouchers.models.vouchers import Voucher
 
 from ..models import REQUIRED_DOCUMENT_KINDS
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n" \
-            b"trailer<</Root 1 0 R>>\n%%EOF\n"
 
 
 def pdf_file(name="材料.pdf"):
-    return SimpleUploadedFile(name, PDF_BYTES, content_type="application/pdf")
+    return pdf_upload(name)
 
 
 def provider_user(district="xihu", **kwargs):
@@ -119,3 +117,9 @@ def approved_claim(provider_actor, orders, *, center=None, bureau=None):
     bureau = bureau or UserFactory(role=Role.BUREAU)
     claim = claim_pre_review(claim=claim, actor=center, passed=True, opinion="材料齐全")
     return claim_approve(claim=claim, actor=bureau)
+
+
+def run_on_commit(django_capture_on_commit_callbacks, fn, *args, **kwargs):
+    """Call a service and run what it schedules after commit (the Celery tasks run eagerly in tests)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        return fn(*args, **kwargs)

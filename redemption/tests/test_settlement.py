@@ -1,0 +1,282 @@
+"""Settlement batches: collection, the public notice (with an objection), the two signatures, disbursement
+orders per district, district payments and the ledger."""
+from datetime import date, timedelta
+from decimal import Decimal
+from io import BytesIO
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from hangqifu.core import clock
+from hangqifu.core.errors import DomainError
+from hangqifu.notices import services as notice_services
+from hangqifu.notices.models import NoticeItem
+from vouchers.models.ledger import LedgerEntry
+
+from ..ledger import verify_redemption_ledger
+from ..models import DisbursementOrder, DistrictPayment, ProviderYearCap, RedemptionClaim, SettlementBatch
+from ..services import payments as payment_services
+from ..services import settlement as services
+from . import factories
+from .factories import approved_claim, deducted_order
+
+pytestmark = pytest.mark.django_db
+
+
+def S(pk):
+    return SettlementBatch.objects.get(pk=pk)
+
+
+def C(pk):
+    return RedemptionClaim.objects.get(pk=pk)
+
+
+@pytest.fixture
+def run(django_capture_on_commit_callbacks):
+    def _run(fn, *args, **kwargs):
+        return factories.run_on_commit(django_capture_on_commit_callbacks, fn, *args, **kwargs)
+    return _run
+
+
+@pytest.fixture
+def world(now, center, bureau, finance):
+    """Three approved claims: two providers in 西湖区 (one with two orders), one in 滨江区."""
+    xihu_a = factories.provider_user("xihu", name="杭州甲数字科技有限公司")
+    xihu_b = factories.provider_user("xihu", name="杭州乙管理咨询有限公司")
+    binjiang = factories.provider_user("binjiang", name="杭州丙知识产权代理有限公司")
+    claims = {
+        "a": approved_claim(xihu_a, [deducted_order(xihu_a.organisation, amount="10000.00", deduction="5000.00"),
+                                     deducted_order(xihu_a.organisation, amount="3000.00", deduction="1500.00")],
+                            center=center, bureau=bureau),
+        "b": approved_claim(xihu_b, [deducted_order(xihu_b.organisation, amount="8000.00", deduction="4000.00")],
+                            center=center, bureau=bureau),
+        "c": approved_claim(binjiang, [deducted_order(binjiang.organisation, amount="20000.00",
+                                                      deduction="10000.00")], center=center, bureau=bureau),
+    }
+    return {"claims": claims, "users": {"a": xihu_a, "b": xihu_b, "c": binjiang}}
+
+
+def _through_notice(run, batch, center, bureau, set_clock, objection_on=None):
+    run(services.batch_close, batch=batch, actor=center)
+    run(services.batch_approve, batch=batch, actor=bureau)
+    batch = run(services.batch_publish, batch=batch, actor=bureau)
+    if objection_on is not None:
+        item = NoticeItem.objects.get(notice=batch.notice, object_id=str(objection_on.pk))
+        notice_services.objection_file(notice=batch.notice, user=factories.provider_user("xihu", name="举报人公司"),
+                                       content="该机构服务未实际发生", item=item)
+    set_clock(batch.notice.closes_at + timedelta(hours=10))
+    run(notice_services.notices_close_expired)
+    return S(batch.pk)
+
+
+def _open(center, **kwargs):
+    return services.batch_open(actor=center, period_start=date(2026, 5, 1), period_end=date(2026, 6, 30),
+                               payment_expected_on=date(2026, 7, 31), **kwargs)
+
+
+def test_full_settlement_from_batch_to_paid(world, run, center, bureau, finance, set_clock):
+    claims = world["claims"]
+    batch = _open(center, announcement="6 月底前审批通过的申请纳入本批次")
+    # when the service center closes the batch, the task collects every approved claim
+    run(services.batch_close, batch=batch, actor=center)
+    batch = S(batch.pk)
+    assert batch.state == SettlementBatch.State.COLLECTED
+    assert set(batch.claims.values_list("pk", flat=True)) == {c.pk for c in claims.values()}
+    assert batch.task_done == batch.task_total == 3
+    assert all(C(c.pk).state == RedemptionClaim.State.IN_SETTLEMENT for c in claims.values())
+    # bureau approves, publishes the notice (one item per claim), it closes without objection
+    run(services.batch_approve, batch=batch, actor=bureau)
+    batch = run(services.batch_publish, batch=S(batch.pk), actor=bureau)
+    assert batch.notice.items.count() == 3
+    set_clock(batch.notice.closes_at + timedelta(hours=10))
+    run(notice_services.notices_close_expired)
+    assert S(batch.pk).state == SettlementBatch.State.NOTICE_CLOSED
+    # two signatures issue one disbursement order per district
+    run(services.batch_sign, batch=S(batch.pk), actor=bureau)
+    run(services.batch_sign, batch=S(batch.pk), actor=finance)
+    batch = S(batch.pk)
+    assert batch.state == SettlementBatch.State.DISBURSED
+    orders = {o.district: o for o in batch.disbursement_orders.all()}
+    assert set(orders) == {"xihu", "binjiang"}
+    assert orders["xihu"].total == Decimal("10500.00") and orders["binjiang"].total == Decimal("10000.00")
+    assert {o.number for o in orders.values()} == {"杭经信兑〔2026〕1号", "杭经信兑〔2026〕2号"}
+    assert all(o.pdf for o in orders.values())
+    payments = {p.provider_id: p for p in batch.payments.all()}
+    assert payments[world["users"]["a"].organisation_id].amount == Decimal("6500.00")
+    assert len(payments) == 3
+    assert LedgerEntry.objects.filter(kind="redemption").count() == 4
+    # districts confirm; the batch completes with the last line
+    xihu_officer, binjiang_officer = factories.district_user("xihu"), factories.district_user("binjiang")
+    paid_at = clock.now()
+    for payment in batch.payments.order_by("district"):
+        officer = xihu_officer if payment.district == "xihu" else binjiang_officer
+        assert S(batch.pk).state == SettlementBatch.State.DISBURSED
+        payment_services.payment_confirm(payment=payment, actor=officer, reference=f"QQ{payment.pk:06d}",
+                                         paid_at=paid_at)
+    batch = S(batch.pk)
+    assert batch.state == SettlementBatch.State.COMPLETED
+    assert all(C(c.pk).state == RedemptionClaim.State.PAID for c in claims.values())
+    assert LedgerEntry.objects.filter(kind="payment").count() == 3
+    assert verify_redemption_ledger() == []
+
+
+def test_claims_approved_after_the_period_wait_for_the_next_batch(world, run, center, bureau, set_clock):
+    batch = _open(center)
+    set_clock("2026-07-02T09:00:00+08:00")
+    late_provider = factories.provider_user("xihu", name="迟到的机构")
+    late = approved_claim(late_provider, [deducted_order(late_provider.organisation)], center=center, bureau=bureau)
+    run(services.batch_close, batch=batch, actor=center)
+    assert C(late.pk).state == RedemptionClaim.State.APPROVED
+    assert C(late.pk).batch_id is None
+
+
+def test_objection_pulls_out_one_claim_and_the_rest_continue(world, run, center, bureau, finance, set_clock):
+    claims = world["claims"]
+    batch = _through_notice(run, _open(center), center, bureau, set_clock, objection_on=claims["b"])
+    assert batch.state == SettlementBatch.State.NOTICE_CLOSED
+    pulled = C(claims["b"].pk)
+    assert pulled.state == RedemptionClaim.State.APPROVED and pulled.under_investigation and pulled.batch_id is None
+    run(services.batch_sign, batch=batch, actor=bureau)
+    run(services.batch_sign, batch=S(batch.pk), actor=finance)
+    batch = S(batch.pk)
+    assert batch.state == SettlementBatch.State.DISBURSED
+    assert batch.payments.count() == 2
+    assert not batch.payments.filter(provider_id=pulled.provider_id).exists()
+    assert batch.disbursement_orders.get(district="xihu").total == Decimal("6500.00")
+    # the objection is upheld: the claim is not paid and the provider's cap headroom comes back
+    objection = batch.notice.objections.get()
+    run(notice_services.objection_resolve, objection=objection, actor=center, upheld=True, opinion="经核查属实")
+    pulled = C(claims["b"].pk)
+    assert pulled.state == RedemptionClaim.State.REJECTED
+    assert ProviderYearCap.objects.get(provider_id=pulled.provider_id).approved == Decimal("0.00")
+    assert not pulled.lines.filter(redeemed_order__isnull=False).exists()
+    assert verify_redemption_ledger() == []
+
+
+def test_dismissed_objection_lets_the_claim_join_the_next_batch(world, run, center, bureau, set_clock):
+    claims = world["claims"]
+    batch = _through_notice(run, _open(center), center, bureau, set_clock, objection_on=claims["b"])
+    objection = batch.notice.objections.get()
+    run(notice_services.objection_resolve, objection=objection, actor=center, upheld=False, opinion="异议不成立")
+    cleared = C(claims["b"].pk)
+    assert cleared.state == RedemptionClaim.State.APPROVED and not cleared.under_investigation
+    next_batch = services.batch_open(actor=center, period_start=date(2026, 7, 1), period_end=date(2026, 9, 30))
+    run(services.batch_close, batch=next_batch, actor=center)
+    assert list(S(next_batch.pk).claims.values_list("pk", flat=True)) == [cleared.pk]
+
+
+def test_sign_needs_a_closed_notice_and_two_different_people_in_order(world, run, center, bureau, finance,
+                                                                       make_user, set_clock):
+    from hangqifu.accounts.roles import Role
+
+    batch = _open(center)
+    run(services.batch_close, batch=batch, actor=center)
+    run(services.batch_approve, batch=S(batch.pk), actor=bureau)
+    batch = run(services.batch_publish, batch=S(batch.pk), actor=bureau)
+    # the notice is still open
+    with pytest.raises(DomainError) as refused:
+        services.batch_sign(batch=S(batch.pk), actor=bureau)
+    assert refused.value.code == "notice_open"
+    set_clock(batch.notice.closes_at + timedelta(hours=10))
+    run(notice_services.notices_close_expired)
+    # the finance bureau cannot sign first
+    with pytest.raises(DomainError) as refused:
+        services.batch_sign(batch=S(batch.pk), actor=finance)
+    assert refused.value.code == "invalid_transition"
+    # the service center cannot sign at all
+    with pytest.raises(DomainError) as refused:
+        services.batch_sign(batch=S(batch.pk), actor=center)
+    assert refused.value.status == 403
+    run(services.batch_sign, batch=S(batch.pk), actor=bureau)
+    # the same bureau official (or a colleague) cannot sign twice
+    for actor in (bureau, make_user(role=Role.BUREAU)):
+        with pytest.raises(DomainError) as refused:
+            services.batch_sign(batch=S(batch.pk), actor=actor)
+        assert refused.value.code == "already_signed"
+    # the bureau signer moved to the finance bureau is still the same person
+    bureau.role = Role.FINANCE_BUREAU
+    bureau.save(update_fields=["role"])
+    with pytest.raises(DomainError) as refused:
+        services.batch_sign(batch=S(batch.pk), actor=bureau)
+    assert refused.value.code == "same_signer"
+    assert S(batch.pk).state == SettlementBatch.State.BUREAU_SIGNED
+    assert not DisbursementOrder.objects.exists()
+    # and the database refuses it too
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SettlementBatch.objects.filter(pk=batch.pk).update(finance_signed_by=bureau)
+    run(services.batch_sign, batch=S(batch.pk), actor=finance)
+    assert S(batch.pk).state == SettlementBatch.State.DISBURSED
+
+
+@pytest.fixture
+def disbursed(world, run, center, bureau, finance, set_clock):
+    batch = _through_notice(run, _open(center), center, bureau, set_clock)
+    run(services.batch_sign, batch=batch, actor=bureau)
+    run(services.batch_sign, batch=S(batch.pk), actor=finance)
+    return S(batch.pk)
+
+
+def test_payment_confirmation_is_recorded_once_and_only_by_the_district(disbursed):
+    payment = disbursed.payments.filter(district="xihu").first()
+    paid_at = clock.now()
+    # another district: not found
+    with pytest.raises(DomainError) as refused:
+        payment_services.payment_confirm(payment=payment, actor=factories.district_user("binjiang"),
+                                         reference="QQ1", paid_at=paid_at)
+    assert refused.value.status == 404
+    officer = factories.district_user("xihu")
+    payment_services.payment_confirm(payment=payment, actor=officer, reference="QQ1", paid_at=paid_at)
+    # the same confirmation again changes nothing; a different reference is refused
+    payment_services.payment_confirm(payment=payment, actor=officer, reference="QQ1", paid_at=paid_at)
+    with pytest.raises(DomainError) as refused:
+        payment_services.payment_confirm(payment=payment, actor=officer, reference="QQ2", paid_at=paid_at)
+    assert refused.value.code == "already_paid"
+    assert LedgerEntry.objects.filter(kind="payment").count() == 1
+    assert DistrictPayment.objects.get(pk=payment.pk).reference == "QQ1"
+
+
+def test_failed_payment_is_retried_then_confirmed(disbursed):
+    payment = disbursed.payments.get(district="binjiang")
+    officer = factories.district_user("binjiang")
+    payment_services.payment_fail(payment=payment, actor=officer, reason="收款账户户名不符")
+    payment = DistrictPayment.objects.get(pk=payment.pk)
+    assert payment.state == DistrictPayment.State.FAILED and payment.failure_count == 1
+    with pytest.raises(DomainError) as refused:
+        payment_services.payment_confirm(payment=payment, actor=officer, reference="QQ9",
+                                         paid_at=clock.now() + timedelta(days=1))
+    assert refused.value.code == "invalid"
+    payment_services.payment_confirm(payment=payment, actor=officer, reference="QQ9", paid_at=clock.now())
+    assert DistrictPayment.objects.get(pk=payment.pk).state == DistrictPayment.State.PAID
+    assert S(disbursed.pk).state == SettlementBatch.State.DISBURSED  # other lines still unpaid
+
+
+def test_disbursement_pdf_has_the_chinese_text_and_right_totals(disbursed):
+    from pypdf import PdfReader
+
+    from ..exports import disbursement_pdf
+
+    order = disbursed.disbursement_orders.get(district="xihu")
+    text = "".join(page.extract_text() for page in PdfReader(BytesIO(disbursement_pdf(order))).pages)
+    compact = text.replace(" ", "").replace("\n", "")
+    assert "服务券兑付资金拨付通知" in compact
+    assert "杭经信兑〔2026〕" in compact
+    assert "西湖区财政局" in compact
+    assert "杭州甲数字科技有限公司" in compact and "6,500.00" in compact and "4,000.00" in compact
+    assert "10,500.00" in compact and "10,000.00" in compact  # the district total and 滨江区 in the summary
+    stored = order.pdf.open("rb").read()
+    assert stored.startswith(b"%PDF")
+
+
+def test_disbursement_xlsx_lists_each_provider_and_the_total(disbursed):
+    from openpyxl import load_workbook
+
+    from ..exports import disbursement_xlsx
+
+    order = disbursed.disbursement_orders.get(district="xihu")
+    sheet = load_workbook(BytesIO(disbursement_xlsx(order))).active
+    rows = [row for row in sheet.iter_rows(values_only=True)]
+    providers = {row[1]: row[4] for row in rows[4:-1]}
+    assert providers == {"杭州甲数字科技有限公司": Decimal("6500.00"), "杭州乙管理咨询有限公司": Decimal("4000.00")} or \
+        providers == {"杭州甲数字科技有限公司": 6500, "杭州乙管理咨询有限公司": 4000}
+    assert rows[-1][0] == "合计" and Decimal(str(rows[-1][4])) == Decimal("10500.00")
