@@ -1,0 +1,117 @@
+"""Pages: public catalogue and lists, provider application form, staff decisions, expert scoring, products."""
+import pytest
+from django.urls import reverse
+
+from hangqifu.accounts.roles import Role
+from hangqifu.documents.tests.factories import pdf_upload
+from providers import services
+from providers.models import ConflictDeclaration, Product, ProviderApplication, Review
+
+from .factories import ProductFactory, SelectionRoundFactory, admitted_provider, application_data, provider_user, \
+    upload_all_documents
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def clock(set_clock):
+    set_clock("2026-06-01T09:00:00+08:00")
+
+
+def test_public_pages_need_no_login(client):
+    product = ProductFactory(listed=True, title="公开产品")
+    SelectionRoundFactory(title="2026年第二批遴选")
+    assert "公开产品" in client.get(reverse("providers:catalogue")).content.decode()
+    page = client.get(reverse("providers:catalogue-product", args=[product.pk])).content.decode()
+    assert product.provider.name in page and "暂无评价" in page
+    assert product.provider.name in client.get(reverse("providers:admitted")).content.decode()
+    assert "公开产品" in client.get(reverse("providers:provider", args=[product.provider_id])).content.decode()
+    assert "2026年第二批遴选" in client.get(reverse("providers:rounds")).content.decode()
+    draft = ProductFactory(provider=product.provider)
+    assert client.get(reverse("providers:catalogue-product", args=[draft.pk])).status_code == 404
+
+
+def test_provider_applies_through_the_form(client):
+    SelectionRoundFactory()
+    user = provider_user()
+    client.force_login(user)
+    data = application_data(user.organisation)
+    product = data.pop("products")[0]
+    form = {**data, "categories": data["categories"], "products-TOTAL_FORMS": "1", "products-INITIAL_FORMS": "0",
+            "products-MIN_NUM_FORMS": "1", "products-MAX_NUM_FORMS": "20",
+            **{f"products-0-{k}": v for k, v in product.items()}}
+    response = client.post(reverse("providers:application-create"), form)
+    application = ProviderApplication.objects.get()
+    assert response.status_code == 302 and application.products.count() == 1
+    page = client.get(reverse("providers:application-detail", args=[application.pk])).content.decode()
+    assert "缺少" in page and 'data-testid="upload-form"' in page
+    client.post(reverse("providers:application-act", args=[application.pk, "documents"]),
+                {"kind": "business_licence", "file": pdf_upload()})
+    assert application.pk and "营业执照" in client.get(
+        reverse("providers:application-detail", args=[application.pk])).content.decode()
+    response = client.post(reverse("providers:application-act", args=[application.pk, "submit"]), follow=True)
+    assert "申请材料不齐全" in response.content.decode()
+    application.refresh_from_db()
+    assert application.state == "draft"
+
+
+def test_staff_pages_and_expert_scoring(client, make_user):
+    SelectionRoundFactory()
+    user = provider_user()
+    application = services.application_create(actor=user, **application_data(user.organisation))
+    upload_all_documents(application, user)
+    services.application_submit(actor=user, application=application)
+    center, expert = make_user(role=Role.SERVICE_CENTER), make_user(role=Role.EXPERT)
+    client.force_login(center)
+    assert "待形式预审" in client.get(reverse("home")).content.decode()
+    client.post(reverse("providers:application-act", args=[application.pk, "pre-review"]), {"passed": "1"})
+    client.post(reverse("providers:application-act", args=[application.pk, "assign-experts"]), {"experts": [expert.pk]})
+    application.refresh_from_db()
+    assert application.state == "pre_reviewed" and application.assignments.count() == 1
+    client.force_login(expert)
+    assert application.name in client.get(reverse("providers:reviews")).content.decode()
+    page = client.get(reverse("providers:review", args=[application.pk])).content.decode()
+    assert 'data-testid="review-form"' in page
+    response = client.post(reverse("providers:application-act", args=[application.pk, "expert-review"]), {
+        "qualifications": "18", "service_capability": "20", "cases": "21", "price_reasonableness": "12",
+        "after_sales": "13", "opinion": "建议入选"})
+    assert response.status_code == 302
+    assert Review.objects.get().total == 84
+    # an unrelated provider sees nothing; experts cannot open staff results
+    client.force_login(provider_user())
+    assert client.get(reverse("providers:application-detail", args=[application.pk])).status_code == 404
+    client.force_login(expert)
+    assert client.get(reverse("providers:round-results", args=[application.round_id])).status_code == 403
+    client.force_login(center)
+    assert application.name in client.get(reverse("providers:round-results", args=[application.round_id])).content.decode()
+
+
+def test_expert_declares_a_conflict(client, make_user):
+    expert = make_user(role=Role.EXPERT)
+    client.force_login(expert)
+    org = provider_user().organisation
+    client.post(reverse("providers:conflicts"), {"provider_name": org.name, "credit_code": org.credit_code,
+                                                 "relation": "曾任职"})
+    assert ConflictDeclaration.objects.filter(expert=expert, credit_code=org.credit_code).exists()
+    client.force_login(provider_user())
+    assert client.get(reverse("providers:conflicts")).status_code == 403
+
+
+def test_provider_creates_and_submits_a_product_page(client, make_user):
+    user = admitted_provider()
+    client.force_login(user)
+    response = client.post(reverse("providers:product-create"), {
+        "category": "talent", "title": "技能人才培训", "description": "岗位技能培训", "deliverables": "培训记录",
+        "duration_days": "15", "price": "8000", "last_year_average_price": "7000"})
+    product = Product.objects.get()
+    assert response.status_code == 302
+    client.post(reverse("providers:product-act", args=[product.pk, "documents"]), {"file": pdf_upload("合同.pdf")})
+    client.post(reverse("providers:product-act", args=[product.pk, "submit"]))
+    product.refresh_from_db()
+    assert product.state == "submitted"
+    client.force_login(make_user(role=Role.SERVICE_CENTER))
+    page = client.get(reverse("providers:product-detail", args=[product.pk])).content.decode()
+    assert 'data-testid="price-flag"' in page
+    client.post(reverse("providers:product-act", args=[product.pk, "approve"]))
+    product.refresh_from_db()
+    assert product.state == "listed"
