@@ -72,7 +72,9 @@ def document_validate(*, kind: str, uploaded_file, allowed_kinds=None) -> tuple[
         try:
             active = pdf_active_content(data) or pdf_object_graph_findings(data)
         except UnreadablePdf:
-            _refuse("PDF 文件已损坏或无法识别，请重新导出后上传")
+            # No usable cross-reference table (viewers repair these): scan every byte instead, so nothing
+            # can hide in what only looks like a stream.
+            active = pdf_active_content(data, whole_file=True)
         if active:
             _refuse("PDF 文件含有脚本、自动执行动作或嵌入文件，出于安全原因不能上传，请另存或打印为普通 PDF 后再上传")
     if not name:

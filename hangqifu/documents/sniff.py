@@ -54,10 +54,11 @@ def _inflated_streams(data: bytes):
         yield chunk
 
 
-def pdf_active_content(data: bytes) -> set[str]:
-    """Forbidden names found in the PDF's objects (outside stream bodies) and in Flate-compressed object
-    streams."""
-    found = _names(_STREAM.sub(b"stream\nendstream", data)) & FORBIDDEN_PDF_NAMES
+def pdf_active_content(data: bytes, *, whole_file: bool = False) -> set[str]:
+    """Forbidden names found in the PDF's objects (outside stream bodies, or everywhere with `whole_file`)
+    and in Flate-compressed object streams."""
+    scanned = data if whole_file else _STREAM.sub(b"stream\nendstream", data)
+    found = _names(scanned) & FORBIDDEN_PDF_NAMES
     for chunk in _inflated_streams(data):
         found |= _names(chunk) & FORBIDDEN_PDF_NAMES
     return {name.decode() for name in found}

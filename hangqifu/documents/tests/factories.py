@@ -4,20 +4,7 @@ import zlib
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-
-def build_pdf(objects: list[bytes]) -> bytes:
-    """A well-formed PDF (header, numbered objects, xref table, trailer) from object bodies; object 1 is
-    the catalog."""
-    out = bytearray(b"%PDF-1.7\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
+from hangqifu.documents.samples import simple_pdf
 
 
 def _stream(dictionary: bytes, data: bytes) -> bytes:
@@ -25,14 +12,7 @@ def _stream(dictionary: bytes, data: bytes) -> bytes:
 
 
 def pdf_bytes(text: str = "hello", extra: bytes = b"", more: list[bytes] | None = None) -> bytes:
-    content = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
-    return build_pdf([
-        b"<< /Type /Catalog /Pages 2 0 R " + extra + b">>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
-        _stream(b"", content),
-        *(more or []),
-    ])
+    return simple_pdf(text, catalog_extra=extra, more=more or [])
 
 
 def compressed_object_stream(payload: bytes, stream_type: bytes = b"/Type /ObjStm") -> bytes:

@@ -65,6 +65,12 @@ def test_images_are_accepted_by_content(draft_notice, bureau, name, data, ctype)
     assert document.file.name.endswith(".png" if ctype == "image/png" else ".jpg")
 
 
+def test_a_pdf_without_cross_reference_table_is_accepted_when_clean(draft_notice, bureau):
+    minimal = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    document = document_store(owner=draft_notice, kind="other", uploaded_file=upload("a.pdf", minimal), actor=bureau)
+    assert document.size == len(minimal)
+
+
 def test_compressed_image_bytes_that_look_like_names_are_not_mistaken_for_scripts(draft_notice, bureau):
     noise = b"\x00\x17/JS \x80/Launch(\xff"
     image = compressed_object_stream(noise, stream_type=b"/Type /XObject /Subtype /Image /Width 1 /Height 1")
@@ -85,7 +91,9 @@ def test_compressed_image_bytes_that_look_like_names_are_not_mistaken_for_script
     # a fake "stream … endstream" bracket inside strings must not hide a real action from the check
     ("contract.pdf", pdf_bytes(extra=b"/OpenAction 6 0 R ", more=[
         b"(stream\n)", b"<< /S /JavaScript /JS (app.alert(1)) >>", b"(endstream)"]), "脚本"),
-    ("contract.pdf", b"%PDF-1.7\n" + b"\x00" * 100, "损坏"),
+    # without a cross-reference table the whole file is scanned
+    ("contract.pdf", b"%PDF-1.4\n1 0 obj << /OpenAction 2 0 R >> endobj (stream\n) 2 0 obj << /S /JavaScript >> "
+                     b"endobj (endstream) trailer << /Root 1 0 R >>\n%%EOF\n", "脚本"),
     ("contract.pdf", b"", "文件为空"),
     ("photo.pdf", PNG_BYTES, "扩展名"),
 ])
