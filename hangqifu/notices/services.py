@@ -142,6 +142,13 @@ def _transition_item(item: NoticeItem, method: str, *, actor, now) -> None:
                  payload={"notice": item.notice_id, "label": item.label})
 
 
+def _locked_items(notice: PublicNotice) -> list[NoticeItem]:
+    items = list(NoticeItem.objects.select_for_update().filter(notice=notice).order_by("id"))
+    for item in items:
+        item.notice = notice  # the locked, current instance
+    return items
+
+
 @transaction.atomic
 def notice_close(*, notice: PublicNotice, actor=None) -> PublicNotice | None:
     """Close a notice whose window has passed: items without open objections clear (or are withdrawn
@@ -150,9 +157,8 @@ def notice_close(*, notice: PublicNotice, actor=None) -> PublicNotice | None:
     now = clock.now()
     if notice.state != PublicNotice.State.PUBLISHED or now <= notice.closes_at:
         return None
-    items = list(NoticeItem.objects.select_for_update().filter(notice=notice).select_related("notice"))
+    items = _locked_items(notice)
     objections = list(Objection.objects.select_for_update().filter(notice=notice))
-    outcomes = {item.pk: _decide_item(item, objections, actor=actor, now=now) for item in items}
     before = notice.state
     if objections:
         notice.close_objected()
@@ -160,6 +166,8 @@ def notice_close(*, notice: PublicNotice, actor=None) -> PublicNotice | None:
         notice.close_clear()
     notice.closed_at = now
     notice.save(update_fields=["state", "closed_at"])
+    # handlers see the closed notice through item.notice
+    outcomes = {item.pk: _decide_item(item, objections, actor=actor, now=now) for item in items}
     audit_record(actor=actor, action="notice.close", obj=notice, from_state=before, to_state=notice.state,
                  payload={"items": {str(pk): outcome or "held" for pk, outcome in outcomes.items()}})
     held = sum(1 for outcome in outcomes.values() if outcome is None)
@@ -198,7 +206,7 @@ def objection_resolve(*, objection: Objection, actor, upheld: bool, opinion: str
     if not opinion:
         raise InvalidInput("请填写处理意见", fields={"opinion": ["请填写处理意见"]})
     notice = PublicNotice.objects.select_for_update().get(pk=objection.notice_id)
-    items = list(NoticeItem.objects.select_for_update().filter(notice=notice).select_related("notice"))
+    items = _locked_items(notice)
     objections = list(Objection.objects.select_for_update().filter(notice=notice))
     objection = next(o for o in objections if o.pk == objection.pk)
     if objection.state != Objection.State.OPEN:

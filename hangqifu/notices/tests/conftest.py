@@ -12,6 +12,7 @@ class RecordingHandler:
     calls: list = []
 
     def item_cleared(self, item, *, actor):
+        assert item.notice.state != "published"  # the handler runs once the notice has closed
         self.calls.append(("cleared", item.subject, actor))
 
     def item_withdrawn(self, item, *, actor):
