@@ -284,3 +284,7 @@ def test_admin_buttons_call_the_services(client, filed, center):
     complaint = Complaint.objects.get(pk=filed.pk)
     assert complaint.state == "resolved" and complaint.findings == "已督促整改"
     assert AuditEvent.objects.filter(action="complaint.resolve", actor=center).exists()
+
+
+def test_listing_complaints_needs_a_login(api_client):
+    assert api_client.get(API).status_code == 401

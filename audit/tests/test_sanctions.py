@@ -215,3 +215,28 @@ def test_admin_add_goes_through_the_service(client, bureau, enterprise_user):
     sanction = Sanction.objects.get()
     assert AuditEvent.objects.filter(action="sanction.impose", object_id=str(sanction.pk)).exists()
     assert CreditRecord.objects.filter(sanction=sanction).count() == 1
+
+
+def test_admin_lift_button_asks_for_a_reason_and_calls_the_service(client, bureau, enterprise_user):
+    sanction = sanctions.sanction_impose(actor=bureau, organisation=enterprise_user.organisation, reason="虚报",
+                                         ban_years=3)
+    client.force_login(bureau)
+    change = reverse("admin:audit_sanction_change", args=[sanction.pk])
+    assert "撤销处理决定" in client.get(change).content.decode()
+    form_url = reverse("admin:audit_sanction_transition", args=[sanction.pk, "lift"])
+    assert "撤销理由" in client.get(form_url).content.decode()
+    client.post(form_url, {"reason": "行政复议撤销"})
+    assert Sanction.objects.get(pk=sanction.pk).state == Sanction.State.LIFTED
+    assert AuditEvent.objects.filter(action="sanction.lift", actor=bureau).exists()
+
+
+def test_api_list_filters_by_organisation_and_state(api_as, bureau, enterprise_user, make_user):
+    other = make_user(role=Role.PROVIDER).organisation
+    mine = sanctions.sanction_impose(actor=bureau, organisation=enterprise_user.organisation, reason="虚报",
+                                     ban_years=3)
+    sanctions.sanction_impose(actor=bureau, organisation=other, reason="冒领", ban_years=3)
+    sanctions.sanction_lift(actor=bureau, sanction=mine, reason="复议撤销")
+    client = api_as(bureau)
+    assert [s["organisation"] for s in client.get(API, {"organisation": other.pk}).json()["results"]] == [other.pk]
+    assert [s["id"] for s in client.get(API, {"state": "lifted"}).json()["results"]] == [mine.pk]
+    assert client.get(API, {"state": "nonsense"}).status_code == 400
