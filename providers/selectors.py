@@ -47,6 +47,9 @@ def orderable_product(*, product_id) -> Product:
     profile = getattr(product.provider, "provider_profile", None)
     if profile is None or profile.state != ProviderProfile.State.ADMITTED:
         raise RuleViolation("该服务机构未入驻或已被清退，不能下单", code="provider_not_admitted")
+    from audit.sanctions import assert_not_banned
+
+    assert_not_banned(product.provider, entry_point="order")
     return product
 
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from audit.sanctions import assert_not_banned
 from audit.services import audit_record
 from hangqifu.accounts.roles import Role
 from hangqifu.accounts.validators import is_valid_credit_code
@@ -191,6 +192,7 @@ def application_submit(*, actor, application: ProviderApplication) -> ProviderAp
     from_state = fire(application, "submit", actor)
     if not resubmission and not application.round.is_open():
         raise RuleViolation("该遴选批次申报已截止", code="round_closed")
+    assert_not_banned(application.organisation, entry_point="provider_admission")
     missing = missing_documents(application)
     if missing:
         raise InvalidInput("申请材料不齐全", code="missing_documents",
@@ -262,6 +264,7 @@ def applications_confirm(*, actor, applications, opinion: str = "") -> list[Prov
     for application in sorted(applications, key=lambda a: a.pk):
         application = ProviderApplication.objects.select_for_update().get(pk=application.pk)
         from_state = fire(application, "confirm", actor)
+        assert_not_banned(application.organisation, entry_point="provider_admission")
         application.decision_opinion = (opinion or "").strip()
         confirmed.append((application, from_state))
     rounds = {a.round_id for a, _ in confirmed}

@@ -4,6 +4,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.urls import reverse
 
+from audit.sanctions import assert_not_banned
 from audit.services import audit_record
 from hangqifu.accounts.roles import Role
 from hangqifu.core.choices import ServiceCategory
@@ -114,6 +115,7 @@ def product_submit(*, actor, product) -> Product:
     product = _locked(product)
     from_state = fire(product, "submit", actor)
     require_admitted(product.provider_id)
+    assert_not_banned(product.provider, entry_point="product")
     if not has_price_evidence(product):
         raise InvalidInput("请上传定价依据证明（上年度同类产品的合同及金额）", code="missing_documents",
                            fields={PRICE_BASIS_KIND: ["请上传定价依据证明"]})
@@ -132,6 +134,7 @@ def product_approve(*, actor, product, opinion: str = "") -> Product:
     product = _locked(product)
     from_state = fire(product, "approve", actor)
     require_admitted(product.provider_id)
+    assert_not_banned(product.provider, entry_point="product")
     product.review_opinion = (opinion or "").strip()
     product.save(update_fields=["state", "listed_at", "delisted_at", "review_opinion"])
     audit_record(actor=actor, action="product.approve", obj=product, from_state=from_state, to_state=product.state,

@@ -255,3 +255,17 @@ def test_nightly_job_does_nothing_without_an_order_source(clock):
     ProductFactory(listed=True)
     assert removal_proposals_run()["proposed"] == 0
     assert not Removal.objects.exists()
+
+
+def test_a_banned_provider_cannot_list_or_be_ordered_from(provider, center, make_user):
+    from audit.sanctions import sanction_impose
+
+    product = _submitted(provider)
+    listed = ProductFactory(listed=True, provider=provider.organisation)
+    sanction_impose(actor=make_user(role=Role.BUREAU), organisation=provider.organisation, reason="虚假交易")
+    with pytest.raises(RuleViolation) as exc:
+        services.product_approve(actor=center, product=product)
+    assert exc.value.code == "banned"
+    with pytest.raises(RuleViolation) as exc:
+        selectors.orderable_product(product_id=listed.pk)
+    assert exc.value.code == "banned"
