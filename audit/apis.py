@@ -122,7 +122,8 @@ class ComplaintOutput(serializers.ModelSerializer):
     class Meta:
         model = Complaint
         fields = ["id", "tracking_number", "state", "subject", "content", "object_type", "object_id", "filed_at",
-                  "due_on", "handler", "investigation_started_at", "findings", "closed_at", "available_actions"]
+                  "due_on", "due_on_provisional", "handler", "investigation_started_at", "findings", "closed_at",
+                  "available_actions"]
 
     def get_available_actions(self, obj) -> list[str]:
         request = self.context.get("request")

@@ -17,7 +17,7 @@ from hangqifu.accounts.roles import Role
 from hangqifu.core import clock
 from hangqifu.core.errors import InvalidInput, InvalidTransition, NotPermitted
 from hangqifu.notifications.services import notify
-from hangqifu.workdays.services import add_working_days
+from hangqifu.workdays.services import working_deadline
 
 from .models import Complaint
 from .permissions import can_handle_complaints
@@ -115,10 +115,11 @@ def complaint_file(*, actor=None, subject: str, content: str, contact: str = "",
         name = name or actor.get_full_name() or actor.username
         contact = contact or actor.phone or actor.email
     filed_at = clock.now()
+    deadline = working_deadline(clock.today(), COMPLAINT_RESOLVE_WORKING_DAYS)
     complaint = Complaint.objects.create(
         tracking_number=_new_tracking_number(), complainant=actor, complainant_name=name, contact=contact,
         subject=subject, content=content, object_type=object_type, object_id=object_id, filed_at=filed_at,
-        due_on=add_working_days(clock.today(), COMPLAINT_RESOLVE_WORKING_DAYS),
+        due_on=deadline.date, due_on_provisional=deadline.provisional,
     )
     audit_record(actor=actor, action="complaint.file", obj=complaint, to_state=complaint.state,
                  organisation=getattr(actor, "organisation", None),

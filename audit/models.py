@@ -135,6 +135,8 @@ class Complaint(models.Model):
     object_id = models.CharField("投诉对象编号", max_length=64, blank=True)
     filed_at = models.DateTimeField("受理时间")
     due_on = models.DateField("答复期限")
+    due_on_provisional = models.BooleanField("期限暂定", default=False,
+                                             help_text="期限跨越尚未公布官方节假日安排的年份，按周一至周五暂算")
     handler = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="承办人", null=True, blank=True,
                                 on_delete=models.PROTECT, related_name="handled_complaints")
     investigation_started_at = models.DateTimeField("开始调查时间", null=True, blank=True)

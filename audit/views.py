@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from hangqifu.accounts.models import Organisation
 from hangqifu.core import clock
 from hangqifu.core.errors import DomainError
 from hangqifu.policy.services import policy_for
@@ -27,7 +28,8 @@ def sanction_list(request):
     _staff_only(request)
     form = None
     if can_sanction(request.user):
-        form = SanctionForm(request.POST or None, initial={"ban_years": policy_for().sanction_ban_years})
+        form = SanctionForm(request.POST or None, initial={"ban_years": policy_for().sanction_ban_years,
+                                                          "organisation": request.GET.get("organisation")})
         if request.method == "POST" and form.is_valid():
             try:
                 sanction = sanctions.sanction_impose(actor=request.user, **form.cleaned_data)
@@ -165,9 +167,12 @@ def complaint_list(request):
 def complaint_detail(request, pk: int):
     _staff_only(request)
     complaint = get_object_or_404(selectors.complaint_list(), pk=pk)
-    can_act = can_handle_complaints(request.user)
+    target = complaints.complaint_object(complaint)
+    sanctionable = (can_sanction(request.user) and isinstance(target, Organisation)
+                    and target.kind in sanctions.SANCTIONABLE_KINDS)
     return render(request, "audit/complaint_detail.html", {
-        "complaint": complaint, "target": complaints.complaint_object(complaint), "can_act": can_act,
+        "complaint": complaint, "target": target, "can_act": can_handle_complaints(request.user),
+        "sanctionable": sanctionable,
         "object_label": complaints.OBJECT_TYPE_LABELS.get(complaint.object_type, complaint.object_type),
         "overdue": complaint.is_overdue(), "findings_form": FindingsForm(), "assign_form": AssignForm(),
     })

@@ -288,3 +288,27 @@ def test_admin_buttons_call_the_services(client, filed, center):
 
 def test_listing_complaints_needs_a_login(api_client):
     assert api_client.get(API).status_code == 401
+
+
+def test_a_deadline_in_a_year_without_the_official_schedule_is_marked_provisional(set_clock, enterprise_user,
+                                                                                   client, center):
+    set_clock("2026-06-01T09:00:00+08:00")
+    official = complaints.complaint_file(actor=enterprise_user, subject="s", content="c")
+    set_clock("2027-06-01T09:00:00+08:00")
+    provisional = complaints.complaint_file(actor=enterprise_user, subject="s", content="c")
+    assert (official.due_on_provisional, provisional.due_on_provisional) == (False, True)
+    client.force_login(center)
+    assert "（暂定）" in client.get(reverse("audit:complaint-detail", args=[provisional.pk])).content.decode()
+
+
+def test_the_bureau_goes_from_a_complaint_to_a_sanction_form(client, make_user, enterprise_user, center):
+    provider = make_user(role=Role.PROVIDER).organisation
+    complaint = complaints.complaint_file(actor=enterprise_user, subject="s", content="c",
+                                          object_type="provider", object_id=str(provider.pk))
+    url = reverse("audit:complaint-detail", args=[complaint.pk])
+    client.force_login(center)
+    assert 'data-testid="sanction-link"' not in client.get(url).content.decode()
+    client.force_login(make_user(role=Role.BUREAU))
+    assert f"?organisation={provider.pk}" in client.get(url).content.decode()
+    form_page = client.get(reverse("audit:sanction-list"), {"organisation": provider.pk}).content.decode()
+    assert f'<option value="{provider.pk}" selected>' in form_page
