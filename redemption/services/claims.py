@@ -77,7 +77,7 @@ def _parse_lines(provider, lines: list[dict]) -> list[ClaimLine]:
     if len(set(order_ids)) != len(order_ids):
         raise InvalidInput("同一订单不能在一份申请中出现两次", code="duplicate_order",
                            fields={"orders": ["同一订单不能重复申请"]})
-    orders = {o.pk: o for o in Order.objects.select_for_update().filter(pk__in=order_ids)
+    orders = {o.pk: o for o in Order.objects.select_for_update(of=("self",)).filter(pk__in=order_ids)
               .select_related("deduction")}
     result = []
     for index, (order_id, line) in enumerate(zip(order_ids, lines, strict=True)):

@@ -50,7 +50,7 @@ def _voucher_type(year: int) -> VoucherType:
         batch = IssuanceBatch.objects.create(year=year, title=f"{year} 年测试批次", opens_at=opens,
                                              closes_at=opens.replace(month=12), valid_until=date(year, 12, 31))
     voucher_type, _ = VoucherType.objects.get_or_create(
-        batch=batch, category=ServiceCategory.DIGITAL_EMPOWERMENT, face_value=Decimal("20000.00"),
+        batch=batch, category=ServiceCategory.DIGITAL_EMPOWERMENT, face_value=Decimal("500000.00"),
         defaults={"count": 100000, "remaining": 100000})
     return voucher_type
 
@@ -67,7 +67,7 @@ def deducted_order(provider: Organisation, *, amount="10000.00", deduction="5000
         description="标准化数字化诊断", deliverables="诊断报告", duration_days=30, price=amount,
         last_year_average_price=amount)
     qualification, _ = Qualification.objects.get_or_create(
-        organisation=buyer, year=year, defaults={"kind": "enterprise", "quota": Decimal("20000.00")})
+        organisation=buyer, year=year, defaults={"kind": "enterprise", "quota": max(Decimal("20000.00"), deduction)})
     Qualification.objects.filter(pk=qualification.pk).update(used=F("used") + deduction)
     fund = _fund(year)
     Fund.objects.filter(pk=fund.pk).update(deducted=F("deducted") + deduction)
