@@ -7,7 +7,9 @@ class VouchersConfig(AppConfig):
     verbose_name = "服务券"
 
     def ready(self):
-        from hangqifu.accounts.roles import Role, grant
+        from django.db.models.signals import post_migrate
+
+        from hangqifu.accounts.roles import Role, grant, sync_role_groups
 
         # Registration and qualification (issue 4): admin permissions of the staff roles.
         grant(Role.SERVICE_CENTER,
@@ -23,6 +25,9 @@ class VouchersConfig(AppConfig):
               "vouchers.view_sizethreshold", "vouchers.add_sizethreshold", "vouchers.change_sizethreshold",
               "vouchers.view_creditlistentry", "vouchers.view_parkrecognition", "vouchers.view_abovescaleentry")
         grant(Role.FINANCE_BUREAU, "vouchers.view_qualification")
+        # accounts syncs the groups after its own post_migrate, before this app's permissions exist on a
+        # fresh database: sync again once they do.
+        post_migrate.connect(sync_role_groups, sender=self, dispatch_uid="vouchers-sync-role-groups")
 
         # The re-review opening job lives beside the money core's jobs.py; importing registers it.
         from . import rereview_jobs  # noqa: F401

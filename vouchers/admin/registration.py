@@ -60,6 +60,7 @@ class PreReviewForm(forms.Form):
 class RegistrationApplicationAdmin(admin.ModelAdmin):
     list_display = ["id", "name", "credit_code", "year", "purpose", "kind", "district", "sector", "claimed_tier",
                     "state_badge", "submitted_at", "review_due_on"]
+    list_display_links = ["id", "name"]
     list_filter = ["state", "purpose", "year", "kind", "district", "sector", ("claimed_tier", admin.ChoicesFieldListFilter),
                    OverdueFilter]
     search_fields = ["name", "credit_code"]

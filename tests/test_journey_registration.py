@@ -1,0 +1,90 @@
+"""Registration end to end in the browser: an enterprise signs up → fills the wizard (each step saved) →
+uploads the 第九条 documents → submits → the service center pre-reviews and approves in the admin → the
+enterprise sees its annual quota."""
+import pytest
+
+from hangqifu.accounts.roles import Role, sync_role_groups
+from hangqifu.accounts.tests.factories import PASSWORD
+from hangqifu.accounts.validators import make_credit_code
+from hangqifu.documents.tests.factories import pdf_bytes
+from vouchers.models import Qualification, RegistrationApplication
+from vouchers.selectors.eligibility import REQUIRED_DOCUMENTS
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+SIGNUP_PASSWORD = "Journey-pass-2026"
+
+
+def _upload(page, kind, honour=None):
+    page.select_option("select[name=kind]", kind)
+    if honour:
+        page.select_option("select[name=honour]", honour)
+    page.set_input_files("input[name=file]", files=[
+        {"name": f"{kind}.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes(kind)}])
+    page.click("form[enctype] button[type=submit]")
+    page.wait_for_selector(".msg-success")
+
+
+def test_enterprise_signs_up_registers_and_sees_its_quota(live_server, page, login, set_clock, make_user):
+    set_clock("2026-06-01T09:00:00+08:00")
+    sync_role_groups()  # the transactional flush left the groups without this app's permissions
+    center = make_user(role=Role.SERVICE_CENTER)
+    page.on("dialog", lambda dialog: dialog.accept())
+    url = live_server.url
+
+    # sign up
+    page.goto(f"{url}/accounts/signup/")
+    page.select_option("select[name=kind]", "enterprise")
+    page.fill("input[name=organisation_name]", "杭州旅程智能科技有限公司")
+    page.fill("input[name=credit_code]", make_credit_code("91330106MA2J12345"))
+    page.fill("input[name=username]", "journey-co")
+    page.fill("input[name=password]", SIGNUP_PASSWORD)
+    page.fill("input[name=password_again]", SIGNUP_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{url}/home/")
+
+    # the wizard: each step saves the draft
+    page.click("nav >> text=注册认定")
+    page.get_by_test_id("start-registration").click()
+    page.fill("input[name=established_on]", "2020-03-01")
+    page.select_option("select[name=district]", "binjiang")
+    page.check("input[name=independent_legal_person]")
+    page.click("text=保存并继续")
+    page.wait_for_selector("select[name=industry]")
+    assert RegistrationApplication.objects.get().state == "draft"
+    page.select_option("select[name=industry]", "software_it")
+    page.select_option("select[name=sector]", "digital_economy")
+    page.fill("input[name=employees]", "30")
+    page.fill("input[name=revenue]", "5000000")
+    page.fill("input[name=total_assets]", "3000000")
+    page.click("text=保存并继续")
+    page.check("input[name=honours][value=innovative_sme]")
+    page.click("text=保存并继续")
+    page.wait_for_selector("input[name=file]")
+    assert RegistrationApplication.objects.get().employees == 30
+    for kind in REQUIRED_DOCUMENTS["enterprise"]:
+        _upload(page, kind)
+    _upload(page, "honour_evidence", honour="innovative_sme")
+    page.click("text=下一步：确认提交")
+    assert "✘" not in page.get_by_test_id("checklist").inner_text()
+    page.click("text=提交申请")
+    assert page.get_by_test_id("registration-state").inner_text() == "已提交，待形式预审"
+
+    # the service center pre-reviews and approves in the admin
+    page.context.clear_cookies()
+    login(center.username, PASSWORD)
+    page.goto(f"{url}/admin/vouchers/registrationapplication/?state__exact=submitted")
+    page.click("text=杭州旅程智能科技有限公司")
+    assert "✘" not in page.get_by_test_id("checklist").inner_text()
+    page.get_by_test_id("pre-review-pass").click()
+    page.wait_for_selector("text=形式预审已通过")
+    page.fill("#approve-opinion", "同意认定")
+    page.get_by_test_id("approve").click()
+    page.wait_for_selector("text=已认定资格并核定年度额度")
+    assert Qualification.objects.get().tier == "tier2"
+
+    # the enterprise sees its quota
+    page.context.clear_cookies()
+    login("journey-co", SIGNUP_PASSWORD)
+    page.click("nav >> text=我的资格与额度")
+    assert page.get_by_test_id("quota").inner_text() == "¥10,000.00"
+    assert page.get_by_test_id("remaining").inner_text() == "¥10,000.00"
