@@ -1,5 +1,6 @@
 """provider-applications/ (API.md): create, documents, submit, pre-review, assign-experts, expert-review,
 third-party-review, confirm [bureau], reject, return; conflict declarations; round results."""
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
@@ -46,9 +47,14 @@ class ProviderApplicationFieldsSerializer(serializers.Serializer):
     revenue = serializers.DecimalField(max_digits=14, decimal_places=2)
     professional_staff = serializers.IntegerField(min_value=0)
     cases_last_year = serializers.IntegerField(min_value=0)
-    categories = serializers.ListField(child=serializers.ChoiceField(choices=ServiceCategory.choices),
-                                       allow_empty=False)
+    categories = serializers.ListField(child=serializers.CharField(max_length=30), allow_empty=False,
+                                       help_text="服务类别 id（十类之一）：" + "、".join(ServiceCategory.values))
     products = ProviderProposedProductSerializer(many=True, required=False)
+
+    def validate_categories(self, value):
+        if any(c not in ServiceCategory.values for c in value):
+            raise serializers.ValidationError("服务类别必须在十类服务范围内")
+        return value
 
 
 class ProviderCheckItemSerializer(serializers.Serializer):
@@ -294,7 +300,7 @@ ProviderApplicationConfirmApi = _action(
 class RubricApi(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: serializers.DictField()})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         return Response({key: {"label": label, "max": maximum} for key, (label, maximum) in RUBRIC.items()})
 
