@@ -49,7 +49,8 @@ def fund_usage() -> list[dict]:
         live=Count("id", filter=Q(state=Voucher.State.LIVE)),
         live_balance=Sum("balance", filter=Q(state=Voucher.State.LIVE)),
         ended=Count("id", filter=Q(state__in=[Voucher.State.VOIDED, Voucher.State.EXPIRED])))}
-    return [{"fund": fund, **vouchers.get(fund.year, {})} for fund in fund_list()]
+    empty = {"issued": 0, "issued_amount": None, "live": 0, "live_balance": None, "ended": 0}
+    return [{"fund": fund, **vouchers.get(fund.year, empty)} for fund in fund_list()]
 
 
 def batch_usage(*, year: int | None = None) -> QuerySet[IssuanceBatch]:

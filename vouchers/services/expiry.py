@@ -38,7 +38,7 @@ def _end_vouchers(*, where: Q, state: str, kind: str, reason: str, actor=None, a
         pass
     for _ in live.select_for_update().order_by("pk").values_list("pk", flat=True).iterator():
         pass
-    amount = live.aggregate(s=Sum("balance"))["s"] or ZERO
+    amount = (live.aggregate(s=Sum("balance"))["s"] or ZERO).quantize(ZERO)
     count = ledger_record_voucher_ends(voucher_ids_sql=live.values("pk").query.sql_with_params(), kind=kind,
                                        memo=reason, actor=actor)
     if not count:

@@ -153,7 +153,10 @@ def order_deduct(request, pk: int):
     form = DeductForm(request.POST, vouchers=quote.vouchers)
     if form.is_valid():
         try:
-            deduction = deduction_services.deduction_apply(actor=request.user, order_id=pk, **form.cleaned_data)
+            deduction = deduction_services.deduction_apply(
+                actor=request.user, order_id=pk, voucher_id=form.cleaned_data["voucher"],
+                amount=form.cleaned_data["amount"],
+                declares_no_other_subsidy=form.cleaned_data["declares_no_other_subsidy"])
             messages.success(request, f"已使用服务券抵扣 {deduction.amount} 元")
             return redirect("vouchers:order-detail", pk=pk)
         except DomainError as exc:
