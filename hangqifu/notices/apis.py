@@ -18,9 +18,10 @@ from .models import NoticeItem, Objection, PublicNotice
 
 
 def _state_field(choices):
-    """A read-only state id documented inline (a named enum per model would collide on "state")."""
+    """A read-only state id, its values listed in the description: an enum here would be hoisted into a
+    shared "StateEnum" component and collide with every other workflow's state."""
 
-    @extend_schema_field({"type": "string", "enum": list(choices.values),
+    @extend_schema_field({"type": "string",
                           "description": "；".join(f"{value}：{label}" for value, label in choices.choices)})
     class StateField(serializers.CharField):
         pass
