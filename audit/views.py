@@ -125,9 +125,9 @@ def complaint_filed(request):
 
 def complaint_track(request):
     """The public follow their complaint with its number and the contact they gave (no account needed)."""
-    form = TrackForm(request.GET or None)
+    form = TrackForm(request.POST or None)  # POST: the contact stays out of URLs and server logs
     complaint = None
-    if request.GET and form.is_valid():
+    if request.method == "POST" and form.is_valid():
         complaint = complaints.complaint_track(**form.cleaned_data)
         if complaint is None:
             form.add_error(None, "未找到匹配的投诉，请核对投诉编号和联系方式")

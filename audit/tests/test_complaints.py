@@ -230,10 +230,10 @@ def test_public_form_files_and_tracks_by_number_and_contact(client, set_clock):
     complaint = Complaint.objects.get()
     filed_page = client.get(response.url).content.decode()
     assert complaint.tracking_number in filed_page
-    wrong = client.get(reverse("audit:complaint-track"),
+    wrong = client.post(reverse("audit:complaint-track"),
                        {"tracking_number": complaint.tracking_number, "contact": "13900000000"}).content.decode()
     assert "未找到匹配的投诉" in wrong and complaint.subject not in wrong
-    right = client.get(reverse("audit:complaint-track"),
+    right = client.post(reverse("audit:complaint-track"),
                        {"tracking_number": complaint.tracking_number.lower(), "contact": "13800000000"})
     assert complaint.subject in right.content.decode() and "已受理" in right.content.decode()
 
