@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Avg, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from hangqifu.accounts.roles import Role
@@ -190,7 +190,7 @@ CATALOGUE_ORDERINGS = {
     "newest": ("-listed_at", "-id"),
     "price": ("price", "id"),
     "-price": ("-price", "id"),
-    "satisfaction": ("-satisfaction_rate", "-rating_count", "id"),
+    "satisfaction": (F("satisfaction_rate").desc(nulls_last=True), "-rating_count", "id"),
     "orders": ("-order_count", "id"),
 }
 
