@@ -93,8 +93,7 @@ class Product(FSMModelMixin, models.Model):
         indexes = [
             models.Index(fields=["state", "category", "price"], name="product_catalogue_cat_idx"),
             models.Index(fields=["state", "price"], name="product_catalogue_price_idx"),
-            models.Index(models.F("state"), models.F("satisfaction_rate").desc(nulls_last=True),
-                         name="product_catalogue_sat_idx"),
+            models.Index(fields=["state", "-satisfaction_rate"], name="product_catalogue_sat_idx"),
             models.Index(fields=["state", "-listed_at"], name="product_catalogue_new_idx"),
             models.Index(fields=["provider", "state"], name="product_provider_idx"),
         ]
