@@ -4,6 +4,7 @@
 from django.db import IntegrityError, transaction
 
 from audit.services import audit_record
+from hangqifu.core import clock
 from hangqifu.core.choices import Honour
 from hangqifu.core.errors import InvalidInput, RuleViolation
 from hangqifu.notifications.services import notify
@@ -21,13 +22,20 @@ def quota_for(*, year: int, tier: str):
     return {Tier.DEFAULT: policy.quota_default, Tier.TIER2: policy.quota_tier2, Tier.TIER3: policy.quota_tier3}[tier]
 
 
+def qualification_year(registration: RegistrationApplication) -> int:
+    """The year an approval qualifies for: the application's year, or the current business year when the
+    decision comes later (API.md: "the qualification's year is the current year"); a re-review approved
+    in December still qualifies for the next year it was opened for."""
+    return max(registration.year, clock.current_year())
+
+
 def confirmable_honours(*, registration: RegistrationApplication, honours: list[str]) -> list[str]:
     """Honours that need an outside list and are not on it (new_above_scale: the statistics bureau's list of
-    the previous year) → Chinese reasons; empty when every honour can be confirmed."""
+    the year before the qualification year) → Chinese reasons; empty when every honour can be confirmed."""
     problems = []
-    if Honour.NEW_ABOVE_SCALE in honours and not eligibility.on_above_scale_list(registration.credit_code,
-                                                                                 registration.year - 1):
-        problems.append(f"{Honour.NEW_ABOVE_SCALE.label}：未在统计部门 {registration.year - 1} 年度新升规工业企业名单中")
+    last_year = qualification_year(registration) - 1
+    if Honour.NEW_ABOVE_SCALE in honours and not eligibility.on_above_scale_list(registration.credit_code, last_year):
+        problems.append(f"{Honour.NEW_ABOVE_SCALE.label}：未在统计部门 {last_year} 年度新升规工业企业名单中")
     return problems
 
 
@@ -38,14 +46,15 @@ def qualification_grant(*, actor, registration: RegistrationApplication, honours
         raise RuleViolation("；".join(problems) + "。请取消确认该称号后再认定", code="not_eligible",
                             fields={"confirmed_honours": problems})
     tier = eligibility.tier_for(honours)
-    quota = quota_for(year=registration.year, tier=tier)
+    year = qualification_year(registration)
+    quota = quota_for(year=year, tier=tier)
     try:
         with transaction.atomic():
             qualification = Qualification.objects.create(
-                organisation=registration.organisation, year=registration.year, kind=registration.kind, tier=tier,
+                organisation=registration.organisation, year=year, kind=registration.kind, tier=tier,
                 quota=quota, registration=registration, honours=honours)
     except IntegrityError as exc:
-        raise RuleViolation(f"{registration.organisation} 已有 {registration.year} 年度资格", code="duplicate_registration") from exc
+        raise RuleViolation(f"{registration.organisation} 已有 {year} 年度资格", code="duplicate_registration") from exc
     audit_record(actor=actor, action="qualification.grant", obj=qualification, to_state=qualification.state,
                  payload={"year": qualification.year, "tier": tier, "quota": quota, "honours": honours,
                           "registration": registration.pk})

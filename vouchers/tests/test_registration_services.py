@@ -329,3 +329,12 @@ def test_the_database_keeps_used_within_quota(enterprise, reviewer):
         Qualification.objects.filter(pk=qualification.pk).update(used=qualification.quota + 1)
     with pytest.raises(IntegrityError), transaction.atomic():
         Qualification.objects.filter(pk=qualification.pk).update(used=-1)
+
+
+def test_a_decision_in_the_next_year_qualifies_for_the_current_year(enterprise, reviewer, set_clock):
+    set_clock("2026-12-28T10:00:00+08:00")
+    registration = make_registration(enterprise, state="pre_reviewed", reviewer=reviewer)
+    PolicyYear.objects.filter(year=2027).update(quota_default=Decimal("5500.00"))
+    set_clock("2027-01-05T10:00:00+08:00")
+    _, qualification = services.registration_approve(actor=reviewer, registration=registration)
+    assert (registration.year, qualification.year, qualification.quota) == (2026, 2027, Decimal("5500.00"))

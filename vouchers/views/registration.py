@@ -141,12 +141,11 @@ def _upload_step(request, registration, context, next_step):
         else:
             messages.success(request, f"已上传：{kind_label(form.cleaned_data['kind'])}")
             return redirect("vouchers:registration-step", registration.pk, 4)
-    documents = list(documents_for(registration))
-    evidence_honour = {doc_id: h for h, ids in registration.honour_evidence.items() for doc_id in ids}
-    context.update({"form": form, "documents": documents, "evidence_honour": evidence_honour,
-                    "required": [{"kind": k, "label": kind_label(k), "done": any(d.kind == k for d in documents)}
-                                 for k in eligibility.REQUIRED_DOCUMENTS[registration.kind]],
-                    "missing": eligibility.missing_documents(registration), "next_step": next_step})
+    missing = eligibility.missing_documents(registration)
+    context.update({"form": form, "documents": documents_for(registration), "missing": missing,
+                    "next_step": next_step,
+                    "required": [{"kind": k, "label": eligibility.D(k).label, "done": eligibility.D(k).label not in missing}
+                                 for k in eligibility.REQUIRED_DOCUMENTS[registration.kind]]})
     return render(request, "vouchers/registration/wizard.html", context)
 
 
