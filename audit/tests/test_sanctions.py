@@ -240,3 +240,15 @@ def test_api_list_filters_by_organisation_and_state(api_as, bureau, enterprise_u
     assert [s["organisation"] for s in client.get(API, {"organisation": other.pk}).json()["results"]] == [other.pk]
     assert [s["id"] for s in client.get(API, {"state": "lifted"}).json()["results"]] == [mine.pk]
     assert client.get(API, {"state": "nonsense"}).status_code == 400
+
+
+def test_banned_organisation_ids_for_batch_steps(set_clock, bureau, enterprise_user, make_user,
+                                                 django_assert_num_queries):
+    set_clock("2026-06-10T09:00:00+08:00")
+    provider = make_user(role=Role.PROVIDER).organisation
+    sanctions.sanction_impose(actor=bureau, organisation=enterprise_user.organisation, reason="虚报", ban_years=1)
+    lifted = sanctions.sanction_impose(actor=bureau, organisation=provider, reason="冒领", ban_years=3)
+    sanctions.sanction_lift(actor=bureau, sanction=lifted, reason="复议撤销")
+    with django_assert_num_queries(1):
+        assert sanctions.banned_organisation_ids() == {enterprise_user.organisation.pk}
+    assert sanctions.banned_organisation_ids(on=date(2027, 6, 10)) == set()
