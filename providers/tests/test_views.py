@@ -115,3 +115,37 @@ def test_provider_creates_and_submits_a_product_page(client, make_user):
     client.post(reverse("providers:product-act", args=[product.pk, "approve"]))
     product.refresh_from_db()
     assert product.state == "listed"
+
+
+def test_admin_screens_render_for_staff(client, make_user):
+    from hangqifu.accounts.roles import sync_role_groups
+    from providers.models import Removal
+
+    # post_migrate syncs the role groups when accounts' signal fires, before later apps' permissions exist
+    sync_role_groups()
+    product = ProductFactory(submitted=True)
+    application = ProviderApplication.objects.get(organisation=product.provider)
+    center = make_user(role=Role.SERVICE_CENTER)
+    removal = services.removal_propose(actor=center, profile=product.provider.provider_profile, reason="other",
+                                       details="核查")
+    client.force_login(center)
+    for url in [reverse("admin:providers_providerapplication_changelist") + "?state__exact=admitted",
+                reverse("admin:providers_providerapplication_change", args=[application.pk]),
+                reverse("admin:providers_product_changelist"),
+                reverse("admin:providers_product_change", args=[product.pk]),
+                reverse("admin:providers_selectionround_changelist"),
+                reverse("admin:providers_removal_changelist"),
+                reverse("admin:providers_removal_change", args=[removal.pk]),
+                reverse("admin:providers_removal_add"),
+                reverse("admin:providers_providerprofile_changelist")]:
+        assert client.get(url).status_code == 200, url
+    # an admin action calls the service: approve the submitted product
+    client.post(reverse("admin:providers_product_changelist"),
+                {"action": "approve", "_selected_action": [product.pk]})
+    product.refresh_from_db()
+    assert product.state == "listed"
+    # an action with an opinion: the bureau cannot cancel without one, then does
+    client.force_login(make_user(role=Role.BUREAU))
+    url = reverse("admin:providers_removal_changelist")
+    client.post(url, {"action": "cancel", "_selected_action": [removal.pk], "apply": "1", "opinion": "经核查不属实"})
+    assert Removal.objects.get().state == "cancelled"
