@@ -3,7 +3,7 @@ row, so running a task again after a crash finishes the work and duplicates noth
 (jobs.py) re-enqueues any step left unfinished."""
 from celery import shared_task
 
-from .services import settlement
+from .services import disbursement, settlement
 
 
 @shared_task(name="redemption.collect_batch", acks_late=True, reject_on_worker_lost=True)
@@ -13,7 +13,7 @@ def collect_batch(batch_id: int):
 
 @shared_task(name="redemption.issue_disbursements", acks_late=True, reject_on_worker_lost=True)
 def issue_disbursements(batch_id: int):
-    return settlement.batch_issue(batch_id=batch_id)
+    return disbursement.batch_issue(batch_id=batch_id)
 
 
 @shared_task(name="redemption.conclude_notice", acks_late=True, reject_on_worker_lost=True)

@@ -2,7 +2,6 @@
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from hangqifu.core import clock
 from hangqifu.notices import services as notice_services

@@ -6,7 +6,6 @@ from io import BytesIO
 
 import pytest
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from hangqifu.core import clock
 from hangqifu.core.errors import DomainError
