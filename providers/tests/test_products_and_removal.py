@@ -269,3 +269,24 @@ def test_a_banned_provider_cannot_list_or_be_ordered_from(provider, center, make
     with pytest.raises(RuleViolation) as exc:
         selectors.orderable_product(product_id=listed.pk)
     assert exc.value.code == "banned"
+
+
+def test_an_upheld_objection_to_the_removal_announcement_cancels_it(clock, center, bureau, set_clock, make_user):
+    product = ProductFactory(listed=True)
+    profile = product.provider.provider_profile
+    removal = services.removal_propose(actor=center, profile=profile, reason=RemovalReason.REDEMPTION_MISMATCH,
+                                       details="审计发现兑付内容与服务记录不符")
+    services.removal_confirm(actor=bureau, removal=removal)
+    services.removal_announce(actor=center, removal=removal)
+    item = NoticeItem.objects.get(object_id=str(removal.pk), notice__kind="provider_removal")
+    objection = notices.objection_file(notice=item.notice, item=item, user=product.provider.users.first(),
+                                       content="审计口径有误，附补充说明")
+    set_clock(item.notice.closes_at + timedelta(minutes=1))
+    notices.notices_close_expired()
+    removal.refresh_from_db()
+    assert removal.state == Removal.State.ANNOUNCED  # held while the objection is open
+    notices.objection_resolve(objection=objection, actor=bureau, upheld=True, opinion="补充材料可信，撤销清退")
+    removal.refresh_from_db()
+    profile.refresh_from_db()
+    assert removal.state == Removal.State.CANCELLED and profile.state == ProviderProfile.State.ADMITTED
+    assert selectors.orderable_product(product_id=product.pk) == product
