@@ -77,7 +77,7 @@ def test_enterprise_signs_up_registers_and_sees_its_quota(live_server, page, log
     assert "✘" not in page.get_by_test_id("checklist").inner_text()
     page.get_by_test_id("pre-review-pass").click()
     page.wait_for_selector("text=形式预审已通过")
-    page.fill("#approve-opinion", "同意认定")
+    page.fill("#review-opinion", "同意认定")
     page.get_by_test_id("approve").click()
     page.wait_for_selector("text=已认定资格并核定年度额度")
     assert Qualification.objects.get().tier == "tier2"

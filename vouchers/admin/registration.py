@@ -25,6 +25,7 @@ from ..services import imports
 from ..services import qualification as qualification_services
 from ..services import registration as services
 from ..services.rereview import rereview_bulk_approve
+from ..templatetags.registration_tags import EVENT_LABELS
 
 State = RegistrationApplication.State
 
@@ -85,6 +86,9 @@ class RegistrationApplicationAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False  # applicant data is read-only; staff act through the review buttons
+
     def has_delete_permission(self, request, obj=None):
         return False
 
@@ -110,7 +114,8 @@ class RegistrationApplicationAdmin(admin.ModelAdmin):
         events = registration_timeline(obj)
         return format_html("<ol>{}</ol>", format_html_join(
             "", "<li>{} {} {}{}</li>",
-            ((timezone.localtime(e.business_time).strftime("%Y-%m-%d %H:%M"), e.actor_username or "系统", e.action,
+            ((timezone.localtime(e.business_time).strftime("%Y-%m-%d %H:%M"), e.actor_username or "系统",
+              EVENT_LABELS.get(e.action, e.action),
               f"：{e.payload.get('opinion')}" if e.payload.get("opinion") else "") for e in events))) or "—"
 
     # --- transition buttons ---------------------------------------------------------------------------
@@ -276,6 +281,9 @@ class ChangeReportAdmin(admin.ModelAdmin):
     change_form_template = "vouchers/registration/admin_change_report_form.html"
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):

@@ -26,3 +26,8 @@ def honour_label(value) -> str:
 @register.filter
 def event_label(action: str) -> str:
     return EVENT_LABELS.get(action, action)
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if hasattr(mapping, "get") else None
