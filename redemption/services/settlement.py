@@ -69,8 +69,13 @@ def batch_schedule_url() -> str:
 # --- collect (task) -------------------------------------------------------------------------------------
 
 def _collectable(batch: SettlementBatch):
-    return RedemptionClaim.objects.filter(state=RedemptionClaim.State.APPROVED, batch__isnull=True,
-                                          under_investigation=False, approved_at__date__lte=batch.period_end)
+    """Approved claims up to the period's end, not held by an objection, of providers not banned (第二十条):
+    a banned provider's approved claims wait, unpaid, until the ban is lifted or they are revoked."""
+    from audit.sanctions import banned_organisation_ids
+
+    return (RedemptionClaim.objects.filter(state=RedemptionClaim.State.APPROVED, batch__isnull=True,
+                                           under_investigation=False, approved_at__date__lte=batch.period_end)
+            .exclude(provider_id__in=banned_organisation_ids()))
 
 
 @transaction.atomic

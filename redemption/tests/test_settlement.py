@@ -130,6 +130,17 @@ def test_claims_approved_after_the_period_wait_for_the_next_batch(world, run, ce
     assert C(late.pk).batch_id is None
 
 
+def test_banned_providers_claims_are_not_collected(world, run, center, bureau):
+    from audit.sanctions import sanction_impose
+
+    banned = world["claims"]["c"]
+    sanction_impose(actor=bureau, organisation=banned.provider, reason="虚报服务记录", ban_years=3)
+    batch = _open(center)
+    run(services.batch_close, batch=batch, actor=center)
+    assert set(S(batch.pk).claims.values_list("pk", flat=True)) == {world["claims"]["a"].pk, world["claims"]["b"].pk}
+    assert C(banned.pk).state == RedemptionClaim.State.APPROVED
+
+
 def test_objection_pulls_out_one_claim_and_the_rest_continue(world, run, center, bureau, finance, set_clock):
     claims = world["claims"]
     batch = _through_notice(run, _open(center), center, bureau, set_clock, objection_on=claims["b"])
