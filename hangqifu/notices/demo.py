@@ -1,5 +1,7 @@
 """A general announcement in its objection window, so the public notice pages have content."""
 from hangqifu.accounts.roles import Role
+from hangqifu.core import clock
+from hangqifu.policy.models import PolicyYear
 
 from .models import PublicNotice
 from .services import notice_publish
@@ -13,5 +15,7 @@ BODY = ("根据《杭州市中小微企业服务券管理办法》第十三条�
 def seed(ctx):
     if PublicNotice.objects.filter(title=TITLE).exists():
         return
+    if not PolicyYear.objects.filter(year=clock.current_year()).exists():
+        return  # the notice window comes from the year's parameters; without them there is nothing to show
     bureau = ctx["users"][Role.BUREAU.value]
     notice_publish(kind="general", title=TITLE, body=BODY, items=[], actor=bureau)

@@ -10,8 +10,21 @@ from hangqifu.notices.models import Objection
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_public_objects_to_a_notice_and_is_told_the_outcome(live_server, page, login, make_user, published,
-                                                            service_center):
+@pytest.fixture(autouse=True)
+def _reference_data(transactional_db):
+    """Earlier transactional tests flush every table, including the rows the data migrations seed (policy
+    years, working-day calendar): put them back. (serialized_rollback clashes with the role groups that
+    post_migrate recreates after each flush.)"""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    for module in ("hangqifu.policy.migrations.0002_seed_policy_years", "hangqifu.workdays.migrations.0002_seed_calendar"):
+        import_module(module).seed(apps, None)
+
+
+def test_public_objects_to_a_notice_and_is_told_the_outcome(_reference_data, live_server, page, login, make_user,
+                                                            published, service_center):
     objector = make_user(role=Role.ENTERPRISE)
     # anonymous: the list and the notice are public, objecting needs a login
     page.goto(f"{live_server.url}/notices/")
