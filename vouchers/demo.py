@@ -12,27 +12,10 @@ from hangqifu.accounts.validators import make_credit_code
 from hangqifu.core import clock
 from hangqifu.core.choices import District, Honour, Industry, Sector
 from hangqifu.core.demo import DEMO_PASSWORD
+from hangqifu.documents.samples import simple_pdf
 
 from .models import HolderKind, ParkRecognition, RegistrationApplication
 from .selectors.eligibility import REQUIRED_DOCUMENTS
-
-
-def demo_pdf(title: str) -> bytes:
-    """A small valid one-page PDF (with its cross-reference table) standing in for a scanned document."""
-    text = title.encode("ascii", "replace")
-    stream = b"BT /F1 12 Tf 72 720 Td (" + text + b") Tj ET"
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
-               b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream"]
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
 
 
 ENTERPRISE_DATA = {"established_on": date(2018, 3, 15), "industry": Industry.SOFTWARE_IT,
@@ -51,11 +34,11 @@ def _register(*, user, data, honours=(), reviewer=None, approve=True):
     registration = services.registration_create(actor=user, data={**data, "honours": list(honours)})
     for kind in REQUIRED_DOCUMENTS[registration.kind]:
         services.registration_document_add(actor=user, registration=registration, kind=kind,
-                                           uploaded_file=SimpleUploadedFile(f"{kind}.pdf", demo_pdf(kind)))
+                                           uploaded_file=SimpleUploadedFile(f"{kind}.pdf", simple_pdf(kind)))
     for honour in honours:
         services.registration_document_add(actor=user, registration=registration, kind="honour_evidence",
                                            honour=honour, uploaded_file=SimpleUploadedFile(
-                                               f"{honour}.pdf", demo_pdf(honour)))
+                                               f"{honour}.pdf", simple_pdf(honour)))
     services.registration_submit(actor=user, registration=registration)
     if approve:
         services.registration_pre_review(actor=reviewer, registration=registration, passed=True,
@@ -90,3 +73,4 @@ def seed(ctx):
         "sector": Sector.MANUFACTURING, "employees": 45, "revenue": "12600000.00", "total_assets": "9800000.00",
         "independent_legal_person": True, "contact_name": "王五", "contact_phone": "0571-89999999"})
     ctx.setdefault("accounts", []).append(("demo-applicant", "中小微企业（注册申请待预审）"))
+
