@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import Sum
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -61,7 +62,9 @@ class ProductAdmin(admin.ModelAdmin):
 
 @admin.register(ProviderProfile)
 class ProviderProfileAdmin(admin.ModelAdmin):
-    list_display = ["organisation", "district", "state", "round", "admitted_at", "removed_at"]
+    """Admitted providers with their catalogue figures (kept by the order workflow on each product)."""
+    list_display = ["organisation", "district", "state", "round", "admitted_at", "orders", "ratings",
+                    "dissatisfaction", "removed_at", "propose_removal"]
     list_filter = ["state", "district", "round"]
     search_fields = ["organisation__name", "organisation__credit_code"]
     list_select_related = ["organisation", "round"]
@@ -73,6 +76,32 @@ class ProviderProfileAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            order_total=Sum("organisation__products__order_count"),
+            rating_total=Sum("organisation__products__rating_count"),
+            dissatisfied_total=Sum("organisation__products__dissatisfied_count"))
+
+    @admin.display(description="订单数", ordering="order_total")
+    def orders(self, obj):
+        return obj.order_total or 0
+
+    @admin.display(description="评价数", ordering="rating_total")
+    def ratings(self, obj):
+        return obj.rating_total or 0
+
+    @admin.display(description="不满意率")
+    def dissatisfaction(self, obj):
+        if not obj.rating_total:
+            return "—"
+        return f"{(obj.dissatisfied_total or 0) / obj.rating_total:.1%}"
+
+    @admin.display(description="清退")
+    def propose_removal(self, obj):
+        if obj.state != ProviderProfile.State.ADMITTED:
+            return "—"
+        return format_html('<a href="{}?profile={}">提议清退</a>', reverse("admin:providers_removal_add"), obj.pk)
 
 
 class RemovalForm(forms.ModelForm):
