@@ -9,7 +9,15 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from .roles import sync_role_groups
+        # Groups need every app's permissions, which exist only once the last app has migrated.
+        post_migrate.connect(_sync_after_last_app, dispatch_uid="accounts-sync-role-groups")
 
-        # Groups need every app's permissions, which exist only after all migrations have run.
-        post_migrate.connect(sync_role_groups, sender=self)
+
+def _sync_after_last_app(sender, **kwargs):
+    from django.apps import apps
+
+    from .roles import sync_role_groups
+
+    with_models = [config for config in apps.get_app_configs() if config.models_module is not None]
+    if sender is with_models[-1]:
+        sync_role_groups()

@@ -38,13 +38,8 @@ def grant(role: str, *permissions: str) -> None:
 def sync_role_groups(**kwargs) -> None:
     from django.contrib.auth.models import Group, Permission
 
+    by_name = {f"{app_label}.{codename}": pk for pk, app_label, codename in
+               Permission.objects.values_list("pk", "content_type__app_label", "codename")}
     for role in Role:
         group, _ = Group.objects.get_or_create(name=role.value)
-        wanted = ROLE_PERMISSIONS.get(role, set())
-        perms = []
-        for dotted in wanted:
-            app_label, codename = dotted.split(".", 1)
-            perm = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
-            if perm:
-                perms.append(perm)
-        group.permissions.set(perms)
+        group.permissions.set([by_name[p] for p in ROLE_PERMISSIONS.get(role, set()) if p in by_name])
