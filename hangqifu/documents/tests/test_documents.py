@@ -237,3 +237,16 @@ def test_files_of_rolled_back_uploads_are_purged_after_a_day(draft_notice, burea
     os.utime(kept.file.path, (old, old))
     assert job() == {"removed": 1}
     assert not orphans[0].exists() and os.path.exists(kept.file.path)
+
+
+def test_list_include_links_to_the_checked_download(draft_notice, bureau):
+    from django.template.loader import render_to_string
+
+    from hangqifu.documents.serializers import DocumentUploadForm
+
+    document = document_store(owner=draft_notice, kind="contract", uploaded_file=pdf_upload("服务合同.pdf"), actor=bureau)
+    html = render_to_string("documents/list.html", {"documents": documents_for(draft_notice)})
+    assert reverse("documents:download", args=[document.pk]) in html and "服务合同" in html and "服务合同.pdf" in html
+    form = DocumentUploadForm(kinds=["contract", "invoice"])
+    html = render_to_string("documents/upload_form.html", {"form": form, "action": "/x/"})
+    assert 'enctype="multipart/form-data"' in html and "增值税发票" in html and 'accept=".pdf' in html
