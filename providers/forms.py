@@ -59,9 +59,12 @@ class AssignExpertsForm(forms.Form):
     experts = forms.ModelMultipleChoiceField(label="评审专家", queryset=get_user_model().objects.none(),
                                              widget=forms.CheckboxSelectMultiple)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, application=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["experts"].queryset = get_user_model().objects.filter(role=Role.EXPERT, is_active=True)
+        experts = get_user_model().objects.filter(role=Role.EXPERT, is_active=True).order_by("username")
+        if application is not None:  # offer only experts not yet assigned
+            experts = experts.exclude(provider_assignments__application=application)
+        self.fields["experts"].queryset = experts
         self.fields["experts"].label_from_instance = lambda u: u.get_full_name() or u.username
 
 

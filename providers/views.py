@@ -159,7 +159,7 @@ def application_detail(request, pk):
         "checklist": selectors.application_checklist(application, documents=documents),
         "document_kinds": APPLICATION_DOCUMENT_KINDS, "reviews": reviews, "staff": staff,
         "document_form": DocumentForm(), "pre_review_form": PreReviewForm(), "opinion_form": OpinionForm(),
-        "assign_form": AssignExpertsForm() if "assign-experts" in actions else None,
+        "assign_form": AssignExpertsForm(application=application) if "assign-experts" in actions else None,
         "review_form": ReviewForm() if "expert-review" in actions else None,
     })
 
