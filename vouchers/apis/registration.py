@@ -16,7 +16,7 @@ from hangqifu.core.money import MONEY_FIELD_KWARGS
 from hangqifu.documents.serializers import DocumentSerializer, DocumentUploadSerializer
 
 from .. import permissions
-from ..models import ChangeReport, HolderKind, Qualification, RegistrationApplication, SizeClass
+from ..models import ChangeReport, Qualification, RegistrationApplication, SizeClass
 from ..selectors import eligibility
 from ..selectors import registration as selectors
 from ..services import change_reports as change_services

@@ -1,8 +1,6 @@
 """Registration test helpers: applications built through the services, in any state."""
 from datetime import date
 
-import pytest
-
 from hangqifu.accounts.roles import Role
 from hangqifu.documents.tests.factories import pdf_upload
 from vouchers.models import HolderKind, ParkRecognition, RegistrationApplication
@@ -66,23 +64,3 @@ def make_registration(user, *, state="draft", reviewer=None, honours=(), confirm
 
 def _fresh(registration):
     return RegistrationApplication.objects.get(pk=registration.pk)
-
-
-@pytest.fixture
-def clock_2026(set_clock):
-    return set_clock(NOW)
-
-
-@pytest.fixture
-def enterprise(make_user):
-    return make_user(role=Role.ENTERPRISE)
-
-
-@pytest.fixture
-def park_user(make_user):
-    return make_user(role=Role.PARK)
-
-
-@pytest.fixture
-def reviewer(make_user):
-    return make_user(role=Role.SERVICE_CENTER)

@@ -8,8 +8,7 @@ from pypdf import PdfReader
 from hangqifu.accounts.roles import Role
 from hangqifu.documents.tests.factories import pdf_upload, upload
 from vouchers.models import RegistrationApplication
-from vouchers.tests.registration_factories import (clock_2026, data_for, enterprise, make_registration,  # noqa: F401
-                                                   reviewer, upload_all)
+from vouchers.tests.registration_factories import data_for, make_registration
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_2026")]
 BASE = "/api/v1/registrations/"

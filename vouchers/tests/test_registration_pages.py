@@ -6,8 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from hangqifu.accounts.roles import Role, sync_role_groups
 from hangqifu.accounts.validators import make_credit_code
 from vouchers.models import CreditListEntry, Qualification, RegistrationApplication
-from vouchers.tests.registration_factories import (clock_2026, enterprise, make_registration, reviewer,  # noqa: F401
-                                                   upload_all)
+from vouchers.tests.registration_factories import make_registration
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_2026")]
 

@@ -17,8 +17,7 @@ from vouchers.services import change_reports as change_services
 from vouchers.services import imports
 from vouchers.services import registration as services
 from vouchers.services.rereview import rereview_bulk_approve, rereview_open
-from vouchers.tests.registration_factories import (clock_2026, enterprise, make_registration, park_user,  # noqa: F401
-                                                   reviewer, upload_all)
+from vouchers.tests.registration_factories import data_for, make_registration, upload_all
 
 pytestmark = pytest.mark.django_db
 
@@ -95,8 +94,6 @@ def test_bulk_rereview_through_the_api_covers_every_filtered_row_not_one_page(cl
                                      quota=Decimal("5000.00"))
     set_clock("2026-12-01T09:00:00+08:00")
     assert rereview_open()["opened"] == 21
-    from vouchers.tests.registration_factories import data_for
-
     for user in users:
         registration = RegistrationApplication.objects.get(organisation=user.organisation, year=2027)
         data = {k: v for k, v in data_for(user).items() if k not in ("kind", "credit_code")}

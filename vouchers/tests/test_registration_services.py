@@ -15,8 +15,7 @@ from hangqifu.policy.models import PolicyYear
 from vouchers.models import AboveScaleEntry, CreditListEntry, ParkRecognition, Qualification, RegistrationApplication
 from vouchers.services import qualification as qualification_services
 from vouchers.services import registration as services
-from vouchers.tests.registration_factories import (clock_2026, data_for, enterprise, make_registration,  # noqa: F401
-                                                   park_user, reviewer, upload_all)
+from vouchers.tests.registration_factories import data_for, make_registration, upload_all
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_2026")]
 State = RegistrationApplication.State
