@@ -159,3 +159,21 @@ def test_qualification_suspend_via_api(enterprise, reviewer, api_as):
     assert response.status_code == 200 and response.json()["state"] == "suspended"
     response = api_as(reviewer).post(url, {"reason": "再次"}, format="json")
     assert response.status_code == 409 and response.json()["code"] == "invalid_transition"
+
+
+def test_overdue_filter_lists_applications_waiting_past_their_review_deadline(enterprise, reviewer, api_as,
+                                                                             set_clock):
+    registration = make_registration(enterprise, state="submitted")
+    assert str(registration.review_due_on) == "2026-06-15"   # 10 working days after 1 June
+    client = api_as(reviewer)
+    assert client.get(f"{BASE}?overdue=true").json()["count"] == 0
+    set_clock("2026-06-16T09:00:00+08:00")
+    assert [r["id"] for r in client.get(f"{BASE}?overdue=true").json()["results"]] == [registration.pk]
+
+
+def test_qualifications_are_scoped_to_the_holder(enterprise, reviewer, make_user, api_as):
+    make_registration(enterprise, state="approved", reviewer=reviewer)
+    make_registration(make_user(role=Role.ENTERPRISE), state="approved", reviewer=reviewer)
+    assert api_as(enterprise).get("/api/v1/qualifications/").json()["count"] == 1
+    assert api_as(reviewer).get("/api/v1/qualifications/?year=2026").json()["count"] == 2
+    assert api_as(make_user(role=Role.PROVIDER)).get("/api/v1/qualifications/").json()["count"] == 0

@@ -124,3 +124,17 @@ def test_admin_import_of_a_list(reviewer, browser_of):
     bad = SimpleUploadedFile("list.csv", "统一社会信用代码,名称,列入日期\n123,某公司,2026-01-05\n".encode())
     response = client.post("/admin/vouchers/creditlistentry/import/", {"file": bad, "list_kind": "judgment_defaulter"})
     assert "第 2 行" in response.content.decode() and CreditListEntry.objects.count() == 1
+
+
+def test_park_wizard_skips_the_size_step_and_asks_for_park_documents(make_user, browser_of):
+    park = make_user(role=Role.PARK)
+    client = browser_of(park)
+    response = client.post("/vouchers/registration/new/", {"name": "某园区运营公司", "established_on": "2016-01-01",
+                                                            "district": "yuhang"})
+    registration = RegistrationApplication.objects.get()
+    assert registration.kind == "park" and response.url.endswith(f"/{registration.pk}/step/3/")
+    assert client.get(f"/vouchers/registration/{registration.pk}/step/2/").status_code == 404
+    page = client.get(f"/vouchers/registration/{registration.pk}/step/3/").content.decode()
+    assert "高星级小微企业园" in page and "国家专精特新" not in page
+    page = client.get(f"/vouchers/registration/{registration.pk}/step/4/").content.decode()
+    assert "园区运营主体证明" in page and "纳税证明" not in page
