@@ -74,3 +74,13 @@ def seed(ctx):
         "independent_legal_person": True, "contact_name": "王五", "contact_phone": "0571-89999999"})
     ctx.setdefault("accounts", []).append(("demo-applicant", "中小微企业（注册申请待预审）"))
 
+
+# The money core (issue 6) seeds after registration: the year's fund, an open batch, claims and orders.
+_registration_seed = seed
+
+
+def seed(ctx):  # noqa: F811
+    _registration_seed(ctx)
+    from .money_demo import seed_money
+
+    seed_money(ctx)

@@ -27,7 +27,7 @@ class Command(BaseCommand):
                 f"{fund['year']} 年度资金：总额 {fund['total']}，已抵扣 {fund['deducted']}，可用 {fund['available']}；"
                 f"台账抵扣分录合计 {fund['deduction_entries']}，抵扣记录合计 {fund['deductions']}")
         for kind, row in sorted(report.totals.items()):
-            self.stdout.write(f"分录 {kind}：{row['count']} 条，合计 {row['amount']} 元")
+            self.stdout.write(f"分录 {kind}：{row['count']} 条，合计 {row['amount']:.2f} 元")
         self.stdout.write(f"已核对服务券 {report.vouchers_checked} 张、年度资格 {report.qualifications_checked} 个、"
                           f"券种 {report.voucher_types_checked} 个")
         if problems:

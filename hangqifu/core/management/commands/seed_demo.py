@@ -26,6 +26,9 @@ class Command(BaseCommand):
                 if hasattr(module, "seed"):
                     module.seed(ctx)
                     self.stdout.write(f"  · {config.verbose_name}")
+            # Seeds that need a later app's data (orders of the providers' products) run once all apps have.
+            for later in ctx.get("after_all_apps", []):
+                later(ctx)
         self.stdout.write(self.style.SUCCESS("演示数据已就绪。演示账号（密码均为 %s）：" % DEMO_PASSWORD))
         for username, label in ctx.get("accounts", []):
             self.stdout.write(f"    {username:<16} {label}")
