@@ -1,5 +1,5 @@
 """Reads for registrations, qualifications and change reports, always scoped to what the user may see."""
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django_fsm import has_transition_perm
 
 from audit.models import AuditEvent
@@ -9,8 +9,9 @@ from .. import permissions
 from ..models import ChangeReport, Qualification, RegistrationApplication
 
 
-def visible_registrations(*, user) -> QuerySet[RegistrationApplication]:
-    queryset = RegistrationApplication.objects.select_related("organisation")
+def scoped_to(queryset: QuerySet, *, user) -> QuerySet:
+    """Rows of an organisation-owned model the user may see: all for supervising staff, the own
+    organisation's for enterprises and parks, none for anyone else."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return queryset.none()
     if user.role in permissions.READER_ROLES:
@@ -18,6 +19,10 @@ def visible_registrations(*, user) -> QuerySet[RegistrationApplication]:
     if user.role in permissions.HOLDER_ROLES and user.organisation_id:
         return queryset.filter(organisation_id=user.organisation_id)
     return queryset.none()
+
+
+def visible_registrations(*, user) -> QuerySet[RegistrationApplication]:
+    return scoped_to(RegistrationApplication.objects.select_related("organisation"), user=user)
 
 
 def registration_list(*, user, filters: dict | None = None) -> QuerySet[RegistrationApplication]:
@@ -70,14 +75,7 @@ def latest_registration_for(*, organisation) -> RegistrationApplication | None:
 # --- qualifications ---------------------------------------------------------------------------------
 
 def visible_qualifications(*, user) -> QuerySet[Qualification]:
-    queryset = Qualification.objects.select_related("organisation")
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return queryset.none()
-    if user.role in permissions.READER_ROLES:
-        return queryset
-    if user.role in permissions.HOLDER_ROLES and user.organisation_id:
-        return queryset.filter(organisation_id=user.organisation_id)
-    return queryset.none()
+    return scoped_to(Qualification.objects.select_related("organisation"), user=user)
 
 
 def qualification_list(*, user, year=None, state=None, tier=None) -> QuerySet[Qualification]:
@@ -105,14 +103,7 @@ def active_qualification_for(*, organisation, year=None) -> Qualification | None
 # --- change reports ---------------------------------------------------------------------------------
 
 def visible_change_reports(*, user) -> QuerySet[ChangeReport]:
-    queryset = ChangeReport.objects.select_related("organisation", "qualification")
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return queryset.none()
-    if user.role in permissions.READER_ROLES:
-        return queryset
-    if user.role in permissions.HOLDER_ROLES and user.organisation_id:
-        return queryset.filter(organisation_id=user.organisation_id)
-    return queryset.none()
+    return scoped_to(ChangeReport.objects.select_related("organisation", "qualification"), user=user)
 
 
 def change_report_list(*, user, late=None, state=None) -> QuerySet[ChangeReport]:
@@ -123,6 +114,3 @@ def change_report_list(*, user, late=None, state=None) -> QuerySet[ChangeReport]
         queryset = queryset.filter(state=state)
     return queryset.order_by("-id")
 
-
-def organisations_with_late_reports() -> QuerySet:
-    return ChangeReport.objects.filter(Q(is_late=True)).values("organisation_id")

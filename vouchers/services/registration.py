@@ -10,7 +10,7 @@ from hangqifu.accounts.roles import Role
 from hangqifu.accounts.validators import is_valid_credit_code
 from hangqifu.core import clock
 from hangqifu.core.choices import District, Honour, Industry, Sector
-from hangqifu.core.errors import InvalidInput, NotPermitted, RuleViolation
+from hangqifu.core.errors import InvalidInput, InvalidTransition, NotPermitted, RuleViolation
 from hangqifu.core.money import yuan
 from hangqifu.notifications.services import notify
 
@@ -228,7 +228,7 @@ def registration_update(*, actor, registration, data: dict, wizard_step: int | N
     if not permissions.is_holder_of(actor, registration.organisation_id):
         raise NotPermitted("只能修改本单位的申请")
     if not registration.is_editable:
-        raise RuleViolation("申请已提交，当前不能修改", code="invalid_transition")
+        raise InvalidTransition("申请已提交，当前不能修改")
     data = {k: v for k, v in data.items() if k not in ("kind", "credit_code")}
     cleaned = _clean(data, kind=registration.kind)
     changed = _apply(registration, cleaned)
@@ -252,7 +252,7 @@ def registration_document_add(*, actor, registration, kind: str, uploaded_file, 
     if not permissions.is_holder_of(actor, registration.organisation_id):
         raise NotPermitted("只能为本单位的申请上传材料")
     if not registration.is_editable:
-        raise RuleViolation("申请已提交，当前不能上传材料", code="invalid_transition")
+        raise InvalidTransition("申请已提交，当前不能上传材料")
     allowed = eligibility.allowed_document_kinds(registration.kind)
     if kind == RegistrationDocumentKind.HONOUR_EVIDENCE:
         if not honour and len(registration.honours) == 1:
@@ -279,7 +279,7 @@ def registration_document_remove(*, actor, registration, document_id: int) -> No
     if not permissions.is_holder_of(actor, registration.organisation_id):
         raise NotPermitted("只能删除本单位申请的材料")
     if not registration.is_editable:
-        raise RuleViolation("申请已提交，当前不能删除材料", code="invalid_transition")
+        raise InvalidTransition("申请已提交，当前不能删除材料")
     document = documents_for(registration).filter(pk=document_id).first()
     if document is None:
         raise InvalidInput("材料不存在", fields={"document": ["材料不存在"]})
