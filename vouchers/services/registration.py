@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
+from audit.sanctions import assert_not_banned
 from audit.services import audit_record
 from hangqifu.accounts.roles import Role
 from hangqifu.accounts.validators import is_valid_credit_code
@@ -307,6 +308,7 @@ def registration_submit(*, actor, registration) -> RegistrationApplication:
                            fields={f: ["必填"] for f in missing})
     if registration.kind == HolderKind.ENTERPRISE and not registration.independent_legal_person:
         raise InvalidInput("请确认本企业具有独立法人资格", fields={"independent_legal_person": ["必须确认"]})
+    assert_not_banned(registration.organisation, entry_point="registration")
     today = clock.today()
     policy = policy_for(registration.year)
     _raise_if_ineligible(registration, on=today, policy=policy)
@@ -445,6 +447,7 @@ def registration_approve(*, actor, registration, confirmed_honours: list | None 
     registration = _lock(registration)
     guard(registration.approve, allowed=permissions.is_reviewer(actor),
           denied="只有市工信服务中心可以认定资格", wrong_state="只有通过形式预审的申请可以认定")
+    assert_not_banned(registration.organisation, entry_point="registration")
     honours = list(registration.honours) if confirmed_honours is None else list(dict.fromkeys(confirmed_honours))
     unclaimed = [h for h in honours if h not in registration.honours]
     if unclaimed:

@@ -337,3 +337,20 @@ def test_a_decision_in_the_next_year_qualifies_for_the_current_year(enterprise, 
     set_clock("2027-01-05T10:00:00+08:00")
     _, qualification = services.registration_approve(actor=reviewer, registration=registration)
     assert (registration.year, qualification.year, qualification.quota) == (2026, 2027, Decimal("5500.00"))
+
+
+def test_a_sanctioned_organisation_cannot_submit_or_be_approved(enterprise, reviewer, make_user):
+    from audit.sanctions import sanction_impose
+
+    pre_reviewed = make_registration(enterprise, state="pre_reviewed", reviewer=reviewer)
+    sanction_impose(actor=make_user(role=Role.BUREAU), organisation=enterprise.organisation, reason="虚假交易套取资金")
+    with pytest.raises(RuleViolation) as exc:
+        services.registration_approve(actor=reviewer, registration=pre_reviewed)
+    assert exc.value.code == "banned" and not Qualification.objects.exists()
+    other = make_user(role=Role.ENTERPRISE)
+    draft = make_registration(other)
+    upload_all(other, draft)
+    sanction_impose(actor=make_user(role=Role.BUREAU), organisation=other.organisation, reason="串通套现")
+    with pytest.raises(RuleViolation):
+        services.registration_submit(actor=other, registration=draft)
+    assert fresh(draft).state == State.DRAFT
