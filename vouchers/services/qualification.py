@@ -92,6 +92,14 @@ def _change_state(*, actor, qualification, transition_name: str, reason: str, su
     return qualification
 
 
+def _void_vouchers(*, actor, qualification, reason: str) -> None:
+    """Issue 6: the holder's live vouchers of that year are voided in the same transaction (ledger entries,
+    quota released), after _change_state has locked the qualification row."""
+    from .expiry import qualification_vouchers_void
+
+    qualification_vouchers_void(qualification=qualification, actor=actor, reason=reason)
+
+
 # Suspension and revocation withdraw the claim/use rights (第九条). The voucher services (issue 6) extend
 # qualification_suspend / qualification_revoke by voiding the holder's claimed vouchers of that year in the
 # same transaction, right after _change_state (the qualification row is then locked first, as STYLE.md's
@@ -99,9 +107,11 @@ def _change_state(*, actor, qualification, transition_name: str, reason: str, su
 
 @transaction.atomic
 def qualification_suspend(*, actor, qualification, reason: str) -> Qualification:
-    return _change_state(actor=actor, qualification=qualification, transition_name="suspend", reason=reason,
-                         subject="{year} 年度服务券资格已暂停", denied="只有市工信服务中心可以暂停资格",
-                         wrong_state="只有有效的资格可以暂停")
+    qualification = _change_state(actor=actor, qualification=qualification, transition_name="suspend",
+                                  reason=reason, subject="{year} 年度服务券资格已暂停",
+                                  denied="只有市工信服务中心可以暂停资格", wrong_state="只有有效的资格可以暂停")
+    _void_vouchers(actor=actor, qualification=qualification, reason=f"年度资格被暂停（{reason.strip()}）")
+    return qualification
 
 
 @transaction.atomic
@@ -113,6 +123,8 @@ def qualification_reinstate(*, actor, qualification, reason: str) -> Qualificati
 
 @transaction.atomic
 def qualification_revoke(*, actor, qualification, reason: str) -> Qualification:
-    return _change_state(actor=actor, qualification=qualification, transition_name="revoke", reason=reason,
-                         subject="{year} 年度服务券资格已撤销", denied="只有市工信服务中心可以撤销资格",
-                         wrong_state="该资格已撤销")
+    qualification = _change_state(actor=actor, qualification=qualification, transition_name="revoke",
+                                  reason=reason, subject="{year} 年度服务券资格已撤销",
+                                  denied="只有市工信服务中心可以撤销资格", wrong_state="该资格已撤销")
+    _void_vouchers(actor=actor, qualification=qualification, reason=f"年度资格被撤销（{reason.strip()}）")
+    return qualification
