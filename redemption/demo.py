@@ -3,6 +3,7 @@ documents) and submitted, so the service center sees a claim waiting for pre-rev
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from hangqifu.accounts.roles import Role
+from hangqifu.documents.samples import simple_pdf
 
 from .models import REQUIRED_DOCUMENT_KINDS, RedemptionClaim
 from .selectors import claimable_orders
@@ -10,8 +11,6 @@ from .services import claims as services
 
 
 def seed(ctx):
-    from vouchers.demo import demo_pdf
-
     provider = ctx["users"].get(Role.PROVIDER.value)
     if provider is None or RedemptionClaim.objects.filter(provider_id=provider.organisation_id).exists():
         return
@@ -23,5 +22,5 @@ def seed(ctx):
         "invoice_amount": str(services.expected_invoice_amount(order))}])
     for kind in REQUIRED_DOCUMENT_KINDS:
         services.claim_document_add(claim=claim, actor=provider, kind=kind,
-                                    uploaded_file=SimpleUploadedFile(f"{kind}.pdf", demo_pdf(kind)))
+                                    uploaded_file=SimpleUploadedFile(f"{kind}.pdf", simple_pdf(kind)))
     services.claim_submit(claim=claim, actor=provider)

@@ -43,7 +43,6 @@ def claim_list(request):
     if perms.is_provider(request.user):
         context["cap"] = cap_status(provider=request.user.organisation)
         context["claimable_count"] = selectors.claimable_orders(provider=request.user.organisation).count()
-        context["payments"] = selectors.payment_list_for(user=request.user)[:20]
     return render(request, "redemption/claim_list.html", context)
 
 

@@ -12,10 +12,11 @@ from hangqifu.accounts.roles import Role, sync_role_groups
 from hangqifu.accounts.tests.factories import PASSWORD
 from hangqifu.documents.tests.factories import pdf_bytes
 from hangqifu.notices.services import notices_close_expired
+from hangqifu.policy.models import PolicyYear
 from redemption.models import REQUIRED_DOCUMENT_KINDS, DisbursementOrder, RedemptionClaim, SettlementBatch
 from redemption.tests.factories import deducted_order, district_user, provider_user
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _as(page, login, user):
@@ -26,6 +27,8 @@ def _as(page, login, user):
 def test_provider_claim_to_district_payment(live_server, page, login, set_clock, make_user):
     set_clock("2026-06-01T09:00:00+08:00")
     sync_role_groups()
+    for year in (2026, 2027):  # transactional tests flush the tables, seeded policy years included
+        PolicyYear.objects.get_or_create(year=year)
     provider = provider_user("xihu", name="杭州旅程数字服务有限公司")
     order = deducted_order(provider.organisation, amount="12000.00", deduction="6000.00")
     center, bureau = make_user(role=Role.SERVICE_CENTER), make_user(role=Role.BUREAU)

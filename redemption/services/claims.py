@@ -315,7 +315,11 @@ def claim_revoke_after_objection(*, claim: RedemptionClaim, actor, reason: str) 
     if claim.state not in (RedemptionClaim.State.APPROVED, RedemptionClaim.State.IN_SETTLEMENT):
         return claim
     if claim.payment_id is not None:
-        raise InvalidTransition("该申请已下达拨付，不能再撤销")
+        # Cannot happen through the notice (held claims leave the batch before signing); never undo money
+        # already allocated from inside another app's transaction — record it for the bureau instead.
+        audit_record(actor=actor, action="redemption.claim_revoke_refused", obj=claim, organisation=claim.provider,
+                     payload={"reason": reason, "payment": claim.payment_id})
+        return claim
     cap_release(provider=claim.provider, year=claim.cap_year, amount=claim.verified_amount)
     claim.lines.update(redeemed_order=None)
     previous_batch = claim.batch_id

@@ -123,6 +123,7 @@ def batch_issue(*, batch_id: int) -> dict:
                                  "total": batch_total(batch)})
             for order in batch.disbursement_orders.all():
                 _notify_district(order)
+            _complete_if_all_paid(batch)
             for payment in batch.payments.select_related("provider"):
                 notify(subject=f"{batch.title}已下达拨付", organisation=payment.provider, url=_claims_url(),
                        body=f"{payment.get_district_display()}将通过亲清在线向贵机构支付 {fmt(payment.amount)} 元。")
@@ -151,3 +152,10 @@ def _notify_district(order: DisbursementOrder) -> None:
     officers = User.objects.filter(role=Role.DISTRICT, organisation__district=order.district, is_active=True)
     notify(subject=f"拨付文件 {order.number} 已下达，请通过亲清在线支付", users=list(officers),
            url=_payments_url(), body=f"{order.get_district_display()}合计 {fmt(order.total)} 元。")
+
+
+def _complete_if_all_paid(batch: SettlementBatch) -> None:
+    """Lines confirmed while other districts were still being issued: complete once the last one is issued."""
+    if batch.payments.exists() and not batch.payments.exclude(state=DistrictPayment.State.PAID).exists():
+        _transition(batch, "complete", None, action="settlement.complete", fields=["completed_at"],
+                    payload={"payments": batch.payments.count()})

@@ -11,6 +11,15 @@ def now(set_clock):
 
 
 @pytest.fixture
+def policy_years(db):
+    """Transactional tests flush the tables after each test, the seeded policy years included."""
+    from hangqifu.policy.models import PolicyYear
+
+    for year in (2026, 2027):
+        PolicyYear.objects.get_or_create(year=year)
+
+
+@pytest.fixture
 def provider(db):
     return factories.provider_user("xihu")
 

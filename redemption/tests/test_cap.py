@@ -67,8 +67,8 @@ def test_lowered_cap_applies_to_later_approvals(now, provider, center, bureau):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_concurrent_approvals_never_pass_the_cap(now, provider, center, make_user):
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_approvals_never_pass_the_cap(policy_years, now, provider, center, make_user):
     # given five pre-reviewed claims of 200,000 each (1,000,000 against a 500,000 cap)
     from hangqifu.accounts.roles import Role
 

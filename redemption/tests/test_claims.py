@@ -155,3 +155,18 @@ def test_banned_provider_cannot_file(now, provider, bureau):
     with pytest.raises(DomainError) as refused:
         services.claim_create(actor=provider, lines=[line_for(order)])
     assert refused.value.code == "banned"
+
+
+def test_demo_submits_one_claim_when_deducted_orders_exist(now, provider):
+    from hangqifu.accounts.roles import Role
+
+    from ..demo import seed
+
+    seed({"users": {Role.PROVIDER.value: provider}})
+    assert not RedemptionClaim.objects.exists()
+    deducted_order(provider.organisation)
+    seed({"users": {Role.PROVIDER.value: provider}})
+    seed({"users": {Role.PROVIDER.value: provider}})
+    claim = RedemptionClaim.objects.get()
+    assert claim.state == RedemptionClaim.State.SUBMITTED
+    assert services.missing_documents(claim) == []

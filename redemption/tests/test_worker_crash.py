@@ -20,7 +20,7 @@ from ..models import DisbursementOrder, DistrictPayment, RedemptionClaim, Settle
 from ..services import settlement as services
 from . import factories
 
-pytestmark = [pytest.mark.worker, pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.postgres]
 
 
 def _start_worker(queue: str, settings) -> subprocess.Popen:
@@ -37,8 +37,8 @@ def _start_worker(queue: str, settings) -> subprocess.Popen:
                             env=env, cwd=Path(__file__).resolve().parents[2])
 
 
-def test_worker_killed_mid_settlement_resumes_without_duplicates(celery_worker_process, settings, set_clock,
-                                                                  make_user):
+def test_worker_killed_mid_settlement_resumes_without_duplicates(celery_worker_process, policy_years, settings,
+                                                                  set_clock, make_user):
     from hangqifu.accounts.roles import Role
 
     queue, stop = celery_worker_process
