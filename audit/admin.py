@@ -247,3 +247,65 @@ from .models import ChainCheck  # noqa: E402
 class ChainCheckAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["checked_at", "business_date", "checked_by", "events_checked", "broken_event_id"]
     list_select_related = ["checked_by"]
+
+
+# --- Insight: read-only in the admin (fraud confirmation, repayments and spot checks go through their pages) --
+
+from .models import FraudSignal, Recovery, RecoveryLine, Repayment, SpotCheck, SpotCheckItem  # noqa: E402
+
+
+class _ReadOnly:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FraudSignal)
+class FraudSignalAdmin(_ReadOnly, admin.ModelAdmin):
+    list_display = ["computed_for", "score", "rule", "subject_type", "subject_id", "organisation"]
+    list_filter = ["computed_for", "rule", "subject_type"]
+    list_select_related = ["organisation"]
+    search_fields = ["organisation__name"]
+
+
+class RecoveryLineInline(_ReadOnly, admin.TabularInline):
+    model = RecoveryLine
+    fields = ["order", "deduction", "claim", "amount"]
+    readonly_fields = fields
+    extra = 0
+
+
+class RepaymentInline(_ReadOnly, admin.TabularInline):
+    model = Repayment
+    fields = ["paid_on", "reference", "amount", "recorded_by", "recorded_at"]
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(Recovery)
+class RecoveryAdmin(_ReadOnly, admin.ModelAdmin):
+    list_display = ["id", "organisation", "amount", "repaid", "state", "decided_at"]
+    list_filter = ["state"]
+    list_select_related = ["organisation"]
+    search_fields = ["organisation__name"]
+    inlines = [RecoveryLineInline, RepaymentInline]
+
+
+class SpotCheckItemInline(_ReadOnly, admin.TabularInline):
+    model = SpotCheckItem
+    fields = ["position", "label", "organisation", "amount", "risk_score", "finding", "notes"]
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(SpotCheck)
+class SpotCheckAdmin(_ReadOnly, admin.ModelAdmin):
+    list_display = ["id", "title", "target", "method", "period_start", "period_end", "sample_size", "seed", "state"]
+    list_filter = ["state", "target", "method"]
+    search_fields = ["title"]
+    inlines = [SpotCheckItemInline]

@@ -13,3 +13,11 @@ def complaints_overdue():
 def verify_chain_daily():
     """Recompute the audit chain once a business day; a break alerts the bureau and the service center."""
     return verification.chain_check_daily()
+
+
+@periodic_job("audit.fraud_signals")
+def fraud_signals_nightly():
+    """Recompute the fraud-signal rules for the business day (the day's rows are replaced: idempotent)."""
+    from . import fraud
+
+    return fraud.fraud_signals_compute()

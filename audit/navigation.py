@@ -8,3 +8,8 @@ nav_link("信用档案", "audit:my-sanctions", Role.ENTERPRISE, Role.PARK, Role.
 nav_link("我的投诉", "audit:complaint-mine", Role.ENTERPRISE, Role.PARK, Role.PROVIDER, Role.DISTRICT, Role.EXPERT,
          order=95)
 nav_link("投诉举报", "audit:complaint-new", order=99)
+nav_link("监管驾驶舱", "audit:dashboard", *STAFF_ROLES, order=65)
+nav_link("疑点线索", "audit:fraud-signals", *STAFF_ROLES, order=86)
+nav_link("抽查", "audit:spot-check-list", *STAFF_ROLES, order=87)
+nav_link("资金追回", "audit:recovery-list", *STAFF_ROLES, order=88)
+nav_link("数据公开", "audit:open-data", order=98)

@@ -24,3 +24,19 @@ def complaints_to_handle(user):
         PendingItem("我承办的调查中投诉", f"{base}?state=investigating&mine=1", counts["mine"]),
         PendingItem("逾期未办结的投诉", f"{base}?overdue=1", counts["overdue"]),
     ]
+
+
+@pending_work(Role.BUREAU, Role.FINANCE_BUREAU)
+def recoveries_outstanding(user):
+    from .models import Recovery
+
+    count = Recovery.objects.exclude(state=Recovery.State.REPAID).count()
+    return [PendingItem("尚未全部追回的违规资金", reverse("audit:recovery-list"), count)]
+
+
+@pending_work(Role.SERVICE_CENTER, Role.BUREAU)
+def spot_checks_in_progress(user):
+    from .models import SpotCheck
+
+    count = SpotCheck.objects.exclude(state=SpotCheck.State.CLOSED).count()
+    return [PendingItem("未结案的抽查", reverse("audit:spot-check-list"), count)]

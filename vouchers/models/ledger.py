@@ -6,7 +6,10 @@ Kinds and what they mean for the balances (`verify_ledger` checks them all):
 - deduction  `amount` of a voucher applied to an order — fund.deducted, qualification.used grow, balance falls;
 - void       a voucher's remaining balance `amount` voided (fund exhausted, qualification suspended/revoked);
 - expiry     a voucher's remaining balance `amount` lapsed at the end of its validity;
-- redemption / payment  recorded by the redemption issue (claim approved / district paid)."""
+- redemption / payment  recorded by the redemption issue (claim approved / district paid);
+- reversal   `amount` of a deduction obtained by fraud, to be recovered (第二十条, `audit.recovery`): at most one
+             per deduction and never more than it; the fund is not replenished (recovered money returns to the
+             treasury, not to this year's voucher budget)."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -22,6 +25,7 @@ class LedgerEntry(models.Model):
         EXPIRY = "expiry", "过期"
         REDEMPTION = "redemption", "兑付"
         PAYMENT = "payment", "拨付"
+        REVERSAL = "reversal", "追回冲销"
 
     kind = models.CharField("类型", max_length=20, choices=Kind.choices)
     year = models.PositiveIntegerField("年度")
@@ -55,6 +59,8 @@ class LedgerEntry(models.Model):
                                     name="ledger_voucher_ends_once"),
             models.UniqueConstraint(fields=["deduction"], condition=Q(kind="deduction"),
                                     name="ledger_deduction_once"),
+            models.UniqueConstraint(fields=["deduction"], condition=Q(kind="reversal"),
+                                    name="ledger_reversal_once"),
         ]
         indexes = [models.Index(fields=["year", "kind"], name="ledger_year_kind_idx")]
 

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, DecimalField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -137,6 +137,12 @@ def ledger_verify(*, max_problems: int = 50) -> LedgerReport:
         report.voucher_types_checked += 1
         if count - remaining != claimed:
             problem(f"券种 #{pk}：发放 {count} − 剩余 {remaining} ≠ 已领取 {claimed}")
+
+    # reversal (第二十条 recovery): only of a deduction that exists, never more than it was
+    for pk, deduction_id, amount, deducted in LedgerEntry.objects.filter(kind=LedgerEntry.Kind.REVERSAL).filter(
+            Q(deduction__isnull=True) | Q(amount__gt=F("deduction__amount"))).values_list(
+            "pk", "deduction_id", "amount", "deduction__amount"):
+        problem(f"追回冲销分录 #{pk}：金额 {amount} 超过所冲销的抵扣 #{deduction_id}（{deducted}）或未关联抵扣")
 
     sums = LedgerEntry.objects.values("kind").annotate(total=Sum("amount"), n=Count("id"))
     report.totals = {row["kind"]: {"count": row["n"], "amount": row["total"]} for row in sums}

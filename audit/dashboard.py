@@ -1,0 +1,237 @@
+"""Bureau dashboard (第十六、十九条 监督): the programme at a glance for a date range — fund burn-down over the year,
+vouchers claimed / used / expired by category and by district, redemptions by state, provider ranking by volume
+and satisfaction, complaints. Each figure is one aggregate query (bounded, whatever the data volume); charts are
+plain SVG geometry computed here (no script, no inline style), each table downloadable as Excel."""
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from io import BytesIO
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncMonth
+
+from hangqifu.core import clock
+from hangqifu.core.choices import District, ServiceCategory
+from hangqifu.core.errors import InvalidInput
+
+ZERO = Decimal("0.00")
+CHART_WIDTH, CHART_HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP = 640, 240, 70, 46, 12
+SERIES_COLOURS = ("#1f5fa8", "#3c9a5f", "#c9822b", "#b0413e", "#6d5ba8")
+
+
+@dataclass
+class Table:
+    """One chart's data: what the chart draws and what its Excel download contains."""
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[list] = field(default_factory=list)
+
+
+def parse_range(start: str | None, end: str | None) -> tuple[date, date]:
+    """The date range from the query string (ISO dates); default 1 January of this year to today."""
+    today = clock.today()
+    try:
+        start_on = date.fromisoformat(start) if start else date(today.year, 1, 1)
+        end_on = date.fromisoformat(end) if end else today
+    except ValueError:
+        raise InvalidInput("日期格式应为 YYYY-MM-DD", fields={"start": ["日期无效"]}) from None
+    if end_on < start_on:
+        raise InvalidInput("结束日期不能早于开始日期", code="invalid_range", fields={"end": ["结束日期早于开始日期"]})
+    return start_on, end_on
+
+
+def _in(prefix: str, start: date, end: date) -> Q:
+    return Q(**{f"{prefix}__date__gte": start, f"{prefix}__date__lte": end})
+
+
+def fund_burn_down(start: date, end: date) -> Table:
+    """Remaining fund at the end of each month of the end date's year (deductions up to that month)."""
+    from vouchers.models import Deduction, Fund
+
+    year = end.year
+    fund = Fund.objects.filter(year=year).values_list("total", flat=True).first() or ZERO
+    by_month = dict(Deduction.objects.filter(year=year).annotate(m=TruncMonth("created_at"))
+                    .values("m").annotate(s=Sum("amount")).values_list("m", "s"))
+    spent: dict[int, Decimal] = {}
+    for month, amount in by_month.items():
+        spent[month.month] = spent.get(month.month, ZERO) + amount
+    table = Table("fund", f"{year} 年度资金消耗（月末剩余）", ["月份", "当月抵扣（元）", "累计抵扣（元）", "剩余资金（元）"])
+    cumulative = ZERO
+    last_month = end.month if end.year == year else 12
+    for month in range(1, last_month + 1):
+        cumulative += spent.get(month, ZERO)
+        table.rows.append([f"{year}-{month:02d}", spent.get(month, ZERO), cumulative, fund - cumulative])
+    table.fund_total = fund
+    return table
+
+
+def vouchers_by(dimension: str, start: date, end: date) -> Table:
+    """Vouchers claimed in the range, by service category or by the holder's district: claimed, with money
+    used, expired — counts and amounts."""
+    from vouchers.models import Deduction, Voucher
+
+    key = "category" if dimension == "category" else "organisation__district"
+    labels = dict(ServiceCategory.choices) if dimension == "category" else dict(District.choices)
+    vouchers = (Voucher.objects.filter(_in("claimed_at", start, end)).values(key)
+                .annotate(claimed=Count("id"), face=Sum("face_value"),
+                          used=Count("id", filter=Q(deductions__isnull=False), distinct=True),
+                          expired=Count("id", filter=Q(state=Voucher.State.EXPIRED), distinct=True)))
+    d_key = "voucher__category" if dimension == "category" else "organisation__district"
+    deducted = dict(Deduction.objects.filter(_in("created_at", start, end)).values(d_key)
+                    .annotate(s=Sum("amount")).values_list(d_key, "s"))
+    rows = {row[key]: row for row in vouchers}
+    title = "按服务类别" if dimension == "category" else "按区县"
+    table = Table(f"vouchers_{dimension}", f"服务券领取、使用、过期情况（{title}）",
+                  [title[1:], "领取张数", "领取面额（元）", "已使用张数", "抵扣金额（元）", "过期张数"])
+    for value, label in labels.items():
+        row = rows.get(value)
+        if row is None and value not in deducted:
+            continue
+        row = row or {"claimed": 0, "face": ZERO, "used": 0, "expired": 0}
+        table.rows.append([label, row["claimed"], row["face"] or ZERO, row["used"], deducted.get(value, ZERO),
+                           row["expired"]])
+    return table
+
+
+def redemptions_by_state(start: date, end: date) -> Table:
+    from redemption.models import RedemptionClaim
+
+    rows = dict((s, (n, a)) for s, n, a in RedemptionClaim.objects.filter(_in("created_at", start, end))
+                .values("state").annotate(n=Count("id"), a=Sum("claimed_amount")).values_list("state", "n", "a"))
+    table = Table("redemptions", "兑付申请（按状态）", ["状态", "件数", "申请金额（元）"])
+    for value, label in RedemptionClaim.State.choices:
+        if value in rows:
+            table.rows.append([label, rows[value][0], rows[value][1] or ZERO])
+    return table
+
+
+def provider_ranking(start: date, end: date, *, limit: int = 10) -> Table:
+    from vouchers.models import Order, Satisfaction
+
+    rows = (Order.objects.filter(_in("signed_at", start, end)).exclude(state=Order.State.CANCELLED)
+            .values("provider_id", "provider__name")
+            .annotate(n=Count("id"), volume=Sum("amount"), rated=Count("id", filter=~Q(satisfaction="")),
+                      satisfied=Count("id", filter=Q(satisfaction__in=[Satisfaction.SATISFIED,
+                                                                         Satisfaction.BASICALLY_SATISFIED])))
+            .order_by("-volume", "provider_id")[:limit])
+    table = Table("providers", f"服务机构排名（按订单金额，前 {limit} 名）",
+                  ["服务机构", "订单数", "订单金额（元）", "评价数", "满意率（%）"])
+    for row in rows:
+        rate = round(row["satisfied"] * 100 / row["rated"], 1) if row["rated"] else None
+        table.rows.append([row["provider__name"], row["n"], row["volume"], row["rated"], rate])
+    return table
+
+
+def complaints_by_state(start: date, end: date) -> Table:
+    from .models import Complaint
+
+    rows = dict(Complaint.objects.filter(_in("filed_at", start, end)).values("state").annotate(n=Count("id"))
+                .values_list("state", "n"))
+    table = Table("complaints", "投诉（按状态）", ["状态", "件数"])
+    for value, label in Complaint.State.choices:
+        table.rows.append([label, rows.get(value, 0)])
+    return table
+
+
+TABLES = {
+    "fund": fund_burn_down,
+    "vouchers_category": lambda s, e: vouchers_by("category", s, e),
+    "vouchers_district": lambda s, e: vouchers_by("district", s, e),
+    "redemptions": redemptions_by_state,
+    "providers": provider_ranking,
+    "complaints": complaints_by_state,
+}
+
+
+# --- SVG geometry ---------------------------------------------------------------------------------------
+
+def _nice_max(value) -> float:
+    value = float(value or 0)
+    if value <= 0:
+        return 1.0
+    magnitude = 10 ** (len(str(int(value))) - 1)
+    return float((int(value / magnitude) + 1) * magnitude)
+
+
+def bar_chart(labels: list[str], series: list[tuple[str, list]]) -> dict:
+    """Grouped bars: one group per label, one bar per series. Returns rectangles and axis ticks."""
+    plot_w, plot_h = CHART_WIDTH - PAD_LEFT - 10, CHART_HEIGHT - PAD_BOTTOM - PAD_TOP
+    top = _nice_max(max((float(v or 0) for _, values in series for v in values), default=0))
+    groups = max(len(labels), 1)
+    group_w = plot_w / groups
+    bar_w = max(group_w * 0.8 / max(len(series), 1), 1)
+    bars, texts = [], []
+    for g, label in enumerate(labels):
+        x0 = PAD_LEFT + g * group_w + group_w * 0.1
+        for s, (name, values) in enumerate(series):
+            value = float(values[g] or 0)
+            h = plot_h * value / top
+            bars.append({"x": round(x0 + s * bar_w, 1), "y": round(PAD_TOP + plot_h - h, 1), "w": round(bar_w, 1),
+                         "h": round(h, 1), "fill": SERIES_COLOURS[s % len(SERIES_COLOURS)],
+                         "title": f"{label} · {name}：{values[g]}"})
+        texts.append({"x": round(x0 + group_w * 0.4, 1), "y": CHART_HEIGHT - PAD_BOTTOM + 16, "text": label[:8]})
+    ticks = [{"y": round(PAD_TOP + plot_h - plot_h * i / 4, 1), "text": f"{top * i / 4:,.0f}"} for i in range(5)]
+    legend = [{"x": PAD_LEFT + i * 120, "fill": SERIES_COLOURS[i % len(SERIES_COLOURS)], "text": name}
+              for i, (name, _) in enumerate(series)]
+    return {"width": CHART_WIDTH, "height": CHART_HEIGHT, "bars": bars, "labels": texts, "ticks": ticks,
+            "legend": legend, "axis_x": PAD_LEFT, "axis_y": PAD_TOP + plot_h, "axis_right": CHART_WIDTH - 10,
+            "legend_y": CHART_HEIGHT - 8}
+
+
+def line_chart(labels: list[str], values: list, *, top=None) -> dict:
+    plot_w, plot_h = CHART_WIDTH - PAD_LEFT - 10, CHART_HEIGHT - PAD_BOTTOM - PAD_TOP
+    top = _nice_max(top if top is not None else max((float(v) for v in values), default=0))
+    step = plot_w / max(len(values) - 1, 1)
+    points = [(round(PAD_LEFT + i * step, 1), round(PAD_TOP + plot_h - plot_h * float(v) / top, 1))
+              for i, v in enumerate(values)]
+    return {"width": CHART_WIDTH, "height": CHART_HEIGHT,
+            "points": " ".join(f"{x},{y}" for x, y in points),
+            "dots": [{"x": x, "y": y, "title": f"{labels[i]}：{values[i]}"} for i, (x, y) in enumerate(points)],
+            "labels": [{"x": x, "y": CHART_HEIGHT - PAD_BOTTOM + 16, "text": labels[i][5:]}
+                       for i, (x, _) in enumerate(points)],
+            "ticks": [{"y": round(PAD_TOP + plot_h - plot_h * i / 4, 1), "text": f"{top * i / 4:,.0f}"}
+                      for i in range(5)],
+            "axis_x": PAD_LEFT, "axis_y": PAD_TOP + plot_h, "axis_right": CHART_WIDTH - 10}
+
+
+def dashboard(start: date, end: date) -> dict:
+    """Every table and its chart geometry for the range (7 aggregate queries)."""
+    tables = {key: build(start, end) for key, build in TABLES.items()}
+    fund = tables["fund"]
+    charts = {
+        "fund": line_chart([r[0] for r in fund.rows], [r[3] for r in fund.rows], top=fund.fund_total),
+        "redemptions": bar_chart([r[0] for r in tables["redemptions"].rows],
+                                 [("件数", [r[1] for r in tables["redemptions"].rows])]),
+        "providers": bar_chart([r[0] for r in tables["providers"].rows],
+                               [("订单金额", [r[2] for r in tables["providers"].rows])]),
+        "complaints": bar_chart([r[0] for r in tables["complaints"].rows],
+                                [("件数", [r[1] for r in tables["complaints"].rows])]),
+    }
+    for key in ("vouchers_category", "vouchers_district"):
+        rows = tables[key].rows
+        charts[key] = bar_chart([r[0] for r in rows], [("领取", [r[1] for r in rows]), ("已使用", [r[3] for r in rows]),
+                                                       ("过期", [r[5] for r in rows])])
+    return {"tables": tables, "charts": charts, "start": start, "end": end}
+
+
+def table_xlsx(table: Table, *, start: date, end: date) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = table.key[:31]
+    sheet.append([table.title])
+    sheet["A1"].font = Font(bold=True, size=13)
+    sheet.append([f"统计期间：{start:%Y-%m-%d} 至 {end:%Y-%m-%d}"])
+    sheet.append(table.columns)
+    for cell in sheet[3]:
+        cell.font = Font(bold=True)
+    for row in table.rows:
+        sheet.append(row)
+    for column in sheet.columns:
+        sheet.column_dimensions[column[0].column_letter].width = 18
+    buffer = BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
