@@ -290,3 +290,19 @@ def test_disbursement_xlsx_lists_each_provider_and_the_total(disbursed):
     assert providers == {"杭州甲数字科技有限公司": Decimal("6500.00"), "杭州乙管理咨询有限公司": Decimal("4000.00")} or \
         providers == {"杭州甲数字科技有限公司": 6500, "杭州乙管理咨询有限公司": 4000}
     assert rows[-1][0] == "合计" and Decimal(str(rows[-1][4])) == Decimal("10500.00")
+
+
+def test_a_step_left_unfinished_is_resumed_by_the_periodic_job(world, center):
+    from ..jobs import advance_settlements
+
+    # given a batch closed while its collection task never ran (the worker died before picking it up)
+    batch = _open(center)
+    services.batch_close(batch=batch, actor=center)  # on_commit callbacks are not run here
+    assert S(batch.pk).state == SettlementBatch.State.COLLECTING and not S(batch.pk).claims.exists()
+    # when the periodic job runs (twice, as two beat ticks would)
+    advance_settlements()
+    advance_settlements()
+    # then the batch is collected exactly once
+    batch = S(batch.pk)
+    assert batch.state == SettlementBatch.State.COLLECTED
+    assert batch.claims.count() == 3 and batch.task_done == 3
