@@ -55,3 +55,9 @@ deploy-check: install
 	DJANGO_ALLOWED_HOSTS=hangqifu.example.gov.cn \
 	DATABASE_URL=$${DATABASE_URL:-sqlite:////tmp/hangqifu-deploy-check.sqlite3} \
 	$(PY) manage.py check --deploy --fail-level WARNING
+
+## make bench — performance benchmarks against the local PostgreSQL and Redis (started if down); installs wrk,
+## pgbench and the profilers if missing; under 15 minutes on 2 cores. Writes bench/RESULTS.md and bench/results.json.
+bench: $(VENV)/.runtime
+	bash bench/prepare.sh
+	$(PY) -m bench.run

@@ -1,0 +1,132 @@
+"""Benchmark 1 — claim rush. 20,000 qualified enterprises (tokens), one batch type of 10,000 slots, 256
+concurrent wrk connections each sending distinct tokens (every enterprise claims once) against gunicorn with
+production settings. Baseline: pgbench running the claim's own transaction (bench/pgbench/claim.sql) on an
+identical copy of the data."""
+import hashlib
+import os
+import re
+import subprocess
+import time
+
+from . import seed
+from .httpbench import CpuMeter, Gunicorn, pyspy_record, run_wrk, summarise_profile, workers_default
+from .lib import OUT, ROOT, clone_db, drop_db, figure, log, psql, scale, write_fragment
+
+ENTERPRISES = scale(20_000, 500)
+SLOTS = scale(10_000, 200)
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", scale(256, 64)))
+SEED_DB, HTTP_DB, PG_DB = "hq_bench_claim_seed", "hq_bench_claim", "hq_bench_claim_pg"
+
+
+def token(i: int) -> str:
+    return (hashlib.md5(f"bench-token-{i}".encode()).hexdigest() + hashlib.md5(f"bench-salt-{i}".encode()).hexdigest())[:40]
+
+
+def pgbench_clients() -> int:
+    """As many as the HTTP run had connections, capped by what PostgreSQL will still accept."""
+    max_connections = int(psql("SHOW max_connections;"))
+    in_use = int(psql("SELECT count(*) FROM pg_stat_activity;"))
+    return max(1, min(CONNECTIONS, max_connections - in_use - 10))
+
+
+def prepare() -> None:
+    year = seed.current_year()
+    clone_db(SEED_DB)
+    started = time.time()
+    psql(seed.buyers_sql(ENTERPRISES, year=year) + seed.fund_batch_sql(year=year, total="1000000000.00", slots=SLOTS)
+         + seed.fix_sequences_sql(["accounts_organisation", "accounts_user", "vouchers_qualification",
+                                   "vouchers_issuancebatch", "vouchers_vouchertype"]) + "\nANALYZE;", SEED_DB)
+    log(f"claim rush: seeded {ENTERPRISES} enterprises, {SLOTS} slots in {time.time() - started:.1f}s")
+    OUT.mkdir(parents=True, exist_ok=True)
+    order = list(range(1, ENTERPRISES + 1))
+    (OUT / "claim-tokens.txt").write_text("".join(token(i) + "\n" for i in order))
+
+
+def http_run() -> dict:
+    clone_db(HTTP_DB, SEED_DB)
+    body = '{"voucher_type": %d}' % seed.BASE
+    with Gunicorn(HTTP_DB) as server:
+        meter = CpuMeter(server.worker_pids()).start()
+        profile = {}
+
+        def start_profile():
+            profile["proc"] = pyspy_record(server.worker_pids()[0], 10, "claim")
+
+        wrk = run_wrk(script="claim.lua", path=f"/api/v1/batches/{seed.BASE}/claim/", body=body,
+                      tokens_file=OUT / "claim-tokens.txt", connections=CONNECTIONS, on_running=start_profile)
+        cpu = meter.stop()
+        if profile.get("proc"):
+            profile["proc"].wait(timeout=60)
+    stats = psql(f"""SELECT count(*), count(DISTINCT organisation_id),
+        extract(epoch FROM max(claimed_at) - min(claimed_at)), extract(epoch FROM min(claimed_at)),
+        (SELECT remaining FROM vouchers_vouchertype WHERE id = {seed.BASE}),
+        (SELECT count(*) FROM vouchers_ledgerentry WHERE kind = 'claim'),
+        (SELECT count(*) FROM vouchers_qualification WHERE reserved > quota - used)
+        FROM vouchers_voucher""", HTTP_DB).split("|")
+    vouchers, holders, span, first, remaining, entries, over = stats
+    span = float(span or 0)
+    sold_out_s = float(first or 0) - wrk["started_at"] + span if first else None
+    return {"wrk": wrk, "cpu": cpu, "vouchers": int(vouchers), "holders": int(holders), "claim_span_s": span,
+            "sold_out_after_s": round(sold_out_s, 3) if sold_out_s else None, "remaining": int(remaining),
+            "ledger_claims": int(entries), "qualifications_over_quota": int(over),
+            "profile": summarise_profile(profile["proc"].target) if profile.get("proc") else {}}
+
+
+def pgbench_run(clients: int) -> dict:
+    clone_db(PG_DB, SEED_DB)
+    per_client = max(1, SLOTS // clients)
+    total = per_client * clients
+    year = seed.current_year()
+    fund = psql(f"SELECT id FROM vouchers_fund WHERE year = {year}", PG_DB)
+    psql(f"UPDATE vouchers_vouchertype SET count = {total}, remaining = {total} WHERE id = {seed.BASE};", PG_DB)
+    command = ["pgbench", "-h", "127.0.0.1", "-U", "postgres", "-n", "-c", str(clients), "-j", "2",
+               "-t", str(per_client), "-f", str(ROOT / "bench" / "pgbench" / "claim.sql"),
+               "-D", f"year={year}", "-D", f"fund={fund}", "-D", f"vt={seed.BASE}",
+               "-D", f"qmin={seed.BASE + 1}", "-D", f"qmax={seed.BASE + ENTERPRISES}", PG_DB]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode:
+        raise RuntimeError(f"pgbench failed: {result.stderr[:1500]}\n{result.stdout[-1500:]}")
+    tps = float(re.search(r"tps = ([\d.]+) \(without initial connection time\)", result.stdout).group(1))
+    latency = re.search(r"latency average = ([\d.]+) ms", result.stdout)
+    vouchers = int(psql("SELECT count(*) FROM vouchers_voucher", PG_DB))
+    return {"clients": clients, "transactions": total, "tps": tps, "vouchers": vouchers,
+            "latency_avg_ms": float(latency.group(1)) if latency else None, "output": result.stdout[-800:]}
+
+
+def main() -> None:
+    prepare()
+    clients = pgbench_clients()
+    baseline = pgbench_run(clients)
+    log(f"claim rush pgbench baseline: {baseline['tps']:.0f} tps with {clients} clients")
+    drop_db(PG_DB)
+    run = http_run()
+    wrk = run["wrk"]
+    posts = wrk["s201"] + wrk["s409"] + wrk["s4xx"] + wrk["s5xx"]
+    claims_per_s = run["vouchers"] / run["claim_span_s"] if run["claim_span_s"] else 0.0
+    requests_per_s = posts / wrk["wall_s"]
+    ratio = claims_per_s / baseline["tps"] if baseline["tps"] else 0.0
+    unanswered = ENTERPRISES - posts
+    non_409 = wrk["s4xx"] + wrk["s5xx"] + unanswered
+    log(f"claim rush: {claims_per_s:.0f} claims/s, {requests_per_s:.0f} req/s, p99 {wrk['p99_us'] / 1000:.0f} ms, "
+        f"{run['vouchers']} vouchers, 5xx {wrk['s5xx']}")
+    figures = [
+        figure("claim_rush.claims_per_s", claims_per_s, "claims/s", "≥ 0.5 × baseline tps", None),
+        figure("claim_rush.baseline_pgbench_tps", baseline["tps"], "tps", f"pgbench, {clients} clients", None),
+        figure("claim_rush.claims_vs_baseline", ratio, "ratio", "≥ 0.5", ratio >= 0.5),
+        figure("claim_rush.requests_per_s", requests_per_s, "req/s", "", None),
+        figure("claim_rush.latency_p50", wrk["p50_us"] / 1000, "ms", "", None),
+        figure("claim_rush.latency_p99", wrk["p99_us"] / 1000, "ms", "≤ 250", wrk["p99_us"] / 1000 <= 250),
+        figure("claim_rush.vouchers_issued", run["vouchers"], "vouchers", f"= {SLOTS}", run["vouchers"] == SLOTS),
+        figure("claim_rush.http_5xx", wrk["s5xx"], "responses", "= 0", wrk["s5xx"] == 0),
+        figure("claim_rush.non_409_errors", non_409, "responses", "= 0 (every refusal is a 409)", non_409 == 0),
+    ]
+    details = {"unanswered": unanswered, "enterprises": ENTERPRISES, "slots": SLOTS, "connections": CONNECTIONS,
+               "gunicorn_workers": workers_default(), "baseline": baseline, **run}
+    write_fragment("claim_rush", figures, details)
+    if os.environ.get("BENCH_KEEP_DB") != "1":
+        drop_db(HTTP_DB)
+        drop_db(SEED_DB)
+
+
+if __name__ == "__main__":
+    main()

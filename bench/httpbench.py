@@ -1,0 +1,219 @@
+"""Running the portal the way production does for the HTTP benchmarks: gunicorn (sync workers) with
+hangqifu.settings.production and throwaway secrets, PostgreSQL with persistent connections, Redis cache;
+wrk as the load generator in its own process; CPU accounting of the app and database processes;
+py-spy sampling one worker for the profile."""
+import collections
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+
+from .lib import BROKER_URL, OUT, PYTHON, REDIS_URL, ROOT, db_url, log
+
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
+
+
+def workers_default() -> int:
+    return int(os.environ.get("BENCH_GUNICORN_WORKERS", 2 * (os.cpu_count() or 1) + 1))
+
+
+def production_env(db: str) -> dict:
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="hangqifu.settings.production",
+        DJANGO_SECRET_KEY="bench-throwaway-" + os.urandom(16).hex(),
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        DJANGO_SECURE_SSL_REDIRECT="0",
+        DATABASE_URL=db_url(db, conn_max_age=600),
+        REDIS_URL=REDIS_URL, CELERY_BROKER_URL=BROKER_URL,
+        HANGQIFU_CACHE_PREFIX=f"bench-{db}",
+        CELERY_TASK_DEFAULT_QUEUE=f"bench-{db}",
+        LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT),
+        # each enterprise sends one request: the per-user throttle stays as configured
+    )
+    env.pop("HANGQIFU_TEST_CLOCK", None)
+    return env
+
+
+class Gunicorn:
+    def __init__(self, db: str, workers: int | None = None):
+        self.db, self.workers = db, workers or workers_default()
+        self.proc = None
+
+    def __enter__(self):
+        OUT.mkdir(parents=True, exist_ok=True)
+        self.log = open(OUT / f"gunicorn-{self.db}.log", "w")
+        self.proc = subprocess.Popen(
+            [str(ROOT / ".venv" / "bin" / "gunicorn"), "hangqifu.wsgi:application", "--bind", f"127.0.0.1:{PORT}",
+             "--workers", str(self.workers), "--backlog", "2048", "--timeout", "120", "--log-level", "warning"],
+            cwd=ROOT, env=production_env(self.db), stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz/", timeout=2).read()
+                break
+            except OSError:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"gunicorn exited, see {self.log.name}")
+                time.sleep(0.3)
+        else:
+            raise RuntimeError("gunicorn did not start")
+        # touch every worker once so no request pays for a cold start
+        for _ in range(self.workers * 3):
+            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz/", timeout=5).read()
+        log(f"gunicorn up: {self.workers} workers on :{PORT} ({self.db})")
+        return self
+
+    def worker_pids(self) -> list[int]:
+        return [child.pid for child in psutil.Process(self.proc.pid).children()]
+
+    def __exit__(self, *exc):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.log.close()
+
+
+class CpuMeter:
+    """CPU seconds used by the app workers and by PostgreSQL between start() and stop()."""
+
+    def __init__(self, app_pids):
+        self.app_pids = app_pids
+
+    @staticmethod
+    def _cpu(names=None, pids=None) -> dict:
+        """pid → CPU seconds of the matching processes (PostgreSQL backends by name, app workers by pid)."""
+        found = {}
+        procs = (psutil.Process(pid) for pid in pids) if pids else psutil.process_iter(["name"])
+        for proc in procs:
+            try:
+                if names and proc.name() not in names:
+                    continue
+                times = proc.cpu_times()
+                found[proc.pid] = times.user + times.system
+            except psutil.Error:
+                pass
+        return found
+
+    @staticmethod
+    def _delta(before: dict, after: dict) -> float:
+        # processes that exited in between are lost; persistent connections keep that small
+        return sum(value - before.get(pid, 0.0) for pid, value in after.items())
+
+    def _postgres(self):
+        return self._cpu(names=("postgres", "postmaster"))
+
+    def _app(self):
+        return self._cpu(pids=[pid for pid in self.app_pids if psutil.pid_exists(pid)])
+
+    def start(self):
+        self.t0, self.app0, self.pg0 = time.time(), self._app(), self._postgres()
+        self.sys0 = psutil.cpu_times()
+        return self
+
+    def stop(self) -> dict:
+        wall = time.time() - self.t0
+        sys1 = psutil.cpu_times()
+        busy = sum(getattr(sys1, f) - getattr(self.sys0, f) for f in ("user", "system", "nice", "irq", "softirq"))
+        idle = (sys1.idle - self.sys0.idle) + (sys1.iowait - self.sys0.iowait)
+        return {"wall_s": round(wall, 2), "app_cpu_s": round(self._delta(self.app0, self._app()), 2),
+                "postgres_cpu_s": round(self._delta(self.pg0, self._postgres()), 2),
+                "machine_busy_pct": round(100 * busy / max(busy + idle, 1e-9), 1),
+                "iowait_s": round(sys1.iowait - self.sys0.iowait, 2)}
+
+
+def run_wrk(*, script: str, path: str, body: str, tokens_file: Path, connections: int, threads: int = 2,
+            max_seconds: int = 600, on_running=None) -> dict:
+    marker = OUT / f"wrk-done-{os.getpid()}"
+    for stale in OUT.glob(marker.name + "-*"):
+        stale.unlink()
+    command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{max_seconds}s", "--timeout", "60s",
+               "-s", str(ROOT / "bench" / "wrk" / script), f"http://127.0.0.1:{PORT}", "--",
+               str(threads), str(tokens_file), path, body, str(marker)]
+    started = time.time()
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    ran_hook = False
+    while proc.poll() is None:
+        if len(list(OUT.glob(marker.name + "-*"))) >= threads:
+            proc.send_signal(signal.SIGINT)
+            break
+        if on_running and not ran_hook and time.time() - started > 2:
+            on_running()
+            ran_hook = True
+        time.sleep(0.05)
+    output, _ = proc.communicate(timeout=120)
+    finished = time.time()
+    match = re.search(r"WRKJSON (\{.*\})", output)
+    if not match:
+        raise RuntimeError(f"wrk gave no summary:\n{output}")
+    result = json.loads(match.group(1))
+    result["wall_s"] = round(finished - started, 3)
+    result["started_at"] = started
+    for stale in OUT.glob(marker.name + "-*"):
+        stale.unlink()
+    return result
+
+
+def pyspy_record(pid: int, seconds: int, name: str) -> Path | None:
+    """Sample one worker (non-blocking) and keep the collapsed stacks; returns the file."""
+    target = OUT / f"profile-{name}.txt"
+    py_spy = ROOT / ".venv" / "bin" / "py-spy"
+    if not py_spy.exists():
+        return None
+    return_code = subprocess.Popen(
+        [str(py_spy), "record", "--pid", str(pid), "--duration", str(seconds), "--rate", "200", "--nonblocking",
+         "--format", "raw", "--output", str(target)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return_code.target = target
+    return return_code
+
+
+def summarise_profile(path: Path, top: int = 12) -> dict:
+    """Inclusive share of samples per project/library frame family from py-spy's collapsed stacks."""
+    if not path or not path.exists():
+        return {}
+    total = 0
+    inclusive = collections.Counter()
+    leaf = collections.Counter()
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        count = int(count)
+        total += count
+        frames = stack.split(";")
+        seen = set()
+        for frame in frames:
+            label = _label(frame)
+            if label not in seen:
+                inclusive[label] += count
+                seen.add(label)
+        leaf[_label(frames[-1])] += count
+    interesting = [(label, n) for label, n in inclusive.most_common(400)
+                   if any(key in label for key in ("hangqifu", "vouchers/", "audit/", "providers/", "redemption/",
+                                                   "psycopg2", "execute", "rest_framework/views", "json", "hashlib",
+                                                   "sql/compiler", "wait", "recv", "poll"))]
+    return {"samples": total,
+            "inclusive_pct": [(label, round(100 * n / total, 1)) for label, n in interesting[:top * 2]],
+            "self_pct": [(label, round(100 * n / total, 1)) for label, n in leaf.most_common(top)]}
+
+
+def _label(frame: str) -> str:
+    name = re.sub(r" \(.*?:\d+\)$", "", frame).strip()
+    file = re.search(r"\((.*?):\d+\)", frame)
+    return f"{name} ({_short(file.group(1)) if file else '?'})"
+
+
+def _short(path: str) -> str:
+    for marker in ("site-packages/", "/work/main/", "lib/python3.11/"):
+        if marker in path:
+            return path.split(marker, 1)[1]
+    return path

@@ -1,0 +1,15 @@
+"""Settings for the in-process benchmarks (settlement, expiry, pages): the shared base settings with DEBUG off
+(so Django keeps no per-query log that would distort time and memory), the test clock allowed (the bench
+moves business time to the notice end and the year end) and tasks run in-process. The HTTP benchmarks
+(claim and deduction rush) use hangqifu.settings.production under gunicorn instead."""
+from hangqifu.settings.base import *  # noqa: F403
+
+DEBUG = False
+TEST_CLOCK_ALLOWED = True
+HANGQIFU_TEST_CLOCK = True
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MEDIA_ROOT = BASE_DIR / "var" / "bench-media"  # noqa: F405
+CACHES["default"]["KEY_PREFIX"] = "hangqifu-bench"  # noqa: F405
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405
