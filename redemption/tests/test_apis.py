@@ -189,3 +189,23 @@ def test_staff_pages_and_provider_pages_render(disbursed_batch, client, provider
     client.force_login(factories.district_user("xihu"))
     payments = client.get("/redemption/payments/")
     assert payments.status_code == 200 and "确认已支付" in payments.content.decode()
+
+
+def test_return_resubmit_reject_and_withdraw_through_the_api(now, provider, api_as, center, bureau):
+    claim = factories.submitted_claim(provider, [deducted_order(provider.organisation)])
+    url = f"/api/v1/redemption-claims/{claim.pk}"
+    # not passing the pre-review needs an opinion, then returns the claim
+    assert api_as(center).post(f"{url}/pre-review/", {"passed": False}, format="json").status_code == 400
+    returned = api_as(center).post(f"{url}/pre-review/", {"passed": False, "opinion": "发票模糊"}, format="json")
+    assert returned.json()["state"] == "returned" and returned.json()["decision_opinion"] == "发票模糊"
+    assert set(api_as(provider).get(f"{url}/").json()["available_actions"]) == {"submit", "withdraw"}
+    assert api_as(provider).post(f"{url}/submit/").json()["state"] == "submitted"
+    rejected = api_as(bureau).post(f"{url}/reject/", {"opinion": "服务未实际发生"}, format="json")
+    assert rejected.json()["state"] == "rejected"
+    assert api_as(provider).post(f"{url}/withdraw/").json()["code"] == "invalid_transition"
+    # a fresh draft can be withdrawn, freeing its order
+    order = deducted_order(provider.organisation)
+    draft = api_as(provider).post("/api/v1/redemption-claims/", {"orders": [line_for(order)]}, format="json").json()
+    assert api_as(provider).post(f"/api/v1/redemption-claims/{draft['id']}/withdraw/").json()["state"] == "withdrawn"
+    again = api_as(provider).post("/api/v1/redemption-claims/", {"orders": [line_for(order)]}, format="json")
+    assert again.status_code == 201
