@@ -25,6 +25,14 @@ class VouchersConfig(AppConfig):
               "vouchers.view_sizethreshold", "vouchers.add_sizethreshold", "vouchers.change_sizethreshold",
               "vouchers.view_creditlistentry", "vouchers.view_parkrecognition", "vouchers.view_abovescaleentry")
         grant(Role.FINANCE_BUREAU, "vouchers.view_qualification")
+        # Funds, batches, vouchers, orders, deductions and the ledger (issue 6): read-only money rows; the
+        # bureau also sets funds and opens/closes batches (through the services).
+        money_views = ("vouchers.view_fund", "vouchers.view_issuancebatch", "vouchers.view_vouchertype",
+                       "vouchers.view_voucher", "vouchers.view_order", "vouchers.view_deduction",
+                       "vouchers.view_ledgerentry")
+        grant(Role.BUREAU, *money_views, "vouchers.add_fund")
+        grant(Role.SERVICE_CENTER, *money_views)
+        grant(Role.FINANCE_BUREAU, *money_views)
         # accounts syncs the groups after its own post_migrate, before this app's permissions exist on a
         # fresh database: sync again once they do.
         post_migrate.connect(sync_role_groups, sender=self, dispatch_uid="vouchers-sync-role-groups")

@@ -8,3 +8,12 @@ nav_link("变更报告", "vouchers:change-report-list", Role.ENTERPRISE, Role.PA
 nav_link("注册认定审核", "admin:vouchers_registrationapplication_changelist", Role.SERVICE_CENTER, Role.BUREAU,
          order=10)
 nav_link("年度资格", "admin:vouchers_qualification_changelist", Role.SERVICE_CENTER, Role.BUREAU, order=11)
+
+# Funds, batches, vouchers and orders (issue 6)
+nav_link("领取服务券", "vouchers:batch-list", Role.ENTERPRISE, Role.PARK, order=20)
+nav_link("我的服务券", "vouchers:my-vouchers", Role.ENTERPRISE, Role.PARK, order=21)
+nav_link("我的订单", "vouchers:order-list", Role.ENTERPRISE, Role.PARK, order=22)
+nav_link("收到的订单", "vouchers:order-list", Role.PROVIDER, order=20)
+nav_link("服务券资金与批次", "vouchers:fund-usage", Role.BUREAU, Role.SERVICE_CENTER, Role.FINANCE_BUREAU, order=20)
+nav_link("发放批次", "vouchers:batch-list", Role.BUREAU, Role.SERVICE_CENTER, Role.FINANCE_BUREAU, order=21)
+nav_link("服务订单", "vouchers:order-list", Role.BUREAU, Role.SERVICE_CENTER, Role.FINANCE_BUREAU, order=22)

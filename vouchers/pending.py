@@ -37,3 +37,49 @@ def my_registration(user):
                                                   year__gte=clock.current_year())
     return [PendingItem(f"{r.year} 年度{r.get_purpose_display()}：{r.get_state_display()}，待完成",
                         reverse("vouchers:registration-detail", args=[r.pk]), 1) for r in rows]
+
+
+# --- funds, batches, vouchers and orders (issue 6) -----------------------------------------------------
+
+@pending_work(Role.ENTERPRISE, Role.PARK)
+def my_orders_and_vouchers(user):
+    from datetime import timedelta
+
+    from .models import Order, Voucher
+
+    if not user.organisation_id:
+        return []
+    orders = Order.objects.filter(buyer_id=user.organisation_id)
+    base = reverse("vouchers:order-list")
+    today = clock.today()
+    expiring = Voucher.objects.filter(organisation_id=user.organisation_id, state=Voucher.State.LIVE,
+                                      expires_on__gte=today, expires_on__lte=today + timedelta(days=30)).count()
+    return [
+        PendingItem("服务已完成、待您评价的订单", f"{base}?state=completed",
+                    orders.filter(state=Order.State.COMPLETED).count()),
+        PendingItem("已评价、可使用服务券抵扣的订单", f"{base}?state=rated", orders.filter(state=Order.State.RATED).count()),
+        PendingItem("30 天内到期的服务券", reverse("vouchers:my-vouchers") + "?state=live", expiring),
+    ]
+
+
+@pending_work(Role.PROVIDER)
+def incoming_orders(user):
+    from .models import Order
+
+    if not user.organisation_id:
+        return []
+    count = Order.objects.filter(provider_id=user.organisation_id, state=Order.State.SIGNED).count()
+    return [PendingItem("已签约、待确认服务完成的订单", reverse("vouchers:order-list") + "?state=signed", count)]
+
+
+@pending_work(Role.BUREAU)
+def funds_and_batches(user):
+    from .models import Fund, IssuanceBatch
+
+    year = clock.current_year()
+    return [
+        PendingItem(f"{year} 年度服务券资金尚未设立", reverse("vouchers:fund-usage"),
+                    0 if Fund.objects.filter(year=year).exists() else 1),
+        PendingItem("待发布的发放批次（草稿）", reverse("vouchers:batch-list"),
+                    IssuanceBatch.objects.filter(state=IssuanceBatch.State.DRAFT).count()),
+    ]

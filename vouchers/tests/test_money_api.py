@@ -230,3 +230,27 @@ def test_order_page_shows_the_maximum_deductible_and_deducts(june, client):
         "voucher": voucher.pk, "amount": "1500.00", "declares_no_other_subsidy": "on"}, follow=True)
     assert "已使用服务券抵扣 1500.00 元" in response.content.decode()
     assert IssuanceBatch.objects.count() == 1
+
+
+def test_home_pages_list_pending_money_work_and_nav_links(june, client, make_user):
+    buyer, provider = qualified_buyer(), provider_user()
+    order_in_state(buyer, provider, "completed")
+    client.force_login(buyer)
+    page = client.get("/home/").content.decode()
+    assert "服务已完成、待您评价的订单" in page and "我的服务券" in page
+    client.force_login(provider)
+    page = client.get("/home/").content.decode()
+    assert "收到的订单" in page
+    client.force_login(make_user(role=Role.BUREAU))
+    page = client.get("/home/").content.decode()
+    assert "服务券资金与批次" in page
+
+
+def test_staff_read_money_rows_in_the_admin_but_cannot_edit_them(june, client, make_user):
+    voucher = claimed_voucher(qualified_buyer())
+    client.force_login(make_user(role=Role.BUREAU))
+    assert client.get("/admin/vouchers/voucher/").status_code == 200
+    assert client.get(f"/admin/vouchers/voucher/{voucher.pk}/change/").status_code == 200
+    assert client.post(f"/admin/vouchers/voucher/{voucher.pk}/change/", {"balance": "1.00"}).status_code == 403
+    assert client.get("/admin/vouchers/ledgerentry/").status_code == 200
+    assert client.get("/admin/vouchers/fund/add/").status_code == 200
