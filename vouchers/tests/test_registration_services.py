@@ -13,6 +13,7 @@ from hangqifu.documents.tests.factories import pdf_upload, upload
 from hangqifu.notifications.models import Notification
 from hangqifu.policy.models import PolicyYear
 from vouchers.models import AboveScaleEntry, CreditListEntry, ParkRecognition, Qualification, RegistrationApplication
+from vouchers.selectors.eligibility import REQUIRED_DOCUMENTS
 from vouchers.services import qualification as qualification_services
 from vouchers.services import registration as services
 from vouchers.tests.registration_factories import data_for, make_registration, upload_all
@@ -354,3 +355,19 @@ def test_a_sanctioned_organisation_cannot_submit_or_be_approved(enterprise, revi
     with pytest.raises(RuleViolation):
         services.registration_submit(actor=other, registration=draft)
     assert fresh(draft).state == State.DRAFT
+
+
+def test_the_applicant_replaces_a_document_before_submitting_but_not_after(enterprise):
+    registration = make_registration(enterprise, honours=["innovative_sme"])
+    upload_all(enterprise, registration)
+    registration = fresh(registration)
+    evidence_id = registration.honour_evidence["innovative_sme"][0]
+    services.registration_document_remove(actor=enterprise, registration=registration, document_id=evidence_id)
+    registration = fresh(registration)
+    assert registration.honour_evidence == {"innovative_sme": []}
+    assert not Document.objects.filter(pk=evidence_id).exists()
+    upload_all(enterprise, registration, skip=set(REQUIRED_DOCUMENTS["enterprise"]))
+    services.registration_submit(actor=enterprise, registration=registration)
+    with pytest.raises(InvalidTransition):
+        services.registration_document_remove(actor=enterprise, registration=registration,
+                                              document_id=Document.objects.first().pk)
