@@ -1,0 +1,85 @@
+"""The voucher journey in the browser: claim in an open batch → order a product from the catalogue →
+the provider confirms completion → the buyer rates → applies the voucher → balance and quota update."""
+import pytest
+
+from hangqifu.accounts.tests.factories import PASSWORD
+from hangqifu.core.choices import ServiceCategory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def world(set_clock, tmp_path):
+    from hangqifu.policy.models import PolicyYear
+    from vouchers.tests.money_factories import PDF, listed_product, open_batch, provider_user, qualified_buyer
+
+    PolicyYear.objects.get_or_create(year=2026)  # transactional tests flush seeded rows
+    set_clock("2026-06-01T09:00:00+08:00")
+    buyer = qualified_buyer(quota="5000.00", username="journey-buyer")
+    provider = provider_user(username="journey-provider")
+    product = listed_product(provider, category=ServiceCategory.DIGITAL_EMPOWERMENT, price="6000.00",
+                             title="数字化转型诊断")
+    batch = open_batch(types=((ServiceCategory.DIGITAL_EMPOWERMENT, "2000.00", 10),))
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(PDF)
+    return {"buyer": buyer, "provider": provider, "product": product, "batch": batch, "scan": str(scan)}
+
+
+def _logout(page):
+    page.click("form[action='/accounts/logout/'] button")
+
+
+def test_claim_order_complete_rate_and_deduct_in_the_browser(world, login, live_server):
+    page = login("journey-buyer", PASSWORD)
+    page.on("dialog", lambda dialog: dialog.accept())
+    batch, vtype = world["batch"], world["batch"].voucher_types.get()
+
+    # claim in the open batch
+    page.goto(f"{live_server.url}/vouchers/batches/{batch.pk}/")
+    assert page.get_by_test_id(f"remaining-{vtype.pk}").inner_text() == "10"
+    page.get_by_test_id(f"claim-{vtype.pk}").click()
+    page.wait_for_url(f"{live_server.url}/vouchers/my-vouchers/")
+    assert "领取成功" in page.locator(".messages").inner_text()
+    assert "¥2,000.00" in page.get_by_test_id("voucher-list").inner_text()
+
+    # order the product from the catalogue, upload the contract, then the stamped commitment letter
+    page.goto(f"{live_server.url}/providers/catalogue/{world['product'].pk}/")
+    page.get_by_test_id("order-product").click()
+    assert page.input_value("input[name=amount]") == "6000.00"
+    page.set_input_files("input[name=contract]", world["scan"])
+    page.click("button:has-text('确认金额并创建订单')")
+    page.wait_for_url(f"{live_server.url}/vouchers/orders/*/")
+    order_url = page.url
+    assert page.get_by_test_id("order-state").inner_text() == "已签约"
+    page.set_input_files("input[name=file]", world["scan"])
+    page.click("button:has-text('上传')")
+    assert "盖章承诺书已上传" in page.locator(".messages").inner_text()
+    _logout(page)
+
+    # the provider confirms completion with a service record
+    login("journey-provider", PASSWORD)
+    page.goto(order_url)
+    page.set_input_files("input[name=service_records]", world["scan"])
+    page.fill("textarea[name=note]", "诊断报告已交付")
+    page.click("button:has-text('确认服务完成')")
+    assert page.get_by_test_id("order-state").inner_text() == "服务已完成"
+    _logout(page)
+
+    # the buyer rates, sees the maximum deductible amount and applies the voucher
+    login("journey-buyer", PASSWORD)
+    page.goto(order_url)
+    page.check("input[name=satisfaction][value=satisfied]")
+    page.click("button:has-text('提交评价')")
+    assert page.get_by_test_id("order-state").inner_text() == "已评价"
+    assert page.get_by_test_id("max-deductible").inner_text() == "¥2,000.00"
+    assert page.input_value("input[name=amount]") == "2000.00"
+    page.check("input[name=declares_no_other_subsidy]")
+    page.click("button:has-text('确认抵扣')")
+    assert page.get_by_test_id("order-state").inner_text() == "已抵扣"
+    assert "¥2,000.00" in page.get_by_test_id("deducted-amount").inner_text()
+
+    # balance and quota updated
+    page.goto(f"{live_server.url}/vouchers/my-vouchers/")
+    assert page.get_by_test_id("quota-used").inner_text() == "¥2,000.00"
+    listing = page.get_by_test_id("voucher-list").inner_text()
+    assert "¥0.00" in listing and "已用完" in listing
