@@ -76,7 +76,8 @@ def provider_user(**kwargs):
     application = ProviderApplication.objects.create(
         organisation=user.organisation, round=round_, applicant=user, name=user.organisation.name,
         credit_code=user.organisation.credit_code, established_on=date(2015, 1, 1), district=District.XIHU,
-        revenue=Decimal("5000000.00"), professional_staff=10, cases_last_year=5, categories=list(ServiceCategory.values))
+        revenue=Decimal("5000000.00"), professional_staff=10, cases_last_year=5,
+        categories=list(ServiceCategory.values))
     ProviderProfile.objects.create(organisation=user.organisation, district=District.XIHU,
                                    categories=list(ServiceCategory.values), round=round_, application=application,
                                    admitted_at=at("2026-03-01 09:00"))

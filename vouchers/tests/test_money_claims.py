@@ -16,7 +16,8 @@ OPEN_TIME = "2026-06-01T09:00:00+08:00"
 
 
 def _claim(user, batch, voucher_type=None):
-    return voucher_claim(actor=user, batch_id=batch.pk, voucher_type_id=(voucher_type or batch.voucher_types.first()).pk)
+    voucher_type = voucher_type or batch.voucher_types.first()
+    return voucher_claim(actor=user, batch_id=batch.pk, voucher_type_id=voucher_type.pk)
 
 
 def _refused(code, user, batch, voucher_type=None):

@@ -42,8 +42,10 @@ def test_create_refuses_a_higher_amount_than_the_listed_price_an_unlisted_produc
     buyer = parties["buyer"]
     assert _code(services.order_create, actor=buyer, product_id=product.pk, amount="8000.01",
                  contract=pdf_file()) == "amount_over_price"
-    assert _code(services.order_create, actor=buyer, product_id=product.pk, amount="-5", contract=pdf_file()) == "invalid"
-    assert _code(services.order_create, actor=buyer, product_id=product.pk, amount="100", contract=None) == "invalid_document"
+    assert _code(services.order_create, actor=buyer, product_id=product.pk, amount="-5",
+                 contract=pdf_file()) == "invalid"
+    assert _code(services.order_create, actor=buyer, product_id=product.pk, amount="100",
+                 contract=None) == "invalid_document"
     from providers.models import Product
 
     Product.objects.filter(pk=product.pk).update(state="delisted")
@@ -116,8 +118,9 @@ def test_the_commitment_letter_is_a_chinese_pdf(parties):
     order = order_in_state(parties["buyer"], parties["provider"], "signed")
     pdf = services.commitment_letter_pdf(order=order)
     assert pdf.startswith(b"%PDF")
-    from pypdf import PdfReader
     import io
+
+    from pypdf import PdfReader
 
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert "承诺书" in text and order.number in text and parties["buyer"].organisation.name in text

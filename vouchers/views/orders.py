@@ -97,52 +97,50 @@ def order_commitment_letter(request, pk: int):
     return response
 
 
-def _rerender(request, pk, **forms):
+def _submit(request, pk, *, form, form_key: str, action) -> HttpResponse:
+    """A POSTed form of the order page: on success `action(cleaned_data)` returns the message and the page
+    reloads; a refusal shows the service's message on the form, on the order page."""
+    if form.is_valid():
+        try:
+            messages.success(request, action(form.cleaned_data))
+            return redirect("vouchers:order-detail", pk=pk)
+        except DomainError as exc:
+            show_domain_error(form, exc)
     order = selectors.order_get(user=request.user, order_id=pk)
-    return render(request, "vouchers/money/order_detail.html", _detail_context(request, order, **forms), status=400)
+    return render(request, "vouchers/money/order_detail.html",
+                  _detail_context(request, order, **{form_key: form}), status=400)
 
 
 @require_POST
 @login_required
 def order_letter_upload(request, pk: int):
-    form = FileForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            services.order_upload_stamped_letter(actor=request.user, order_id=pk, uploaded_file=form.cleaned_data["file"])
-            messages.success(request, "盖章承诺书已上传")
-            return redirect("vouchers:order-detail", pk=pk)
-        except DomainError as exc:
-            show_domain_error(form, exc)
-    return _rerender(request, pk, letter_form=form)
+    def action(data):
+        services.order_upload_stamped_letter(actor=request.user, order_id=pk, uploaded_file=data["file"])
+        return "盖章承诺书已上传"
+
+    return _submit(request, pk, form=FileForm(request.POST, request.FILES), form_key="letter_form", action=action)
 
 
 @require_POST
 @login_required
 def order_complete(request, pk: int):
-    form = CompleteForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            services.order_complete(actor=request.user, order_id=pk, service_records=form.cleaned_data["service_records"],
-                                    note=form.cleaned_data["note"])
-            messages.success(request, "已确认服务完成，等待购买方评价")
-            return redirect("vouchers:order-detail", pk=pk)
-        except DomainError as exc:
-            show_domain_error(form, exc)
-    return _rerender(request, pk, complete_form=form)
+    def action(data):
+        services.order_complete(actor=request.user, order_id=pk, service_records=data["service_records"],
+                                note=data["note"])
+        return "已确认服务完成，等待购买方评价"
+
+    return _submit(request, pk, form=CompleteForm(request.POST, request.FILES), form_key="complete_form",
+                   action=action)
 
 
 @require_POST
 @login_required
 def order_rate(request, pk: int):
-    form = RateForm(request.POST)
-    if form.is_valid():
-        try:
-            services.order_rate(actor=request.user, order_id=pk, **form.cleaned_data)
-            messages.success(request, "评价已提交，现在可以使用服务券抵扣")
-            return redirect("vouchers:order-detail", pk=pk)
-        except DomainError as exc:
-            show_domain_error(form, exc)
-    return _rerender(request, pk, rate_form=form)
+    def action(data):
+        services.order_rate(actor=request.user, order_id=pk, **data)
+        return "评价已提交，现在可以使用服务券抵扣"
+
+    return _submit(request, pk, form=RateForm(request.POST), form_key="rate_form", action=action)
 
 
 @require_POST
@@ -150,18 +148,15 @@ def order_rate(request, pk: int):
 def order_deduct(request, pk: int):
     order = selectors.order_get(user=request.user, order_id=pk)
     quote = selectors.deduction_quote(order, request.user)
-    form = DeductForm(request.POST, vouchers=quote.vouchers)
-    if form.is_valid():
-        try:
-            deduction = deduction_services.deduction_apply(
-                actor=request.user, order_id=pk, voucher_id=form.cleaned_data["voucher"],
-                amount=form.cleaned_data["amount"],
-                declares_no_other_subsidy=form.cleaned_data["declares_no_other_subsidy"])
-            messages.success(request, f"已使用服务券抵扣 {deduction.amount} 元")
-            return redirect("vouchers:order-detail", pk=pk)
-        except DomainError as exc:
-            show_domain_error(form, exc)
-    return _rerender(request, pk, deduct_form=form)
+
+    def action(data):
+        deduction = deduction_services.deduction_apply(
+            actor=request.user, order_id=pk, voucher_id=data["voucher"], amount=data["amount"],
+            declares_no_other_subsidy=data["declares_no_other_subsidy"])
+        return f"已使用服务券抵扣 {deduction.amount} 元"
+
+    return _submit(request, pk, form=DeductForm(request.POST, vouchers=quote.vouchers), form_key="deduct_form",
+                   action=action)
 
 
 @require_POST
