@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django_fsm import can_proceed, has_transition_perm
+from django_fsm import can_proceed
 
 from hangqifu.core import clock
 from hangqifu.core.errors import InvalidInput, InvalidTransition, NotPermitted, RuleViolation
@@ -102,7 +102,7 @@ def spot_check_create(*, actor, title: str, target: str, method: str, period_sta
 
 def _fire(check: SpotCheck, name: str, actor) -> str:
     method = getattr(check, name)
-    if not has_transition_perm(method, actor):
+    if not check.user_can_view(actor):
         raise NotPermitted("只有政府工作人员可以办理抽查")
     if not can_proceed(method):
         raise InvalidTransition(f"抽查当前状态为“{check.get_state_display()}”，不能执行此操作")

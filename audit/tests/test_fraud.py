@@ -154,3 +154,14 @@ def test_staff_see_the_ranked_list_with_reasons_and_the_rules(client, make_user,
 def test_enterprises_cannot_see_fraud_signals(client, make_user):
     client.force_login(make_user(role=Role.ENTERPRISE))
     assert client.get(reverse("audit:fraud-signals")).status_code == 403
+
+
+def test_the_api_lists_the_ranked_signals_for_staff_only(api_as, make_user):
+    buyer, provider = buyer_org(), provider_org()
+    order(buyer, provider, amount="30000.00", basis="10000.00")
+    fraud.fraud_signals_compute()
+    body = api_as(make_user(role=Role.FINANCE_BUREAU)).get("/api/v1/fraud-signals/", {"rule": "above_price_basis"})
+    assert body.status_code == 200
+    result = body.json()["results"][0]
+    assert result["score"] == fraud.SCORES[Rule.ABOVE_PRICE_BASIS] and result["reasons"]
+    assert api_as(make_user(role=Role.PROVIDER)).get("/api/v1/fraud-signals/").status_code == 403

@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from django.core.management import call_command
 
 from audit.models import AuditEvent, Recovery, Sanction
@@ -113,3 +114,45 @@ def test_fraud_by_a_provider_goes_through_the_removal_fsm(deducted, make_user):
     removal = Removal.objects.get(profile__organisation=provider)
     assert (removal.reason, removal.state) == (RemovalReason.FAKE_TRANSACTIONS, Removal.State.CONFIRMED)
     assert is_banned(provider) and recovery.organisation == provider
+
+
+def test_the_api_confirms_fraud_lists_recoveries_and_records_repayments(deducted, make_user, api_as):
+    bureau, finance, center = (make_user(role=Role.BUREAU), make_user(role=Role.FINANCE_BUREAU),
+                               make_user(role=Role.SERVICE_CENTER))
+    buyer = deducted["buyer"]
+    body = {"organisation": buyer.organisation_id, "reason": "虚构合同", "orders": [deducted["order"].pk]}
+    assert api_as(center).post("/api/v1/recoveries/", body, format="json").status_code == 403
+    created = api_as(bureau).post("/api/v1/recoveries/", body, format="json")
+    assert created.status_code == 201, created.json()
+    recovery = created.json()
+    assert (recovery["amount"], recovery["state"], recovery["orders"][0]["order"]) == (
+        "5000.00", "open", deducted["order"].pk)
+    # the organisation sees its own recovery; another enterprise sees none
+    assert api_as(buyer).get("/api/v1/recoveries/").json()["count"] == 1
+    assert api_as(make_user(role=Role.ENTERPRISE)).get("/api/v1/recoveries/").json()["count"] == 0
+    paid = api_as(finance).post(f"/api/v1/recoveries/{recovery['id']}/repayments/",
+                                {"amount": "5000.00", "reference": "JK-2026-1", "paid_on": "2026-06-01"},
+                                format="json")
+    assert paid.status_code == 200 and paid.json()["state"] == "repaid"
+    again = api_as(finance).post(f"/api/v1/recoveries/{recovery['id']}/repayments/",
+                                 {"amount": "1.00", "reference": "JK-2026-2", "paid_on": "2026-06-01"}, format="json")
+    assert again.status_code == 409 and again.json()["code"] == "invalid_transition"
+
+
+def test_the_pages_confirm_fraud_and_show_the_recovery_to_its_organisation_only(deducted, make_user, client):
+    bureau = make_user(role=Role.BUREAU)
+    client.force_login(bureau)
+    response = client.post(reverse("audit:fraud-confirm"), {
+        "organisation": deducted["buyer"].organisation_id, "reason": "虚构合同套取服务券",
+        "orders": deducted["order"].number, "claims": "", "ban_years": 3})
+    recovery = Recovery.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("audit:recovery-detail", args=[recovery.pk])
+    empty = client.post(reverse("audit:fraud-confirm"), {"organisation": deducted["buyer"].organisation_id,
+                                                         "reason": "再次", "orders": "", "claims": "", "ban_years": 3})
+    assert "至少一个订单或兑付申请" in empty.content.decode() and Recovery.objects.count() == 1
+    client.force_login(deducted["buyer"])
+    page = client.get(reverse("audit:recovery-detail", args=[recovery.pk]))
+    assert page.status_code == 200 and "¥5,000.00" in page.content.decode()
+    client.force_login(make_user(role=Role.ENTERPRISE))
+    assert client.get(reverse("audit:recovery-detail", args=[recovery.pk])).status_code == 404
+    assert client.get(reverse("audit:fraud-confirm")).status_code == 403

@@ -160,3 +160,25 @@ def test_too_large_sample_on_the_page_shows_the_chinese_error(orders, staff, cli
     check = _check(staff, size=50)
     response = client.post(reverse("audit:spot-check-draw", args=[check.pk]), follow=True)
     assert "超过抽查期间内的总体数量" in response.content.decode()
+
+
+def test_the_api_creates_draws_records_and_closes(orders, staff, api_as, make_user):
+    api = api_as(staff)
+    created = api.post("/api/v1/spot-checks/", {"title": "接口抽查", "target": "order", "method": "uniform",
+                                                "period_start": "2026-05-01", "period_end": "2026-05-31",
+                                                "sample_size": 2, "seed": 5}, format="json")
+    assert created.status_code == 201 and created.json()["state"] == "draft"
+    pk = created.json()["id"]
+    drawn = api.post(f"/api/v1/spot-checks/{pk}/draw/", format="json").json()
+    assert [i["subject_id"] for i in drawn["items"]] == random.Random(5).sample(sorted(o.pk for o in orders), 2)
+    for item in drawn["items"]:
+        api.post(f"/api/v1/spot-checks/{pk}/items/{item['id']}/", {"finding": "compliant"}, format="json")
+    closed = api.post(f"/api/v1/spot-checks/{pk}/close/", {"conclusion": "未发现问题"}, format="json")
+    assert closed.status_code == 200 and closed.json()["state"] == "closed"
+    again = api.post(f"/api/v1/spot-checks/{pk}/draw/", format="json")
+    assert again.status_code == 409 and again.json()["code"] == "invalid_transition"
+    too_big = api.post("/api/v1/spot-checks/", {"title": "过大", "target": "order", "period_start": "2026-05-01",
+                                                "period_end": "2026-05-31", "sample_size": 99}, format="json").json()
+    refused = api.post(f"/api/v1/spot-checks/{too_big['id']}/draw/", format="json")
+    assert refused.status_code == 409 and refused.json()["code"] == "sample_too_large"
+    assert api_as(make_user(role=Role.ENTERPRISE)).get("/api/v1/spot-checks/").status_code == 403
