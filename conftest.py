@@ -51,6 +51,20 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 @pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Transactional tests (live_server, transaction=True) start on truncated tables: put back what the data
+    migrations seed, as a fresh `migrate` would have it."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = ("transactional_db" in request.fixturenames or "live_server" in request.fixturenames
+                     or bool(marker and marker.kwargs.get("transaction")))
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        from hangqifu.core.reference_data import reseed
+
+        reseed()
+
+
+@pytest.fixture(autouse=True)
 def _reset_test_clock():
     from hangqifu.core import clock
 

@@ -65,14 +65,14 @@ def seed(ctx):
         name="杭州示范精密制造有限公司", kind=Organisation.Kind.ENTERPRISE,
         defaults={"credit_code": make_credit_code("91330110MA2H00009"), "district": District.YUHANG,
                   "contact_name": "王五", "contact_phone": "0571-89999999"})
-    applicant = User.objects.filter(username="demo-applicant").first() or user_create(
-        username="demo-applicant", password=DEMO_PASSWORD, role=Role.ENTERPRISE, organisation=organisation,
-        email="demo-applicant@example.com", validate_password=False)
+    applicant = User.objects.filter(username="demo-registrant").first() or user_create(
+        username="demo-registrant", password=DEMO_PASSWORD, role=Role.ENTERPRISE, organisation=organisation,
+        email="demo-registrant@example.com", validate_password=False)
     _register(user=applicant, approve=False, data={
         "kind": HolderKind.ENTERPRISE, "established_on": date(2020, 9, 1), "industry": Industry.INDUSTRY,
         "sector": Sector.MANUFACTURING, "employees": 45, "revenue": "12600000.00", "total_assets": "9800000.00",
         "independent_legal_person": True, "contact_name": "王五", "contact_phone": "0571-89999999"})
-    ctx.setdefault("accounts", []).append(("demo-applicant", "中小微企业（注册申请待预审）"))
+    ctx.setdefault("accounts", []).append(("demo-registrant", "中小微企业（注册申请待预审）"))
 
 
 # The money core (issue 6) seeds after registration: the year's fund, an open batch, claims and orders.
