@@ -1,6 +1,6 @@
 """Reads, scoped to the caller: providers see their own claims, districts their own payment lines, staff all."""
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Prefetch, Q, Sum
 
 from audit.models import AuditEvent
 from hangqifu.core.money import ZERO
@@ -11,8 +11,9 @@ from .models import ClaimLine, DisbursementOrder, DistrictPayment, RedemptionCla
 
 
 def claim_list_for(*, user, state: str | None = None):
-    queryset = RedemptionClaim.objects.select_related("provider", "batch", "payment").annotate(
-        line_count=Count("lines"))
+    queryset = (RedemptionClaim.objects.select_related("provider", "batch", "payment")
+                .prefetch_related(Prefetch("lines", ClaimLine.objects.select_related("order").order_by("id")))
+                .annotate(line_count=Count("lines")))
     if perms.is_staff(user):
         pass
     elif perms.is_provider(user):
@@ -25,8 +26,24 @@ def claim_list_for(*, user, state: str | None = None):
 
 
 def claim_get_for(*, user, pk) -> RedemptionClaim | None:
-    claim = RedemptionClaim.objects.select_related("provider", "batch", "payment").filter(pk=pk).first()
+    claim = (RedemptionClaim.objects.select_related("provider", "batch", "payment")
+             .prefetch_related(Prefetch("lines", ClaimLine.objects.select_related("order").order_by("id")))
+             .filter(pk=pk).first())
     return claim if claim is not None and perms.can_view_claim(claim, user) else None
+
+
+def documents_by_claim(claims) -> dict[int, list]:
+    """The documents of a page of claims in one query, keyed by claim id."""
+    from hangqifu.documents.models import Document
+
+    claims = list(claims)
+    result = {claim.pk: [] for claim in claims}
+    if claims:
+        content_type = ContentType.objects.get_for_model(RedemptionClaim)
+        for document in Document.objects.filter(content_type=content_type,
+                                                object_id__in=[str(pk) for pk in result]).order_by("id"):
+            result[int(document.object_id)].append(document)
+    return result
 
 
 def claim_lines(claim: RedemptionClaim):

@@ -14,7 +14,7 @@ from hangqifu.documents.selectors import documents_for
 
 from .. import permissions as perms
 from .. import selectors
-from ..models import CLAIM_DOCUMENT_KINDS, RedemptionClaim
+from ..models import CLAIM_DOCUMENT_KINDS, REQUIRED_DOCUMENT_KINDS, RedemptionClaim
 from ..services import claims as services
 from ..services.cap import cap_status
 
@@ -73,14 +73,19 @@ class RedemptionClaimOutput(serializers.Serializer):
     available_actions = serializers.SerializerMethodField()
 
     def get_lines(self, obj) -> RedemptionClaimLineOutput(many=True):
-        return RedemptionClaimLineOutput(selectors.claim_lines(obj), many=True).data
+        return RedemptionClaimLineOutput(obj.lines.all(), many=True).data
+
+    def _documents(self, obj):
+        by_claim = self.context.get("documents")
+        return by_claim.get(obj.pk, []) if by_claim is not None else list(documents_for(obj))
 
     def get_documents(self, obj) -> list[dict]:
         return [{"id": d.pk, "kind": d.kind, "kind_label": d.kind_label, "name": d.original_name,
-                 "url": d.get_absolute_url()} for d in documents_for(obj)]
+                 "url": d.get_absolute_url()} for d in self._documents(obj)]
 
     def get_missing_documents(self, obj) -> list[str]:
-        return services.missing_documents(obj)
+        present = {d.kind for d in self._documents(obj)}
+        return [kind for kind in REQUIRED_DOCUMENT_KINDS if kind not in present]
 
     def get_payment(self, obj) -> dict | None:
         payment = obj.payment
@@ -131,7 +136,8 @@ class RedemptionClaimListApi(GenericAPIView):
         filters.is_valid(raise_exception=True)
         queryset = selectors.claim_list_for(user=request.user, state=filters.validated_data.get("state"))
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(RedemptionClaimOutput(page, many=True, context={"request": request}).data)
+        context = {"request": request, "documents": selectors.documents_by_claim(page)}
+        return self.get_paginated_response(RedemptionClaimOutput(page, many=True, context=context).data)
 
     @extend_schema(request=InputSerializer, responses={201: RedemptionClaimOutput, **ERRORS},
                    parameters=[IDEMPOTENCY])
