@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from io import BytesIO
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import TruncMonth
 
 from hangqifu.core import clock
@@ -73,10 +73,10 @@ def vouchers_by(dimension: str, start: date, end: date) -> Table:
 
     key = "category" if dimension == "category" else "organisation__district"
     labels = dict(ServiceCategory.choices) if dimension == "category" else dict(District.choices)
-    vouchers = (Voucher.objects.filter(_in("claimed_at", start, end)).values(key)
-                .annotate(claimed=Count("id"), face=Sum("face_value"),
-                          used=Count("id", filter=Q(deductions__isnull=False), distinct=True),
-                          expired=Count("id", filter=Q(state=Voucher.State.EXPIRED), distinct=True)))
+    vouchers = (Voucher.objects.filter(_in("claimed_at", start, end))
+                .annotate(spent=Exists(Deduction.objects.filter(voucher_id=OuterRef("pk")))).values(key)
+                .annotate(claimed=Count("id"), face=Sum("face_value"), used=Count("id", filter=Q(spent=True)),
+                          expired=Count("id", filter=Q(state=Voucher.State.EXPIRED))))
     d_key = "voucher__category" if dimension == "category" else "organisation__district"
     deducted = dict(Deduction.objects.filter(_in("created_at", start, end)).values(d_key)
                     .annotate(s=Sum("amount")).values_list(d_key, "s"))

@@ -182,3 +182,17 @@ def test_the_api_creates_draws_records_and_closes(orders, staff, api_as, make_us
     refused = api.post(f"/api/v1/spot-checks/{too_big['id']}/draw/", format="json")
     assert refused.status_code == 409 and refused.json()["code"] == "sample_too_large"
     assert api_as(make_user(role=Role.ENTERPRISE)).get("/api/v1/spot-checks/").status_code == 403
+
+
+def test_redemption_claims_of_the_period_can_be_sampled(set_clock, staff):
+    from .insight_factories import claim_with_invoice
+
+    set_clock("2026-06-01T09:00:00+08:00")
+    provider = provider_org()
+    claims = [claim_with_invoice(provider, f"INV{i}") for i in range(4)]
+    check = spot_check_create(actor=staff, title="兑付申请抽查", target=SpotCheck.Target.CLAIM, method="uniform",
+                              sample_size=2, seed=11, period_start=date(2026, 6, 1), period_end=date(2026, 6, 1))
+    check = spot_check_draw(actor=staff, check=check)
+    assert check.population_size == 4
+    assert _sampled_ids(check) == random.Random(11).sample(sorted(c.pk for c in claims), 2)
+    assert all(item.label.startswith("兑付申请 DF2026") for item in check.items.all())
