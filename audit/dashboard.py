@@ -2,6 +2,7 @@
 vouchers claimed / used / expired by category and by district, redemptions by state, provider ranking by volume
 and satisfaction, complaints. Each figure is one aggregate query (bounded, whatever the data volume); charts are
 plain SVG geometry computed here (no script, no inline style), each table downloadable as Excel."""
+import math
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -16,6 +17,7 @@ from hangqifu.core.errors import InvalidInput
 
 ZERO = Decimal("0.00")
 CHART_WIDTH, CHART_HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP = 640, 240, 70, 46, 12
+MAX_BAR_WIDTH = 48
 SERIES_COLOURS = ("#1f5fa8", "#3c9a5f", "#c9822b", "#b0413e", "#6d5ba8")
 
 
@@ -147,11 +149,15 @@ TABLES = {
 # --- SVG geometry ---------------------------------------------------------------------------------------
 
 def _nice_max(value) -> float:
+    """The smallest 4 × (1, 2 or 5 × 10^k) at or above `value`, so the four gridlines fall on round numbers."""
     value = float(value or 0)
-    if value <= 0:
-        return 1.0
-    magnitude = 10 ** (len(str(int(value))) - 1)
-    return float((int(value / magnitude) + 1) * magnitude)
+    if value <= 4:
+        return 4.0
+    magnitude = 10 ** math.floor(math.log10(value / 4))
+    for factor in (1, 2, 5, 10):
+        if factor * magnitude * 4 >= value:
+            return float(factor * magnitude * 4)
+    return float(40 * magnitude)  # pragma: no cover - 10 × magnitude always fits
 
 
 def bar_chart(labels: list[str], series: list[tuple[str, list]]) -> dict:
@@ -160,17 +166,17 @@ def bar_chart(labels: list[str], series: list[tuple[str, list]]) -> dict:
     top = _nice_max(max((float(v or 0) for _, values in series for v in values), default=0))
     groups = max(len(labels), 1)
     group_w = plot_w / groups
-    bar_w = max(group_w * 0.8 / max(len(series), 1), 1)
+    bar_w = min(max(group_w * 0.8 / max(len(series), 1), 1), MAX_BAR_WIDTH)
     bars, texts = [], []
     for g, label in enumerate(labels):
-        x0 = PAD_LEFT + g * group_w + group_w * 0.1
+        x0 = PAD_LEFT + g * group_w + (group_w - bar_w * len(series)) / 2
         for s, (name, values) in enumerate(series):
             value = float(values[g] or 0)
             h = plot_h * value / top
             bars.append({"x": round(x0 + s * bar_w, 1), "y": round(PAD_TOP + plot_h - h, 1), "w": round(bar_w, 1),
                          "h": round(h, 1), "fill": SERIES_COLOURS[s % len(SERIES_COLOURS)],
                          "title": f"{label} · {name}：{values[g]}"})
-        texts.append({"x": round(x0 + group_w * 0.4, 1), "y": CHART_HEIGHT - PAD_BOTTOM + 16, "text": label[:8]})
+        texts.append({"x": round(PAD_LEFT + (g + 0.5) * group_w, 1), "y": CHART_HEIGHT - PAD_BOTTOM + 16, "text": label[:8]})
     ticks = [{"y": round(PAD_TOP + plot_h - plot_h * i / 4, 1), "text": f"{top * i / 4:,.0f}"} for i in range(5)]
     legend = [{"x": PAD_LEFT + i * 120, "fill": SERIES_COLOURS[i % len(SERIES_COLOURS)], "text": name}
               for i, (name, _) in enumerate(series)]
@@ -181,7 +187,7 @@ def bar_chart(labels: list[str], series: list[tuple[str, list]]) -> dict:
 
 def line_chart(labels: list[str], values: list, *, top=None) -> dict:
     plot_w, plot_h = CHART_WIDTH - PAD_LEFT - 10, CHART_HEIGHT - PAD_BOTTOM - PAD_TOP
-    top = _nice_max(top if top is not None else max((float(v) for v in values), default=0))
+    top = float(top) if top else _nice_max(max((float(v) for v in values), default=0))
     step = plot_w / max(len(values) - 1, 1)
     points = [(round(PAD_LEFT + i * step, 1), round(PAD_TOP + plot_h - plot_h * float(v) / top, 1))
               for i, v in enumerate(values)]
