@@ -61,3 +61,22 @@ deploy-check: install
 bench: $(VENV)/.runtime
 	bash bench/prepare.sh
 	$(PY) -m bench.run
+
+## make backup — pg_dump (custom format) + a tar of the uploaded files into var/backups/<timestamp>/.
+backup: install
+	$(PY) -m reliability.backup backup
+
+## make restore BACKUP=var/backups/<timestamp> [RESTORE_DATABASE=hangqifu_restore RESTORE_MEDIA=var/restore/media]
+## restores into a named database and media directory (never over the live ones), then verifies both.
+RESTORE_DATABASE ?= hangqifu_restore
+RESTORE_MEDIA ?= var/restore/media
+restore: install
+	@test -n "$(BACKUP)" || (echo "usage: make restore BACKUP=var/backups/<timestamp>" && exit 2)
+	$(PY) -m reliability.backup restore "$(BACKUP)" --database "$(RESTORE_DATABASE)" --media "$(RESTORE_MEDIA)"
+
+## make reliability — the long reliability checks on PostgreSQL (+ a private Redis on port 6390); writes
+## bench/RELIABILITY.md and bench/reliability.json. Sizes: RELIABILITY_MODEL_SEEDS, RELIABILITY_SEEDS, …
+RELIABILITY_DATABASE_URL ?= $(if $(filter postgres%,$(DATABASE_URL)),$(DATABASE_URL),postgres://postgres@127.0.0.1:5432/hq_reliability)
+reliability: $(VENV)/.dev
+	bash reliability/run.sh "$(RELIABILITY_DATABASE_URL)"
+
