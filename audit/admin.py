@@ -3,8 +3,21 @@ from django.contrib import admin
 from .models import AuditEvent
 
 
+class _ReadOnly:
+    """Nothing is added, changed or deleted here: the trail is append-only, workflows go through services."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(_ReadOnly, admin.ModelAdmin):
     """Read-only: the trail is append-only."""
 
     list_display = ["id", "occurred_at", "business_time", "actor_username", "organisation", "action", "object_type",
@@ -13,15 +26,6 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_select_related = ["organisation"]
     search_fields = ["actor_username", "action", "object_id", "organisation__name"]
     date_hierarchy = "occurred_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- Supervision admin: every workflow step goes through the same services as the pages and the API -------
@@ -252,17 +256,6 @@ class ChainCheckAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 # --- Insight: read-only in the admin (fraud confirmation, repayments and spot checks go through their pages) --
 
 from .models import FraudSignal, Recovery, RecoveryLine, Repayment, SpotCheck, SpotCheckItem  # noqa: E402
-
-
-class _ReadOnly:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(FraudSignal)

@@ -156,3 +156,15 @@ def test_the_pages_confirm_fraud_and_show_the_recovery_to_its_organisation_only(
     client.force_login(make_user(role=Role.ENTERPRISE))
     assert client.get(reverse("audit:recovery-detail", args=[recovery.pk])).status_code == 404
     assert client.get(reverse("audit:fraud-confirm")).status_code == 403
+
+
+def test_staff_read_recoveries_spot_checks_and_signals_in_the_admin(deducted, make_user, client):
+    bureau = make_user(role=Role.BUREAU)
+    recovery = fraud_confirm(actor=bureau, organisation=deducted["buyer"].organisation, reason="虚构合同",
+                             order_ids=[deducted["order"].pk])
+    client.force_login(make_user(role=Role.FINANCE_BUREAU))
+    for name in ("recovery", "spotcheck", "fraudsignal"):
+        assert client.get(reverse(f"admin:audit_{name}_changelist")).status_code == 200, name
+    page = client.get(reverse("admin:audit_recovery_change", args=[recovery.pk]))
+    assert page.status_code == 200 and deducted["order"].number in page.content.decode()
+    assert client.get(reverse("admin:audit_recovery_add")).status_code == 403
