@@ -2,13 +2,13 @@
 concurrent wrk connections each sending distinct tokens (every enterprise claims once) against gunicorn with
 production settings. Baseline: pgbench running the claim's own transaction (bench/pgbench/claim.sql) on an
 identical copy of the data."""
-import hashlib
 import os
 import re
 import subprocess
 import time
 
 from . import seed
+from .seed import token
 from .httpbench import CpuMeter, Gunicorn, pyspy_record, run_wrk, summarise_profile, workers_default
 from .lib import OUT, ROOT, clone_db, drop_db, figure, log, psql, scale, write_fragment
 
@@ -16,10 +16,6 @@ ENTERPRISES = scale(20_000, 500)
 SLOTS = scale(10_000, 200)
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", scale(256, 64)))
 SEED_DB, HTTP_DB, PG_DB = "hq_bench_claim_seed", "hq_bench_claim", "hq_bench_claim_pg"
-
-
-def token(i: int) -> str:
-    return (hashlib.md5(f"bench-token-{i}".encode()).hexdigest() + hashlib.md5(f"bench-salt-{i}".encode()).hexdigest())[:40]
 
 
 def pgbench_clients() -> int:
@@ -38,13 +34,12 @@ def prepare() -> None:
                                    "vouchers_issuancebatch", "vouchers_vouchertype"]) + "\nANALYZE;", SEED_DB)
     log(f"claim rush: seeded {ENTERPRISES} enterprises, {SLOTS} slots in {time.time() - started:.1f}s")
     OUT.mkdir(parents=True, exist_ok=True)
-    order = list(range(1, ENTERPRISES + 1))
-    (OUT / "claim-tokens.txt").write_text("".join(token(i) + "\n" for i in order))
+    line = f"\t/api/v1/batches/{seed.BASE}/claim/\t" + '{"voucher_type": %d}\n' % seed.BASE
+    (OUT / "claim-work.txt").write_text("".join(token(i) + line for i in range(1, ENTERPRISES + 1)))
 
 
 def http_run() -> dict:
     clone_db(HTTP_DB, SEED_DB)
-    body = '{"voucher_type": %d}' % seed.BASE
     with Gunicorn(HTTP_DB) as server:
         meter = CpuMeter(server.worker_pids()).start()
         profile = {}
@@ -52,8 +47,7 @@ def http_run() -> dict:
         def start_profile():
             profile["proc"] = pyspy_record(server.worker_pids()[0], 10, "claim")
 
-        wrk = run_wrk(script="claim.lua", path=f"/api/v1/batches/{seed.BASE}/claim/", body=body,
-                      tokens_file=OUT / "claim-tokens.txt", connections=CONNECTIONS, on_running=start_profile)
+        wrk = run_wrk(work_file=OUT / "claim-work.txt", connections=CONNECTIONS, on_running=start_profile)
         cpu = meter.stop()
         if profile.get("proc"):
             profile["proc"].wait(timeout=60)

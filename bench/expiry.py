@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from . import seed
-from .lib import ROOT, clone_db, drop_db, figure, log, psql, scale, setup_django, write_fragment
+from .lib import seed_database, ROOT, clone_db, drop_db, figure, log, psql, scale, setup_django, write_fragment
 
 HOLDERS = scale(100_000, 2_000)
 PER_HOLDER = 10
@@ -30,11 +30,7 @@ INSERT INTO vouchers_voucher (id, year, category, face_value, balance, expires_o
          {base} + 1 + (i - 1) / {PER_HOLDER}, {base} + 1 + (i - 1) / {PER_HOLDER}, {base} + 1 + (i - 1) / {PER_HOLDER},
          {base}
   FROM generate_series(1, {n}) i;
-INSERT INTO vouchers_ledgerentry (kind, year, amount, organisation_id, fund_id, voucher_id, order_id, deduction_id,
-    reference, memo, actor_id, business_time, recorded_at)
-  SELECT 'claim', {year}, {FACE}, v.organisation_id, (SELECT id FROM vouchers_fund WHERE year = {year}), v.id, NULL,
-         NULL, '', '压测批次 领券', v.claimed_by_id, now(), now()
-  FROM vouchers_voucher v;
+{seed.claim_entries_sql(year=year, amount=FACE)}
 SET session_replication_role = DEFAULT;
 {seed.fix_sequences_sql(['accounts_organisation', 'accounts_user', 'vouchers_qualification', 'vouchers_issuancebatch',
                          'vouchers_vouchertype', 'vouchers_voucher'])}
@@ -57,10 +53,7 @@ def effect(db: str) -> dict:
 
 def main() -> None:
     year = seed.current_year()
-    clone_db(SEED_DB)
-    started = time.time()
-    psql(seed_sql(year), SEED_DB)
-    log(f"expiry: seeded {HOLDERS * PER_HOLDER} vouchers with ledger entries in {time.time() - started:.1f}s")
+    seed_database(SEED_DB, seed_sql(year), f"{HOLDERS * PER_HOLDER} vouchers with ledger entries")
     clone_db(SQL_DB, SEED_DB)
     clone_db(APP_DB, SEED_DB)
     drop_db(SEED_DB)

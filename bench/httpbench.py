@@ -131,19 +131,32 @@ class CpuMeter:
                 "iowait_s": round(sys1.iowait - self.sys0.iowait, 2)}
 
 
-def run_wrk(*, script: str, path: str, body: str, tokens_file: Path, connections: int, threads: int = 2,
+def run_wrk(*, work_file: Path, connections: int, threads: int = 2,
             max_seconds: int = 600, on_running=None) -> dict:
     marker = OUT / f"wrk-done-{os.getpid()}"
     for stale in OUT.glob(marker.name + "-*"):
         stale.unlink()
     command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{max_seconds}s", "--timeout", "60s",
-               "-s", str(ROOT / "bench" / "wrk" / script), f"http://127.0.0.1:{PORT}", "--",
-               str(threads), str(tokens_file), path, body, str(marker)]
+               "-s", str(ROOT / "bench" / "wrk" / "rush.lua"), f"http://127.0.0.1:{PORT}", "--",
+               str(threads), str(work_file), str(marker)]
     started = time.time()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     ran_hook = False
+    last_answered, last_change = -1, time.time()
     while proc.poll() is None:
-        if len(list(OUT.glob(marker.name + "-*"))) >= threads:
+        states = []
+        for path in OUT.glob(marker.name + "-*"):
+            try:
+                states.append([int(x) for x in path.read_text().split()])
+            except (OSError, ValueError):
+                pass
+        answered = sum(s[0] for s in states if len(s) == 3)
+        if answered != last_answered:
+            last_answered, last_change = answered, time.time()
+        complete = len(states) >= threads and all(len(s) == 3 and s[0] >= s[1] for s in states)
+        stalled = (len(states) >= threads and all(len(s) == 3 and s[2] for s in states)
+                   and time.time() - last_change > 10)
+        if complete or stalled:
             proc.send_signal(signal.SIGINT)
             break
         if on_running and not ran_hook and time.time() - started > 2:

@@ -51,6 +51,14 @@ def clone_db(name: str, template: str = TEMPLATE_DB) -> None:
          f"\nCREATE DATABASE {name} TEMPLATE {template} STRATEGY FILE_COPY;")
 
 
+def seed_database(name: str, sql: str, what: str) -> None:
+    """A fresh clone of the template filled by the generator's SQL."""
+    clone_db(name)
+    started = time.time()
+    psql(sql, name)
+    log(f"seeded {what} in {time.time() - started:.1f}s")
+
+
 def django_env(db: str, settings: str = "bench.settings", **extra) -> dict:
     env = dict(os.environ)
     env.update(DJANGO_SETTINGS_MODULE=settings, DATABASE_URL=db_url(db), REDIS_URL=REDIS_URL,

@@ -1,10 +1,10 @@
 """Data generators: set-based SQL (INSERT … SELECT generate_series) so 20,000 enterprises or a million vouchers
 take seconds. Ids start at fixed offsets so related rows line up by arithmetic; sequences are moved past
 them afterwards so the application's own inserts never collide."""
+import hashlib
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from .lib import psql
 
 TZ = ZoneInfo("Asia/Shanghai")
 BASE = 1_000_000
@@ -15,6 +15,12 @@ CATEGORY = "digital_empowerment"
 
 def current_year() -> int:
     return datetime.now(TZ).year
+
+
+def token(i: int) -> str:
+    """The API token seeded for user BASE + i (same formula as token_key)."""
+    return (hashlib.md5(f"bench-token-{i}".encode()).hexdigest()
+            + hashlib.md5(f"bench-salt-{i}".encode()).hexdigest())[:40]
 
 
 def token_key(i_sql: str) -> str:
@@ -60,5 +66,12 @@ INSERT INTO vouchers_vouchertype (id, category, face_value, count, remaining, ba
 """
 
 
-def run(sql: str, db: str) -> str:
-    return psql(sql, db)
+def claim_entries_sql(*, year: int, amount: str) -> str:
+    """One claim ledger entry per voucher (as the claim service writes), so the ledger balances."""
+    return f"""
+INSERT INTO vouchers_ledgerentry (kind, year, amount, organisation_id, fund_id, voucher_id, order_id, deduction_id,
+    reference, memo, actor_id, business_time, recorded_at)
+  SELECT 'claim', {year}, {amount}, v.organisation_id, (SELECT id FROM vouchers_fund WHERE year = {year}), v.id, NULL,
+         NULL, '', '压测批次 领券', v.claimed_by_id, now(), now()
+  FROM vouchers_voucher v;
+"""

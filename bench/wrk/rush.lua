@@ -1,6 +1,7 @@
--- Claim rush: every request is a different enterprise (its own token), so each enterprise claims once.
--- Tokens are split between wrk threads (thread i takes lines i, i+n, …); a thread stops when its share is
--- used up. Counts responses per status; done() prints one JSON line the harness parses.
+-- Rush of POSTs, one per line of the work file: "token<TAB>path<TAB>json body". Every line is a different
+-- enterprise (its own token), so each claims (or deducts) once. Lines are split between wrk threads (thread i
+-- takes lines i, i+n, …); a thread stops once every one of its POSTs is answered. Counts responses per
+-- status; done() prints one JSON line the harness parses.
 local threads = {}
 local counter = 0
 
@@ -12,14 +13,15 @@ end
 
 function init(args)
   nthreads = tonumber(args[1])
-  tokens_file = args[2]
-  path = args[3]
-  body = args[4]
-  marker = args[5]
+  work_file = args[2]
+  marker = args[3]
   tokens = {}
   local i = 0
-  for line in io.lines(tokens_file) do
-    if i % nthreads == id then table.insert(tokens, line) end
+  for line in io.lines(work_file) do
+    if i % nthreads == id then
+      local token, path, body, key = line:match("^([^\t]+)\t([^\t]+)\t([^\t]*)\t?([^\t]*)$")
+      table.insert(tokens, {token, path, body, key})
+    end
     i = i + 1
   end
   next_token = 1
@@ -28,31 +30,39 @@ function init(args)
   s201, s409, s4xx, s5xx, other = 0, 0, 0, 0, 0
 end
 
+function progress()
+  -- "answered total all_sent" for the harness, which interrupts wrk once every POST is answered (or, if one
+  -- never is, once nothing has moved for a while after everything was sent)
+  local f = io.open(marker .. "-" .. id, "w")
+  f:write(string.format("%d %d %d\n", s201 + s409 + s4xx + s5xx, #tokens, next_token > #tokens and 1 or 0))
+  f:close()
+end
+
 function request()
   if next_token > #tokens then
+    if not announced then announced = true progress() end
     -- this thread's share is sent; until its last answers arrive the connection asks for /healthz/ (counted as
     -- "other", excluded from the claim figures). An idle open connection would block a sync gunicorn worker.
     return wrk.format("GET", "/healthz/", {["Host"] = "127.0.0.1"})
   end
-  local token = tokens[next_token]
+  local work = tokens[next_token]
   next_token = next_token + 1
-  return wrk.format("POST", path, {["Authorization"] = "Token " .. token, ["Content-Type"] = "application/json",
-                                   ["Host"] = "127.0.0.1"}, body)
+  local headers = {["Authorization"] = "Token " .. work[1], ["Content-Type"] = "application/json",
+                   ["Host"] = "127.0.0.1"}
+  if work[4] ~= "" then headers["Idempotency-Key"] = work[4] end
+  return wrk.format("POST", work[2], headers, work[3])
 end
 
 function response(status, headers, body)
-  if status == 201 then s201 = s201 + 1
+  -- API responses carry DRF's Allow header; the idle /healthz/ answers do not
+  if headers["Allow"] == nil and status == 200 then other = other + 1 return end
+  if status >= 200 and status < 300 then s201 = s201 + 1  -- s201: any success (claim 201, deduct 200)
   elseif status == 409 then s409 = s409 + 1
   elseif status >= 500 then s5xx = s5xx + 1
   elseif status >= 400 then s4xx = s4xx + 1
-  else other = other + 1 end
-  if s201 + s409 + s4xx + s5xx == #tokens then
-    -- every token of this thread answered: tell the harness (it interrupts wrk when all threads are done)
-    local f = io.open(marker .. "-" .. id, "w")
-    f:write(string.format("%d %d %d %d\n", s201, s409, s4xx, s5xx))
-    f:close()
-    wrk.thread:stop()
-  end
+  else s4xx = s4xx + 1 end
+  progress()
+  if s201 + s409 + s4xx + s5xx == #tokens then wrk.thread:stop() end
 end
 
 function done(summary, latency, requests)

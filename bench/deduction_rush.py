@@ -1,0 +1,189 @@
+"""Benchmark 2 — deduction rush as the year's fund runs out. 5,000 enterprises each hold a live 1,000-yuan
+voucher and a rated 4,000-yuan order; the fund covers 3,000 deductions of 1,000. 256 wrk connections deduct
+all 5,000 at once against gunicorn (production settings) with a Celery worker for the voiding task. Baseline:
+pgbench running the deduction's own transaction (bench/pgbench/deduct.sql) on an identical copy."""
+import os
+import re
+import subprocess
+import time
+
+from . import seed
+from .httpbench import CpuMeter, Gunicorn, production_env, run_wrk, workers_default
+from .lib import seed_database, OUT, ROOT, clone_db, drop_db, figure, log, psql, scale, write_fragment
+from .seed import token
+
+ORDERS = scale(5_000, 250)
+COVERED = scale(3_000, 150)
+AMOUNT = 1000
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", scale(256, 64)))
+SEED_DB, HTTP_DB, PG_DB = "hq_bench_deduct_seed", "hq_bench_deduct", "hq_bench_deduct_pg"
+PROVIDER = 3_000_000
+
+
+def seed_sql(year: int) -> str:
+    b, p, n = seed.BASE, PROVIDER, ORDERS
+    return f"""
+SET session_replication_role = replica;  -- bulk load: skip FK triggers (rows are generated consistent)
+{seed.buyers_sql(n, year=year)}
+UPDATE vouchers_qualification SET reserved = {AMOUNT} WHERE id > {b};
+{seed.fund_batch_sql(year=year, total=f'{COVERED * AMOUNT}.00', slots=n, face=f'{AMOUNT}.00')}
+UPDATE vouchers_vouchertype SET remaining = 0 WHERE id = {b};
+INSERT INTO accounts_organisation (id, kind, name, district, contact_name, contact_phone, address, created_at)
+  VALUES ({p}, 'provider', '压测服务机构', 'xihu', '', '', '', now());
+INSERT INTO accounts_user (id, password, is_superuser, username, first_name, last_name, email, is_staff, is_active,
+                           date_joined, role, phone, organisation_id)
+  VALUES ({p}, '!', false, 'bench-provider', '', '', '', false, true, now(), 'provider', '', {p});
+INSERT INTO providers_product (id, category, title, description, deliverables, duration_days, price,
+    last_year_average_price, state, review_opinion, delist_reason, listed_at, order_count, rating_count,
+    satisfied_count, dissatisfied_count, created_at, provider_id)
+  VALUES ({p}, '{seed.CATEGORY}', '数字化诊断服务', '标准化服务', '诊断报告', 30, 4000, 4000, 'listed', '', '', now(),
+          0, 0, 0, 0, now(), {p});
+INSERT INTO vouchers_voucher (id, year, category, face_value, balance, expires_on, state, claimed_at, ended_at,
+    end_reason, batch_id, claimed_by_id, organisation_id, qualification_id, voucher_type_id)
+  SELECT i, {year}, '{seed.CATEGORY}', {AMOUNT}, {AMOUNT}, '{year}-12-31', 'live', now(), NULL, '', {b}, {b} + i,
+         {b} + i, {b} + i, {b}
+  FROM generate_series(1, {n}) i;
+{seed.claim_entries_sql(year=year, amount=str(AMOUNT))}
+INSERT INTO vouchers_order (id, year, category, product_title, product_price, amount, buyer_size_class, state, signed_at,
+    completed_at, completion_note, satisfaction, rating_comment, rated_at, cancel_reason, created_at,
+    buyer_id, buyer_user_id, product_id, provider_id)
+  SELECT i, {year}, '{seed.CATEGORY}', '数字化诊断服务', 4000, 4000, 'small', 'rated', now(), now(), '', 'satisfied', '',
+         now(), '', now(), {b} + i, {b} + i, {p}, {p}
+  FROM generate_series(1, {n}) i;
+SET session_replication_role = DEFAULT;
+{seed.fix_sequences_sql(['accounts_organisation', 'accounts_user', 'vouchers_qualification', 'vouchers_issuancebatch',
+                         'vouchers_vouchertype', 'providers_product', 'vouchers_order', 'vouchers_voucher'])}
+VACUUM ANALYZE;
+"""
+
+
+def prepare() -> None:
+    year = seed.current_year()
+    seed_database(SEED_DB, seed_sql(year), f"{ORDERS} rated orders, fund for {COVERED}")
+    OUT.mkdir(parents=True, exist_ok=True)
+    body = '{"voucher": %d, "amount": "%d.00", "declares_no_other_subsidy": true}'
+    (OUT / "deduct-work.txt").write_text("".join(
+        f"{token(i)}\t/api/v1/orders/{i}/deduct/\t{body % (i, AMOUNT)}\tbench-deduct-{i}\n"
+        for i in range(1, ORDERS + 1)))
+
+
+class CeleryWorker:
+    """The worker that runs the voiding task the refused deductions enqueue (production settings)."""
+
+    def __init__(self, db: str):
+        self.db = db
+
+    def __enter__(self):
+        env = production_env(self.db)
+        self.log = open(OUT / f"celery-{self.db}.log", "w")
+        self.proc = subprocess.Popen(
+            [str(ROOT / ".venv" / "bin" / "celery"), "-A", "hangqifu", "worker", "-l", "warning", "--concurrency", "1",
+             "-Q", env["CELERY_TASK_DEFAULT_QUEUE"], "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        return self
+
+    def __exit__(self, *exc):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+def state(db: str) -> dict:
+    row = psql("""SELECT
+        (SELECT count(*) FROM vouchers_deduction),
+        (SELECT total - deducted FROM vouchers_fund ORDER BY year DESC LIMIT 1),
+        (SELECT exhausted_at IS NOT NULL FROM vouchers_fund ORDER BY year DESC LIMIT 1),
+        (SELECT count(*) FROM vouchers_voucher WHERE state = 'live'),
+        (SELECT count(*) FROM vouchers_voucher WHERE state = 'voided'),
+        (SELECT count(*) FROM vouchers_ledgerentry WHERE kind = 'void'),
+        (SELECT count(*) FROM (SELECT voucher_id FROM vouchers_ledgerentry WHERE kind = 'void'
+                               GROUP BY voucher_id HAVING count(*) > 1) twice),
+        (SELECT count(*) FROM vouchers_order WHERE state = 'deducted'),
+        (SELECT count(*) FROM vouchers_voucher WHERE state = 'used_up')""", db).split("|")
+    keys = ["deductions", "fund_available", "fund_exhausted", "live", "voided", "void_entries", "voided_twice",
+            "orders_deducted", "used_up"]
+    return dict(zip(keys, row, strict=True))
+
+
+def http_run() -> dict:
+    clone_db(HTTP_DB, SEED_DB)
+    with CeleryWorker(HTTP_DB), Gunicorn(HTTP_DB) as server:
+        meter = CpuMeter(server.worker_pids()).start()
+        wrk = run_wrk(work_file=OUT / "deduct-work.txt", connections=CONNECTIONS)
+        cpu = meter.stop()
+        waited = time.time()
+        while time.time() - waited < 60:  # the voiding task runs in the worker after the refusals
+            now = state(HTTP_DB)
+            if now["live"] == "0":
+                break
+            time.sleep(0.5)
+        voided_after_s = round(time.time() - waited, 2)
+        time.sleep(2)  # let the queued duplicates of the task run: they must change nothing
+    spans = psql("SELECT extract(epoch FROM max(created_at) - min(created_at)) FROM vouchers_deduction", HTTP_DB)
+    return {"wrk": wrk, "cpu": cpu, "state": state(HTTP_DB), "deduction_span_s": float(spans or 0),
+            "voided_within_s_after_rush": voided_after_s}
+
+
+def pgbench_run(clients: int) -> dict:
+    """The deduction transaction for every order, in order-id order; the fund refuses past its total, so only
+    accepted transactions are counted (the \\if skips the rest, as the service raises and rolls back)."""
+    clone_db(PG_DB, SEED_DB)
+    year = seed.current_year()
+    per_client = max(1, COVERED // clients)
+    total = per_client * clients
+    fund = psql(f"SELECT id FROM vouchers_fund WHERE year = {year}", PG_DB)
+    psql(f"UPDATE vouchers_fund SET total = {total * AMOUNT} WHERE id = {fund};", PG_DB)
+    command = ["pgbench", "-h", "127.0.0.1", "-U", "postgres", "-n", "-c", str(clients), "-j", "2",
+               "-t", str(per_client), "-f", str(ROOT / "bench" / "pgbench" / "deduct.sql"),
+               "-D", f"year={year}", "-D", f"fund={fund}", "-D", f"base={seed.BASE}",
+               "-D", f"amount={AMOUNT}", "-D", f"nc={clients}", "-D", "k=0", PG_DB]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode:
+        raise RuntimeError(f"pgbench failed: {result.stderr[:1500]}\n{result.stdout[-1500:]}")
+    tps = float(re.search(r"tps = ([\d.]+) \(without initial connection time\)", result.stdout).group(1))
+    deductions = int(psql("SELECT count(*) FROM vouchers_deduction", PG_DB))
+    return {"clients": clients, "transactions": total, "tps": tps, "deductions": deductions,
+            "output": result.stdout[-600:]}
+
+
+def main() -> None:
+    from .claim_rush import pgbench_clients
+
+    prepare()
+    baseline = pgbench_run(min(pgbench_clients(), CONNECTIONS))
+    drop_db(PG_DB)
+    log(f"deduction rush pgbench baseline: {baseline['tps']:.0f} tps ({baseline['deductions']} deductions)")
+    run = http_run()
+    wrk, final = run["wrk"], run["state"]
+    posts = wrk["s201"] + wrk["s409"] + wrk["s4xx"] + wrk["s5xx"]
+    ok = int(final["deductions"])
+    per_s = ok / run["deduction_span_s"] if run["deduction_span_s"] else 0.0
+    ratio = per_s / baseline["tps"] if baseline["tps"] else 0.0
+    log(f"deduction rush: {per_s:.0f} deductions/s, {final}")
+    figures = [
+        figure("deduction_rush.deductions_per_s", per_s, "deductions/s", "≥ 0.5 × baseline tps", None),
+        figure("deduction_rush.baseline_pgbench_tps", baseline["tps"], "tps", f"pgbench, {baseline['clients']} clients",
+               None),
+        figure("deduction_rush.deductions_vs_baseline", ratio, "ratio", "≥ 0.5", ratio >= 0.5),
+        figure("deduction_rush.requests_per_s", posts / wrk["wall_s"], "req/s", "", None),
+        figure("deduction_rush.latency_p99", wrk["p99_us"] / 1000, "ms", "", None),
+        figure("deduction_rush.accepted", ok, "deductions", f"= {COVERED} (what the fund covers)", ok == COVERED),
+        figure("deduction_rush.fund_available_after", float(final["fund_available"]), "yuan", "≥ 0 (= 0)",
+               float(final["fund_available"]) == 0),
+        figure("deduction_rush.vouchers_voided", int(final["voided"]), "vouchers", f"= {ORDERS - COVERED}, once each",
+               int(final["voided"]) == ORDERS - COVERED == int(final["void_entries"])
+               and final["voided_twice"] == "0" and final["live"] == "0"),
+        figure("deduction_rush.http_5xx", wrk["s5xx"], "responses", "= 0", wrk["s5xx"] == 0),
+    ]
+    write_fragment("deduction_rush", figures, {"orders": ORDERS, "covered": COVERED, "connections": CONNECTIONS,
+                                               "gunicorn_workers": workers_default(), "baseline": baseline, **run})
+    if os.environ.get("BENCH_KEEP_DB") != "1":
+        drop_db(HTTP_DB)
+        drop_db(SEED_DB)
+
+
+if __name__ == "__main__":
+    main()

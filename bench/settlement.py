@@ -1,0 +1,211 @@
+"""Benchmark 3 — settlement. N approved redemption claims (one deducted order each) from 2,000 providers in the
+13 districts, run through the real services in one process, tasks in-process (what one Celery worker does):
+open → close and collect → approve → publish the notice → notice closes (clock moved past its window) →
+bureau and finance-bureau signatures → disbursement orders issued with their PDFs → the Excel sheet of every
+district. Timed end to end and per step; peak RSS of the process (getrusage). Run at 10,000 and 100,000 claims
+(each in its own process, so each peak is its own) for the linearity ratio."""
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+from . import seed
+from .lib import OUT, PYTHON, ROOT, clone_db, drop_db, figure, log, psql, scale, setup_django, write_fragment
+
+PROVIDERS = 2_000
+BIG, SMALL = scale(100_000, 4_000), scale(10_000, 400)
+CAP_SECONDS = int(os.environ.get("BENCH_SETTLEMENT_CAP", scale(300, 300)))
+PBASE = 2_000_000
+PER_BUYER = 10
+
+
+def seed_sql(n: int, year: int) -> str:
+    b, p = seed.BASE, PBASE
+    buyers = (n + PER_BUYER - 1) // PER_BUYER
+    d = seed.DISTRICTS
+    return f"""
+SET session_replication_role = replica;  -- bulk load: skip FK triggers (rows are generated consistent)
+{seed.buyers_sql(buyers, year=year, quota='20000.00', with_tokens=False, prefix='bench-s')}
+UPDATE vouchers_qualification SET used = {PER_BUYER} * 1000 WHERE id > {b};
+{seed.fund_batch_sql(year=year, total='1000000000.00', slots=n)}
+UPDATE vouchers_vouchertype SET remaining = 0 WHERE id = {b};
+UPDATE vouchers_fund SET deducted = {n} * 1000 WHERE year = {year};
+INSERT INTO accounts_organisation (id, kind, name, credit_code, district, contact_name, contact_phone, address, created_at)
+  SELECT {p} + i, 'provider', '压测服务机构' || lpad(i::text, 4, '0'), NULL, (ARRAY{d})[1 + i % 13], '', '', '', now()
+  FROM generate_series(1, {PROVIDERS}) i;
+INSERT INTO accounts_user (id, password, is_superuser, username, first_name, last_name, email, is_staff, is_active,
+                           date_joined, role, phone, organisation_id)
+  SELECT {p} + i, '!', false, 'bench-p-' || i, '', '', '', false, true, now(), 'provider', '', {p} + i
+  FROM generate_series(1, {PROVIDERS}) i;
+INSERT INTO accounts_organisation (id, kind, name, district, contact_name, contact_phone, address, created_at)
+  SELECT {p} + 10000 + i, 'district', (ARRAY{d})[i] || '财政', (ARRAY{d})[i], '', '', '', now()
+  FROM generate_series(1, 13) i;
+INSERT INTO accounts_user (id, password, is_superuser, username, first_name, last_name, email, is_staff, is_active,
+                           date_joined, role, phone, organisation_id)
+  SELECT {p} + 10000 + i, '!', false, 'bench-d-' || i, '', '', '', false, true, now(), 'district', '', {p} + 10000 + i
+  FROM generate_series(1, 13) i
+  UNION ALL SELECT {p} + 20001, '!', false, 'bench-center', '', '', '', false, true, now(), 'service_center', '', NULL
+  UNION ALL SELECT {p} + 20002, '!', false, 'bench-bureau', '', '', '', false, true, now(), 'bureau', '', NULL
+  UNION ALL SELECT {p} + 20003, '!', false, 'bench-finance', '', '', '', false, true, now(), 'finance_bureau', '', NULL;
+INSERT INTO providers_product (id, category, title, description, deliverables, duration_days, price,
+    last_year_average_price, state, review_opinion, delist_reason, listed_at, order_count, rating_count,
+    satisfied_count, dissatisfied_count, created_at, provider_id)
+  SELECT {p} + i, '{seed.CATEGORY}', '数字化诊断服务 ' || i, '标准化服务', '诊断报告', 30, 4000, 4000, 'listed', '', '',
+         now(), 0, 0, 0, 0, now(), {p} + i
+  FROM generate_series(1, {PROVIDERS}) i;
+INSERT INTO vouchers_order (id, year, category, product_title, product_price, amount, buyer_size_class, state, signed_at,
+    completed_at, completion_note, satisfaction, rating_comment, rated_at, deducted_at, cancel_reason, created_at,
+    buyer_id, buyer_user_id, product_id, provider_id)
+  SELECT i, {year}, '{seed.CATEGORY}', '数字化诊断服务', 4000, 4000, 'small', 'deducted', now(), now(), '', 'satisfied', '',
+         now(), now(), '', now(), {b} + 1 + (i - 1) / {PER_BUYER}, {b} + 1 + (i - 1) / {PER_BUYER},
+         {p} + 1 + (i - 1) % {PROVIDERS}, {p} + 1 + (i - 1) % {PROVIDERS}
+  FROM generate_series(1, {n}) i;
+INSERT INTO vouchers_voucher (id, year, category, face_value, balance, expires_on, state, claimed_at, ended_at,
+    end_reason, batch_id, claimed_by_id, organisation_id, qualification_id, voucher_type_id)
+  SELECT i, {year}, '{seed.CATEGORY}', 1000, 0, '{year}-12-31', 'used_up', now(), NULL, '', {b},
+         {b} + 1 + (i - 1) / {PER_BUYER}, {b} + 1 + (i - 1) / {PER_BUYER}, {b} + 1 + (i - 1) / {PER_BUYER}, {b}
+  FROM generate_series(1, {n}) i;
+INSERT INTO vouchers_deduction (id, year, amount, order_amount, ratio, declares_no_other_subsidy, created_at,
+    created_by_id, organisation_id, qualification_id, fund_id, order_id, voucher_id)
+  SELECT i, {year}, 1000, 4000, 0.5, true, now(), {b} + 1 + (i - 1) / {PER_BUYER}, {b} + 1 + (i - 1) / {PER_BUYER},
+         {b} + 1 + (i - 1) / {PER_BUYER}, (SELECT id FROM vouchers_fund WHERE year = {year}), i, i
+  FROM generate_series(1, {n}) i;
+INSERT INTO redemption_redemptionclaim (id, state, claimed_amount, verified_amount, is_public_institution, created_at,
+    submitted_at, pre_review_opinion, pre_reviewed_at, decision_opinion, approved_at, cap_year, under_investigation,
+    approved_by_id, created_by_id, pre_reviewed_by_id, provider_id)
+  SELECT i, 'approved', 1000, 1000, false, now() - interval '3 days', now() - interval '3 days', '材料齐全',
+         now() - interval '2 days', '同意兑付', now() - interval '1 day', {year}, false, {p} + 20002,
+         {p} + 1 + (i - 1) % {PROVIDERS}, {p} + 20001, {p} + 1 + (i - 1) % {PROVIDERS}
+  FROM generate_series(1, {n}) i;
+INSERT INTO redemption_claimline (id, invoice_number, invoice_amount, amount, verified_amount, live, deduction_id,
+    order_id, redeemed_order_id, claim_id)
+  SELECT i, 'FP' || lpad(i::text, 10, '0'), 3000, 1000, 1000, true, i, i, i, i FROM generate_series(1, {n}) i;
+INSERT INTO redemption_provideryearcap (year, cap, approved, provider_id)
+  SELECT {year}, 500000, count(*) * 1000, provider_id FROM redemption_redemptionclaim GROUP BY provider_id;
+SET session_replication_role = DEFAULT;
+{seed.fix_sequences_sql(['accounts_organisation', 'accounts_user', 'vouchers_qualification', 'vouchers_issuancebatch',
+                         'vouchers_vouchertype', 'providers_product', 'vouchers_order', 'vouchers_voucher',
+                         'vouchers_deduction', 'redemption_redemptionclaim', 'redemption_claimline'])}
+VACUUM ANALYZE;
+"""
+
+
+def run_one(n: int) -> None:
+    """Child process: the whole settlement of n claims; writes step timings as it goes (the parent may stop
+    it at the cap and still report how far it got)."""
+    db = f"hq_bench_settle_{n}"
+    progress_file = OUT / f"settlement-{n}.json"
+    progress = {"claims": n, "steps": {}, "done": False}
+
+    def step(name, started):
+        progress["steps"][name] = round(time.time() - started, 3)
+        progress["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        progress_file.write_text(json.dumps(progress))
+        log(f"settlement {n}: {name} {progress['steps'][name]:.1f}s, peak RSS {progress['peak_rss_mib']} MiB")
+
+    setup_django(db)
+    from django.db import connection
+
+    from hangqifu.accounts.models import User
+    from hangqifu.core import clock
+    from hangqifu.notices.services import notices_close_expired
+    from redemption.exports import disbursement_xlsx
+    from redemption.models import DisbursementOrder, SettlementBatch
+    from redemption.services import settlement
+
+    progress["rss_after_setup_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    center = User.objects.get(username="bench-center")
+    bureau = User.objects.get(username="bench-bureau")
+    finance = User.objects.get(username="bench-finance")
+    today = clock.today()
+    begin = time.time()
+
+    t = time.time()
+    batch = settlement.batch_open(actor=center, period_start=today - timedelta(days=30), period_end=today)
+    batch = settlement.batch_close(batch=batch, actor=center)  # the collect task runs on commit (in-process)
+    step("close_and_collect", t)
+    t = time.time()
+    batch = settlement.batch_approve(batch=SettlementBatch.objects.get(pk=batch.pk), actor=bureau)
+    step("approve", t)
+    t = time.time()
+    batch = settlement.batch_publish(batch=batch, actor=bureau)
+    step("publish_notice", t)
+    notice_end = batch.notice.closes_at
+    clock.set_test_clock(notice_end + timedelta(minutes=1))
+    t = time.time()
+    notices_close_expired()
+    step("notice_close", t)
+    t = time.time()
+    batch = settlement.batch_sign(batch=SettlementBatch.objects.get(pk=batch.pk), actor=bureau)
+    batch = settlement.batch_sign(batch=SettlementBatch.objects.get(pk=batch.pk), actor=finance)  # issues (task)
+    step("sign_and_issue_with_pdfs", t)
+    t = time.time()
+    sizes = {}
+    for order in DisbursementOrder.objects.filter(batch_id=batch.pk).order_by("district"):
+        sizes[order.district] = len(disbursement_xlsx(order))
+    step("excel_per_district", t)
+    total = time.time() - begin
+    batch = SettlementBatch.objects.get(pk=batch.pk)
+    orders = list(DisbursementOrder.objects.filter(batch_id=batch.pk).values("district", "claim_count", "provider_count",
+                                                                           "total", "pdf"))
+    progress.update(done=True, seconds=round(total, 3), state=batch.state, orders=len(orders),
+                    claims_in_orders=sum(o["claim_count"] for o in orders),
+                    pdfs=sum(1 for o in orders if o["pdf"]), excel_bytes=sizes,
+                    peak_rss_mib=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1))
+    progress_file.write_text(json.dumps(progress, default=str))
+    log(f"settlement {n}: {total:.1f}s end to end, state {batch.state}, {len(orders)} orders")
+    clock.reset_test_clock()
+    connection.close()
+
+
+def measure(n: int) -> dict:
+    db = f"hq_bench_settle_{n}"
+    clone_db(db)
+    started = time.time()
+    psql(seed_sql(n, seed.current_year()), db)
+    log(f"settlement: seeded {n} approved claims in {time.time() - started:.1f}s")
+    progress_file = OUT / f"settlement-{n}.json"
+    progress_file.unlink(missing_ok=True)
+    child = subprocess.Popen([PYTHON, "-m", "bench.settlement", str(n)], cwd=ROOT,
+                             env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        child.wait(timeout=CAP_SECONDS)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+        log(f"settlement {n}: stopped at the {CAP_SECONDS}s cap")
+    result = json.loads(progress_file.read_text()) if progress_file.exists() else {"steps": {}, "done": False}
+    result["capped_at_s"] = None if result.get("done") else CAP_SECONDS
+    drop_db(db)
+    return result
+
+
+def main() -> None:
+    small = measure(SMALL)
+    big = measure(BIG)
+    big_s = big.get("seconds") or float(CAP_SECONDS)
+    small_s = small.get("seconds") or float(CAP_SECONDS)
+    ratio = big_s / small_s if small_s else 0.0
+    finished = bool(big.get("done"))
+    figures = [
+        figure("settlement.claims", BIG, "claims", "100,000 from 2,000 providers in 13 districts", None),
+        figure("settlement.seconds_end_to_end", big_s, "s", "≤ 120", finished and big_s <= 120),
+        figure("settlement.peak_rss", big.get("peak_rss_mib", 0.0), "MiB", "≤ 1024",
+               finished and big.get("peak_rss_mib", 0) <= 1024),
+        figure("settlement.seconds_small", small_s, "s", f"{SMALL:,} claims", None),
+        figure("settlement.time_ratio_100k_10k", ratio, "ratio", "≤ 12", finished and bool(small.get("done"))
+               and ratio <= 12),
+        figure("settlement.disbursement_orders", big.get("orders", 0), "orders", "13 (one per district, PDF each)",
+               big.get("orders") == 13 and big.get("pdfs") == 13),
+    ]
+    write_fragment("settlement", figures, {"big": big, "small": small, "cap_seconds": CAP_SECONDS})
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1:
+        run_one(int(sys.argv[1]))
+    else:
+        main()
