@@ -12,7 +12,6 @@ from reliability.invariants import check_invariants
 from reliability.scenarios import (
     api_post,
     deducted_orders_via_services,
-    ensure_policy_years,
     pre_reviewed_claims,
     run_threads,
     staff,
@@ -22,12 +21,6 @@ from reliability.scenarios import (
 pytestmark = [pytest.mark.django_db(transaction=True)]
 SEEDS = range(scale("seeds", 5))
 CAT = "digital_empowerment"
-
-
-@pytest.fixture
-def world(set_clock):
-    set_clock("2026-06-01T09:00:00+08:00")
-    ensure_policy_years()
 
 
 def _finish(race: str, seed: int, results, *, winners: int, expected: int):

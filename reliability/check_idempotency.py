@@ -12,7 +12,6 @@ from reliability.invariants import check_invariants
 from reliability.scenarios import (
     api_post,
     deducted_orders_via_services,
-    ensure_policy_years,
     pre_reviewed_claims,
     run_threads,
     settle_to_payment,
@@ -24,12 +23,6 @@ pytestmark = [pytest.mark.django_db(transaction=True)]
 REPLAYS = scale("replays", 100)
 ROUNDS = range(scale("idempotency_rounds", 2))
 CAT = "digital_empowerment"
-
-
-@pytest.fixture
-def world(set_clock):
-    set_clock("2026-06-01T09:00:00+08:00")
-    ensure_policy_years()
 
 
 def _replay(name: str, user, url: str, body: dict, count_effects) -> None:
