@@ -254,3 +254,29 @@ def test_staff_read_money_rows_in_the_admin_but_cannot_edit_them(june, client, m
     assert client.post(f"/admin/vouchers/voucher/{voucher.pk}/change/", {"balance": "1.00"}).status_code == 403
     assert client.get("/admin/vouchers/ledgerentry/").status_code == 200
     assert client.get("/admin/vouchers/fund/add/").status_code == 200
+
+
+def test_the_bureau_creates_and_publishes_a_batch_on_its_pages(june, client, make_user):
+    from vouchers.tests.money_factories import fund
+
+    fund(2026)
+    client.force_login(make_user(role=Role.BUREAU))
+    response = client.post("/vouchers/batches/new/", {
+        "year": 2026, "title": "2026 年度第二批", "opens_at": "2026-06-05T09:00", "closes_at": "2026-06-20T17:00",
+        "valid_until": "", "types-TOTAL_FORMS": "4", "types-INITIAL_FORMS": "0", "types-MIN_NUM_FORMS": "0",
+        "types-MAX_NUM_FORMS": "10", "types-0-category": "legal", "types-0-face_value": "1500.00",
+        "types-0-count": "30", "types-1-category": "talent", "types-1-face_value": "800.00", "types-1-count": "10"})
+    batch = IssuanceBatch.objects.get(title="2026 年度第二批")
+    assert response.status_code == 302 and batch.state == "draft"
+    assert sorted(batch.voucher_types.values_list("category", "count")) == [("legal", 30), ("talent", 10)]
+    client.post(f"/vouchers/batches/{batch.pk}/open/")
+    assert IssuanceBatch.objects.get(pk=batch.pk).state == "open"
+
+
+def test_batch_list_is_bounded_in_queries(june, api_as, django_assert_max_num_queries):
+    for _ in range(6):
+        open_batch(types=((CAT, "100.00", 5), ("legal", "200.00", 5)))
+    client = api_as(qualified_buyer())
+    with django_assert_max_num_queries(5):
+        listing = client.get("/api/v1/batches/").json()
+    assert listing["count"] == 6 and len(listing["results"][0]["voucher_types"]) == 2
