@@ -24,7 +24,7 @@ $PY -m pytest -p no:cacheprovider -p no:randomly -n 0 -q -o python_files='check_
   --junitxml "$OUT/long.xml" || status=1
 # the fast ones that also run in the normal suite and CI
 $PY -m pytest -p no:cacheprovider -n 0 -q tests/test_reliability_money_model.py tests/test_reliability_db_guards.py \
-  tests/test_access_matrix.py tests/test_api_fuzz.py tests/test_upload_corpus.py tests/test_backup_restore.py \
+  tests/test_access_matrix.py tests/test_upload_corpus.py tests/test_backup_restore.py \
   tests/test_security.py tests/test_deployment.py --junitxml "$OUT/suite.xml" || status=1
 $PY -m reliability.report "$OUT/results.jsonl" "$OUT/long.xml" "$OUT/suite.xml" || status=1
 exit $status
