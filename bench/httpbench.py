@@ -49,9 +49,12 @@ class Gunicorn:
     def __enter__(self):
         OUT.mkdir(parents=True, exist_ok=True)
         self.log = open(OUT / f"gunicorn-{self.db}.log", "w")
+        self.access_log = OUT / f"access-{self.db}.log"
+        self.access_log.unlink(missing_ok=True)
         self.proc = subprocess.Popen(
             [str(ROOT / ".venv" / "bin" / "gunicorn"), "hangqifu.wsgi:application", "--bind", f"127.0.0.1:{PORT}",
-             "--workers", str(self.workers), "--backlog", "2048", "--timeout", "120", "--log-level", "warning"],
+             "--workers", str(self.workers), "--backlog", "2048", "--timeout", "120", "--log-level", "warning",
+             "--access-logfile", str(self.access_log), "--access-logformat", "%(s)s %(m)s %(U)s %(M)s"],
             cwd=ROOT, env=production_env(self.db), stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -69,6 +72,16 @@ class Gunicorn:
             urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz/", timeout=5).read()
         log(f"gunicorn up: {self.workers} workers on :{PORT} ({self.db})")
         return self
+
+    def post_statuses(self) -> collections.Counter:
+        """Server-side truth: the status of every POST gunicorn answered (its access log)."""
+        counts = collections.Counter()
+        if self.access_log.exists():
+            for line in self.access_log.read_text().splitlines():
+                parts = line.split()
+                if len(parts) >= 2 and parts[1] == "POST":
+                    counts[parts[0]] += 1
+        return counts
 
     def worker_pids(self) -> list[int]:
         return [child.pid for child in psutil.Process(self.proc.pid).children()]
@@ -143,6 +156,7 @@ def run_wrk(*, work_file: Path, connections: int, threads: int = 2,
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     ran_hook = False
     last_answered, last_change = -1, time.time()
+    complete = False
     while proc.poll() is None:
         states = []
         for path in OUT.glob(marker.name + "-*"):
@@ -163,13 +177,16 @@ def run_wrk(*, work_file: Path, connections: int, threads: int = 2,
             on_running()
             ran_hook = True
         time.sleep(0.05)
+    stalled_at = last_change if not complete else None
     output, _ = proc.communicate(timeout=120)
     finished = time.time()
     match = re.search(r"WRKJSON (\{.*\})", output)
     if not match:
         raise RuntimeError(f"wrk gave no summary:\n{output}")
     result = json.loads(match.group(1))
-    result["wall_s"] = round(finished - started, 3)
+    # if one answer never came, the run ended at the last answer (not 10 s later when the harness gave up)
+    result["wall_s"] = round((stalled_at or finished) - started, 3)
+    result["stalled"] = stalled_at is not None
     result["started_at"] = started
     for stale in OUT.glob(marker.name + "-*"):
         stale.unlink()

@@ -17,7 +17,9 @@ from .lib import OUT, PYTHON, ROOT, clone_db, drop_db, figure, log, psql, scale,
 
 PROVIDERS = 2_000
 BIG, SMALL = scale(100_000, 4_000), scale(10_000, 400)
-CAP_SECONDS = int(os.environ.get("BENCH_SETTLEMENT_CAP", scale(300, 300)))
+# Past the 120 s target the figure is a miss whatever it is: stop there (the steps reached are reported) so
+# `make bench` stays within its 15 minutes.
+CAP_SECONDS = int(os.environ.get("BENCH_SETTLEMENT_CAP", 125))
 PBASE = 2_000_000
 PER_BUYER = 10
 
@@ -179,6 +181,10 @@ def measure(n: int) -> dict:
         log(f"settlement {n}: stopped at the {CAP_SECONDS}s cap")
     result = json.loads(progress_file.read_text()) if progress_file.exists() else {"steps": {}, "done": False}
     result["capped_at_s"] = None if result.get("done") else CAP_SECONDS
+    if not result.get("done"):  # how far the step in progress got, to project its full time
+        result["at_cap"] = psql("""SELECT coalesce(string_agg(state || ' ' || task_done || '/' || task_total, ', '), 'no batch')
+            FROM redemption_settlementbatch""", db) + "; claims in settlement: " + psql(
+            "SELECT count(*) FROM redemption_redemptionclaim WHERE state = 'in_settlement'", db)
     drop_db(db)
     return result
 
@@ -192,10 +198,12 @@ def main() -> None:
     finished = bool(big.get("done"))
     figures = [
         figure("settlement.claims", BIG, "claims", "100,000 from 2,000 providers in 13 districts", None),
-        figure("settlement.seconds_end_to_end", big_s, "s", "≤ 120", finished and big_s <= 120),
-        figure("settlement.peak_rss", big.get("peak_rss_mib", 0.0), "MiB", "≤ 1024",
+        figure("settlement.seconds_end_to_end", big_s, "s" if finished else "s (at least: stopped at the cap)", "≤ 120",
+               finished and big_s <= 120),
+        figure("settlement.peak_rss", big.get("peak_rss_mib", 0.0), "MiB" if finished else "MiB (until the cap)", "≤ 1024",
                finished and big.get("peak_rss_mib", 0) <= 1024),
-        figure("settlement.seconds_small", small_s, "s", f"{SMALL:,} claims", None),
+        figure("settlement.seconds_small", small_s, "s" if small.get("done") else "s (at least: stopped at the cap)",
+               f"{SMALL:,} claims", None),
         figure("settlement.time_ratio_100k_10k", ratio, "ratio", "≤ 12", finished and bool(small.get("done"))
                and ratio <= 12),
         figure("settlement.disbursement_orders", big.get("orders", 0), "orders", "13 (one per district, PDF each)",
