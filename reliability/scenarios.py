@@ -113,3 +113,28 @@ def settle_to_payment(claims, people) -> "object":
     notices_close_expired()
     svc.batch_sign(batch=SettlementBatch.objects.get(pk=batch.pk), actor=bureau)
     return svc.batch_sign(batch=SettlementBatch.objects.get(pk=batch.pk), actor=finance)
+
+
+class Worker:
+    """A Celery worker process on `queue`, pointed at this test's database (as an operator restarts one)."""
+
+    def __init__(self, queue: str, settings):
+        import os
+        import subprocess
+        import sys
+        from pathlib import Path
+
+        db = settings.DATABASES["default"]
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "hangqifu.settings.test", "CELERY_TASK_DEFAULT_QUEUE": queue,
+               "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/"
+                               f"{connection.settings_dict['NAME']}",
+               "HANGQIFU_TEST_CACHE_PREFIX": settings.CACHES["default"].get("KEY_PREFIX", "")}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "hangqifu", "worker", "-P", "solo", "-Q", queue, "-l", "warning",
+             "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            env=env, cwd=Path(__file__).resolve().parent.parent)
+
+    def stop(self, signal_number: int = 15):
+        if self.process.poll() is None:
+            self.process.send_signal(signal_number)
+            self.process.wait(timeout=60)
