@@ -163,7 +163,8 @@ def main() -> None:
     ok = int(final["deductions"])
     served = run["served"]
     server_5xx = sum(n for status, n in served.items() if status.startswith("5"))
-    non_409 = sum(n for status, n in served.items() if status not in ("200", "409")) + ORDERS - sum(served.values())
+    non_409 = sum(n for status, n in served.items() if status not in ("200", "409"))
+    unanswered = ORDERS - sum(served.values())
     per_s = ok / run["deduction_span_s"] if run["deduction_span_s"] else 0.0
     ratio = per_s / baseline["tps"] if baseline["tps"] else 0.0
     log(f"deduction rush: {per_s:.0f} deductions/s, {final}")
@@ -182,6 +183,8 @@ def main() -> None:
                and final["voided_twice"] == "0" and final["live"] == "0"),
         figure("deduction_rush.http_5xx", server_5xx, "responses", "= 0", server_5xx == 0),
         figure("deduction_rush.non_409_errors", non_409, "responses", "= 0 (every refusal is a 409)", non_409 == 0),
+        figure("deduction_rush.requests_never_served", unanswered, "requests", "0 (wrk sent, server never received)",
+               None),
     ]
     write_fragment("deduction_rush", figures, {"orders": ORDERS, "covered": COVERED, "connections": CONNECTIONS,
                                                "gunicorn_workers": workers_default(), "baseline": baseline, **run})

@@ -34,13 +34,7 @@ def seed_sql(year: int) -> str:
 SET session_replication_role = replica;  -- bulk load: skip FK triggers (rows are generated consistent)
 {seed.buyers_sql(APPLICATIONS, year=year, quota='20000.00', with_tokens=False, prefix='bench-g')}
 {seed.fund_batch_sql(year=year, total='100000000.00', slots=n)}
-INSERT INTO accounts_organisation (id, kind, name, credit_code, district, contact_name, contact_phone, address, created_at)
-  SELECT {p} + i, 'provider', '压测服务机构' || lpad(i::text, 4, '0'), NULL, (ARRAY{d})[1 + i % 13], '', '', '', now()
-  FROM generate_series(1, {PROVIDERS}) i;
-INSERT INTO accounts_user (id, password, is_superuser, username, first_name, last_name, email, is_staff, is_active,
-                           date_joined, role, phone, organisation_id)
-  SELECT {p} + i, '!', false, 'bench-gp-' || i, '', '', '', false, true, now(), 'provider', '', {p} + i
-  FROM generate_series(1, {PROVIDERS}) i;
+{seed.providers_sql(PROVIDERS, base=p, prefix='bench-gp')}
 INSERT INTO providers_selectionround (id, year, title, announcement, opens_at, closes_at, created_at)
   VALUES ({p}, {year}, '{year} 年压测遴选批次', '', now() - interval '300 days', now() - interval '270 days', now());
 INSERT INTO providers_providerapplication (id, name, credit_code, established_on, district, revenue, professional_staff,

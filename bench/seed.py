@@ -48,6 +48,20 @@ INSERT INTO vouchers_qualification (id, year, kind, tier, quota, used, reserved,
 """
 
 
+def providers_sql(n: int, *, base: int, prefix: str) -> str:
+    """n provider organisations across the 13 districts, each with one provider user."""
+    return f"""
+INSERT INTO accounts_organisation (id, kind, name, credit_code, district, contact_name, contact_phone, address, created_at)
+  SELECT {base} + i, 'provider', '压测服务机构' || lpad(i::text, 4, '0'), NULL, (ARRAY{DISTRICTS})[1 + i % 13], '', '', '',
+         now()
+  FROM generate_series(1, {n}) i;
+INSERT INTO accounts_user (id, password, is_superuser, username, first_name, last_name, email, is_staff, is_active,
+                           date_joined, role, phone, organisation_id)
+  SELECT {base} + i, '!', false, '{prefix}-' || i, '', '', '', false, true, now(), 'provider', '', {base} + i
+  FROM generate_series(1, {n}) i;
+"""
+
+
 def fix_sequences_sql(tables: list[str]) -> str:
     return "\n".join(
         f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), GREATEST((SELECT max(id) FROM {t}), 1));" for t in tables)
