@@ -20,7 +20,6 @@ PUBLIC_API = {
     "/api/v1/public-notices/{id}/": "公示向社会公开（第十一、十五条）",
     "/api/v1/policy-years/{year}/": "年度政策参数公开（额度、比例、上限）",
     "/api/v1/selection-rounds/{id}/results/": "遴选结果（准入名单）向社会公布",
-    "/api/v1/batches/{id}/": "发放批次向所有企业、园区公布（先用先得，第四条）",
     "/api/v1/removals/{id}/": "清退决定向社会公告（第十七条）",
 }
 # Page URL patterns (route strings) whose objects are public, each with the reason.
@@ -31,7 +30,7 @@ PUBLIC_PAGES = {
     "providers/rounds/<int:pk>/results/": "遴选结果公开",
     "providers/removals/<int:pk>/": "清退公告公开",
     "calendar/<int:year>/": "工作日历公开",
-    "vouchers/batches/<int:pk>/": "发放批次公开",
+    "providers/admitted/<int:organisation_id>/": "准入服务机构名录及机构主页公开（第十五条）",
 }
 
 
@@ -41,8 +40,17 @@ def _listed_product(pk: int) -> bool:
     return Product.objects.filter(pk=pk, state=Product.State.LISTED).exists()
 
 
+def _published_batch(pk: int) -> bool:
+    from vouchers.models import IssuanceBatch
+
+    return IssuanceBatch.objects.filter(pk=pk).exclude(state=IssuanceBatch.State.DRAFT).exists()
+
+
 # Paths public for some objects only: (reason, predicate(pk)). Other objects of the path stay private.
 PUBLIC_WHEN = {
+    "/api/v1/batches/{id}/": ("已发布的发放批次向所有企业、园区公布（先用先得，第四条）", _published_batch),
+    "vouchers/batches/<int:pk>/": ("已发布的发放批次公开", _published_batch),
+    "vouchers/batches/<int:pk>/live/": ("已发布批次的实时剩余数量公开（先用先得）；草稿批次仅市经信局可见", _published_batch),
     "/api/v1/products/{id}/": ("已上架产品在公开目录中；草稿、待审、已下架产品仅本机构和工作人员可见", _listed_product),
     "providers/products/<int:pk>/": ("已上架产品在公开目录中", _listed_product),
 }

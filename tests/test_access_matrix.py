@@ -80,7 +80,6 @@ def test_intruders_cannot_read_any_object_through_the_api(seeded):
     assert result.breaches == [], _summary(result.breaches)
 
 
-@pytest.mark.xfail(strict=True, reason="vouchers pages let NotFound escape as a 500 (fixed in a separate commit)")
 def test_intruders_cannot_open_any_object_page(seeded):
     routes = [r for r in access.page_routes() if "<str:" not in r and "<slug:" not in r]
     assert len(routes) >= 20

@@ -11,3 +11,17 @@ class RequestContextMiddleware:
             return self.get_response(request)
         finally:
             current_ip.reset(token)
+
+    def process_exception(self, request, exception):
+        """A page view that lets a domain NotFound / NotPermitted escape (e.g. from a selector shared with the
+        API) answers 404 / 403 like the API does — never a 500. DRF views render them before this point."""
+        from django.core.exceptions import PermissionDenied
+        from django.http import Http404
+
+        from .errors import NotFound, NotPermitted
+
+        if isinstance(exception, NotFound):
+            raise Http404(exception.detail)
+        if isinstance(exception, NotPermitted):
+            raise PermissionDenied(exception.detail)
+        return None
