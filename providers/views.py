@@ -27,7 +27,7 @@ from .forms import (
     ReviewForm,
 )
 from .models import ProviderApplication
-from .models._perms import is_role
+from .models._perms import is_owner, is_role
 from .models.applications import APPLICATION_DOCUMENT_KINDS
 from .models.products import Product
 from .services.applications import APPLICATION_FIELDS
@@ -285,6 +285,8 @@ def products(request):
 @login_required
 def product_edit(request, pk=None):
     product = _get_or_404(selectors.product_get, user=request.user, pk=pk) if pk else None
+    if product is not None and not is_owner(product.provider_id, request.user):
+        raise Http404  # a listed product is public, its edit form is only its provider's
     initial = {f: getattr(product, f) for f in PRODUCT_FIELDS} if product else None
     form = ProductForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
