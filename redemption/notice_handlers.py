@@ -1,5 +1,4 @@
 """Outcome of each claim on a settlement batch's public notice (第十一条 公示无异议后拨付)."""
-from django.db import transaction
 
 from hangqifu.notices.handlers import notice_handler
 
@@ -33,4 +32,6 @@ class SettlementNoticeHandler:
 
         batch_id = SettlementBatch.objects.filter(notice_id=item.notice_id).values_list("id", flat=True).first()
         if batch_id is not None:
-            transaction.on_commit(lambda: conclude_notice.delay(batch_id))
+            from hangqifu.core.outbox import enqueue_after_commit
+
+            enqueue_after_commit(conclude_notice, batch_id)

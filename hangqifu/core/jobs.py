@@ -28,3 +28,11 @@ def run_due_jobs() -> dict[str, object]:
         results[name] = job()
         logger.info("periodic job %s: %s", name, results[name])
     return results
+
+
+@periodic_job("core.outbox_relay")
+def relay_outbox():
+    """Send the tasks that could not reach the broker when their transaction committed (core.outbox)."""
+    from .outbox import outbox_relay
+
+    return outbox_relay()

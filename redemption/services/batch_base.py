@@ -1,5 +1,4 @@
 """Helpers shared by the settlement services (locking a batch, firing its transitions, totals)."""
-from django.db import transaction
 from django.db.models import Sum
 from django_fsm import can_proceed, has_transition_perm
 
@@ -30,8 +29,9 @@ def _transition(batch: SettlementBatch, method: str, actor, *, action: str, fiel
 def _enqueue(task_name: str, batch_id: int) -> None:
     from .. import tasks
 
-    task = getattr(tasks, task_name)
-    transaction.on_commit(lambda: task.delay(batch_id))
+    from hangqifu.core.outbox import enqueue_after_commit
+
+    enqueue_after_commit(getattr(tasks, task_name), batch_id)  # survives a broker outage (transactional outbox)
 
 
 def batch_total(batch: SettlementBatch):

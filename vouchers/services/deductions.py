@@ -142,9 +142,11 @@ def deduction_apply(*, actor, order_id, voucher_id, amount, declares_no_other_su
 
 def fund_exhaustion_schedule(*, year: int) -> None:
     """Enqueue the idempotent voiding of the year's unused vouchers once the current transaction commits."""
+    from hangqifu.core.outbox import enqueue_after_commit
+
     from ..tasks import void_year_after_fund_exhausted
 
-    transaction.on_commit(lambda: void_year_after_fund_exhausted.delay(year))
+    enqueue_after_commit(void_year_after_fund_exhausted, year)  # survives a broker outage (transactional outbox)
 
 
 def _deduction_apply(*, actor, order_id, voucher_id, amount, declares_no_other_subsidy: bool) -> Deduction:
