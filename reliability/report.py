@@ -36,6 +36,8 @@ JUNIT_CHECKS = {  # normal-suite test files whose pass count is a figure when no
     "test_deployment": "hardening",
     "test_backup_restore": "backup_restore",
     "test_api_fuzz": "api_fuzz",
+    "test_reliability_outbox": "broker_outage",
+    "test_reliability_money_model": "money_model_steps",
 }
 
 

@@ -19,12 +19,19 @@ export DATABASE_URL="$DB_URL" RELIABILITY_RESULTS="$PWD/$OUT/results.jsonl" RELI
 export CELERY_BROKER_URL="redis://127.0.0.1:$REDIS_PORT/0" REDIS_URL="redis://127.0.0.1:$REDIS_PORT/1"
 PY=.venv/bin/python
 status=0
+suite() {  # the fast ones that also run in the normal suite and CI
+  DATABASE_URL="$1" $PY -m pytest -p no:cacheprovider -n 0 -q tests/test_reliability_money_model.py \
+    tests/test_reliability_db_guards.py tests/test_reliability_outbox.py tests/test_access_matrix.py \
+    tests/test_upload_corpus.py tests/test_backup_restore.py tests/test_security.py tests/test_deployment.py \
+    --junitxml "$OUT/suite.xml"
+}
+suite_pid=""
+if [ "${RELIABILITY_PARALLEL:-0}" = 1 ]; then  # on a second database, next to the long checks
+  suite "${DB_URL}_suite" & suite_pid=$!
+fi
 # the long checks (sizes from RELIABILITY_* variables, see reliability/figures.py:scale)
 $PY -m pytest -p no:cacheprovider -p no:randomly -n 0 -q -o python_files='check_*.py' reliability \
   --junitxml "$OUT/long.xml" || status=1
-# the fast ones that also run in the normal suite and CI
-$PY -m pytest -p no:cacheprovider -n 0 -q tests/test_reliability_money_model.py tests/test_reliability_db_guards.py \
-  tests/test_access_matrix.py tests/test_upload_corpus.py tests/test_backup_restore.py \
-  tests/test_security.py tests/test_deployment.py --junitxml "$OUT/suite.xml" || status=1
+if [ -n "$suite_pid" ]; then wait "$suite_pid" || status=1; else suite "$DB_URL" || status=1; fi
 $PY -m reliability.report "$OUT/results.jsonl" "$OUT/long.xml" "$OUT/suite.xml" || status=1
 exit $status
