@@ -25,6 +25,21 @@ class FuzzResult:
 def fuzz_api(tokens: dict[str, str], *, examples: int = 2, budget_seconds: float = 120.0,
              seed: int = 2026) -> FuzzResult:
     """tokens: {who: token key}; '' sends the request anonymously."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    # As Django's test client does: the WSGI handler would close the test's database connection at the end of
+    # every request (request_finished → close_old_connections), inside the test's transaction.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        return _fuzz(tokens, examples=examples, budget_seconds=budget_seconds, seed=seed)
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+
+
+def _fuzz(tokens, *, examples, budget_seconds, seed) -> FuzzResult:
     import schemathesis
     from django.core.wsgi import get_wsgi_application
     from hypothesis import HealthCheck, Phase, given, seed as hypothesis_seed, settings
