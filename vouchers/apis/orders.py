@@ -231,11 +231,13 @@ class OrderDeductApi(APIView):
                 raise
             return _detail(request, pk)
 
-        response = idempotent(request, handler)
-        # The refused attempt was rolled back with the idempotency record; the year's voiding must still happen.
-        for year in exhausted:
-            deduction_services.fund_exhaustion_schedule(year=year)
-        return response
+        try:
+            return idempotent(request, handler)
+        finally:
+            # The refused attempt was rolled back (with the idempotency record, if any); the year's voiding must
+            # still happen — also when the refusal propagates as an exception (no Idempotency-Key).
+            for year in exhausted:
+                deduction_services.fund_exhaustion_schedule(year=year)
 
 
 class DeductionQuoteApi(APIView):
