@@ -15,7 +15,7 @@ ORDERS_OF_ONE = scale(1_000, 100)
 APPLICATIONS = scale(10_000, 1_000)
 ACTIVITY = scale(20_000, 2_000)
 REQUESTS = int(scale(200, 50))
-PAGE_SECONDS = 30
+PAGE_SECONDS = 20
 PBASE = 2_000_000
 
 
@@ -24,7 +24,7 @@ def seed_sql(year: int) -> str:
     cats = ["digital_empowerment", "management_consulting", "financing_support", "technology_innovation",
             "intellectual_property", "talent", "legal", "insurance", "finance_tax_audit", "other"]
     n, one = ACTIVITY, ORDERS_OF_ONE
-    buyer = f"CASE WHEN i <= {one} THEN {b} + 1 ELSE {b} + 1 + (i % {APPLICATIONS}) END"
+    buyer = f"CASE WHEN i <= {one} THEN {b} + 1 ELSE {b} + 2 + (i % ({APPLICATIONS} - 1)) END"
     # the one enterprise's orders: every 50th deducted (20 × 1,000 = its 20,000 quota), the rest in the earlier states
     state = (f"(CASE WHEN i <= {one} AND i % 50 <> 0 THEN (ARRAY['signed', 'completed', 'rated'])[1 + i % 3] "
              f"WHEN i <= {one} THEN 'deducted' "

@@ -14,6 +14,8 @@ TITLES = {
 
 def _value(figure) -> str:
     value = figure["value"]
+    if value is None:
+        return f"— ({figure['unit']})"
     if isinstance(value, float):
         value = f"{value:,.3f}".rstrip("0").rstrip(".") if abs(value) < 100 else f"{value:,.0f}"
     elif isinstance(value, int) and not isinstance(value, bool):
@@ -35,7 +37,10 @@ def render(info: dict, fragments: dict, failures: dict) -> str:
              f"- CPU: {info['nproc']} cores ({info['cpu']}); memory {info['memory']}; load before the run: "
              f"{info['load_before']}",
              f"- {info['postgresql']} ({info['postgresql_settings']}); Redis {info['redis']}; Python {info['python']}; "
-             f"{info['wrk']}", ""]
+             f"{info['wrk']}"]
+    if info.get("rerun"):
+        lines.append(f"- Partial re-run: {info['rerun']}; the total includes it")
+    lines.append("")
     passed = sum(1 for f in fragments.values() for x in f["figures"] if x["pass"] is True)
     missed = [x["name"] for f in fragments.values() for x in f["figures"] if x["pass"] is False]
     lines += ["## Summary", "", f"{passed} targets met, {len(missed)} missed"
