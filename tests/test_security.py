@@ -115,3 +115,10 @@ def test_session_and_csrf_cookies_are_secure_in_production():
     result = subprocess.run([sys.executable, "-c", f"import django; django.setup(); {code}"], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_an_api_url_that_matches_no_route_answers_in_the_error_format(client):
+    response = client.post("/api/v1/orders/-1/rate/", {}, content_type="application/json")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["code"] == "not_found"
