@@ -17,10 +17,10 @@ from .lib import OUT, PYTHON, ROOT, clone_db, drop_db, figure, log, psql, scale,
 
 PROVIDERS = 2_000
 BIG, SMALL = scale(100_000, 4_000), scale(10_000, 400)
-# Past the 120 s target the figure is a miss whatever it is: stop there (the steps reached are reported) so
-# `make bench` stays within its 15 minutes.
-CAP_SECONDS = int(os.environ.get("BENCH_SETTLEMENT_CAP", 125))
-SMALL_CAP_SECONDS = int(os.environ.get("BENCH_SETTLEMENT_SMALL_CAP", 150))
+# Each run stops at its cap and reports the steps reached and the rate per claim, so `make bench` stays within
+# its 15 minutes; raise the caps to see a whole run (the 120 s target is judged on the measured rate).
+CAP_SECONDS = int(os.environ.get("BENCH_SETTLEMENT_CAP", 60))
+SMALL_CAP_SECONDS = int(os.environ.get("BENCH_SETTLEMENT_SMALL_CAP", 60))
 PBASE = 2_000_000
 PER_BUYER = 10
 
