@@ -11,12 +11,11 @@ pytestmark = pytest.mark.django_db
 
 # Schema deviations found by the fuzzer and reported to the owning apps. Tolerated here (the suite fails on
 # every 5xx and on any other deviation); `make reliability` counts every one of them as a failure:
-# - a 4xx the operation does not document (403 for a role that may not, 404 past the last page, 400 for a bad
-#   filter): an annotation gap in many apps' @extend_schema;
-# - the body/content-type mismatches below.
+# - a 4xx the operation does not document (core.schema now documents 400/403/404 everywhere; kept tolerant for
+#   other codes an app may add);
+# - the body mismatches below.
 KNOWN_BODY_DEVIATIONS = {
     ("GET /api/v1/complaints/", "Response violates schema"),  # audit: list items do not match ComplaintOutput
-    ("POST /api/v1/complaints/{id}/{action}/", "Undocumented Content-Type"),  # HTML 404 for an unknown action
 }
 
 
