@@ -6,9 +6,7 @@ class AuditConfig(AppConfig):
     verbose_name = "审计与监督"
 
     def ready(self):
-        from django.db.models.signals import post_migrate
-
-        from hangqifu.accounts.roles import Role, grant, sync_role_groups
+        from hangqifu.accounts.roles import Role, grant
 
         for role in (Role.SERVICE_CENTER, Role.BUREAU, Role.FINANCE_BUREAU):
             grant(role, "audit.view_auditevent", "audit.view_sanction", "audit.view_creditrecord",
@@ -17,6 +15,3 @@ class AuditConfig(AppConfig):
                   "audit.view_spotcheck", "audit.view_spotcheckitem")
         grant(Role.BUREAU, "audit.add_sanction", "audit.change_sanction")
         grant(Role.SERVICE_CENTER, "audit.change_complaint")
-        # accounts syncs the role groups on its own post_migrate, before this app's permissions exist on a
-        # fresh database; sync again once they do (idempotent).
-        post_migrate.connect(sync_role_groups, sender=self, dispatch_uid="audit-sync-role-groups")

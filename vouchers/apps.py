@@ -7,9 +7,7 @@ class VouchersConfig(AppConfig):
     verbose_name = "服务券"
 
     def ready(self):
-        from django.db.models.signals import post_migrate
-
-        from hangqifu.accounts.roles import Role, grant, sync_role_groups
+        from hangqifu.accounts.roles import Role, grant
 
         # Registration and qualification (issue 4): admin permissions of the staff roles.
         grant(Role.SERVICE_CENTER,
@@ -33,9 +31,6 @@ class VouchersConfig(AppConfig):
         grant(Role.BUREAU, *money_views, "vouchers.add_fund")
         grant(Role.SERVICE_CENTER, *money_views)
         grant(Role.FINANCE_BUREAU, *money_views)
-        # accounts syncs the groups after its own post_migrate, before this app's permissions exist on a
-        # fresh database: sync again once they do.
-        post_migrate.connect(sync_role_groups, sender=self, dispatch_uid="vouchers-sync-role-groups")
 
         # The re-review opening job lives beside the money core's jobs.py; importing registers it.
         from . import rereview_jobs  # noqa: F401
