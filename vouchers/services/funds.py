@@ -107,12 +107,13 @@ def _transition(*, actor, batch_id: int, name: str, action: str) -> IssuanceBatc
     if batch is None:
         raise NotFound("发放批次不存在")
     method = getattr(batch, name)
-    from django_fsm import can_proceed, has_transition_perm
+    from django_fsm import can_proceed
 
+    # Who may act comes before what state allows (API.md: 403 for the caller, 409 for the state).
+    if not perms.bureau(batch, actor):
+        raise NotPermitted("只有市经信局可以发布或结束发放批次")
     if not can_proceed(method):
         raise RuleViolation(f"批次当前为“{batch.get_state_display()}”，不能执行此操作", code="invalid_transition")
-    if not has_transition_perm(method, actor):
-        raise NotPermitted("只有市经信局可以发布或结束发放批次")
     before = batch.state
     method()
     batch.save()

@@ -53,6 +53,9 @@ def test_the_bureau_creates_opens_and_closes_a_batch_read_back_with_type_ids_and
     read = buyer.get(f"/api/v1/batches/{batch['id']}/").json()
     assert read["voucher_types"][0]["remaining"] == 50 and read["claimable"] is False
     assert bureau.post(f"/api/v1/batches/{batch['id']}/open/").json()["code"] == "invalid_transition"
+    center = api_as(make_user(role=Role.SERVICE_CENTER))
+    refused = center.post(f"/api/v1/batches/{batch['id']}/open/")
+    assert refused.status_code == 403, "the caller's role is refused before the state is judged"
     assert bureau.post(f"/api/v1/batches/{batch['id']}/close/").json()["state"] == "closed"
 
 
