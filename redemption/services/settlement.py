@@ -112,7 +112,9 @@ def batch_collect(*, batch_id: int) -> dict:
             claim.save(update_fields=["state", "batch"])
             audit_record(action="settlement.collect_claim", obj=claim, from_state=before, to_state=claim.state,
                          organisation=claim.provider, payload={"batch": batch_id})
-            locked.task_done = locked.claims.count()
+            # The counter commits with the claim, so it stays exact across a crash; no per-claim recount
+            # (that made collection quadratic in the batch size).
+            locked.task_done += 1
             locked.task_total = max(locked.task_total, locked.task_done)
             locked.save(update_fields=["task_done", "task_total"])
             collected += 1
