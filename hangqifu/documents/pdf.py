@@ -44,9 +44,13 @@ def _url_fetcher():
 def render_pdf(template_name: str, context: dict | None = None) -> bytes:
     """Render a Django template to PDF bytes. Templates usually extend "pdf/base.html"."""
     from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
 
     html = render_to_string(template_name, context or {})
     static_root = Path(settings.STATICFILES_DIRS[0]).resolve()
     fetcher = _url_fetcher()
+    # Without a FontConfiguration WeasyPrint ignores @font-face and falls back to whatever fonts the machine
+    # has: Chinese then renders only where a system CJK font happens to be installed.
+    fonts = FontConfiguration()
     return HTML(string=html, base_url=static_root.as_uri() + "/", url_fetcher=fetcher).write_pdf(
-        stylesheets=[CSS(string=_font_css(), url_fetcher=fetcher)])
+        stylesheets=[CSS(string=_font_css(), url_fetcher=fetcher, font_config=fonts)], font_config=fonts)
