@@ -113,7 +113,7 @@ def complaint_new(request):
             request.session["filed_complaint"] = complaint.pk
             return redirect("audit:complaint-filed")
     return render(request, "audit/complaint_new.html",
-                  {"form": form, "days": complaints.COMPLAINT_RESOLVE_WORKING_DAYS})
+                  {"form": form, "days": complaints.resolve_working_days()})
 
 
 def complaint_filed(request):

@@ -26,6 +26,12 @@ class PolicyYear(models.Model):
     change_report_working_days = models.PositiveSmallIntegerField("变更报告期限（工作日）", default=15)
     notice_working_days = models.PositiveSmallIntegerField("公示期（工作日）", default=5,
                                                            validators=[MinValueValidator(1)])
+    # (our reading) The policy sets neither period; 10 working days to review a registration and 15 to answer a
+    # complaint (Hangzhou's 12345 hotline practice) are the defaults, editable per year by the bureau.
+    review_working_days = models.PositiveSmallIntegerField("注册认定审核期限（工作日）", default=10,
+                                                           validators=[MinValueValidator(1)])
+    complaint_working_days = models.PositiveSmallIntegerField("投诉办结期限（工作日）", default=15,
+                                                              validators=[MinValueValidator(1)])
     dissatisfaction_threshold = models.DecimalField(
         "不满意率清退阈值", max_digits=4, decimal_places=3, default=Decimal("0.200"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))])

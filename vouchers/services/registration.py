@@ -31,9 +31,6 @@ SUBMIT_REQUIRED = {
 }
 FIELD_LABELS = {f.name: str(f.verbose_name) for f in RegistrationApplication._meta.fields}
 ROLE_KIND = {Role.ENTERPRISE: HolderKind.ENTERPRISE, Role.PARK: HolderKind.PARK}
-# (our reading) the service center answers an application within 10 working days of submission; waiting
-# longer shows as overdue in the staff queue.
-REVIEW_WORKING_DAYS = 10
 
 
 def _status_url(registration) -> str:
@@ -319,7 +316,7 @@ def registration_submit(*, actor, registration) -> RegistrationApplication:
     from_state = registration.state
     registration.submit()
     registration.submitted_at = clock.now()
-    registration.review_due_on = add_working_days(today, REVIEW_WORKING_DAYS)
+    registration.review_due_on = add_working_days(today, policy.review_working_days)
     if registration.kind == HolderKind.ENTERPRISE:
         registration.size_class = eligibility.classify_size(
             industry=registration.industry, employees=registration.employees, revenue=registration.revenue,

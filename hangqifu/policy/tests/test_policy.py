@@ -117,3 +117,34 @@ def test_admin_change_by_bureau_goes_through_the_service_with_history(client, bu
     assert policy.provider_annual_cap == Decimal("450000.00")
     assert policy.history.latest().history_change_reason == f"由 {bureau.username} 修改"
     assert AuditEvent.objects.filter(action="policy.update", actor=bureau).exists()
+
+
+def test_seeded_years_start_their_history(api_client):
+    # the data migration's rows have a first history record, so the first change has something to compare with
+    for policy in PolicyYear.objects.filter(year__in=[2026, 2027, 2028]):
+        first = policy.history.earliest()
+        assert first.history_type == "+" and first.quota_default == policy.quota_default
+
+
+def test_review_and_complaint_periods_are_the_years_parameters(api_as, bureau, make_user, set_clock):
+    from audit.complaints import complaint_file
+    from vouchers.tests.registration_factories import make_registration
+
+    # given the bureau shortens both periods for 2026
+    set_clock("2026-06-01T09:00:00+08:00")  # Monday; 19 June is the Dragon Boat holiday
+    response = api_as(bureau).patch(_url(2026), {"review_working_days": 3, "complaint_working_days": 14},
+                                    format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["review_working_days"] == 3
+    # when an application is submitted and a complaint filed
+    registration = make_registration(make_user(role=Role.ENTERPRISE), state="submitted")
+    complaint = complaint_file(actor=None, subject="服务未交付", content="报告未交付", name="王先生",
+                               contact="13800000000")
+    # then both deadlines follow the new parameters on the official calendar
+    assert str(registration.review_due_on) == "2026-06-04"
+    assert str(complaint.due_on) == "2026-06-22"
+
+
+def test_a_period_of_zero_working_days_is_refused(api_as, bureau):
+    response = api_as(bureau).patch(_url(2026), {"complaint_working_days": 0}, format="json")
+    assert response.status_code == 400 and "complaint_working_days" in response.json()["fields"]
