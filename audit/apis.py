@@ -258,7 +258,7 @@ class AuditEventOutput(serializers.ModelSerializer):
         model = AuditEvent
         fields = ["id", "occurred_at", "business_time", "actor", "actor_username", "organisation",
                   "organisation_name", "action", "object_type", "object_id", "from_state", "to_state", "payload",
-                  "ip", "prev_hash", "hash"]
+                  "ip", "prev_hash", "hash", "chain"]
 
 
 class AuditEventListApi(GenericAPIView):

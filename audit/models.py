@@ -4,7 +4,8 @@ from django.db import models
 
 class AuditEvent(models.Model):
     """One state change or money movement. Append-only: on PostgreSQL a trigger refuses UPDATE and DELETE;
-    each event carries the SHA-256 of the previous one (UNIQUE, so the chain cannot fork)."""
+    each event carries the SHA-256 of the previous event of its chain (UNIQUE, so no chain can fork). The
+    trail is `audit.chain.CHAINS` independent chains, picked by the subject organisation (audit/chain.py)."""
 
     occurred_at = models.DateTimeField("记录时间")
     business_time = models.DateTimeField("业务时间")
@@ -22,12 +23,16 @@ class AuditEvent(models.Model):
     ip = models.GenericIPAddressField("IP", null=True, blank=True)
     prev_hash = models.CharField("前一事件哈希", max_length=64, unique=True)
     hash = models.CharField("哈希", max_length=64, unique=True)
+    chain = models.SmallIntegerField("哈希链", default=0)
 
     class Meta:
         verbose_name = "审计事件"
         verbose_name_plural = "审计事件"
         ordering = ["id"]
-        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+                   # the head of a chain: WHERE chain = k ORDER BY id DESC LIMIT 1
+                   models.Index(fields=["chain", "id"], name="audit_chain_id_idx")]
+        constraints = [models.CheckConstraint(condition=models.Q(chain__gte=0), name="audit_event_chain_gte_0")]
 
     def __str__(self):
         return f"#{self.pk} {self.action} {self.object_type}:{self.object_id}"

@@ -8,24 +8,27 @@ from hangqifu.core import clock
 from hangqifu.core.errors import NotPermitted
 from hangqifu.notifications.services import notify
 
-from .chain import verify_chain
+from .chain import verify_chains
 from .models import AuditEvent, ChainCheck
 from .permissions import is_staff_user
 
 
 def chain_check_run(*, actor=None) -> ChainCheck:
-    """Recompute every event's hash (as `manage.py verify_audit` does) and keep the result. actor None = the
-    nightly job. A broken chain alerts the bureau and the service center."""
+    """Recompute every event's hash and every chain's links (as `manage.py verify_audit` does) and keep the
+    totals: events verified over all chains and the lowest id that does not verify. actor None = the nightly
+    job. A broken chain alerts the bureau and the service center, naming every broken chain. The per-chain
+    results are on the returned check as `.chains` (not stored)."""
     if actor is not None and not is_staff_user(actor):
         raise NotPermitted("只有政府工作人员可以核验审计链")
-    checked, broken = verify_chain(AuditEvent.objects.all())
+    result = verify_chains(AuditEvent.objects.all())
     with transaction.atomic():
         check = ChainCheck.objects.create(checked_at=timezone.now(), business_date=clock.today(), checked_by=actor,
-                                          events_checked=checked, broken_event_id=broken)
-        if broken is not None:
-            notify(roles=[Role.BUREAU, Role.SERVICE_CENTER], subject=f"审计链校验失败：事件 #{broken}",
-                   body=f"审计链在事件 #{broken} 处校验失败（此前 {checked} 条正常），请立即核查数据库是否被篡改。",
-                   url=reverse("audit:event-list"))
+                                          events_checked=result.checked, broken_event_id=result.broken_id)
+        if not result.ok:
+            where = "；".join(f"链 {r.chain} 在事件 #{r.broken_id} 处（此前 {r.checked} 条正常）" for r in result.broken)
+            notify(roles=[Role.BUREAU, Role.SERVICE_CENTER], subject=f"审计链校验失败：事件 #{result.broken_id}",
+                   body=f"审计链校验失败：{where}，请立即核查数据库是否被篡改。", url=reverse("audit:event-list"))
+    check.chains = result.chains
     return check
 
 
@@ -38,4 +41,5 @@ def chain_check_daily() -> dict:
     if ChainCheck.objects.filter(business_date=clock.today(), checked_by__isnull=True).exists():
         return {"skipped": True}
     check = chain_check_run()
-    return {"events_checked": check.events_checked, "ok": check.ok}
+    return {"events_checked": check.events_checked, "ok": check.ok, "chains": len(check.chains),
+            "broken_chains": [r.chain for r in check.chains.values() if r.broken_id is not None]}
