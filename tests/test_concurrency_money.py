@@ -4,6 +4,9 @@ invariants are asserted afterwards against the database.
 - 500 concurrent claims for 100 slots → exactly 100 vouchers (I1, batch cap);
 - concurrent deductions asking for twice the quota / twice the fund never exceed either (I1, I2);
 - 24 concurrent replays of one Idempotency-Key → one voucher;
+- claims and deductions of the same holders at once while the fund runs out (and is swept) → no deadlock,
+  the fund exactly spent, the batch cap exact, no live voucher left (the lock order of claims.py and
+  deductions.py: fund FOR KEY SHARE first, the hot row's UPDATE last);
 - the expiry job run twice at once → the same ledger as one run."""
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -124,6 +127,56 @@ def test_concurrent_deductions_asking_twice_the_fund_never_exceed_it(june):
     assert fund.exhausted_at is not None
     assert not Voucher.objects.filter(state="live").exists()
     assert Voucher.objects.filter(state="voided").count() == 10
+    assert ledger_verify().ok, ledger_verify().problems
+
+
+def test_claims_and_deductions_of_the_same_holders_while_the_fund_runs_out_never_deadlock(june):
+    # given: 30 holders, each with a 1000 voucher and a rated order allowing 1000; a second type of 30 slots to
+    # claim from (two claims each: 60 for 30); a fund that covers 10 of the 30 deductions
+    batch = open_batch(types=((CAT, "1000.00", 30), (ServiceCategory.TALENT, "1000.00", 30)))
+    held, rush = batch.voucher_types.get(category=CAT), batch.voucher_types.get(category=ServiceCategory.TALENT)
+    provider = provider_user()
+    work = []
+    for _ in range(30):
+        buyer = qualified_buyer(quota="5000.00")
+        work.append((buyer, claimed_voucher(buyer, batch, held), order_in_state(buyer, provider, "rated",
+                                                                                amount="2000.00")))
+    Fund.objects.filter(year=2026).update(total=Decimal("10000.00"))
+    calls = []
+    for buyer, voucher, order in work:
+        claim = lambda b=buyer: ("claim", voucher_claim(actor=b, batch_id=batch.pk, voucher_type_id=rush.pk).pk)
+        calls += [claim, lambda b=buyer, v=voucher, o=order: ("deduction", deduction_apply(
+            actor=b, order_id=o.pk, voucher_id=v.pk, amount="1000.00", declares_no_other_subsidy=True).pk), claim]
+    # when: 90 requests at once; the 11th deduction finds the fund spent and voids the year (fund_exhaust) while
+    # the others are in flight — a lock-order cycle would surface here as a deadlock error (not a DomainError)
+    results = _run_all(calls)
+    # then
+    accepted = [value[0] for status, value in results if status == "ok"]
+    assert accepted.count("deduction") == 10
+    assert {code for status, code in results if status == "error"} <= {
+        "fund_exhausted", "batch_exhausted", "voucher_expired", "balance_exceeded", "quota_exceeded"}
+    fund = Fund.objects.get(year=2026)
+    assert fund.deducted == fund.total == Decimal("10000.00") and fund.exhausted_at is not None
+    claimed = Voucher.objects.filter(voucher_type=rush).count()
+    assert claimed == accepted.count("claim") <= 30
+    assert VoucherType.objects.get(pk=rush.pk).remaining == 30 - claimed
+    assert not Voucher.objects.filter(state="live").exists()  # the sweep saw every claim that got in
+    assert ledger_verify().ok, ledger_verify().problems
+
+
+def test_300_concurrent_claims_for_100_slots_of_300_holders_give_exactly_100(june):
+    # the slot UPDATE is the last statement: every claim reserves its headroom and writes its voucher first,
+    # so 200 of them must roll all of that back
+    batch = open_batch(types=((CAT, "100.00", 100),))
+    type_id = batch.voucher_types.get().pk
+    buyers = [qualified_buyer(quota="500.00") for _ in range(300)]
+    results = _run_all([lambda b=b: voucher_claim(actor=b, batch_id=batch.pk, voucher_type_id=type_id).pk
+                        for b in buyers])
+    assert sum(1 for status, _ in results if status == "ok") == 100
+    assert {code for status, code in results if status == "error"} == {"batch_exhausted"}
+    assert Voucher.objects.count() == 100 == LedgerEntry.objects.filter(kind="claim").count()
+    assert VoucherType.objects.get(pk=type_id).remaining == 0
+    assert sorted(Qualification.objects.values_list("reserved", flat=True)).count(Decimal("100.00")) == 100
     assert ledger_verify().ok, ledger_verify().problems
 
 

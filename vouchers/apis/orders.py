@@ -220,16 +220,24 @@ class OrderDeductApi(APIView):
         exhausted = []
 
         def handler():
+            rendered = []
+
+            def render(order, deduction):
+                # inside the deduction's transaction, before the year's fund is charged (the hot row is then
+                # held only for that UPDATE, the idempotency record and COMMIT); the order is the locked one.
+                order.deduction = deduction
+                rendered.append(Response(OrderDetailOutput(order, context={"request": request}).data))
+
             try:
                 deduction_services.deduction_apply(actor=request.user, order_id=pk, schedule_voiding=False,
                                                    voucher_id=data.validated_data["voucher"],
                                                    amount=data.validated_data["amount"],
                                                    declares_no_other_subsidy=data.validated_data[
-                                                       "declares_no_other_subsidy"])
+                                                       "declares_no_other_subsidy"], before_charge=render)
             except deduction_services.FundExhausted as exc:
                 exhausted.append(exc.year)
                 raise
-            return _detail(request, pk)
+            return rendered[0]
 
         try:
             return idempotent(request, handler)

@@ -3,16 +3,32 @@ batch open by the business clock, a slot of the type left and headroom in the qu
 (quota − used − Σ live voucher balances ≥ face value).
 
 The slot and the headroom are taken by conditional UPDATEs, so no number of concurrent requests can hand out
-more slots than the batch has or reserve more than the quota (CHECKs back both up). Lock order:
-fund (shared) → batch (voucher type row) → qualification → voucher."""
+more slots than the batch has or reserve more than the quota (CHECKs back both up).
+
+Hot rows and lock order. Every claim of a batch competes for one row, the voucher type's `remaining`; its
+lock is held from the slot UPDATE until COMMIT, so that UPDATE is the LAST statement of the transaction and
+everything that touches only this enterprise's rows comes first:
+
+    fund FOR KEY SHARE → qualification (headroom UPDATE) → voucher INSERT → ledger INSERT → audit append
+    → voucher type (slot UPDATE) → COMMIT
+
+- The fund row is locked FOR KEY SHARE first: it conflicts only with FOR UPDATE, which `fund_exhaust` takes
+  before voiding the year (so no voucher slips past that sweep), and not with the deductions' UPDATE of
+  `deducted` (FOR NO KEY UPDATE) — claims and deductions of one year do not wait for each other there.
+- The qualification comes before any voucher of it, as in expiry and suspension (qualification → voucher);
+  no path locks a voucher type and then a qualification, so taking the slot last cannot close a cycle. The
+  voucher INSERT's foreign keys take FOR KEY SHARE on the batch and the voucher type, which does not conflict
+  with another claim's slot UPDATE; `batch_close` (batch FOR UPDATE) waits for claims in flight.
+- A refused slot (0 rows: sold out meanwhile) raises `batch_exhausted` and rolls back the reservation."""
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
 from audit.sanctions import assert_not_banned
 from audit.services import audit_record
+from hangqifu.accounts.models import Organisation
 from hangqifu.core import clock
 from hangqifu.core.errors import InvalidInput, NotFound, NotPermitted, RuleViolation
 
@@ -24,8 +40,7 @@ from ..models.vouchers import Voucher
 from .ledger import ledger_record
 
 
-def _not_open(batch) -> RuleViolation:
-    now = clock.now()
+def _not_open(batch, now) -> RuleViolation:
     if batch.state == IssuanceBatch.State.OPEN and now < batch.opens_at:
         detail = f"该批次将于 {timezone.localtime(batch.opens_at):%Y-%m-%d %H:%M} 开始领取，请届时再来"
     else:
@@ -48,52 +63,76 @@ def headroom(qualification) -> Decimal:
     return qualification.quota - qualification.used - qualification.reserved
 
 
-def _share_lock_fund(year: int) -> None:
-    """Hold the fund row FOR SHARE: many claims at once, but never while the year is being closed for
-    exhaustion (fund_exhaust holds it FOR UPDATE), so no voucher slips past that sweep."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT id FROM {Fund._meta.db_table} WHERE year = %s FOR SHARE", [year])
+def _fund_exhausted(year) -> RuleViolation:
+    return RuleViolation(f"{year} 年度服务券资金已用尽，停止领券", code="fund_exhausted")
+
+
+def _batch_exhausted() -> RuleViolation:
+    return RuleViolation("该券种已被领完", code="batch_exhausted")
+
+
+def _voucher_type_of(batch_id: int, voucher_type_id) -> VoucherType:
+    """The type with its batch and the year's fund (id, exhausted_at) in one query; 404 for a missing or draft
+    batch before 400 for a type that is not the batch's."""
+    fund = Fund.objects.filter(year=OuterRef("batch__year"))
+    voucher_type = None
+    try:
+        type_id = int(voucher_type_id)
+    except (TypeError, ValueError):
+        type_id = None
+    if type_id is not None:
+        voucher_type = (VoucherType.objects.select_related("batch")
+                        .filter(pk=type_id, batch_id=batch_id).exclude(batch__state=IssuanceBatch.State.DRAFT)
+                        .annotate(fund_pk=Subquery(fund.values("pk")[:1]),
+                                  fund_exhausted_at=Subquery(fund.values("exhausted_at")[:1]))
+                        .first())
+    if voucher_type is None:
+        if not IssuanceBatch.objects.filter(pk=batch_id).exclude(state=IssuanceBatch.State.DRAFT).exists():
+            raise NotFound("发放批次不存在")
+        raise InvalidInput("请选择本批次的券种", fields={"voucher_type": ["本批次没有该券种"]})
+    return voucher_type
 
 
 def voucher_claim(*, actor, batch_id: int, voucher_type_id) -> Voucher:
     if not perms.is_buyer(actor):
         raise NotPermitted("只有已认定的企业或小微企业园可以领取服务券")
-    assert_not_banned(actor.organisation, entry_point="claim")
-    batch = IssuanceBatch.objects.filter(pk=batch_id).exclude(state=IssuanceBatch.State.DRAFT).first()
-    if batch is None:
-        raise NotFound("发放批次不存在")
-    try:
-        voucher_type = batch.voucher_types.get(pk=int(voucher_type_id))
-    except (TypeError, ValueError, VoucherType.DoesNotExist):
-        raise InvalidInput("请选择本批次的券种", fields={"voucher_type": ["本批次没有该券种"]}) from None
-    today = clock.today()
-    if not batch.is_claimable() or batch.year != today.year or batch.valid_until < today:
-        raise _not_open(batch)
+    assert_not_banned(actor.organisation_id, entry_point="claim")
+    voucher_type = _voucher_type_of(batch_id, voucher_type_id)
+    batch = voucher_type.batch
+    now = clock.now()  # the business clock, read once for the whole request
+    today = timezone.localdate(now)
+    if not batch.is_claimable(now) or batch.year != today.year or batch.valid_until < today:
+        raise _not_open(batch, now)
     qualification = active_qualification(actor.organisation_id, batch.year)
-    fund = Fund.objects.filter(year=batch.year).first()
-    if fund is None or fund.exhausted_at is not None:
-        raise RuleViolation(f"{batch.year} 年度服务券资金已用尽，停止领券", code="fund_exhausted")
+    # Early refusals from what was just read (cheap, no lock); the transaction decides for real.
+    if voucher_type.fund_pk is None or voucher_type.fund_exhausted_at is not None:
+        raise _fund_exhausted(batch.year)
     if voucher_type.remaining <= 0:
-        raise RuleViolation("该券种已被领完", code="batch_exhausted")
+        raise _batch_exhausted()
     face = voucher_type.face_value
     if headroom(qualification) < face:
         raise RuleViolation(
             f"领取后将超出年度额度：额度 {qualification.quota} 元，已使用 {qualification.used} 元，"
             f"已领未用 {qualification.reserved} 元，剩余可领 {headroom(qualification)} 元，不足面额 {face} 元",
             code="quota_exceeded")
-    return _claim(actor=actor, batch=batch, voucher_type=voucher_type, qualification=qualification, fund=fund)
+    return _claim(actor=actor, batch=batch, voucher_type=voucher_type, qualification=qualification, now=now)
+
+
+def _key_share_fund(year: int) -> bool:
+    """Lock the year's fund row FOR KEY SHARE and tell whether it is still open (not exhausted)."""
+    if connection.vendor != "postgresql":  # SQLite serialises writers anyway
+        return Fund.objects.filter(year=year, exhausted_at__isnull=True).exists()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT exhausted_at IS NULL FROM {Fund._meta.db_table} WHERE year = %s FOR KEY SHARE", [year])
+        row = cursor.fetchone()
+    return bool(row and row[0])
 
 
 @transaction.atomic
-def _claim(*, actor, batch, voucher_type, qualification, fund) -> Voucher:
+def _claim(*, actor, batch, voucher_type, qualification, now) -> Voucher:
     face = voucher_type.face_value
-    _share_lock_fund(batch.year)
-    if Fund.objects.filter(pk=fund.pk, exhausted_at__isnull=False).exists():
-        raise RuleViolation(f"{batch.year} 年度服务券资金已用尽，停止领券", code="fund_exhausted")
-    # A slot: UPDATE … SET remaining = remaining - 1 WHERE id = … AND remaining > 0.
-    if not VoucherType.objects.filter(pk=voucher_type.pk, remaining__gt=0).update(remaining=F("remaining") - 1):
-        raise RuleViolation("该券种已被领完", code="batch_exhausted")
+    if not _key_share_fund(batch.year):
+        raise _fund_exhausted(batch.year)
     # Headroom: UPDATE … SET reserved = reserved + face WHERE used + reserved + face <= quota AND active.
     taken = Qualification.objects.filter(
         pk=qualification.pk, state=Qualification.State.ACTIVE, quota__gte=F("used") + F("reserved") + face,
@@ -104,15 +143,18 @@ def _claim(*, actor, batch, voucher_type, qualification, fund) -> Voucher:
             raise RuleViolation("您的年度资格已暂停或撤销，不能领取服务券", code="not_eligible")
         raise RuleViolation(f"领取后将超出年度额度，剩余可领 {headroom(current)} 元，不足面额 {face} 元",
                             code="quota_exceeded")
-    now = clock.now()
     voucher = Voucher.objects.create(
         organisation_id=qualification.organisation_id, qualification=qualification, batch=batch,
         voucher_type=voucher_type, year=batch.year, category=voucher_type.category, face_value=face, balance=face,
         expires_on=batch.valid_until, claimed_at=now, claimed_by=actor)
     ledger_record(kind=LedgerEntry.Kind.CLAIM, year=batch.year, amount=face, actor=actor,
-                  organisation=actor.organisation, fund=fund, voucher=voucher, memo=f"{batch.title} 领券")
+                  organisation_id=actor.organisation_id, fund_id=voucher_type.fund_pk, voucher=voucher,
+                  memo=f"{batch.title} 领券", business_time=now)
     audit_record(actor=actor, action="voucher.claim", obj=voucher, to_state=Voucher.State.LIVE,
-                 organisation=actor.organisation,
+                 organisation=Organisation(pk=actor.organisation_id),  # audit_record reads only its pk
                  payload={"batch": batch.pk, "voucher_type": voucher_type.pk, "category": voucher_type.category,
                           "face_value": face, "expires_on": batch.valid_until})
+    # A slot, last (the hot row): UPDATE … SET remaining = remaining - 1 WHERE id = … AND remaining > 0.
+    if not VoucherType.objects.filter(pk=voucher_type.pk, remaining__gt=0).update(remaining=F("remaining") - 1):
+        raise _batch_exhausted()
     return voucher

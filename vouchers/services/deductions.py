@@ -7,14 +7,31 @@ product's category (`category_mismatch`); amount ≤ share(order amount, the yea
 (`deduction_over_ratio`), ≤ the voucher's balance (`balance_exceeded`), within the quota (`quota_exceeded`)
 and covered by the year's fund (`fund_exhausted` — which also voids the year's unused vouchers, 先用先得).
 
-Then, in one transaction and the house lock order fund → qualification → voucher → order, three conditional
-UPDATEs move the money (each refuses rather than overspend) and the deduction row is inserted under
-UNIQUE(order) and CHECK(amount ≤ order_amount × ratio)."""
+Then, in one transaction, three conditional UPDATEs move the money (each refuses rather than overspend) and
+the deduction row is inserted under UNIQUE(order) and CHECK(amount ≤ order_amount × ratio).
+
+Hot row and lock order. Every deduction of a year charges one row, the year's fund; its row lock is held from
+that UPDATE until COMMIT, so the fund UPDATE is the LAST statement (after the caller's `before_charge`, where
+the API renders its response) and everything that touches only this enterprise's rows comes first:
+
+    fund FOR KEY SHARE → qualification → voucher → order FOR UPDATE → deduction, FSM logs, ledger, audit
+    → (before_charge) → fund UPDATE (deducted + x WHERE total ≥ deducted + x AND not exhausted) → COMMIT
+
+- FOR KEY SHARE on the fund comes first and is what keeps the order deadlock-free against `fund_exhaust`
+  (fund FOR UPDATE → qualifications → vouchers): FOR UPDATE waits for every key-share holder, so the sweep
+  never holds the fund while a deduction holds a qualification and waits for the fund. Key-share holders do
+  not block each other nor the other deductions' UPDATE (FOR NO KEY UPDATE), and the upgrade from key share
+  to the UPDATE skips the tuple lock a queued FOR UPDATE holds (PostgreSQL ≥ 9.6), so it cannot deadlock
+  with it either. Claims also take the fund FOR KEY SHARE (vouchers/services/claims.py).
+- qualification → voucher → order is the order of expiry and suspension (qualification → voucher) too.
+- The fund UPDATE's 0 rows (exhausted meanwhile) raises FundExhausted and rolls everything back: the fund is
+  never charged beyond its total and exactly the covered deductions are accepted."""
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from audit.sanctions import assert_not_banned
 from audit.services import audit_record
@@ -127,13 +144,17 @@ def _has_deduction(order: Order) -> bool:
 
 
 def deduction_apply(*, actor, order_id, voucher_id, amount, declares_no_other_subsidy: bool,
-                    schedule_voiding: bool = True) -> Deduction:
+                    schedule_voiding: bool = True, before_charge=None) -> Deduction:
     """Apply a deduction. When the fund cannot cover it, raises FundExhausted and (unless the caller will do
     it itself after rolling back its own transaction, as the idempotent API does) schedules the year's
-    voiding after commit — at once when the caller holds no transaction."""
+    voiding after commit — at once when the caller holds no transaction.
+
+    `before_charge(order, deduction)`, if given, runs inside the transaction once everything but the fund is
+    written, just before the fund is charged (the API renders its response there, so the year's hot fund row
+    is not held while it does); if the fund then refuses, its work is rolled back with the rest."""
     try:
         return _deduction_apply(actor=actor, order_id=order_id, voucher_id=voucher_id, amount=amount,
-                                declares_no_other_subsidy=declares_no_other_subsidy)
+                                declares_no_other_subsidy=declares_no_other_subsidy, before_charge=before_charge)
     except FundExhausted as exc:
         if schedule_voiding:
             fund_exhaustion_schedule(year=exc.year)
@@ -149,67 +170,82 @@ def fund_exhaustion_schedule(*, year: int) -> None:
     enqueue_after_commit(void_year_after_fund_exhausted, year)  # survives a broker outage (transactional outbox)
 
 
-def _deduction_apply(*, actor, order_id, voucher_id, amount, declares_no_other_subsidy: bool) -> Deduction:
+def _deduction_apply(*, actor, order_id, voucher_id, amount, declares_no_other_subsidy: bool,
+                     before_charge=None) -> Deduction:
     from ..selectors.orders import order_get
 
     order = order_get(user=actor, order_id=order_id)
     if not perms.is_buyer_of(order, actor):
         raise NotPermitted("只有订单的购买方可以使用服务券抵扣")
-    assert_not_banned(actor.organisation, entry_point="deduction")
+    assert_not_banned(actor.organisation_id, entry_point="deduction")
     if order.state in (Order.State.SIGNED, Order.State.COMPLETED):
         raise RuleViolation("订单完成并经您评价后才能使用服务券抵扣", code="not_rated")
     amount = _parse_amount(amount)
-    voucher = (Voucher.objects.filter(pk=voucher_id, organisation_id=actor.organisation_id).first()
+    voucher = (Voucher.objects.select_related("qualification")
+               .filter(pk=voucher_id, organisation_id=actor.organisation_id).first()
                if str(voucher_id).isdigit() else None)
     if voucher is None:
         raise InvalidInput("请选择本单位的服务券", fields={"voucher": ["服务券不存在"]})
-    today = clock.today()
+    now = clock.now()  # the business clock, read once for the whole request
+    today = timezone.localdate(now)
     ratio = policy_for(voucher.year).deduction_ratio
-    _check(actor=actor, order=order, voucher=voucher, amount=amount,
-           declares_no_other_subsidy=bool(declares_no_other_subsidy), qualification=voucher.qualification,
-           fund=Fund.objects.filter(year=voucher.year).first(), ratio=ratio, today=today)
-    return _move_money(actor=actor, order=order, voucher=voucher, amount=amount, ratio=ratio, today=today)
+    return _move_money(actor=actor, order=order, voucher=voucher, amount=amount, ratio=ratio, now=now,
+                       check=lambda fund: _check(
+                           actor=actor, order=order, voucher=voucher, amount=amount,
+                           declares_no_other_subsidy=bool(declares_no_other_subsidy),
+                           qualification=voucher.qualification, fund=fund, ratio=ratio, today=today),
+                       before_charge=before_charge)
+
+
+def _key_share_fund(year: int) -> Fund | None:
+    """The year's fund, locked FOR KEY SHARE (see the module docstring) on PostgreSQL."""
+    if connection.vendor != "postgresql":  # SQLite serialises writers anyway
+        return Fund.objects.filter(year=year).first()
+    # Django's select_for_update has no FOR KEY SHARE
+    return next(iter(Fund.objects.raw(f"SELECT * FROM {Fund._meta.db_table} WHERE year = %s FOR KEY SHARE", [year])),
+                None)
 
 
 @transaction.atomic
-def _move_money(*, actor, order: Order, voucher: Voucher, amount: Decimal, ratio: Decimal, today) -> Deduction:
+def _move_money(*, actor, order: Order, voucher: Voucher, amount: Decimal, ratio: Decimal, now, check,
+                before_charge=None) -> Deduction:
     year = voucher.year
-    # 1. fund: UPDATE … SET deducted = deducted + x WHERE deducted + x <= total (and not closed).
-    if not Fund.objects.filter(year=year, exhausted_at__isnull=True, total__gte=F("deducted") + amount).update(
-            deducted=F("deducted") + amount):
-        raise FundExhausted(year, f"{year} 年度服务券资金已不足以支付本次抵扣（先用先得），当年未使用的服务券将作废")
-    # 2. qualification: the voucher's balance moves from reserved to used, within the quota.
+    today = timezone.localdate(now)
+    # 0. the fund, shared (blocks only fund_exhaust); with it, every rule in its order (_check) — the refusals
+    #    of a fund that cannot cover the amount end here, before any work.
+    fund = _key_share_fund(year)
+    check(fund)
+    # 1. qualification: the voucher's balance moves from reserved to used, within the quota.
     if not Qualification.objects.filter(pk=voucher.qualification_id, state=Qualification.State.ACTIVE,
                                         quota__gte=F("used") + amount, reserved__gte=amount).update(
             used=F("used") + amount, reserved=F("reserved") - amount):
         raise RuleViolation("超出年度额度或年度资格已失效", code="quota_exceeded")
-    # 3. voucher: UPDATE … SET balance = balance - x WHERE live AND not expired AND balance >= x.
+    # 2. voucher: UPDATE … SET balance = balance - x WHERE live AND not expired AND balance >= x.
     if not Voucher.objects.filter(pk=voucher.pk, state=Voucher.State.LIVE, expires_on__gte=today,
                                   category=order.category, balance__gte=amount).update(balance=F("balance") - amount):
         raise RuleViolation("服务券余额不足或已失效", code="balance_exceeded")
-    # 4. order, locked last; a concurrent deduction of the same order has either committed (state moved) or
+    # 3. order, locked; a concurrent deduction of the same order has either committed (state moved) or
     #    will hit UNIQUE(order) below.
-    order = Order.objects.select_for_update().get(pk=order.pk)
+    order = Order.objects.select_for_update(of=("self",)).select_related("buyer", "provider").get(pk=order.pk)
     if order.state != Order.State.RATED:
         raise RuleViolation("该订单已使用服务券抵扣，每个订单只能抵扣一次", code="already_deducted")
-    fund = Fund.objects.get(year=year)
     try:
         with transaction.atomic():
             deduction = Deduction.objects.create(
                 order=order, voucher=voucher, organisation_id=order.buyer_id, qualification_id=voucher.qualification_id,
                 fund=fund, year=year, amount=amount, order_amount=order.amount, ratio=ratio,
-                declares_no_other_subsidy=True, created_by=actor, created_at=clock.now())
+                declares_no_other_subsidy=True, created_by=actor, created_at=now)
     except IntegrityError:
         raise RuleViolation("该订单已使用服务券抵扣，每个订单只能抵扣一次", code="already_deducted") from None
     order.deduct()
     order.save(update_fields=["state", "deducted_at"])
-    voucher = Voucher.objects.get(pk=voucher.pk)
+    voucher.balance = Voucher.objects.filter(pk=voucher.pk).values_list("balance", flat=True).get()
     if voucher.balance == 0:
         voucher.use_up()
         voucher.save(update_fields=["state"])
     ledger_record(kind=LedgerEntry.Kind.DEDUCTION, year=year, amount=amount, actor=actor, organisation=order.buyer,
                   fund=fund, voucher=voucher, order=order, deduction=deduction,
-                  memo=f"订单 {order.number} 抵扣")
+                  memo=f"订单 {order.number} 抵扣", business_time=now)
     audit_record(actor=actor, action="order.deduct", obj=order, from_state=Order.State.RATED, to_state=order.state,
                  organisation=order.buyer,
                  payload={"deduction": deduction.pk, "voucher": voucher.pk, "amount": amount, "ratio": ratio,
@@ -219,4 +255,11 @@ def _move_money(*, actor, order: Order, voucher: Voucher, amount: Decimal, ratio
         subject=f"订单 {order.number} 已使用服务券抵扣 {amount} 元", organisation=order.provider,
         url=f"/vouchers/orders/{order.pk}/",
         body=f"购买方 {order.buyer.name} 已使用服务券抵扣 {amount} 元，可在兑付时申请。"))
+    if before_charge is not None:
+        before_charge(order, deduction)
+    # 4. the fund, last (the hot row): UPDATE … SET deducted = deducted + x WHERE deducted + x <= total (and not
+    #    closed). Held from here to COMMIT only.
+    if not Fund.objects.filter(pk=fund.pk, exhausted_at__isnull=True, total__gte=F("deducted") + amount).update(
+            deducted=F("deducted") + amount):
+        raise FundExhausted(year, f"{year} 年度服务券资金已不足以支付本次抵扣（先用先得），当年未使用的服务券将作废")
     return deduction

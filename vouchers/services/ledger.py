@@ -20,12 +20,15 @@ _MONEY = DecimalField(max_digits=14, decimal_places=2)
 
 
 def ledger_record(*, kind: str, year: int, amount: Decimal, actor=None, organisation=None, fund=None, voucher=None,
-                  order=None, deduction=None, reference: str = "", memo: str = "") -> LedgerEntry:
-    """Append one entry. Call inside the transaction that moves the money."""
+                  order=None, deduction=None, reference: str = "", memo: str = "", organisation_id=None, fund_id=None,
+                  business_time=None) -> LedgerEntry:
+    """Append one entry. Call inside the transaction that moves the money. `organisation_id` / `fund_id` spare
+    a caller that knows only the ids a query; `business_time` defaults to the business clock now."""
     return LedgerEntry.objects.create(
         kind=kind, year=year, amount=amount, actor=actor if getattr(actor, "pk", None) else None,
-        organisation=organisation, fund=fund, voucher=voucher, order=order, deduction=deduction,
-        reference=reference, memo=memo[:200], business_time=clock.now())
+        organisation_id=organisation.pk if organisation is not None else organisation_id,
+        fund_id=fund.pk if fund is not None else fund_id, voucher=voucher, order=order, deduction=deduction,
+        reference=reference, memo=memo[:200], business_time=business_time or clock.now())
 
 
 def ledger_record_voucher_ends(*, voucher_ids_sql: tuple[str, list], kind: str, memo: str, actor=None) -> int:
