@@ -23,6 +23,16 @@ def workers_default() -> int:
     return int(os.environ.get("BENCH_GUNICORN_WORKERS", 2 * (os.cpu_count() or 1) + 1))
 
 
+def worker_class() -> str:
+    """sync (one request per process at a time, `Connection: close` after each) or gthread (BENCH_GUNICORN_THREADS
+    threads per process, keep-alive: wrk's connections are reused instead of reconnected for every request)."""
+    return os.environ.get("BENCH_GUNICORN_CLASS", "sync")
+
+
+def threads_default() -> int:
+    return int(os.environ.get("BENCH_GUNICORN_THREADS", 4))
+
+
 def production_env(db: str) -> dict:
     env = dict(os.environ)
     env.update(
@@ -54,6 +64,8 @@ class Gunicorn:
         self.proc = subprocess.Popen(
             [str(ROOT / ".venv" / "bin" / "gunicorn"), "hangqifu.wsgi:application", "--bind", f"127.0.0.1:{PORT}",
              "--workers", str(self.workers), "--backlog", "2048", "--timeout", "120", "--log-level", "warning",
+             *(["--worker-class", "gthread", "--threads", str(threads_default()), "--keep-alive", "30"]
+               if worker_class() == "gthread" else []),
              "--access-logfile", str(self.access_log), "--access-logformat", "%(s)s %(m)s %(U)s %(M)s"],
             cwd=ROOT, env=production_env(self.db), stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 60
@@ -70,7 +82,7 @@ class Gunicorn:
         # touch every worker once so no request pays for a cold start
         for _ in range(self.workers * 3):
             urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz/", timeout=5).read()
-        log(f"gunicorn up: {self.workers} workers on :{PORT} ({self.db})")
+        log(f"gunicorn up: {self.workers} {worker_class()} workers on :{PORT} ({self.db})")
         return self
 
     def post_statuses(self) -> collections.Counter:
@@ -151,7 +163,7 @@ def run_wrk(*, work_file: Path, connections: int, threads: int = 2,
         stale.unlink()
     command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{max_seconds}s", "--timeout", "60s",
                "-s", str(ROOT / "bench" / "wrk" / "rush.lua"), f"http://127.0.0.1:{PORT}", "--",
-               str(threads), str(work_file), str(marker)]
+               str(threads), str(work_file), str(marker), "1000" if worker_class() == "gthread" else "0"]
     started = time.time()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     ran_hook = False

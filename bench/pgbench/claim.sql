@@ -1,15 +1,13 @@
 -- The claim's transaction (vouchers/services/claims.py::_claim + audit.services.audit_record), statement for
--- statement as Django sends it (captured with CaptureQueriesContext; bench/RESULTS.md lists the capture):
--- fund FOR SHARE, the exhausted check, the conditional slot UPDATE, the conditional headroom UPDATE, the
--- voucher INSERT, the ledger INSERT, and the audit chain append under its advisory lock.
+-- statement as Django sends it (captured with a connection.execute_wrapper on one API claim): the fund FOR KEY
+-- SHARE (with the exhausted check in the same query), the conditional headroom UPDATE, the voucher INSERT, the
+-- ledger INSERT, the audit append to the organisation's chain (audit_chain_heads locks that chain's head), and
+-- last the conditional slot UPDATE of the voucher type — the hot row, held from there to COMMIT only.
 -- Variables: -D year= fund= vt= qmin= qmax=
 \set q random(:qmin, :qmax)
+\set chain :q % 16
 BEGIN;
-SELECT id FROM vouchers_fund WHERE year = :year FOR SHARE;
-SELECT 1 AS a FROM vouchers_fund WHERE exhausted_at IS NOT NULL AND id = :fund LIMIT 1;
-WITH s AS (UPDATE vouchers_vouchertype SET remaining = remaining - 1 WHERE id = :vt AND remaining > 0 RETURNING 1)
-  SELECT count(*) AS slot FROM s \gset
-\if :slot
+SELECT exhausted_at IS NULL FROM vouchers_fund WHERE year = :year FOR KEY SHARE;
 UPDATE vouchers_qualification SET reserved = reserved + 1000.00
   WHERE id = :q AND quota >= used + reserved + 1000.00 AND state = 'active';
 INSERT INTO vouchers_voucher (organisation_id, qualification_id, batch_id, voucher_type_id, year, category, face_value,
@@ -19,14 +17,19 @@ INSERT INTO vouchers_voucher (organisation_id, qualification_id, batch_id, vouch
 INSERT INTO vouchers_ledgerentry (kind, year, amount, organisation_id, fund_id, voucher_id, order_id, deduction_id,
     reference, memo, actor_id, business_time, recorded_at)
   VALUES ('claim', :year, 1000.00, :q, :fund, :voucher, NULL, NULL, '', '压测批次 领券', :q, now(), now());
-SAVEPOINT s1;
-SELECT pg_advisory_xact_lock(7152026);
-SELECT coalesce((SELECT hash FROM audit_auditevent ORDER BY id DESC LIMIT 1), repeat('0', 64)) AS prev \gset
+-- audit_record: one round trip for the chain head (the Python side supplies the genesis of an empty chain)
+SELECT got AS chain, coalesce(head, CASE WHEN got = 0 THEN repeat('0', 64)
+         ELSE encode(sha256(convert_to('hangqifu.audit.chain:' || got, 'UTF8')), 'hex') END) AS prev
+  FROM audit_chain_heads(ARRAY[:chain]) \gset
 INSERT INTO audit_auditevent (occurred_at, business_time, actor_id, actor_username, organisation_id, action, object_type,
-    object_id, from_state, to_state, payload, ip, prev_hash, hash)
+    object_id, from_state, to_state, payload, ip, prev_hash, hash, chain)
   VALUES (now(), now(), :q, 'bench', :q, 'voucher.claim', 'voucher', :voucher, '', 'live',
     '{"batch": 1, "voucher_type": 1, "category": "digital_empowerment", "face_value": "1000.00"}'::jsonb,
-    '127.0.0.1'::inet, ':prev', encode(sha256(convert_to(':prev' || :voucher, 'UTF8')), 'hex'));
-RELEASE SAVEPOINT s1;
-\endif
+    '127.0.0.1'::inet, ':prev', encode(sha256(convert_to(':prev' || :voucher, 'UTF8')), 'hex'), :chain);
+WITH s AS (UPDATE vouchers_vouchertype SET remaining = remaining - 1 WHERE id = :vt AND remaining > 0 RETURNING 1)
+  SELECT count(*) AS slot FROM s \gset
+\if :slot
 COMMIT;
+\else
+ROLLBACK;
+\endif

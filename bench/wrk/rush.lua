@@ -15,6 +15,10 @@ function init(args)
   nthreads = tonumber(args[1])
   work_file = args[2]
   marker = args[3]
+  -- ms to wait before each idle /healthz/ once this thread's share is sent: 0 against sync workers (an open
+  -- idle connection would block one), a pause against gthread workers (keep-alive: an idle connection costs
+  -- nothing there, and an immediate /healthz/ loop would eat the CPU the last claims need)
+  idle_delay = tonumber(args[4] or "0")
   tokens = {}
   local i = 0
   for line in io.lines(work_file) do
@@ -36,6 +40,11 @@ function progress()
   local f = io.open(marker .. "-" .. id, "w")
   f:write(string.format("%d %d %d\n", s201 + s409 + s4xx + s5xx, #tokens, next_token > #tokens and 1 or 0))
   f:close()
+end
+
+function delay()
+  if next_token > #tokens then return idle_delay end
+  return 0
 end
 
 function request()
