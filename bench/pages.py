@@ -2,13 +2,19 @@
 providers), an enterprise's 1,000 orders, the staff review queue with 10,000 submitted applications and the
 bureau dashboard over a year of activity (20,000 orders, 10,000 deductions). Each page: the number of
 queries of one request, then p95 server time over 200 requests through Django's handler in this process
-(bench settings: DEBUG off, PostgreSQL, Redis cache), first 5 requests discarded as warm-up."""
+(bench settings: DEBUG off, PostgreSQL, Redis cache), first 5 requests discarded as warm-up.
+
+For profiling: BENCH_PAGES=review_queue_admin,bureau_dashboard measures only those pages, BENCH_PAGES_DB names
+the database (default hq_bench_pages) and BENCH_KEEP_DB=1 keeps it afterwards (to EXPLAIN the real queries)."""
+import os
 import time
 
 from . import seed
 from .lib import drop_db, figure, log, percentile, scale, seed_database, setup_django, write_fragment
 
-DB = "hq_bench_pages"
+DB = os.environ.get("BENCH_PAGES_DB", "hq_bench_pages")
+ONLY_PAGES = [name for name in os.environ.get("BENCH_PAGES", "").split(",") if name]
+KEEP_DB = os.environ.get("BENCH_KEEP_DB") == "1"
 PRODUCTS = scale(10_000, 1_000)
 PROVIDERS = 500
 ORDERS_OF_ONE = scale(1_000, 100)
@@ -162,6 +168,8 @@ def main() -> None:
         ("review_queue_api", "/api/v1/registrations/", center, {"state": "submitted"}),
         ("bureau_dashboard", "/audit/dashboard/", bureau, {"start": f"{year}-01-01", "end": f"{year}-12-31"}),
     ]
+    if ONLY_PAGES:
+        pages = [page for page in pages if page[0] in ONLY_PAGES]
     results, figures = {}, []
     for name, url, client, params in pages:
         result = measure(client, url, params)
@@ -178,7 +186,10 @@ def main() -> None:
     from django.db import connection
 
     connection.close()
-    drop_db(DB)
+    if KEEP_DB:
+        log(f"pages: database {DB} kept (BENCH_KEEP_DB=1)")
+    else:
+        drop_db(DB)
 
 
 if __name__ == "__main__":
