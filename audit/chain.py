@@ -4,7 +4,12 @@ The trail is CHAINS independent SHA-256 chains so that appends on different chai
 An event's chain follows from its subject organisation (`chain_for`); each chain starts from its own genesis
 value and every event carries the hash of the previous event *of its chain* (prev_hash is UNIQUE across the
 table, so no chain can fork and no two chains can share a link). Chain 0 keeps the original genesis and digest,
-so the events written before the split are simply the start of chain 0."""
+so the events written before the split are simply the start of chain 0.
+
+A transaction locks the chains it appends to until COMMIT, and only in ascending order (so writers cannot
+deadlock on chains): an event whose chain is below a chain the transaction already holds, and is not held
+itself, goes to the highest chain held instead (migration 0008, audit_chain_heads). The stored `chain` column
+is what verification follows; `chain_for` only decides where new events go."""
 import hashlib
 import json
 from dataclasses import dataclass, field

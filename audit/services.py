@@ -2,6 +2,7 @@ import json
 from collections import defaultdict
 from itertools import islice
 
+from django.core.exceptions import FieldDoesNotExist
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
@@ -19,16 +20,34 @@ def _jsonable(payload: dict | None) -> dict:
     return json.loads(json.dumps(payload or {}, cls=DjangoJSONEncoder, ensure_ascii=False))
 
 
+def _organisation_id(source) -> int | None:
+    """The id of `source.organisation`, read from the foreign key column when it is one (no query)."""
+    if source is None:
+        return None
+    try:
+        field = source._meta.get_field("organisation")
+    except (AttributeError, FieldDoesNotExist):
+        field = None
+    if field is not None and field.many_to_one:
+        return getattr(source, field.attname)
+    return getattr(getattr(source, "organisation", None), "pk", None)
+
+
 def _fields(*, occurred_at, business_time, ip, actor=None, action: str, obj=None, from_state: str = "",
             to_state: str = "", payload: dict | None = None, organisation=None) -> dict:
-    if organisation is None:
-        organisation = getattr(obj, "organisation", None) or getattr(actor, "organisation", None)
+    """The event's columns. Its organisation: the one given, else the object's, else the actor's."""
+    if organisation is not None:
+        organisation_id = getattr(organisation, "pk", None)
+    else:
+        organisation_id = _organisation_id(obj)
+        if organisation_id is None:
+            organisation_id = _organisation_id(actor)
     return {
         "occurred_at": occurred_at,
         "business_time": business_time,
         "actor_id": getattr(actor, "pk", None),
         "actor_username": getattr(actor, "username", "") or "",
-        "organisation_id": getattr(organisation, "pk", None),
+        "organisation_id": organisation_id,
         "action": action,
         "object_type": obj._meta.model_name if obj is not None else "",
         "object_id": str(obj.pk) if obj is not None else "",

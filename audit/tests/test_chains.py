@@ -15,8 +15,11 @@ from audit import services
 from audit.chain import CHAINS, GENESIS, event_digest, genesis, verify_chains
 from audit.models import AuditEvent
 from audit.services import audit_record, audit_record_many
-from hangqifu.accounts.models import Organisation
+from audit.verification import chain_check_run
+from hangqifu.accounts.models import Organisation, User
+from hangqifu.accounts.roles import Role
 from hangqifu.accounts.tests.factories import OrganisationFactory
+from hangqifu.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -111,6 +114,36 @@ def test_an_event_moved_to_another_chain_breaks_verification():
     else:
         AuditEvent.objects.filter(pk=moved.pk).update(chain=5)
     assert verify_chains(AuditEvent.objects.all()).broken_id == moved.pk
+
+
+def test_the_staff_check_and_the_alert_name_the_broken_chain(make_user):
+    bureau = make_user(role=Role.BUREAU)
+    org2, org9 = _org_on(2), _org_on(9)
+    audit_record(action="fine", organisation=org2)
+    victim = audit_record(action="victim", organisation=org9)
+    audit_record(action="after", organisation=org9)
+    _tamper(victim.pk, {"forged": True})
+    check = chain_check_run(actor=make_user(role=Role.SERVICE_CENTER))
+    assert not check.ok and check.broken_event_id == victim.pk and check.events_checked == 1
+    assert [(k, r.checked, r.broken_id) for k, r in check.chains.items()] == [(2, 1, None), (9, 0, victim.pk)]
+    alert = Notification.objects.get(user=bureau, subject__startswith="审计链校验失败")
+    assert f"链 9 在事件 #{victim.pk} 处" in alert.body
+
+
+def test_the_api_shows_each_events_chain(make_user, api_as):
+    event = audit_record(action="x", organisation=_org_on(11))
+    rows = api_as(make_user(role=Role.SERVICE_CENTER)).get("/api/v1/audit-events/").json()["results"]
+    assert [(row["id"], row["chain"], row["prev_hash"]) for row in rows] == [(event.pk, 11, genesis(11))]
+
+
+def test_an_append_is_two_statements_and_reads_the_organisation_from_the_foreign_key(make_user,
+                                                                                      django_assert_num_queries):
+    """Lock + chain head in one round trip, then the INSERT; no savepoint inside the caller's transaction and no
+    query for the object's organisation."""
+    user = User.objects.get(pk=make_user(role=Role.ENTERPRISE).pk)  # its organisation not loaded
+    with transaction.atomic(), django_assert_num_queries(2):
+        event = audit_record(actor=user, action="x", obj=user)
+    assert event.organisation_id == user.organisation_id and event.chain == user.organisation_id % CHAINS
 
 
 def test_no_chain_can_fork():
