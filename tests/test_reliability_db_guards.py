@@ -1,6 +1,6 @@
 """Check 3: the database, not only Python, holds every money line. Each raw SQL statement below would break an
 invariant behind the services' back; PostgreSQL refuses it with an IntegrityError (CHECK, UNIQUE or the
-append-only triggers), and the row is unchanged afterwards."""
+append-only triggers, the deduction guard at COMMIT), and the row is unchanged afterwards."""
 from datetime import date
 from decimal import Decimal
 
@@ -61,7 +61,19 @@ def world(set_clock):
             "ledger": LedgerEntry.objects.filter(kind="claim").first(), "audit": AuditEvent.objects.first()}
 
 
-# (invariant, what the statement tries, SQL with {placeholders} from the world)
+# a second deduction of 100.00 from the world's voucher, on the other (signed) order, behind the services' back
+RAW_DEDUCTION = (
+    "INSERT INTO vouchers_deduction (order_id, voucher_id, organisation_id, qualification_id, fund_id, year, amount, "
+    "order_amount, ratio, declares_no_other_subsidy, created_by_id, created_at) SELECT {other_order.pk}, voucher_id, "
+    "organisation_id, qualification_id, fund_id, year, 100.00, 500.00, ratio, true, created_by_id, created_at "
+    "FROM vouchers_deduction WHERE id = {deduction.pk}")
+MOVE_FUND = "UPDATE vouchers_fund SET deducted = deducted + 100.00 WHERE year = {fund}"
+MOVE_QUOTA = ("UPDATE vouchers_qualification SET used = used + 100.00, reserved = reserved - 100.00 "
+              "WHERE id = {qualification.pk}")
+MOVE_BALANCE = "UPDATE vouchers_voucher SET balance = balance - 100.00 WHERE id = {voucher.pk}"
+
+# (invariant, what the statement tries, SQL with {placeholders} from the world; `;` separates statements run in
+# one transaction, whose deferred checks then run as at COMMIT)
 GUARDS = [
     ("I1", "fund over-deducted", "UPDATE vouchers_fund SET deducted = total + 0.01 WHERE year = {fund}"),
     ("I1", "fund counter negative", "UPDATE vouchers_fund SET deducted = -0.01 WHERE year = {fund}"),
@@ -82,6 +94,23 @@ GUARDS = [
      "order_amount, ratio, declares_no_other_subsidy, created_by_id, created_at) SELECT order_id, voucher_id, "
      "organisation_id, qualification_id, fund_id, year, 1.00, order_amount, ratio, true, created_by_id, created_at "
      "FROM vouchers_deduction WHERE id = {deduction.pk}"),
+    # a deduction row without the counter movements of the same transaction (vouchers 0005 guard, at COMMIT)
+    ("I1", "deduction inserted without moving any counter", RAW_DEDUCTION),
+    ("I1", "deduction inserted with the quota and the balance moved but not the fund",
+     f"{MOVE_QUOTA}; {MOVE_BALANCE}; {RAW_DEDUCTION}"),
+    ("I1", "deduction inserted with the fund moved by less than its amount",
+     f"UPDATE vouchers_fund SET deducted = deducted + 99.99 WHERE year = {{fund}}; {MOVE_QUOTA}; {MOVE_BALANCE}; "
+     f"{RAW_DEDUCTION}"),
+    ("I2", "deduction inserted with the fund and the balance moved but not the quota",
+     f"{MOVE_FUND}; {MOVE_BALANCE}; {RAW_DEDUCTION}"),
+    ("I2", "deduction inserted with the fund and the quota moved but not the voucher balance",
+     f"{MOVE_FUND}; {MOVE_QUOTA}; {RAW_DEDUCTION}"),
+    ("I1", "deduction amount lowered without the counters",
+     "UPDATE vouchers_deduction SET amount = amount - 0.01 WHERE id = {deduction.pk}"),
+    ("I2", "deduction amount raised with the fund moved but not the quota and balance",
+     "UPDATE vouchers_fund SET deducted = deducted + 0.01 WHERE year = {fund}; "
+     "UPDATE vouchers_deduction SET amount = amount + 0.01 WHERE id = {deduction.pk}"),
+    ("I1", "deduction deleted, counters kept", "DELETE FROM vouchers_deduction WHERE id = {deduction.pk}"),
     ("I4", "provider cap exceeded", "UPDATE redemption_provideryearcap SET approved = cap + 0.01 WHERE id = {cap.pk}"),
     ("I5", "order redeemed twice",
      "INSERT INTO redemption_claimline (claim_id, order_id, deduction_id, invoice_number, invoice_amount, amount, "
@@ -134,7 +163,9 @@ def test_raw_sql_breaking_an_invariant_is_refused_by_the_database(world, invaria
     refused = False
     try:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(statement)
+            for part in statement.split("; "):
+                cursor.execute(part)
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the deferred checks, as COMMIT runs them
     except IntegrityError as exc:
         # refused for the invariant, not because the statement itself was malformed (a missing NOT NULL value)
         refused = "null value" not in str(exc)
@@ -142,3 +173,34 @@ def test_raw_sql_breaking_an_invariant_is_refused_by_the_database(world, invaria
     # then PostgreSQL refuses it and nothing changed
     assert refused, f"{invariant}: {attempt} was accepted by the database: {statement}"
     assert check_invariants() == before
+
+
+def test_a_deduction_written_with_all_its_counter_movements_is_accepted(world):
+    """The deduction guard is not a blanket refusal: the same raw row with the fund, the quota and the balance
+    moved in its transaction passes the deferred checks (the guard checks the counters, nothing else)."""
+    statement = _format(f"{MOVE_FUND}; {MOVE_QUOTA}; {MOVE_BALANCE}; {RAW_DEDUCTION}", world)
+    with transaction.atomic(), connection.cursor() as cursor:
+        for part in statement.split("; "):
+            cursor.execute(part)
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # raises IntegrityError if the guard refused
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        transaction.set_rollback(True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_raw_deduction_fails_at_commit_and_leaves_nothing(world):
+    """Without SET CONSTRAINTS: the guard is deferred to COMMIT, which fails and rolls the row back."""
+    from vouchers.models import Deduction, Fund
+
+    deductions, fund = Deduction.objects.count(), Fund.objects.get(year=world["fund"]).deducted
+    refused = False
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(_format(RAW_DEDUCTION, world))
+            assert Deduction.objects.count() == deductions + 1  # the INSERT itself went through
+    except IntegrityError as exc:
+        refused = "deduction guard" in str(exc)
+    record("db_guards", tried=1, held=int(refused), detail="" if refused else "NOT refused at COMMIT: raw deduction")
+    assert refused
+    assert (Deduction.objects.count(), Fund.objects.get(year=world["fund"]).deducted) == (deductions, fund)
+    assert {v.check for v in check_invariants()} <= {"payment_not_its_claims", "disbursement_not_its_payments"}

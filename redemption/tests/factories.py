@@ -3,6 +3,7 @@ through the real services, and the documents 第十一条 asks for."""
 from datetime import date
 from decimal import Decimal
 
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -55,6 +56,7 @@ def _voucher_type(year: int) -> VoucherType:
     return voucher_type
 
 
+@transaction.atomic  # the counters move with the deduction row in one transaction (vouchers 0005 guard)
 def deducted_order(provider: Organisation, *, amount="10000.00", deduction="5000.00", year=None,
                    buyer: Organisation | None = None) -> Order:
     """A listed product of `provider`, an order for `amount` that took a voucher deduction of `deduction`."""
