@@ -9,7 +9,7 @@ import time
 
 from . import seed
 from .seed import token
-from .httpbench import CpuMeter, Gunicorn, pyspy_record, run_wrk, summarise_profile, workers_default
+from .httpbench import CpuMeter, Gunicorn, pyspy_record, run_wrk, summarise_profile, worker_class, workers_default
 from .lib import OUT, ROOT, clone_db, drop_db, figure, log, psql, scale, write_fragment
 
 ENTERPRISES = scale(20_000, 500)
@@ -137,7 +137,7 @@ def main() -> None:
         figure("claim_rush.requests_never_served", unanswered, "requests", "0 (wrk sent, server never received)", None),
     ]
     details = {"unanswered": unanswered, "wrk_answers_seen": posts, "enterprises": ENTERPRISES, "slots": SLOTS, "connections": CONNECTIONS,
-               "gunicorn_workers": workers_default(), "baseline": baseline, **run}
+               "gunicorn_workers": workers_default(), "gunicorn_class": worker_class(), "baseline": baseline, **run}
     write_fragment("claim_rush", figures, details)
     if os.environ.get("BENCH_KEEP_DB") != "1":
         drop_db(HTTP_DB)

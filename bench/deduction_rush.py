@@ -8,7 +8,7 @@ import subprocess
 import time
 
 from . import seed
-from .httpbench import CpuMeter, Gunicorn, production_env, run_wrk, workers_default
+from .httpbench import CpuMeter, Gunicorn, production_env, run_wrk, worker_class, workers_default
 from .lib import seed_database, OUT, ROOT, clone_db, drop_db, figure, log, psql, scale, write_fragment
 from .seed import token
 
@@ -187,7 +187,7 @@ def main() -> None:
                None),
     ]
     write_fragment("deduction_rush", figures, {"orders": ORDERS, "covered": COVERED, "connections": CONNECTIONS,
-                                               "gunicorn_workers": workers_default(), "baseline": baseline, **run})
+                                               "gunicorn_workers": workers_default(), "gunicorn_class": worker_class(), "baseline": baseline, **run})
     if os.environ.get("BENCH_KEEP_DB") != "1":
         drop_db(HTTP_DB)
         drop_db(SEED_DB)

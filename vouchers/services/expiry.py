@@ -68,7 +68,11 @@ def vouchers_expire_due(*, today=None) -> dict:
 @transaction.atomic
 def fund_exhaust(*, year: int, actor=None) -> dict:
     """The year's fund could not cover a deduction (先用先得): mark it exhausted and void every unused voucher
-    of that year. Idempotent — safe to run from the task, its retries and the daily job."""
+    of that year. Idempotent — safe to run from the task, its retries and the daily job.
+
+    Its FOR UPDATE on the fund waits for every claim and deduction in flight (they hold the fund FOR KEY SHARE
+    from their first statement) and keeps new ones out until COMMIT; it never waits for a qualification while
+    one of them holds that qualification and waits for the fund (see claims.py and deductions.py)."""
     fund = Fund.objects.select_for_update().filter(year=year).first()  # lock order: fund first
     if fund is None:
         return {"count": 0, "amount": ZERO}
