@@ -31,4 +31,34 @@ class RequestContextMiddleware:
             raise Http404(exception.detail)
         if isinstance(exception, NotPermitted):
             raise PermissionDenied(exception.detail)
+        if _database_unavailable(exception):
+            return _unavailable(request)
         return None
+
+
+DATABASE_DOWN = "数据库暂时不可用，请稍后重试。如刚提交过操作，请先刷新确认其结果再重试。"
+
+
+def _database_unavailable(exception) -> bool:
+    """The database is away (restart, crash recovery, network): the connection failed or broke mid-request —
+    no SQLSTATE, class 08 (connection exception) or 57P0x (shutdown, crash, starting up). Deadlocks and
+    serialisation failures (40xxx, also OperationalError) are not this: they stay 500s the checks count."""
+    from django.db import InterfaceError, OperationalError
+
+    if isinstance(exception, InterfaceError):
+        return True
+    code = getattr(exception.__cause__, "pgcode", None)
+    return isinstance(exception, OperationalError) and (code is None or code.startswith(("08", "57P")))
+
+
+def _unavailable(request):
+    """503 with Retry-After instead of a 500 traceback: the API's error format under /api/, a short page else."""
+    from django.http import HttpResponse, JsonResponse
+
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"code": "service_unavailable", "detail": DATABASE_DOWN, "fields": {}}, status=503)
+    else:
+        response = HttpResponse(f"<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>服务暂时不可用</title>"
+                                f"<h1>服务暂时不可用</h1><p>{DATABASE_DOWN}</p></html>", status=503)
+    response["Retry-After"] = "5"
+    return response
