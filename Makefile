@@ -75,7 +75,9 @@ restore: install
 	$(PY) -m reliability.backup restore "$(BACKUP)" --database "$(RESTORE_DATABASE)" --media "$(RESTORE_MEDIA)"
 
 ## make reliability — the long reliability checks on PostgreSQL (+ a private Redis on port 6390); writes
-## bench/RELIABILITY.md and bench/reliability.json. Sizes: RELIABILITY_MODEL_SEEDS, RELIABILITY_SEEDS, …
+## bench/RELIABILITY.md and bench/reliability.json. Sizes: RELIABILITY_MODEL_SEEDS, RELIABILITY_SEEDS, …,
+## RELIABILITY_PG_RESTART_ROUNDS / _BUYERS (a private PostgreSQL cluster on RELIABILITY_PG_RESTART_PORT, 5439),
+## RELIABILITY_GUARD_COST_DEDUCTIONS.
 RELIABILITY_DATABASE_URL ?= $(if $(filter postgres%,$(DATABASE_URL)),$(DATABASE_URL),postgres://postgres@127.0.0.1:5432/hq_reliability)
 reliability: $(VENV)/.dev
 	bash reliability/run.sh "$(RELIABILITY_DATABASE_URL)"

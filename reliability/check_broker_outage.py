@@ -3,7 +3,7 @@ never touched) goes down. User actions that enqueue tasks after commit still com
 task waits in the transactional outbox, hangqifu.core.outbox); when the broker is back, the periodic jobs
 (outbox relay, settlement resume) and a worker finish every step — nothing is lost.
 
-PostgreSQL restart: not run here (the server is shared); see README "Reliability"."""
+PostgreSQL restart: reliability/check_pg_restart.py (on a private cluster; the shared server is never restarted)."""
 import os
 import shutil
 import subprocess

@@ -19,6 +19,7 @@ CHECKS = OrderedDict([
     ("concurrency_races", ("2. 并发：≤40 线程争抢同一批次、同一资金、同一额度、同一机构 50 万上限、同一订单抵扣", "races")),
     ("concurrency_requests", ("2. 并发请求中无 500（死锁/未处理异常）", "requests")),
     ("db_guards", ("3. 数据库约束：绕过 Python 的原始 SQL 违规写入被拒绝", "statements")),
+    ("db_guard_cost", ("3. 抵扣守卫触发器：数千笔抵扣前后每笔开销不随年度规模增长", "runs")),
     ("crash_settlement", ("4. 崩溃安全：结算/过期中途 kill -9 worker，重启重跑后每申请一行支付、台账一致", "kills")),
     ("idempotency_replays", ("5. 幂等：同一 Idempotency-Key 100 次并发重放，一次生效、响应一致", "keys")),
     ("access_matrix", ("6. 访问控制矩阵：他方角色和同角色他单位访问对象级页面/API 得 403/404", "requests")),
@@ -27,6 +28,7 @@ CHECKS = OrderedDict([
     ("hardening", ("9. 加固：check --deploy、CSP、登录锁定、会话过期、CSRF、安全响应头", "tests")),
     ("backup_restore", ("10. 备份恢复：恢复到新库后 verify_ledger / verify_audit 通过、总额一致", "restores")),
     ("broker_outage", ("11. Redis 停机：用户操作照常提交，任务在恢复后发出、不丢失", "tasks")),
+    ("pg_restart", ("11. PostgreSQL 崩溃重启（私有集群）：负载中途重启后无半完成的资金变动、成功的操作都在、停机时 503", "checks")),
 ])
 JUNIT_CHECKS = {  # normal-suite test files whose pass count is a figure when no finer figure was recorded
     "test_reliability_db_guards": "db_guards",
@@ -37,6 +39,7 @@ JUNIT_CHECKS = {  # normal-suite test files whose pass count is a figure when no
     "test_backup_restore": "backup_restore",
     "test_api_fuzz": "api_fuzz",
     "test_reliability_outbox": "broker_outage",
+    "test_database_unavailable": "pg_restart",
     "test_reliability_money_model": "money_model_steps",
 }
 

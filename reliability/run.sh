@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make reliability DATABASE_URL=postgres://…`: the long checks (reliability/check_*.py) and the fast
 # reliability tests of the suite, on PostgreSQL, with a private Redis (port 6390, started and stopped here, so
-# the shared one is never touched). Figures → bench/RELIABILITY.md and bench/reliability.json.
+# the shared one is never touched); check_pg_restart.py crashes and restarts its own private PostgreSQL cluster
+# (initdb, port 5439), never the server of DB_URL. Figures → bench/RELIABILITY.md and bench/reliability.json.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 DB_URL="${1:?usage: reliability/run.sh postgres://user@host:port/name}"
@@ -22,7 +23,7 @@ status=0
 suite() {  # the fast ones that also run in the normal suite and CI
   DATABASE_URL="$1" $PY -m pytest -p no:cacheprovider -n 0 -q tests/test_reliability_money_model.py \
     tests/test_reliability_db_guards.py tests/test_reliability_outbox.py tests/test_access_matrix.py \
-    tests/test_upload_corpus.py tests/test_backup_restore.py tests/test_security.py tests/test_deployment.py \
+    tests/test_database_unavailable.py tests/test_upload_corpus.py tests/test_backup_restore.py tests/test_security.py tests/test_deployment.py \
     --junitxml "$OUT/suite.xml"
 }
 suite_pid=""
