@@ -18,8 +18,10 @@ from .lib import OUT, PYTHON, ROOT, clone_db, drop_db, figure, log, psql, scale,
 PROVIDERS = 2_000
 BIG, SMALL = scale(100_000, 4_000), scale(10_000, 400)
 # Each run stops at its cap and reports the steps reached and the rate per claim, so `make bench` stays within
-# its 15 minutes; raise the caps to see a whole run (the 120 s target is judged on the measured rate).
-CAP_SECONDS = int(os.environ.get("BENCH_SETTLEMENT_CAP", 60))
+# its 15 minutes. Since the steps are set-based (chunked collect, bulk notice items, disbursement by SQL) a whole
+# 100,000-claim run fits: the cap is the 120 s target plus room for a loaded machine, so a miss still finishes
+# and shows by how much.
+CAP_SECONDS = int(os.environ.get("BENCH_SETTLEMENT_CAP", 240))
 SMALL_CAP_SECONDS = int(os.environ.get("BENCH_SETTLEMENT_SMALL_CAP", 60))
 PBASE = 2_000_000
 PER_BUYER = 10

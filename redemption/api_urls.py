@@ -18,7 +18,7 @@ urlpatterns = [
     path("settlement-batches/<int:pk>/", settlement.SettlementBatchDetailApi.as_view(),
          name="settlement-batch-detail"),
     *[path(f"settlement-batches/<int:pk>/{action}/", settlement.SettlementBatchActionApi.as_view(action=action),
-           name=f"settlement-batch-{action}") for action in ("close", "approve", "publish", "sign")],
+           name=f"settlement-batch-{action}") for action in ("close", "approve", "publish", "sign", "cancel")],
     path("disbursement-orders/", settlement.DisbursementOrderListApi.as_view(), name="disbursement-order-list"),
     path("disbursement-orders/<int:pk>/", settlement.DisbursementOrderDetailApi.as_view(),
          name="disbursement-order-detail"),

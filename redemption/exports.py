@@ -1,23 +1,26 @@
-"""The disbursement order (拨付文件) as the official Chinese PDF and as an Excel sheet for the district."""
+"""The disbursement order (拨付文件) as the official Chinese PDF and as an Excel sheet for the district.
+
+The PDF is the official document: one row per provider (its payment line: amount and number of claims), never
+one per claim — a district of a large batch has thousands of claims. The Excel sheet carries the same provider
+table and, on a second sheet, every claim (streamed: openpyxl write-only, rows read with `.iterator()`)."""
 from io import BytesIO
 
 from django.db.models import Sum
 from django.utils import timezone
 
 from hangqifu.core.choices import District
-
 from hangqifu.core.money import fmt
 from hangqifu.documents.pdf import render_pdf
 
 from .models import DisbursementOrder, RedemptionClaim
+from .models.claims import claim_number
+
+XLSX_CHUNK = 2_000
 
 
 def disbursement_context(order: DisbursementOrder) -> dict:
     batch = order.batch
     payments = list(order.payments.select_related("provider").order_by("provider__name", "id"))
-    claims = {}
-    for claim in RedemptionClaim.objects.filter(payment__disbursement_order=order).order_by("id"):
-        claims.setdefault(claim.payment_id, []).append(claim)
     district_totals = (batch.claims.values_list("provider__district").order_by("provider__district")
                        .annotate(total=Sum("verified_amount")))
     labels = dict(District.choices)
@@ -27,7 +30,7 @@ def disbursement_context(order: DisbursementOrder) -> dict:
         "order": order,
         "batch": batch,
         "district_label": order.get_district_display(),
-        "rows": [{"payment": p, "claims": claims.get(p.pk, []), "amount": fmt(p.amount)} for p in payments],
+        "rows": [{"payment": p, "claim_count": p.claim_count, "amount": fmt(p.amount)} for p in payments],
         "total": fmt(order.total),
         "district_totals": [(labels.get(d, d), fmt(t)) for d, t in district_totals],
         "issuer": "杭州市经济和信息化局　杭州市财政局",
@@ -39,35 +42,61 @@ def disbursement_pdf(order: DisbursementOrder) -> bytes:
     return render_pdf("redemption/pdf/disbursement_order.html", disbursement_context(order))
 
 
+def _cells(sheet, values, *, bold=False, money_columns=(), size=None):
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    row = []
+    for column, value in enumerate(values, start=1):
+        cell = WriteOnlyCell(sheet, value=value)
+        if bold or size:
+            cell.font = Font(bold=bold, size=size)
+        if column in money_columns:
+            cell.number_format = "#,##0.00"
+        row.append(cell)
+    return row
+
+
 def disbursement_xlsx(order: DisbursementOrder) -> bytes:
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
 
     context = disbursement_context(order)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = context["district_label"]
-    sheet.append([f"{context['title']}（{order.number}）"])
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([f"{context['batch'].title}　{context['district_label']}　拨付总额（元）", order.total])
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(context["district_label"])
+    for column, width in zip("ABCDEFGH", (8, 36, 22, 16, 16, 14, 24, 18), strict=True):
+        sheet.column_dimensions[column].width = width
+    sheet.append(_cells(sheet, [f"{context['title']}（{order.number}）"], bold=True, size=14))
+    sheet.append(_cells(sheet, [f"{context['batch'].title}　{context['district_label']}　拨付总额（元）", order.total],
+                        money_columns=(2,)))
     sheet.append([])
-    header = ["序号", "服务机构", "统一社会信用代码", "兑付申请", "应付金额（元）", "支付状态", "亲清在线流水号", "支付时间"]
-    sheet.append(header)
-    for cell in sheet[sheet.max_row]:
-        cell.font = Font(bold=True)
+    sheet.append(_cells(sheet, ["序号", "服务机构", "统一社会信用代码", "兑付申请（份）", "应付金额（元）", "支付状态",
+                                "亲清在线流水号", "支付时间"], bold=True))
     for index, row in enumerate(context["rows"], start=1):
         payment = row["payment"]
         paid_at = timezone.localtime(payment.paid_at).strftime("%Y-%m-%d %H:%M") if payment.paid_at else ""
-        sheet.append([index, payment.provider.name, payment.provider.credit_code or "",
-                      "、".join(c.number for c in row["claims"]), payment.amount, payment.get_state_display(),
-                      payment.reference, paid_at])
-        sheet.cell(row=sheet.max_row, column=5).number_format = "#,##0.00"
-    sheet.append(["合计", "", "", "", order.total])
-    sheet.cell(row=sheet.max_row, column=5).number_format = "#,##0.00"
-    sheet.cell(row=2, column=2).number_format = "#,##0.00"
-    for column, width in zip("ABCDEFGH", (8, 36, 22, 28, 16, 14, 24, 18), strict=True):
-        sheet.column_dimensions[column].width = width
-    sheet["A1"].alignment = Alignment(horizontal="left")
+        sheet.append(_cells(sheet, [index, payment.provider.name, payment.provider.credit_code or "",
+                                    payment.claim_count, payment.amount, payment.get_state_display(),
+                                    payment.reference, paid_at], money_columns=(5,)))
+    sheet.append(_cells(sheet, ["合计", "", "", order.claim_count, order.total], money_columns=(5,)))
+    _claims_sheet(book, order)
     buffer = BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _claims_sheet(book, order: DisbursementOrder) -> None:
+    """Every claim of the order, one row each, streamed from the database."""
+    sheet = book.create_sheet("兑付申请明细")
+    for column, width in zip("ABCDEF", (8, 36, 22, 18, 16, 18), strict=True):
+        sheet.column_dimensions[column].width = width
+    sheet.append(_cells(sheet, ["序号", "服务机构", "统一社会信用代码", "兑付申请编号", "核定兑付金额（元）", "审批时间"],
+                        bold=True))
+    claims = (RedemptionClaim.objects.filter(payment__disbursement_order=order)
+              .order_by("provider__name", "provider_id", "id")
+              .values_list("pk", "created_at", "provider__name", "provider__credit_code", "verified_amount",
+                           "approved_at"))
+    for index, (pk, created_at, name, credit_code, amount, approved_at) in enumerate(
+            claims.iterator(chunk_size=XLSX_CHUNK), start=1):
+        approved = timezone.localtime(approved_at).strftime("%Y-%m-%d %H:%M") if approved_at else ""
+        sheet.append(_cells(sheet, [index, name, credit_code or "", claim_number(pk, created_at), amount, approved],
+                            money_columns=(5,)))

@@ -1,5 +1,8 @@
 """Outcome of each claim on a settlement batch's public notice (第十一条 公示无异议后拨付)."""
 
+from django.db.models import BigIntegerField
+from django.db.models.functions import Cast
+
 from hangqifu.notices.handlers import notice_handler
 
 from .models import RedemptionClaim
@@ -16,21 +19,28 @@ class SettlementNoticeHandler:
         if claim.under_investigation:
             claim.under_investigation = False
             claim.save(update_fields=["under_investigation"])
-        self._conclude_later(item)
+        self._conclude_later(item.notice_id)
+
+    def items_cleared(self, notice, items, *, actor):
+        """The same as `item_cleared` for every item a notice's close cleared at once: one conditional UPDATE
+        of the claims still marked for investigation (usually none) and one conclusion task for the batch."""
+        claim_ids = items.annotate(claim_id=Cast("object_id", BigIntegerField())).values("claim_id")
+        RedemptionClaim.objects.filter(pk__in=claim_ids, under_investigation=True).update(under_investigation=False)
+        self._conclude_later(notice.pk)
 
     def item_withdrawn(self, item, *, actor):
         """An objection was upheld: the claim is not paid (its approval and cap headroom are undone)."""
         claim = RedemptionClaim.objects.get(pk=item.object_id)
         claim_services.claim_revoke_after_objection(claim=claim, actor=actor,
                                                     reason=f"公示异议成立：{item.notice.title}")
-        self._conclude_later(item)
+        self._conclude_later(item.notice_id)
 
     @staticmethod
-    def _conclude_later(item):
+    def _conclude_later(notice_id: int):
         from .models import SettlementBatch
         from .tasks import conclude_notice
 
-        batch_id = SettlementBatch.objects.filter(notice_id=item.notice_id).values_list("id", flat=True).first()
+        batch_id = SettlementBatch.objects.filter(notice_id=notice_id).values_list("id", flat=True).first()
         if batch_id is not None:
             from hangqifu.core.outbox import enqueue_after_commit
 

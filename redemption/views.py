@@ -185,6 +185,7 @@ BATCH_ACTIONS = {
     "approve": (settlement_services.batch_approve, "结算批次已审批"),
     "publish": (settlement_services.batch_publish, "兑付公示已发布"),
     "sign": (settlement_services.batch_sign, "已签发"),
+    "cancel": (settlement_services.batch_cancel, "未归集到兑付申请的结算批次已取消"),
 }
 
 
@@ -195,6 +196,8 @@ def batch_actions_for(batch: SettlementBatch, user) -> list[tuple[str, str]]:
         actions.append(("close", "截止受理并归集"))
     if state == S.COLLECTED and perms.is_bureau(user):
         actions.append(("approve", "审批结算批次"))
+    if state == S.COLLECTED and perms.is_service_center(user) and not batch.claims.exists():
+        actions.append(("cancel", "取消空批次"))
     if state == S.APPROVED and perms.is_bureau(user):
         actions.append(("publish", "发布兑付公示"))
     if state in (S.IN_NOTICE, S.NOTICE_CLOSED) and perms.is_bureau(user):

@@ -2,15 +2,16 @@
 
 Lock order: notice → items → objections."""
 import logging
+from collections.abc import Iterable
 from datetime import datetime, time
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from audit.services import audit_record
-from hangqifu.accounts.models import Organisation
+from hangqifu.accounts.models import Organisation, User
 from hangqifu.accounts.roles import STAFF_ROLES, Role
 from hangqifu.core import clock
 from hangqifu.core.errors import InvalidInput, InvalidTransition, NotPermitted, RuleViolation
@@ -44,11 +45,16 @@ def notice_is_open(notice: PublicNotice, at=None) -> bool:
     return notice.state == PublicNotice.State.PUBLISHED and notice.closes_at is not None and at <= notice.closes_at
 
 
+ITEM_CHUNK = 2_000  # items written (and read back) per statement
+
+
 @transaction.atomic
-def notice_publish(*, kind: str, title: str, body: str = "", items: list[tuple[object, str]], actor,
+def notice_publish(*, kind: str, title: str, body: str = "", items: Iterable[tuple[object, str]], actor,
                    working_days: int | None = None) -> PublicNotice:
     """Publish a notice now; it closes at the end of the n-th working day after today
-    (n defaults to the year's `notice_working_days`). `actor` is the staff user who decided to publish."""
+    (n defaults to the year's `notice_working_days`). `actor` is the staff user who decided to publish.
+    `items` may be a generator: they are written in chunks, never all held in memory; each organisation on
+    the notice gets one notification (listing its items when it has several), not one per item."""
     if actor is None or not actor.has_role(*STAFF_ROLES):
         raise NotPermitted("只有工作人员可以发布公示")
     title = (title or "").strip()
@@ -60,9 +66,6 @@ def notice_publish(*, kind: str, title: str, body: str = "", items: list[tuple[o
         working_days = policy_for().notice_working_days
     if isinstance(working_days, bool) or not isinstance(working_days, int) or working_days < 1:
         raise InvalidInput("公示期至少为 1 个工作日", fields={"working_days": ["公示期至少为 1 个工作日"]})
-    for subject, label in items:
-        if getattr(subject, "pk", None) is None or not (label or "").strip():
-            raise InvalidInput("公示对象必须是已保存的对象并附公示内容", fields={"items": ["公示对象无效"]})
     now = clock.now()
     closes_at, provisional = window_end(clock.today(), working_days)
     notice = PublicNotice.objects.create(kind=kind, title=title, body=body or "", working_days=working_days,
@@ -70,21 +73,63 @@ def notice_publish(*, kind: str, title: str, body: str = "", items: list[tuple[o
     notice.publish()
     notice.published_at, notice.closes_at, notice.window_provisional = now, closes_at, provisional
     notice.save()
-    NoticeItem.objects.bulk_create([
-        NoticeItem(notice=notice, content_type=ContentType.objects.get_for_model(subject), object_id=str(subject.pk),
-                   label=label.strip()[:300])
-        for subject, label in items
-    ])
+    count, by_organisation = _add_items(notice, items)  # an invalid item rolls the whole notice back
     audit_record(actor=actor, action="notice.publish", obj=notice, from_state=PublicNotice.State.DRAFT,
                  to_state=notice.state, payload={"kind": kind, "title": title, "working_days": working_days,
-                                                 "closes_at": closes_at, "items": [label for _, label in items]})
+                                                 "closes_at": closes_at, "items": count})
     url = notice.get_absolute_url()
+    window = f"《{title}》公示至 {closes_at:%Y-%m-%d}（{working_days} 个工作日），期间任何人可提出异议。"
+    users = _active_users_by_organisation(list(by_organisation))
+    for organisation_id, (_, labels, total) in by_organisation.items():
+        if total == 1:
+            notify(subject=f"已进入公示：{labels[0]}", users=users.get(organisation_id, []), url=url, body=window)
+        else:
+            shown = "；".join(labels) + ("；……" if total > len(labels) else "")
+            notify(subject=f"已进入公示：{title}（贵机构 {total} 项）", users=users.get(organisation_id, []), url=url,
+                   body=f"{window}\n{shown}")
+    return notice
+
+
+def _active_users_by_organisation(organisation_ids: list[int]) -> dict[int, list]:
+    """The users notify(organisation=…) would reach, for many organisations in a few queries."""
+    found = {}
+    for start in range(0, len(organisation_ids), ITEM_CHUNK):
+        for user in User.objects.filter(organisation_id__in=organisation_ids[start:start + ITEM_CHUNK],
+                                        is_active=True).order_by("id"):
+            found.setdefault(user.organisation_id, []).append(user)
+    return found
+
+
+NOTIFY_LABELS = 20  # items named in one organisation's notification; the notice page lists them all
+
+
+def _add_items(notice: PublicNotice, items) -> tuple[int, dict]:
+    """Write the notice's items in chunks; returns their count and, per organisation on the notice, the
+    organisation, the first few labels and its item count."""
+    count, by_organisation, chunk = 0, {}, []
+
+    def flush():
+        NoticeItem.objects.bulk_create(chunk)
+        chunk.clear()
+
     for subject, label in items:
+        label = (label or "").strip()
+        if getattr(subject, "pk", None) is None or not label:
+            raise InvalidInput("公示对象必须是已保存的对象并附公示内容", fields={"items": ["公示对象无效"]})
+        chunk.append(NoticeItem(notice=notice, content_type=ContentType.objects.get_for_model(subject),
+                                object_id=str(subject.pk), label=label[:300]))
+        count += 1
         organisation = _subject_organisation(subject)
         if organisation is not None:
-            notify(subject=f"已进入公示：{label}", organisation=organisation, url=url,
-                   body=f"《{title}》公示至 {closes_at:%Y-%m-%d}（{working_days} 个工作日），期间任何人可提出异议。")
-    return notice
+            entry = by_organisation.setdefault(organisation.pk, [organisation, [], 0])
+            if len(entry[1]) < NOTIFY_LABELS:
+                entry[1].append(label)
+            entry[2] += 1
+        if len(chunk) == ITEM_CHUNK:
+            flush()
+    if chunk:
+        flush()
+    return count, by_organisation
 
 
 @transaction.atomic
@@ -117,20 +162,25 @@ def _covering(objections, item: NoticeItem):
     return [o for o in objections if o.item_id in (None, item.pk)]
 
 
+def _outcome(covering) -> str | None:
+    """What the objections covering an item decide: None (held while one is open), withdrawn, cleared."""
+    if any(o.state == Objection.State.OPEN for o in covering):
+        return None
+    if any(o.state == Objection.State.UPHELD for o in covering):
+        return "withdrawn"
+    return "cleared"
+
+
 def _decide_item(item: NoticeItem, objections, *, actor, now) -> str | None:
     """Settle one item of a closed notice from its objections; returns the outcome or None if still held."""
-    covering = _covering(objections, item)
-    if any(o.state == Objection.State.OPEN for o in covering):
+    outcome = _outcome(_covering(objections, item))
+    if outcome is None:
         if item.state == NoticeItem.State.LISTED:
             _transition_item(item, "hold", actor=actor, now=None)
         return None
-    if any(o.state == Objection.State.UPHELD for o in covering):
-        _transition_item(item, "withdraw", actor=actor, now=now)
-        handlers.dispatch(item, "withdrawn", actor=actor)
-        return "withdrawn"
-    _transition_item(item, "clear", actor=actor, now=now)
-    handlers.dispatch(item, "cleared", actor=actor)
-    return "cleared"
+    _transition_item(item, "withdraw" if outcome == "withdrawn" else "clear", actor=actor, now=now)
+    handlers.dispatch(item, outcome, actor=actor)
+    return outcome
 
 
 def _transition_item(item: NoticeItem, method: str, *, actor, now) -> None:
@@ -142,22 +192,61 @@ def _transition_item(item: NoticeItem, method: str, *, actor, now) -> None:
                  payload={"notice": item.notice_id, "label": item.label})
 
 
-def _locked_items(notice: PublicNotice) -> list[NoticeItem]:
-    items = list(NoticeItem.objects.select_for_update().filter(notice=notice).order_by("id"))
+def _locked_items(notice: PublicNotice, *, pks=None, exclude=()) -> list[NoticeItem]:
+    items = NoticeItem.objects.select_for_update().filter(notice=notice).exclude(pk__in=exclude).order_by("id")
+    if pks is not None:
+        items = items.filter(pk__in=pks)
+    items = list(items)
     for item in items:
         item.notice = notice  # the locked, current instance
     return items
 
 
+BULK_ITEM_TRANSITIONS = {  # method: (source states, target state) — as declared on NoticeItem
+    "hold": ((NoticeItem.State.LISTED,), NoticeItem.State.HELD),
+    "clear": ((NoticeItem.State.LISTED, NoticeItem.State.HELD), NoticeItem.State.CLEARED),
+}
+
+
+def _bulk_transition_items(notice: PublicNotice, method: str, *, exclude, now) -> int:
+    """Fire `method` on every item of the notice in its source states except `exclude`, as two statements:
+    the django-fsm-log rows (what the per-item transition's signal writes) and one conditional UPDATE.
+    The notice is locked by the caller, and every path that changes items locks it first."""
+    from django_fsm_log.models import StateLog
+
+    sources, target = BULK_ITEM_TRANSITIONS[method]
+    items, log = NoticeItem._meta.db_table, StateLog._meta.db_table
+    where = f"notice_id = %s AND state IN ({', '.join(['%s'] * len(sources))})"
+    params = [notice.pk, *sources]
+    if exclude:
+        where += f" AND id NOT IN ({', '.join(['%s'] * len(exclude))})"
+        params += list(exclude)
+    content_type = ContentType.objects.get_for_model(NoticeItem)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {log} (timestamp, by_id, source_state, state, transition, content_type_id, object_id, "
+            f"description) SELECT %s, NULL, state, %s, %s, %s, id, NULL FROM {items} WHERE {where}",
+            [connection.ops.adapt_datetimefield_value(timezone.now()), target, method, content_type.pk, *params])
+        cursor.execute(f"UPDATE {items} SET state = %s, decided_at = %s WHERE {where}",
+                       [target, connection.ops.adapt_datetimefield_value(now), *params])
+        return cursor.rowcount
+
+
 @transaction.atomic
 def notice_close(*, notice: PublicNotice, actor=None) -> PublicNotice | None:
     """Close a notice whose window has passed: items without open objections clear (or are withdrawn
-    when an objection against them was upheld), items with one are held. None if not due."""
+    when an objection against them was upheld), items with one are held. None if not due.
+
+    Items an objection names are decided one by one (their own audit event and handler call). Every other
+    item is covered by the same objections — those against the whole notice, usually none — so they share one
+    outcome and move together with one conditional UPDATE; the owning app hears of them at once if its
+    handler has `items_cleared` (else item by item). The notice's close event records the counts and the
+    outcome of each item decided one by one; the cleared items are their own rows (state, decided_at, the
+    transition log)."""
     notice = PublicNotice.objects.select_for_update().get(pk=notice.pk)
     now = clock.now()
     if notice.state != PublicNotice.State.PUBLISHED or now <= notice.closes_at:
         return None
-    items = _locked_items(notice)
     objections = list(Objection.objects.select_for_update().filter(notice=notice))
     before = notice.state
     if objections:
@@ -167,10 +256,26 @@ def notice_close(*, notice: PublicNotice, actor=None) -> PublicNotice | None:
     notice.closed_at = now
     notice.save(update_fields=["state", "closed_at"])
     # handlers see the closed notice through item.notice
-    outcomes = {item.pk: _decide_item(item, objections, actor=actor, now=now) for item in items}
+    named = sorted({o.item_id for o in objections if o.item_id is not None})
+    outcomes = {item.pk: _decide_item(item, objections, actor=actor, now=now)
+                for item in _locked_items(notice, pks=named)}
+    counts = {"cleared": 0, "withdrawn": 0, "held": 0}
+    for outcome in outcomes.values():
+        counts[outcome or "held"] += 1
+    shared = _outcome([o for o in objections if o.item_id is None])
+    if shared == "withdrawn":  # an upheld objection against the whole notice: each item's handler withdraws it
+        for item in _locked_items(notice, exclude=named):
+            outcomes[item.pk] = _decide_item(item, objections, actor=actor, now=now)
+            counts["withdrawn"] += 1
+    elif shared == "cleared":
+        counts["cleared"] += _bulk_transition_items(notice, "clear", exclude=named, now=now)
+        handlers.dispatch_many(notice, NoticeItem.objects.filter(notice=notice, state=NoticeItem.State.CLEARED)
+                               .exclude(pk__in=named), "cleared", actor=actor)
+    else:
+        counts["held"] += _bulk_transition_items(notice, "hold", exclude=named, now=None)
     audit_record(actor=actor, action="notice.close", obj=notice, from_state=before, to_state=notice.state,
-                 payload={"items": {str(pk): outcome or "held" for pk, outcome in outcomes.items()}})
-    held = sum(1 for outcome in outcomes.values() if outcome is None)
+                 payload={"counts": counts, "items": {str(pk): outcome or "held" for pk, outcome in outcomes.items()}})
+    held = counts["held"]
     summary = f"{notice.get_state_display()}。" + (f"{held} 项因异议待处理。" if held else "")
     notify(subject=f"公示期满：{notice.title}", body=summary, url=notice.get_absolute_url(),
            users=[notice.created_by])
@@ -206,7 +311,8 @@ def objection_resolve(*, objection: Objection, actor, upheld: bool, opinion: str
     if not opinion:
         raise InvalidInput("请填写处理意见", fields={"opinion": ["请填写处理意见"]})
     notice = PublicNotice.objects.select_for_update().get(pk=objection.notice_id)
-    items = _locked_items(notice)
+    # only the items this objection covers: its own, or every item for one against the whole notice
+    items = _locked_items(notice, pks=None if objection.item_id is None else [objection.item_id])
     objections = list(Objection.objects.select_for_update().filter(notice=notice))
     objection = next(o for o in objections if o.pk == objection.pk)
     if objection.state != Objection.State.OPEN:

@@ -139,7 +139,8 @@ class SettlementBatchDetailApi(APIView):
 class SettlementBatchActionApi(APIView):
     """close/ [service center] collects approved claims (task); approve/ [bureau]; publish/ [bureau] opens the
     public notice; sign/ [bureau first, then a different finance-bureau official] issues the disbursement
-    orders (task)."""
+    orders (task); cancel/ [service center] ends a batch that collected nothing (409 `batch_not_empty`
+    otherwise)."""
 
     action = ""
 
@@ -149,7 +150,8 @@ class SettlementBatchActionApi(APIView):
             raise NotPermitted("只有工作人员可以办理结算批次")
         batch = _batch(request, pk)
         service = {"close": services.batch_close, "approve": services.batch_approve,
-                   "publish": services.batch_publish, "sign": services.batch_sign}[self.action]
+                   "publish": services.batch_publish, "sign": services.batch_sign,
+                   "cancel": services.batch_cancel}[self.action]
         service(batch=batch, actor=request.user)
         return _batch_response(request, batch)
 

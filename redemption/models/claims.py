@@ -27,6 +27,12 @@ REQUIRED_DOCUMENT_KINDS = ("contract", "invoice", "bank_receipt", "commitment_le
 EDITABLE_STATES = ("draft", "returned")
 
 
+def claim_number(pk: int | None, created_at) -> str:
+    """兑付申请编号 DF<year><id>; also used by the set-based steps that read claims as plain rows."""
+    year = (created_at or clock.now()).year
+    return f"DF{year}{pk:06d}" if pk else "—"
+
+
 class RedemptionClaim(models.Model):
     class State(models.TextChoices):
         DRAFT = "draft", "草稿"
@@ -91,8 +97,7 @@ class RedemptionClaim(models.Model):
 
     @property
     def number(self) -> str:
-        year = (self.created_at or clock.now()).year
-        return f"DF{year}{self.pk:06d}" if self.pk else "—"
+        return claim_number(self.pk, self.created_at)
 
     @property
     def payable_amount(self) -> Decimal:

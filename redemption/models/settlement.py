@@ -3,7 +3,8 @@
 Batch FSM: open (dates announced) → collecting (a task collects the approved claims) → collected → approved
 (bureau) → in_notice (public notice, one item per claim) → notice_closed → bureau_signed → issuing (a task
 issues one disbursement order per district and one payment line per provider) → disbursed → completed (every
-line paid). Every effect of a task is a UNIQUE row, so a task that is rerun after a crash adds nothing twice."""
+line paid); a batch that collected nothing → cancelled (service center). Every effect of a task is a UNIQUE
+row, so a task that is rerun after a crash adds nothing twice."""
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -28,6 +29,7 @@ class SettlementBatch(models.Model):
         ISSUING = "issuing", "拨付文件生成中"
         DISBURSED = "disbursed", "已下达拨付，区县支付中"
         COMPLETED = "completed", "已全部支付"
+        CANCELLED = "cancelled", "已取消（未归集到申请）"
 
     year = models.PositiveIntegerField("年度")
     sequence = models.PositiveIntegerField("年度批次序号")
@@ -97,6 +99,11 @@ class SettlementBatch(models.Model):
     @transition(field=state, source=State.COLLECTING, target=State.COLLECTED, permission=perms.nobody)
     def finish_collecting(self):
         pass
+
+    @transition(field=state, source=State.COLLECTED, target=State.CANCELLED, permission=perms.service_center,
+                custom={"label": "取消空批次"})
+    def cancel(self):
+        """Only a batch that collected nothing (the service checks it under the batch lock)."""
 
     @transition(field=state, source=State.COLLECTED, target=State.APPROVED, permission=perms.bureau,
                 custom={"label": "审批结算批次"})

@@ -1,12 +1,39 @@
-"""Helpers shared by the settlement services (locking a batch, firing its transitions, totals)."""
+"""Helpers shared by the settlement services (locking a batch, firing its transitions, totals, and the bulk
+counterparts of a per-object transition: its FSM log rows and lightweight references for bulk audit)."""
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.db.models import Sum
+from django.utils import timezone
 from django_fsm import can_proceed, has_transition_perm
+from django_fsm_log.models import StateLog
 
 from audit.services import audit_record
 from hangqifu.core.errors import InvalidTransition, NotPermitted
 from hangqifu.core.money import ZERO
 
 from ..models import SettlementBatch
+
+class Ref:
+    """A row known only by its primary key, for audit_record_many (which reads `_meta.model_name` and `pk`)
+    and the like: building model instances for thousands of rows just to name them is most of the cost."""
+
+    __slots__ = ("_meta", "pk")
+
+    def __init__(self, model, pk):
+        self._meta, self.pk = model._meta, pk
+
+
+def state_log_rows(model, where: str, params: list, *, transition: str, source: str, target: str) -> None:
+    """The django-fsm-log rows a per-object `transition()` writes (its post_transition signal: by and
+    description empty, as these transitions are fired without them), for the rows of `model` matching
+    `where` that one conditional UPDATE moved instead — one INSERT … SELECT, one row per object."""
+    log, table = StateLog._meta.db_table, model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {log} (timestamp, by_id, source_state, state, transition, content_type_id, object_id, "
+            f"description) SELECT %s, NULL, %s, %s, %s, %s, id, NULL FROM {table} WHERE {where}",
+            [connection.ops.adapt_datetimefield_value(timezone.now()), source, target, transition,
+             ContentType.objects.get_for_model(model).pk, *params])
 
 
 def _lock(batch_id: int) -> SettlementBatch:

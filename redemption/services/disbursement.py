@@ -4,27 +4,29 @@ transaction that does nothing if its order already exists; the official PDF is r
 
 Lock order: settlement batch → claims."""
 import logging
-from collections import defaultdict
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Max, OuterRef, Subquery, Sum
+from django.utils import timezone
 
 from audit.services import audit_record
 from hangqifu.accounts.roles import Role
 from hangqifu.core import clock
 from hangqifu.core.money import ZERO, fmt
 from hangqifu.notifications.services import notify
+from vouchers.models import Deduction
 from vouchers.models.ledger import LedgerEntry
 
 from ..models import ClaimLine, DisbursementOrder, DistrictPayment, RedemptionClaim, SettlementBatch
+from ..models.claims import claim_number
 from .batch_base import _lock, _transition, batch_total
 
 logger = logging.getLogger(__name__)
 
 
 def batch_districts(batch: SettlementBatch) -> list[str]:
-    return sorted(set(batch.claims.values_list("provider__district", flat=True)))
+    return list(batch.claims.order_by("provider__district").values_list("provider__district", flat=True).distinct())
 
 
 def _next_number(year: int) -> int:
@@ -33,7 +35,9 @@ def _next_number(year: int) -> int:
 
 def _issue_district(batch_id: int, district: str) -> DisbursementOrder | None:
     """One transaction: the district's disbursement order, one payment line per provider, the claims linked
-    to their line and one ledger redemption entry per order. Nothing if the order already exists."""
+    to their line and one ledger redemption entry per order. Nothing if the order already exists.
+    Set-based: the claims are locked and summed by the database, linked to their line by one UPDATE, and the
+    ledger entries are written in chunks — the district's claims are never all held in memory."""
     for attempt in range(5):
         try:
             with transaction.atomic():
@@ -42,26 +46,25 @@ def _issue_district(batch_id: int, district: str) -> DisbursementOrder | None:
                     return None
                 if DisbursementOrder.objects.filter(batch=batch, district=district).exists():
                     return None
-                claims = list(batch.claims.select_for_update().filter(provider__district=district)
-                              .select_related("provider").order_by("provider_id", "id"))
-                if not claims:
+                claims = batch.claims.filter(provider__district=district)
+                # lock the district's claims (lock order: batch → claims) before reading their amounts
+                if not _lock_claims(claims):
                     return None
-                by_provider = defaultdict(list)
-                for claim in claims:
-                    by_provider[claim.provider].append(claim)
+                per_provider = list(claims.order_by("provider_id").values("provider_id")
+                                    .annotate(amount=Sum("verified_amount"), count=Count("id")))
                 now = clock.now()
                 year = clock.current_year()
                 order = DisbursementOrder.objects.create(
                     batch=batch, district=district, year=year, sequence=_next_number(year),
-                    total=sum((c.verified_amount for c in claims), ZERO), provider_count=len(by_provider),
-                    claim_count=len(claims), issued_at=now)
-                for provider, provider_claims in by_provider.items():
-                    payment = DistrictPayment.objects.create(
-                        batch=batch, disbursement_order=order, provider=provider, district=district,
-                        amount=sum((c.verified_amount for c in provider_claims), ZERO),
-                        claim_count=len(provider_claims))
-                    RedemptionClaim.objects.filter(pk__in=[c.pk for c in provider_claims]).update(payment=payment)
-                _ledger_redemptions(claims, order, now)
+                    total=sum((row["amount"] for row in per_provider), ZERO), provider_count=len(per_provider),
+                    claim_count=sum(row["count"] for row in per_provider), issued_at=now)
+                DistrictPayment.objects.bulk_create([
+                    DistrictPayment(batch=batch, disbursement_order=order, provider_id=row["provider_id"],
+                                    district=district, amount=row["amount"], claim_count=row["count"])
+                    for row in per_provider])
+                claims.update(payment=Subquery(DistrictPayment.objects.filter(
+                    disbursement_order=order, provider_id=OuterRef("provider_id")).values("pk")[:1]))
+                _ledger_redemptions(order, now)
                 audit_record(action="settlement.disbursement_issue", obj=order, organisation=None,
                              payload={"number": order.number, "district": district, "total": order.total,
                                       "providers": order.provider_count, "claims": order.claim_count})
@@ -75,15 +78,57 @@ def _issue_district(batch_id: int, district: str) -> DisbursementOrder | None:
     return None
 
 
-def _ledger_redemptions(claims, order: DisbursementOrder, now) -> None:
-    lines = ClaimLine.objects.filter(claim__in=claims).select_related("deduction", "claim")
-    LedgerEntry.objects.bulk_create([
-        LedgerEntry(kind=LedgerEntry.Kind.REDEMPTION, year=line.deduction.year, amount=line.verified_amount,
-                    organisation_id=line.claim.provider_id, fund_id=line.deduction.fund_id,
-                    voucher_id=line.deduction.voucher_id, order_id=line.order_id, deduction=line.deduction,
-                    reference=line.claim.number, memo=f"{order.number} 兑付", business_time=now)
-        for line in lines
-    ])
+def _lock_claims(claims) -> int:
+    """SELECT … FOR UPDATE of the claims (their ids only); returns how many were locked."""
+    return len(claims.select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True))
+
+
+LEDGER_CHUNK = 2_000
+
+
+def _ledger_redemptions(order: DisbursementOrder, now) -> None:
+    """One redemption entry per claim line of the order's claims — on PostgreSQL one INSERT … SELECT, elsewhere
+    in chunks; the same rows either way (tests/test_settlement_bulk.py compares them with the per-line ones)."""
+    if connection.vendor == "postgresql":
+        _ledger_redemptions_sql(order, now)
+        return
+    lines = (ClaimLine.objects.filter(claim__payment__disbursement_order=order).order_by("id")
+             .values_list("verified_amount", "order_id", "deduction_id", "deduction__year", "deduction__fund_id",
+                          "deduction__voucher_id", "claim_id", "claim__provider_id", "claim__created_at"))
+    memo = f"{order.number} 兑付"
+    chunk = []
+    for amount, order_id, deduction_id, year, fund_id, voucher_id, claim_id, provider_id, created_at in \
+            lines.iterator(chunk_size=LEDGER_CHUNK):
+        chunk.append(LedgerEntry(kind=LedgerEntry.Kind.REDEMPTION, year=year, amount=amount,
+                                 organisation_id=provider_id, fund_id=fund_id, voucher_id=voucher_id,
+                                 order_id=order_id, deduction_id=deduction_id,
+                                 reference=claim_number(claim_id, created_at), memo=memo, business_time=now))
+        if len(chunk) == LEDGER_CHUNK:
+            LedgerEntry.objects.bulk_create(chunk)
+            chunk = []
+    if chunk:
+        LedgerEntry.objects.bulk_create(chunk)
+
+
+def _ledger_redemptions_sql(order: DisbursementOrder, now) -> None:
+    """The reference is the claim number as `claim_number` writes it: DF, the UTC year of its creation, its id
+    zero-padded to six digits."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            INSERT INTO {LedgerEntry._meta.db_table} (kind, year, amount, organisation_id, fund_id, voucher_id,
+                order_id, deduction_id, reference, memo, actor_id, business_time, recorded_at)
+            SELECT %s, d.year, l.verified_amount, c.provider_id, d.fund_id, d.voucher_id, l.order_id,
+                   l.deduction_id,
+                   'DF' || EXTRACT(YEAR FROM c.created_at AT TIME ZONE 'UTC')::int
+                        || CASE WHEN c.id < 1000000 THEN lpad(c.id::text, 6, '0') ELSE c.id::text END,
+                   %s, NULL, %s, %s
+            FROM {ClaimLine._meta.db_table} l
+            JOIN {RedemptionClaim._meta.db_table} c ON c.id = l.claim_id
+            JOIN {Deduction._meta.db_table} d ON d.id = l.deduction_id
+            JOIN {DistrictPayment._meta.db_table} p ON p.id = c.payment_id
+            WHERE p.disbursement_order_id = %s
+            ORDER BY l.id""",
+                       [LedgerEntry.Kind.REDEMPTION, f"{order.number} 兑付", now, timezone.now(), order.pk])
 
 
 def disbursement_pdf_store(order: DisbursementOrder) -> None:

@@ -8,11 +8,13 @@ import logging
 from datetime import date
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
-from django.db.models import Max, Q
+from django.db import connection, transaction
+from django.db.models import BigIntegerField, Max, Q
+from django.db.models.functions import Cast
 from django_fsm import can_proceed
 
-from audit.services import audit_record
+from audit.services import audit_record, audit_record_many
+from hangqifu.accounts.models import Organisation
 from hangqifu.accounts.roles import Role
 from hangqifu.core import clock
 from hangqifu.core.errors import InvalidInput, InvalidTransition, NotPermitted, RuleViolation
@@ -22,7 +24,8 @@ from hangqifu.notifications.services import notify
 
 from .. import permissions as perms
 from ..models import RedemptionClaim, SettlementBatch
-from .batch_base import _enqueue, _lock, _transition, batch_total
+from ..models.claims import claim_number
+from .batch_base import Ref, _enqueue, _lock, _transition, batch_total, state_log_rows
 from .disbursement import batch_districts
 
 logger = logging.getLogger(__name__)
@@ -91,33 +94,25 @@ def batch_close(*, batch: SettlementBatch, actor) -> SettlementBatch:
     return batch
 
 
+COLLECT_CHUNK = 2_000  # claims per transaction: a crash loses at most one chunk's work, which is redone
+
+
 def batch_collect(*, batch_id: int) -> dict:
-    """Task body: move each collectable claim into the batch, one transaction per claim, then finish."""
+    """Task body: move the collectable claims into the batch chunk by chunk, then finish.
+
+    Each chunk is one transaction: lock the batch, pick the next collectable ids, move them with one
+    conditional UPDATE (the same source state, target state and holds as `RedemptionClaim.enter_settlement`,
+    whose permission is `nobody`: only this task fires it, and `batch_close` checked the service center),
+    then the FSM log rows, the audit events of the moved claims and the progress counter — all committed
+    together. A worker killed midway leaves whole chunks done; a rerun collects the rest and nothing twice
+    (a moved claim no longer matches the UPDATE's conditions)."""
     batch = SettlementBatch.objects.get(pk=batch_id)
     if batch.state != SettlementBatch.State.COLLECTING:
         return {"batch": batch_id, "skipped": batch.state}
-    collected = 0
-    for claim_id in _collectable(batch).order_by("id").values_list("id", flat=True):
-        with transaction.atomic():
-            locked = _lock(batch_id)
-            if locked.state != SettlementBatch.State.COLLECTING:
-                break
-            claim = RedemptionClaim.objects.select_for_update().get(pk=claim_id)
-            if not (claim.state == RedemptionClaim.State.APPROVED and claim.batch_id is None
-                    and not claim.under_investigation):
-                continue
-            before = claim.state
-            claim.batch = locked
-            claim.enter_settlement()
-            claim.save(update_fields=["state", "batch"])
-            audit_record(action="settlement.collect_claim", obj=claim, from_state=before, to_state=claim.state,
-                         organisation=claim.provider, payload={"batch": batch_id})
-            # The counter commits with the claim, so it stays exact across a crash; no per-claim recount
-            # (that made collection quadratic in the batch size).
-            locked.task_done += 1
-            locked.task_total = max(locked.task_total, locked.task_done)
-            locked.save(update_fields=["task_done", "task_total"])
-            collected += 1
+    collected, after = 0, 0
+    while (chunk := _collect_chunk(batch_id, after)) is not None and chunk[0]:
+        after, moved = chunk
+        collected += moved
     with transaction.atomic():
         locked = _lock(batch_id)
         if locked.state == SettlementBatch.State.COLLECTING:
@@ -130,6 +125,47 @@ def batch_collect(*, batch_id: int) -> dict:
     return {"batch": batch_id, "collected": collected}
 
 
+def _collect_chunk(batch_id: int, after: int) -> tuple[int, int] | None:
+    """One transaction: the next chunk of collectable claims (ids above `after`, in id order, as the task
+    walks them) into the batch. Returns the last id picked (0: nothing left to collect) and how many moved,
+    or None when the batch stopped collecting."""
+    with transaction.atomic():
+        locked = _lock(batch_id)
+        if locked.state != SettlementBatch.State.COLLECTING:
+            return None
+        ids = list(_collectable(locked).filter(pk__gt=after).order_by("id")
+                   .values_list("id", flat=True)[:COLLECT_CHUNK])
+        if not ids:
+            return 0, 0
+        moved = _enter_settlement(ids, batch_id)  # a claim changed since it was picked stays where it is
+        if moved:
+            pks = [pk for pk, _ in moved]
+            state_log_rows(RedemptionClaim, f"id IN ({', '.join(['%s'] * len(pks))})", pks,
+                           transition="enter_settlement", source=RedemptionClaim.State.APPROVED,
+                           target=RedemptionClaim.State.IN_SETTLEMENT)
+        audit_record_many([
+            {"action": "settlement.collect_claim", "obj": Ref(RedemptionClaim, pk),
+             "from_state": RedemptionClaim.State.APPROVED, "to_state": RedemptionClaim.State.IN_SETTLEMENT,
+             "organisation": Ref(Organisation, provider_id), "payload": {"batch": batch_id}}
+            for pk, provider_id in moved])
+        locked.task_done += len(moved)
+        locked.task_total = max(locked.task_total, locked.task_done)
+        locked.save(update_fields=["task_done", "task_total"])
+        return ids[-1], len(moved)
+
+
+def _enter_settlement(ids: list[int], batch_id: int) -> list[tuple[int, int]]:
+    """The conditional UPDATE of a chunk: only claims still approved, in no batch and not held move."""
+    table = connection.ops.quote_name(RedemptionClaim._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET state = %s, batch_id = %s "
+            f"WHERE id IN ({', '.join(['%s'] * len(ids))}) AND state = %s AND batch_id IS NULL "
+            f"AND NOT under_investigation RETURNING id, provider_id",
+            [RedemptionClaim.State.IN_SETTLEMENT, batch_id, *ids, RedemptionClaim.State.APPROVED])
+        return sorted(cursor.fetchall())
+
+
 # --- approve and publish --------------------------------------------------------------------------------
 
 @transaction.atomic
@@ -138,20 +174,56 @@ def batch_approve(*, batch: SettlementBatch, actor) -> SettlementBatch:
     if not perms.is_bureau(actor):
         raise NotPermitted("只有市经信局可以审批结算批次")
     if batch.state == SettlementBatch.State.COLLECTED and not batch.claims.exists():
-        raise RuleViolation("本批次没有归集到兑付申请，无需审批", code="batch_empty")
+        raise RuleViolation("本批次没有归集到兑付申请，无需审批（可由市工信服务中心取消本批次）", code="batch_empty")
     batch.approved_by = actor
     _transition(batch, "approve", actor, action="settlement.approve", fields=["approved_by", "approved_at"],
                 payload={"claims": batch.claims.count(), "total": batch_total(batch)})
     return batch
 
 
-def claim_notice_label(claim: RedemptionClaim) -> str:
-    return f"{claim.provider.name}：兑付申请 {claim.number}，核定兑付 {fmt(claim.verified_amount)} 元"
+@transaction.atomic
+def batch_cancel(*, batch: SettlementBatch, actor) -> SettlementBatch:
+    """The service center cancels a batch that collected nothing (else it would wait for an approval that
+    cannot come: `batch_empty`). A batch with claims cannot be cancelled."""
+    batch = _lock(batch.pk)
+    if not perms.is_service_center(actor):
+        raise NotPermitted("只有市工信服务中心可以取消结算批次")
+    if batch.state == SettlementBatch.State.COLLECTED and batch.claims.exists():
+        raise RuleViolation("本批次已归集兑付申请，不能取消", code="batch_not_empty")
+    _transition(batch, "cancel", actor, action="settlement.cancel", payload={"claims": 0})
+    notify(subject=f"{batch.title}未归集到兑付申请，已取消", roles=[Role.BUREAU], url=batch.get_absolute_url())
+    return batch
+
+
+def _notice_label(provider_name: str, number: str, verified_amount) -> str:
+    return f"{provider_name}：兑付申请 {number}，核定兑付 {fmt(verified_amount)} 元"
+
+
+class _ClaimOnNotice(Ref):
+    """A claim as a notice item's subject: its pk and the organisation the notice tells."""
+
+    __slots__ = ("organisation",)
+
+    def __init__(self, pk, organisation):
+        super().__init__(RedemptionClaim, pk)
+        self.organisation = organisation
+
+
+def _notice_items(batch: SettlementBatch):
+    """(subject, label) of every claim in the batch, streamed as plain rows (no model instance per claim)."""
+    providers = {}
+    rows = (batch.claims.order_by("provider__name", "id")
+            .values_list("pk", "created_at", "verified_amount", "provider_id", "provider__name"))
+    for pk, created_at, verified_amount, provider_id, provider_name in rows.iterator(chunk_size=2000):
+        provider = providers.get(provider_id) or providers.setdefault(provider_id, Organisation(pk=provider_id))
+        yield (_ClaimOnNotice(pk, provider),
+               _notice_label(provider_name, claim_number(pk, created_at), verified_amount))
 
 
 @transaction.atomic
 def batch_publish(*, batch: SettlementBatch, actor, working_days: int | None = None) -> SettlementBatch:
-    """Open the public notice on the portal: one item per claim. An objection holds only its own claim."""
+    """Open the public notice on the portal: one item per claim (streamed, not loaded all at once). An
+    objection holds only its own claim."""
     from hangqifu.notices.services import notice_publish
 
     batch = _lock(batch.pk)
@@ -159,39 +231,41 @@ def batch_publish(*, batch: SettlementBatch, actor, working_days: int | None = N
         raise NotPermitted("只有市经信局可以发布兑付公示")
     if not can_proceed(batch.publish):
         raise InvalidTransition(f"结算批次当前状态为“{batch.get_state_display()}”，不能发布公示")
-    claims = list(batch.claims.select_related("provider").order_by("provider__name", "id"))
     body = (f"根据《杭州市中小微企业服务券管理办法》第十一条，现将{batch.title}拟兑付情况予以公示，"
-            f"共 {len(claims)} 份兑付申请，合计 {fmt(batch_total(batch))} 元。公示期内如有异议，请登录平台提出。")
-    notice = notice_publish(kind=NOTICE_KIND, title=f"{batch.title}公示", body=body,
-                            items=[(claim, claim_notice_label(claim)) for claim in claims], actor=actor,
-                            working_days=working_days)
+            f"共 {batch.claims.count()} 份兑付申请，合计 {fmt(batch_total(batch))} 元。公示期内如有异议，请登录平台提出。")
+    notice = notice_publish(kind=NOTICE_KIND, title=f"{batch.title}公示", body=body, items=_notice_items(batch),
+                            actor=actor, working_days=working_days)
     batch.notice = notice
     _transition(batch, "publish", actor, action="settlement.publish", fields=["notice"],
                 payload={"notice": notice.pk, "closes_at": notice.closes_at})
     return batch
 
 
-def _notice_items(batch: SettlementBatch) -> dict[int, NoticeItem]:
+def _claims_not_cleared(batch: SettlementBatch):
+    """The batch's claims whose notice item did not clear (held or withdrawn): few, found from the items'
+    side. Every claim of the batch has an item — the notice lists every claim in the batch when it is
+    published, and no claim joins a batch after collecting — so this is exactly "not cleared"."""
     content_type = ContentType.objects.get_for_model(RedemptionClaim)
-    return {int(item.object_id): item for item in
-            NoticeItem.objects.filter(notice_id=batch.notice_id, content_type=content_type)}
+    not_cleared = (NoticeItem.objects.filter(notice_id=batch.notice_id, content_type=content_type)
+                   .exclude(state=NoticeItem.State.CLEARED)
+                   .annotate(claim_id=Cast("object_id", BigIntegerField())).values("claim_id"))
+    return batch.claims.filter(pk__in=not_cleared)
 
 
 def batch_conclude_notice(*, batch_id: int) -> bool:
     """Once the notice has closed: claims still held by an objection leave the batch for investigation (they
-    return to `approved` and join a later batch once cleared); the rest continue to signing."""
+    return to `approved` and join a later batch once cleared); the rest continue to signing. Only the claims
+    whose item did not clear are read (and locked); the batch lock keeps the others where they are."""
     with transaction.atomic():
         batch = _lock(batch_id)
         if batch.state != SettlementBatch.State.IN_NOTICE:
             return False
         if PublicNotice.objects.filter(pk=batch.notice_id, state=PublicNotice.State.PUBLISHED).exists():
             return False
-        items = _notice_items(batch)
         pulled = []
-        for claim in batch.claims.select_for_update().select_related("provider").order_by("id"):
-            item = items.get(claim.pk)
-            if item is not None and item.state == NoticeItem.State.CLEARED:
-                continue
+        not_cleared = (_claims_not_cleared(batch).select_for_update(of=("self",))
+                       .select_related("provider").order_by("id"))
+        for claim in not_cleared:
             before = claim.state
             claim.batch, claim.under_investigation = None, True
             claim.leave_settlement()

@@ -37,3 +37,11 @@ def bureau(make_user):
 @pytest.fixture
 def finance(make_user):
     return make_user(role=Role.FINANCE_BUREAU)
+
+
+@pytest.fixture
+def run(django_capture_on_commit_callbacks):
+    """Call a service and run what it schedules after commit (the settlement tasks, eagerly)."""
+    def _run(fn, *args, **kwargs):
+        return factories.run_on_commit(django_capture_on_commit_callbacks, fn, *args, **kwargs)
+    return _run

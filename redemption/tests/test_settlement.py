@@ -32,13 +32,6 @@ def C(pk):
 
 
 @pytest.fixture
-def run(django_capture_on_commit_callbacks):
-    def _run(fn, *args, **kwargs):
-        return factories.run_on_commit(django_capture_on_commit_callbacks, fn, *args, **kwargs)
-    return _run
-
-
-@pytest.fixture
 def world(now, center, bureau, finance):
     """Three approved claims: two providers in 西湖区 (one with two orders), one in 滨江区."""
     xihu_a = factories.provider_user("xihu", name="杭州甲数字科技有限公司")
