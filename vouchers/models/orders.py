@@ -73,6 +73,7 @@ class Order(models.Model):
         indexes = [
             models.Index(fields=["buyer", "state"], name="order_buyer_state_idx"),
             models.Index(fields=["provider", "state"], name="order_provider_state_idx"),
+            models.Index(fields=["signed_at"], name="order_signed_at_idx"),  # dashboard date ranges
         ]
 
     def __str__(self):
@@ -146,6 +147,7 @@ class Deduction(models.Model):
             models.CheckConstraint(name="deduction_declared_no_other_subsidy",
                                    condition=Q(declares_no_other_subsidy=True)),
         ]
+        indexes = [models.Index(fields=["created_at"], name="deduction_created_at_idx")]  # dashboard date ranges
 
     def __str__(self):
         return f"订单 {self.order.number} 抵扣 {self.amount} 元"

@@ -54,6 +54,7 @@ class Voucher(models.Model):
             models.Index(fields=["organisation", "state"], name="voucher_org_state_idx"),
             models.Index(fields=["state", "expires_on"], name="voucher_state_expiry_idx"),
             models.Index(fields=["year", "state"], name="voucher_year_state_idx"),
+            models.Index(fields=["claimed_at"], name="voucher_claimed_at_idx"),  # dashboard date ranges
         ]
 
     def __str__(self):
