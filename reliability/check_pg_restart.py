@@ -20,7 +20,7 @@ from reliability.pg_restart import ROOT, PrivateCluster, pg_bin
 
 PORT = scale("pg_restart_port", 5439)
 BUYERS = scale("pg_restart_buyers", 80)
-ROUNDS = scale("pg_restart_rounds", 2)
+ROUNDS = scale("pg_restart_rounds", 1)
 
 pytestmark = pytest.mark.skipif(pg_bin("initdb") is None, reason="initdb not installed")
 
@@ -51,7 +51,7 @@ def test_a_postgresql_crash_during_load_leaves_no_half_done_money_movement(clust
            "HANGQIFU_TEST_CACHE_PREFIX": f"hq-restart-{round_}-{os.getpid()}-"}
     env.pop("RELIABILITY_RESULTS", None)  # the figures are recorded here, once
     done = subprocess.run([sys.executable, "-m", "reliability.pg_restart", "--buyers", str(BUYERS),
-                           "--outage", str(1.0 + round_), "--pg-ctl", shlex.join(base)],
+                           "--outage", str(2.0 + round_), "--pg-ctl", shlex.join(base)],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
