@@ -48,6 +48,9 @@ def _cells(sheet, values, *, bold=False, money_columns=(), size=None):
 
     row = []
     for column, value in enumerate(values, start=1):
+        if not (bold or size or column in money_columns):
+            row.append(value)  # a plain value: a styled cell object per cell is most of a big sheet's cost
+            continue
         cell = WriteOnlyCell(sheet, value=value)
         if bold or size:
             cell.font = Font(bold=bold, size=size)

@@ -11,11 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.services import audit_record
-from hangqifu.accounts.models import Organisation, User
+from hangqifu.accounts.models import Organisation
 from hangqifu.accounts.roles import STAFF_ROLES, Role
 from hangqifu.core import clock
 from hangqifu.core.errors import InvalidInput, InvalidTransition, NotPermitted, RuleViolation
-from hangqifu.notifications.services import notify
+from hangqifu.notifications.services import active_users_by_organisation, notify
 from hangqifu.policy.services import policy_for
 from hangqifu.workdays.services import working_deadline
 
@@ -79,7 +79,7 @@ def notice_publish(*, kind: str, title: str, body: str = "", items: Iterable[tup
                                                  "closes_at": closes_at, "items": count})
     url = notice.get_absolute_url()
     window = f"《{title}》公示至 {closes_at:%Y-%m-%d}（{working_days} 个工作日），期间任何人可提出异议。"
-    users = _active_users_by_organisation(list(by_organisation))
+    users = active_users_by_organisation(by_organisation)
     for organisation_id, (_, labels, total) in by_organisation.items():
         if total == 1:
             notify(subject=f"已进入公示：{labels[0]}", users=users.get(organisation_id, []), url=url, body=window)
@@ -88,16 +88,6 @@ def notice_publish(*, kind: str, title: str, body: str = "", items: Iterable[tup
             notify(subject=f"已进入公示：{title}（贵机构 {total} 项）", users=users.get(organisation_id, []), url=url,
                    body=f"{window}\n{shown}")
     return notice
-
-
-def _active_users_by_organisation(organisation_ids: list[int]) -> dict[int, list]:
-    """The users notify(organisation=…) would reach, for many organisations in a few queries."""
-    found = {}
-    for start in range(0, len(organisation_ids), ITEM_CHUNK):
-        for user in User.objects.filter(organisation_id__in=organisation_ids[start:start + ITEM_CHUNK],
-                                        is_active=True).order_by("id"):
-            found.setdefault(user.organisation_id, []).append(user)
-    return found
 
 
 NOTIFY_LABELS = 20  # items named in one organisation's notification; the notice page lists them all

@@ -20,6 +20,16 @@ def recipients(*, users: Iterable | None = None, organisation=None, roles: Itera
     return list(found.values())
 
 
+def active_users_by_organisation(organisation_ids) -> dict[int, list]:
+    """{organisation id: the users notify(organisation=…) reaches}, for many organisations in a few queries."""
+    User = get_user_model()
+    ids, found = list(organisation_ids), {}
+    for start in range(0, len(ids), 2000):
+        for user in User.objects.filter(organisation_id__in=ids[start:start + 2000], is_active=True).order_by("id"):
+            found.setdefault(user.organisation_id, []).append(user)
+    return found
+
+
 def notify(*, subject: str, body: str = "", url: str = "", users: Iterable | None = None, organisation=None,
            roles: Iterable[str] | None = None) -> list[Notification]:
     targets = recipients(users=users, organisation=organisation, roles=roles)

@@ -14,7 +14,7 @@ from audit.services import audit_record
 from hangqifu.accounts.roles import Role
 from hangqifu.core import clock
 from hangqifu.core.money import ZERO, fmt
-from hangqifu.notifications.services import notify
+from hangqifu.notifications.services import active_users_by_organisation, notify
 from vouchers.models import Deduction
 from vouchers.models.ledger import LedgerEntry
 
@@ -169,10 +169,17 @@ def batch_issue(*, batch_id: int) -> dict:
             for order in batch.disbursement_orders.all():
                 _notify_district(order)
             _complete_if_all_paid(batch)
-            for payment in batch.payments.select_related("provider"):
-                notify(subject=f"{batch.title}已下达拨付", organisation=payment.provider, url=_claims_url(),
-                       body=f"{payment.get_district_display()}将通过亲清在线向贵机构支付 {fmt(payment.amount)} 元。")
+            _notify_providers(batch)
     return {"batch": batch_id, "issued": issued}
+
+
+def _notify_providers(batch: SettlementBatch) -> None:
+    """Each provider of the batch hears of its payment line (one notification each, recipients read at once)."""
+    url = _claims_url()
+    users = active_users_by_organisation(batch.payments.values_list("provider_id", flat=True))
+    for payment in batch.payments.order_by("id"):
+        notify(subject=f"{batch.title}已下达拨付", users=users.get(payment.provider_id, []), url=url,
+               body=f"{payment.get_district_display()}将通过亲清在线向贵机构支付 {fmt(payment.amount)} 元。")
 
 
 def _unissued_claims(batch: SettlementBatch):
