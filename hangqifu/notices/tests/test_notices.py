@@ -187,3 +187,35 @@ def test_a_failing_handler_does_not_stop_other_notices(published, set_clock, bur
     assert {item.state for item in _items(published)} == {NoticeItem.State.LISTED}
     monkeypatch.undo()
     assert _close_job()["notices"] == [published.pk]
+
+
+def test_an_upheld_objection_to_the_whole_notice_withdraws_every_item_at_close(published, set_clock, handler_calls,
+                                                                              make_user, bureau, providers):
+    objection = services.objection_file(notice=published, user=make_user(), content="公示程序不合规")
+    services.objection_resolve(objection=objection, actor=bureau, upheld=True, opinion="属实")
+    set_clock("2026-10-12T09:00:00+08:00")
+    _close_job()
+    assert {item.state for item in _items(published)} == {NoticeItem.State.WITHDRAWN}
+    assert handler_calls == [("withdrawn", p, None) for p in providers]
+    close = AuditEvent.objects.get(action="notice.close")
+    assert close.payload["counts"] == {"cleared": 0, "withdrawn": 2, "held": 0}
+
+
+def test_closing_sends_the_same_queries_whatever_the_number_of_items(set_clock, bureau, providers):
+    """Items nobody objected to clear together (one UPDATE and their transition log rows), so closing a notice
+    of 100,000 claims costs what closing one of two does."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    set_clock("2026-06-01T09:00:00+08:00")
+    small = services.notice_publish(kind="general", title="两项", items=[(p, p.name) for p in providers], actor=bureau)
+    big = services.notice_publish(kind="general", title="多项", items=[(p, f"{p.name}{i}") for i in range(20)
+                                                                      for p in providers], actor=bureau)
+    set_clock("2026-07-01T09:00:00+08:00")
+    counts = []
+    for notice in (small, big):
+        with CaptureQueriesContext(connection) as queries:
+            services.notice_close(notice=notice)
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    assert NoticeItem.objects.filter(notice=big, state=NoticeItem.State.CLEARED).count() == 40
