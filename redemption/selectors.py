@@ -93,14 +93,17 @@ def batch_claims(batch: SettlementBatch):
     return batch.claims.select_related("provider", "payment").order_by("provider__district", "provider__name", "id")
 
 
-def notice_item_states(batch: SettlementBatch) -> dict[int, str]:
+def notice_item_states(batch: SettlementBatch, claim_ids=None) -> dict[int, str]:
+    """{claim id: its notice item's state}, for every claim or only `claim_ids` (a page of them)."""
     if batch.notice_id is None:
         return {}
     from hangqifu.notices.models import NoticeItem
 
     content_type = ContentType.objects.get_for_model(RedemptionClaim)
-    return {int(pk): state for pk, state in NoticeItem.objects.filter(
-        notice_id=batch.notice_id, content_type=content_type).values_list("object_id", "state")}
+    items = NoticeItem.objects.filter(notice_id=batch.notice_id, content_type=content_type)
+    if claim_ids is not None:
+        items = items.filter(object_id__in=[str(pk) for pk in claim_ids])
+    return {int(pk): state for pk, state in items.values_list("object_id", "state")}
 
 
 def disbursement_get_for(*, user, pk) -> DisbursementOrder | None:

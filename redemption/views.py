@@ -210,14 +210,15 @@ def batch_actions_for(batch: SettlementBatch, user) -> list[tuple[str, str]]:
 @login_required
 def batch_detail(request, pk: int):
     batch = _batch_or_404(request, pk)
-    items = selectors.notice_item_states(batch)
-    claims = list(selectors.batch_claims(batch))
+    # a page of the batch's claims (a batch may hold 100,000), with their notice items' states
+    page = Paginator(selectors.batch_claims(batch), 50).get_page(request.GET.get("page"))
+    items = selectors.notice_item_states(batch, claim_ids=[c.pk for c in page])
     from hangqifu.notices.models import NoticeItem
 
     item_labels = dict(NoticeItem.State.choices)
-    rows = [{"claim": c, "notice_state": item_labels.get(items.get(c.pk), "")} for c in claims]
+    rows = [{"claim": c, "notice_state": item_labels.get(items.get(c.pk), "")} for c in page]
     return render(request, "redemption/batch_detail.html", {
-        "batch": batch, "rows": rows, "district_totals": selectors.batch_district_totals(batch),
+        "batch": batch, "rows": rows, "page": page, "district_totals": selectors.batch_district_totals(batch),
         "total": settlement_services.batch_total(batch), "actions": batch_actions_for(batch, request.user),
         "orders": batch.disbursement_orders.order_by("district"),
         "payments": batch.payments.select_related("provider").order_by("district", "provider__name"),
