@@ -120,3 +120,30 @@ def test_provider_claim_to_district_payment(live_server, page, login, set_clock,
     assert page.get_by_test_id("claim-state").inner_text() == "已支付"
     assert "QQZX202606010001" in page.get_by_test_id("payment-state").inner_text()
     assert SettlementBatch.objects.get().state == "completed"
+
+
+def test_an_empty_batch_is_cancelled_from_its_page(live_server, page, login, set_clock, make_user):
+    set_clock("2026-06-01T09:00:00+08:00")
+    sync_role_groups()
+    for year in (2026, 2027):
+        PolicyYear.objects.get_or_create(year=year)
+    center, bureau = make_user(role=Role.SERVICE_CENTER), make_user(role=Role.BUREAU)
+    page.on("dialog", lambda dialog: dialog.accept())
+    # the service center closes a batch while no claim is approved: it collects nothing
+    _as(page, login, center)
+    page.click("nav >> text=兑付结算批次")
+    page.fill("input[name=period_start]", "2026-05-01")
+    page.fill("input[name=period_end]", "2026-06-30")
+    page.click("[data-testid=batch-form] button[type=submit]")
+    page.get_by_test_id("batch-close").click()
+    page.wait_for_selector("[data-testid=batch-state]:has-text('已归集，待审批')")
+    batch = SettlementBatch.objects.get()
+    # the bureau has nothing to approve and no way to cancel; the service center cancels it
+    _as(page, login, bureau)
+    page.goto(f"{live_server.url}/redemption/batches/{batch.pk}/")
+    assert page.get_by_test_id("batch-cancel").count() == 0
+    _as(page, login, center)
+    page.goto(f"{live_server.url}/redemption/batches/{batch.pk}/")
+    page.get_by_test_id("batch-cancel").click()
+    page.wait_for_selector("[data-testid=batch-state]:has-text('已取消')")
+    assert SettlementBatch.objects.get().state == "cancelled"
