@@ -24,6 +24,19 @@ def _as(page, login, user):
     return login(user.username, PASSWORD)
 
 
+def _open_and_close_batch(page, login, center, payment_expected_on=None):
+    """The service center opens a batch for May–June from the batch list and closes it (collection runs)."""
+    _as(page, login, center)
+    page.click("nav >> text=兑付结算批次")
+    page.fill("input[name=period_start]", "2026-05-01")
+    page.fill("input[name=period_end]", "2026-06-30")
+    if payment_expected_on:
+        page.fill("input[name=payment_expected_on]", payment_expected_on)
+    page.click("[data-testid=batch-form] button[type=submit]")
+    page.get_by_test_id("batch-close").click()
+    page.wait_for_selector("[data-testid=batch-state]:has-text('已归集，待审批')")
+
+
 def test_provider_claim_to_district_payment(live_server, page, login, set_clock, make_user):
     set_clock("2026-06-01T09:00:00+08:00")
     sync_role_groups()
@@ -72,14 +85,7 @@ def test_provider_claim_to_district_payment(live_server, page, login, set_clock,
     page.wait_for_selector("text=兑付申请已审批通过")
 
     # the service center opens and closes a settlement batch (the collection task runs)
-    _as(page, login, center)
-    page.click("nav >> text=兑付结算批次")
-    page.fill("input[name=period_start]", "2026-05-01")
-    page.fill("input[name=period_end]", "2026-06-30")
-    page.fill("input[name=payment_expected_on]", "2026-07-20")
-    page.click("[data-testid=batch-form] button[type=submit]")
-    page.get_by_test_id("batch-close").click()
-    page.wait_for_selector("[data-testid=batch-state]:has-text('已归集，待审批')")
+    _open_and_close_batch(page, login, center, payment_expected_on="2026-07-20")
     batch = SettlementBatch.objects.get()
 
     # the bureau approves and publishes the notice; the window passes on the test clock
@@ -130,13 +136,7 @@ def test_an_empty_batch_is_cancelled_from_its_page(live_server, page, login, set
     center, bureau = make_user(role=Role.SERVICE_CENTER), make_user(role=Role.BUREAU)
     page.on("dialog", lambda dialog: dialog.accept())
     # the service center closes a batch while no claim is approved: it collects nothing
-    _as(page, login, center)
-    page.click("nav >> text=兑付结算批次")
-    page.fill("input[name=period_start]", "2026-05-01")
-    page.fill("input[name=period_end]", "2026-06-30")
-    page.click("[data-testid=batch-form] button[type=submit]")
-    page.get_by_test_id("batch-close").click()
-    page.wait_for_selector("[data-testid=batch-state]:has-text('已归集，待审批')")
+    _open_and_close_batch(page, login, center)
     batch = SettlementBatch.objects.get()
     # the bureau has nothing to approve and no way to cancel; the service center cancels it
     _as(page, login, bureau)
