@@ -16,7 +16,7 @@ UPDATE vouchers_qualification q SET reserved = q.reserved - s.total
 UPDATE vouchers_voucher v SET state = 'expired', balance = 0, ended_at = now(), end_reason = '有效期届满'
   FROM due d WHERE v.id = d.id;
 INSERT INTO audit_auditevent (occurred_at, business_time, actor_username, action, object_type, object_id, from_state,
-    to_state, payload, prev_hash, hash)
+    to_state, payload, chain, prev_hash, hash)
   SELECT now(), now(), '', 'voucher.expire', '', '', '', '', jsonb_build_object('count', count(*)),
-         repeat('0', 64), repeat('0', 64) FROM due;
+         0, repeat('0', 64), repeat('0', 64) FROM due;
 COMMIT;
