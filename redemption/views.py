@@ -189,6 +189,11 @@ BATCH_ACTIONS = {
 }
 
 
+def _has_claims(batch: SettlementBatch) -> bool:
+    count = getattr(batch, "claim_count", None)  # annotated by the list query
+    return batch.claims.exists() if count is None else count > 0
+
+
 def batch_actions_for(batch: SettlementBatch, user) -> list[tuple[str, str]]:
     state, actions = batch.state, []
     S = SettlementBatch.State
@@ -196,7 +201,7 @@ def batch_actions_for(batch: SettlementBatch, user) -> list[tuple[str, str]]:
         actions.append(("close", "截止受理并归集"))
     if state == S.COLLECTED and perms.is_bureau(user):
         actions.append(("approve", "审批结算批次"))
-    if state == S.COLLECTED and perms.is_service_center(user) and not batch.claims.exists():
+    if state == S.COLLECTED and perms.is_service_center(user) and not _has_claims(batch):
         actions.append(("cancel", "取消空批次"))
     if state == S.APPROVED and perms.is_bureau(user):
         actions.append(("publish", "发布兑付公示"))

@@ -88,6 +88,19 @@ class SettlementBatchOutput(serializers.Serializer):
         return [action for action, _ in batch_actions_for(obj, getattr(request, "user", None))]
 
 
+class SettlementBatchSummaryOutput(SettlementBatchOutput):
+    """A batch in the list: its totals from the list query, without the claims (a batch may hold 100,000 of
+    them); `GET settlement-batches/{id}/` has them."""
+
+    claims = None
+    district_totals = None
+    disbursement_orders = None
+    claim_count = serializers.IntegerField()
+
+    def get_total(self, obj) -> str:
+        return f"{obj.total or 0:.2f}"
+
+
 def _batch(request, pk) -> SettlementBatch:
     batch = selectors.batch_get_for(user=request.user, pk=pk)
     if batch is None:
@@ -113,12 +126,13 @@ class SettlementBatchListApi(GenericAPIView):
         payment_expected_on = serializers.DateField(required=False, allow_null=True, default=None)
         announcement = serializers.CharField(required=False, allow_blank=True, default="")
 
-    @extend_schema(responses={200: SettlementBatchOutput(many=True), **ERRORS})
+    @extend_schema(responses={200: SettlementBatchSummaryOutput(many=True), **ERRORS})
     def get(self, request):
         if not perms.is_staff(request.user):
             raise NotPermitted("只有工作人员可以查看结算批次")
         page = self.paginate_queryset(selectors.batch_list_for(user=request.user).order_by("-year", "-sequence"))
-        return self.get_paginated_response(SettlementBatchOutput(page, many=True, context={"request": request}).data)
+        return self.get_paginated_response(
+            SettlementBatchSummaryOutput(page, many=True, context={"request": request}).data)
 
     @extend_schema(request=InputSerializer, responses={201: SettlementBatchOutput, **ERRORS})
     def post(self, request):

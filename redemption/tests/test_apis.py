@@ -149,6 +149,16 @@ def test_district_sees_and_confirms_only_its_own_lines(disbursed_batch, api_as, 
     assert claim["state"] == "paid" and claim["payment"]["reference"] == "QQ20260601001"
 
 
+def test_the_batch_list_gives_totals_without_the_claims_in_bounded_queries(disbursed_batch, api_as, bureau,
+                                                                          django_assert_max_num_queries):
+    # the list does not embed each batch's claims (a batch may hold 100,000); the detail does
+    with django_assert_max_num_queries(8):
+        listed = api_as(bureau).get("/api/v1/settlement-batches/").json()
+    row = listed["results"][0]
+    assert (row["id"], row["claim_count"], row["total"]) == (disbursed_batch["id"], 2, "8000.00")
+    assert "claims" not in row and len(disbursed_batch["claims"]) == 2
+
+
 def test_failed_payment_then_retry_through_the_api(disbursed_batch, api_as):
     officer = factories.district_user("binjiang")
     line = api_as(officer).get("/api/v1/district-payments/").json()["results"][0]
