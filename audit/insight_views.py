@@ -1,5 +1,6 @@
 """Insight pages: fraud signals and their rules, money recovery, spot checks, the bureau dashboard, open data.
 Thin: parse, call one service or selector, render."""
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -228,9 +229,10 @@ def dashboard(request):
         return render(request, "audit/dashboard.html", {"error": exc.detail, "start": start, "end": end,
                                                         "raw_start": request.GET.get("start", ""),
                                                         "raw_end": request.GET.get("end", "")}, status=400)
-    context = dash.dashboard(start, end)
+    context = dash.dashboard_cached(start, end, refresh=request.GET.get("refresh") == "1")
     return render(request, "audit/dashboard.html", {**context, "raw_start": start.isoformat(),
-                                                    "raw_end": end.isoformat()})
+                                                    "raw_end": end.isoformat(),
+                                                    "cache_seconds": settings.DASHBOARD_CACHE_SECONDS})
 
 
 @login_required

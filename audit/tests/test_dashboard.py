@@ -47,6 +47,39 @@ def test_queries_stay_bounded_as_data_grows(data, client, make_user, django_asse
         assert client.get(reverse("audit:dashboard")).status_code == 200
 
 
+@pytest.fixture
+def cached_dashboard(settings):
+    """The 60 s cache of production (the test settings turn it off); the entry is removed afterwards so no
+    other test of this process sees it."""
+    from datetime import date
+
+    from django.core.cache import cache
+
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    key = dashboard.dashboard_cache_key(date(2026, 1, 1), date(2026, 6, 1))
+    cache.delete(key)
+    yield
+    cache.delete(key)
+
+
+def test_figures_are_computed_at_most_once_a_minute_and_say_when(data, client, make_user, cached_dashboard,
+                                                                 django_assert_max_num_queries):
+    # given a dashboard cached for 60 s
+    busy, _ = data
+    client.force_login(make_user(role=Role.BUREAU))
+    url, params = reverse("audit:dashboard"), {"start": "2026-01-01", "end": "2026-06-01"}
+    first = client.get(url, params).content.decode()
+    assert "数据更新于" in first and "每 60 秒内最多计算一次" in first
+    # when a new order arrives, the cached page still shows the figures it says it computed earlier …
+    order(buyer_org(), busy, amount="7777.00")
+    with django_assert_max_num_queries(4):  # session, user, unread notifications: no figure query
+        cached = client.get(url, params).content.decode()
+    assert "7777" not in cached and "47777" not in cached
+    # … and 立即刷新 recomputes at once
+    refreshed = client.get(url, {**params, "refresh": "1"}).content.decode()
+    assert "37777" in refreshed.replace(",", "")  # the busy provider's order volume: 3 × 10000 + 7777
+
+
 def test_figures_of_the_burn_down_and_the_ranking(data):
     start, end = dashboard.parse_range("2026-01-01", "2026-06-01")
     fund = dashboard.fund_burn_down(start, end)

@@ -157,6 +157,9 @@ if CELERY_BROKER_URL or REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# The bureau dashboard's figures are computed at most once a minute per date range (the page says when).
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=60)
+
 # Celery: with no broker configured, tasks run in-process (the embedded default of `make run`).
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True

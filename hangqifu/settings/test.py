@@ -13,6 +13,7 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "10000/min", "user": "100000
 AXES_FAILURE_LIMIT = 5
 # Tests call services directly; a task sent from a service runs in-process unless a test starts a worker.
 CELERY_TASK_ALWAYS_EAGER = True
+DASHBOARD_CACHE_SECONDS = 0  # tests change data between requests; the cache has its own tests
 if "KEY_PREFIX" in CACHES["default"]:  # noqa: F405
     # Separate keys (the test clock lives here) per database and xdist worker, so parallel runs never share.
     # A worker started by a test inherits the test's prefix through HANGQIFU_TEST_CACHE_PREFIX.
