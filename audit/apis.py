@@ -116,7 +116,7 @@ class ComplaintOutput(serializers.ModelSerializer):
     """What the complainant and staff see. Never says whether the object named exists."""
 
     state = _state_field(Complaint.State.choices)
-    handler = serializers.CharField(source="handler.username", default=None)
+    handler = serializers.CharField(source="handler.username", default=None, allow_null=True)
     available_actions = serializers.SerializerMethodField()
 
     class Meta:
@@ -175,8 +175,9 @@ class ComplaintListApi(GenericAPIView):
             return _valid_state(value, Complaint.State.choices)
         overdue = serializers.BooleanField(required=False, default=False)
 
-    @extend_schema(parameters=[FilterSerializer], responses={200: StaffComplaintOutput(many=True),
-                                                             401: ErrorSerializer})
+    @extend_schema(parameters=[FilterSerializer], responses={200: ComplaintOutput(many=True), 401: ErrorSerializer},
+                   description="Staff roles see every complaint, with `complainant_name`, `contact` and `overdue` "
+                               "added to each item (StaffComplaintOutput); others see their own (ComplaintOutput).")
     def get(self, request):
         if not request.user.is_authenticated:
             raise NotAuthenticated()
@@ -252,7 +253,7 @@ class ComplaintTransitionApi(GenericAPIView):
 # --- the audit trail ----------------------------------------------------------------------------------------
 
 class AuditEventOutput(serializers.ModelSerializer):
-    organisation_name = serializers.CharField(source="organisation.name", default=None)
+    organisation_name = serializers.CharField(source="organisation.name", default=None, allow_null=True)
 
     class Meta:
         model = AuditEvent

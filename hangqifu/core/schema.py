@@ -12,8 +12,8 @@ class AutoSchema(BaseAutoSchema):
             return parts[-2].removesuffix("Api") + parts[-1].removesuffix("Serializer")
         return super().get_serializer_name(serializer, direction)
 
-    # API.md: any call may be refused with the error format — 400 invalid input (or filter), 403 the caller may
-    # not, 404 not visible to the caller or a page past the end of a list. Operations that did not declare
+    # API.md: any call may be refused with the error format — 400 invalid input (or filter), 401 no credentials
+    # (where a login is needed), 403 the caller may not, 404 not visible to the caller or a page past the end. Operations that did not declare
     # these get them documented with the Error component, so clients (and the fuzzer) see the real contract.
     COMMON_ERRORS = ("400", "403", "404")
 
@@ -21,7 +21,15 @@ class AutoSchema(BaseAutoSchema):
         responses = super()._get_response_bodies(direction=direction)
         from .api import ErrorSerializer
 
-        for code in self.COMMON_ERRORS:
+        codes = [*self.COMMON_ERRORS, *(["401"] if self._login_required() else [])]
+        for code in codes:
             if code not in responses:
                 responses[code] = self._get_response_for_code(ErrorSerializer, code, direction=direction)
         return responses
+
+    def _login_required(self) -> bool:
+        """An anonymous caller gets 401 `not_authenticated` (token auth asks for credentials) unless every
+        permission of the view lets anyone in."""
+        from rest_framework.permissions import AllowAny
+
+        return not all(isinstance(permission, AllowAny) for permission in self.view.get_permissions())
