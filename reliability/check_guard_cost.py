@@ -1,5 +1,5 @@
-"""Check 3 (cost): what the deduction guard (vouchers migration 0005: the immediate counter triggers and the
-deferred `vouchers_deduction_guard` check at COMMIT) costs per deduction, and that the cost does not grow with
+"""Check 3 (cost): what the deduction guard (vouchers migrations 0005 and 0007: the immediate counter triggers,
+the deferred `vouchers_deduction_guard` check and the counters' own deferred checks at COMMIT) costs per deduction, and that the cost does not grow with
 the year's deductions (the fund part is O(1); the holder and voucher sums are per holder / per voucher).
 
 N enterprises, each with a live voucher and a rated order (bulk SQL, as the bench seeds them). Each deduction is
@@ -22,7 +22,9 @@ DEDUCTIONS = scale("guard_cost_deductions", 4000)
 BLOCK = 50  # guard off and on alternate in blocks, so both see the same machine load
 AMOUNT = 1000
 TRIGGERS = [("vouchers_deduction", "vouchers_deduction_guard"), ("vouchers_deduction", "vouchers_deduction_moved"),
-            ("vouchers_fund", "vouchers_fund_counter_moved")]
+            ("vouchers_fund", "vouchers_fund_counter_moved"), ("vouchers_fund", "vouchers_fund_counter_guard"),
+            ("vouchers_qualification", "vouchers_qualification_used_guard"),
+            ("vouchers_voucher", "vouchers_voucher_balance_guard")]
 
 
 def _seed(n: int, year: int) -> int:

@@ -111,6 +111,12 @@ GUARDS = [
      "UPDATE vouchers_fund SET deducted = deducted + 0.01 WHERE year = {fund}; "
      "UPDATE vouchers_deduction SET amount = amount + 0.01 WHERE id = {deduction.pk}"),
     ("I1", "deduction deleted, counters kept", "DELETE FROM vouchers_deduction WHERE id = {deduction.pk}"),
+    # a counter moved without any deduction row (vouchers 0007 guard, at COMMIT)
+    ("I1", "fund counter lowered on its own (room for unfunded deductions)",
+     "UPDATE vouchers_fund SET deducted = deducted - 100.00 WHERE year = {fund}"),
+    ("I1", "fund counter raised on its own", MOVE_FUND),
+    ("I2", "quota used moved on its own", MOVE_QUOTA),
+    ("I2", "live voucher balance lowered on its own", MOVE_BALANCE),
     ("I4", "provider cap exceeded", "UPDATE redemption_provideryearcap SET approved = cap + 0.01 WHERE id = {cap.pk}"),
     ("I5", "order redeemed twice",
      "INSERT INTO redemption_claimline (claim_id, order_id, deduction_id, invoice_number, invoice_amount, amount, "

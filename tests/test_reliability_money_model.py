@@ -25,14 +25,17 @@ def test_random_money_flow_keeps_every_invariant(seed):
 
 def test_invariant_checks_see_a_broken_counter():
     """The checks are not vacuous: a counter moved behind the services' back is reported."""
-    from django.db import connection
+    from django.db import connection, transaction
 
     model = MoneyModel(5)
     model.run(40)
     assert check_invariants() == []
-    with connection.cursor() as cursor:
-        cursor.execute("UPDATE vouchers_fund SET deducted = deducted + 1 WHERE year = 2026")
-    found = check_invariants()
+    # inside a transaction that is rolled back: PostgreSQL would refuse to commit it (vouchers 0007)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE vouchers_fund SET deducted = deducted + 1 WHERE year = 2026")
+        found = check_invariants()
+        transaction.set_rollback(True)
     assert {(v.invariant, v.check) for v in found} >= {("I1", "fund_deductions_exceed_total_or_counter")}
     assert all(isinstance(v, Violation) for v in found)
     assert len(check_names()) >= 30
