@@ -46,7 +46,9 @@ def _issue_district(batch_id: int, district: str) -> DisbursementOrder | None:
                     return None
                 if DisbursementOrder.objects.filter(batch=batch, district=district).exists():
                     return None
-                claims = batch.claims.filter(provider__district=district)
+                # only claims not yet on a payment line: a provider that moved district between two districts
+                # of this task must not be paid a second time through its new district
+                claims = batch.claims.filter(provider__district=district, payment__isnull=True)
                 # lock the district's claims (lock order: batch → claims) before reading their amounts
                 if not _lock_claims(claims):
                     return None

@@ -157,6 +157,25 @@ def test_objection_pulls_out_one_claim_and_the_rest_continue(world, run, center,
     assert verify_redemption_ledger() == []
 
 
+def test_a_claim_that_was_never_on_the_notice_is_not_paid(world, run, center, bureau, set_clock):
+    # given a batch whose notice lost one claim's item (it cannot happen through the services: fail safe anyway)
+    claims = world["claims"]
+    batch = _open(center)
+    run(services.batch_close, batch=batch, actor=center)
+    run(services.batch_approve, batch=batch, actor=bureau)
+    batch = run(services.batch_publish, batch=batch, actor=bureau)
+    NoticeItem.objects.filter(notice=batch.notice, object_id=str(claims["b"].pk)).delete()
+    # when the notice closes without objection
+    set_clock(batch.notice.closes_at + timedelta(hours=10))
+    run(notice_services.notices_close_expired)
+    # then that claim leaves the batch for investigation; the noticed ones go on to signing
+    batch = S(batch.pk)
+    assert batch.state == SettlementBatch.State.NOTICE_CLOSED
+    unnoticed = C(claims["b"].pk)
+    assert unnoticed.batch_id is None and unnoticed.under_investigation
+    assert set(batch.claims.values_list("pk", flat=True)) == {claims["a"].pk, claims["c"].pk}
+
+
 def test_dismissed_objection_lets_the_claim_join_the_next_batch(world, run, center, bureau, set_clock):
     claims = world["claims"]
     batch = _through_notice(run, _open(center), center, bureau, set_clock, objection_on=claims["b"])
