@@ -9,8 +9,7 @@ from datetime import date
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
-from django.db.models import CharField, Exists, Max, OuterRef, Q
-from django.db.models.functions import Cast
+from django.db.models import Max, Q
 from django_fsm import can_proceed
 
 from audit.services import audit_record, audit_record_many
@@ -243,13 +242,17 @@ def batch_publish(*, batch: SettlementBatch, actor, working_days: int | None = N
 
 def _claims_not_cleared(batch: SettlementBatch):
     """The batch's claims without a cleared notice item: held or withdrawn, and — fail safe — any claim that
-    has no item at all (it was never publicly noticed, 第十一条, so it must not be paid). NOT EXISTS, which
-    PostgreSQL runs as one hash anti-join over the notice's items whatever the batch size."""
+    has no item at all (it was never publicly noticed, 第十一条, so it must not be paid). The difference is taken
+    here over two streamed id lists (≈ 10 MB at 100,000 claims): as SQL (NOT EXISTS / NOT IN) it depends on the
+    planner knowing how many items the notice has, and right after the bulk publish it does not — it chose a
+    nested loop that compared every claim with every item."""
     content_type = ContentType.objects.get_for_model(RedemptionClaim)
-    cleared = NoticeItem.objects.filter(notice_id=batch.notice_id, content_type=content_type,
-                                        state=NoticeItem.State.CLEARED,
-                                        object_id=Cast(OuterRef("pk"), CharField()))
-    return batch.claims.exclude(Exists(cleared))
+    cleared = set(NoticeItem.objects.filter(notice_id=batch.notice_id, content_type=content_type,
+                                            state=NoticeItem.State.CLEARED)
+                  .values_list("object_id", flat=True).iterator(chunk_size=10_000))
+    not_cleared = [pk for pk in batch.claims.values_list("pk", flat=True).iterator(chunk_size=10_000)
+                   if str(pk) not in cleared]
+    return batch.claims.filter(pk__in=not_cleared)
 
 
 def batch_conclude_notice(*, batch_id: int) -> bool:
