@@ -27,6 +27,11 @@ BEGIN
 END;
 $$ LANGUAGE plpgsql;
 
+-- The sums over one holder's / one voucher's deductions must use their index however small the table was when
+-- a connection first ran them: a cached generic plan chosen on an empty table scans the whole table for ever
+-- after (the guard's cost then grew with the year's deductions). Custom plans see the table's current size.
+ALTER FUNCTION vouchers_deduction_check(bigint, bigint, bigint) SET plan_cache_mode = force_custom_plan;
+
 CREATE CONSTRAINT TRIGGER vouchers_fund_counter_guard AFTER UPDATE OF deducted ON vouchers_fund
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (OLD.deducted IS DISTINCT FROM NEW.deducted)
     EXECUTE FUNCTION vouchers_counter_guard('fund');
@@ -43,6 +48,7 @@ DROP TRIGGER IF EXISTS vouchers_voucher_balance_guard ON vouchers_voucher;
 DROP TRIGGER IF EXISTS vouchers_qualification_used_guard ON vouchers_qualification;
 DROP TRIGGER IF EXISTS vouchers_fund_counter_guard ON vouchers_fund;
 DROP FUNCTION IF EXISTS vouchers_counter_guard();
+ALTER FUNCTION vouchers_deduction_check(bigint, bigint, bigint) RESET plan_cache_mode;
 """
 
 
