@@ -1,5 +1,7 @@
 """pytest. SQLite by default; CI sets DATABASE_URL and CELERY_BROKER_URL to the local PostgreSQL and Redis."""
+import atexit
 import os
+import shutil
 import tempfile
 
 from .base import *  # noqa: F403
@@ -9,6 +11,7 @@ HANGQIFU_TEST_CLOCK = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = tempfile.mkdtemp(prefix="hangqifu-test-media-")
+atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)  # each test process removes the folder it made
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "10000/min", "user": "100000/min", "auth": "10000/min"}  # noqa: F405
 AXES_FAILURE_LIMIT = 5
 # Tests call services directly; a task sent from a service runs in-process unless a test starts a worker.
