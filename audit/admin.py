@@ -1,23 +1,12 @@
 from django.contrib import admin
 
+from hangqifu.core.admin import ReadOnlyAdminMixin
+
 from .models import AuditEvent
 
 
-class _ReadOnly:
-    """Nothing is added, changed or deleted here: the trail is append-only, workflows go through services."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(AuditEvent)
-class AuditEventAdmin(_ReadOnly, admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: the trail is append-only."""
 
     list_display = ["id", "occurred_at", "business_time", "actor_username", "organisation", "action", "object_type",
@@ -40,19 +29,6 @@ from . import sanctions  # noqa: E402
 from .forms import LiftForm, SanctionForm  # noqa: E402
 from .models import CreditRecord, Sanction  # noqa: E402
 from .permissions import can_sanction  # noqa: E402
-
-
-class ReadOnlyAdminMixin:
-    """Records written only by services (credit file, chain checks)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ServiceTransitionAdminMixin(FSMAdminMixin):
@@ -259,21 +235,21 @@ from .models import FraudSignal, Recovery, RecoveryLine, Repayment, SpotCheck, S
 
 
 @admin.register(FraudSignal)
-class FraudSignalAdmin(_ReadOnly, admin.ModelAdmin):
+class FraudSignalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["computed_for", "score", "rule", "subject_type", "subject_id", "organisation"]
     list_filter = ["computed_for", "rule", "subject_type"]
     list_select_related = ["organisation"]
     search_fields = ["organisation__name"]
 
 
-class RecoveryLineInline(_ReadOnly, admin.TabularInline):
+class RecoveryLineInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = RecoveryLine
     fields = ["order", "deduction", "claim", "amount"]
     readonly_fields = fields
     extra = 0
 
 
-class RepaymentInline(_ReadOnly, admin.TabularInline):
+class RepaymentInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Repayment
     fields = ["paid_on", "reference", "amount", "recorded_by", "recorded_at"]
     readonly_fields = fields
@@ -281,7 +257,7 @@ class RepaymentInline(_ReadOnly, admin.TabularInline):
 
 
 @admin.register(Recovery)
-class RecoveryAdmin(_ReadOnly, admin.ModelAdmin):
+class RecoveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "organisation", "amount", "repaid", "state", "decided_at"]
     list_filter = ["state"]
     list_select_related = ["organisation"]
@@ -289,7 +265,7 @@ class RecoveryAdmin(_ReadOnly, admin.ModelAdmin):
     inlines = [RecoveryLineInline, RepaymentInline]
 
 
-class SpotCheckItemInline(_ReadOnly, admin.TabularInline):
+class SpotCheckItemInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = SpotCheckItem
     fields = ["position", "label", "organisation", "amount", "risk_score", "finding", "notes"]
     readonly_fields = fields
@@ -297,7 +273,7 @@ class SpotCheckItemInline(_ReadOnly, admin.TabularInline):
 
 
 @admin.register(SpotCheck)
-class SpotCheckAdmin(_ReadOnly, admin.ModelAdmin):
+class SpotCheckAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "title", "target", "method", "period_start", "period_end", "sample_size", "seed", "state"]
     list_filter = ["state", "target", "method"]
     search_fields = ["title"]

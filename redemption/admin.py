@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from hangqifu.core.admin import ReadOnlyAdminMixin
 from hangqifu.core.errors import DomainError, InvalidInput
 from hangqifu.core.money import yuan
 from hangqifu.documents.selectors import documents_for
@@ -21,17 +22,6 @@ from .services import claims as claim_services
 from .services.cap import cap_status
 
 State = RedemptionClaim.State
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ClaimLineInline(admin.TabularInline):
@@ -165,7 +155,7 @@ class RedemptionClaimAdmin(admin.ModelAdmin):
 
 
 @admin.register(SettlementBatch)
-class SettlementBatchAdmin(ReadOnlyAdmin):
+class SettlementBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["title", "state", "period_start", "period_end", "payment_expected_on", "closed_at",
                     "bureau_signed_by", "finance_signed_by", "completed_at"]
     list_filter = ["state", "year"]
@@ -176,7 +166,7 @@ class SettlementBatchAdmin(ReadOnlyAdmin):
 
 
 @admin.register(DisbursementOrder)
-class DisbursementOrderAdmin(ReadOnlyAdmin):
+class DisbursementOrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["number", "batch", "district", "total", "provider_count", "claim_count", "issued_at"]
     list_filter = ["district", "year"]
 
@@ -186,7 +176,7 @@ class DisbursementOrderAdmin(ReadOnlyAdmin):
 
 
 @admin.register(DistrictPayment)
-class DistrictPaymentAdmin(ReadOnlyAdmin):
+class DistrictPaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["batch", "district", "provider", "amount", "state", "reference", "paid_at", "failure_count"]
     list_filter = ["state", "district"]
     list_select_related = ["batch", "provider"]
@@ -194,7 +184,7 @@ class DistrictPaymentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ProviderYearCap)
-class ProviderYearCapAdmin(ReadOnlyAdmin):
+class ProviderYearCapAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["provider", "year", "approved", "cap", "remaining"]
     list_filter = ["year"]
     search_fields = ["provider__name"]

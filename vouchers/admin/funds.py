@@ -5,22 +5,12 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
+from hangqifu.core.admin import ReadOnlyAdminMixin
 from hangqifu.core.errors import DomainError
 
 from .. import money_permissions as perms
 from ..models import Deduction, Fund, IssuanceBatch, LedgerEntry, Order, Voucher, VoucherType
 from ..services import funds as fund_services
-
-
-class _ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Fund)
@@ -73,7 +63,7 @@ class VoucherTypeInline(admin.TabularInline):
 
 
 @admin.register(IssuanceBatch)
-class IssuanceBatchAdmin(_ReadOnly):
+class IssuanceBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["title", "year", "state", "opens_at", "closes_at", "valid_until", "page_link"]
     list_filter = ["year", "state"]
     readonly_fields = ["title", "year", "state", "opens_at", "closes_at", "valid_until", "created_by", "opened_at",
@@ -105,7 +95,7 @@ class IssuanceBatchAdmin(_ReadOnly):
 
 
 @admin.register(Voucher)
-class VoucherAdmin(_ReadOnly):
+class VoucherAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["number", "organisation", "category", "face_value", "balance", "expires_on", "state", "year"]
     list_filter = ["year", "state", "category"]
     search_fields = ["organisation__name", "organisation__credit_code"]
@@ -115,7 +105,7 @@ class VoucherAdmin(_ReadOnly):
 
 
 @admin.register(Order)
-class OrderAdmin(_ReadOnly):
+class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["number", "buyer", "provider", "product_title", "amount", "state", "signed_at", "page_link"]
     list_filter = ["year", "state", "category"]
     search_fields = ["buyer__name", "provider__name", "product_title"]
@@ -130,7 +120,7 @@ class OrderAdmin(_ReadOnly):
 
 
 @admin.register(Deduction)
-class DeductionAdmin(_ReadOnly):
+class DeductionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["order", "organisation", "voucher", "amount", "order_amount", "ratio", "year", "created_at"]
     list_filter = ["year"]
     search_fields = ["organisation__name"]
@@ -140,7 +130,7 @@ class DeductionAdmin(_ReadOnly):
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(_ReadOnly):
+class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "kind", "year", "amount", "organisation", "voucher", "order", "reference", "business_time"]
     list_filter = ["kind", "year"]
     search_fields = ["organisation__name", "reference", "memo"]
