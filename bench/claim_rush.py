@@ -76,7 +76,7 @@ def pgbench_run(clients: int) -> dict:
     psql(f"UPDATE vouchers_vouchertype SET count = {total}, remaining = {total} WHERE id = {seed.BASE};", PG_DB)
     command = ["pgbench", "-h", "127.0.0.1", "-U", "postgres", "-n", "-c", str(clients), "-j", "2",
                "-t", str(per_client), "-f", str(ROOT / "bench" / "pgbench" / "claim.sql"),
-               "-D", f"year={year}", "-D", f"fund={fund}", "-D", f"vt={seed.BASE}",
+               "-D", f"year={year}", "-D", f"fund={fund}", "-D", f"batch={seed.BASE}", "-D", f"vt={seed.BASE}",
                "-D", f"qmin={seed.BASE + 1}", "-D", f"qmax={seed.BASE + ENTERPRISES}", PG_DB]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode:

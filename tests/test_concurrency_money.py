@@ -7,20 +7,25 @@ invariants are asserted afterwards against the database.
 - claims and deductions of the same holders at once while the fund runs out (and is swept) → no deadlock,
   the fund exactly spent, the batch cap exact, no live voucher left (the lock order of claims.py and
   deductions.py: fund FOR KEY SHARE first, the hot row's UPDATE last);
-- the expiry job run twice at once → the same ledger as one run."""
+- the expiry job run twice at once → the same ledger as one run;
+- claims in flight while the batch closes → refused once the close commits, no voucher after it."""
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from hangqifu.core.choices import ServiceCategory
 from hangqifu.core.errors import DomainError
-from vouchers.models import Deduction, Fund, LedgerEntry, Qualification, Voucher, VoucherType
+from vouchers.models import Deduction, Fund, IssuanceBatch, LedgerEntry, Qualification, Voucher, VoucherType
 from vouchers.services.claims import voucher_claim
 from vouchers.services.deductions import deduction_apply
+from vouchers.services.funds import batch_close
 from vouchers.services.ledger import ledger_verify
 from vouchers.tests.money_factories import (
+    bureau_user,
     claimed_voucher,
     open_batch,
     order_in_state,
@@ -210,3 +215,55 @@ def test_the_expiry_job_run_twice_at_once_gives_the_same_ledger_as_once(june, se
     expire_vouchers()
     assert LedgerEntry.objects.filter(kind="expiry").count() == 30
     assert ledger_verify().ok, ledger_verify().problems
+
+
+def _wait_for_lock_waiters(count: int, timeout: float = 10.0) -> None:
+    """Until `count` other backends wait on a row lock (the claims blocked behind the closing batch)."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                           "AND datname = current_database()")
+            if cursor.fetchone()[0] >= count:
+                return
+            time.sleep(0.02)
+    raise AssertionError(f"{count} claims never waited on the batch")
+
+
+def test_claims_in_flight_when_the_batch_closes_are_refused_after_the_close_commits(june):
+    """A claim that read the batch as open just before `batch_close` committed must not get a voucher:
+    it locks the batch FOR KEY SHARE in its transaction and checks the window again."""
+    # given: an open batch, and the bureau's close in progress (batch FOR UPDATE held, not committed)
+    batch = open_batch(types=((CAT, "100.00", 100),))
+    type_id = batch.voucher_types.get().pk
+    buyers = [qualified_buyer(quota="500.00") for _ in range(5)]
+    bureau = bureau_user()
+    closing, release = threading.Event(), threading.Event()
+
+    def close_slowly():
+        try:
+            with transaction.atomic():
+                batch_close(actor=bureau, batch_id=batch.pk)
+                closing.set()
+                release.wait(20)
+        finally:
+            connection.close()
+
+    closer = threading.Thread(target=close_slowly)
+    closer.start()
+    assert closing.wait(20)
+    # when: five claims start (each still reads the batch as open) and the close then commits
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        futures = [pool.submit(_run_all, [lambda b=b: voucher_claim(actor=b, batch_id=batch.pk,
+                                                                    voucher_type_id=type_id).pk])
+                   for b in buyers]
+        _wait_for_lock_waiters(5)
+        release.set()
+        closer.join(20)
+        results = [f.result()[0] for f in futures]
+    # then: every claim is refused, nothing was issued or reserved
+    assert results == [("error", "batch_not_open")] * 5
+    assert IssuanceBatch.objects.get(pk=batch.pk).state == IssuanceBatch.State.CLOSED
+    assert Voucher.objects.count() == 0
+    assert VoucherType.objects.get(pk=type_id).remaining == 100
+    assert not Qualification.objects.filter(reserved__gt=0).exists()

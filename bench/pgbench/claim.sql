@@ -1,13 +1,14 @@
 -- The claim's transaction (vouchers/services/claims.py::_claim + audit.services.audit_record), statement for
 -- statement as Django sends it (captured with a connection.execute_wrapper on one API claim): the fund FOR KEY
--- SHARE (with the exhausted check in the same query), the conditional headroom UPDATE, the voucher INSERT, the
--- ledger INSERT, the audit append to the organisation's chain (audit_chain_heads locks that chain's head), and
+-- SHARE with the batch (its window read again in the same query), the conditional headroom UPDATE, the voucher
+-- INSERT, the ledger INSERT, the audit append to the organisation's chain (audit_chain_heads locks that chain's head), and
 -- last the conditional slot UPDATE of the voucher type — the hot row, held from there to COMMIT only.
--- Variables: -D year= fund= vt= qmin= qmax=
+-- Variables: -D year= fund= batch= vt= qmin= qmax=
 \set q random(:qmin, :qmax)
 \set chain :q % 16
 BEGIN;
-SELECT exhausted_at IS NULL FROM vouchers_fund WHERE year = :year FOR KEY SHARE;
+SELECT f.exhausted_at IS NULL, b.state, b.opens_at, b.closes_at FROM vouchers_fund f, vouchers_issuancebatch b
+  WHERE f.year = :year AND b.id = :batch FOR KEY SHARE;
 UPDATE vouchers_qualification SET reserved = reserved + 1000.00
   WHERE id = :q AND quota >= used + reserved + 1000.00 AND state = 'active';
 INSERT INTO vouchers_voucher (organisation_id, qualification_id, batch_id, voucher_type_id, year, category, face_value,

@@ -9,12 +9,15 @@ Hot rows and lock order. Every claim of a batch competes for one row, the vouche
 lock is held from the slot UPDATE until COMMIT, so that UPDATE is the LAST statement of the transaction and
 everything that touches only this enterprise's rows comes first:
 
-    fund FOR KEY SHARE → qualification (headroom UPDATE) → voucher INSERT → ledger INSERT → audit append
-    → voucher type (slot UPDATE) → COMMIT
+    fund and batch FOR KEY SHARE → qualification (headroom UPDATE) → voucher INSERT → ledger INSERT
+    → audit append → voucher type (slot UPDATE) → COMMIT
 
 - The fund row is locked FOR KEY SHARE first: it conflicts only with FOR UPDATE, which `fund_exhaust` takes
   before voiding the year (so no voucher slips past that sweep), and not with the deductions' UPDATE of
   `deducted` (FOR NO KEY UPDATE) — claims and deductions of one year do not wait for each other there.
+- The batch row is locked FOR KEY SHARE in the same statement and its window checked again: `batch_close`
+  (batch FOR UPDATE) waits for the claims in flight, and a claim that read "open" before a close committed
+  sees the closed batch here and is refused, so no voucher is issued after the batch closed.
 - The qualification comes before any voucher of it, as in expiry and suspension (qualification → voucher);
   no path locks a voucher type and then a qualification, so taking the slot last cannot close a cycle. The
   voucher INSERT's foreign keys take FOR KEY SHARE on the batch and the voucher type, which does not conflict
@@ -118,21 +121,31 @@ def voucher_claim(*, actor, batch_id: int, voucher_type_id) -> Voucher:
     return _claim(actor=actor, batch=batch, voucher_type=voucher_type, qualification=qualification, now=now)
 
 
-def _key_share_fund(year: int) -> bool:
-    """Lock the year's fund row FOR KEY SHARE and tell whether it is still open (not exhausted)."""
+def _key_share_fund_and_batch(year: int, batch_id: int) -> tuple[bool, IssuanceBatch | None]:
+    """Lock the year's fund and the batch FOR KEY SHARE (one statement) and read them again: whether the fund
+    is still open (not exhausted), and the batch's state and window as committed now."""
     if connection.vendor != "postgresql":  # SQLite serialises writers anyway
-        return Fund.objects.filter(year=year, exhausted_at__isnull=True).exists()
+        return (Fund.objects.filter(year=year, exhausted_at__isnull=True).exists(),
+                IssuanceBatch.objects.only("state", "opens_at", "closes_at").filter(pk=batch_id).first())
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT exhausted_at IS NULL FROM {Fund._meta.db_table} WHERE year = %s FOR KEY SHARE", [year])
+        cursor.execute(f"SELECT f.exhausted_at IS NULL, b.state, b.opens_at, b.closes_at "
+                       f"FROM {Fund._meta.db_table} f, {IssuanceBatch._meta.db_table} b "
+                       f"WHERE f.year = %s AND b.id = %s FOR KEY SHARE", [year, batch_id])
         row = cursor.fetchone()
-    return bool(row and row[0])
+    if row is None:
+        return False, None
+    fund_open, state, opens_at, closes_at = row
+    return bool(fund_open), IssuanceBatch(pk=batch_id, state=state, opens_at=opens_at, closes_at=closes_at)
 
 
 @transaction.atomic
 def _claim(*, actor, batch, voucher_type, qualification, now) -> Voucher:
     face = voucher_type.face_value
-    if not _key_share_fund(batch.year):
+    fund_open, batch_now = _key_share_fund_and_batch(batch.year, batch.pk)
+    if not fund_open:
         raise _fund_exhausted(batch.year)
+    if batch_now is None or not batch_now.is_claimable(now):  # closed while this request was on its way
+        raise _not_open(batch_now or batch, now)
     # Headroom: UPDATE … SET reserved = reserved + face WHERE used + reserved + face <= quota AND active.
     taken = Qualification.objects.filter(
         pk=qualification.pk, state=Qualification.State.ACTIVE, quota__gte=F("used") + F("reserved") + face,
