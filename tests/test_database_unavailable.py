@@ -58,5 +58,20 @@ def test_a_page_while_the_database_is_down_answers_503_with_a_chinese_message(cl
     assert "数据库暂时不可用" in response.content.decode()
 
 
+@pytest.mark.parametrize("path", ["/no-such-page/", "/api/v1/no-such-endpoint/"])
+def test_a_missing_page_while_the_database_is_down_answers_503_not_500(client, enterprise, path):
+    # the 404 page's context processors read the session and the user: they fail first
+    client.force_login(enterprise)
+    client.raise_request_exception = False
+    with database_fails_with(ConnectionLost("server closed the connection unexpectedly")):
+        response = client.get(path)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    if path.startswith("/api/"):
+        assert response.json()["code"] == "service_unavailable"
+    else:
+        assert "数据库暂时不可用" in response.content.decode()
+
+
 def test_a_deadlock_is_not_reported_as_an_outage(api_as, enterprise):
     assert _api_get_failing(api_as, enterprise, Deadlock("deadlock detected")).status_code == 500

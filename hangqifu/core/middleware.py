@@ -31,15 +31,15 @@ class RequestContextMiddleware:
             raise Http404(exception.detail)
         if isinstance(exception, NotPermitted):
             raise PermissionDenied(exception.detail)
-        if _database_unavailable(exception):
-            return _unavailable(request)
+        if database_unavailable(exception):
+            return unavailable_response(request)
         return None
 
 
 DATABASE_DOWN = "数据库暂时不可用，请稍后重试。如刚提交过操作，请先刷新确认其结果再重试。"
 
 
-def _database_unavailable(exception) -> bool:
+def database_unavailable(exception) -> bool:
     """The database is away (restart, crash recovery, network): the connection failed or broke mid-request —
     no SQLSTATE, class 08 (connection exception) or 57P0x (shutdown, crash, starting up). Deadlocks and
     serialisation failures (40xxx, also OperationalError) are not this: they stay 500s the checks count."""
@@ -51,7 +51,7 @@ def _database_unavailable(exception) -> bool:
     return isinstance(exception, OperationalError) and (code is None or code.startswith(("08", "57P")))
 
 
-def _unavailable(request):
+def unavailable_response(request):
     """503 with Retry-After instead of a 500 traceback: the API's error format under /api/, a short page else."""
     from django.http import HttpResponse, JsonResponse
 
