@@ -1,7 +1,11 @@
 """Benchmark 1 — claim rush. 20,000 qualified enterprises (tokens), one batch type of 10,000 slots, 256
 concurrent wrk connections each sending distinct tokens (every enterprise claims once) against gunicorn with
 production settings. Baseline: pgbench running the claim's own transaction (bench/pgbench/claim.sql) on an
-identical copy of the data."""
+identical copy of the data.
+
+Ceilings: the same gunicorn and wrk against endpoints that do none of the claim's work (bench/ceiling_wsgi.py) —
+what this machine serves at all with 256 connections, and from it and the baseline's PostgreSQL CPU per claim
+transaction, an upper bound on claims/s that no claim implementation behind Django and DRF can pass here."""
 import os
 import re
 import subprocess
@@ -9,12 +13,24 @@ import time
 
 from . import seed
 from .seed import token
-from .httpbench import CpuMeter, Gunicorn, pyspy_record, run_wrk, summarise_profile, worker_class, workers_default
+from .httpbench import (
+    CpuMeter,
+    Gunicorn,
+    PostgresCpuSampler,
+    pyspy_record,
+    run_wrk,
+    run_wrk_for,
+    summarise_profile,
+    worker_class,
+    workers_default,
+)
 from .lib import OUT, ROOT, clone_db, drop_db, figure, log, psql, scale, write_fragment
 
 ENTERPRISES = scale(20_000, 500)
 SLOTS = scale(10_000, 200)
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", scale(256, 64)))
+CEILING_SECONDS = scale(15, 4)
+CEILINGS = {"wsgi": "/ceiling/wsgi/", "django": "/ceiling/django/", "drf": "/ceiling/drf/"}
 SEED_DB, HTTP_DB, PG_DB = "hq_bench_claim_seed", "hq_bench_claim", "hq_bench_claim_pg"
 
 
@@ -78,14 +94,41 @@ def pgbench_run(clients: int) -> dict:
                "-t", str(per_client), "-f", str(ROOT / "bench" / "pgbench" / "claim.sql"),
                "-D", f"year={year}", "-D", f"fund={fund}", "-D", f"batch={seed.BASE}", "-D", f"vt={seed.BASE}",
                "-D", f"qmin={seed.BASE + 1}", "-D", f"qmax={seed.BASE + ENTERPRISES}", PG_DB]
-    result = subprocess.run(command, capture_output=True, text=True)
+    with PostgresCpuSampler() as postgres:
+        result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode:
         raise RuntimeError(f"pgbench failed: {result.stderr[:1500]}\n{result.stdout[-1500:]}")
     tps = float(re.search(r"tps = ([\d.]+) \(without initial connection time\)", result.stdout).group(1))
     latency = re.search(r"latency average = ([\d.]+) ms", result.stdout)
     vouchers = int(psql("SELECT count(*) FROM vouchers_voucher", PG_DB))
     return {"clients": clients, "transactions": total, "tps": tps, "vouchers": vouchers,
+            "postgres_cpu_s": postgres.cpu_s, "postgres_cpu_ms_per_tx": round(1000 * postgres.cpu_s / total, 3),
             "latency_avg_ms": float(latency.group(1)) if latency else None, "output": result.stdout[-800:]}
+
+
+def ceilings() -> dict:
+    """Each ceiling endpoint for CEILING_SECONDS under the claim rush's own gunicorn and wrk settings, on the HTTP
+    run's database (its tokens): requests/s, latency, and the whole machine's CPU per request."""
+    found = {}
+    with Gunicorn(HTTP_DB, app="bench.ceiling_wsgi:application") as server:
+        for name, path in CEILINGS.items():
+            meter = CpuMeter(server.worker_pids()).start()
+            wrk = run_wrk_for(path=path, work_file=OUT / "claim-work.txt", connections=CONNECTIONS,
+                              seconds=CEILING_SECONDS)
+            cpu = meter.stop()
+            found[name] = {**wrk, **cpu, "machine_cpu_ms_per_request": round(
+                1000 * cpu["machine_busy_cpu_s"] / max(wrk["requests"], 1), 3)}
+            log(f"claim rush ceiling {name}: {wrk['requests_per_s']:.0f} req/s, p99 {wrk['p99_us'] / 1000:.0f} ms, "
+                f"{found[name]['machine_cpu_ms_per_request']} CPU-ms/request, {wrk['errors']} errors")
+    return found
+
+
+def claims_per_s_bound(ceiling: dict, baseline: dict) -> float:
+    """No claim through DRF can cost the machine less than the DRF ceiling's request (routing, token
+    authentication, throttling, the load generator) plus what PostgreSQL spends on the claim's own transaction
+    (measured in the baseline); two cores divided by that sum bound claims/s from above."""
+    per_claim_ms = ceiling["machine_cpu_ms_per_request"] + baseline["postgres_cpu_ms_per_tx"]
+    return 1000 * (os.cpu_count() or 1) / per_claim_ms
 
 
 def commit_latency() -> dict:
@@ -110,6 +153,7 @@ def main() -> None:
     log(f"claim rush pgbench baseline: {baseline['tps']:.0f} tps with {clients} clients")
     drop_db(PG_DB)
     run = http_run()
+    run["ceilings"] = ceilings()
     wrk = run["wrk"]
     posts = wrk["s201"] + wrk["s409"] + wrk["s4xx"] + wrk["s5xx"]
     claims_per_s = run["vouchers"] / run["claim_span_s"] if run["claim_span_s"] else 0.0
@@ -135,6 +179,20 @@ def main() -> None:
         figure("claim_rush.http_5xx", server_5xx, "responses", "= 0", server_5xx == 0),
         figure("claim_rush.non_409_errors", non_409, "responses", "= 0 (every refusal is a 409)", non_409 == 0),
         figure("claim_rush.requests_never_served", unanswered, "requests", "0 (wrk sent, server never received)", None),
+    ]
+    for name, found in run["ceilings"].items():
+        figures += [
+            figure(f"claim_rush.ceiling_{name}_requests_per_s", found["requests_per_s"], "req/s",
+                   f"{CEILINGS[name]}: none of the claim's work", None),
+            figure(f"claim_rush.ceiling_{name}_latency_p99", found["p99_us"] / 1000, "ms",
+                   "≤ 250 here, or no claim behind it can meet its p99", None),
+        ]
+    bound = claims_per_s_bound(run["ceilings"]["drf"], baseline)
+    figures += [
+        figure("claim_rush.claims_per_s_upper_bound", bound, "claims/s",
+               "DRF ceiling's CPU per request + PostgreSQL's per claim transaction", None),
+        figure("claim_rush.upper_bound_vs_baseline", bound / baseline["tps"], "ratio",
+               "≥ 0.5 here, or the claims/s target is out of reach on this machine", None),
     ]
     details = {"unanswered": unanswered, "wrk_answers_seen": posts, "enterprises": ENTERPRISES, "slots": SLOTS, "connections": CONNECTIONS,
                "gunicorn_workers": workers_default(), "gunicorn_class": worker_class(), "baseline": baseline, **run}

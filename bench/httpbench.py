@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import subprocess
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -52,8 +53,8 @@ def production_env(db: str) -> dict:
 
 
 class Gunicorn:
-    def __init__(self, db: str, workers: int | None = None):
-        self.db, self.workers = db, workers or workers_default()
+    def __init__(self, db: str, workers: int | None = None, app: str = "hangqifu.wsgi:application"):
+        self.db, self.workers, self.app = db, workers or workers_default(), app
         self.proc = None
 
     def __enter__(self):
@@ -62,7 +63,7 @@ class Gunicorn:
         self.access_log = OUT / f"access-{self.db}.log"
         self.access_log.unlink(missing_ok=True)
         self.proc = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "gunicorn"), "hangqifu.wsgi:application", "--bind", f"127.0.0.1:{PORT}",
+            [str(ROOT / ".venv" / "bin" / "gunicorn"), self.app, "--bind", f"127.0.0.1:{PORT}",
              "--workers", str(self.workers), "--backlog", "2048", "--timeout", "120", "--log-level", "warning",
              *(["--worker-class", "gthread", "--threads", str(threads_default()), "--keep-alive", "30"]
                if worker_class() == "gthread" else []),
@@ -82,7 +83,7 @@ class Gunicorn:
         # touch every worker once so no request pays for a cold start
         for _ in range(self.workers * 3):
             urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz/", timeout=5).read()
-        log(f"gunicorn up: {self.workers} {worker_class()} workers on :{PORT} ({self.db})")
+        log(f"gunicorn up: {self.workers} {worker_class()} workers on :{PORT} ({self.db}, {self.app})")
         return self
 
     def post_statuses(self) -> collections.Counter:
@@ -118,7 +119,7 @@ class CpuMeter:
     def _cpu(names=None, pids=None) -> dict:
         """pid → CPU seconds of the matching processes (PostgreSQL backends by name, app workers by pid)."""
         found = {}
-        procs = (psutil.Process(pid) for pid in pids) if pids else psutil.process_iter(["name"])
+        procs = (psutil.Process(pid) for pid in pids) if pids is not None else psutil.process_iter(["name"])
         for proc in procs:
             try:
                 if names and proc.name() not in names:
@@ -153,7 +154,52 @@ class CpuMeter:
         return {"wall_s": round(wall, 2), "app_cpu_s": round(self._delta(self.app0, self._app()), 2),
                 "postgres_cpu_s": round(self._delta(self.pg0, self._postgres()), 2),
                 "machine_busy_pct": round(100 * busy / max(busy + idle, 1e-9), 1),
+                "machine_busy_cpu_s": round(busy, 2),
                 "iowait_s": round(sys1.iowait - self.sys0.iowait, 2)}
+
+
+class PostgresCpuSampler:
+    """CPU seconds used by PostgreSQL processes while it runs, sampled every `interval` so that backends which
+    exit before the end (pgbench's connections) still count, up to their last sample (a slight undercount)."""
+
+    def __init__(self, interval: float = 0.2):
+        self.interval, self.last, self.first = interval, {}, {}
+        self._stop = threading.Event()
+
+    def _sample(self):
+        for pid, cpu in CpuMeter._cpu(names=("postgres", "postmaster")).items():
+            self.first.setdefault(pid, cpu)
+            self.last[pid] = cpu
+
+    def _loop(self):
+        while not self._stop.wait(self.interval):
+            self._sample()
+
+    def __enter__(self):
+        self._sample()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self.thread.join()
+        self._sample()
+        self.cpu_s = round(sum(self.last[pid] - self.first[pid] for pid in self.last), 2)
+
+
+def run_wrk_for(*, path: str, work_file: Path, connections: int, seconds: int, threads: int = 2) -> dict:
+    """A fixed-duration wrk run of POSTs to one path (bench/wrk/ceiling.lua); requests/s and latency."""
+    command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "60s",
+               "-s", str(ROOT / "bench" / "wrk" / "ceiling.lua"), f"http://127.0.0.1:{PORT}", "--",
+               str(threads), path, str(work_file)]
+    output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 120).stdout
+    match = re.search(r"WRKJSON (\{.*\})", output)
+    if not match:
+        raise RuntimeError(f"wrk gave no summary:\n{output}")
+    result = json.loads(match.group(1))
+    result["requests_per_s"] = round(result["requests"] / (result["duration_us"] / 1e6), 1)
+    return result
 
 
 def run_wrk(*, work_file: Path, connections: int, threads: int = 2,
