@@ -185,7 +185,8 @@ class Complaint(models.Model):
 
 
 class ChainCheck(models.Model):
-    """One run of the audit-chain verification (the `verify_audit` check), kept to show when it last ran."""
+    """One run of the audit-chain verification (the `verify_audit` check), kept to show when it last ran and
+    to remember each chain's verified head for the next run (a deleted tail is only visible against it)."""
 
     checked_at = models.DateTimeField("核验时间")
     business_date = models.DateField("业务日期")
@@ -193,6 +194,9 @@ class ChainCheck(models.Model):
                                    on_delete=models.PROTECT, related_name="+")
     events_checked = models.PositiveBigIntegerField("核验事件数")
     broken_event_id = models.BigIntegerField("首个异常事件", null=True, blank=True)
+    # per chain {"id", "hash", "count"} of its verified head: the next check must find it (audit.chain.verify_chains)
+    heads = models.JSONField("各链已核验末事件", default=dict, blank=True)
+    problems = models.JSONField("异常说明", default=list, blank=True)  # one Chinese sentence per broken chain
 
     class Meta:
         verbose_name = "审计链核验"

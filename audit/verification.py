@@ -16,20 +16,28 @@ from .permissions import is_staff_user
 def chain_check_run(*, actor=None) -> ChainCheck:
     """Recompute every event's hash and every chain's links (as `manage.py verify_audit` does) and keep the
     totals: events verified over all chains and the lowest id that does not verify. actor None = the nightly
-    job. A broken chain alerts the bureau and the service center, naming every broken chain. The per-chain
-    results are on the returned check as `.chains` (not stored)."""
+    job. Each chain's verified head is stored on the check (`heads`) and the next check compares against it, so
+    a deleted tail (a truncation, which leaves every remaining link intact) is reported too, with the missing
+    event's id as `broken_event_id`. A broken chain alerts the bureau and the service center, naming every
+    broken chain (`problems`). The per-chain results are on the returned check as `.chains` (not stored)."""
     if actor is not None and not is_staff_user(actor):
         raise NotPermitted("只有政府工作人员可以核验审计链")
-    result = verify_chains(AuditEvent.objects.all())
+    result = verify_chains(AuditEvent.objects.all(), checkpoints=chain_checkpoints())
     with transaction.atomic():
         check = ChainCheck.objects.create(checked_at=timezone.now(), business_date=clock.today(), checked_by=actor,
-                                          events_checked=result.checked, broken_event_id=result.broken_id)
+                                          events_checked=result.checked, broken_event_id=result.broken_id,
+                                          heads=result.heads(), problems=result.problems)
         if not result.ok:
-            where = "；".join(f"链 {r.chain} 在事件 #{r.broken_id} 处（此前 {r.checked} 条正常）" for r in result.broken)
             notify(roles=[Role.BUREAU, Role.SERVICE_CENTER], subject=f"审计链校验失败：事件 #{result.broken_id}",
-                   body=f"审计链校验失败：{where}，请立即核查数据库是否被篡改。", url=reverse("audit:event-list"))
+                   body=f"审计链校验失败：{'；'.join(result.problems)}。请立即核查数据库是否被篡改。",
+                   url=reverse("audit:event-list"))
     check.chains = result.chains
     return check
+
+
+def chain_checkpoints() -> dict:
+    """The chain heads the latest check verified ({} before the first check): what the next check must find."""
+    return ChainCheck.objects.order_by("-id").values_list("heads", flat=True).first() or {}
 
 
 def chain_check_last() -> ChainCheck | None:

@@ -237,5 +237,6 @@ def chain_verify(request):
     if check.ok:
         messages.success(request, f"审计链完整：共 {check.events_checked} 条事件")
     else:
-        messages.error(request, f"审计链在事件 #{check.broken_event_id} 处校验失败（此前 {check.events_checked} 条正常）")
+        messages.error(request, f"审计链在事件 #{check.broken_event_id} 处校验失败（此前 {check.events_checked} 条正常）："
+                                f"{'；'.join(check.problems)}")
     return redirect("audit:event-list")

@@ -10,12 +10,13 @@ from unittest import mock
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, OperationalError, connection, connections, transaction
+from django.urls import reverse
 
 from audit import services
-from audit.chain import CHAINS, GENESIS, event_digest, genesis, verify_chains
-from audit.models import AuditEvent
+from audit.chain import CHAINS, GENESIS, digest_of, event_digest, genesis, verify_chains
+from audit.models import AuditEvent, ChainCheck
 from audit.services import audit_record, audit_record_many
-from audit.verification import chain_check_run
+from audit.verification import chain_check_daily, chain_check_run
 from hangqifu.accounts.models import Organisation, User
 from hangqifu.accounts.roles import Role
 from hangqifu.accounts.tests.factories import OrganisationFactory
@@ -33,15 +34,18 @@ def _org_on(chain: int) -> Organisation:
     raise AssertionError(f"no organisation on chain {chain}")
 
 
-def _tamper(event_id: int, payload: dict) -> None:
-    if connection.vendor == "postgresql":
-        with transaction.atomic(), connection.cursor() as cursor:
-            # a superuser bypassing the append-only trigger, as an attacker with database access would
+def _as_superuser(sql: str, params: list) -> None:
+    """One statement past the append-only trigger, as an attacker with database access could (SQLite has none)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL session_replication_role = replica")
-            cursor.execute("UPDATE audit_auditevent SET payload = %s WHERE id = %s", [json.dumps(payload), event_id])
+        cursor.execute(sql, params)
+        if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL session_replication_role = DEFAULT")
-    else:
-        AuditEvent.objects.filter(pk=event_id).update(payload=payload)
+
+
+def _tamper(event_id: int, payload: dict) -> None:
+    _as_superuser("UPDATE audit_auditevent SET payload = %s WHERE id = %s", [json.dumps(payload), event_id])
 
 
 def test_genesis_values_are_fixed_and_distinct():
@@ -302,3 +306,139 @@ def test_concurrent_appends_serialise_per_chain_and_verify():
     assert result.ok
     assert {k: r.checked for k, r in result.chains.items()} == {0: 40, 7: 80, 8: 80, 9: 40}
     assert AuditEvent.objects.values("prev_hash").distinct().count() == 240  # no fork anywhere
+
+
+# --- truncation: each check remembers every chain's verified head, the next one must find it ---------------
+
+def _delete(*event_ids: int) -> None:
+    for event_id in event_ids:
+        _as_superuser("DELETE FROM audit_auditevent WHERE id = %s", [event_id])
+
+
+@pytest.fixture
+def two_chains():
+    """Chain 4 with three events, chain 7 with two; a staff user and a bureau user to be alerted."""
+    org4, org7 = _org_on(4), _org_on(7)
+    events = {4: [audit_record(action=f"four.{i}", organisation=org4) for i in range(3)],
+              7: [audit_record(action=f"seven.{i}", organisation=org7) for i in range(2)]}
+    return {"events": events, "orgs": {4: org4, 7: org7}}
+
+
+def test_the_first_check_stores_each_chains_verified_head(two_chains, make_user):
+    # given events and no check yet
+    head4, head7 = two_chains["events"][4][-1], two_chains["events"][7][-1]
+    assert not ChainCheck.objects.exists()
+    # when the first check runs
+    check = chain_check_run(actor=make_user(role=Role.SERVICE_CENTER))
+    # then it verifies as before and remembers each chain's head
+    assert check.ok and check.events_checked == 5 and check.problems == []
+    assert ChainCheck.objects.get().heads == {"4": {"id": head4.pk, "hash": head4.hash, "count": 3},
+                                              "7": {"id": head7.pk, "hash": head7.hash, "count": 2}}
+
+
+def test_an_untouched_trail_and_appends_after_a_check_still_verify(two_chains, make_user, capsys):
+    staff = make_user(role=Role.SERVICE_CENTER)
+    chain_check_run(actor=staff)
+    # untouched: the second check finds every head
+    assert chain_check_run(actor=staff).ok
+    # appended on a checked chain and on a new one: fine, and the heads move forward
+    later = audit_record(action="four.later", organisation=two_chains["orgs"][4])
+    other = audit_record(action="nine", organisation=_org_on(9))  # a chain the last check did not see
+    check = chain_check_run(actor=staff)
+    assert check.ok and check.events_checked == 7
+    assert check.heads["4"] == {"id": later.pk, "hash": later.hash, "count": 4}
+    assert check.heads["9"] == {"id": other.pk, "hash": other.hash, "count": 1}
+    call_command("verify_audit")
+    assert "3 条链的已核验末事件均在且未被改动" in capsys.readouterr().out
+
+
+def test_a_truncated_tail_is_detected_by_the_next_check_and_alerts(two_chains, make_user, client, capsys):
+    bureau, staff = make_user(role=Role.BUREAU), make_user(role=Role.SERVICE_CENTER)
+    chain_check_run(actor=staff)
+    first, second, third = two_chains["events"][4]
+    # given the last two events of chain 4 deleted by someone who got past the append-only trigger
+    _delete(second.pk, third.pk)
+    assert verify_chains(AuditEvent.objects.all()).ok  # every remaining link holds: invisible without a checkpoint
+    # when the staff check runs again
+    check = chain_check_run(actor=staff)
+    # then chain 4 is broken at its missing head, chain 7 is fine
+    message = f"链 4 的已核验事件 #{third.pk} 已不存在（疑似被截断，上次核验时该链共 3 条，现可核验 1 条）"
+    assert not check.ok and check.broken_event_id == third.pk and check.problems == [message]
+    assert [(k, r.broken_id, r.checked) for k, r in check.chains.items()] == [(4, third.pk, 1), (7, None, 2)]
+    # and the bureau and the service center are alerted with the chain and the event
+    for user in (bureau, staff):
+        alert = Notification.objects.get(user=user, subject=f"审计链校验失败：事件 #{third.pk}")
+        assert message in alert.body
+    # and the audit browser shows it with the last check
+    client.force_login(staff)
+    page = client.get(reverse("audit:event-list")).content.decode()
+    assert message in page and f"在事件 #{third.pk} 处校验失败" in page
+    # and verify_audit fails naming it
+    with pytest.raises(CommandError, match=f"审计链 4 的已核验事件 #{third.pk} 已不存在"):
+        call_command("verify_audit")
+    # and the checkpoint is kept, so the nightly check reports it again instead of accepting the shorter chain
+    assert ChainCheck.objects.order_by("-id").first().heads["4"]["id"] == third.pk
+    assert chain_check_daily() | {"events_checked": None} == {"events_checked": None, "ok": False, "chains": 2,
+                                                              "broken_chains": [4]}
+
+
+def _check_after(damage, make_user) -> ChainCheck:
+    """A staff check, then `damage()`, then the next staff check (returned)."""
+    staff = make_user(role=Role.SERVICE_CENTER)
+    chain_check_run(actor=staff)
+    damage()
+    return chain_check_run(actor=staff)
+
+
+def test_a_truncation_followed_by_new_appends_is_still_detected(two_chains, make_user):
+    third = two_chains["events"][4][2]
+
+    def truncate_then_append():  # the application goes on from the new, shorter head: more events than before
+        _delete(third.pk)
+        for i in range(3):
+            audit_record(action=f"four.after.{i}", organisation=two_chains["orgs"][4])
+
+    check = _check_after(truncate_then_append, make_user)
+    assert check.broken_event_id == third.pk
+    assert check.problems == [f"链 4 的已核验事件 #{third.pk} 已不存在（疑似被截断，上次核验时该链共 3 条，现可核验 2 条）"]
+
+
+def test_a_chain_that_vanished_entirely_is_reported(two_chains, make_user):
+    last = two_chains["events"][7][-1]
+    check = _check_after(lambda: _delete(*(e.pk for e in two_chains["events"][7])), make_user)
+    assert check.broken_event_id == last.pk and list(check.chains) == [4, 7]
+    assert check.problems == [f"链 7 的已核验事件 #{last.pk} 已不存在（疑似被截断，上次核验时该链共 2 条，现可核验 0 条）"]
+
+
+def test_a_rewritten_head_with_a_recomputed_hash_is_reported(two_chains, make_user):
+    """The last event changed and its hash recomputed: every link still holds, only the checkpoint tells."""
+    head = AuditEvent.objects.get(pk=two_chains["events"][7][-1].pk)
+
+    def rewrite():
+        head.payload = {"forged": True}
+        _as_superuser("UPDATE audit_auditevent SET payload = %s, hash = %s WHERE id = %s",
+                      [json.dumps(head.payload), digest_of(head), head.pk])
+        assert verify_chains(AuditEvent.objects.all()).ok
+
+    check = _check_after(rewrite, make_user)
+    assert check.broken_event_id == head.pk
+    assert check.problems == [f"链 7 的已核验事件 #{head.pk} 已被改写（哈希或此前事件数与上次核验不符）"]
+
+
+def test_a_break_before_the_checkpoint_is_reported_once_at_the_break(two_chains, make_user):
+    first = two_chains["events"][4][0]
+    check = _check_after(lambda: _tamper(first.pk, {"forged": True}), make_user)
+    assert check.broken_event_id == first.pk
+    assert check.problems == [f"链 4 在事件 #{first.pk} 处校验失败（此前 0 条正常）"]
+
+
+def test_deleting_a_tampered_event_and_the_rest_of_its_chain_does_not_clear_the_break(two_chains, make_user):
+    # given a check that found chain 4 broken at its second event
+    _, second, third = two_chains["events"][4]
+    _tamper(second.pk, {"forged": True})
+    # when the evidence is deleted with everything after it, so that what is left verifies link by link
+    check = _check_after(lambda: _delete(second.pk, third.pk), make_user)
+    # then the next check still reports chain 4, at the event that was broken
+    assert verify_chains(AuditEvent.objects.all()).ok
+    assert check.broken_event_id == second.pk
+    assert check.problems == [f"链 4 的已核验事件 #{second.pk} 已不存在（疑似被截断，上次核验时该链共 2 条，现可核验 1 条）"]
