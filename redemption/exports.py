@@ -21,7 +21,7 @@ XLSX_CHUNK = 2_000
 def disbursement_context(order: DisbursementOrder) -> dict:
     batch = order.batch
     payments = list(order.payments.select_related("provider").order_by("provider__name", "id"))
-    district_totals = (batch.claims.values_list("provider__district").order_by("provider__district")
+    district_totals = (batch.claims.values_list("settlement_district").order_by("settlement_district")
                        .annotate(total=Sum("verified_amount")))
     labels = dict(District.choices)
     return {

@@ -80,17 +80,18 @@ def batch_get_for(*, user, pk) -> SettlementBatch | None:
 
 
 def batch_district_totals(batch: SettlementBatch) -> list[dict]:
-    rows = (batch.claims.values("provider__district").order_by("provider__district")
+    """Per paying district: the district recorded on the claims at collection (not the providers' current one)."""
+    rows = (batch.claims.values("settlement_district").order_by("settlement_district")
             .annotate(total=Sum("verified_amount"), claims=Count("id"), providers=Count("provider", distinct=True)))
     from hangqifu.core.choices import District
 
     labels = dict(District.choices)
-    return [{"district": row["provider__district"], "label": labels.get(row["provider__district"], ""),
+    return [{"district": row["settlement_district"], "label": labels.get(row["settlement_district"], ""),
              "total": row["total"] or ZERO, "claims": row["claims"], "providers": row["providers"]} for row in rows]
 
 
 def batch_claims(batch: SettlementBatch):
-    return batch.claims.select_related("provider", "payment").order_by("provider__district", "provider__name", "id")
+    return batch.claims.select_related("provider", "payment").order_by("settlement_district", "provider__name", "id")
 
 
 def notice_item_states(batch: SettlementBatch, claim_ids=None) -> dict[int, str]:

@@ -70,7 +70,7 @@ class SettlementBatchOutput(serializers.Serializer):
     def get_claims(self, obj) -> list[dict]:
         items = selectors.notice_item_states(obj)
         return [{"id": c.pk, "number": c.number, "provider": c.provider_id, "provider_name": c.provider.name,
-                 "district": c.provider.district, "verified_amount": f"{c.verified_amount:.2f}", "state": c.state,
+                 "district": c.settlement_district, "verified_amount": f"{c.verified_amount:.2f}", "state": c.state,
                  "notice_item_state": items.get(c.pk)} for c in selectors.batch_claims(obj)]
 
     def get_total(self, obj) -> str:

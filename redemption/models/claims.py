@@ -1,8 +1,8 @@
 """兑付申请 (第十一条): a provider's claim, with documents, to be repaid the voucher deductions of its orders.
 
 Claim FSM: draft → submitted → pre_reviewed (service center) → approved (bureau) → in_settlement (collected
-into a settlement batch) → paid (district confirms); submitted/pre_reviewed → returned → submitted;
-draft/returned → withdrawn (provider); submitted/pre_reviewed/returned → rejected; approved/in_settlement →
+into a settlement batch, which records the provider's district of that moment as the district that pays it) →
+paid (district confirms); submitted/pre_reviewed → returned → submitted; draft/returned → withdrawn (provider); submitted/pre_reviewed/returned → rejected; approved/in_settlement →
 rejected when an objection to its public notice is upheld; in_settlement → approved when an objection holds it
 at the end of the notice (it leaves the batch for investigation and waits for the next one).
 
@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django_fsm import FSMField, transition
 
 from hangqifu.core import clock
+from hangqifu.core.choices import District
 from hangqifu.core.money import MONEY_FIELD_KWARGS
 
 from .. import permissions as perms
@@ -66,6 +67,9 @@ class RedemptionClaim(models.Model):
     cap_year = models.PositiveIntegerField("计入年度兑付上限的年度", null=True, blank=True)
     batch = models.ForeignKey("redemption.SettlementBatch", verbose_name="结算批次", null=True, blank=True,
                               on_delete=models.PROTECT, related_name="claims")
+    settlement_district = models.CharField(
+        "拨付区县", max_length=20, choices=District.choices, null=True, blank=True,
+        help_text="归集进入结算批次时服务机构所在区县，由该区县拨付（此后机构迁址不改变）；不在批次中时为空")
     payment = models.ForeignKey("redemption.DistrictPayment", verbose_name="区县支付", null=True, blank=True,
                                 on_delete=models.PROTECT, related_name="claims")
     under_investigation = models.BooleanField("公示异议调查中", default=False)
@@ -86,6 +90,10 @@ class RedemptionClaim(models.Model):
                                    | Q(cap_year__isnull=False, verified_amount__isnull=False)),
             models.CheckConstraint(name="claim_in_settlement_has_batch",
                                    condition=~Q(state="in_settlement") | Q(batch__isnull=False)),
+            # a claim in a batch is paid by the district recorded when the batch collected it
+            models.CheckConstraint(name="claim_in_batch_has_settlement_district",
+                                   condition=Q(batch__isnull=True, settlement_district__isnull=True)
+                                   | Q(batch__isnull=False, settlement_district__isnull=False)),
         ]
         indexes = [
             models.Index(fields=["provider", "state"], name="claim_provider_state_idx"),

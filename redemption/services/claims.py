@@ -322,13 +322,13 @@ def claim_revoke_after_objection(*, claim: RedemptionClaim, actor, reason: str) 
         return claim
     cap_release(provider=claim.provider, year=claim.cap_year, amount=claim.verified_amount)
     claim.lines.update(redeemed_order=None)
-    previous_batch = claim.batch_id
-    claim.batch, claim.under_investigation = None, False
+    previous_batch, previous_district = claim.batch_id, claim.settlement_district
+    claim.batch, claim.settlement_district, claim.under_investigation = None, None, False
     claim.decision_opinion = reason
     _transition(claim, "revoke_after_objection", None, action="redemption.claim_revoke",
-                fields=["batch", "under_investigation", "decision_opinion", "closed_at"],
-                payload={"reason": reason, "batch": previous_batch, "released": claim.verified_amount,
-                         "by": getattr(actor, "username", "")})
+                fields=["batch", "settlement_district", "under_investigation", "decision_opinion", "closed_at"],
+                payload={"reason": reason, "batch": previous_batch, "district": previous_district,
+                         "released": claim.verified_amount, "by": getattr(actor, "username", "")})
     notify(subject=f"兑付申请因公示异议成立不予兑付：{claim.number}", organisation=claim.provider,
            url=claim.get_absolute_url(), body=reason)
     return claim

@@ -26,7 +26,10 @@ logger = logging.getLogger(__name__)
 
 
 def batch_districts(batch: SettlementBatch) -> list[str]:
-    return list(batch.claims.order_by("provider__district").values_list("provider__district", flat=True).distinct())
+    """The districts that pay the batch: those recorded on its claims when it collected them (a provider that
+    moves district afterwards is still paid by the one recorded, so the list cannot change while issuing)."""
+    return list(batch.claims.order_by("settlement_district").values_list("settlement_district", flat=True)
+                .distinct())
 
 
 def _next_number(year: int) -> int:
@@ -46,9 +49,9 @@ def _issue_district(batch_id: int, district: str) -> DisbursementOrder | None:
                     return None
                 if DisbursementOrder.objects.filter(batch=batch, district=district).exists():
                     return None
-                # only claims not yet on a payment line: a provider that moved district between two districts
-                # of this task must not be paid a second time through its new district
-                claims = batch.claims.filter(provider__district=district, payment__isnull=True)
+                # the claims the batch recorded for this district at collection (not the providers' current
+                # districts), and — belt and braces — only those not yet on a payment line
+                claims = batch.claims.filter(settlement_district=district, payment__isnull=True)
                 # lock the district's claims (lock order: batch → claims) before reading their amounts
                 if not _lock_claims(claims):
                     return None

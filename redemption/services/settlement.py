@@ -9,7 +9,7 @@ from datetime import date
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
-from django.db.models import Max, Q
+from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django_fsm import can_proceed
 
 from audit.services import audit_record, audit_record_many
@@ -115,13 +115,30 @@ def batch_collect(*, batch_id: int) -> dict:
     with transaction.atomic():
         locked = _lock(batch_id)
         if locked.state == SettlementBatch.State.COLLECTING:
+            moved = _one_district_per_provider(locked)
             locked.task_total = locked.task_done = locked.claims.count()
             _transition(locked, "finish_collecting", None, action="settlement.collected",
                         fields=["task_total", "task_done"],
-                        payload={"claims": locked.task_done, "total": batch_total(locked)})
+                        payload={"claims": locked.task_done, "total": batch_total(locked),
+                                 "moved_providers": moved})
             notify(subject=f"{locked.title}已归集 {locked.task_done} 份兑付申请，待审批", roles=[Role.BUREAU],
                    url=locked.get_absolute_url(), body=f"合计 {fmt(batch_total(locked))} 元。")
     return {"batch": batch_id, "collected": collected}
+
+
+def _one_district_per_provider(batch: SettlementBatch) -> list[int]:
+    """A provider that moved district while its claims were being collected (between two chunks) has claims
+    recorded under two districts; a batch pays a provider through one line (UNIQUE batch, provider), so all its
+    claims take the district recorded for its first one collected. One aggregate over the batch (usually
+    nothing to change) and one UPDATE; returns the providers concerned."""
+    movers = list(batch.claims.values("provider_id").annotate(districts=Count("settlement_district", distinct=True))
+                  .filter(districts__gt=1).order_by("provider_id").values_list("provider_id", flat=True))
+    if movers:
+        first = (RedemptionClaim.objects.filter(batch_id=batch.pk, provider_id=OuterRef("provider_id"))
+                 .order_by("id").values("settlement_district")[:1])
+        batch.claims.filter(provider_id__in=movers).update(settlement_district=Subquery(first))
+        logger.info("batch %s: providers %s moved district during collection", batch.pk, movers)
+    return movers
 
 
 def _collect_chunk(batch_id: int, after: int) -> tuple[int, int] | None:
@@ -154,11 +171,15 @@ def _collect_chunk(batch_id: int, after: int) -> tuple[int, int] | None:
 
 
 def _enter_settlement(ids: list[int], batch_id: int) -> list[tuple[int, int]]:
-    """The conditional UPDATE of a chunk: only claims still approved, in no batch and not held move."""
+    """The conditional UPDATE of a chunk: only claims still approved, in no batch and not held move. Each
+    records its provider's district of this moment as the district that pays it (`settlement_district`):
+    disbursement groups by it, so a provider that moves later is still paid, once, where it was collected."""
     table = connection.ops.quote_name(RedemptionClaim._meta.db_table)
+    organisations = connection.ops.quote_name(Organisation._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET state = %s, batch_id = %s "
+            f"UPDATE {table} SET state = %s, batch_id = %s, settlement_district = "
+            f"(SELECT o.district FROM {organisations} o WHERE o.id = {table}.provider_id) "
             f"WHERE id IN ({', '.join(['%s'] * len(ids))}) AND state = %s AND batch_id IS NULL "
             f"AND NOT under_investigation RETURNING id, provider_id",
             [RedemptionClaim.State.IN_SETTLEMENT, batch_id, *ids, RedemptionClaim.State.APPROVED])
@@ -269,12 +290,13 @@ def batch_conclude_notice(*, batch_id: int) -> bool:
         not_cleared = (_claims_not_cleared(batch).select_for_update(of=("self",))
                        .select_related("provider").order_by("id"))
         for claim in not_cleared:
-            before = claim.state
-            claim.batch, claim.under_investigation = None, True
+            before, district = claim.state, claim.settlement_district
+            claim.batch, claim.settlement_district, claim.under_investigation = None, None, True
             claim.leave_settlement()
-            claim.save(update_fields=["state", "batch", "under_investigation"])
+            claim.save(update_fields=["state", "batch", "settlement_district", "under_investigation"])
             audit_record(action="settlement.pull_out", obj=claim, from_state=before, to_state=claim.state,
-                         organisation=claim.provider, payload={"batch": batch_id, "reason": "公示异议待调查"})
+                         organisation=claim.provider,
+                         payload={"batch": batch_id, "district": district, "reason": "公示异议待调查"})
             notify(subject=f"兑付申请因公示异议暂缓拨付：{claim.number}", organisation=claim.provider,
                    url=claim.get_absolute_url(), body="公示期内收到异议，调查结束前暂不拨付；异议不成立的将纳入后续批次。")
             pulled.append(claim.pk)

@@ -11,8 +11,11 @@ from hangqifu.core import clock
 from hangqifu.core.errors import DomainError
 from hangqifu.notices import services as notice_services
 from hangqifu.notices.models import NoticeItem
+from hangqifu.notifications.models import Notification
 from vouchers.models.ledger import LedgerEntry
 
+from .. import selectors
+from ..exports import disbursement_context
 from ..ledger import verify_redemption_ledger
 from ..models import DisbursementOrder, DistrictPayment, ProviderYearCap, RedemptionClaim, SettlementBatch
 from ..services import payments as payment_services
@@ -51,8 +54,12 @@ def world(now, center, bureau, finance):
 
 def _through_notice(run, batch, center, bureau, set_clock, objection_on=None):
     run(services.batch_close, batch=batch, actor=center)
-    run(services.batch_approve, batch=batch, actor=bureau)
-    batch = run(services.batch_publish, batch=batch, actor=bureau)
+    return _notice_after_collection(run, batch, bureau, set_clock, objection_on)
+
+
+def _notice_after_collection(run, batch, bureau, set_clock, objection_on=None):
+    run(services.batch_approve, batch=S(batch.pk), actor=bureau)
+    batch = run(services.batch_publish, batch=S(batch.pk), actor=bureau)
     if objection_on is not None:
         item = NoticeItem.objects.get(notice=batch.notice, object_id=str(objection_on.pk))
         notice_services.objection_file(notice=batch.notice, user=factories.provider_user("xihu", name="举报人公司"),
@@ -318,3 +325,189 @@ def test_a_step_left_unfinished_is_resumed_by_the_periodic_job(world, center):
     batch = S(batch.pk)
     assert batch.state == SettlementBatch.State.COLLECTED
     assert batch.claims.count() == 3 and batch.task_done == 3
+
+
+# --- the paying district is the one recorded when the batch collected the claim ----------------------------
+
+def _move(user, district):
+    """The provider moves to another district (providers' re-application confirmation writes it)."""
+    from hangqifu.accounts.models import Organisation
+
+    Organisation.objects.filter(pk=user.organisation_id).update(district=district)
+
+
+def _sign(run, batch, bureau, finance):
+    run(services.batch_sign, batch=S(batch.pk), actor=bureau)
+    run(services.batch_sign, batch=S(batch.pk), actor=finance)
+    return S(batch.pk)
+
+
+def _pay_every_line(batch):
+    for payment in S(batch.pk).payments.order_by("id"):
+        payment_services.payment_confirm(payment=payment, actor=factories.district_user(payment.district),
+                                         reference=f"QQ{payment.pk:06d}", paid_at=clock.now())
+
+
+def test_a_provider_that_moves_after_collection_is_paid_once_where_it_was_collected(world, run, center, bureau,
+                                                                                    finance, set_clock):
+    claims, users = world["claims"], world["users"]
+    batch = _open(center)
+    run(services.batch_close, batch=batch, actor=center)
+    assert {c.pk: C(c.pk).settlement_district for c in claims.values()} == {
+        claims["a"].pk: "xihu", claims["b"].pk: "xihu", claims["c"].pk: "binjiang"}
+    # given the 滨江区 provider moves to 萧山区 (in no other claim of the batch) after its claim was collected
+    _move(users["c"], "xiaoshan")
+    batch = _notice_after_collection(run, batch, bureau, set_clock)
+    binjiang_officer, xiaoshan_officer = factories.district_user("binjiang"), factories.district_user("xiaoshan")
+    # when both sign
+    batch = _sign(run, batch, bureau, finance)
+    # then it is paid once, through 滨江区, and the batch is disbursed
+    assert batch.state == SettlementBatch.State.DISBURSED
+    assert batch.task_done == batch.task_total == 2
+    assert {o.district: o.total for o in batch.disbursement_orders.all()} == {
+        "xihu": Decimal("10500.00"), "binjiang": Decimal("10000.00")}
+    moved = batch.payments.get(provider_id=users["c"].organisation_id)
+    assert (moved.district, moved.amount, moved.disbursement_order.district) == ("binjiang", Decimal("10000.00"),
+                                                                                "binjiang")
+    assert C(claims["c"].pk).payment_id == moved.pk
+    assert {row["district"]: row["claims"] for row in selectors.batch_district_totals(batch)} == {
+        "binjiang": 1, "xihu": 2}
+    # the documents and the officers told are those of 滨江区, not of the provider's new district
+    order = moved.disbursement_order
+    assert disbursement_context(order)["district_totals"] == [("滨江区", "10,000.00"), ("西湖区", "10,500.00")]
+    assert [row["payment"].provider_id for row in disbursement_context(order)["rows"]] == [
+        users["c"].organisation_id]
+    assert Notification.objects.filter(user=binjiang_officer, subject__contains=order.number).exists()
+    assert not Notification.objects.filter(user=xiaoshan_officer).exists()
+    # the 滨江区 officer was told and confirms the line; the batch completes
+    _pay_every_line(batch)
+    assert S(batch.pk).state == SettlementBatch.State.COMPLETED
+    assert C(claims["c"].pk).state == RedemptionClaim.State.PAID
+    assert LedgerEntry.objects.filter(kind="payment", organisation_id=users["c"].organisation_id).count() == 1
+    assert verify_redemption_ledger() == []
+
+
+def test_a_provider_that_moves_while_the_batch_is_issuing_does_not_hold_it(world, run, center, bureau, finance,
+                                                                            set_clock, monkeypatch):
+    from ..services import disbursement
+
+    claims, users = world["claims"], world["users"]
+    batch = _through_notice(run, _open(center), center, bureau, set_clock)
+    run(services.batch_sign, batch=batch, actor=bureau)
+    # given a 西湖区 provider moves to 滨江区 right after 滨江区 (issued first) got its order
+    store = disbursement.disbursement_pdf_store
+
+    def store_then_move(order):
+        store(order)
+        if order.district == "binjiang":
+            _move(users["a"], "binjiang")
+    monkeypatch.setattr(disbursement, "disbursement_pdf_store", store_then_move)
+    # when the finance bureau co-signs and the task issues the orders
+    run(services.batch_sign, batch=S(batch.pk), actor=finance)
+    # then the provider is paid through 西湖区, where it was collected, and the batch does not stay in issuing
+    batch = S(batch.pk)
+    assert batch.state == SettlementBatch.State.DISBURSED
+    assert not batch.claims.filter(payment__isnull=True).exists()
+    assert batch.payments.get(provider_id=users["a"].organisation_id).district == "xihu"
+    assert batch.disbursement_orders.get(district="xihu").claim_count == 2
+    _pay_every_line(batch)
+    assert S(batch.pk).state == SettlementBatch.State.COMPLETED
+    assert all(C(c.pk).state == RedemptionClaim.State.PAID for c in claims.values())
+
+
+def test_a_provider_that_moves_between_two_collected_chunks_keeps_one_district(world, run, center, bureau,
+                                                                                finance, set_clock, monkeypatch):
+    from audit.models import AuditEvent
+
+    users = world["users"]
+    second = approved_claim(users["a"], [deducted_order(users["a"].organisation, amount="2000.00",
+                                                        deduction="1000.00")], center=center, bureau=bureau)
+    # given collection one claim at a time, and the provider of the first claim moves after its first chunk
+    monkeypatch.setattr(services, "COLLECT_CHUNK", 1)
+    enter = services._enter_settlement
+
+    def enter_then_move(ids, batch_id):
+        moved = enter(ids, batch_id)
+        if ids == [world["claims"]["a"].pk]:
+            _move(users["a"], "xiaoshan")
+        return moved
+    monkeypatch.setattr(services, "_enter_settlement", enter_then_move)
+    batch = _open(center)
+    run(services.batch_close, batch=batch, actor=center)
+    # then all its claims are paid by the district recorded for the first one (one line per provider and batch)
+    assert set(RedemptionClaim.objects.filter(provider_id=users["a"].organisation_id)
+               .values_list("settlement_district", flat=True)) == {"xihu"}
+    collected = AuditEvent.objects.get(action="settlement.collected")
+    assert collected.payload["moved_providers"] == [users["a"].organisation_id]
+    batch = _sign(run, _notice_after_collection(run, batch, bureau, set_clock), bureau, finance)
+    assert batch.state == SettlementBatch.State.DISBURSED
+    line = batch.payments.get(provider_id=users["a"].organisation_id)
+    assert (line.district, line.claim_count, line.amount) == ("xihu", 2, Decimal("7500.00"))
+    assert C(second.pk).payment_id == line.pk
+
+
+def test_a_claim_that_leaves_the_batch_loses_its_district(world, run, center, bureau, set_clock):
+    claims = world["claims"]
+    # held by an objection at the end of the notice: it leaves the batch for investigation
+    batch = _through_notice(run, _open(center), center, bureau, set_clock, objection_on=claims["b"])
+    pulled = C(claims["b"].pk)
+    assert pulled.batch_id is None and pulled.settlement_district is None
+    assert set(batch.claims.values_list("settlement_district", flat=True)) == {"xihu", "binjiang"}
+    # the database keeps a claim in a batch with its district, and one out of a batch without
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RedemptionClaim.objects.filter(pk=claims["a"].pk).update(settlement_district=None)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RedemptionClaim.objects.filter(pk=claims["b"].pk).update(settlement_district="xihu")
+
+
+def test_a_claim_revoked_after_an_upheld_objection_leaves_the_batch_without_its_district(world, run, center,
+                                                                                         bureau, set_clock):
+    from audit.models import AuditEvent
+
+    claims = world["claims"]
+    batch = _open(center)
+    run(services.batch_close, batch=batch, actor=center)
+    run(services.batch_approve, batch=S(batch.pk), actor=bureau)
+    batch = run(services.batch_publish, batch=S(batch.pk), actor=bureau)
+    item = NoticeItem.objects.get(notice=batch.notice, object_id=str(claims["c"].pk))
+    objection = notice_services.objection_file(notice=batch.notice, item=item, content="该机构服务未实际发生",
+                                               user=factories.provider_user("xihu", name="举报人公司"))
+    # when the objection is upheld before the notice closes (the claim is revoked straight from the batch)
+    run(notice_services.objection_resolve, objection=objection, actor=center, upheld=True, opinion="经核查属实")
+    set_clock(batch.notice.closes_at + timedelta(hours=10))
+    run(notice_services.notices_close_expired)
+    # then the claim is rejected and is in no batch, with no paying district
+    revoked = C(claims["c"].pk)
+    assert revoked.state == RedemptionClaim.State.REJECTED
+    assert revoked.batch_id is None and revoked.settlement_district is None
+    revoke = AuditEvent.objects.get(action="redemption.claim_revoke", object_id=str(revoked.pk))
+    assert (revoke.payload["batch"], revoke.payload["district"]) == (batch.pk, "binjiang")
+    assert list(S(batch.pk).claims.order_by().values_list("settlement_district", flat=True).distinct()) == ["xihu"]
+
+
+def test_the_migration_backfills_the_district_of_the_claims_already_in_a_batch(disbursed, world, run, center,
+                                                                               bureau):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    backfill = import_module("redemption.migrations.0003_claim_settlement_district").backfill
+    claims, users = world["claims"], world["users"]
+    # given an issued batch, a second batch collected but not issued and an approved claim in no batch
+    later = approved_claim(users["b"], [deducted_order(users["b"].organisation)], center=center, bureau=bureau)
+    second = _open(center)
+    run(services.batch_close, batch=second, actor=center)
+    outside = approved_claim(users["b"], [deducted_order(users["b"].organisation)], center=center, bureau=bureau)
+    # and the providers 乙 (西湖区) and 丙 (滨江区) have moved since; the field holds a wrong value (the
+    # constraint allows no empty one in a batch: the migration fills it before adding the constraint)
+    _move(users["b"], "fuyang")
+    _move(users["c"], "xiaoshan")
+    RedemptionClaim.objects.filter(batch__isnull=False).update(settlement_district="jiande")
+    # when the migration fills the new field
+    backfill(apps, None)
+    # then a claim on a payment line takes its line's district, one not yet issued its provider's district now,
+    # and a claim in no batch has none
+    assert {c.pk: C(c.pk).settlement_district for c in claims.values()} == {
+        claims["a"].pk: "xihu", claims["b"].pk: "xihu", claims["c"].pk: "binjiang"}
+    assert C(later.pk).batch_id == second.pk and C(later.pk).settlement_district == "fuyang"
+    assert C(outside.pk).batch_id is None and C(outside.pk).settlement_district is None
