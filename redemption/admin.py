@@ -44,7 +44,7 @@ class ClaimLineInline(admin.TabularInline):
 class RedemptionClaimAdmin(admin.ModelAdmin):
     list_display = ["number", "provider", "state_badge", "claimed_amount", "verified_amount", "submitted_at",
                     "approved_at", "batch", "under_investigation"]
-    list_filter = ["state", "under_investigation", "provider__district"]
+    list_filter = ["state", "under_investigation", "provider__district", "settlement_district"]
     search_fields = ["provider__name", "provider__credit_code", "lines__invoice_number"]
     list_select_related = ["provider", "batch"]
     ordering = ["-id"]
@@ -56,7 +56,8 @@ class RedemptionClaimAdmin(admin.ModelAdmin):
         ("材料", {"fields": ["documents_display"]}),
         ("审核", {"fields": ["pre_review_opinion", "pre_reviewed_by", "pre_reviewed_at", "decision_opinion",
                            "approved_by", "approved_at", "cap_year"]}),
-        ("结算", {"fields": ["batch", "under_investigation", "payment", "paid_at", "timeline_display"]}),
+        ("结算", {"fields": ["batch", "settlement_district", "under_investigation", "payment", "paid_at",
+                           "timeline_display"]}),
     ]
 
     def get_readonly_fields(self, request, obj=None):

@@ -67,6 +67,8 @@ class RedemptionClaimOutput(serializers.Serializer):
     pre_reviewed_at = serializers.DateTimeField(allow_null=True)
     approved_at = serializers.DateTimeField(allow_null=True)
     batch = serializers.IntegerField(source="batch_id", allow_null=True)
+    settlement_district = serializers.CharField(
+        allow_null=True, help_text="拨付区县：批次归集该申请时服务机构所在区县（只读；不在批次中时为 null）")
     under_investigation = serializers.BooleanField()
     payment = serializers.SerializerMethodField()
     paid_at = serializers.DateTimeField(allow_null=True)

@@ -184,6 +184,29 @@ def test_disbursement_documents_for_staff_and_the_district(disbursed_batch, api_
     assert api_as(factories.district_user("binjiang")).get("/api/v1/disbursement-orders/").json()["count"] == 1
 
 
+def test_a_claim_shows_the_district_recorded_when_its_batch_collected_it(disbursed_batch, api_as, client, bureau,
+                                                                        provider):
+    from hangqifu.accounts.models import Organisation
+
+    # given the 滨江区 provider has moved to 萧山区 since its claim was collected
+    claim = RedemptionClaim.objects.get(batch_id=disbursed_batch["id"], provider__district="binjiang")
+    Organisation.objects.filter(pk=claim.provider_id).update(district="xiaoshan")
+    # then its claim, the batch's claims and totals and the staff pages still name 滨江区, which pays it
+    body = api_as(bureau).get(f"/api/v1/redemption-claims/{claim.pk}/").json()
+    assert (body["settlement_district"], body["payment"]["district"]) == ("binjiang", "binjiang")
+    batch = api_as(bureau).get(f"/api/v1/settlement-batches/{disbursed_batch['id']}/").json()
+    assert {c["id"]: c["district"] for c in batch["claims"]}[claim.pk] == "binjiang"
+    assert {row["district"] for row in batch["district_totals"]} == {"xihu", "binjiang"}
+    client.force_login(bureau)
+    assert "萧山区" not in client.get(f"/redemption/batches/{disbursed_batch['id']}/").content.decode()
+    assert "滨江区（归集时所在区县）" in client.get(f"/redemption/claims/{claim.pk}/").content.decode()
+    admin_page = client.get(f"/admin/redemption/redemptionclaim/{claim.pk}/change/").content.decode()
+    assert "拨付区县" in admin_page and "滨江区" in admin_page
+    # a claim in no batch has none
+    draft = factories.submitted_claim(provider, [deducted_order(provider.organisation)])
+    assert api_as(bureau).get(f"/api/v1/redemption-claims/{draft.pk}/").json()["settlement_district"] is None
+
+
 def test_staff_pages_and_provider_pages_render(disbursed_batch, client, provider, bureau, django_assert_max_num_queries):
     client.force_login(bureau)
     with django_assert_max_num_queries(40):
