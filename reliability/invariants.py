@@ -197,6 +197,9 @@ def _checks() -> list[tuple[str, str, str]]:
          f"WHERE (c.state = 'paid') <> (p.state IS NOT NULL AND p.state = 'paid') "
          f"OR (c.payment_id IS NOT NULL AND c.state NOT IN ('in_settlement', 'paid')) "
          f"OR (p.id IS NOT NULL AND p.batch_id <> c.batch_id)"),
+        ("I7", "claim_paid_by_another_district",
+         f"SELECT c.id, c.settlement_district, p.district FROM {t['claim']} c JOIN {t['pay']} p ON p.id = c.payment_id "
+         f"WHERE c.settlement_district IS DISTINCT FROM p.district"),
         ("I7", "redeemed_more_than_deducted",
          f"SELECT l.year, SUM(CASE WHEN l.kind = 'redemption' THEN l.amount ELSE 0 END), "
          f"SUM(CASE WHEN l.kind = 'deduction' THEN l.amount ELSE 0 END) FROM {t['ledger']} l GROUP BY l.year "
