@@ -2,9 +2,10 @@
 
 Claim FSM: draft → submitted → pre_reviewed (service center) → approved (bureau) → in_settlement (collected
 into a settlement batch, which records the provider's district of that moment as the district that pays it) →
-paid (district confirms); submitted/pre_reviewed → returned → submitted; draft/returned → withdrawn (provider); submitted/pre_reviewed/returned → rejected; approved/in_settlement →
-rejected when an objection to its public notice is upheld; in_settlement → approved when an objection holds it
-at the end of the notice (it leaves the batch for investigation and waits for the next one).
+paid (district confirms); submitted/pre_reviewed → returned → submitted; draft/returned → withdrawn
+(provider); submitted/pre_reviewed/returned → rejected; approved/in_settlement → rejected when an objection to
+its public notice is upheld; in_settlement → approved when an objection holds it at the end of the notice (it
+leaves the batch for investigation and waits for the next one).
 
 The database keeps the once-only rules: an order is in one live claim line only (partial UNIQUE over lines
 whose claim was not withdrawn) and redeemed at most once (UNIQUE `redeemed_order`, set at approval)."""
