@@ -34,6 +34,8 @@ def pytest_collection_modifyitems(config, items):
         if item.get_closest_marker("postgres") and not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
             reason = "需要 PostgreSQL（行锁/触发器/真实并发）：设置 DATABASE_URL 后运行"
             item.add_marker(pytest.mark.skip(reason=reason))
+        if item.get_closest_marker("redis") and not (broker.startswith("redis") or os.environ.get("REDIS_URL")):
+            item.add_marker(pytest.mark.skip(reason="需要 Redis：设置 REDIS_URL 或 CELERY_BROKER_URL 后运行"))
         if item.get_closest_marker("worker") and not broker.startswith("redis"):
             item.add_marker(pytest.mark.skip(reason="需要 Redis 与真实 Celery worker：设置 CELERY_BROKER_URL 后运行"))
 

@@ -149,7 +149,7 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 if CELERY_BROKER_URL or REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "hangqifu.core.cache.RedisCache",
             "LOCATION": REDIS_URL or CELERY_BROKER_URL,
             "KEY_PREFIX": env("HANGQIFU_CACHE_PREFIX", default="hangqifu"),
         }
