@@ -126,11 +126,11 @@ def batch_collect(*, batch_id: int) -> dict:
     return {"batch": batch_id, "collected": collected}
 
 
-def _one_district_per_provider(batch: SettlementBatch) -> list[int]:
+def _one_district_per_provider(batch: SettlementBatch) -> dict[str, str]:
     """A provider that moved district while its claims were being collected (between two chunks) has claims
     recorded under two districts; a batch pays a provider through one line (UNIQUE batch, provider), so all its
-    claims take the district recorded for its first one collected. One aggregate over the batch (usually
-    nothing to change) and one UPDATE; returns the providers concerned."""
+    claims take the district recorded on its lowest claim id. One aggregate over the batch (usually nothing to
+    change) and one UPDATE; returns {provider id: the district now recorded} for the audit event."""
     movers = list(batch.claims.values("provider_id").annotate(districts=Count("settlement_district", distinct=True))
                   .filter(districts__gt=1).order_by("provider_id").values_list("provider_id", flat=True))
     if movers:
@@ -138,7 +138,8 @@ def _one_district_per_provider(batch: SettlementBatch) -> list[int]:
                  .order_by("id").values("settlement_district")[:1])
         batch.claims.filter(provider_id__in=movers).update(settlement_district=Subquery(first))
         logger.info("batch %s: providers %s moved district during collection", batch.pk, movers)
-    return movers
+    return {str(provider_id): district for provider_id, district in batch.claims.filter(provider_id__in=movers)
+            .values_list("provider_id", "settlement_district").distinct()}
 
 
 def _collect_chunk(batch_id: int, after: int) -> tuple[int, int] | None:
@@ -155,25 +156,26 @@ def _collect_chunk(batch_id: int, after: int) -> tuple[int, int] | None:
             return 0, 0
         moved = _enter_settlement(ids, batch_id)  # a claim changed since it was picked stays where it is
         if moved:
-            pks = [pk for pk, _ in moved]
+            pks = [pk for pk, _, _ in moved]
             state_log_rows(RedemptionClaim, f"id IN ({', '.join(['%s'] * len(pks))})", pks,
                            transition="enter_settlement", source=RedemptionClaim.State.APPROVED,
                            target=RedemptionClaim.State.IN_SETTLEMENT)
         audit_record_many([
             {"action": "settlement.collect_claim", "obj": Ref(RedemptionClaim, pk),
              "from_state": RedemptionClaim.State.APPROVED, "to_state": RedemptionClaim.State.IN_SETTLEMENT,
-             "organisation": Ref(Organisation, provider_id), "payload": {"batch": batch_id}}
-            for pk, provider_id in moved])
+             "organisation": Ref(Organisation, provider_id), "payload": {"batch": batch_id, "district": district}}
+            for pk, provider_id, district in moved])
         locked.task_done += len(moved)
         locked.task_total = max(locked.task_total, locked.task_done)
         locked.save(update_fields=["task_done", "task_total"])
         return ids[-1], len(moved)
 
 
-def _enter_settlement(ids: list[int], batch_id: int) -> list[tuple[int, int]]:
+def _enter_settlement(ids: list[int], batch_id: int) -> list[tuple[int, int, str]]:
     """The conditional UPDATE of a chunk: only claims still approved, in no batch and not held move. Each
     records its provider's district of this moment as the district that pays it (`settlement_district`):
-    disbursement groups by it, so a provider that moves later is still paid, once, where it was collected."""
+    disbursement groups by it, so a provider that moves later is still paid, once, where it was collected.
+    Returns (claim id, provider id, recorded district) of each claim moved."""
     table = connection.ops.quote_name(RedemptionClaim._meta.db_table)
     organisations = connection.ops.quote_name(Organisation._meta.db_table)
     with connection.cursor() as cursor:
@@ -181,7 +183,7 @@ def _enter_settlement(ids: list[int], batch_id: int) -> list[tuple[int, int]]:
             f"UPDATE {table} SET state = %s, batch_id = %s, settlement_district = "
             f"(SELECT o.district FROM {organisations} o WHERE o.id = {table}.provider_id) "
             f"WHERE id IN ({', '.join(['%s'] * len(ids))}) AND state = %s AND batch_id IS NULL "
-            f"AND NOT under_investigation RETURNING id, provider_id",
+            f"AND NOT under_investigation RETURNING id, provider_id, settlement_district",
             [RedemptionClaim.State.IN_SETTLEMENT, batch_id, *ids, RedemptionClaim.State.APPROVED])
         return sorted(cursor.fetchall())
 

@@ -438,7 +438,10 @@ def test_a_provider_that_moves_between_two_collected_chunks_keeps_one_district(w
     assert set(RedemptionClaim.objects.filter(provider_id=users["a"].organisation_id)
                .values_list("settlement_district", flat=True)) == {"xihu"}
     collected = AuditEvent.objects.get(action="settlement.collected")
-    assert collected.payload["moved_providers"] == [users["a"].organisation_id]
+    assert collected.payload["moved_providers"] == {str(users["a"].organisation_id): "xihu"}
+    # and each claim's collect event says which district it was recorded for
+    assert {e.payload["district"] for e in AuditEvent.objects.filter(
+        action="settlement.collect_claim", organisation_id=users["a"].organisation_id)} == {"xihu", "xiaoshan"}
     batch = _sign(run, _notice_after_collection(run, batch, bureau, set_clock), bureau, finance)
     assert batch.state == SettlementBatch.State.DISBURSED
     line = batch.payments.get(provider_id=users["a"].organisation_id)

@@ -64,7 +64,7 @@ def test_collect_moves_each_claim_once_with_its_audit_event_and_fsm_log_row(now,
     # the same rows the per-claim transition wrote: one event and one FSM log row per claim, states and owner
     assert trail["claims"] == sorted((c.pk, "in_settlement") for c in claims)
     assert trail["events"] == sorted(("redemptionclaim", str(c.pk), c.provider_id, "approved", "in_settlement",
-                                      {"batch": batch.pk}) for c in claims)
+                                      {"batch": batch.pk, "district": c.provider.district}) for c in claims)
     assert trail["log"] == sorted((c.pk, "approved", "in_settlement", None) for c in claims)
 
 
