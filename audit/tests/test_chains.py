@@ -171,6 +171,17 @@ def test_the_append_only_trigger_still_refuses_update_and_delete():
     assert AuditEvent.objects.get(pk=event.pk).chain == 2
 
 
+@pytest.mark.postgres
+def test_a_stored_chain_check_cannot_be_changed_or_removed():
+    # its heads are what the next check compares against: editing them would hide a truncation
+    check = chain_check_run(actor=None)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ChainCheck.objects.filter(pk=check.pk).update(heads={})
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ChainCheck.objects.filter(pk=check.pk).delete()
+    assert ChainCheck.objects.get(pk=check.pk).heads == check.heads
+
+
 def _frozen_rows(run) -> list[tuple]:
     """Run `run` with a frozen clock in a savepoint that is rolled back; the rows it wrote, in id order."""
     when = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
