@@ -191,16 +191,21 @@ class PostgresCpuSampler:
         self.cpu_s = round(sum(self.last[pid] - self.first[pid] for pid in self.last), 2)
 
 
+def _wrk_summary(output: str) -> dict:
+    """The JSON line the Lua scripts' done() prints."""
+    match = re.search(r"WRKJSON (\{.*\})", output)
+    if not match:
+        raise RuntimeError(f"wrk gave no summary:\n{output}")
+    return json.loads(match.group(1))
+
+
 def run_wrk_for(*, path: str, work_file: Path, connections: int, seconds: int, threads: int = 2) -> dict:
     """A fixed-duration wrk run of POSTs to one path (bench/wrk/ceiling.lua); requests/s and latency."""
     command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "60s",
                "-s", str(ROOT / "bench" / "wrk" / "ceiling.lua"), f"http://127.0.0.1:{PORT}", "--",
                str(threads), path, str(work_file)]
     output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 120).stdout
-    match = re.search(r"WRKJSON (\{.*\})", output)
-    if not match:
-        raise RuntimeError(f"wrk gave no summary:\n{output}")
-    result = json.loads(match.group(1))
+    result = _wrk_summary(output)
     result["requests_per_s"] = round(result["requests"] / (result["duration_us"] / 1e6), 1)
     return result
 
@@ -241,10 +246,7 @@ def run_wrk(*, work_file: Path, connections: int, threads: int = 2,
     stalled_at = last_change if not complete else None
     output, _ = proc.communicate(timeout=120)
     finished = time.time()
-    match = re.search(r"WRKJSON (\{.*\})", output)
-    if not match:
-        raise RuntimeError(f"wrk gave no summary:\n{output}")
-    result = json.loads(match.group(1))
+    result = _wrk_summary(output)
     # if one answer never came, the run ended at the last answer (not 10 s later when the harness gave up)
     result["wall_s"] = round((stalled_at or finished) - started, 3)
     result["stalled"] = stalled_at is not None
