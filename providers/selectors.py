@@ -45,6 +45,8 @@ def orderable_product(*, product_id) -> Product:
     if product.state != Product.State.LISTED:
         raise RuleViolation("该服务产品未上架，不能下单", code="product_not_listed")
     profile = getattr(product.provider, "provider_profile", None)
+    if profile is not None and profile.state == ProviderProfile.State.SUSPENDED:
+        raise RuleViolation("该服务机构列入失信名单，入驻资格暂停中，不能下单", code="provider_not_admitted")
     if profile is None or profile.state != ProviderProfile.State.ADMITTED:
         raise RuleViolation("该服务机构未入驻或已被清退，不能下单", code="provider_not_admitted")
     from audit.sanctions import assert_not_banned

@@ -65,6 +65,9 @@ class ChangeReportForm(forms.Form):
     new_size_class = forms.ChoiceField(label="变化后规模（规模划型变化时填写）", required=False,
                                        choices=[("", "—")] + SizeClass.choices)
     description = forms.CharField(label="变化情况说明", widget=forms.Textarea(attrs={"rows": 4}))
+    affects_eligibility = forms.BooleanField(
+        label="该变化可能使本单位不再符合申领条件（如不再属于制造业或数字经济领域、不再具有独立法人资格、小微园认定失效）",
+        required=False, help_text="勾选或划型变为大型企业时，年度资格暂停、服务券冻结，待服务中心核查决定")
     evidence = forms.FileField(label="证明材料", allow_empty_file=True, help_text="PDF、JPG 或 PNG",
                                widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}))
 

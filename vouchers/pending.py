@@ -1,3 +1,4 @@
+from django.db.models import Count, Q
 from django.urls import reverse
 
 from hangqifu.accounts.roles import Role
@@ -16,12 +17,19 @@ def registrations_to_review(user):
     State = RegistrationApplication.State
     counts = {state: RegistrationApplication.objects.filter(state=state).count()
               for state in (State.SUBMITTED, State.PRE_REVIEWED)}
+    reports = reverse("admin:vouchers_changereport_changelist")
+    report_counts = ChangeReport.objects.filter(state=ChangeReport.State.SUBMITTED).aggregate(
+        all=Count("pk"), late=Count("pk", filter=Q(is_late=True)), held=Count("pk", filter=Q(suspended_qualification=True)))
     return [
         PendingItem("待形式预审的注册认定申请", f"{base}?state__exact=submitted", counts[State.SUBMITTED]),
         PendingItem("预审通过、待认定的申请", f"{base}?state__exact=pre_reviewed", counts[State.PRE_REVIEWED]),
         PendingItem("超过审核期限的申请", f"{base}?overdue=yes", overdue_registrations().count()),
-        PendingItem("待核查的变更报告", reverse("admin:vouchers_changereport_changelist") + "?state__exact=submitted",
-                    ChangeReport.objects.filter(state=ChangeReport.State.SUBMITTED).count()),
+        PendingItem("待核查的变更报告", f"{reports}?state__exact=submitted", report_counts["all"]),
+        # 第九条 tasks: a late report (rights may be cancelled) and a report that suspended a qualification
+        PendingItem("逾期报告的变更：待决定是否取消资格", f"{reports}?state__exact=submitted&is_late__exact=1",
+                    report_counts["late"]),
+        PendingItem("因变更报告暂停的资格：待核查决定",
+                    f"{reports}?state__exact=submitted&suspended_qualification__exact=1", report_counts["held"]),
     ]
 
 

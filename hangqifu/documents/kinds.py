@@ -25,6 +25,7 @@ KIND_LABELS = {
     "bank_receipt": "银行回单",
     "service_evidence": "服务佐证材料",
     "change_evidence": "变更证明材料",
+    "credit_repair_evidence": "信用修复证明材料",
     "notice_attachment": "公示附件",
     "other": "其他材料",
 }

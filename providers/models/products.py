@@ -14,6 +14,7 @@ class ProviderProfile(FSMModelMixin, models.Model):
 
     class State(models.TextChoices):
         ADMITTED = "admitted", "已入驻"
+        SUSPENDED = "suspended", "入驻资格暂停（列入失信名单）"
         REMOVED = "removed", "已清退"
 
     organisation = models.OneToOneField("accounts.Organisation", verbose_name="服务机构", on_delete=models.PROTECT,
@@ -47,6 +48,16 @@ class ProviderProfile(FSMModelMixin, models.Model):
     @transition(field=state, source=State.REMOVED, target=State.ADMITTED, permission=_perms.nobody)
     def readmit(self):
         self.removed_at = None
+
+    # 第六、十四条: a provider on a dishonesty list takes no orders and is paid nothing while listed; a
+    # documented delisting (信用修复) lifts the suspension. Fired by the credit-list services only.
+    @transition(field=state, source=State.ADMITTED, target=State.SUSPENDED, permission=_perms.nobody)
+    def suspend(self):
+        pass
+
+    @transition(field=state, source=State.SUSPENDED, target=State.ADMITTED, permission=_perms.nobody)
+    def lift_suspension(self):
+        pass
 
 
 class Product(FSMModelMixin, models.Model):

@@ -18,6 +18,7 @@ from hangqifu.documents.selectors import documents_for
 from hangqifu.documents.services import document_delete, document_store
 from hangqifu.notifications.services import notify
 from vouchers.models.orders import Order
+from vouchers.selectors.eligibility import assert_not_listed
 
 from .. import permissions as perms
 from ..models import CLAIM_DOCUMENT_KINDS, REQUIRED_DOCUMENT_KINDS, ClaimLine, RedemptionClaim
@@ -32,6 +33,12 @@ def _assert_not_banned(provider) -> None:
     except ImportError:  # pragma: no cover - sanctions ship with the audit app
         return
     assert_not_banned(provider, entry_point="redemption")
+
+
+def assert_provider_not_listed(provider) -> None:
+    """第六、十四条: a provider on a dishonesty list is not paid — approval, settlement and payment ask the lists
+    in force that day (409 `credit_listed`)."""
+    assert_not_listed(provider.credit_code, on=clock.today(), party=f"服务机构 {provider.name} ")
 
 
 def _lock(claim: RedemptionClaim) -> RedemptionClaim:
@@ -261,6 +268,7 @@ def claim_approve(*, claim: RedemptionClaim, actor, opinion: str = "") -> Redemp
     if claim.state != RedemptionClaim.State.PRE_REVIEWED:
         raise InvalidTransition(f"兑付申请当前状态为“{claim.get_state_display()}”，不能审批")
     _assert_not_banned(claim.provider)
+    assert_provider_not_listed(claim.provider)
     year = clock.current_year()
     cap_reserve(provider=claim.provider, year=year, amount=claim.verified_amount)
     lines = list(claim.lines.select_for_update().order_by("id"))

@@ -18,6 +18,7 @@ from hangqifu.notifications.services import notify
 from vouchers.models.ledger import LedgerEntry
 
 from .. import permissions as perms
+from .claims import assert_provider_not_listed
 from ..models import DistrictPayment, RedemptionClaim, SettlementBatch
 
 
@@ -50,6 +51,7 @@ def payment_confirm(*, payment: DistrictPayment, actor, reference: str, paid_at:
                             f"（流水号 {payment.reference}），不能重复确认", code="already_paid")
     if batch.finance_signed_at and paid_at < batch.finance_signed_at:
         raise InvalidInput("支付时间不能早于拨付文件下达时间", fields={"paid_at": ["支付时间早于拨付文件下达"]})
+    assert_provider_not_listed(payment.provider)  # 第六条: not paid while listed (a replay above stays a replay)
     before = payment.state
     payment.confirm()
     payment.reference, payment.paid_at, payment.confirmed_by = reference, paid_at, actor

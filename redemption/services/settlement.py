@@ -71,11 +71,14 @@ def batch_schedule_url() -> str:
 # --- collect (task) -------------------------------------------------------------------------------------
 
 def _collectable(batch: SettlementBatch):
-    """Approved claims up to the period's end, not held by an objection, of providers not banned (第二十条):
-    a banned provider's approved claims wait, unpaid, until the ban is lifted or they are revoked."""
+    """Approved claims up to the period's end, not held by an objection, of providers not banned (第二十条)
+    and on no dishonesty list today (第六条): their approved claims wait, unpaid, until the ban is lifted or
+    the party is delisted (or they are revoked)."""
     from audit.sanctions import banned_organisation_ids
+    from vouchers.selectors.eligibility import listed_on_day
 
-    return (RedemptionClaim.objects.filter(state=RedemptionClaim.State.APPROVED, batch__isnull=True,
+    return (RedemptionClaim.objects.filter(~listed_on_day(OuterRef("provider__credit_code"), clock.today()),
+                                           state=RedemptionClaim.State.APPROVED, batch__isnull=True,
                                            under_investigation=False, approved_at__date__lte=batch.period_end)
             .exclude(provider_id__in=banned_organisation_ids()))
 

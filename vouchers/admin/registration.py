@@ -308,13 +308,14 @@ class QualificationAdmin(admin.ModelAdmin):
 @admin.register(ChangeReport)
 class ChangeReportAdmin(admin.ModelAdmin):
     list_display = ["organisation", "change_kind", "change_date", "reported_on", "deadline", "deadline_provisional",
-                    "is_late", "state"]
-    list_filter = ["state", "is_late", "change_kind", "organisation__district"]
+                    "is_late", "suspended_qualification", "state", "decision"]
+    list_filter = ["state", "is_late", "suspended_qualification", "change_kind", "organisation__district"]
     search_fields = ["organisation__name", "organisation__credit_code"]
     list_select_related = ["organisation"]
     readonly_fields = ["organisation", "qualification_link", "reported_by", "change_kind", "change_date",
                        "new_size_class", "description", "reported_on", "deadline", "deadline_provisional", "is_late",
-                       "state", "review_opinion", "documents_display"]
+                       "affects_eligibility", "suspended_qualification", "state", "decision", "review_opinion",
+                       "documents_display"]
     fields = readonly_fields
     change_form_template = "vouchers/registration/admin_change_report_form.html"
 
@@ -349,6 +350,8 @@ class ChangeReportAdmin(admin.ModelAdmin):
         if obj is not None:
             extra_context["can_review"] = permissions.is_reviewer(request.user) and obj.state == ChangeReport.State.SUBMITTED
             extra_context["review_url"] = reverse("admin:vouchers_changereport_review", args=[obj.pk])
+            extra_context["decisions"] = [(d, ChangeReport.Decision(d).label)
+                                          for d in change_services.allowed_decisions(obj)]
         return super().change_view(request, object_id, form_url, extra_context)
 
     def review_view(self, request, pk: int):
@@ -356,7 +359,8 @@ class ChangeReportAdmin(admin.ModelAdmin):
         if request.method == "POST":
             try:
                 change_services.change_report_review(actor=request.user, report=report,
-                                                     opinion=request.POST.get("opinion", ""))
+                                                     opinion=request.POST.get("opinion", ""),
+                                                     decision=request.POST.get("decision", ""))
             except DomainError as exc:
                 self.message_user(request, exc.detail, messages.ERROR)
             else:
@@ -423,25 +427,15 @@ class _ImportAdmin(admin.ModelAdmin):
                 for error in exc.fields.get("file", []) or [exc.detail]:
                     form.add_error("file", error)
             else:
-                self.message_user(request, f"已导入 {result['rows']} 行（新增 {result['created']}，更新 {result['updated']}）",
-                                  messages.SUCCESS)
+                suspended = (f"；按第六条暂停 {result['suspended_qualifications']} 个年度资格、"
+                             f"{result['suspended_providers']} 家服务机构入驻" if "suspended_qualifications" in result else "")
+                self.message_user(request, f"已导入 {result['rows']} 行（新增 {result['created']}，更新 {result['updated']}）"
+                                  f"{suspended}", messages.SUCCESS)
                 info = self.model._meta.app_label, self.model._meta.model_name
                 return HttpResponseRedirect(reverse("admin:%s_%s_changelist" % info))
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
                    "title": f"导入{self.model._meta.verbose_name_plural}", "import_help": self.import_help}
         return TemplateResponse(request, "vouchers/registration/admin_import.html", context)
-
-
-@admin.register(CreditListEntry)
-class CreditListEntryAdmin(_ImportAdmin):
-    list_display = ["list_kind", "credit_code", "name", "listed_on", "removed_on", "source"]
-    list_filter = ["list_kind"]
-    search_fields = ["credit_code", "name"]
-    import_help = "表头：统一社会信用代码、名称、列入日期、移出日期（可空）。请选择名单类型。"
-
-    def run_import(self, request, form):
-        return imports.import_credit_list(actor=request.user, list_kind=form.cleaned_data["list_kind"],
-                                          uploaded_file=form.cleaned_data["file"], source=form.cleaned_data["source"])
 
 
 @admin.register(ParkRecognition)

@@ -395,8 +395,11 @@ class ChangeReportOutput(serializers.Serializer):
     deadline = serializers.DateField()
     deadline_provisional = serializers.BooleanField()
     is_late = serializers.BooleanField()
+    affects_eligibility = serializers.BooleanField()
+    suspended_qualification = serializers.BooleanField(help_text="报告使年度资格暂停（服务券冻结），待核查决定")
     state = serializers.CharField()
     review_opinion = serializers.CharField()
+    decision = serializers.CharField(help_text="keep / reinstate / revoke（核查后）")
     available_actions = serializers.SerializerMethodField()
 
     def get_available_actions(self, obj) -> list[str]:
@@ -416,6 +419,9 @@ class ChangeReportListApi(ListAPIView):
         new_size_class = serializers.ChoiceField(choices=SizeClass.choices, required=False, allow_blank=True,
                                                  default="")
         evidence = serializers.FileField(allow_empty_file=True, use_url=False, help_text="证明材料（PDF/JPG/PNG）")
+        affects_eligibility = serializers.BooleanField(
+            required=False, default=False,
+            help_text="该变化可能使本单位不再符合第六条条件；为真或划型为 large 时资格暂停（券冻结）待核查")
 
     @extend_schema(parameters=[OpenApiParameter("late", bool), OpenApiParameter("state", str)])
     def get(self, request, *args, **kwargs):
@@ -449,10 +455,17 @@ class ChangeReportDetailApi(APIView):
 
 
 class ChangeReportReviewApi(APIView):
-    @extend_schema(request=OpinionInput, responses={200: ChangeReportOutput, **ERRORS})
+    class InputSerializer(serializers.Serializer):
+        opinion = serializers.CharField(allow_blank=True)
+        decision = serializers.ChoiceField(
+            choices=ChangeReport.Decision.choices, required=False, allow_blank=True, default="",
+            help_text="资格暂停的报告：reinstate 或 revoke（必填）；其他报告：keep（默认）或 revoke")
+
+    @extend_schema(request=InputSerializer, responses={200: ChangeReportOutput, **ERRORS})
     def post(self, request, pk: int):
-        data = OpinionInput(data=request.data)
+        data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         report = change_services.change_report_review(actor=request.user, report=_change_report(request, pk),
-                                                      opinion=data.validated_data["opinion"])
+                                                      opinion=data.validated_data["opinion"],
+                                                      decision=data.validated_data["decision"])
         return Response(ChangeReportOutput(report, context={"request": request}).data)

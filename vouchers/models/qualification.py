@@ -19,6 +19,12 @@ def _is_reviewer(instance, user) -> bool:
     return permissions.is_reviewer(user)
 
 
+class SuspensionCause(models.TextChoices):
+    STAFF = "staff", "市工信服务中心暂停"
+    CREDIT_LIST = "credit_list", "列入失信名单"
+    CHANGE_REPORT = "change_report", "变更报告待核查"
+
+
 class Qualification(models.Model):
     class State(models.TextChoices):
         ACTIVE = "active", "有效"
@@ -26,6 +32,7 @@ class Qualification(models.Model):
         REVOKED = "revoked", "已撤销"
 
     Tier = Tier
+    SuspensionCause = SuspensionCause
 
     organisation = models.ForeignKey("accounts.Organisation", verbose_name="主体", on_delete=models.PROTECT,
                                      related_name="qualifications")
@@ -38,6 +45,9 @@ class Qualification(models.Model):
     # to used, expiry/voiding releases. used + reserved ≤ quota is the claim headroom, kept by the database.
     reserved = models.DecimalField("已领未用（元）", **MONEY_FIELD_KWARGS, default=Decimal("0.00"))
     state = FSMField("状态", max_length=20, choices=State.choices, default=State.ACTIVE, protected=True)
+    # Why a suspended qualification is suspended: it decides what lifts it (a delisting for a list hit, the
+    # change report's review for a reported change, staff for their own measure).
+    suspension_cause = models.CharField("暂停原因类别", max_length=20, choices=SuspensionCause.choices, blank=True)
     registration = models.ForeignKey("vouchers.RegistrationApplication", verbose_name="认定申请",
                                      on_delete=models.PROTECT, null=True, blank=True, related_name="qualifications")
     honours = models.JSONField("确认的荣誉称号", default=list, blank=True)
@@ -94,6 +104,11 @@ class ChangeReport(models.Model):
         SUBMITTED = "submitted", "已报告，待核查"
         REVIEWED = "reviewed", "已核查"
 
+    class Decision(models.TextChoices):
+        KEEP = "keep", "资格继续有效"
+        REINSTATE = "reinstate", "恢复资格"
+        REVOKE = "revoke", "取消资格（已领服务券作废）"
+
     organisation = models.ForeignKey("accounts.Organisation", verbose_name="报告主体", on_delete=models.PROTECT,
                                      related_name="change_reports")
     qualification = models.ForeignKey(Qualification, verbose_name="相关资格", on_delete=models.PROTECT,
@@ -108,6 +123,11 @@ class ChangeReport(models.Model):
     deadline = models.DateField("报告期限")
     deadline_provisional = models.BooleanField("期限为暂定（节假日安排未公布）", default=False)
     is_late = models.BooleanField("逾期报告", default=False)
+    affects_eligibility = models.BooleanField("该变化可能使本单位不再符合第六条条件", default=False)
+    # A reclassification to a large enterprise or a change that removes eligibility suspends the qualification
+    # until staff decide (its vouchers frozen, not voided); a late report waits for staff too (第九条).
+    suspended_qualification = models.BooleanField("已暂停资格待核查", default=False)
+    decision = models.CharField("核查决定", max_length=20, choices=Decision.choices, blank=True)
     state = FSMField("状态", max_length=20, choices=State.choices, default=State.SUBMITTED, protected=True)
     review_opinion = models.TextField("核查意见", blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)

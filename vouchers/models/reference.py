@@ -1,6 +1,7 @@
 """Reference data the pre-review checks against: the MIIT size-classification thresholds (versioned by
 `effective_from`), the dishonesty / judgment-defaulter lists, recognised parks and the statistics bureau's
 new-above-scale list. Staff import the lists from Excel or CSV (vouchers.services.imports)."""
+from django.conf import settings
 from django.db import models
 
 from hangqifu.core.choices import Industry
@@ -70,6 +71,33 @@ class CreditListEntry(models.Model):
 
     def __str__(self):
         return f"{self.get_list_kind_display()}：{self.name or self.credit_code}"
+
+
+class CreditDelisting(models.Model):
+    """信用修复: staff record that a listed party was removed from a list (第六条), with the evidence document
+    (the list authority's notice, the court's certificate of performance …). Recording it sets the entry's
+    `removed_on` and lifts the suspensions the entry caused; an import never undoes it."""
+
+    entry = models.ForeignKey(CreditListEntry, verbose_name="名单条目", on_delete=models.PROTECT,
+                              related_name="delistings")
+    removed_on = models.DateField("移出日期")
+    reason = models.TextField("信用修复说明")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT,
+                                    related_name="+")
+    recorded_at = models.DateTimeField("登记时间")
+
+    class Meta:
+        verbose_name = "信用修复（移出名单）"
+        verbose_name_plural = "信用修复（移出名单）"
+        ordering = ["-recorded_at", "-id"]
+
+    def __str__(self):
+        return f"{self.entry} {self.removed_on} 移出"
+
+    def user_can_view(self, user) -> bool:
+        from .. import permissions
+
+        return permissions.is_reviewer(user)
 
 
 class ParkRecognition(models.Model):

@@ -69,7 +69,20 @@ class Voucher(models.Model):
         return self.face_value - self.balance if self.state in (self.State.LIVE, self.State.USED_UP) else None
 
     def is_usable(self, on=None) -> bool:
-        return self.state == self.State.LIVE and self.expires_on >= (on or clock.today()) and self.balance > 0
+        return (self.state == self.State.LIVE and not self.is_frozen and self.expires_on >= (on or clock.today())
+                and self.balance > 0)
+
+    @property
+    def is_frozen(self) -> bool:
+        """Live but its qualification is suspended: neither claimable against nor deductible until the
+        qualification is reinstated (the balance stays reserved); revocation, expiry or the fund voids it."""
+        from .qualification import Qualification
+
+        return self.state == self.State.LIVE and self.qualification.state == Qualification.State.SUSPENDED
+
+    @property
+    def status_label(self) -> str:
+        return "已冻结（资格暂停中）" if self.is_frozen else self.get_state_display()
 
     def user_can_view(self, user) -> bool:
         return perms.can_view_voucher(self, user)

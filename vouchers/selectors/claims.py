@@ -20,7 +20,7 @@ def vouchers_for(*, user, state: str | None = None, year=None, category: str | N
         vouchers = vouchers.filter(year=int(year))
     if category:
         vouchers = vouchers.filter(category=category)
-    return vouchers.select_related("organisation", "batch").order_by("-id")
+    return vouchers.select_related("organisation", "batch", "qualification").order_by("-id")
 
 
 def voucher_get(*, user, voucher_id) -> Voucher:

@@ -5,10 +5,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.db.models import Exists, Q
 from django.utils import timezone
 
 from hangqifu.core import clock
 from hangqifu.core.choices import TIER2_HONOURS, TIER3_HONOURS, Honour, Industry, Sector
+from hangqifu.core.errors import RuleViolation
 from hangqifu.core.money import fmt
 
 from ..models import (AboveScaleEntry, CreditListEntry, HolderKind, ParkRecognition, RegistrationApplication,
@@ -129,9 +131,46 @@ def operating_years_met(established_on: date | None, on: date, min_years: int) -
     return established_on is not None and anniversary(established_on, min_years) <= on
 
 
-def credit_list_hits(credit_code: str, on: date) -> list[CreditListEntry]:
-    return list(CreditListEntry.objects.filter(credit_code=credit_code, listed_on__lte=on)
-                .exclude(removed_on__isnull=False, removed_on__lte=on))
+# 第六条: a party on the severe-dishonesty or the judgment-defaulter list is excluded. The one rule every check
+# calls — registration approval, claim, order, deduction, redemption approval, settlement and payment, the
+# provider's credit condition — is "listed on day D": an entry with listed_on ≤ D < removed_on (or no
+# removed_on). Checks ask it for the day of the act, so an entry imported later applies from then on.
+
+def listed_entries(on: date):
+    """The list entries in force on `on` (a queryset, also for set-based statements: `Exists(...)`)."""
+    return CreditListEntry.objects.filter(listed_on__lte=on).filter(Q(removed_on__isnull=True) | Q(removed_on__gt=on))
+
+
+def credit_list_hits(credit_code: str | None, on: date) -> list[CreditListEntry]:
+    """The entries naming `credit_code` in force on `on` (empty: not listed)."""
+    if not credit_code:
+        return []
+    return list(listed_entries(on).filter(credit_code=credit_code).order_by("listed_on", "list_kind"))
+
+
+def is_listed(credit_code: str | None, on: date) -> bool:
+    """The predicate: is this credit code on a dishonesty list in force on `on`?"""
+    return bool(credit_code) and listed_entries(on).filter(credit_code=credit_code).exists()
+
+
+def listed_on_day(credit_code_ref, on: date) -> Exists:
+    """The same predicate as an SQL expression, for the statement that moves money:
+    `.filter(~listed_on_day(OuterRef("organisation__credit_code"), today))` or with a literal code."""
+    return Exists(listed_entries(on).filter(credit_code=credit_code_ref))
+
+
+def describe_hits(hits: list[CreditListEntry]) -> str:
+    return "；".join(f"已列入{h.get_list_kind_display()}（{h.listed_on} 列入）" for h in hits)
+
+
+def assert_not_listed(credit_code: str | None, *, on: date, party: str = "您") -> None:
+    """Refuse (409 `credit_listed`) when the credit code is listed on `on`."""
+    hits = credit_list_hits(credit_code, on)
+    if hits:
+        raise RuleViolation(
+            f"{party}{describe_hits(hits)}，按《杭州市中小微企业服务券管理办法》第六条不在支持范围；"
+            "信用修复并经市工信服务中心登记移出名单后方可办理", code="credit_listed",
+            fields={"credit_code": [describe_hits(hits)]})
 
 
 def park_recognition(credit_code: str, on: date) -> ParkRecognition | None:
@@ -159,6 +198,10 @@ class ChecklistItem:
     def as_dict(self) -> dict:
         return asdict(self)
 
+    @property
+    def overridable(self) -> bool:
+        return self.key not in NOT_OVERRIDABLE
+
 
 CHECK_LABELS = {
     "documents": "申报材料齐全、格式有效",
@@ -169,6 +212,11 @@ CHECK_LABELS = {
     "credit_lists": "未列入严重失信主体名单和失信被执行人名单",
     "park_recognition": "为认定的省级小微企业园且在认定有效期内",
 }
+
+
+# Items a reviewer may judge and pass with a reason. A list hit is not one of them: only a documented delisting
+# (信用修复, vouchers.services.credit_lists) lifts it.
+NOT_OVERRIDABLE = frozenset({"credit_lists"})
 
 
 def check_keys(kind: str) -> list[str]:
@@ -234,9 +282,11 @@ def compute_checklist(registration: RegistrationApplication, *, on: date | None 
             ok = size.size_class in (SizeClass.MEDIUM, SizeClass.SMALL, SizeClass.MICRO)
             results[key] = (ok, size.explanation + ("" if ok or size.size_class is None else "，大型企业不在支持范围"))
         elif key == "credit_lists":
-            hits = credit_list_hits(r.credit_code, on)
-            results[key] = (not hits, "；".join(f"已列入{h.get_list_kind_display()}（{h.listed_on} 列入）" for h in hits)
-                            or f"截至 {on} 未在已导入的严重失信主体名单和失信被执行人名单中")
+            # Always the lists in force today, whatever day the other items are read for (第六条).
+            listed_day = clock.today()
+            hits = credit_list_hits(r.credit_code, listed_day)
+            results[key] = (not hits, describe_hits(hits)
+                            or f"截至 {listed_day} 未在已导入的严重失信主体名单和失信被执行人名单中")
         elif key == "park_recognition":
             park = park_recognition(r.credit_code, on)
             results[key] = ((True, f"{park.park_name}，认定于 {park.recognised_on}，有效期至 {park.valid_until}")
@@ -245,7 +295,7 @@ def compute_checklist(registration: RegistrationApplication, *, on: date | None 
     for key, (passed, explanation) in results.items():
         item = ChecklistItem(key=key, label=CHECK_LABELS[key], passed=passed, explanation=explanation,
                              computed_passed=passed)
-        override = overrides.get(key)
+        override = overrides.get(key) if key not in NOT_OVERRIDABLE else None
         if override:
             item.passed = bool(override.get("passed"))
             item.overridden = True

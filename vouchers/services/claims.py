@@ -40,6 +40,8 @@ from ..models import Qualification
 from ..models.funds import Fund, IssuanceBatch, VoucherType
 from ..models.ledger import LedgerEntry
 from ..models.vouchers import Voucher
+from ..selectors.eligibility import listed_on_day
+from .common import assert_buyer_in_programme
 from .ledger import ledger_record
 
 
@@ -52,7 +54,8 @@ def _not_open(batch, now) -> RuleViolation:
 
 
 def active_qualification(organisation_id, year) -> Qualification:
-    qualification = Qualification.objects.filter(organisation_id=organisation_id, year=year).first()
+    qualification = (Qualification.objects.select_related("organisation")
+                     .filter(organisation_id=organisation_id, year=year).first())
     if qualification is None:
         raise RuleViolation(f"您尚未取得 {year} 年度服务券资格，请先完成注册认定", code="not_eligible")
     if qualification.state != Qualification.State.ACTIVE:
@@ -107,6 +110,7 @@ def voucher_claim(*, actor, batch_id: int, voucher_type_id) -> Voucher:
     if not batch.is_claimable(now) or batch.year != today.year or batch.valid_until < today:
         raise _not_open(batch, now)
     qualification = active_qualification(actor.organisation_id, batch.year)
+    assert_buyer_in_programme(credit_code=qualification.organisation.credit_code, on=today, action="领取服务券")
     # Early refusals from what was just read (cheap, no lock); the transaction decides for real.
     if voucher_type.fund_pk is None or voucher_type.fund_exhausted_at is not None:
         raise _fund_exhausted(batch.year)
@@ -147,10 +151,14 @@ def _claim(*, actor, batch, voucher_type, qualification, now) -> Voucher:
     if batch_now is None or not batch_now.is_claimable(now):  # closed while this request was on its way
         raise _not_open(batch_now or batch, now)
     # Headroom: UPDATE … SET reserved = reserved + face WHERE used + reserved + face <= quota AND active.
+    # Not frozen (active) and not listed today, in the same statement (第六条).
     taken = Qualification.objects.filter(
+        ~listed_on_day(qualification.organisation.credit_code, timezone.localdate(now)),
         pk=qualification.pk, state=Qualification.State.ACTIVE, quota__gte=F("used") + F("reserved") + face,
     ).update(reserved=F("reserved") + face)
     if not taken:
+        assert_buyer_in_programme(credit_code=qualification.organisation.credit_code, on=timezone.localdate(now),
+                                  action="领取服务券")
         current = Qualification.objects.get(pk=qualification.pk)
         if current.state != Qualification.State.ACTIVE:
             raise RuleViolation("您的年度资格已暂停或撤销，不能领取服务券", code="not_eligible")

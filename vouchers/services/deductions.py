@@ -47,6 +47,8 @@ from ..models.funds import Fund
 from ..models.ledger import LedgerEntry
 from ..models.orders import Deduction, Order
 from ..models.vouchers import Voucher
+from ..selectors.eligibility import listed_on_day
+from .common import assert_buyer_in_programme
 from .ledger import ledger_record
 
 ZERO = Decimal("0.00")
@@ -82,6 +84,8 @@ def deduction_cap(*, order: Order, voucher: Voucher | None = None, qualification
                        qualification.quota - qualification.used))
     if fund is not None:
         limits.append((f"{fund.year} 年度服务券资金可用余额", fund.available if fund.exhausted_at is None else ZERO))
+    if qualification is not None and qualification.state == Qualification.State.SUSPENDED:
+        blockers.append(f"年度资格暂停中（{qualification.state_reason}），服务券已冻结，恢复资格后方可抵扣")
     maximum = max(ZERO, min(amount for _, amount in limits))
     if order.state != Order.State.RATED:
         blockers.append("订单完成并评价后才能使用服务券抵扣" if order.state in (Order.State.SIGNED, Order.State.COMPLETED)
@@ -118,6 +122,9 @@ def _check(*, actor, order: Order, voucher: Voucher, amount: Decimal, declares_n
             raise RuleViolation("该服务券余额已用完", code="balance_exceeded", fields={"voucher": ["余额为 0"]})
         raise RuleViolation(f"服务券 {voucher.number} {state}，不能抵扣", code="voucher_expired",
                             fields={"voucher": [state]})
+    if voucher.year != order.year:  # DOMAIN I6: nothing crosses a year boundary (also a trigger, vouchers 0008)
+        raise RuleViolation(f"{voucher.year} 年度的服务券不能抵扣 {order.year} 年度的订单", code="year_mismatch",
+                            fields={"voucher": ["年度不一致"]})
     if voucher.category != order.category:
         raise RuleViolation(f"服务券类别（{voucher.get_category_display()}）与服务产品类别"
                             f"（{order.get_category_display()}）不一致", code="category_mismatch",
@@ -129,8 +136,11 @@ def _check(*, actor, order: Order, voucher: Voucher, amount: Decimal, declares_n
     if amount > voucher.balance:
         raise RuleViolation(f"抵扣金额超过服务券余额 {voucher.balance} 元", code="balance_exceeded",
                             fields={"amount": [f"余额 {voucher.balance} 元"]})
+    if qualification is not None and qualification.state == Qualification.State.SUSPENDED:
+        raise RuleViolation(f"您的 {qualification.year} 年度资格暂停中（{qualification.state_reason}），服务券已冻结，"
+                            "恢复资格后方可抵扣", code="voucher_frozen", fields={"voucher": ["已冻结"]})
     if qualification is None or qualification.state != Qualification.State.ACTIVE:
-        raise RuleViolation("您的年度资格已暂停或撤销，不能使用服务券", code="not_eligible")
+        raise RuleViolation("您的年度资格已撤销，不能使用服务券", code="not_eligible")
     if qualification.used + amount > qualification.quota:
         raise RuleViolation(f"超出年度额度：额度 {qualification.quota} 元，已使用 {qualification.used} 元",
                             code="quota_exceeded")
@@ -181,13 +191,15 @@ def _deduction_apply(*, actor, order_id, voucher_id, amount, declares_no_other_s
     if order.state in (Order.State.SIGNED, Order.State.COMPLETED):
         raise RuleViolation("订单完成并经您评价后才能使用服务券抵扣", code="not_rated")
     amount = _parse_amount(amount)
-    voucher = (Voucher.objects.select_related("qualification")
+    voucher = (Voucher.objects.select_related("qualification__organisation")
                .filter(pk=voucher_id, organisation_id=actor.organisation_id).first()
                if str(voucher_id).isdigit() else None)
     if voucher is None:
         raise InvalidInput("请选择本单位的服务券", fields={"voucher": ["服务券不存在"]})
     now = clock.now()  # the business clock, read once for the whole request
     today = timezone.localdate(now)
+    assert_buyer_in_programme(credit_code=voucher.qualification.organisation.credit_code, on=today,
+                              action="使用服务券抵扣")
     ratio = policy_for(voucher.year).deduction_ratio
     return _move_money(actor=actor, order=order, voucher=voucher, amount=amount, ratio=ratio, now=now,
                        check=lambda fund: _check(
@@ -215,8 +227,10 @@ def _move_money(*, actor, order: Order, voucher: Voucher, amount: Decimal, ratio
     #    of a fund that cannot cover the amount end here, before any work.
     fund = _key_share_fund(year)
     check(fund)
-    # 1. qualification: the voucher's balance moves from reserved to used, within the quota.
-    if not Qualification.objects.filter(pk=voucher.qualification_id, state=Qualification.State.ACTIVE,
+    # 1. qualification: the voucher's balance moves from reserved to used, within the quota — only while the
+    #    qualification is active (a suspended one freezes its vouchers) and its holder listed nowhere today.
+    if not Qualification.objects.filter(~listed_on_day(voucher.qualification.organisation.credit_code, today),
+                                        pk=voucher.qualification_id, state=Qualification.State.ACTIVE,
                                         quota__gte=F("used") + amount, reserved__gte=amount).update(
             used=F("used") + amount, reserved=F("reserved") - amount):
         raise RuleViolation("超出年度额度或年度资格已失效", code="quota_exceeded")

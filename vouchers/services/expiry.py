@@ -1,5 +1,6 @@
 """Ending vouchers: expiry at the end of validity or of the year, voiding when the year's fund is exhausted
-or the holder's qualification is suspended or revoked (第四条, 第九条; I6).
+or the holder's qualification is revoked (第四条, 第九条; I6). A suspended qualification's vouchers are frozen,
+not ended (vouchers/services/qualification.py).
 
 One routine does all of it set-based — a fixed number of statements whatever the number of vouchers:
 lock (fund →) qualifications → vouchers in the house lock order, INSERT … SELECT the ledger entries with the
@@ -95,10 +96,10 @@ def fund_exhaust(*, year: int, actor=None) -> dict:
 
 @transaction.atomic
 def qualification_vouchers_void(*, qualification, actor=None, reason: str = "") -> dict:
-    """The holder's qualification was suspended or revoked (第九条): void its live vouchers. Call it from the
-    suspension/revocation service, inside its transaction."""
+    """The holder's qualification was revoked (第九条): void its live vouchers. Call it from the revocation
+    service, inside its transaction."""
     Qualification.objects.select_for_update().filter(pk=qualification.pk).values_list("pk", flat=True).first()
-    reason = reason or "年度资格被暂停或撤销"
+    reason = reason or "年度资格被撤销"
     result = _end_vouchers(where=Q(qualification_id=qualification.pk), state=Voucher.State.VOIDED,
                            kind=LedgerEntry.Kind.VOID, reason=reason, actor=actor, action="voucher.void_qualification")
     if result["count"]:

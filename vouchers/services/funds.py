@@ -1,5 +1,5 @@
 """The bureau's fund per year (第五条) and issuance batches with their voucher types (第四、七条)."""
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -91,6 +91,7 @@ def batch_create(*, actor, year: int, title: str = "", opens_at: datetime, close
         cleaned.append((category, face, count))
     if errors:
         raise InvalidInput("批次设置有误", fields=errors)
+    _assert_window_in_force(opens_at, closes_at)
     batch = IssuanceBatch.objects.create(
         year=year, title=title.strip() or f"{year} 年度服务券发放批次（{timezone.localtime(opens_at):%m月%d日}）",
         opens_at=opens_at, closes_at=closes_at, valid_until=valid_until, created_by=actor)
@@ -100,6 +101,14 @@ def batch_create(*, actor, year: int, title: str = "", opens_at: datetime, close
                  payload={"year": year, "opens_at": opens_at, "closes_at": closes_at, "valid_until": valid_until,
                           "voucher_types": [{"category": c, "face_value": f, "count": n} for c, f, n in cleaned]})
     return batch
+
+
+def _assert_window_in_force(opens_at: datetime, closes_at: datetime) -> None:
+    """第二十二条: the whole claim window lies inside the policy's period (`policy_not_in_force`)."""
+    from hangqifu.policy.services import assert_policy_in_force
+
+    assert_policy_in_force(action="开始领取（请调整开始领取时间）", on=timezone.localdate(opens_at))
+    assert_policy_in_force(action="领取服务券（请调整截止领取时间）", on=timezone.localdate(closes_at - timedelta(seconds=1)))
 
 
 def _transition(*, actor, batch_id: int, name: str, action: str) -> IssuanceBatch:

@@ -142,14 +142,21 @@ def import_credit_list(*, actor, list_kind: str, uploaded_file, source: str = ""
         "listed_on": _field(row, "listed_on", parse=lambda v: _date(v, required=True)),
         "removed_on": _field(row, "removed_on", parse=lambda v: _date(v, required=False)),
     })
-    created = 0
+    from .credit_lists import delisted_keys, listed_parties_suspend
+
+    created, delisted = 0, delisted_keys()
     for row in rows:
+        defaults = {"name": row["name"], "removed_on": row["removed_on"], "source": source}
+        if (list_kind, row["credit_code"], row["listed_on"]) in delisted and row["removed_on"] is None:
+            del defaults["removed_on"]  # a documented delisting stands until the list itself ends the entry
         _, was_created = CreditListEntry.objects.update_or_create(
-            list_kind=list_kind, credit_code=row["credit_code"], listed_on=row["listed_on"],
-            defaults={"name": row["name"], "removed_on": row["removed_on"], "source": source})
+            list_kind=list_kind, credit_code=row["credit_code"], listed_on=row["listed_on"], defaults=defaults)
         created += was_created
-    return _done(actor, "reference.import_credit_list", {"list_kind": list_kind, "rows": len(rows),
-                                                         "created": created, "source": source})
+    result = _done(actor, "reference.import_credit_list", {"list_kind": list_kind, "rows": len(rows),
+                                                           "created": created, "source": source})
+    # 第六条: what the lists in force today hit is suspended now (entries listed from a later day: the daily
+    # job `vouchers.credit_lists` suspends them on that day).
+    return {**result, **listed_parties_suspend(actor=actor)}
 
 
 @transaction.atomic

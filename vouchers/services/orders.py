@@ -20,6 +20,7 @@ from ..models import Qualification
 from ..models.orders import ORDER_DOCUMENT_KINDS, Order, Satisfaction
 from ..selectors.orders import order_get
 from .claims import active_qualification
+from .common import assert_buyer_in_programme
 
 
 def _locked(*, user, order_id) -> Order:
@@ -56,6 +57,7 @@ def order_create(*, actor, product_id, amount, contract) -> Order:
     assert_not_banned(actor.organisation, entry_point="order")
     year = clock.current_year()
     qualification = active_qualification(actor.organisation_id, year)
+    assert_buyer_in_programme(credit_code=qualification.organisation.credit_code, on=clock.today(), action="下单")
     if not str(product_id or "").isdigit():
         raise InvalidInput("请选择服务产品", fields={"product": ["请选择服务产品"]})
     product = orderable_product(product_id=int(product_id))

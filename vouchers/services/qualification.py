@@ -10,7 +10,7 @@ from hangqifu.core.errors import InvalidInput, RuleViolation
 from hangqifu.notifications.services import notify
 
 from .. import permissions
-from ..models import Qualification, RegistrationApplication, Tier
+from ..models import Qualification, RegistrationApplication, SuspensionCause, Tier
 from ..selectors import eligibility
 from .common import guard, page_url
 
@@ -37,6 +37,19 @@ def confirmable_honours(*, registration: RegistrationApplication, honours: list[
     if Honour.NEW_ABOVE_SCALE in honours and not eligibility.on_above_scale_list(registration.credit_code, last_year):
         problems.append(f"{Honour.NEW_ABOVE_SCALE.label}：未在统计部门 {last_year} 年度新升规工业企业名单中")
     return problems
+
+
+def assert_may_qualify(*, registration: RegistrationApplication, submitting: bool = False) -> None:
+    """A new qualification needs the policy in force (第二十二条) and the applicant on no dishonesty list on the
+    day of the decision (第六条). Submitting needs only that the year can still be qualified."""
+    from hangqifu.policy.services import assert_policy_in_force, assert_year_in_force
+
+    if submitting:
+        assert_year_in_force(year=registration.year, action="提交注册认定申请")
+        return
+    assert_policy_in_force(action="认定服务券资格")
+    assert_year_in_force(year=qualification_year(registration), action="认定该年度服务券资格")
+    eligibility.assert_not_listed(registration.credit_code, on=clock.today(), party=registration.name)
 
 
 def qualification_grant(*, actor, registration: RegistrationApplication, honours: list[str]) -> Qualification:
@@ -75,56 +88,88 @@ def _reason_required(reason) -> str:
     return reason
 
 
+def _live_vouchers(qualification) -> tuple[int, object]:
+    from django.db.models import Count, Sum
+
+    from ..models.vouchers import Voucher
+
+    figures = Voucher.objects.filter(qualification_id=qualification.pk, state=Voucher.State.LIVE).aggregate(
+        n=Count("pk"), s=Sum("balance"))
+    return figures["n"], figures["s"] or 0
+
+
 def _change_state(*, actor, qualification, transition_name: str, reason: str, subject: str, denied: str,
-                  wrong_state: str) -> Qualification:
+                  wrong_state: str, cause: str = "", body: str = "", by_rule: bool = False) -> Qualification:
+    """`by_rule`: the platform acts on a rule (a list import, a reported change), whoever triggered it."""
     qualification = _lock(qualification)
     transition = getattr(qualification, transition_name)
-    guard(transition, allowed=permissions.is_reviewer(actor), denied=denied, wrong_state=wrong_state)
+    guard(transition, allowed=by_rule or permissions.is_reviewer(actor), denied=denied, wrong_state=wrong_state)
     reason = _reason_required(reason)
     from_state = qualification.state
     transition()
     qualification.state_reason = reason
-    qualification.save(update_fields=["state", "state_reason", "updated_at"])
+    qualification.suspension_cause = cause
+    qualification.save(update_fields=["state", "state_reason", "suspension_cause", "updated_at"])
+    frozen, balance = _live_vouchers(qualification)
     audit_record(actor=actor, action=f"qualification.{transition_name}", obj=qualification, from_state=from_state,
-                 to_state=qualification.state, payload={"reason": reason})
-    notify(subject=subject.format(year=qualification.year), body=f"理由：{reason}",
+                 to_state=qualification.state, organisation=qualification.organisation,
+                 payload={"reason": reason, "cause": cause, "live_vouchers": frozen, "live_balance": balance})
+    notify(subject=subject.format(year=qualification.year), body=f"理由：{reason}。{body.format(n=frozen, s=balance)}",
            url=page_url("vouchers:my-qualification"), organisation=qualification.organisation)
     return qualification
 
 
-def _void_vouchers(*, actor, qualification, reason: str) -> None:
-    """Issue 6: the holder's live vouchers of that year are voided in the same transaction (ledger entries,
-    quota released), after _change_state has locked the qualification row."""
-    from .expiry import qualification_vouchers_void
+# Suspension and revocation withdraw the claim/use rights (第九条). Suspension freezes: the holder's live
+# vouchers stay live with their balances reserved, but no claim or deduction passes while the qualification
+# is not active — the claim's and the deduction's conditional UPDATEs require `state = 'active'` (and the
+# qualification row lock orders them against the suspension). Reinstatement within the vouchers' validity
+# makes them usable again; expiry and an exhausted fund end them as usual. Only revocation voids them.
 
-    qualification_vouchers_void(qualification=qualification, actor=actor, reason=reason)
+FROZEN_NOTE = "已领取的 {n} 张服务券（余额合计 {s} 元）冻结，暂停期间不能领券、下单或抵扣，恢复资格后在有效期内可继续使用。"
 
 
-# Suspension and revocation withdraw the claim/use rights (第九条). The voucher services (issue 6) extend
-# qualification_suspend / qualification_revoke by voiding the holder's claimed vouchers of that year in the
-# same transaction, right after _change_state (the qualification row is then locked first, as STYLE.md's
-# lock order needs).
+def suspend(*, actor, qualification, reason: str, cause: str) -> Qualification:
+    """Suspend inside the caller's transaction (staff, a list import, a change report)."""
+    return _change_state(actor=actor, qualification=qualification, transition_name="suspend", reason=reason,
+                         cause=cause, by_rule=cause != SuspensionCause.STAFF, subject="{year} 年度服务券资格已暂停", body=FROZEN_NOTE,
+                         denied="只有市工信服务中心可以暂停资格", wrong_state="只有有效的资格可以暂停")
+
+
+def reinstate(*, actor, qualification, reason: str, by_rule: bool = False) -> Qualification:
+    """Reinstate inside the caller's transaction; refused while the holder is on a dishonesty list."""
+    qualification = _lock(qualification)
+    eligibility.assert_not_listed(qualification.organisation.credit_code, on=clock.today(),
+                                  party=f"{qualification.organisation.name}")
+    return _change_state(actor=actor, qualification=qualification, transition_name="reinstate", reason=reason,
+                         subject="{year} 年度服务券资格已恢复", body="{n} 张未过期的服务券已恢复可用（余额合计 {s} 元）。",
+                         by_rule=by_rule, denied="只有市工信服务中心可以恢复资格", wrong_state="只有已暂停的资格可以恢复")
+
 
 @transaction.atomic
 def qualification_suspend(*, actor, qualification, reason: str) -> Qualification:
-    qualification = _change_state(actor=actor, qualification=qualification, transition_name="suspend",
-                                  reason=reason, subject="{year} 年度服务券资格已暂停",
-                                  denied="只有市工信服务中心可以暂停资格", wrong_state="只有有效的资格可以暂停")
-    _void_vouchers(actor=actor, qualification=qualification, reason=f"年度资格被暂停（{reason.strip()}）")
-    return qualification
+    return suspend(actor=actor, qualification=qualification, reason=reason, cause=SuspensionCause.STAFF)
 
 
 @transaction.atomic
 def qualification_reinstate(*, actor, qualification, reason: str) -> Qualification:
-    return _change_state(actor=actor, qualification=qualification, transition_name="reinstate", reason=reason,
-                         subject="{year} 年度服务券资格已恢复", denied="只有市工信服务中心可以恢复资格",
-                         wrong_state="只有已暂停的资格可以恢复")
+    current = _lock(qualification)
+    if current.state == Qualification.State.SUSPENDED and current.suspension_cause == SuspensionCause.CREDIT_LIST:
+        raise RuleViolation("该资格因列入失信名单暂停，须登记信用修复（移出名单）后恢复", code="credit_listed")
+    if current.state == Qualification.State.SUSPENDED and current.suspension_cause == SuspensionCause.CHANGE_REPORT:
+        raise RuleViolation("该资格因变更报告暂停，请在核查变更报告时作出恢复或撤销决定", code="invalid_transition")
+    return reinstate(actor=actor, qualification=current, reason=reason)
 
 
 @transaction.atomic
 def qualification_revoke(*, actor, qualification, reason: str) -> Qualification:
+    from .expiry import qualification_vouchers_void
+
     qualification = _change_state(actor=actor, qualification=qualification, transition_name="revoke",
                                   reason=reason, subject="{year} 年度服务券资格已撤销",
+                                  body="已领取的服务券随之作废。",
                                   denied="只有市工信服务中心可以撤销资格", wrong_state="该资格已撤销")
-    _void_vouchers(actor=actor, qualification=qualification, reason=f"年度资格被撤销（{reason.strip()}）")
+    # Revocation voids the holder's live vouchers in the same transaction (ledger entries, quota released),
+    # after _change_state has locked the qualification row (lock order qualification → voucher).
+    qualification_vouchers_void(qualification=qualification, actor=actor,
+                                reason=f"年度资格被撤销（{reason.strip()}）")
     return qualification

@@ -19,6 +19,7 @@ from .. import permissions
 from ..models import HolderKind, RegistrationApplication, RegistrationDocumentKind
 from ..selectors import eligibility
 from .common import guard, page_url
+from .qualification import assert_may_qualify
 
 State = RegistrationApplication.State
 EDITABLE_FIELDS = ["kind", "name", "credit_code", "established_on", "industry", "sector", "employees", "revenue",
@@ -306,6 +307,7 @@ def registration_submit(*, actor, registration) -> RegistrationApplication:
     if registration.kind == HolderKind.ENTERPRISE and not registration.independent_legal_person:
         raise InvalidInput("请确认本企业具有独立法人资格", fields={"independent_legal_person": ["必须确认"]})
     assert_not_banned(registration.organisation, entry_point="registration")
+    assert_may_qualify(registration=registration, submitting=True)
     today = clock.today()
     policy = policy_for(registration.year)
     _raise_if_ineligible(registration, on=today, policy=policy)
@@ -344,6 +346,9 @@ def _clean_overrides(overrides, kind) -> dict:
     for key, value in overrides.items():
         if key not in keys:
             errors[key] = [f"没有名为“{key}”的预审项目"]
+            continue
+        if key in eligibility.NOT_OVERRIDABLE:
+            errors[key] = ["失信名单核查结果不能人工调整：列入名单的主体须信用修复并登记移出名单"]
             continue
         if isinstance(value, str):
             value = {"passed": True, "reason": value}
@@ -445,6 +450,7 @@ def registration_approve(*, actor, registration, confirmed_honours: list | None 
     guard(registration.approve, allowed=permissions.is_reviewer(actor),
           denied="只有市工信服务中心可以认定资格", wrong_state="只有通过形式预审的申请可以认定")
     assert_not_banned(registration.organisation, entry_point="registration")
+    assert_may_qualify(registration=registration)
     honours = list(registration.honours) if confirmed_honours is None else list(dict.fromkeys(confirmed_honours))
     unclaimed = [h for h in honours if h not in registration.honours]
     if unclaimed:

@@ -34,6 +34,10 @@ def rereview_open(*, today=None) -> dict:
         return {"opened": 0, "note": f"{year} 年度政策参数未设置"}
     if opens_on is None or today < opens_on:
         return {"opened": 0, "note": f"复审开启日期：{opens_on or '未设置'}"}
+    from hangqifu.policy.services import year_in_force
+
+    if not year_in_force(year + 1):  # 第二十二条: no qualification for a year after the policy ends
+        return {"opened": 0, "note": f"{year + 1} 年度不在《管理办法》有效期内，不开启复审"}
     already = RegistrationApplication.objects.filter(year=year + 1).exclude(state=State.REJECTED)
     holders = (Qualification.objects.filter(year=year, state=Qualification.State.ACTIVE)
                .exclude(organisation__registrations__in=already)

@@ -139,16 +139,19 @@ def test_the_ledger_is_append_only_in_postgresql(spent):
         LedgerEntry.objects.filter(pk=entry.pk).delete()
 
 
-def test_the_service_centers_suspension_and_revocation_void_the_holders_vouchers(spent, make_user):
+def test_suspension_freezes_the_holders_vouchers_and_only_revocation_voids_them(spent, make_user):
     from hangqifu.accounts.roles import Role
     from vouchers.services.qualification import qualification_revoke, qualification_suspend
 
     center = make_user(role=Role.SERVICE_CENTER)
     qualification_suspend(actor=center, qualification=qualification_of(spent["second"]), reason="未按期报告规模变化")
-    voided = Voucher.objects.get(pk=spent["untouched"].pk)
-    assert (voided.state, voided.balance) == ("voided", Decimal("0.00"))
-    assert "未按期报告规模变化" in voided.end_reason
+    frozen = Voucher.objects.get(pk=spent["untouched"].pk)
+    assert (frozen.state, frozen.balance, frozen.is_frozen) == ("live", Decimal("5000.00"), True)
+    assert qualification_of(spent["second"]).reserved == Decimal("5000.00")
+    assert LedgerEntry.objects.filter(kind="void").count() == 0
     qualification_revoke(actor=center, qualification=qualification_of(spent["first"]), reason="虚构交易")
+    qualification_revoke(actor=center, qualification=qualification_of(spent["second"]), reason="核查后撤销")
     assert Voucher.objects.get(pk=spent["voucher"].pk).state == "voided"
+    assert Voucher.objects.get(pk=spent["untouched"].pk).state == "voided"
     assert LedgerEntry.objects.filter(kind="void").count() == 2
     assert ledger_verify().ok

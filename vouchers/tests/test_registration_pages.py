@@ -95,10 +95,14 @@ def test_admin_queue_filters_checklist_and_review_actions(enterprise, reviewer, 
         assert client.get(base + query).status_code == 200, query
     page = client.get(f"{base}{registration.pk}/change/").content.decode()
     assert "严重失信主体名单" in page and "形式预审通过" in page and "营业执照" in page
-    # the failing list check blocks the pre-review until it is overridden with a reason
+    # the failing list check blocks the pre-review; it offers no override, and a posted one is refused
+    assert 'name="override_credit_lists"' not in page and "不可人工调整" in page
     client.post(f"{base}{registration.pk}/review/", {"action": "pre_review"})
     assert RegistrationApplication.objects.get().state == "submitted"
     client.post(f"{base}{registration.pk}/review/", {"action": "pre_review", "override_credit_lists": "已移出名单"})
+    assert RegistrationApplication.objects.get().state == "submitted"
+    CreditListEntry.objects.update(removed_on="2026-02-01")  # delisted (the list itself ended the entry)
+    client.post(f"{base}{registration.pk}/review/", {"action": "pre_review"})
     assert RegistrationApplication.objects.get().state == "pre_reviewed"
     client.post(f"{base}{registration.pk}/review/", {"action": "approve", "opinion": "同意"})
     qualification = Qualification.objects.get()

@@ -190,7 +190,7 @@ def test_import_dishonesty_list_from_excel_and_csv(clock_2026, reviewer):
     a, b = _codes()
     result = imports.import_credit_list(actor=reviewer, list_kind="severe_dishonesty", uploaded_file=_xlsx([
         ["统一社会信用代码", "名称", "列入日期", "移出日期"], [a, "甲公司", date(2025, 3, 1), None]]))
-    assert result == {"rows": 1, "created": 1, "updated": 0}
+    assert result == {"rows": 1, "created": 1, "updated": 0, "suspended_qualifications": 0, "suspended_providers": 0}
     csv_file = SimpleUploadedFile("list.csv", f"统一社会信用代码,名称,列入日期\n{b},乙公司,2026/01/05\n".encode("gbk"))
     imports.import_credit_list(actor=reviewer, list_kind="judgment_defaulter", uploaded_file=csv_file)
     assert set(CreditListEntry.objects.values_list("credit_code", "list_kind")) == {

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 
 from audit.models import AuditEvent
 from hangqifu.accounts.roles import Role
+from hangqifu.core import clock
 from hangqifu.core.errors import DomainError, InvalidInput, InvalidTransition, NotPermitted, RuleViolation
 from hangqifu.documents.models import Document
 from hangqifu.documents.tests.factories import pdf_upload, upload
@@ -231,24 +232,37 @@ def test_a_wrong_file_type_is_refused_and_nothing_is_stored(enterprise):
 
 # --- pre-review checklist and overrides ---------------------------------------------------------------
 
-def test_a_listed_enterprise_fails_pre_review_unless_staff_override_with_a_reason(enterprise, reviewer):
+def test_a_listed_enterprise_fails_pre_review_and_no_override_lifts_it_only_a_delisting(enterprise, reviewer):
+    from vouchers.services.credit_lists import credit_delisting_record
+
     registration = make_registration(enterprise, state="submitted")
-    CreditListEntry.objects.create(list_kind="judgment_defaulter", credit_code=registration.credit_code,
-                                   listed_on=date(2026, 1, 1))
+    entry = CreditListEntry.objects.create(list_kind="judgment_defaulter", credit_code=registration.credit_code,
+                                           listed_on=date(2026, 1, 1))
     with pytest.raises(RuleViolation) as exc:
         services.registration_pre_review(actor=reviewer, registration=registration, passed=True)
     assert exc.value.code == "not_eligible" and "credit_lists" in exc.value.fields
-    with pytest.raises(InvalidInput):
+    # a free-text override of a list hit is refused, whatever the reason says
+    with pytest.raises(InvalidInput) as exc:
         services.registration_pre_review(actor=reviewer, registration=registration, passed=True,
-                                         overrides={"credit_lists": {"passed": True, "reason": ""}})
-    registration = fresh(registration)
-    assert registration.state == State.SUBMITTED
-    services.registration_pre_review(actor=reviewer, registration=registration, passed=True,
-                                     overrides={"credit_lists": {"passed": True, "reason": "法院已出具履行完毕证明"}})
-    registration = fresh(registration)
-    item = next(i for i in registration.checklist if i["key"] == "credit_lists")
-    assert item["passed"] and item["overridden"] and not item["computed_passed"]
-    assert item["override_reason"] == "法院已出具履行完毕证明"
+                                         overrides={"credit_lists": {"passed": True, "reason": "法院已出具履行完毕证明"}})
+    assert "credit_lists" in exc.value.fields["overrides"]
+    assert fresh(registration).state == State.SUBMITTED
+    # the documented delisting (信用修复, with its evidence) is what lets the pre-review pass
+    credit_delisting_record(actor=reviewer, entry_id=entry.pk, reason="法院已出具履行完毕证明", evidence=pdf_upload())
+    services.registration_pre_review(actor=reviewer, registration=fresh(registration), passed=True)
+    item = next(i for i in fresh(registration).checklist if i["key"] == "credit_lists")
+    assert item["passed"] and not item["overridden"]
+
+
+def test_a_party_listed_after_pre_review_cannot_be_approved(enterprise, reviewer):
+    registration = make_registration(enterprise, state="submitted")
+    services.registration_pre_review(actor=reviewer, registration=registration, passed=True)
+    CreditListEntry.objects.create(list_kind="severe_dishonesty", credit_code=registration.credit_code,
+                                   listed_on=clock.today())
+    with pytest.raises(RuleViolation) as exc:
+        services.registration_approve(actor=reviewer, registration=fresh(registration))
+    assert exc.value.code == "credit_listed" and "第六条" in exc.value.detail
+    assert not Qualification.objects.exists()
 
 
 def test_unrecognised_park_fails_the_checklist(park_user, reviewer):
