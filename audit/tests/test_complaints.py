@@ -294,7 +294,7 @@ def test_a_deadline_in_a_year_without_the_official_schedule_is_marked_provisiona
                                                                                    client, center):
     set_clock("2026-06-01T09:00:00+08:00")
     official = complaints.complaint_file(actor=enterprise_user, subject="s", content="c")
-    set_clock("2027-06-01T09:00:00+08:00")
+    set_clock("2027-09-20T09:00:00+08:00")  # 15 working days run across 国庆's customary bridge days
     provisional = complaints.complaint_file(actor=enterprise_user, subject="s", content="c")
     assert (official.due_on_provisional, provisional.due_on_provisional) == (False, True)
     client.force_login(center)

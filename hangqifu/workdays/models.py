@@ -6,8 +6,9 @@ class CalendarDay(models.Model):
     """One day of the official working calendar (holidays and make-up workdays included).
 
     Years with official data (from the `chinese_calendar` package, or entered by staff once the State
-    Council publishes them) have `provisional=False`; other years are Monday–Friday and provisional.
-    A date missing from the table is treated as Monday–Friday and provisional."""
+    Council publishes them) have `provisional=False`. Other years hold the statutory holidays fixed by law
+    (certain) and the customary bridge and possible make-up days (provisional); see statutory.py. A date
+    missing from the table is computed the same way."""
 
     date = models.DateField("日期", unique=True)
     is_working_day = models.BooleanField("工作日")

@@ -1,9 +1,13 @@
-"""Rows for the calendar table: official data from `chinese_calendar` where it has the year, otherwise
-Monday–Friday marked provisional. Used by the seed migration and `manage.py load_calendar`."""
+"""Rows for the calendar table: official data from `chinese_calendar` where it has the year, otherwise the
+statutory holidays fixed by law with the customary bridge and make-up days marked provisional
+(statutory.py). Used by the seed migrations, `manage.py load_calendar` and for dates missing from the table."""
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import NamedTuple
 
 import chinese_calendar
+
+from .statutory import provisional_days, statutory_holidays
 
 HOLIDAY_NAMES_ZH = {
     "New Year's Day": "元旦",
@@ -32,8 +36,25 @@ def has_official_data(year: int) -> bool:
     return True
 
 
+@lru_cache(maxsize=64)
+def _provisional_around(year: int) -> dict[date, str]:
+    """Provisional days of `year`, including those a neighbouring year's holiday puts into it."""
+    merged: dict[date, str] = {}
+    for neighbour in (year - 1, year + 1, year):
+        merged.update({day: label for day, label in provisional_days(neighbour).items() if day.year == year})
+    return merged
+
+
 def fallback_row(day: date) -> DayRow:
-    return DayRow(day, day.weekday() < 5, "", True)
+    """A day of a year without the State Council's schedule: statutory holidays off (certain), bridge and
+    possible make-up days off and provisional, every other day Monday–Friday (certain)."""
+    holiday = statutory_holidays(day.year).get(day)
+    if holiday:
+        return DayRow(day, False, holiday, False)
+    label = _provisional_around(day.year).get(day)
+    if label:
+        return DayRow(day, False, label, True)
+    return DayRow(day, day.weekday() < 5, "", False)
 
 
 def _official_row(day: date) -> DayRow:

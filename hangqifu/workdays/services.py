@@ -1,6 +1,7 @@
 """Working-day arithmetic: the one calendar module every deadline uses (第九条: "15 个工作日" counts the
-official calendar — holidays off, make-up weekend days on). Dates not in the table fall back to
-Monday–Friday and make the result provisional."""
+official calendar — holidays off, make-up weekend days on). Dates not in the table are computed from the
+statutory holidays (official.fallback_row); a result that counted across a provisional day is provisional.
+A deadline is always a working day, so it never ends inside a statutory holiday."""
 from dataclasses import dataclass
 from datetime import date, timedelta
 

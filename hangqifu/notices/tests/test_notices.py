@@ -39,11 +39,16 @@ def test_publish_sets_a_working_day_window_from_the_policy(published, providers)
     assert Notification.objects.filter(user__organisation=providers[0], subject__startswith="已进入公示").count() == 1
 
 
-def test_a_window_in_2027_is_marked_provisional(set_clock, bureau, providers):
+def test_a_window_across_a_2027_holiday_is_marked_provisional(set_clock, bureau, providers):
     set_clock("2027-03-01T09:00:00+08:00")
     notice = services.notice_publish(kind="test_admission", title="公示", items=[(providers[0], "甲")], actor=bureau,
                                      working_days=3)
     assert timezone.localtime(notice.closes_at).date().isoformat() == "2027-03-04"
+    assert notice.window_provisional is False  # no holiday near: the statutory calendar is certain
+    set_clock("2027-09-30T09:00:00+08:00")
+    notice = services.notice_publish(kind="test_admission", title="公示", items=[(providers[0], "甲")], actor=bureau,
+                                     working_days=5)
+    assert timezone.localtime(notice.closes_at).date().isoformat() == "2027-10-14"  # not inside 国庆
     assert notice.window_provisional is True
 
 

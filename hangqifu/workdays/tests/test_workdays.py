@@ -46,17 +46,30 @@ def test_matches_chinese_calendar_for_every_count(start):
             assert services.add_working_days(start, n) == official[n - 1], n
 
 
-def test_a_2027_deadline_is_computed_monday_to_friday_and_marked_provisional():
+def test_a_2027_deadline_counts_the_statutory_new_year_off_and_is_certain_without_bridge_days():
     deadline = services.working_deadline(date(2026, 12, 30), 5)
-    # 12-31 (Thu) official, then 2027-01-01 Fri, 01-04 Mon … provisional Monday–Friday
-    assert deadline.date == date(2027, 1, 6)
-    assert deadline.provisional is True
-    assert services.working_deadline(date(2027, 3, 5), 1) == services.WorkingDeadline(date(2027, 3, 8), True)
+    # 12-31 (Thu) official; 2027-01-01 (Fri) is 元旦 by law, then Mon 01-04 … Thu 01-07
+    assert deadline == services.WorkingDeadline(date(2027, 1, 7), False)
+    assert services.working_deadline(date(2027, 3, 5), 1) == services.WorkingDeadline(date(2027, 3, 8), False)
 
 
-def test_dates_missing_from_the_table_fall_back_to_monday_to_friday():
+def test_a_notice_published_before_national_day_2027_never_closes_inside_the_holiday():
+    # Thu 2027-09-30 + 5 working days: 10-01..03 are 国庆 by law, 10-04..07 the customary bridge (provisional),
+    # 10-09/10 a possible make-up weekend (provisional, off until the schedule is entered)
+    deadline = services.working_deadline(date(2027, 9, 30), 5)
+    assert deadline == services.WorkingDeadline(date(2027, 10, 14), True)
+    for day in (date(2027, 10, 1), date(2027, 10, 2), date(2027, 10, 3)):
+        info = services.day_info(day)
+        assert (info.is_working_day, info.provisional, info.holiday_name) == (False, False, "国庆节")
+    assert services.day_info(date(2027, 10, 7)).provisional is True
+    assert services.day_info(date(2027, 10, 8)) == (date(2027, 10, 8), True, "", False)
+
+
+def test_dates_missing_from_the_table_use_the_statutory_holidays():
     assert not CalendarDay.objects.filter(date__year=2031).exists()
-    assert services.working_deadline(date(2031, 1, 3), 1) == services.WorkingDeadline(date(2031, 1, 6), True)
+    assert services.working_deadline(date(2031, 1, 3), 1) == services.WorkingDeadline(date(2031, 1, 6), False)
+    # 2031-01-01 (Wed) 元旦 by law, no bridge: the next day is an ordinary working day
+    assert services.working_deadline(date(2030, 12, 31), 1) == services.WorkingDeadline(date(2031, 1, 2), False)
 
 
 def test_zero_days_is_the_start_and_a_negative_count_is_refused():
@@ -103,7 +116,7 @@ def test_month_page_shows_holidays_and_make_up_days(client):
     text = response.content.decode()
     assert "春节调休上班" in text and "2026年2月" in text and "暂定" not in text
     provisional = client.get(reverse("workdays:month"), {"month": "2027-05"}).content.decode()
-    assert "暂定" in provisional
+    assert "劳动节" in provisional and "暂定" in provisional
 
 
 def test_deadline_api(api_client):

@@ -24,5 +24,5 @@ class Command(BaseCommand):
                     continue
                 CalendarDay.objects.update_or_create(date=row.date, defaults=row._asdict())
                 written += 1
-            kind = "官方安排" if official else "暂定（周一至周五）"
+            kind = "官方安排" if official else "法定节假日（调休、连休日暂定）"
             self.stdout.write(f"{year} 年：写入 {written} 天，{kind}")
