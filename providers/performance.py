@@ -65,6 +65,12 @@ def _one_year_before(day: date) -> date:
         return day - timedelta(days=365)
 
 
+def dissatisfaction_rule(policy) -> str:
+    """第十七条五 as the year's parameters apply it, for every page that shows a provider's evaluation."""
+    return (f"{policy.year} 年度评价满 {policy.dissatisfaction_min_ratings} 次起，年度累计不满意率达 "
+            f"{policy.dissatisfaction_threshold:.0%} 及以上的，启动清退程序（第十七条第五项）")
+
+
 def removal_grounds(*, profile: ProviderProfile, stats: ProviderYearStats | None, policy, today: date) -> list[tuple]:
     """The 第十七条 grounds the figures show: (reason, details, evidence)."""
     grounds = []

@@ -74,7 +74,20 @@ def catalogue_product(request, pk):
     if product is None:
         raise Http404("服务产品不存在或已下架")
     others = selectors.catalogue(provider_id=product.provider_id).exclude(pk=pk)[:6]
-    return render(request, "providers/catalogue_product.html", {"product": product, "others": others})
+    return render(request, "providers/catalogue_product.html", {"product": product, "others": others,
+                                                                "dissatisfaction_rule": _dissatisfaction_rule()})
+
+
+def _dissatisfaction_rule() -> str:
+    from hangqifu.core.errors import NotFound
+    from hangqifu.policy.services import policy_for
+
+    from .performance import dissatisfaction_rule
+
+    try:
+        return dissatisfaction_rule(policy_for())
+    except NotFound:
+        return ""
 
 
 def admitted(request):

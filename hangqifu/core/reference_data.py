@@ -8,6 +8,7 @@ from django.apps import apps
 
 SEEDS = [
     "hangqifu.policy.migrations.0002_seed_policy_years",
+    "hangqifu.policy.migrations.0005_seed_wind_down_year",
     "hangqifu.workdays.migrations.0002_seed_calendar",
     "vouchers.migrations.0002_seed_size_thresholds",
 ]

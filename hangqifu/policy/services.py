@@ -14,7 +14,7 @@ EDITABLE_FIELDS = [
     "change_report_working_days", "notice_working_days", "review_working_days", "complaint_working_days",
     "dissatisfaction_threshold",
     "dissatisfaction_min_ratings", "provider_min_years", "provider_min_cases", "provider_min_revenue",
-    "provider_min_staff", "enterprise_min_years", "sanction_ban_years", "rereview_opens_on",
+    "provider_min_staff", "enterprise_min_years", "sanction_ban_years", "rereview_opens_on", "policy_basis",
 ]
 
 

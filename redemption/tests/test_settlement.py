@@ -514,3 +514,53 @@ def test_the_migration_backfills_the_district_of_the_claims_already_in_a_batch(d
         claims["a"].pk: "xihu", claims["b"].pk: "xihu", claims["c"].pk: "binjiang"}
     assert C(later.pk).batch_id == second.pk and C(later.pk).settlement_district == "fuyang"
     assert C(outside.pk).batch_id is None and C(outside.pk).settlement_district is None
+
+
+# --- 第六条: a listed provider is not paid; after 第二十二条's period, payment goes on -----------------------
+
+def _list(organisation, listed_on):
+    from vouchers.models import CreditListEntry
+
+    return CreditListEntry.objects.create(list_kind="severe_dishonesty", credit_code=organisation.credit_code,
+                                          listed_on=listed_on)
+
+
+def test_a_listed_provider_is_not_collected_and_its_claims_wait(world, run, center):
+    _list(world["users"]["c"].organisation, clock.today())
+    batch = _open(center)
+    run(services.batch_close, batch=batch, actor=center)
+    assert set(S(batch.pk).claims.values_list("pk", flat=True)) == {world["claims"]["a"].pk, world["claims"]["b"].pk}
+    assert C(world["claims"]["c"].pk).state == RedemptionClaim.State.APPROVED and C(world["claims"]["c"].pk).batch is None
+
+
+def test_a_provider_listed_before_approval_or_payment_is_refused_there(disbursed, set_clock):
+    from ..services.claims import claim_approve, claim_pre_review
+
+    payment = disbursed.payments.get(district="binjiang")
+    entry = _list(payment.provider, clock.today())
+    officer = factories.district_user("binjiang")
+    with pytest.raises(DomainError) as refused:
+        payment_services.payment_confirm(payment=payment, actor=officer, reference="QQ9", paid_at=clock.now())
+    assert refused.value.code == "credit_listed" and "服务机构" in refused.value.detail
+    assert DistrictPayment.objects.get(pk=payment.pk).state != DistrictPayment.State.PAID
+    # a new claim of the listed provider passes pre-review but not the bureau's approval
+    provider = factories.provider_user("xihu", name="杭州丁科技有限公司")
+    _list(provider.organisation, clock.today())
+    claim = factories.submitted_claim(provider, [deducted_order(provider.organisation)])
+    claim = claim_pre_review(claim=claim, actor=factories.UserFactory(role="service_center"), passed=True,
+                             opinion="材料齐全")
+    with pytest.raises(DomainError) as refused:
+        claim_approve(claim=claim, actor=factories.UserFactory(role="bureau"))
+    assert refused.value.code == "credit_listed"
+    # delisted (the entry ends today): the district's confirmation goes through
+    type(entry).objects.filter(pk=entry.pk).update(removed_on=clock.today())
+    payment_services.payment_confirm(payment=payment, actor=officer, reference="QQ9", paid_at=clock.now())
+    assert DistrictPayment.objects.get(pk=payment.pk).state == DistrictPayment.State.PAID
+
+
+def test_payment_of_what_was_deducted_inside_the_period_goes_on_after_it(disbursed, set_clock):
+    set_clock("2029-01-05T10:00:00+08:00")
+    payment = disbursed.payments.get(district="binjiang")
+    payment_services.payment_confirm(payment=payment, actor=factories.district_user("binjiang"), reference="QQ2029",
+                                     paid_at=clock.now())
+    assert DistrictPayment.objects.get(pk=payment.pk).state == DistrictPayment.State.PAID

@@ -3,6 +3,7 @@ uploads the contract; the order carries its commitment letter (划型及用券�
 provider confirms completion with service records; the buyer rates; then (deductions.py) applies a voucher."""
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django_fsm import can_proceed
 
 from audit.sanctions import assert_not_banned
@@ -175,16 +176,26 @@ def order_cancel(*, actor, order_id, reason: str = "") -> Order:
     return order
 
 
+def commitment_letter_title(order: Order) -> str:
+    """第十条: an enterprise signs 中小微企业划型及用券承诺书, a park 小微企业园认定及用券承诺书."""
+    return ("小微企业园认定及用券承诺书" if order.buyer.kind == order.buyer.Kind.PARK
+            else "中小微企业划型及服务券使用承诺书")
+
+
 def commitment_letter_pdf(*, order: Order) -> bytes:
-    """划型及用券承诺书 for the order, from what was fixed when it was signed."""
+    """The order's commitment letter, from what was fixed when it was signed: an enterprise's size class, or
+    a park's recognition (its own letter, not the enterprise's)."""
+    from ..selectors.eligibility import park_recognition
+
     qualification = Qualification.objects.filter(organisation_id=order.buyer_id, year=order.year).first()
-    size_label = order.buyer_size_label or "—"
-    return render_pdf("vouchers/money/commitment_letter.pdf.html", {
-        "title": "中小微企业划型及服务券使用承诺书", "order": order, "buyer": order.buyer, "size_label": size_label,
-        "qualification": qualification, "document_number": f"订单编号：{order.number}",
-        "issuer": order.buyer.name, "issued_on": order.signed_at,
-        "max_ratio": _ratio_label(order.year),
-    })
+    context = {"title": commitment_letter_title(order), "order": order, "buyer": order.buyer,
+               "qualification": qualification, "document_number": f"订单编号：{order.number}",
+               "issuer": order.buyer.name, "issued_on": order.signed_at, "max_ratio": _ratio_label(order.year)}
+    if order.buyer.kind == order.buyer.Kind.PARK:
+        park = park_recognition(order.buyer.credit_code, timezone.localdate(order.signed_at))
+        return render_pdf("vouchers/money/park_commitment_letter.pdf.html", {**context, "park": park})
+    return render_pdf("vouchers/money/commitment_letter.pdf.html",
+                      {**context, "size_label": order.buyer_size_label or "—"})
 
 
 def _ratio_label(year: int) -> str:

@@ -64,6 +64,7 @@ def _detail_context(request, order, **forms):
         "documents": documents_for(order), "is_buyer": perms.is_buyer_of(order, user),
         "is_provider": perms.is_provider_of(order, user),
         "has_stamped_letter": documents_for(order, "stamped_commitment_letter").exists(),
+        "letter_title": services.commitment_letter_title(order),
         "deduction": getattr(order, "deduction", None) if order.state == Order.State.DEDUCTED else None,
     }
     if order.state == Order.State.RATED or "deduct" in actions:

@@ -106,6 +106,18 @@ def test_admin_refuses_out_of_range_values_in_chinese(client, bureau):
     assert PolicyYear.objects.get(year=2026).deduction_ratio == Decimal("0.500")
 
 
+def test_admin_refuses_values_beyond_the_measures_without_a_later_text(client, bureau):
+    sync_role_groups()
+    client.force_login(bureau)
+    policy = PolicyYear.objects.get(year=2026)
+    url = reverse("admin:policy_policyyear_change", args=[policy.pk])
+    response = client.post(url, _admin_post_data(policy, deduction_ratio="0.600", quota_tier3="20000.01"))
+    assert response.status_code == 200 and response.content.decode().count("超出《管理办法》限额") == 2
+    assert PolicyYear.objects.get(year=2026).deduction_ratio == Decimal("0.500")
+    response = client.post(url, _admin_post_data(policy, deduction_ratio="0.600", policy_basis="杭经信联中小〔2027〕1号"))
+    assert response.status_code == 302 and PolicyYear.objects.get(year=2026).deduction_ratio == Decimal("0.600")
+
+
 def test_admin_change_by_bureau_goes_through_the_service_with_history(client, bureau):
     sync_role_groups()
     client.force_login(bureau)
