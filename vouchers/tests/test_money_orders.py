@@ -124,3 +124,30 @@ def test_the_commitment_letter_is_a_chinese_pdf(parties):
 
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert "承诺书" in text and order.number in text and parties["buyer"].organisation.name in text
+
+
+def _pdf_text(pdf: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_a_park_gets_the_parks_own_commitment_letter(parties, client):
+    from datetime import date
+
+    from vouchers.models import ParkRecognition
+
+    park = qualified_buyer(role=Role.PARK)
+    ParkRecognition.objects.create(credit_code=park.organisation.credit_code, park_name="杭州云栖小镇小微企业园",
+                                   star_level="四星级", recognised_on=date(2025, 1, 10), valid_until=date(2027, 12, 31))
+    order = order_in_state(park, parties["provider"], "signed")
+    text = _pdf_text(services.commitment_letter_pdf(order=order))
+    assert "小微企业园认定及用券承诺书" in text and "杭州云栖小镇小微企业园" in text and "2027年12月31日" in text
+    assert "划型" not in text  # not the enterprise's letter with one clause changed
+    enterprise_text = _pdf_text(services.commitment_letter_pdf(order=order_in_state(parties["buyer"],
+                                                                                    parties["provider"], "signed")))
+    assert "中小微企业划型及服务券使用承诺书" in enterprise_text and "小微企业园" not in enterprise_text
+    client.force_login(park)
+    assert "小微企业园认定及用券承诺书" in client.get(f"/vouchers/orders/{order.pk}/").content.decode()
