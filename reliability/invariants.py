@@ -30,9 +30,14 @@ def _tables() -> dict[str, str]:
     from redemption.models import ClaimLine, DisbursementOrder, DistrictPayment, ProviderYearCap, RedemptionClaim
     from vouchers.models import Deduction, Fund, LedgerEntry, Order, Qualification, Voucher, VoucherType
 
+    from audit.models import AuditEvent
+    from hangqifu.accounts.models import Organisation
+    from vouchers.models import CreditListEntry
+
     models = {"fund": Fund, "vtype": VoucherType, "voucher": Voucher, "qual": Qualification, "ded": Deduction,
               "ord": Order, "ledger": LedgerEntry, "claim": RedemptionClaim, "line": ClaimLine,
-              "cap": ProviderYearCap, "pay": DistrictPayment, "disb": DisbursementOrder, "policy": PolicyYear}
+              "cap": ProviderYearCap, "pay": DistrictPayment, "disb": DisbursementOrder, "policy": PolicyYear,
+              "org": Organisation, "credit": CreditListEntry, "audit": AuditEvent}
     return {name: model._meta.db_table for name, model in models.items()}
 
 
@@ -210,8 +215,46 @@ def _checks() -> list[tuple[str, str, str]]:
 
 
 
+# Acts of the programme and who acted: (source, id, organisation, business time) — claims, orders, deductions
+# for the buyer; redemption approvals and confirmed payments for the provider.
+def _acts(t: dict) -> str:
+    return (f"SELECT 'claim' AS act, v.id, v.organisation_id AS org, v.claimed_at AS at, v.qualification_id AS q "
+            f"FROM {t['voucher']} v UNION ALL "
+            f"SELECT 'order', o.id, o.buyer_id, o.signed_at, NULL FROM {t['ord']} o UNION ALL "
+            f"SELECT 'deduction', d.id, d.organisation_id, d.created_at, d.qualification_id FROM {t['ded']} d")
+
+
+def _eligibility_checks() -> list[tuple[str, str, str]]:
+    """第六、二十二条 and frozen vouchers, from the rows: nothing was claimed, ordered or deducted by a party on a
+    list known at the time (imported before the act, listed_on ≤ day < removed_on), nothing outside the policy's
+    period, nothing while the qualification was suspended (from the audit trail's business times), and no
+    provider approved for redemption or paid while listed."""
+    t = _tables()
+    acts = _acts(t)
+    day = _local_date("a.at")
+    paid = (f"SELECT 'redemption_approval' AS act, c.id, c.provider_id AS org, c.approved_at AS at FROM {t['claim']} c "
+            f"WHERE c.approved_at IS NOT NULL UNION ALL "
+            f"SELECT 'payment', p.id, p.provider_id, p.confirmed_at FROM {t['pay']} p WHERE p.confirmed_at IS NOT NULL")
+    listed = (f"JOIN {t['org']} g ON g.id = a.org JOIN {t['credit']} e ON e.credit_code = g.credit_code "
+              f"WHERE e.imported_at < a.at AND e.listed_on <= {day} AND (e.removed_on IS NULL OR {day} < e.removed_on)")
+    return [
+        ("E6", "act_by_a_listed_party", f"SELECT a.act, a.id, e.id FROM ({acts}) a {listed}"),
+        ("E6", "provider_paid_while_listed", f"SELECT a.act, a.id, e.id FROM ({paid}) a {listed}"),
+        ("E22", "act_outside_the_policy_period",
+         f"SELECT a.act, a.id, {day} FROM ({acts}) a JOIN {t['policy']} p ON p.year = "
+         f"(SELECT MIN(year) FROM {t['policy']}) WHERE {day} < p.policy_valid_from OR {day} > p.policy_valid_until"),
+        ("E11", "claim_or_deduction_while_suspended",
+         f"SELECT a.act, a.id, s.id FROM ({acts}) a JOIN {t['audit']} s ON s.object_type = 'qualification' "
+         f"AND s.object_id = CAST(a.q AS TEXT) "
+         f"AND s.action = 'qualification.suspend' AND s.business_time < a.at "
+         f"WHERE a.q IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {t['audit']} r WHERE r.object_type = s.object_type "
+         f"AND r.object_id = s.object_id AND r.action IN ('qualification.reinstate', 'qualification.revoke') "
+         f"AND r.business_time >= s.business_time AND r.business_time < a.at)"),
+    ]
+
+
 def check_names() -> list[tuple[str, str]]:
-    return [(invariant, name) for invariant, name, _ in _checks()]
+    return [(invariant, name) for invariant, name, _ in [*_checks(), *_eligibility_checks()]]
 
 
 def check_invariants(*, limit: int = 20, using: str = "default") -> list[Violation]:
@@ -220,7 +263,7 @@ def check_invariants(*, limit: int = 20, using: str = "default") -> list[Violati
 
     violations = []
     with connections[using].cursor() as cursor:
-        for invariant, name, sql in _checks():
+        for invariant, name, sql in [*_checks(), *_eligibility_checks()]:
             cursor.execute(f"SELECT * FROM ({sql}) AS offending LIMIT {int(limit)}")
             violations.extend(Violation(invariant, name, tuple(row)) for row in cursor.fetchall())
     return violations

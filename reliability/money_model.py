@@ -3,7 +3,9 @@
 `MoneyModel(seed).run(steps)` sets up a small world — one fund, two issuance batches (one with a short
 validity so vouchers expire mid-run), a few buyers with different quotas, a few providers in different
 districts with listed products, the staff — then performs `steps` random actions: claim, order, cancel,
-complete+rate, deduct (sometimes asking too much), suspend a holder, tick the clock and run the expiry job,
+complete+rate, deduct (sometimes asking too much), suspend or reinstate a holder (vouchers frozen, not voided),
+import a dishonesty list naming a buyer or a provider and record its delisting (信用修复), probe the days just
+outside the policy's validity period, tick the clock and run the daily jobs,
 file/submit/pre-review/approve/reject/withdraw redemption claims, and walk settlement batches through
 collection, notice, two signatures, issuing and district payments (confirm / fail / replay). The fund, the
 batch slots and the provider cap are deliberately small so every limit is reached.
@@ -190,15 +192,77 @@ class MoneyModel:
         run_due_jobs()
 
     def suspend(self):
+        """Staff suspend (vouchers frozen) or reinstate a holder (a list suspension is refused: credit_listed)."""
         from vouchers.services.qualification import qualification_reinstate, qualification_suspend
         from vouchers.tests.money_factories import qualification_of
 
         buyer = self._pick(self.buyers)
         qualification = qualification_of(buyer)
-        if qualification.state == "active" and self.rng.random() < 0.5:
-            qualification_suspend(actor=self.center, qualification=qualification, reason="随机抽查暂停")
-        elif qualification.state == "suspended":
-            qualification_reinstate(actor=self.center, qualification=qualification, reason="核查后恢复")
+        self._advance(1 / 1440)
+        try:
+            if qualification.state == "active" and self.rng.random() < 0.5:
+                qualification_suspend(actor=self.center, qualification=qualification, reason="随机抽查暂停")
+            elif qualification.state == "suspended":
+                qualification_reinstate(actor=self.center, qualification=qualification, reason="核查后恢复")
+        finally:
+            self._advance(1 / 1440)
+
+    # --- 第六条 lists, frozen vouchers and 第二十二条's period ----------------------------------------------
+    # Each act on the lists or on a qualification's state moves the business clock by a minute before and
+    # after, so the invariants can order it against the claims and deductions of the same day (E6, E11).
+    def list_import(self):
+        """Staff import a list naming a buyer or a provider, listed from today or from tomorrow."""
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from hangqifu.core import clock
+        from vouchers.services.imports import import_credit_list
+
+        party = self._pick([*self.buyers, *self.providers])
+        listed_on = clock.today() + timedelta(days=self.rng.choice([0, 0, 1]))
+        text = f"统一社会信用代码,名称,列入日期\n{party.organisation.credit_code},{party.organisation.name},{listed_on}\n"
+        self._advance(1 / 1440)
+        import_credit_list(actor=self.center, list_kind=self._pick(["severe_dishonesty", "judgment_defaulter"]),
+                           uploaded_file=SimpleUploadedFile("名单.csv", text.encode()), source="随机导入")
+        self._advance(1 / 1440)
+
+    def delist(self):
+        """Staff record a 信用修复 for an entry in force (with evidence); the suspensions it caused lift."""
+        from hangqifu.core import clock
+        from vouchers.selectors.eligibility import listed_entries
+        from vouchers.services.credit_lists import credit_delisting_record
+        from vouchers.tests.money_factories import pdf_file
+
+        entry = self._pick(listed_entries(clock.today()).filter(listed_on__lt=clock.today()))
+        if entry is None:
+            return "skip"
+        self._advance(1 / 1440)
+        credit_delisting_record(actor=self.center, entry_id=entry.pk, reason="信用修复", evidence=pdf_file())
+        self._advance(1 / 1440)
+
+    def period_probe(self):
+        """Outside 第二十二条's period (the day before it starts, the day after it ends) a claim, an order and a
+        deduction are refused with policy_not_in_force; a district payment after the end still goes through."""
+        from hangqifu.core import clock
+        from hangqifu.core.errors import DomainError
+
+        saved = clock.now()
+        outside = self._pick(["2026-05-02T10:00:00+08:00", "2029-01-01T10:00:00+08:00"])
+        from django.utils.dateparse import parse_datetime
+
+        clock.set_test_clock(parse_datetime(outside), frozen=True)
+        try:
+            for action in (self.claim, self.order, self.deduct):
+                try:
+                    outcome = action()
+                except DomainError as exc:
+                    if exc.code not in ("policy_not_in_force", "not_eligible", "invalid"):
+                        self.result.outcomes[f"period_probe:{action.__name__}:{exc.code}"] += 1
+                    continue
+                if outcome != "skip":
+                    self.result.violations.append(f"step {self.result.steps}: {action.__name__} on {outside} "
+                                                  "outside the policy's period was accepted")
+        finally:
+            clock.set_test_clock(saved, frozen=True)
 
     def file_claim(self):
         from redemption.models import ClaimLine
@@ -303,7 +367,8 @@ class MoneyModel:
             payment_confirm(payment=payment, actor=actor, reference=reference, paid_at=clock.now())
 
     ACTIONS = (("claim", 14), ("order", 12), ("cancel", 2), ("complete_and_rate", 14), ("deduct", 16),
-               ("tick", 4), ("suspend", 2), ("file_claim", 8), ("review_claim", 10), ("settle", 6), ("pay", 4))
+               ("tick", 4), ("suspend", 4), ("file_claim", 8), ("review_claim", 10), ("settle", 6), ("pay", 4),
+               ("list_import", 2), ("delist", 2), ("period_probe", 1))
 
     # --- run ---------------------------------------------------------------------------------------------
     def step(self):

@@ -39,3 +39,36 @@ def test_invariant_checks_see_a_broken_counter():
     assert {(v.invariant, v.check) for v in found} >= {("I1", "fund_deductions_exceed_total_or_counter")}
     assert all(isinstance(v, Violation) for v in found)
     assert len(check_names()) >= 30
+
+
+def test_the_eligibility_checks_see_a_listed_a_frozen_and_an_out_of_period_act():
+    """E6, E11 and E22 are not vacuous: a list entry, a suspension and a period written behind the services'
+    back around an existing deduction are each reported."""
+    from datetime import timedelta
+
+    from django.db import transaction
+
+    from audit.services import audit_record
+    from hangqifu.policy.models import PolicyYear
+    from vouchers.models import CreditListEntry, Deduction
+
+    model = MoneyModel(7)
+    model.run(80)
+    assert check_invariants() == []
+    deduction = Deduction.objects.select_related("organisation", "qualification").order_by("id").first()
+    assert deduction is not None
+    day = deduction.created_at.date()
+    with transaction.atomic():
+        CreditListEntry.objects.create(list_kind="severe_dishonesty", credit_code=deduction.organisation.credit_code,
+                                       listed_on=day - timedelta(days=1),
+                                       imported_at=deduction.created_at - timedelta(days=1))
+        audit_record(action="qualification.suspend", obj=deduction.qualification)  # business time: now
+        from hangqifu.core import clock
+
+        clock.set_test_clock(deduction.created_at - timedelta(hours=1), frozen=True)
+        audit_record(action="qualification.suspend", obj=deduction.qualification)
+        PolicyYear.objects.update(policy_valid_from=day + timedelta(days=1))
+        found = {(v.invariant, v.check) for v in check_invariants()}
+        transaction.set_rollback(True)
+    assert {("E6", "act_by_a_listed_party"), ("E11", "claim_or_deduction_while_suspended"),
+            ("E22", "act_outside_the_policy_period")} <= found

@@ -4,6 +4,7 @@ new-above-scale list. Staff import the lists from Excel or CSV (vouchers.service
 from django.conf import settings
 from django.db import models
 
+from hangqifu.core import clock
 from hangqifu.core.choices import Industry
 from hangqifu.core.money import MONEY_FIELD_KWARGS
 
@@ -59,7 +60,8 @@ class CreditListEntry(models.Model):
     listed_on = models.DateField("列入日期")
     removed_on = models.DateField("移出日期", null=True, blank=True)
     source = models.CharField("来源", max_length=200, blank=True)
-    imported_at = models.DateTimeField("导入时间", auto_now=True)
+    # When the platform first knew of the entry (business clock): a check can only have seen it from then on.
+    imported_at = models.DateTimeField("首次导入时间", default=clock.now)
 
     class Meta:
         verbose_name = "失信名单条目"

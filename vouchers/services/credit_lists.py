@@ -106,7 +106,7 @@ def credit_delisting_record(*, actor, entry_id, reason: str, evidence, removed_o
                    allowed_kinds=[EVIDENCE_KIND])
     before = entry.removed_on
     entry.removed_on = removed_on
-    entry.save(update_fields=["removed_on", "imported_at"])
+    entry.save(update_fields=["removed_on"])
     lifted = _lift_if_clear(actor=actor, credit_code=entry.credit_code, on=today, admission_lift=admission_lift)
     audit_record(actor=actor, action="reference.credit_delisting", obj=entry, payload={
         "delisting": delisting.pk, "credit_code": entry.credit_code, "list_kind": entry.list_kind,
