@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .apis import claims as claim_apis
+from .apis import credit_lists as credit_list_apis
 from .apis import funds as fund_apis
 from .apis import orders as order_apis
 from .apis import registration as registration_apis
@@ -37,6 +38,9 @@ urlpatterns = [
     path("change-reports/<int:pk>/", registration_apis.ChangeReportDetailApi.as_view(), name="change-report-detail"),
     path("change-reports/<int:pk>/review/", registration_apis.ChangeReportReviewApi.as_view(),
          name="change-report-review"),
+    path("credit-list-entries/", credit_list_apis.CreditListEntryListApi.as_view(), name="credit-list-entry-list"),
+    path("credit-list-entries/<int:pk>/delist/", credit_list_apis.CreditDelistApi.as_view(),
+         name="credit-list-entry-delist"),
     # Funds, batches, claims, vouchers, orders and deductions (issue 6).
     path("funds/", fund_apis.FundListApi.as_view(), name="fund-list"),
     path("batches/", fund_apis.BatchListApi.as_view(), name="batch-list"),

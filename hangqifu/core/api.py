@@ -26,6 +26,13 @@ class ErrorSerializer(serializers.Serializer):
     fields = serializers.DictField(required=False)
 
 
+def rule_refusal(*codes: str):
+    """A documented 409: the policy rule refuses the action, with the stable codes this operation may answer."""
+    from drf_spectacular.utils import OpenApiResponse
+
+    return OpenApiResponse(ErrorSerializer, description="规则不允许，code 为：" + "、".join(f"`{c}`" for c in codes))
+
+
 _DRF_CODES = {
     exceptions.NotAuthenticated: ("not_authenticated", "请先登录"),
     exceptions.AuthenticationFailed: ("authentication_failed", "身份验证失败"),

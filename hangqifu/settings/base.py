@@ -205,7 +205,15 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "杭企服 API",
-    "DESCRIPTION": "杭州市中小微企业服务券平台公开接口（v1）",
+    "DESCRIPTION": (
+        "杭州市中小微企业服务券平台公开接口（v1）。错误统一为 {\"code\",\"detail\",\"fields\"}。\n\n"
+        "政策边界的稳定错误码（409）：\n\n"
+        "- `policy_not_in_force`：《管理办法》第二十二条，自 2026-05-03 施行、有效期至 2028-12-31；有效期外不认定新资格、"
+        "不设立资金和批次、不受理领券、下单和抵扣（兑付、结算、拨付不受影响）。\n"
+        "- `credit_listed`：第六条，列入严重失信主体名单或失信被执行人名单（按办理当日有效的名单）的主体不能认定资格、"
+        "领券、下单、抵扣；服务机构不能获批兑付或拨付。信用修复并登记移出后恢复。\n"
+        "- `voucher_frozen`：年度资格暂停中，服务券冻结（不作废），恢复资格后在有效期内可继续使用。\n"
+        "- `year_mismatch`：服务券只能抵扣同一年度的订单（不跨年度）。"),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 
 from hangqifu.accounts.permissions import has_role
 from hangqifu.accounts.roles import STAFF_ROLES, Role
-from hangqifu.core.api import ErrorSerializer, idempotent
+from hangqifu.core.api import ErrorSerializer, idempotent, rule_refusal
 from hangqifu.core.choices import ServiceCategory
 from hangqifu.core.money import MONEY_FIELD_KWARGS
 
@@ -116,7 +116,8 @@ class BatchListApi(ListAPIView):
             batches = batches.filter(year=int(year))
         return batches.filter(state=state) if state else batches
 
-    @extend_schema(request=InputSerializer, responses={201: BatchOutput, **ERRORS})
+    @extend_schema(request=InputSerializer, responses={201: BatchOutput, **ERRORS,
+                                                       409: rule_refusal("policy_not_in_force")})
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -153,7 +154,9 @@ class ClaimApi(APIView):
     class InputSerializer(serializers.Serializer):
         voucher_type = serializers.IntegerField(help_text="本批次券种的 id（GET batches/{id}/ 的 voucher_types[].id）")
 
-    @extend_schema(request=InputSerializer, responses={201: VoucherOutput, **ERRORS},
+    @extend_schema(request=InputSerializer, responses={201: VoucherOutput, **ERRORS, 409: rule_refusal(
+        "policy_not_in_force", "credit_listed", "not_eligible", "batch_not_open", "batch_exhausted",
+        "quota_exceeded", "fund_exhausted", "banned")},
                    parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)])
     def post(self, request, pk: int):
         data = self.InputSerializer(data=request.data)

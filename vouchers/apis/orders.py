@@ -9,7 +9,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hangqifu.core.api import ErrorSerializer, idempotent
+from hangqifu.core.api import ErrorSerializer, idempotent, rule_refusal
 from hangqifu.core.money import MONEY_FIELD_KWARGS
 from hangqifu.documents.selectors import documents_for
 from hangqifu.documents.serializers import DocumentSerializer, DocumentUploadSerializer
@@ -110,7 +110,9 @@ class OrderListApi(ListAPIView):
         params = self.request.query_params
         return selectors.orders_for(user=self.request.user, state=params.get("state"), year=params.get("year"))
 
-    @extend_schema(request=InputSerializer, responses={201: OrderDetailOutput, **ERRORS})
+    @extend_schema(request=InputSerializer, responses={201: OrderDetailOutput, **ERRORS, 409: rule_refusal(
+        "policy_not_in_force", "credit_listed", "not_eligible", "amount_over_price", "product_not_listed",
+        "provider_not_admitted", "banned")})
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -212,7 +214,10 @@ class OrderDeductApi(APIView):
         declares_no_other_subsidy = serializers.BooleanField(
             help_text="声明该订单未享受对标提升、创新券、数改券支持（第八条）")
 
-    @extend_schema(request=InputSerializer, responses={200: OrderDetailOutput, **ERRORS},
+    @extend_schema(request=InputSerializer, responses={200: OrderDetailOutput, **ERRORS, 409: rule_refusal(
+        "policy_not_in_force", "credit_listed", "voucher_frozen", "year_mismatch", "not_rated", "already_deducted",
+        "duplicate_subsidy", "voucher_expired", "category_mismatch", "deduction_over_ratio", "balance_exceeded",
+        "quota_exceeded", "fund_exhausted")},
                    parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)])
     def post(self, request, pk: int):
         data = self.InputSerializer(data=request.data)

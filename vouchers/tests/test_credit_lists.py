@@ -183,3 +183,30 @@ def test_the_statements_refuse_a_listed_buyer_even_when_the_python_check_is_skip
         deduction_apply(actor=buyer, order_id=world["order"].pk, voucher_id=world["voucher"].pk, amount="1.00",
                         declares_no_other_subsidy=True)
     assert Voucher.objects.get(pk=world["voucher"].pk).balance == Decimal("1000.00")
+
+
+# --- API ----------------------------------------------------------------------------------------------
+
+def test_staff_list_entries_and_record_a_delisting_through_the_api(world, api_as, django_assert_max_num_queries):
+    center, buyer = world["center"], world["buyer"]
+    _import(center, buyer.organisation.credit_code, "2026-05-25")
+    CreditListEntry.objects.bulk_create([CreditListEntry(list_kind="severe_dishonesty", credit_code=f"91330106MA00{i:05d}X",
+                                                         listed_on=date(2026, 1, 1)) for i in range(30)])
+    client = api_as(center)
+    with django_assert_max_num_queries(8):
+        listed = client.get("/api/v1/credit-list-entries/", {"in_force": "true"})
+    assert listed.status_code == 200 and listed.json()["count"] == 31
+    entry = CreditListEntry.objects.get(credit_code=buyer.organisation.credit_code)
+    assert api_as(buyer).get("/api/v1/credit-list-entries/").status_code == 403
+    assert api_as(buyer).post(f"/api/v1/credit-list-entries/{entry.pk}/delist/",
+                              {"reason": "x", "evidence": pdf_file()}, format="multipart").status_code == 403
+    missing = client.post(f"/api/v1/credit-list-entries/{entry.pk}/delist/", {"reason": ""}, format="multipart")
+    assert missing.status_code == 400
+    response = client.post(f"/api/v1/credit-list-entries/{entry.pk}/delist/",
+                           {"reason": "法院结案证明", "evidence": pdf_file()}, format="multipart")
+    assert response.status_code == 201, response.json()
+    assert response.json()["listed_today"] is False and response.json()["entry"]["in_force"] is False
+    assert Qualification.objects.get(organisation=buyer.organisation).state == "active"
+    claim = api_as(buyer).post(f"/api/v1/batches/{world['batch'].pk}/claim/",
+                               {"voucher_type": world["batch"].voucher_types.first().pk}, format="json")
+    assert claim.status_code == 201
