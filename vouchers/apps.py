@@ -16,12 +16,14 @@ class VouchersConfig(AppConfig):
               "vouchers.view_qualification", "vouchers.manage_qualification",
               "vouchers.view_changereport", "vouchers.change_changereport",
               "vouchers.view_sizethreshold", "vouchers.view_creditlistentry", "vouchers.add_creditlistentry",
+              "vouchers.view_creditdelisting",
               "vouchers.view_parkrecognition", "vouchers.add_parkrecognition",
               "vouchers.view_abovescaleentry", "vouchers.add_abovescaleentry")
         grant(Role.BUREAU,
               "vouchers.view_registrationapplication", "vouchers.view_qualification", "vouchers.view_changereport",
               "vouchers.view_sizethreshold", "vouchers.add_sizethreshold", "vouchers.change_sizethreshold",
-              "vouchers.view_creditlistentry", "vouchers.view_parkrecognition", "vouchers.view_abovescaleentry")
+              "vouchers.view_creditlistentry", "vouchers.view_creditdelisting", "vouchers.view_parkrecognition",
+              "vouchers.view_abovescaleentry")
         grant(Role.FINANCE_BUREAU, "vouchers.view_qualification")
         # Funds, batches, vouchers, orders, deductions and the ledger (issue 6): read-only money rows; the
         # bureau also sets funds and opens/closes batches (through the services).

@@ -14,7 +14,7 @@ from hangqifu.core.errors import DomainError
 from hangqifu.documents.serializers import ACCEPT
 
 from .. import permissions
-from ..forms import add_domain_errors
+from ..forms import DateInput, add_domain_errors
 from ..models import CreditDelisting, CreditListEntry
 from ..selectors import eligibility
 from ..services import credit_lists, imports
@@ -22,7 +22,7 @@ from .registration import _documents_html, _ImportAdmin
 
 
 class DelistingForm(forms.Form):
-    removed_on = forms.DateField(label="移出日期", widget=forms.DateInput(attrs={"type": "date"}),
+    removed_on = forms.DateField(label="移出日期", widget=DateInput(),
                                  help_text="信用修复决定或名单移出公告的日期，不晚于今天")
     reason = forms.CharField(label="信用修复说明", widget=forms.Textarea(attrs={"rows": 3, "cols": 70}),
                              help_text="如：法院出具结案证明、信用中国移出公告编号")

@@ -59,7 +59,9 @@ def active_qualification(organisation_id, year) -> Qualification:
     if qualification is None:
         raise RuleViolation(f"您尚未取得 {year} 年度服务券资格，请先完成注册认定", code="not_eligible")
     if qualification.state != Qualification.State.ACTIVE:
-        raise RuleViolation(f"您的 {year} 年度资格{qualification.get_state_display()}，不能领取或使用服务券",
+        why = f"（{qualification.state_reason}）" if qualification.state_reason else ""
+        frozen = "，已领服务券冻结" if qualification.state == Qualification.State.SUSPENDED else ""
+        raise RuleViolation(f"您的 {year} 年度资格{qualification.get_state_display()}{why}{frozen}，不能领取或使用服务券",
                             code="not_eligible")
     return qualification
 
