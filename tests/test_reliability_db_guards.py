@@ -117,6 +117,12 @@ GUARDS = [
     ("I1", "fund counter raised on its own", MOVE_FUND),
     ("I2", "quota used moved on its own", MOVE_QUOTA),
     ("I2", "live voucher balance lowered on its own", MOVE_BALANCE),
+    ("I6", "deduction moved to another year", "UPDATE vouchers_deduction SET year = year + 1 WHERE id = {deduction.pk}"),
+    ("I6", "deducted order moved to another year", "UPDATE vouchers_order SET year = year + 1 WHERE id = {order.pk}"),
+    ("I6", "deducted voucher moved to another year",
+     "UPDATE vouchers_voucher SET year = year + 1 WHERE id = {voucher.pk}"),
+    ("I3", "deduction ratio above the measures' 50% without a later policy text",
+     "UPDATE policy_policyyear SET deduction_ratio = 0.501 WHERE year = 2026"),
     ("I4", "provider cap exceeded", "UPDATE redemption_provideryearcap SET approved = cap + 0.01 WHERE id = {cap.pk}"),
     ("I5", "order redeemed twice",
      "INSERT INTO redemption_claimline (claim_id, order_id, deduction_id, invoice_number, invoice_amount, amount, "
