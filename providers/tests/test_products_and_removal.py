@@ -220,20 +220,20 @@ def _stats(profile, **kwargs):
 
 def test_nightly_job_proposes_removal_at_the_dissatisfaction_threshold(clock):
     profile = ProductFactory(listed=True).provider.provider_profile
-    # 10 ratings (the minimum) with 1 dissatisfied (10%): no proposal
-    assert removal_proposals_run(stats=_stats(profile, rated_count=10, satisfied_count=9, dissatisfied_count=1,
+    # 6 ratings (above the default minimum of 5) with 1 dissatisfied (16.7%): no proposal
+    assert removal_proposals_run(stats=_stats(profile, rated_count=6, satisfied_count=5, dissatisfied_count=1,
                                               last_voucher_order_on=date(2026, 5, 1)))["proposed"] == 0
-    # 9 ratings with 5 dissatisfied: too few ratings to judge
-    assert removal_proposals_run(stats=_stats(profile, rated_count=9, satisfied_count=4, dissatisfied_count=5,
+    # 4 ratings with 1 dissatisfied (25%): one rating short of the minimum, too few to judge
+    assert removal_proposals_run(stats=_stats(profile, rated_count=4, satisfied_count=3, dissatisfied_count=1,
                                               last_voucher_order_on=date(2026, 5, 1)))["proposed"] == 0
-    # 10 ratings with 2 dissatisfied = 20%: proposed, once
-    stats = _stats(profile, rated_count=10, satisfied_count=8, dissatisfied_count=2,
+    # 5 ratings with 1 dissatisfied = 20%: proposed, once
+    stats = _stats(profile, rated_count=5, satisfied_count=4, dissatisfied_count=1,
                    last_voucher_order_on=date(2026, 5, 1))
     assert removal_proposals_run(stats=stats)["proposed"] == 1
     assert removal_proposals_run(stats=stats)["proposed"] == 0
     removal = Removal.objects.get()
     assert removal.reason == RemovalReason.DISSATISFACTION and removal.proposed_by is None
-    assert removal.evidence["dissatisfied"] == 2
+    assert removal.evidence["dissatisfied"] == 1 and removal.evidence["rated"] == 5
 
 
 def test_nightly_job_proposes_removal_after_a_year_without_voucher_orders(set_clock, make_user):

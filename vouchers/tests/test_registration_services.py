@@ -59,9 +59,9 @@ def test_enterprise_path_draft_to_approved_creates_a_tier2_qualification(enterpr
 
 
 def test_quota_comes_from_the_policy_year_not_a_literal(enterprise, reviewer):
-    PolicyYear.objects.filter(year=2026).update(quota_default=Decimal("6000.00"))
+    PolicyYear.objects.filter(year=2026).update(quota_default=Decimal("4500.00"))
     registration = make_registration(enterprise, state="approved", reviewer=reviewer)
-    assert registration.qualifications.get().quota == Decimal("6000.00")
+    assert registration.qualifications.get().quota == Decimal("4500.00")
 
 
 def test_park_path_default_and_high_star_park_tier3(park_user, reviewer, make_user):
@@ -348,10 +348,10 @@ def test_the_database_keeps_used_within_quota(enterprise, reviewer):
 def test_a_decision_in_the_next_year_qualifies_for_the_current_year(enterprise, reviewer, set_clock):
     set_clock("2026-12-28T10:00:00+08:00")
     registration = make_registration(enterprise, state="pre_reviewed", reviewer=reviewer)
-    PolicyYear.objects.filter(year=2027).update(quota_default=Decimal("5500.00"))
+    PolicyYear.objects.filter(year=2027).update(quota_default=Decimal("4500.00"))
     set_clock("2027-01-05T10:00:00+08:00")
     _, qualification = services.registration_approve(actor=reviewer, registration=registration)
-    assert (registration.year, qualification.year, qualification.quota) == (2026, 2027, Decimal("5500.00"))
+    assert (registration.year, qualification.year, qualification.quota) == (2026, 2027, Decimal("4500.00"))
 
 
 def test_a_sanctioned_organisation_cannot_submit_or_be_approved(enterprise, reviewer, make_user):
