@@ -62,7 +62,7 @@ class PolicyYear(models.Model):
     policy_valid_from = models.DateField("政策施行日期", null=True, blank=True)
     policy_valid_until = models.DateField("政策有效期至", null=True, blank=True)
     policy_basis = models.TextField(
-        "突破《管理办法》限额的政策依据", blank=True,
+        "突破《管理办法》限额的政策依据", blank=True, default="", db_default="",
         help_text="额度、抵扣比例或兑付上限超出杭经信联中小〔2026〕34号第八、十二条所定限额时，须填写后续政策文件名称及文号")
     history = HistoricalRecords(verbose_name="参数修改历史")
 

@@ -319,6 +319,9 @@ class QualificationOutput(serializers.Serializer):
     state = serializers.CharField()
     state_label = serializers.CharField(source="get_state_display")
     state_reason = serializers.CharField()
+    suspension_cause = serializers.CharField(
+        help_text="暂停原因类别：staff（服务中心暂停）、credit_list（列入失信名单，须信用修复后恢复）、change_report（变更报告待核查）；"
+                  "暂停期间服务券冻结")
     honours = serializers.ListField(child=serializers.CharField())
     registration = serializers.IntegerField(source="registration_id", allow_null=True)
     created_at = serializers.DateTimeField()

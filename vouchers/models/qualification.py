@@ -47,7 +47,8 @@ class Qualification(models.Model):
     state = FSMField("状态", max_length=20, choices=State.choices, default=State.ACTIVE, protected=True)
     # Why a suspended qualification is suspended: it decides what lifts it (a delisting for a list hit, the
     # change report's review for a reported change, staff for their own measure).
-    suspension_cause = models.CharField("暂停原因类别", max_length=20, choices=SuspensionCause.choices, blank=True)
+    suspension_cause = models.CharField("暂停原因类别", max_length=20, choices=SuspensionCause.choices, blank=True,
+                                        default="", db_default="")
     registration = models.ForeignKey("vouchers.RegistrationApplication", verbose_name="认定申请",
                                      on_delete=models.PROTECT, null=True, blank=True, related_name="qualifications")
     honours = models.JSONField("确认的荣誉称号", default=list, blank=True)
@@ -123,11 +124,12 @@ class ChangeReport(models.Model):
     deadline = models.DateField("报告期限")
     deadline_provisional = models.BooleanField("期限为暂定（节假日安排未公布）", default=False)
     is_late = models.BooleanField("逾期报告", default=False)
-    affects_eligibility = models.BooleanField("该变化可能使本单位不再符合第六条条件", default=False)
+    affects_eligibility = models.BooleanField("该变化可能使本单位不再符合第六条条件", default=False, db_default=False)
     # A reclassification to a large enterprise or a change that removes eligibility suspends the qualification
     # until staff decide (its vouchers frozen, not voided); a late report waits for staff too (第九条).
-    suspended_qualification = models.BooleanField("已暂停资格待核查", default=False)
-    decision = models.CharField("核查决定", max_length=20, choices=Decision.choices, blank=True)
+    suspended_qualification = models.BooleanField("已暂停资格待核查", default=False, db_default=False)
+    decision = models.CharField("核查决定", max_length=20, choices=Decision.choices, blank=True, default="",
+                                db_default="")
     state = FSMField("状态", max_length=20, choices=State.choices, default=State.SUBMITTED, protected=True)
     review_opinion = models.TextField("核查意见", blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
