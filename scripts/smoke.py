@@ -187,6 +187,26 @@ def home_links(html: str) -> list[str]:
     return seen
 
 
+def check_served_as_product(base: str) -> list[str]:
+    """What a newcomer sees is the product: the portal's Chinese 404 page, not Django's debug page, and the
+    stylesheet under its hashed name served by the portal itself."""
+    portal = Portal(base)
+    misses = []
+    status, _, body = portal.call("GET", "/no-such-page-smoke/")
+    text = body.decode("utf-8", "replace")
+    if status != 404 or "页面不存在" not in text or "DEBUG" in text:
+        misses.append(f"unknown page → {status}, not the portal's Chinese 404 page")
+    status, _, body = portal.call("GET", "/")
+    sheets = re.findall(r'<link rel="stylesheet" href="(/static/[^"]+)"', body.decode("utf-8", "replace"))
+    if not sheets or not all(re.search(r"\.[0-9a-f]{12}\.css$", sheet) for sheet in sheets):
+        misses.append(f"stylesheets not collected with hashed names: {sheets}")
+    for sheet in sheets:
+        status, _, _ = portal.call("GET", sheet)
+        if status != 200:
+            misses.append(f"{sheet} → {status}")
+    return misses
+
+
 def check_user(base: str, username: str, password: str, pdf: bytes) -> tuple[list[str], int]:
     portal = Portal(base)
     status, body = portal.api("POST", "auth/token/", {"username": username, "password": password})
@@ -268,6 +288,7 @@ def main() -> int:
         if check.returncode != 0:
             failures.append("scripts/check_runtime.py with the runtime-only venv:\n" + check.stdout[-3000:]
                             + check.stderr[-3000:])
+        failures += check_served_as_product(base)
         password, seeded = seeded_logins(log_path.read_text())
         logins = list(dict.fromkeys(readme_logins(clone) + seeded))
         if not password or not seeded:
