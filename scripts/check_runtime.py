@@ -24,7 +24,7 @@ def project_modules() -> list[str]:
     modules = []
     for config in apps.get_app_configs():
         folder = Path(config.path)
-        if ROOT not in folder.parents:
+        if ROOT not in folder.parents or ".venv" in folder.parts or "site-packages" in folder.parts:
             continue
         for path in sorted(folder.rglob("*.py")):
             parts = path.relative_to(ROOT).with_suffix("").parts

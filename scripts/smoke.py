@@ -133,6 +133,9 @@ def seeded_logins(log: str) -> tuple[str, list[str]]:
 def uploads_for(role: str, portal: Portal, pdf: bytes) -> list[str]:
     """Upload a real PDF through the API the way this role does in its work; returns what failed."""
     if role in ("enterprise", "park"):
+        status, qualifications = portal.api("GET", "qualifications/")
+        if not any(q["state"] == "active" for q in (qualifications or {}).get("results", [])):
+            return registration_upload(portal, pdf)
         status, catalogue = portal.api("GET", "catalogue/")
         products = (catalogue or {}).get("results") if status == 200 else None
         if not products:
@@ -162,15 +165,30 @@ def uploads_for(role: str, portal: Portal, pdf: bytes) -> list[str]:
                                      {"file": ("价格依据.pdf", pdf)})
         return [] if status == 201 else [f"POST products/{product['id']}/documents/ → {status} {body[:300]!r}"]
     if role in ("service_center", "bureau"):
-        status, notices = portal.api("GET", "public-notices/?state=open")
+        status, notices = portal.api("GET", "public-notices/?state=published")
         open_notices = (notices or {}).get("results") if status == 200 else None
         if not open_notices:
-            return [f"public-notices/?state=open → {status}: no open notice to attach a document to"]
+            return [f"public-notices/?state=published → {status}: no notice under way to attach a document to"]
         notice = open_notices[0]["id"]
         status, body = portal.upload(f"public-notices/{notice}/documents/", {"kind": "notice_attachment"},
                                      {"file": ("公示附件.pdf", pdf)})
         return [] if status == 201 else [f"POST public-notices/{notice}/documents/ → {status} {body[:300]!r}"]
     return []  # finance bureau, district finance and experts upload nothing
+
+
+def registration_upload(portal: Portal, pdf: bytes) -> list[str]:
+    """Before qualifying, a holder uploads its registration documents while the application is a draft or
+    returned for correction; one already submitted waits for review and uploads nothing."""
+    status, registrations = portal.api("GET", "registrations/")
+    if status != 200:
+        return [f"registrations/ → {status}"]
+    editable = [r for r in registrations.get("results", []) if r["state"] in ("draft", "returned")]
+    if not editable:
+        return []
+    registration = editable[0]["id"]
+    status, body = portal.upload(f"registrations/{registration}/documents/", {"kind": "business_licence"},
+                                 {"file": ("营业执照.pdf", pdf)})
+    return [] if status == 201 else [f"POST registrations/{registration}/documents/ → {status} {body[:300]!r}"]
 
 
 def home_links(html: str) -> list[str]:
