@@ -140,6 +140,7 @@ def celery_worker_process(transactional_db, settings):
          "--without-gossip", "--without-mingle", "--without-heartbeat"],
         env=env, cwd=Path(__file__).parent,
     )
+    default_queue = app.conf.task_default_queue
     app.conf.task_always_eager = False
     app.conf.task_default_queue = queue
 
@@ -153,6 +154,7 @@ def celery_worker_process(transactional_db, settings):
     finally:
         stop()
         app.conf.task_always_eager = True
+        app.conf.task_default_queue = default_queue  # later tests in this process read the configured queue
 
 
 def wait_until(predicate, timeout=30.0, interval=0.2):
