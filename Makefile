@@ -37,6 +37,9 @@ run: seed
 	@echo "杭企服已启动：  http://$(HOST):$(PORT)/          工作台 /home/   管理后台 /admin/"
 	@echo "API 文档：      http://$(HOST):$(PORT)/api/v1/docs/    公示 /notices/   产品目录 /providers/catalogue/"
 	@echo "演示账号（密码 Hangqifu-demo-2026）：demo-enterprise demo-park demo-provider demo-center demo-bureau demo-finance demo-district demo-expert"
+	@echo "工作人员账号（demo-center demo-bureau demo-finance demo-district demo-expert）登录还需动态口令："
+	@echo "  在验证器App中添加密钥 HANGQIFUDEMOTOTPSECRETFORSTAFF22（TOTP，6位，30秒），或运行"
+	@echo "  $(PY) manage.py demo_otp  查看当前口令。此密钥只用于演示数据，生产环境拒绝。"
 	HANGQIFU_TEST_CLOCK=$${HANGQIFU_TEST_CLOCK:-1} $(PY) manage.py runserver $(HOST):$(PORT)
 
 ## make test — installs what the suite needs and runs all of it.

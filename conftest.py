@@ -1,6 +1,7 @@
 """Fixtures shared by every test package: users per role, API clients, the test clock, PostgreSQL-only
 markers, a real Celery worker, and Playwright on Debian's Chromium."""
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -106,17 +107,63 @@ def api_client():
 
 @pytest.fixture
 def api_as(db):
-    """api_as(user) → an APIClient authenticated as that user (token auth, as integrators use it)."""
-    from rest_framework.authtoken.models import Token
+    """api_as(user) → an APIClient authenticated as that user (token auth, as integrators use it). A user with
+    an authenticator (every staff factory user) gets a token issued after the second factor, as
+    `auth/token/` with `otp` would issue it."""
     from rest_framework.test import APIClient
+
+    from hangqifu.accounts.second_factor_rule import has_second_factor
+    from hangqifu.accounts.tokens import token_issue
 
     def _client(user):
         client = APIClient()
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _, key = token_issue(user=user, second_factor=has_second_factor(user))
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         return client
 
     return _client
+
+
+def otp_code(user) -> str:
+    """A code the user's authenticator accepts now: the current 30-second step, or the next one when the
+    current code was already used (django-otp refuses a code twice; it tolerates one step of drift)."""
+    import time
+    from base64 import b32encode
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from hangqifu.accounts.second_factor import totp_code
+
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    secret = b32encode(device.bin_key).decode()
+    step = int(time.time()) // 30
+    if device.last_t >= step + 1:
+        time.sleep(30 - time.time() % 30 + 0.5)
+        step += 1
+    return totp_code(secret, steps_ahead=0 if device.last_t < step else 1)
+
+
+@pytest.fixture(autouse=True)
+def _force_login_completes_second_factor(monkeypatch):
+    """Test clients' force_login stands for a finished sign-in: for an account with an authenticator that
+    includes the second factor (the session holds the verified device, as after the code page). Tests of
+    the sign-in itself go through the login and code pages."""
+    from django.test import Client
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is not None:
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
 
 
 # --- a real Celery worker (CI: Redis) -------------------------------------------------------------------
@@ -182,10 +229,16 @@ def login(live_server, page):
     from hangqifu.core.demo import DEMO_PASSWORD
 
     def _login(username, password=DEMO_PASSWORD):
+        from hangqifu.accounts.models import User
+
         page.goto(f"{live_server.url}/accounts/login/")
         page.fill("input[name=username]", username)
         page.fill("input[name=password]", password)
         page.click("button[type=submit]")
+        page.wait_for_url(re.compile(r"/(home|accounts/second-factor/verify)/"))
+        if "/accounts/second-factor/verify/" in page.url:  # staff: the authenticator's code
+            page.fill("input[name=otp]", otp_code(User.objects.get(username=username)))
+            page.click("form[data-testid=otp-verify] button[type=submit]")
         page.wait_for_url(f"{live_server.url}/home/")
         return page
 

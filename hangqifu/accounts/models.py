@@ -1,9 +1,11 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from knox.models import AbstractAuthToken
 
 from hangqifu.core.choices import District
 
 from .roles import STAFF_ROLES, Role
+from .second_factor_rule import acts_with_second_factor
 from .validators import validate_credit_code
 
 
@@ -49,4 +51,31 @@ class User(AbstractUser):
         return self.role in STAFF_ROLES
 
     def has_role(self, *roles: str) -> bool:
-        return self.is_authenticated and self.is_active and self.role in roles
+        """Acts in one of `roles` now: active, and for staff roles signed in with the second factor."""
+        return self.is_authenticated and self.is_active and self.role in roles and acts_with_second_factor(self)
+
+
+class ApiToken(AbstractAuthToken):
+    """An API token (django-rest-knox: only its SHA-512 digest is stored). It ends at `expiry`, when its owner
+    revokes it or logs out, and when the owner's password changes (`password_stamp` no longer matches).
+    A revoked token is kept so that a replay is recognised and audited."""
+
+    class RevokedReason(models.TextChoices):
+        LOGOUT = "logout", "退出登录"
+        OWNER = "owner", "本人注销"
+        PASSWORD_CHANGED = "password_changed", "密码已修改"
+        SECOND_FACTOR_CHANGED = "second_factor_changed", "动态口令已变更"
+        ACCOUNT_DISABLED = "account_disabled", "账号已停用"
+
+    second_factor = models.BooleanField("已通过动态口令验证", default=False)
+    password_stamp = models.CharField("签发时的密码指纹", max_length=128)
+    label = models.CharField("客户端", max_length=200, blank=True)
+    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+    revoked_at = models.DateTimeField("注销时间", null=True, blank=True)
+    revoked_reason = models.CharField("注销原因", max_length=30, choices=RevokedReason.choices, blank=True)
+
+    class Meta:
+        verbose_name = "API 令牌"
+        verbose_name_plural = "API 令牌"
+        ordering = ["-created"]
+        indexes = [models.Index(fields=["user", "revoked_at"], name="apitoken_user_live")]

@@ -4,3 +4,4 @@ from .base import *  # noqa: F403
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)  # noqa: F405
 TEST_CLOCK_ALLOWED = True
+DEMO_SECOND_FACTOR_ALLOWED = True  # the demo staff's published TOTP secret (seed_demo, README)

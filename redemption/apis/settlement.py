@@ -196,7 +196,7 @@ class DisbursementOrderDetailApi(APIView):
 class DisbursementOrderPdfApi(APIView):
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY, 404: ErrorSerializer})
     def get(self, request, pk: int):
-        return disbursement_pdf_response(_disbursement(request, pk))
+        return disbursement_pdf_response(_disbursement(request, pk), user=request.user)
 
 
 class DisbursementOrderXlsxApi(APIView):
@@ -204,7 +204,7 @@ class DisbursementOrderXlsxApi(APIView):
         (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY,
         404: ErrorSerializer})
     def get(self, request, pk: int):
-        return disbursement_xlsx_response(_disbursement(request, pk))
+        return disbursement_xlsx_response(_disbursement(request, pk), user=request.user)
 
 
 class DistrictPaymentOutput(serializers.Serializer):

@@ -1,12 +1,19 @@
+from base64 import b32decode
+from binascii import hexlify
+
 import factory
 from django.contrib.auth.models import Group
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hangqifu.accounts.models import Organisation, User
 from hangqifu.accounts.roles import STAFF_ROLES, Role
+from hangqifu.accounts.second_factor_rule import requires_second_factor
 from hangqifu.accounts.validators import make_credit_code
 from hangqifu.core.choices import District
 
 PASSWORD = "Test-password-2026"
+# Staff test users get a confirmed authenticator with this secret (a second factor is required for them).
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):
@@ -35,6 +42,20 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create:
             self.save()
             self.groups.add(Group.objects.get_or_create(name=self.role)[0])
+
+    @factory.post_generation
+    def second_factor(self, create, extracted, **kwargs):
+        """Staff users are enrolled (UserFactory(second_factor=False) for one who is not)."""
+        enrol = requires_second_factor(self) if extracted is None else extracted
+        if create and enrol:
+            give_second_factor(self)
+
+
+def give_second_factor(user, secret: str = TEST_TOTP_SECRET):
+    device = TOTPDevice.objects.create(user=user, name="动态口令", confirmed=True,
+                                       key=hexlify(b32decode(secret)).decode())
+    user._has_second_factor = True
+    return device
 
 
 _ORG_KIND = {
