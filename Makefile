@@ -50,7 +50,7 @@ worker: install
 	$(VENV)/bin/celery -A hangqifu worker -l info -Q $${CELERY_TASK_DEFAULT_QUEUE:-hangqifu}
 
 beat: install
-	$(VENV)/bin/celery -A hangqifu beat -l info --scheduler django_celery_beat.schedulers:DatabaseScheduler
+	$(VENV)/bin/celery -A hangqifu beat -l info --scheduler hangqifu.core.scheduler:CodeOwnedScheduler
 
 deploy-check: install
 	DJANGO_SETTINGS_MODULE=hangqifu.settings.production \

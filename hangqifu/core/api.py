@@ -13,11 +13,28 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import DomainError
+from .money import MONEY_FIELD_KWARGS, yuan
 
 
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+class MoneyField(serializers.DecimalField):
+    """An amount in yuan, read by the portal's one money parser (core.money.yuan): `1e27`, NaN, Infinity and
+    more than two decimals are refused with `invalid`, never rounded. Written as a two-decimal string."""
+
+    def __init__(self, **kwargs):
+        for key, value in MONEY_FIELD_KWARGS.items():
+            kwargs.setdefault(key, value)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        try:
+            return yuan(data)
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc), code="invalid") from None
 
 
 class ErrorSerializer(serializers.Serializer):

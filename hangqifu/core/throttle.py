@@ -5,7 +5,7 @@ import functools
 import math
 
 from django.shortcuts import render
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 
 
 class FormThrottle(SimpleRateThrottle):
@@ -32,3 +32,16 @@ def throttle_posts(scope: str):
             return view(request, *args, **kwargs)
         return wrapped
     return decorator
+
+
+class PublicFormThrottle(ScopedRateThrottle):
+    """API twin of the page throttle: the POSTs of a view whose `throttle_scope` is `public_form`
+    (anonymous complaints, objections), per client address; reading the same endpoint is not limited."""
+
+    def allow_request(self, request, view):
+        if request.method != "POST":
+            return True
+        return super().allow_request(request, view)
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

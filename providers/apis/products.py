@@ -8,7 +8,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hangqifu.core.api import ErrorSerializer, Pagination
+from hangqifu.core.api import ErrorSerializer, MoneyField, Pagination
 from hangqifu.core.choices import District, ServiceCategory
 from hangqifu.documents.selectors import documents_for
 
@@ -26,8 +26,8 @@ class ProductFieldsSerializer(serializers.Serializer):
     description = serializers.CharField(help_text="标准化服务内容")
     deliverables = serializers.CharField()
     duration_days = serializers.IntegerField(min_value=1)
-    price = serializers.DecimalField(max_digits=14, decimal_places=2)
-    last_year_average_price = serializers.DecimalField(max_digits=14, decimal_places=2)
+    price = MoneyField()
+    last_year_average_price = MoneyField()
 
 
 class ProductProviderSerializer(serializers.Serializer):
@@ -44,8 +44,8 @@ class CatalogueProductSerializer(serializers.Serializer):
     description = serializers.CharField()
     deliverables = serializers.CharField()
     duration_days = serializers.IntegerField()
-    price = serializers.DecimalField(max_digits=14, decimal_places=2)
-    last_year_average_price = serializers.DecimalField(max_digits=14, decimal_places=2)
+    price = MoneyField()
+    last_year_average_price = MoneyField()
     provider = ProductProviderSerializer()
     listed_at = serializers.DateTimeField(allow_null=True)
     order_count = serializers.IntegerField()
@@ -210,8 +210,8 @@ class CatalogueFilter(serializers.Serializer):
     category = serializers.ChoiceField(choices=ServiceCategory.choices, required=False)
     q = serializers.CharField(required=False, max_length=100)
     district = serializers.ChoiceField(choices=District.choices, required=False)
-    min_price = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
-    max_price = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
+    min_price = MoneyField(required=False)
+    max_price = MoneyField(required=False)
     ordering = serializers.ChoiceField(choices=list(CATALOGUE_ORDERINGS), required=False,
                                        help_text="newest（默认）/ price / -price / satisfaction / orders")
     provider = serializers.IntegerField(required=False)
