@@ -112,35 +112,19 @@ def api_as(db):
     `auth/token/` with `otp` would issue it."""
     from rest_framework.test import APIClient
 
+    from hangqifu.accounts.models import ApiToken
     from hangqifu.accounts.second_factor_rule import has_second_factor
-    from hangqifu.accounts.tokens import token_issue
+    from hangqifu.accounts.tokens import password_stamp
 
     def _client(user):
         client = APIClient()
-        _, key = token_issue(user=user, second_factor=has_second_factor(user))
+        # a client that already holds its token: issued (and audited) before the test
+        _, key = ApiToken.objects.create(user=user, second_factor=has_second_factor(user),
+                                         password_stamp=password_stamp(user))
         client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         return client
 
     return _client
-
-
-def otp_code(user) -> str:
-    """A code the user's authenticator accepts now: the current 30-second step, or the next one when the
-    current code was already used (django-otp refuses a code twice; it tolerates one step of drift)."""
-    import time
-    from base64 import b32encode
-
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from hangqifu.accounts.second_factor import totp_code
-
-    device = TOTPDevice.objects.get(user=user, confirmed=True)
-    secret = b32encode(device.bin_key).decode()
-    step = int(time.time()) // 30
-    if device.last_t >= step + 1:
-        time.sleep(30 - time.time() % 30 + 0.5)
-        step += 1
-    return totp_code(secret, steps_ahead=0 if device.last_t < step else 1)
 
 
 @pytest.fixture(autouse=True)
@@ -157,11 +141,14 @@ def _force_login_completes_second_factor(monkeypatch):
         from django_otp import DEVICE_ID_SESSION_KEY
         from django_otp.plugins.otp_totp.models import TOTPDevice
 
+        from hangqifu.accounts.middleware import LAST_SEEN_SESSION_KEY
+
         device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        session = self.session
+        session[LAST_SEEN_SESSION_KEY] = int(time.time())  # as the sign-in pages leave it
         if device is not None:
-            session = self.session
             session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-            session.save()
+        session.save()
 
     monkeypatch.setattr(Client, "force_login", force_login)
 
@@ -230,6 +217,7 @@ def login(live_server, page):
 
     def _login(username, password=DEMO_PASSWORD):
         from hangqifu.accounts.models import User
+        from hangqifu.accounts.tests.factories import otp_code
 
         page.goto(f"{live_server.url}/accounts/login/")
         page.fill("input[name=username]", username)

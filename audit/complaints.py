@@ -86,11 +86,11 @@ def _clean_object(object_type: str, object_id) -> tuple[str, str]:
     return object_type, object_id
 
 
-@transaction.atomic
 # A complaint is read by a person: 5,000 characters is several pages; more is a flood, not a complaint.
 MAX_COMPLAINT_LENGTH = 5000
 
 
+@transaction.atomic
 def complaint_file(*, actor=None, subject: str, content: str, contact: str = "", name: str = "",
                    object_type: str = "", object_id="") -> Complaint:
     """File a complaint. `actor` is the logged-in user, or None for a member of the public (then name and

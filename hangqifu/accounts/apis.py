@@ -91,7 +91,7 @@ class LogoutApi(APIView):
         return Response(status=204)
 
 
-class TokenOutput(serializers.Serializer):
+class ApiTokenOutput(serializers.Serializer):
     id = serializers.CharField(source="token_key")
     label = serializers.CharField()
     created_at = serializers.DateTimeField(source="created")
@@ -106,10 +106,10 @@ class TokenOutput(serializers.Serializer):
 
 
 class TokenListApi(APIView):
-    @extend_schema(responses={200: TokenOutput(many=True)}, description="本人尚未到期、未注销的 API 令牌")
+    @extend_schema(responses={200: ApiTokenOutput(many=True)}, description="本人尚未到期、未注销的 API 令牌")
     def get(self, request):
         rows = tokens.live_tokens(user=request.user).order_by("-created")[:200]
-        return Response(TokenOutput(rows, many=True, context={"auth": request.auth}).data)
+        return Response(ApiTokenOutput(rows, many=True, context={"auth": request.auth}).data)
 
 
 class TokenRevokeApi(APIView):

@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from audit.services import audit_record
+from hangqifu.core.middleware import database_unavailable, unavailable_response
 
 from .second_factor_rule import has_second_factor, requires_second_factor
 
@@ -25,15 +26,43 @@ def _api_refusal(code: str, detail: str, status: int) -> JsonResponse:
     return JsonResponse({"code": code, "detail": detail, "fields": {}}, status=status)
 
 
-class SecondFactorMiddleware:
-    """A staff account (and an account that opted in) signed in with the password alone reaches only the code
-    page — or the enrolment page while it has no authenticator yet. The role predicates refuse it as well
-    (`acts_with_second_factor`); this keeps every page, the admin and session API calls behind the code."""
+class _SessionRule:
+    """A rule read from the session and the user before the view (`check`, which may answer instead of it)
+    and after it (`finish`). While the database is away they answer the portal's 503, like every page."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        try:
+            early = self.check(request)
+        except Exception as exc:
+            if database_unavailable(exc):
+                return unavailable_response(request)
+            raise
+        if early is not None:
+            return early
+        response = self.get_response(request)
+        try:
+            return self.finish(request, response)
+        except Exception as exc:
+            if database_unavailable(exc):
+                return unavailable_response(request)
+            raise
+
+    def check(self, request):
+        return None
+
+    def finish(self, request, response):
+        return response
+
+
+class SecondFactorMiddleware(_SessionRule):
+    """A staff account (and an account that opted in) signed in with the password alone reaches only the code
+    page — or the enrolment page while it has no authenticator yet. The role predicates refuse it as well
+    (`acts_with_second_factor`); this keeps every page, the admin and session API calls behind the code."""
+
+    def check(self, request):
         user = request.user
         if (user.is_authenticated and not request.path.startswith(_OPEN_PREFIXES)
                 and (requires_second_factor(user) or request.session.get(OPTED_IN_SESSION_KEY))
@@ -42,17 +71,14 @@ class SecondFactorMiddleware:
                 return _api_refusal("second_factor_required", "请先完成动态口令验证", 403)
             target = "second-factor-verify" if has_second_factor(user) else "second-factor"
             return redirect(f"{reverse(target)}?next={quote(request.get_full_path())}")
-        return self.get_response(request)
+        return None
 
 
-class StaffIdleTimeoutMiddleware:
+class StaffIdleTimeoutMiddleware(_SessionRule):
     """A staff session unused for STAFF_IDLE_TIMEOUT_SECONDS (30 minutes) ends; the next request signs in
     again. Activity is written to the session at most once a minute."""
 
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
+    def check(self, request):
         user = request.user
         if user.is_authenticated and requires_second_factor(user) and hasattr(request, "session"):
             now = int(time.time())
@@ -66,18 +92,16 @@ class StaffIdleTimeoutMiddleware:
                 return redirect(f"{reverse('login')}?next={quote(request.get_full_path())}&timeout=1")
             if last_seen is None or now - last_seen >= 60:
                 request.session[LAST_SEEN_SESSION_KEY] = now
-        return self.get_response(request)
+        return None
 
 
-class NoStoreForSignedInMiddleware:
+class NoStoreForSignedInMiddleware(_SessionRule):
     """Nothing a signed-in user (session or token) is shown may be kept by a browser or proxy cache; a refused
     write by a signed-in user (403) is a security event in the audit chain."""
 
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        response = self.get_response(request)
+    def finish(self, request, response):
+        if response.status_code == 503:
+            return response  # the outage page: the user cannot be read
         user = getattr(request, "user", None)
         signed_in = bool(user is not None and user.is_authenticated)
         if signed_in or request.META.get("HTTP_AUTHORIZATION"):

@@ -20,10 +20,11 @@ BUYER_ROLES = frozenset({Role.ENTERPRISE, Role.PARK})
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.SERVICE_CENTER: {
         "accounts.view_user", "accounts.view_organisation", "accounts.change_organisation",
+        "accounts.view_creditcodeclaim", "accounts.view_apitoken",
         "policy.view_policyyear",
     },
     Role.BUREAU: {
-        "accounts.view_user", "accounts.view_organisation",
+        "accounts.view_user", "accounts.view_organisation", "accounts.view_creditcodeclaim", "accounts.view_apitoken",
         "policy.view_policyyear", "policy.change_policyyear", "policy.add_policyyear",
         # The schedule is code-owned (hangqifu.core.scheduler): visible, never editable.
         "django_celery_beat.view_periodictask",

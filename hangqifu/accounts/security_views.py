@@ -1,5 +1,7 @@
 """Sign-in pages: password (Django's LoginView, locked out by django-axes), then the second factor; enrolling
 an authenticator and backup codes; changing the password (which ends every API token)."""
+import time
+
 import qrcode
 import qrcode.image.svg
 from django import forms
@@ -20,9 +22,9 @@ from hangqifu.core.errors import DomainError
 from hangqifu.core.throttle import throttle_posts
 
 from . import second_factor as sf
+from .middleware import LAST_SEEN_SESSION_KEY, OPTED_IN_SESSION_KEY
 from .tokens import tokens_revoke_all
 
-OPTED_IN_SESSION_KEY = "second_factor_opted_in"
 
 
 class CodeForm(forms.Form):
@@ -51,9 +53,21 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
+        user = self.request.user
+        audit_record(actor=user, action="security.login", obj=user,
+                     payload={"channel": "web", "second_factor_next": sf.has_second_factor(user)})
+        self.request.session[LAST_SEEN_SESSION_KEY] = int(time.time())
         if sf.has_second_factor(self.request.user):
             self.request.session[OPTED_IN_SESSION_KEY] = True
         return response
+
+
+class LogoutView(auth_views.LogoutView):
+    def post(self, request, *args, **kwargs):
+        user = request.user if request.user.is_authenticated else None
+        if user is not None:
+            audit_record(actor=user, action="security.logout", obj=user, payload={"channel": "web"})
+        return super().post(request, *args, **kwargs)
 
 
 @login_required

@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from knox.auth import TokenAuthentication
 from knox.crypto import hash_token
 from knox.settings import CONSTANTS
@@ -126,3 +127,15 @@ class ApiTokenAuthentication(TokenAuthentication):
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > LAST_USED_PRECISION_SECONDS:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         return user, token
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    """The OpenAPI security scheme of ApiTokenAuthentication (loaded with this module)."""
+
+    target_class = "hangqifu.accounts.tokens.ApiTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "header", "name": "Authorization",
+                "description": "`Token <token>`：由 `POST /api/v1/auth/token/` 签发，会到期（默认8小时），"
+                               "可在 `auth/tokens/` 列出和注销，`auth/logout/` 注销当前令牌，修改密码后全部失效。"}

@@ -79,6 +79,10 @@ def exception_handler(exc, context):
         return None
     for exc_class, (code, detail) in _DRF_CODES.items():
         if isinstance(exc, exc_class):
+            if isinstance(exc, exceptions.AuthenticationFailed) and exc.default_code != "authentication_failed":
+                code, detail = exc.default_code, str(exc.detail)  # token_expired, token_revoked
+            elif isinstance(exc, exceptions.AuthenticationFailed) and str(exc.detail) != str(exc.default_detail):
+                detail = str(exc.detail)  # the portal's own Chinese reason
             break
     else:
         code, detail = getattr(exc, "default_code", "error"), str(getattr(exc, "detail", "请求无法处理"))

@@ -238,6 +238,8 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": True,
     "DATETIME_FORMAT": "iso-8601",
 }
+# The OpenAPI schema and docs: public in development, behind a login in production (production.py).
+API_DOCS_PUBLIC = env.bool("HANGQIFU_API_DOCS_PUBLIC", default=True)
 SPECTACULAR_SETTINGS = {
     "TITLE": "杭企服 API",
     "DESCRIPTION": "杭州市中小微企业服务券平台公开接口（v1）",

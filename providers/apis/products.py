@@ -57,7 +57,7 @@ class ProductSerializer(CatalogueProductSerializer):
     state = serializers.CharField()
     state_label = serializers.CharField(source="get_state_display")
     price_above_basis = serializers.BooleanField()
-    review_opinion = serializers.CharField()
+    review_opinion = serializers.SerializerMethodField(help_text="审核意见：仅服务机构本身和工作人员可见，其他用户为空")
     delist_reason = serializers.CharField()
     submitted_at = serializers.DateTimeField(allow_null=True)
     delisted_at = serializers.DateTimeField(allow_null=True)
@@ -65,6 +65,10 @@ class ProductSerializer(CatalogueProductSerializer):
 
     def get_available_actions(self, product) -> list[str]:
         return selectors.product_actions(product, self.context["request"].user)
+
+    def get_review_opinion(self, product) -> str:
+        """The reviewer's opinion is internal: the provider and staff read it, buyers and the public do not."""
+        return product.review_opinion if product.user_can_view(self.context["request"].user) else ""
 
 
 class ProductDetailSerializer(ProductSerializer):

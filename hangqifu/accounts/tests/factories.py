@@ -1,4 +1,5 @@
-from base64 import b32decode
+import time
+from base64 import b32decode, b32encode
 from binascii import hexlify
 
 import factory
@@ -7,6 +8,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hangqifu.accounts.models import Organisation, User
 from hangqifu.accounts.roles import STAFF_ROLES, Role
+from hangqifu.accounts.second_factor import totp_code
 from hangqifu.accounts.second_factor_rule import requires_second_factor
 from hangqifu.accounts.validators import make_credit_code
 from hangqifu.core.choices import District
@@ -73,3 +75,15 @@ def _organisation_for(role):
     if kind in (Organisation.Kind.AGENCY, Organisation.Kind.DISTRICT):
         return OrganisationFactory(kind=kind, credit_code=None)
     return OrganisationFactory(kind=kind)
+
+
+def otp_code(user) -> str:
+    """A code the user's authenticator accepts now: the current 30-second step, or the next one when the
+    current code was already used (django-otp refuses a code twice; it tolerates one step of drift)."""
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    secret = b32encode(device.bin_key).decode()
+    step = int(time.time()) // 30
+    if device.last_t >= step + 1:
+        time.sleep(30 - time.time() % 30 + 0.5)
+        step += 1
+    return totp_code(secret, steps_ahead=0 if device.last_t < step else 1)
