@@ -17,9 +17,9 @@ from .second_factor_rule import has_second_factor, requires_second_factor
 OPTED_IN_SESSION_KEY = "second_factor_opted_in"
 LAST_SEEN_SESSION_KEY = "last_seen"
 # What an account that still owes its second factor may open: the code and enrolment pages, logging out,
-# and the files those pages need.
+# the files those pages need, and the token endpoint (it ignores the session and asks for the code itself).
 _OPEN_PREFIXES = ("/accounts/second-factor/", "/accounts/logout/", "/accounts/login/", "/static/", "/healthz/",
-                  "/api/v1/auth/logout/")
+                  "/api/v1/auth/logout/", "/api/v1/auth/token/")
 
 
 def _api_refusal(code: str, detail: str, status: int) -> JsonResponse:
