@@ -37,6 +37,18 @@ class MoneyField(serializers.DecimalField):
             raise serializers.ValidationError(str(exc), code="invalid") from None
 
 
+class MoneyModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer whose money columns (DecimalField 14,2) are read by MoneyField, not DRF's DecimalField
+    (which would take `1_000` or `1e3`)."""
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if (field_class is serializers.DecimalField and kwargs.get("decimal_places") == MONEY_FIELD_KWARGS["decimal_places"]
+                and kwargs.get("max_digits") == MONEY_FIELD_KWARGS["max_digits"]):
+            field_class = MoneyField
+        return field_class, kwargs
+
+
 class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField()
     detail = serializers.CharField()

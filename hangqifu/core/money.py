@@ -11,7 +11,7 @@ MONEY_FIELD_KWARGS = {"max_digits": 14, "decimal_places": 2}
 
 # DecimalField(max_digits=14, decimal_places=2): the largest amount a column can hold.
 MAX_AMOUNT = Decimal("999999999999.99")
-_PLAIN_NUMBER = re.compile(r"[+-]?\d{1,15}(\.\d{1,15})?")
+_PLAIN_NUMBER = re.compile(r"[+-]?[0-9]{1,15}(\.[0-9]{1,15})?")
 
 
 def yuan(value) -> Decimal:
