@@ -7,7 +7,8 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test worker beat deploy-check install install-dev migrate seed bench reliability backup restore
+.PHONY: run dev smoke test worker beat deploy-check install install-dev migrate static seed bench reliability \
+	backup restore
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,11 +28,16 @@ install-dev: $(VENV)/.dev
 migrate: install
 	$(PY) manage.py migrate --noinput -v0
 
-seed: migrate
+# Static files as production serves them: collected with hashed names, served by WhiteNoise.
+static: install
+	$(PY) manage.py collectstatic --noinput -v0
+
+seed: migrate static
 	$(PY) manage.py seed_demo
 
-## make run — the portal with demo data at http://127.0.0.1:8000 (SQLite and in-process tasks by default;
-## DATABASE_URL / CELERY_BROKER_URL switch to PostgreSQL and Redis).
+## make run — the portal with demo data at http://127.0.0.1:8000, as users get it (debug off, Chinese error
+## pages, collected static files). SQLite and in-process tasks by default; DATABASE_URL / CELERY_BROKER_URL
+## switch to PostgreSQL and Redis.
 run: seed
 	@echo ""
 	@echo "杭企服已启动：  http://$(HOST):$(PORT)/          工作台 /home/   管理后台 /admin/"
@@ -40,7 +46,16 @@ run: seed
 	@echo "工作人员账号（demo-center demo-bureau demo-finance demo-district demo-expert）登录还需动态口令："
 	@echo "  在验证器App中添加密钥 HANGQIFUDEMOTOTPSECRETFORSTAFF22（TOTP，6位，30秒），或运行"
 	@echo "  $(PY) manage.py demo_otp  查看当前口令。此密钥只用于演示数据，生产环境拒绝。"
-	HANGQIFU_TEST_CLOCK=$${HANGQIFU_TEST_CLOCK:-1} $(PY) manage.py runserver $(HOST):$(PORT)
+	HANGQIFU_TEST_CLOCK=$${HANGQIFU_TEST_CLOCK:-1} $(PY) manage.py runserver --noreload $(HOST):$(PORT)
+
+## make dev — for developers: the same portal with Django's debug pages and autoreload.
+dev: seed
+	DJANGO_DEBUG=1 HANGQIFU_TEST_CLOCK=$${HANGQIFU_TEST_CLOCK:-1} $(PY) manage.py runserver $(HOST):$(PORT)
+
+## make smoke — a newcomer's first run, checked: a fresh clone of HEAD runs `make run` on a free port and every
+## demo login is tried through the API and the pages (scripts/smoke.py). CI runs it after the suite.
+smoke:
+	$(PYTHON) scripts/smoke.py
 
 ## make test — installs what the suite needs and runs all of it.
 test: $(VENV)/.dev
