@@ -62,6 +62,7 @@ class Portal:
         self.jar = http.cookiejar.CookieJar()
         self.opener = request.build_opener(request.HTTPCookieProcessor(self.jar))
         self.token = ""
+        self.otp_step = 0  # the time step of the last code this user typed
 
     def call(self, method: str, path: str, *, body: bytes | None = None, headers: dict | None = None):
         """(status, final path, body bytes); 4xx/5xx are returned, not raised."""
@@ -110,15 +111,16 @@ class Portal:
     def web_login(self, username: str, password: str, otp_secret: str) -> tuple[int, str]:
         status, final = self.post_form("/accounts/login/", {"username": username, "password": password})
         if final.startswith("/accounts/second-factor/verify/") and otp_secret:
-            # the API token took this 30-second step's code; the next step's is accepted once too
+            # a code is accepted once: the step after the token's code (or the current one, if later)
+            step = max(self.otp_step + 1, int(time.time()) // 30)
             status, final = self.post_form("/accounts/second-factor/verify/?next=/home/",
-                                           {"otp": totp(otp_secret, steps_ahead=1), "next": "/home/"})
+                                           {"otp": totp(otp_secret, step), "next": "/home/"})
         return status, final
 
 
-def totp(secret: str, *, steps_ahead: int = 0) -> str:
-    """The 6-digit code an authenticator app shows for `secret` (RFC 6238: HMAC-SHA1, 30-second steps)."""
-    counter = int(time.time()) // 30 + steps_ahead
+def totp(secret: str, counter: int) -> str:
+    """The 6-digit code an authenticator app shows for `secret` at time step `counter` (RFC 6238: HMAC-SHA1,
+    30-second steps; the current step is int(time.time()) // 30)."""
     digest = hmac.new(base64.b32decode(secret), struct.pack(">Q", counter), hashlib.sha1).digest()
     offset = digest[-1] & 0x0F
     return f"{(struct.unpack('>I', digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"
@@ -257,8 +259,9 @@ def check_user(base: str, username: str, password: str, pdf: bytes, otp_secret: 
     portal = Portal(base)
     status, body = portal.api("POST", "auth/token/", {"username": username, "password": password})
     if status == 400 and (body or {}).get("code") == "otp_required" and otp_secret:  # staff: the second factor
+        portal.otp_step = int(time.time()) // 30
         status, body = portal.api("POST", "auth/token/", {"username": username, "password": password,
-                                                          "otp": totp(otp_secret)})
+                                                          "otp": totp(otp_secret, portal.otp_step)})
     if status != 200 or "token" not in (body or {}):
         return [f"auth/token/ → {status} {body!r:.200}"], 0
     portal.token = body["token"]

@@ -177,9 +177,12 @@ def demo_device(*, user) -> TOTPDevice:
     return device
 
 
-def totp_code(secret_base32: str, *, steps_ahead: int = 0, at: float | None = None) -> str:
+def totp_code(secret_base32: str, *, steps_ahead: int = 0, at: float | None = None, counter: int | None = None) -> str:
     """The 6-digit code an authenticator shows for `secret_base32` now (or `steps_ahead` 30-second steps
-    later): the demo command, the smoke script and the tests type what a phone would."""
+    later, or at time step `counter`): the demo command, the smoke script and the tests type what a phone would."""
     totp = TOTP(b32decode(secret_base32.replace(" ", "").upper()), step=30, t0=0, digits=6, drift=0)
-    totp.time = (time.time() if at is None else at) + 30 * steps_ahead
+    if counter is not None:
+        totp.time = counter * 30
+    else:
+        totp.time = (time.time() if at is None else at) + 30 * steps_ahead
     return f"{totp.token():06d}"

@@ -78,12 +78,13 @@ def _organisation_for(role):
 
 
 def otp_code(user) -> str:
-    """A code the user's authenticator accepts now: the current 30-second step, or the next one when the
-    current code was already used (django-otp refuses a code twice; it tolerates one step of drift)."""
+    """A code the user's authenticator shows that the portal accepts now. django-otp accepts the time steps
+    within one of the current one (shifted by the drift it learned from earlier codes) and refuses a step at or
+    before the last one used: take the first acceptable step, waiting for the next 30 seconds if none is."""
     device = TOTPDevice.objects.get(user=user, confirmed=True)
-    secret = b32encode(device.bin_key).decode()
-    step = int(time.time()) // 30
-    if device.last_t >= step + 1:
+    while True:
+        centre = int(time.time()) // 30 + device.drift
+        step = max(device.last_t + 1, centre)
+        if step <= centre + 1:
+            return totp_code(b32encode(device.bin_key).decode(), counter=step)
         time.sleep(30 - time.time() % 30 + 0.5)
-        step += 1
-    return totp_code(secret, steps_ahead=0 if device.last_t < step else 1)
