@@ -18,8 +18,13 @@ from redemption.tests.factories import approved_claim, deducted_order, provider_
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _batch_waiting_for_signatures(set_clock) -> SettlementBatch:
-    """One approved claim collected, approved, published and its notice closed clear (services, not pages)."""
+def _direct(fn, **kwargs):
+    return fn(**kwargs)
+
+
+def _batch_waiting_for_signatures(set_clock, run=_direct) -> SettlementBatch:
+    """One approved claim collected, approved, published and its notice closed clear (services, not pages;
+    `run` calls each service — in a test inside one transaction it runs what the service schedules on commit)."""
     set_clock("2026-06-01T09:00:00+08:00")
     for year in (2026, 2027):
         PolicyYear.objects.get_or_create(year=year)
@@ -28,11 +33,11 @@ def _batch_waiting_for_signatures(set_clock) -> SettlementBatch:
     approved_claim(provider, [deducted_order(provider.organisation)], center=center, bureau=bureau)
     batch = settlement.batch_open(actor=center, period_start=date(2026, 5, 1), period_end=date(2026, 6, 30),
                                   payment_expected_on=date(2026, 7, 31))
-    settlement.batch_close(batch=batch, actor=center)
-    settlement.batch_approve(batch=SettlementBatch.objects.get(pk=batch.pk), actor=bureau)
-    batch = settlement.batch_publish(batch=SettlementBatch.objects.get(pk=batch.pk), actor=bureau)
+    run(settlement.batch_close, batch=batch, actor=center)
+    run(settlement.batch_approve, batch=SettlementBatch.objects.get(pk=batch.pk), actor=bureau)
+    batch = run(settlement.batch_publish, batch=SettlementBatch.objects.get(pk=batch.pk), actor=bureau)
     set_clock(batch.notice.closes_at + timedelta(hours=10))
-    notices_close_expired()
+    run(notices_close_expired)
     batch = SettlementBatch.objects.get(pk=batch.pk)
     assert batch.state == SettlementBatch.State.NOTICE_CLOSED
     return batch

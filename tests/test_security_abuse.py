@@ -131,7 +131,23 @@ def test_a_refused_write_by_a_signed_in_user_is_audited(api_as):
     response = api_as(enterprise).post("/api/v1/funds/", {"year": 2031, "total": "100.00"}, format="json")
     assert response.status_code == 403
     event = AuditEvent.objects.get(action="security.permission_denied", actor=enterprise)
-    assert event.payload == {"method": "POST", "path": "/api/v1/funds/"}
+    assert event.payload["method"] == "POST" and event.payload["path"] == "/api/v1/funds/"
+
+
+def test_a_refusal_shown_as_a_page_message_is_audited_too(client, set_clock, django_capture_on_commit_callbacks):
+    """The service center may not sign a settlement batch: the page shows the refusal as a message (no 403), and
+    the service's NotPermitted is still written to the audit chain — after the rolled-back transaction."""
+    from redemption.tests.factories import run_on_commit
+    from tests.test_journey_second_factor import _batch_waiting_for_signatures
+
+    batch = _batch_waiting_for_signatures(
+        set_clock, run=lambda fn, **kwargs: run_on_commit(django_capture_on_commit_callbacks, fn, **kwargs))
+    center = UserFactory(role=Role.SERVICE_CENTER)
+    client.force_login(center)
+    response = client.post(f"/redemption/batches/{batch.pk}/sign/")
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action="security.permission_denied", actor=center)
+    assert event.payload["path"] == f"/redemption/batches/{batch.pk}/sign/" and event.payload["refusals"]
 
 
 def test_admin_saves_of_an_organisation_are_audited_with_the_values(client):

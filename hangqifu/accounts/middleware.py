@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from audit.services import audit_record
+from hangqifu.core.errors import refusals
 from hangqifu.core.middleware import database_unavailable, unavailable_response
 
 from .second_factor_rule import has_second_factor, requires_second_factor
@@ -96,18 +97,27 @@ class StaffIdleTimeoutMiddleware(_SessionRule):
 
 
 class NoStoreForSignedInMiddleware(_SessionRule):
-    """Nothing a signed-in user (session or token) is shown may be kept by a browser or proxy cache; a refused
-    write by a signed-in user (403) is a security event in the audit chain."""
+    """Nothing a signed-in user (session or token) is shown may be kept by a browser or proxy cache. A refusal
+    of a signed-in user — a NotPermitted raised by a service or transition (shown as a message on a page, or
+    403 from the API) or a refused write (403) — is a security event in the audit chain, written after the
+    response, outside the transaction that the refusal rolled back."""
+
+    def check(self, request):
+        request._refusals_token = refusals.set([])
+        return None
 
     def finish(self, request, response):
+        noted = refusals.get() or []
+        refusals.reset(request._refusals_token)
         if response.status_code == 503:
             return response  # the outage page: the user cannot be read
         user = getattr(request, "user", None)
         signed_in = bool(user is not None and user.is_authenticated)
         if signed_in or request.META.get("HTTP_AUTHORIZATION"):
             response["Cache-Control"] = "no-store"
-        if (signed_in and response.status_code == 403
-                and request.method not in ("GET", "HEAD", "OPTIONS")):
+        write_refused = response.status_code == 403 and request.method not in ("GET", "HEAD", "OPTIONS")
+        if signed_in and (noted or write_refused):
             audit_record(actor=user, action="security.permission_denied", obj=user,
-                         payload={"method": request.method, "path": request.path[:300]})
+                         payload={"method": request.method, "path": request.path[:300], "status": response.status_code,
+                                  "refusals": noted})
         return response
