@@ -11,6 +11,8 @@ from django_otp.admin import OTPAdminSite
 
 from audit.services import audit_record
 
+from .security_views import LogoutView
+
 _SECRET_FIELDS = frozenset({"password", "password1", "password2", "key", "token", "digest"})
 
 
@@ -87,6 +89,10 @@ class PortalAdminSite(OTPAdminSite):
         if not issubclass(base, AuditedAdminMixin):
             base = type(base.__name__, (AuditedAdminMixin, base), {"__module__": base.__module__})
         return super().register(model_or_iterable, base, **options)
+
+    def logout(self, request, extra_context=None):
+        """The portal's logout (audited), not the admin's own."""
+        return LogoutView.as_view()(request)
 
     def login(self, request, extra_context=None):
         """One login for the whole portal: password, then the second factor (accounts.views)."""

@@ -1,11 +1,12 @@
 from django.contrib.auth import authenticate, logout
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from audit.services import audit_record
 from hangqifu.core.api import ErrorSerializer, error_response
 
 from . import second_factor, services, tokens
@@ -87,6 +88,7 @@ class LogoutApi(APIView):
             tokens.token_revoke(user=request.user, token_key=request.auth.token_key,
                                 reason=ApiToken.RevokedReason.LOGOUT)
         else:
+            audit_record(actor=request.user, action="security.logout", obj=request.user, payload={"channel": "api"})
             logout(request._request)
         return Response(status=204)
 

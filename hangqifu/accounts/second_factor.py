@@ -22,8 +22,8 @@ from audit.services import audit_record
 from hangqifu.core.errors import InvalidInput, NotPermitted, RuleViolation
 
 from .roles import Role
-from .second_factor_rule import (SECOND_FACTOR_ROLES, acts_with_second_factor, confirmed_totp,  # noqa: F401
-                                 has_second_factor, requires_second_factor, verified)
+from .second_factor_rule import (acts_with_second_factor, confirmed_totp,  # noqa: F401 (pages read them here)
+                                 has_second_factor, requires_second_factor)
 from .tokens import tokens_revoke_all
 
 # Staff who may reset another account's second factor (after checking who is asking, out of band).
