@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.template.response import TemplateResponse
 
 from audit.services import audit_record
 from hangqifu.core.admin import ReadOnlyAdminMixin
@@ -23,7 +25,12 @@ class UserAdmin(BaseUserAdmin):
 
     @admin.action(description="重置动态口令（手机遗失或更换；须先核实本人身份）", permissions=["reset_second_factor"])
     def reset_second_factor(self, request, queryset):
-        reason = request.POST.get("reset_reason") or "管理后台重置：已电话核实本人身份"
+        """Asks for the reason (how the person was identified) on a confirmation page, then resets each."""
+        reason = (request.POST.get("reset_reason") or "").strip()
+        if "apply" not in request.POST or not reason:
+            return TemplateResponse(request, "admin/accounts/reset_second_factor.html", {
+                **self.admin_site.each_context(request), "users": queryset, "title": "重置动态口令",
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME, "missing_reason": "apply" in request.POST})
         done = []
         for user in queryset:
             try:
@@ -34,6 +41,7 @@ class UserAdmin(BaseUserAdmin):
                 done.append(user.username)
         if done:
             self.message_user(request, f"已重置 {'、'.join(done)} 的动态口令；其下次登录时重新绑定。", messages.SUCCESS)
+        return None
 
     def has_reset_second_factor_permission(self, request):
         return bool(request.user.has_role(*second_factor.RESETTER_ROLES)

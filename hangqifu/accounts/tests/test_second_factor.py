@@ -176,3 +176,18 @@ def test_signed_in_pages_and_api_answers_are_never_cached(api_as):
 def test_the_test_secret_of_the_factories_is_what_otp_code_uses():
     user = UserFactory(role=Role.EXPERT)
     assert b32encode(TOTPDevice.objects.get(user=user).bin_key).decode() == TEST_TOTP_SECRET
+
+
+def test_the_admin_reset_asks_for_the_reason_and_audits_it():
+    officer = UserFactory(role=Role.EXPERT)
+    bureau = UserFactory(role=Role.BUREAU)
+    client = Client()
+    client.force_login(bureau)
+    url = "/admin/accounts/user/"
+    confirm = client.post(url, {"action": "reset_second_factor", "_selected_action": [officer.pk]})
+    assert confirm.status_code == 200 and "重置原因" in confirm.content.decode()
+    assert TOTPDevice.objects.filter(user=officer).exists()
+    done = client.post(url, {"action": "reset_second_factor", "_selected_action": [officer.pk], "apply": "1",
+                             "reset_reason": "专家来电，手机遗失，已核对身份证号后四位"})
+    assert done.status_code == 302 and not TOTPDevice.objects.filter(user=officer).exists()
+    assert AuditEvent.objects.get(action="security.second_factor_reset").payload["reason"].startswith("专家来电")
