@@ -43,6 +43,9 @@ run: seed
 	@echo "杭企服已启动：  http://$(HOST):$(PORT)/          工作台 /home/   管理后台 /admin/"
 	@echo "API 文档：      http://$(HOST):$(PORT)/api/v1/docs/    公示 /notices/   产品目录 /providers/catalogue/"
 	@echo "演示账号（密码 Hangqifu-demo-2026）：demo-enterprise demo-park demo-provider demo-center demo-bureau demo-finance demo-district demo-expert"
+	@echo "工作人员账号（demo-center demo-bureau demo-finance demo-district demo-expert）登录还需动态口令："
+	@echo "  在验证器App中添加密钥 HANGQIFUDEMOTOTPSECRETFORSTAFF22（TOTP，6位，30秒），或运行"
+	@echo "  $(PY) manage.py demo_otp  查看当前口令。此密钥只用于演示数据，生产环境拒绝。"
 	HANGQIFU_TEST_CLOCK=$${HANGQIFU_TEST_CLOCK:-1} $(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
 ## make dev — for developers: the same portal with Django's debug pages and autoreload.
@@ -62,7 +65,7 @@ worker: install
 	$(VENV)/bin/celery -A hangqifu worker -l info -Q $${CELERY_TASK_DEFAULT_QUEUE:-hangqifu}
 
 beat: install
-	$(VENV)/bin/celery -A hangqifu beat -l info --scheduler django_celery_beat.schedulers:DatabaseScheduler
+	$(VENV)/bin/celery -A hangqifu beat -l info --scheduler hangqifu.core.scheduler:CodeOwnedScheduler
 
 deploy-check: install
 	DJANGO_SETTINGS_MODULE=hangqifu.settings.production \

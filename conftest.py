@@ -1,6 +1,7 @@
 """Fixtures shared by every test package: users per role, API clients, the test clock, PostgreSQL-only
 markers, a real Celery worker, and Playwright on Debian's Chromium."""
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -106,17 +107,50 @@ def api_client():
 
 @pytest.fixture
 def api_as(db):
-    """api_as(user) → an APIClient authenticated as that user (token auth, as integrators use it)."""
-    from rest_framework.authtoken.models import Token
+    """api_as(user) → an APIClient authenticated as that user (token auth, as integrators use it). A user with
+    an authenticator (every staff factory user) gets a token issued after the second factor, as
+    `auth/token/` with `otp` would issue it."""
     from rest_framework.test import APIClient
+
+    from hangqifu.accounts.models import ApiToken
+    from hangqifu.accounts.second_factor_rule import has_second_factor
+    from hangqifu.accounts.tokens import password_stamp
 
     def _client(user):
         client = APIClient()
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        # a client that already holds its token: issued (and audited) before the test
+        _, key = ApiToken.objects.create(user=user, second_factor=has_second_factor(user),
+                                         password_stamp=password_stamp(user))
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         return client
 
     return _client
+
+
+@pytest.fixture(autouse=True)
+def _force_login_completes_second_factor(monkeypatch):
+    """Test clients' force_login stands for a finished sign-in: for an account with an authenticator that
+    includes the second factor (the session holds the verified device, as after the code page). Tests of
+    the sign-in itself go through the login and code pages."""
+    from django.test import Client
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from hangqifu.accounts.middleware import LAST_SEEN_SESSION_KEY
+
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        session = self.session
+        session[LAST_SEEN_SESSION_KEY] = int(time.time())  # as the sign-in pages leave it
+        if device is not None:
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
 
 
 # --- a real Celery worker (CI: Redis) -------------------------------------------------------------------
@@ -184,10 +218,17 @@ def login(live_server, page):
     from hangqifu.core.demo import DEMO_PASSWORD
 
     def _login(username, password=DEMO_PASSWORD):
+        from hangqifu.accounts.models import User
+        from hangqifu.accounts.tests.factories import otp_code
+
         page.goto(f"{live_server.url}/accounts/login/")
         page.fill("input[name=username]", username)
         page.fill("input[name=password]", password)
         page.click("button[type=submit]")
+        page.wait_for_url(re.compile(r"/(home|accounts/second-factor/verify)/"))
+        if "/accounts/second-factor/verify/" in page.url:  # staff: the authenticator's code
+            page.fill("input[name=otp]", otp_code(User.objects.get(username=username)))
+            page.click("form[data-testid=otp-verify] button[type=submit]")
         page.wait_for_url(f"{live_server.url}/home/")
         return page
 

@@ -5,11 +5,13 @@ from rest_framework.exceptions import NotAuthenticated
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from hangqifu.accounts.models import Organisation
 from hangqifu.core import clock
 from hangqifu.core.api import ErrorSerializer
 from hangqifu.core.errors import NotFound, NotPermitted
+from hangqifu.core.throttle import PublicFormThrottle
 
 from . import complaints, sanctions, selectors
 from .models import AuditEvent, Complaint, Sanction
@@ -157,12 +159,14 @@ class ComplaintListApi(GenericAPIView):
     GET: staff see all complaints, others their own."""
 
     permission_classes = [AllowAny]
+    throttle_classes = [PublicFormThrottle, *api_settings.DEFAULT_THROTTLE_CLASSES]
+    throttle_scope = "public_form"
     queryset = Complaint.objects.none()
     serializer_class = ComplaintOutput
 
     class InputSerializer(serializers.Serializer):
         subject = serializers.CharField(required=False, allow_blank=True, default="")
-        content = serializers.CharField(required=False, allow_blank=True, default="")
+        content = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
         contact = serializers.CharField(required=False, allow_blank=True, default="")
         name = serializers.CharField(required=False, allow_blank=True, default="")
         object_type = serializers.CharField(required=False, allow_blank=True, default="")

@@ -86,6 +86,10 @@ def _clean_object(object_type: str, object_id) -> tuple[str, str]:
     return object_type, object_id
 
 
+# A complaint is read by a person: 5,000 characters is several pages; more is a flood, not a complaint.
+MAX_COMPLAINT_LENGTH = 5000
+
+
 @transaction.atomic
 def complaint_file(*, actor=None, subject: str, content: str, contact: str = "", name: str = "",
                    object_type: str = "", object_id="") -> Complaint:
@@ -107,10 +111,12 @@ def complaint_file(*, actor=None, subject: str, content: str, contact: str = "",
             errors["contact"] = ["请填写联系方式，以便查询办理进度和接收答复"]
     if len(subject) > 200:
         errors["subject"] = ["标题不能超过 200 字"]
+    if len(content) > MAX_COMPLAINT_LENGTH:
+        errors["content"] = [f"投诉内容不能超过 {MAX_COMPLAINT_LENGTH} 字，详细材料可在受理后补充"]
     if len(contact) > 100 or len(name) > 100:
         errors.setdefault("contact", ["联系方式或姓名过长"])
     if errors:
-        code = "content_required" if "content" in errors else "invalid"
+        code = "content_required" if not content else "invalid"
         raise InvalidInput(next(iter(errors.values()))[0], code=code, fields=errors)
     object_type, object_id = _clean_object(object_type, object_id)
     if actor is not None:

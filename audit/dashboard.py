@@ -321,22 +321,20 @@ def dashboard_cached(start: date, end: date, *, refresh: bool = False) -> dict:
 
 
 def table_xlsx(table: Table, *, start: date, end: date) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl import Workbook  # loaded on export only
+    from openpyxl.utils import get_column_letter
 
-    book = Workbook()
-    sheet = book.active
-    sheet.title = table.key[:31]
-    sheet.append([table.title])
-    sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append([f"统计期间：{start:%Y-%m-%d} 至 {end:%Y-%m-%d}"])
-    sheet.append(table.columns)
-    for cell in sheet[3]:
-        cell.font = Font(bold=True)
-    for row in table.rows:
-        sheet.append(row)
-    for column in sheet.columns:
-        sheet.column_dimensions[column[0].column_letter].width = 18
+    from hangqifu.core.xlsx import row
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(table.key[:31])
+    for column in range(len(table.columns)):
+        sheet.column_dimensions[get_column_letter(column + 1)].width = 18
+    sheet.append(row(sheet, [table.title], bold=True, size=13))
+    sheet.append(row(sheet, [f"统计期间：{start:%Y-%m-%d} 至 {end:%Y-%m-%d}"]))
+    sheet.append(row(sheet, table.columns, bold=True))
+    for values in table.rows:
+        sheet.append(row(sheet, values))
     buffer = BytesIO()
     book.save(buffer)
     return buffer.getvalue()

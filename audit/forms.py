@@ -28,7 +28,7 @@ class ComplaintForm(forms.Form):
     """Filed by the public (name and contact required) or by a logged-in user (both optional)."""
 
     subject = forms.CharField(label="投诉标题", max_length=200, error_messages={"required": "请填写投诉标题"})
-    content = forms.CharField(label="投诉内容", widget=forms.Textarea(attrs={"rows": 6}),
+    content = forms.CharField(label="投诉内容", widget=forms.Textarea(attrs={"rows": 6}), max_length=5000,
                               help_text="请写明时间、经过和诉求；可附对象编号，便于核查",
                               error_messages={"required": "投诉内容不能为空"})
     object_type = forms.ChoiceField(label="投诉对象（可选）", required=False)

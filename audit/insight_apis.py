@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 
 from hangqifu.accounts.models import Organisation
 from hangqifu.accounts.roles import Role
-from hangqifu.core.api import ErrorSerializer
+from hangqifu.core.api import ErrorSerializer, MoneyField
 from hangqifu.core.errors import NotFound, NotPermitted
 
 from . import fraud, open_data, recovery, spot_checks
@@ -21,8 +21,8 @@ class OpenDataRowOutput(serializers.Serializer):
     id = serializers.CharField()
     label = serializers.CharField()
     vouchers_claimed = serializers.IntegerField()
-    face_value_total = serializers.DecimalField(max_digits=14, decimal_places=2)
-    deducted_total = serializers.DecimalField(max_digits=14, decimal_places=2)
+    face_value_total = MoneyField()
+    deducted_total = MoneyField()
 
 
 class OpenDataNoticeOutput(serializers.Serializer):
@@ -42,10 +42,10 @@ class OpenDataApi(APIView):
 
     class OutputSerializer(serializers.Serializer):
         year = serializers.IntegerField()
-        fund_total = serializers.DecimalField(max_digits=14, decimal_places=2)
-        fund_deducted = serializers.DecimalField(max_digits=14, decimal_places=2)
+        fund_total = MoneyField()
+        fund_deducted = MoneyField()
         vouchers_claimed = serializers.IntegerField()
-        deducted_total = serializers.DecimalField(max_digits=14, decimal_places=2)
+        deducted_total = MoneyField()
         admitted_providers = serializers.IntegerField()
         listed_products = serializers.IntegerField()
         by_category = OpenDataRowOutput(many=True)
@@ -96,7 +96,7 @@ class RecoveryOutput(serializers.ModelSerializer):
     number = serializers.CharField()
     organisation_name = serializers.CharField(source="organisation.name")
     state = _state_field(Recovery.State.choices)
-    outstanding = serializers.DecimalField(max_digits=14, decimal_places=2)
+    outstanding = MoneyField()
     orders = serializers.SerializerMethodField()
     repayments = serializers.SerializerMethodField()
 

@@ -210,7 +210,7 @@ def spot_check_report(request, pk: int):
     document = spot_checks.report_document(_check(request, pk))
     if document is None:
         raise Http404
-    return download_response(document)
+    return download_response(document, user=request.user)
 
 
 # --- dashboard ----------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ SANCTION_ROLES = frozenset({Role.BUREAU})
 
 def is_staff_user(user) -> bool:
     """Government staff roles (service center, bureau, finance bureau): the audit browser and supervision."""
-    return bool(user and user.is_authenticated and user.is_active and user.role in STAFF_ROLES)
+    return bool(user and user.is_authenticated and user.has_role(*STAFF_ROLES))
 
 
 def can_handle_complaints(user) -> bool:

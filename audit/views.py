@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from hangqifu.accounts.models import Organisation
 from hangqifu.core import clock
 from hangqifu.core.errors import DomainError
+from hangqifu.core.throttle import throttle_posts
 from hangqifu.policy.services import policy_for
 
 from . import complaints, sanctions, selectors, verification
@@ -100,6 +101,7 @@ def _form_errors_from(form, exc: DomainError) -> None:
         form.add_error(None, exc.detail)
 
 
+@throttle_posts("public_form")
 def complaint_new(request):
     """Open to everyone (第十八条): the public give a name and contact, users are known."""
     initial = {"object_type": request.GET.get("object_type", ""), "object_id": request.GET.get("object_id", "")}
@@ -123,6 +125,7 @@ def complaint_filed(request):
     return render(request, "audit/complaint_filed.html", {"complaint": complaint})
 
 
+@throttle_posts("public_form")
 def complaint_track(request):
     """The public follow their complaint with its number and the contact they gave (no account needed)."""
     form = TrackForm(request.POST or None)  # POST: the contact stays out of URLs and server logs

@@ -2,6 +2,8 @@
 take seconds. Ids start at fixed offsets so related rows line up by arithmetic; sequences are moved past
 them afterwards so the application's own inserts never collide."""
 import hashlib
+import hmac
+import os
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -23,6 +25,16 @@ def token(i: int) -> str:
             + hashlib.md5(f"bench-salt-{i}".encode()).hexdigest())[:40]
 
 
+def unusable_password_stamp() -> str:
+    """The password stamp (Django's session auth hash) of the seeded users' unusable password '!', as the
+    bench processes' settings (bench.settings: DJANGO_SECRET_KEY or base.py's development default) compute it:
+    an API token is valid only while it matches."""
+    key = os.environ.get("DJANGO_SECRET_KEY", "dev-only-not-secret-hangqifu")
+    key_salt = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
+    digest_key = hashlib.sha256((key_salt + key).encode()).digest()
+    return hmac.new(digest_key, msg=b"!", digestmod=hashlib.sha256).hexdigest()
+
+
 def token_key(i_sql: str) -> str:
     return f"substr(md5('bench-token-' || {i_sql}) || md5('bench-salt-' || {i_sql}), 1, 40)"
 
@@ -30,7 +42,10 @@ def token_key(i_sql: str) -> str:
 def buyers_sql(n: int, *, year: int, quota: str = "5000.00", base: int = BASE, with_tokens: bool = True,
                prefix: str = "bench-e") -> str:
     """n enterprises, each with one enterprise user (token), an active qualification of `year`."""
-    tokens = (f"INSERT INTO authtoken_token (key, created, user_id) SELECT {token_key('i')}, now(), {base} + i "
+    tokens = (f"INSERT INTO accounts_apitoken (digest, token_key, created, expiry, user_id, second_factor, "
+              f"password_stamp, label, revoked_reason) "
+              f"SELECT encode(sha512(convert_to({token_key('i')}, 'UTF8')), 'hex'), substr({token_key('i')}, 1, 15), "
+              f"now(), now() + interval '30 days', {base} + i, false, '{unusable_password_stamp()}', 'bench', '' "
               f"FROM generate_series(1, {n}) i;") if with_tokens else ""
     return f"""
 INSERT INTO accounts_organisation (id, kind, name, credit_code, district, contact_name, contact_phone, address, created_at)

@@ -1,7 +1,7 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from hangqifu.accounts import credit_claim_views, security_views
 from hangqifu.accounts import views as account_views
 from hangqifu.core import views as core_views
 
@@ -13,10 +13,19 @@ urlpatterns = [
     path("", core_views.landing, name="landing"),
     path("home/", core_views.home, name="home"),
     path("healthz/", core_views.healthz, name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/login/", security_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", security_views.LogoutView.as_view(), name="logout"),
     path("accounts/signup/", account_views.signup, name="signup"),
-    path("accounts/password/", auth_views.PasswordChangeView.as_view(success_url="/home/"), name="password_change"),
+    path("accounts/password/", security_views.PasswordChangeView.as_view(success_url="/home/"), name="password_change"),
+    path("accounts/credit-code-claim/", credit_claim_views.claim_new, name="credit-claim-new"),
+    path("accounts/credit-code-claims/", credit_claim_views.claim_list, name="credit-claim-list"),
+    path("accounts/credit-code-claims/<int:pk>/", credit_claim_views.claim_detail, name="credit-claim-detail"),
+    path("accounts/credit-code-claims/<int:pk>/<str:decision>/", credit_claim_views.claim_decide,
+         name="credit-claim-decide"),
+    path("accounts/second-factor/", security_views.second_factor_manage, name="second-factor"),
+    path("accounts/second-factor/verify/", security_views.second_factor_verify, name="second-factor-verify"),
+    path("accounts/second-factor/backup-codes/", security_views.backup_codes_renew, name="second-factor-backup-codes"),
+    path("accounts/second-factor/disable/", security_views.second_factor_disable, name="second-factor-disable"),
     path("notifications/", include("hangqifu.notifications.urls")),
     path("calendar/", include("hangqifu.workdays.urls")),
     path("documents/", include("hangqifu.documents.urls")),

@@ -319,9 +319,10 @@ def product_edit(request, pk=None):
 @login_required
 def product_detail(request, pk):
     product = _get_or_404(selectors.product_get, user=request.user, pk=pk)
+    internal = product.user_can_view(request.user)  # the provider itself and staff: documents, review opinion
     return render(request, "providers/product_detail.html", {
         "product": product, "actions": selectors.product_actions(product, request.user),
-        "documents": list(documents_for(product)) if product.user_can_view(request.user) else [],
+        "documents": list(documents_for(product)) if internal else [], "show_internal": internal,
         "evidence_form": EvidenceForm(), "opinion_form": OpinionForm()})
 
 

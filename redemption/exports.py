@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from hangqifu.core.choices import District
 from hangqifu.core.money import fmt
+from hangqifu.core.xlsx import row as xlsx_row
 from hangqifu.documents.pdf import render_pdf
 
 from .models import DisbursementOrder, RedemptionClaim
@@ -42,24 +43,6 @@ def disbursement_pdf(order: DisbursementOrder) -> bytes:
     return render_pdf("redemption/pdf/disbursement_order.html", disbursement_context(order))
 
 
-def _cells(sheet, values, *, bold=False, money_columns=(), size=None):
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    row = []
-    for column, value in enumerate(values, start=1):
-        if not (bold or size or column in money_columns):
-            row.append(value)  # a plain value: a styled cell object per cell is most of a big sheet's cost
-            continue
-        cell = WriteOnlyCell(sheet, value=value)
-        if bold or size:
-            cell.font = Font(bold=bold, size=size)
-        if column in money_columns:
-            cell.number_format = "#,##0.00"
-        row.append(cell)
-    return row
-
-
 def disbursement_xlsx(order: DisbursementOrder) -> bytes:
     from openpyxl import Workbook
 
@@ -68,19 +51,19 @@ def disbursement_xlsx(order: DisbursementOrder) -> bytes:
     sheet = book.create_sheet(context["district_label"])
     for column, width in zip("ABCDEFGH", (8, 36, 22, 16, 16, 14, 24, 18), strict=True):
         sheet.column_dimensions[column].width = width
-    sheet.append(_cells(sheet, [f"{context['title']}（{order.number}）"], bold=True, size=14))
-    sheet.append(_cells(sheet, [f"{context['batch'].title}　{context['district_label']}　拨付总额（元）", order.total],
+    sheet.append(xlsx_row(sheet, [f"{context['title']}（{order.number}）"], bold=True, size=14))
+    sheet.append(xlsx_row(sheet, [f"{context['batch'].title}　{context['district_label']}　拨付总额（元）", order.total],
                         money_columns=(2,)))
     sheet.append([])
-    sheet.append(_cells(sheet, ["序号", "服务机构", "统一社会信用代码", "兑付申请（份）", "应付金额（元）", "支付状态",
+    sheet.append(xlsx_row(sheet, ["序号", "服务机构", "统一社会信用代码", "兑付申请（份）", "应付金额（元）", "支付状态",
                                 "亲清在线流水号", "支付时间"], bold=True))
     for index, row in enumerate(context["rows"], start=1):
         payment = row["payment"]
         paid_at = timezone.localtime(payment.paid_at).strftime("%Y-%m-%d %H:%M") if payment.paid_at else ""
-        sheet.append(_cells(sheet, [index, payment.provider.name, payment.provider.credit_code or "",
+        sheet.append(xlsx_row(sheet, [index, payment.provider.name, payment.provider.credit_code or "",
                                     payment.claim_count, payment.amount, payment.get_state_display(),
                                     payment.reference, paid_at], money_columns=(5,)))
-    sheet.append(_cells(sheet, ["合计", "", "", order.claim_count, order.total], money_columns=(5,)))
+    sheet.append(xlsx_row(sheet, ["合计", "", "", order.claim_count, order.total], money_columns=(5,)))
     _claims_sheet(book, order)
     buffer = BytesIO()
     book.save(buffer)
@@ -92,7 +75,7 @@ def _claims_sheet(book, order: DisbursementOrder) -> None:
     sheet = book.create_sheet("兑付申请明细")
     for column, width in zip("ABCDEF", (8, 36, 22, 18, 16, 18), strict=True):
         sheet.column_dimensions[column].width = width
-    sheet.append(_cells(sheet, ["序号", "服务机构", "统一社会信用代码", "兑付申请编号", "核定兑付金额（元）", "审批时间"],
+    sheet.append(xlsx_row(sheet, ["序号", "服务机构", "统一社会信用代码", "兑付申请编号", "核定兑付金额（元）", "审批时间"],
                         bold=True))
     claims = (RedemptionClaim.objects.filter(payment__disbursement_order=order)
               .order_by("provider__name", "provider_id", "id")
@@ -101,5 +84,5 @@ def _claims_sheet(book, order: DisbursementOrder) -> None:
     for index, (pk, created_at, name, credit_code, amount, approved_at) in enumerate(
             claims.iterator(chunk_size=XLSX_CHUNK), start=1):
         approved = timezone.localtime(approved_at).strftime("%Y-%m-%d %H:%M") if approved_at else ""
-        sheet.append(_cells(sheet, [index, name, credit_code or "", claim_number(pk, created_at), amount, approved],
+        sheet.append(xlsx_row(sheet, [index, name, credit_code or "", claim_number(pk, created_at), amount, approved],
                             money_columns=(5,)))

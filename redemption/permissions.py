@@ -1,10 +1,13 @@
 """Who may see and act on redemption claims, settlement batches, disbursement orders and district payments.
 Shared by the FSM transitions (`permission=`), services, selectors, pages, admin and the API."""
 from hangqifu.accounts.roles import STAFF_ROLES, Role
+from hangqifu.accounts.second_factor_rule import acts_with_second_factor
 
 
 def _active(user) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
+    """Signed in, active, and — for a staff role — verified with the second factor."""
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active
+                and acts_with_second_factor(user))
 
 
 def is_provider(user) -> bool:

@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from audit.services import audit_record
 from hangqifu.core.errors import DomainError
 from hangqifu.documents.selectors import documents_for
 
@@ -268,7 +269,13 @@ def _disbursement_or_404(request, pk):
     return order
 
 
-def disbursement_pdf_response(order) -> FileResponse:
+def _audit_download(order, user, fmt: str) -> None:
+    audit_record(actor=user, action="document.downloaded", obj=order, payload={"kind": "disbursement_order",
+                                                                               "format": fmt, "number": order.number})
+
+
+def disbursement_pdf_response(order, *, user) -> FileResponse:
+    _audit_download(order, user, "pdf")
     content = order.pdf.open("rb").read() if order.pdf else disbursement_pdf(order)
     response = FileResponse(ContentFile(content), as_attachment=True, filename=f"{order.number}.pdf",
                             content_type="application/pdf")
@@ -276,7 +283,8 @@ def disbursement_pdf_response(order) -> FileResponse:
     return response
 
 
-def disbursement_xlsx_response(order) -> HttpResponse:
+def disbursement_xlsx_response(order, *, user) -> HttpResponse:
+    _audit_download(order, user, "xlsx")
     response = HttpResponse(disbursement_xlsx(order),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     from django.utils.http import content_disposition_header
@@ -288,12 +296,12 @@ def disbursement_xlsx_response(order) -> HttpResponse:
 
 @login_required
 def disbursement_pdf_view(request, pk: int):
-    return disbursement_pdf_response(_disbursement_or_404(request, pk))
+    return disbursement_pdf_response(_disbursement_or_404(request, pk), user=request.user)
 
 
 @login_required
 def disbursement_xlsx_view(request, pk: int):
-    return disbursement_xlsx_response(_disbursement_or_404(request, pk))
+    return disbursement_xlsx_response(_disbursement_or_404(request, pk), user=request.user)
 
 
 # --- district payments ---------------------------------------------------------------------------------

@@ -10,13 +10,12 @@ pytestmark = pytest.mark.django_db
 
 
 def test_fuzz_every_operation(set_clock):
-    from rest_framework.authtoken.models import Token
-
     from hangqifu.accounts.models import User
+    from reliability.scenarios import api_token
 
     set_clock("2026-06-01T09:00:00+08:00")
     call_command("seed_demo", stdout=open("/dev/null", "w"))
-    tokens = {u.username: Token.objects.get_or_create(user=u)[0].key
+    tokens = {u.username: api_token(u)
               for u in User.objects.filter(username__startswith="demo-")}
     result = fuzz_api({**tokens, "anonymous": ""}, examples=scale("fuzz_examples", 25),
                       budget_seconds=scale("fuzz_budget", 900))

@@ -110,12 +110,12 @@ class Load:
             buyer = mf.qualified_buyer(quota="5000.00")
             order = mf.order_in_state(buyer, provider, "rated", amount="2000.00", product=product)
             self.work.append((buyer, order.pk))
-        from rest_framework.authtoken.models import Token
-
         from django.test import Client
 
+        from reliability.scenarios import api_token
+
         self.prober = self.work[0][0]
-        self.token = Token.objects.get_or_create(user=self.prober)[0].key
+        self.token = api_token(self.prober)
         self.page = Client(raise_request_exception=False)  # a signed-in browser session (stored in the database)
         self.page.force_login(self.prober)
 

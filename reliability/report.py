@@ -29,6 +29,13 @@ CHECKS = OrderedDict([
     ("backup_restore", ("10. 备份恢复：恢复到新库后 verify_ledger / verify_audit 通过、总额一致", "restores")),
     ("broker_outage", ("11. Redis 停机：用户操作照常提交，任务在恢复后发出、不丢失", "tasks")),
     ("pg_restart", ("11. PostgreSQL 崩溃重启（私有集群）：负载中途重启后无半完成的资金变动、成功的操作都在、停机时 503", "checks")),
+    ("second_factor_money_actions", ("12. 双因素：无已验证动态口令的工作人员尝试每项资金操作（服务、令牌、会话 API、页面），全部被拒", "attempts")),
+    ("tokens_end", ("12. 令牌：过期、注销、改密后的令牌被拒（401）", "tokens")),
+    ("scheduler_locked", ("12. 定时任务：代码外写入的任务不被调度且入审计链，管理后台修改被拒", "checks")),
+    ("formula_cells", ("12. 导出：以 = + - @ 制表符 回车开头的文本写为纯文本单元格", "cells")),
+    ("hostile_amounts", ("12. 恶意金额（1e27、NaN、Infinity、3位小数…）在每个金额输入上得 invalid，无 5xx", "requests")),
+    ("lockout_by_username", ("12. 按用户名锁定：多地址猜同一账号后，正确密码也被拒", "lockouts")),
+    ("security_events_audited", ("12. 安全事件入审计链：登录、失败、锁定、退出、改密、口令绑定/重置、令牌签发/注销/重放、拒绝、下载、后台保存、调度修改", "event types")),
 ])
 JUNIT_CHECKS = {  # normal-suite test files whose pass count is a figure when no finer figure was recorded
     "test_reliability_db_guards": "db_guards",
@@ -36,6 +43,8 @@ JUNIT_CHECKS = {  # normal-suite test files whose pass count is a figure when no
     "test_upload_corpus": "upload_corpus",
     "test_security": "hardening",
     "test_deployment": "hardening",
+    "test_security_abuse": "hardening",
+    "test_security_scheduler_exports": "hardening",
     "test_backup_restore": "backup_restore",
     "test_api_fuzz": "api_fuzz",
     "test_reliability_outbox": "broker_outage",

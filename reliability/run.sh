@@ -24,6 +24,7 @@ suite() {  # the fast ones that also run in the normal suite and CI
   DATABASE_URL="$1" $PY -m pytest -p no:cacheprovider -n 0 -q tests/test_reliability_money_model.py \
     tests/test_reliability_db_guards.py tests/test_reliability_outbox.py tests/test_access_matrix.py \
     tests/test_database_unavailable.py tests/test_upload_corpus.py tests/test_backup_restore.py tests/test_security.py tests/test_deployment.py \
+    tests/test_security_abuse.py tests/test_security_scheduler_exports.py \
     --junitxml "$OUT/suite.xml"
 }
 suite_pid=""

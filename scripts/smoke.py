@@ -7,9 +7,14 @@ tasks in-process, no DATABASE_URL/CELERY_BROKER_URL) on a free port, and waits f
 - for every demo login (the README's table and what seed_demo printed): gets an API token, reads `me/`,
   logs in through the login page, opens `/home/` and every link on it one level deep (no 4xx/5xx, no
   bounce back to the login page), and uploads a real PDF through the API where that role uploads documents.
+  Staff accounts need the second factor: the script computes the codes from the demo TOTP secret that
+  seed_demo printed, as an authenticator app would (RFC 6238), for the token (`otp`) and the code page.
 Stops the server by its process id and exits 1 on any miss. Standard library only: it runs before any
 virtualenv exists.
 """
+import base64
+import hashlib
+import hmac
 import http.cookiejar
 import importlib.util
 import json
@@ -18,6 +23,7 @@ import re
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -56,6 +62,7 @@ class Portal:
         self.jar = http.cookiejar.CookieJar()
         self.opener = request.build_opener(request.HTTPCookieProcessor(self.jar))
         self.token = ""
+        self.otp_step = 0  # the time step of the last code this user typed
 
     def call(self, method: str, path: str, *, body: bytes | None = None, headers: dict | None = None):
         """(status, final path, body bytes); 4xx/5xx are returned, not raised."""
@@ -91,15 +98,32 @@ class Portal:
             "Content-Type": f"multipart/form-data; boundary={boundary}", "Accept": "application/json"})
         return status, data
 
-    def web_login(self, username: str, password: str) -> tuple[int, str]:
-        status, _, html = self.call("GET", "/accounts/login/")
+    def post_form(self, path: str, fields: dict) -> tuple[int, str]:
+        """GET the page, POST its form with `fields` and the CSRF token: (status, final path)."""
+        status, _, html = self.call("GET", path)
         form = Links()
         form.feed(html.decode("utf-8", "replace"))
-        fields = {"csrfmiddlewaretoken": form.inputs.get("csrfmiddlewaretoken", ""),
-                  "username": username, "password": password}
-        status, final, _ = self.call("POST", "/accounts/login/", body=parse.urlencode(fields).encode(), headers={
-            "Content-Type": "application/x-www-form-urlencoded", "Referer": self.base + "/accounts/login/"})
+        fields = {"csrfmiddlewaretoken": form.inputs.get("csrfmiddlewaretoken", ""), **fields}
+        status, final, _ = self.call("POST", path, body=parse.urlencode(fields).encode(), headers={
+            "Content-Type": "application/x-www-form-urlencoded", "Referer": self.base + path})
         return status, final
+
+    def web_login(self, username: str, password: str, otp_secret: str) -> tuple[int, str]:
+        status, final = self.post_form("/accounts/login/", {"username": username, "password": password})
+        if final.startswith("/accounts/second-factor/verify/") and otp_secret:
+            # a code is accepted once: the step after the token's code (or the current one, if later)
+            step = max(self.otp_step + 1, int(time.time()) // 30)
+            status, final = self.post_form("/accounts/second-factor/verify/?next=/home/",
+                                           {"otp": totp(otp_secret, step), "next": "/home/"})
+        return status, final
+
+
+def totp(secret: str, counter: int) -> str:
+    """The 6-digit code an authenticator app shows for `secret` at time step `counter` (RFC 6238: HMAC-SHA1,
+    30-second steps; the current step is int(time.time()) // 30)."""
+    digest = hmac.new(base64.b32decode(secret), struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    return f"{(struct.unpack('>I', digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"
 
 
 def free_port() -> int:
@@ -120,6 +144,12 @@ def readme_logins(clone: Path) -> list[str]:
     """The demo logins of the README's table (rows that start with a `demo-…` name)."""
     rows = [line for line in (clone / "README.md").read_text().splitlines() if line.startswith("| `demo-")]
     return [name for row in rows for name in re.findall(r"`(demo-[a-z0-9-]+)`", row.split("|")[1])]
+
+
+def demo_otp_secret(log: str) -> str:
+    """The demo staff's published TOTP secret, as seed_demo printed it next to their accounts."""
+    match = re.search(r"动态口令密钥 ([A-Z2-7]{16,})", log)
+    return match.group(1) if match else ""
 
 
 def seeded_logins(log: str) -> tuple[str, list[str]]:
@@ -225,9 +255,13 @@ def check_served_as_product(base: str) -> list[str]:
     return misses
 
 
-def check_user(base: str, username: str, password: str, pdf: bytes) -> tuple[list[str], int]:
+def check_user(base: str, username: str, password: str, pdf: bytes, otp_secret: str) -> tuple[list[str], int]:
     portal = Portal(base)
     status, body = portal.api("POST", "auth/token/", {"username": username, "password": password})
+    if status == 400 and (body or {}).get("code") == "otp_required" and otp_secret:  # staff: the second factor
+        portal.otp_step = int(time.time()) // 30
+        status, body = portal.api("POST", "auth/token/", {"username": username, "password": password,
+                                                          "otp": totp(otp_secret, portal.otp_step)})
     if status != 200 or "token" not in (body or {}):
         return [f"auth/token/ → {status} {body!r:.200}"], 0
     portal.token = body["token"]
@@ -235,7 +269,7 @@ def check_user(base: str, username: str, password: str, pdf: bytes) -> tuple[lis
     if status != 200 or me.get("username") != username:
         return [f"me/ → {status} {me!r:.200}"], 0
     misses = []
-    status, final = portal.web_login(username, password)
+    status, final = portal.web_login(username, password, otp_secret)
     if status != 200 or final != "/home/":
         return [f"web login → {status} at {final}"], 0
     status, _, html = portal.call("GET", "/home/")
@@ -315,8 +349,11 @@ def main() -> int:
         if missing:
             failures.append(f"README lists demo logins that seed_demo did not create: {missing}")
         pdf = load_samples(clone).simple_pdf("Hangqifu smoke test")
+        otp_secret = demo_otp_secret(log_path.read_text())
+        if not otp_secret:
+            failures.append("seed_demo printed no demo TOTP secret for the staff accounts")
         for username in logins:
-            misses, opened = check_user(base, username, password, pdf)
+            misses, opened = check_user(base, username, password, pdf, otp_secret)
             print(f"  {username:<18} {'通过' if not misses else '失败'}：首页链接 {opened} 个", flush=True)
             failures += [f"{username}: {miss}" for miss in misses]
     finally:

@@ -13,13 +13,12 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def role_tokens(set_clock):
-    from rest_framework.authtoken.models import Token
-
     from hangqifu.accounts.models import User
+    from reliability.scenarios import api_token
 
     set_clock("2026-06-01T09:00:00+08:00")
     call_command("seed_demo", stdout=open("/dev/null", "w"))
-    tokens = {user.username: Token.objects.get_or_create(user=user)[0].key
+    tokens = {user.username: api_token(user)
               for user in User.objects.filter(username__in=[
                   "demo-enterprise", "demo-park", "demo-provider", "demo-center", "demo-bureau", "demo-finance",
                   "demo-district", "demo-expert"])}

@@ -52,6 +52,18 @@ def test_every_compose_service_runs_existing_code():
     assert {"pgdata", "media"} <= set(compose["volumes"])
 
 
+def test_only_the_tls_proxy_reaches_the_portal():
+    """X-Forwarded-For / -Proto are trusted from one proxy: web publishes no port, the proxy overwrites the
+    scheme header and appends the client address, and the portal counts exactly that one proxy."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert "ports" not in services["web"] and "ports" in services["proxy"]
+    assert compose["x-app"]["environment"]["HANGQIFU_TRUSTED_PROXY_COUNT"] == "1"
+    nginx = (ROOT / "deploy" / "nginx.conf").read_text()
+    assert "proxy_set_header X-Forwarded-Proto https;" in nginx
+    assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in nginx
+
+
 def test_dockerfile_builds_the_runtime_image():
     """Docker cannot run here: read the Dockerfile. It installs exactly requirements.txt, WeasyPrint's system
     libraries (the runtime list of scripts/system-deps.sh) and keeps the vendored CJK font in the image."""

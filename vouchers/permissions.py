@@ -1,6 +1,7 @@
 """Who may see and act on registrations, qualifications and change reports. Shared by the FSM
 transitions, the services, the pages, the admin and the API."""
 from hangqifu.accounts.roles import STAFF_ROLES, Role
+from hangqifu.accounts.second_factor_rule import acts_with_second_factor
 
 HOLDER_ROLES = frozenset({Role.ENTERPRISE, Role.PARK})
 REVIEWER_ROLES = frozenset({Role.SERVICE_CENTER})
@@ -9,7 +10,9 @@ READER_ROLES = frozenset(STAFF_ROLES)
 
 
 def _active(user) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
+    """Signed in, active, and — for a staff role — verified with the second factor."""
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active
+                and acts_with_second_factor(user))
 
 
 def is_reviewer(user) -> bool:

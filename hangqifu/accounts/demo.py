@@ -3,6 +3,8 @@ from hangqifu.core.demo import DEMO_PASSWORD
 
 from .models import Organisation, User
 from .roles import Role
+from .second_factor import DEMO_TOTP_SECRET, demo_device
+from .second_factor_rule import requires_second_factor
 from .services import user_create
 from .validators import make_credit_code
 
@@ -35,5 +37,8 @@ def seed(ctx):
         if user is None:
             user = user_create(username=username, password=DEMO_PASSWORD, role=role, organisation=organisation,
                                email=f"{username}@example.com", validate_password=False)
+        if requires_second_factor(user):
+            demo_device(user=user)  # the published demo secret: staff log in with a code computed from it
         ctx["users"][role.value] = user
-        ctx["accounts"].append((username, role.label))
+        label = f"{role.label}（动态口令密钥 {DEMO_TOTP_SECRET}）" if requires_second_factor(user) else role.label
+        ctx["accounts"].append((username, label))

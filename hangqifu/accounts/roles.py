@@ -20,12 +20,14 @@ BUYER_ROLES = frozenset({Role.ENTERPRISE, Role.PARK})
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.SERVICE_CENTER: {
         "accounts.view_user", "accounts.view_organisation", "accounts.change_organisation",
+        "accounts.view_creditcodeclaim", "accounts.view_apitoken",
         "policy.view_policyyear",
     },
     Role.BUREAU: {
-        "accounts.view_user", "accounts.view_organisation",
+        "accounts.view_user", "accounts.view_organisation", "accounts.view_creditcodeclaim", "accounts.view_apitoken",
         "policy.view_policyyear", "policy.change_policyyear", "policy.add_policyyear",
-        "django_celery_beat.view_periodictask", "django_celery_beat.change_periodictask",
+        # The schedule is code-owned (hangqifu.core.scheduler): visible, never editable.
+        "django_celery_beat.view_periodictask",
     },
     Role.FINANCE_BUREAU: {"accounts.view_organisation", "policy.view_policyyear"},
 }

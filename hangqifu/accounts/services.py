@@ -10,6 +10,10 @@ from .models import Organisation, User
 from .roles import STAFF_ROLES, Role
 from .validators import is_valid_credit_code
 
+# Says neither who holds the code nor that it exists: it points the rightful owner to the claim path.
+CREDIT_CODE_UNAVAILABLE = ("该统一社会信用代码无法用于注册。如确为本单位的代码，请通过“信用代码归属申诉”"
+                           "提交营业执照，由市工信服务中心核实后办理。")
+
 SIGNUP_KINDS = {
     Organisation.Kind.ENTERPRISE: Role.ENTERPRISE,
     Organisation.Kind.PARK: Role.PARK,
@@ -17,15 +21,20 @@ SIGNUP_KINDS = {
 }
 
 
+def password_check(*, username: str, password: str, role: str, email: str = "") -> None:
+    """The portal's password rules for a new account (raises InvalidInput)."""
+    try:
+        password_validation.validate_password(password, User(username=username, role=role, email=email))
+    except ValidationError as exc:
+        raise InvalidInput("密码不符合要求", fields={"password": exc.messages}) from exc
+
+
 def user_create(*, username: str, password: str, role: str, organisation: Organisation | None = None,
                 email: str = "", validate_password: bool = True) -> User:
     user = User(username=username, role=role, organisation=organisation, email=email,
                 is_staff=role in STAFF_ROLES)
     if validate_password:
-        try:
-            password_validation.validate_password(password, user)
-        except ValidationError as exc:
-            raise InvalidInput("密码不符合要求", fields={"password": exc.messages}) from exc
+        password_check(username=username, password=password, role=role, email=email)
     user.set_password(password)
     user.save()
     user.groups.set([Group.objects.get_or_create(name=role)[0]])
@@ -45,7 +54,7 @@ def signup(*, username: str, password: str, kind: str, organisation_name: str, c
     if not is_valid_credit_code(credit_code):
         errors["credit_code"] = ["统一社会信用代码无效：应为18位且校验位正确"]
     elif Organisation.objects.filter(credit_code=credit_code).exists():
-        errors["credit_code"] = ["该统一社会信用代码已注册，请使用已有账号登录"]
+        errors["credit_code"] = [CREDIT_CODE_UNAVAILABLE]
     if User.objects.filter(username__iexact=username).exists():
         errors["username"] = ["用户名已被使用"]
     if not username.strip():
@@ -56,7 +65,7 @@ def signup(*, username: str, password: str, kind: str, organisation_name: str, c
         organisation = Organisation.objects.create(kind=kind, name=organisation_name.strip(),
                                                    credit_code=credit_code, contact_phone=contact_phone)
     except IntegrityError as exc:  # a concurrent sign-up with the same code
-        raise InvalidInput("该统一社会信用代码已注册", fields={"credit_code": ["该统一社会信用代码已注册"]}) from exc
+        raise InvalidInput("注册信息有误", fields={"credit_code": [CREDIT_CODE_UNAVAILABLE]}) from exc
     user = user_create(username=username.strip(), password=password, role=SIGNUP_KINDS[kind],
                        organisation=organisation, email=email)
     audit_record(actor=user, action="account.signup", obj=organisation, payload={"kind": kind})

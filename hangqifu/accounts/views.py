@@ -3,11 +3,13 @@ from django.contrib.auth import login
 from django.shortcuts import redirect, render
 
 from hangqifu.core.errors import DomainError
+from hangqifu.core.throttle import throttle_posts
 
 from . import services
 from .forms import SignupForm
 
 
+@throttle_posts("auth")
 def signup(request):
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

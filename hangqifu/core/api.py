@@ -13,11 +13,40 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import DomainError
+from .money import MONEY_FIELD_KWARGS, yuan
 
 
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+class MoneyField(serializers.DecimalField):
+    """An amount in yuan, read by the portal's one money parser (core.money.yuan): `1e27`, NaN, Infinity and
+    more than two decimals are refused with `invalid`, never rounded. Written as a two-decimal string."""
+
+    def __init__(self, **kwargs):
+        for key, value in MONEY_FIELD_KWARGS.items():
+            kwargs.setdefault(key, value)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        try:
+            return yuan(data)
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc), code="invalid") from None
+
+
+class MoneyModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer whose money columns (DecimalField 14,2) are read by MoneyField, not DRF's DecimalField
+    (which would take `1_000` or `1e3`)."""
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if (field_class is serializers.DecimalField and kwargs.get("decimal_places") == MONEY_FIELD_KWARGS["decimal_places"]
+                and kwargs.get("max_digits") == MONEY_FIELD_KWARGS["max_digits"]):
+            field_class = MoneyField
+        return field_class, kwargs
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -69,6 +98,10 @@ def exception_handler(exc, context):
         return None
     for exc_class, (code, detail) in _DRF_CODES.items():
         if isinstance(exc, exc_class):
+            if isinstance(exc, exceptions.AuthenticationFailed) and exc.default_code != "authentication_failed":
+                code, detail = exc.default_code, str(exc.detail)  # token_expired, token_revoked
+            elif isinstance(exc, exceptions.AuthenticationFailed) and str(exc.detail) != str(exc.default_detail):
+                detail = str(exc.detail)  # the portal's own Chinese reason
             break
     else:
         code, detail = getattr(exc, "default_code", "error"), str(getattr(exc, "detail", "请求无法处理"))

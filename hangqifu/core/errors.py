@@ -1,5 +1,10 @@
 """Domain errors: a stable snake_case code (API.md), a Chinese message and an HTTP status for the API.
 Services raise them; views show `detail`; the API renders {"code","detail","fields"}."""
+from contextvars import ContextVar
+
+# The permission refusals raised while serving one request (set by the sign-in middleware, which writes them
+# to the audit chain after the response — outside the transaction the refusal rolled back).
+refusals: ContextVar[list | None] = ContextVar("refusals", default=None)
 
 
 class DomainError(Exception):
@@ -36,6 +41,12 @@ class NotPermitted(DomainError):
     code = "permission_denied"
     status = 403
     default_detail = "您没有执行此操作的权限"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        noted = refusals.get()
+        if noted is not None and len(noted) < 20:
+            noted.append({"code": self.code, "detail": self.detail})
 
 
 class NotFound(DomainError):

@@ -1,3 +1,4 @@
+from .client_ip import client_ip
 from .context import current_ip
 
 
@@ -6,7 +7,7 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        token = current_ip.set(request.META.get("REMOTE_ADDR"))
+        token = current_ip.set(client_ip(request))
         try:
             response = self.get_response(request)
         finally:

@@ -24,4 +24,4 @@ class DocumentDownloadApi(APIView):
             if not request.user.is_authenticated:
                 raise NotAuthenticated()
             raise NotFound("材料不存在")
-        return download_response(document)
+        return download_response(document, user=request.user)

@@ -13,4 +13,4 @@ def download(request, pk: int):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         raise Http404("材料不存在")
-    return download_response(document)
+    return download_response(document, user=request.user)

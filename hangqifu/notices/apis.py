@@ -4,12 +4,14 @@ from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from hangqifu.accounts.permissions import has_role
 from hangqifu.accounts.roles import Role
 from hangqifu.core.api import ErrorSerializer
 from hangqifu.core.errors import InvalidInput
+from hangqifu.core.throttle import PublicFormThrottle
 from hangqifu.documents.selectors import documents_for
 from hangqifu.documents.serializers import DocumentSerializer, DocumentUploadSerializer
 
@@ -133,6 +135,8 @@ class PublicNoticeObjectionApi(APIView):
     """Any logged-in user objects while the notice is open (409 notice_closed afterwards)."""
 
     permission_classes = [IsAuthenticated]
+    throttle_classes = [PublicFormThrottle, *api_settings.DEFAULT_THROTTLE_CLASSES]
+    throttle_scope = "public_form"
 
     class InputSerializer(serializers.Serializer):
         content = serializers.CharField(allow_blank=True, max_length=5000)

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from hangqifu.core.errors import DomainError
+from hangqifu.core.throttle import throttle_posts
 from hangqifu.documents.selectors import documents_for
 
 from . import selectors, services
@@ -40,6 +41,7 @@ def notice_detail(request, pk: int):
 
 @require_POST
 @login_required
+@throttle_posts("public_form")
 def objection_create(request, pk: int):
     notice = selectors.notice_for(notice_id=pk, user=request.user)
     if notice is None:

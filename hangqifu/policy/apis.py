@@ -5,14 +5,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hangqifu.accounts.roles import Role
-from hangqifu.core.api import ErrorSerializer
+from hangqifu.core.api import ErrorSerializer, MoneyModelSerializer
 from hangqifu.core.errors import NotPermitted
 
 from . import services
 from .models import PolicyYear
 
 
-class PolicyYearSerializer(serializers.ModelSerializer):
+class PolicyYearSerializer(MoneyModelSerializer):
     class Meta:
         model = PolicyYear
         fields = ["year", *services.EDITABLE_FIELDS, "policy_valid_from", "policy_valid_until"]

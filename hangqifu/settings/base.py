@@ -1,5 +1,6 @@
 """Settings shared by every environment. Values that differ per deployment come from the environment
 (django-environ); see README.md "Deploying" for the list."""
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -16,7 +17,8 @@ TEST_CLOCK_ALLOWED = False
 HANGQIFU_TEST_CLOCK = env.bool("HANGQIFU_TEST_CLOCK", default=False)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin requires a verified second factor (hangqifu.accounts.admin_site).
+    "hangqifu.accounts.apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -24,7 +26,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -56,6 +61,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "hangqifu.accounts.middleware.SecondFactorMiddleware",
+    "hangqifu.accounts.middleware.StaffIdleTimeoutMiddleware",
+    "hangqifu.accounts.middleware.NoStoreForSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -109,12 +118,35 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 
-# django-axes: lock an account+IP pair after repeated failed logins.
+# django-axes: after AXES_FAILURE_LIMIT failed logins the account+address pair is locked, and so is the
+# account itself whatever addresses the failures came from (a botnet guessing one staff password).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 0.5  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# How many reverse proxies append to X-Forwarded-For in front of the portal: 1 behind the TLS proxy of
+# docker-compose.yml, 0 when gunicorn or runserver is reached directly (the header is then ignored).
+# Lockout, throttles and the audit trail read the client address through one function.
+HANGQIFU_TRUSTED_PROXY_COUNT = env.int("HANGQIFU_TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "hangqifu.core.client_ip.client_ip"
+
+# Second factor (django-otp): staff roles must use TOTP; other accounts may opt in.
+OTP_TOTP_ISSUER = "杭企服"
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# The demo seed gives demo staff a published TOTP secret; only settings that allow demo data accept it.
+DEMO_SECOND_FACTOR_ALLOWED = False
+# Staff sessions end after this many idle seconds.
+STAFF_IDLE_TIMEOUT_SECONDS = env.int("STAFF_IDLE_TIMEOUT_SECONDS", default=30 * 60)
+
+# API tokens (django-rest-knox, hashed at rest): they expire, and are kept after revocation so a replay is
+# recognised and audited.
+KNOX_TOKEN_MODEL = "accounts.ApiToken"
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=env.float("API_TOKEN_TTL_HOURS", default=8)),
+    "AUTH_HEADER_PREFIX": "Token",
+}
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
@@ -169,7 +201,7 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULER = "hangqifu.core.scheduler:CodeOwnedScheduler"  # runs only the code-owned entries
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="hangqifu")
 # One beat entry runs every registered daily job; each job reads the business clock and is idempotent.
@@ -182,7 +214,7 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="杭企服 <noreply@hangq
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "hangqifu.accounts.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -199,10 +231,15 @@ REST_FRAMEWORK = {
         "anon": env("THROTTLE_ANON", default="120/min"),
         "user": env("THROTTLE_USER", default="1200/min"),
         "auth": env("THROTTLE_AUTH", default="20/min"),
+        # anonymous complaints and objections, web and API, per client address
+        "public_form": env("THROTTLE_PUBLIC_FORM", default="10/hour"),
     },
+    "NUM_PROXIES": HANGQIFU_TRUSTED_PROXY_COUNT,
     "COERCE_DECIMAL_TO_STRING": True,
     "DATETIME_FORMAT": "iso-8601",
 }
+# The OpenAPI schema and docs: public in development, behind a login in production (production.py).
+API_DOCS_PUBLIC = env.bool("HANGQIFU_API_DOCS_PUBLIC", default=True)
 SPECTACULAR_SETTINGS = {
     "TITLE": "杭企服 API",
     "DESCRIPTION": (

@@ -7,4 +7,5 @@ from .base import *  # noqa: F403
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)  # noqa: F405
 TEST_CLOCK_ALLOWED = True
+DEMO_SECOND_FACTOR_ALLOWED = True  # the demo staff's published TOTP secret (seed_demo, README)
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"}  # noqa: F405

@@ -19,3 +19,5 @@ SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31536000)  # noqa: 
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}  # noqa: F405
+API_DOCS_PUBLIC = False  # the schema and docs need a login
+DEMO_SECOND_FACTOR_ALLOWED = False  # the demo staff's published TOTP secret is refused

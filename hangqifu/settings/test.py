@@ -12,8 +12,10 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = tempfile.mkdtemp(prefix="hangqifu-test-media-")
 atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)  # each test process removes the folder it made
-REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "10000/min", "user": "100000/min", "auth": "10000/min"}  # noqa: F405
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "10000/min", "user": "100000/min", "auth": "10000/min",
+                                              "public_form": "10000/min"}  # noqa: F405
 AXES_FAILURE_LIMIT = 5
+DEMO_SECOND_FACTOR_ALLOWED = True
 # Tests call services directly; a task sent from a service runs in-process unless a test starts a worker.
 CELERY_TASK_ALWAYS_EAGER = True
 DASHBOARD_CACHE_SECONDS = 0  # tests change data between requests; the cache has its own tests

@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from hangqifu.accounts.permissions import has_role
 from hangqifu.accounts.roles import Role
-from hangqifu.core.api import ErrorSerializer, Pagination
+from hangqifu.core.api import ErrorSerializer, MoneyField, Pagination
 from hangqifu.core.choices import District, ServiceCategory
 from hangqifu.documents.selectors import documents_for
 
@@ -31,8 +31,8 @@ class ProviderProposedProductSerializer(serializers.Serializer):
     description = serializers.CharField()
     deliverables = serializers.CharField(required=False, allow_blank=True, default="")
     duration_days = serializers.IntegerField(required=False, default=30, min_value=1)
-    price = serializers.DecimalField(max_digits=14, decimal_places=2)
-    last_year_average_price = serializers.DecimalField(max_digits=14, decimal_places=2)
+    price = MoneyField()
+    last_year_average_price = MoneyField()
     cases_last_year = serializers.IntegerField(min_value=0)
     price_above_basis = serializers.BooleanField(read_only=True)
 
@@ -44,7 +44,7 @@ class ProviderApplicationFieldsSerializer(serializers.Serializer):
     credit_code = serializers.CharField(max_length=18)
     established_on = serializers.DateField()
     district = serializers.ChoiceField(choices=District.choices)
-    revenue = serializers.DecimalField(max_digits=14, decimal_places=2)
+    revenue = MoneyField()
     professional_staff = serializers.IntegerField(min_value=0)
     cases_last_year = serializers.IntegerField(min_value=0)
     categories = serializers.ListField(child=serializers.CharField(max_length=30), allow_empty=False,
@@ -105,7 +105,7 @@ class ProviderReviewSerializer(serializers.Serializer):
 
 class ProviderApplicationDetailSerializer(ProviderApplicationSummarySerializer):
     established_on = serializers.DateField()
-    revenue = serializers.DecimalField(max_digits=14, decimal_places=2)
+    revenue = MoneyField()
     professional_staff = serializers.IntegerField()
     cases_last_year = serializers.IntegerField()
     products = ProviderProposedProductSerializer(many=True, source="products.all")

@@ -8,7 +8,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hangqifu.core.api import ErrorSerializer, Pagination
+from hangqifu.core.api import ErrorSerializer, MoneyField, Pagination
 from hangqifu.core.choices import District, ServiceCategory
 from hangqifu.documents.selectors import documents_for
 
@@ -26,8 +26,8 @@ class ProductFieldsSerializer(serializers.Serializer):
     description = serializers.CharField(help_text="标准化服务内容")
     deliverables = serializers.CharField()
     duration_days = serializers.IntegerField(min_value=1)
-    price = serializers.DecimalField(max_digits=14, decimal_places=2)
-    last_year_average_price = serializers.DecimalField(max_digits=14, decimal_places=2)
+    price = MoneyField()
+    last_year_average_price = MoneyField()
 
 
 class ProductProviderSerializer(serializers.Serializer):
@@ -44,8 +44,8 @@ class CatalogueProductSerializer(serializers.Serializer):
     description = serializers.CharField()
     deliverables = serializers.CharField()
     duration_days = serializers.IntegerField()
-    price = serializers.DecimalField(max_digits=14, decimal_places=2)
-    last_year_average_price = serializers.DecimalField(max_digits=14, decimal_places=2)
+    price = MoneyField()
+    last_year_average_price = MoneyField()
     provider = ProductProviderSerializer()
     listed_at = serializers.DateTimeField(allow_null=True)
     order_count = serializers.IntegerField()
@@ -57,7 +57,7 @@ class ProductSerializer(CatalogueProductSerializer):
     state = serializers.CharField()
     state_label = serializers.CharField(source="get_state_display")
     price_above_basis = serializers.BooleanField()
-    review_opinion = serializers.CharField()
+    review_opinion = serializers.SerializerMethodField(help_text="审核意见：仅服务机构本身和工作人员可见，其他用户为空")
     delist_reason = serializers.CharField()
     submitted_at = serializers.DateTimeField(allow_null=True)
     delisted_at = serializers.DateTimeField(allow_null=True)
@@ -65,6 +65,10 @@ class ProductSerializer(CatalogueProductSerializer):
 
     def get_available_actions(self, product) -> list[str]:
         return selectors.product_actions(product, self.context["request"].user)
+
+    def get_review_opinion(self, product) -> str:
+        """The reviewer's opinion is internal: the provider and staff read it, buyers and the public do not."""
+        return product.review_opinion if product.user_can_view(self.context["request"].user) else ""
 
 
 class ProductDetailSerializer(ProductSerializer):
@@ -210,8 +214,8 @@ class CatalogueFilter(serializers.Serializer):
     category = serializers.ChoiceField(choices=ServiceCategory.choices, required=False)
     q = serializers.CharField(required=False, max_length=100)
     district = serializers.ChoiceField(choices=District.choices, required=False)
-    min_price = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
-    max_price = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
+    min_price = MoneyField(required=False)
+    max_price = MoneyField(required=False)
     ordering = serializers.ChoiceField(choices=list(CATALOGUE_ORDERINGS), required=False,
                                        help_text="newest（默认）/ price / -price / satisfaction / orders")
     provider = serializers.IntegerField(required=False)

@@ -8,7 +8,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hangqifu.core.api import ErrorSerializer, idempotent
+from hangqifu.core.api import ErrorSerializer, MoneyField, idempotent
 from hangqifu.core.errors import InvalidInput, NotPermitted
 from hangqifu.documents.selectors import documents_for
 
@@ -44,8 +44,8 @@ class RedemptionClaimLineOutput(serializers.Serializer):
     order_amount = serializers.DecimalField(source="order.amount", max_digits=14, decimal_places=2)
     deduction_amount = serializers.DecimalField(source="amount", max_digits=14, decimal_places=2)
     invoice_number = serializers.CharField()
-    invoice_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
-    verified_amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    invoice_amount = MoneyField()
+    verified_amount = MoneyField(allow_null=True)
 
 
 class RedemptionClaimOutput(serializers.Serializer):
@@ -55,8 +55,8 @@ class RedemptionClaimOutput(serializers.Serializer):
     state_label = serializers.CharField(source="get_state_display")
     provider = serializers.IntegerField(source="provider_id")
     provider_name = serializers.CharField(source="provider.name")
-    claimed_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
-    verified_amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    claimed_amount = MoneyField()
+    verified_amount = MoneyField(allow_null=True)
     is_public_institution = serializers.BooleanField()
     lines = serializers.SerializerMethodField()
     documents = serializers.SerializerMethodField()
@@ -195,7 +195,7 @@ class RedemptionClaimPreReviewApi(APIView):
     class InputSerializer(serializers.Serializer):
         class VerifiedSerializer(serializers.Serializer):
             order = serializers.IntegerField()
-            verified_amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
+            verified_amount = MoneyField(min_value=0)
 
         passed = serializers.BooleanField()
         opinion = serializers.CharField(required=False, allow_blank=True, default="")
@@ -242,10 +242,10 @@ class RedemptionClaimDecisionApi(APIView):
 
 class RedemptionCapOutput(serializers.Serializer):
     year = serializers.IntegerField()
-    cap = serializers.DecimalField(max_digits=14, decimal_places=2)
-    used = serializers.DecimalField(max_digits=14, decimal_places=2)
-    remaining = serializers.DecimalField(max_digits=14, decimal_places=2)
-    pending = serializers.DecimalField(max_digits=14, decimal_places=2)
+    cap = MoneyField()
+    used = MoneyField()
+    remaining = MoneyField()
+    pending = MoneyField()
 
 
 class RedemptionCapApi(APIView):

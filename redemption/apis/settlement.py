@@ -7,7 +7,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hangqifu.core.api import ErrorSerializer, idempotent
+from hangqifu.core.api import ErrorSerializer, MoneyField, idempotent
 from hangqifu.core.errors import NotPermitted
 
 from .. import permissions as perms
@@ -19,7 +19,6 @@ from ..views import batch_actions_for, disbursement_pdf_response, disbursement_x
 from .claims import IDEMPOTENCY
 
 ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer}
-MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
 class DisbursementOrderOutput(serializers.Serializer):
@@ -28,7 +27,7 @@ class DisbursementOrderOutput(serializers.Serializer):
     batch = serializers.IntegerField(source="batch_id")
     district = serializers.CharField()
     district_label = serializers.CharField(source="get_district_display")
-    total = serializers.DecimalField(**MONEY)
+    total = MoneyField()
     provider_count = serializers.IntegerField()
     claim_count = serializers.IntegerField()
     issued_at = serializers.DateTimeField()
@@ -196,7 +195,7 @@ class DisbursementOrderDetailApi(APIView):
 class DisbursementOrderPdfApi(APIView):
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY, 404: ErrorSerializer})
     def get(self, request, pk: int):
-        return disbursement_pdf_response(_disbursement(request, pk))
+        return disbursement_pdf_response(_disbursement(request, pk), user=request.user)
 
 
 class DisbursementOrderXlsxApi(APIView):
@@ -204,7 +203,7 @@ class DisbursementOrderXlsxApi(APIView):
         (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY,
         404: ErrorSerializer})
     def get(self, request, pk: int):
-        return disbursement_xlsx_response(_disbursement(request, pk))
+        return disbursement_xlsx_response(_disbursement(request, pk), user=request.user)
 
 
 class DistrictPaymentOutput(serializers.Serializer):
@@ -215,7 +214,7 @@ class DistrictPaymentOutput(serializers.Serializer):
     provider = serializers.IntegerField(source="provider_id")
     provider_name = serializers.CharField(source="provider.name")
     district = serializers.CharField()
-    amount = serializers.DecimalField(**MONEY)
+    amount = MoneyField()
     claim_count = serializers.IntegerField()
     state = serializers.CharField()
     state_label = serializers.CharField(source="get_state_display")

@@ -6,8 +6,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hangqifu.core.api import ErrorSerializer
-from hangqifu.core.money import MONEY_FIELD_KWARGS
+from hangqifu.core.api import ErrorSerializer, MoneyField
 
 from ..models.vouchers import Voucher
 from ..selectors import claims as selectors
@@ -22,8 +21,8 @@ class VoucherOutput(serializers.Serializer):
     year = serializers.IntegerField()
     category = serializers.CharField()
     category_label = serializers.CharField(source="get_category_display")
-    face_value = serializers.DecimalField(**MONEY_FIELD_KWARGS)
-    balance = serializers.DecimalField(**MONEY_FIELD_KWARGS)
+    face_value = MoneyField()
+    balance = MoneyField()
     expires_on = serializers.DateField()
     state = serializers.CharField()
     state_label = serializers.CharField(source="status_label")

@@ -8,9 +8,8 @@ from rest_framework.views import APIView
 
 from hangqifu.accounts.permissions import has_role
 from hangqifu.accounts.roles import STAFF_ROLES, Role
-from hangqifu.core.api import ErrorSerializer, idempotent, rule_refusal
+from hangqifu.core.api import ErrorSerializer, MoneyField, idempotent, rule_refusal
 from hangqifu.core.choices import ServiceCategory
-from hangqifu.core.money import MONEY_FIELD_KWARGS
 
 from ..models.funds import Fund, IssuanceBatch
 from ..selectors import funds as selectors
@@ -24,9 +23,9 @@ ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer, 409:
 class FundOutput(serializers.Serializer):
     id = serializers.IntegerField()
     year = serializers.IntegerField()
-    total = serializers.DecimalField(**MONEY_FIELD_KWARGS)
-    deducted = serializers.DecimalField(**MONEY_FIELD_KWARGS)
-    available = serializers.DecimalField(**MONEY_FIELD_KWARGS)
+    total = MoneyField()
+    deducted = MoneyField()
+    available = MoneyField()
     exhausted_at = serializers.DateTimeField(allow_null=True)
 
 
@@ -56,7 +55,7 @@ class VoucherTypeOutput(serializers.Serializer):
     id = serializers.IntegerField()
     category = serializers.CharField()
     category_label = serializers.CharField(source="get_category_display")
-    face_value = serializers.DecimalField(**MONEY_FIELD_KWARGS)
+    face_value = MoneyField()
     count = serializers.IntegerField()
     remaining = serializers.IntegerField()
 

@@ -9,8 +9,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hangqifu.core.api import ErrorSerializer, idempotent, rule_refusal
-from hangqifu.core.money import MONEY_FIELD_KWARGS
+from hangqifu.core.api import ErrorSerializer, MoneyField, idempotent, rule_refusal
 from hangqifu.documents.selectors import documents_for
 from hangqifu.documents.serializers import DocumentSerializer, DocumentUploadSerializer
 
@@ -30,8 +29,8 @@ class _PartyOutput(serializers.Serializer):
 class DeductionOutput(serializers.Serializer):
     id = serializers.IntegerField()
     voucher = serializers.IntegerField(source="voucher_id")
-    amount = serializers.DecimalField(**MONEY_FIELD_KWARGS)
-    order_amount = serializers.DecimalField(**MONEY_FIELD_KWARGS)
+    amount = MoneyField()
+    order_amount = MoneyField()
     ratio = serializers.DecimalField(max_digits=4, decimal_places=3)
     year = serializers.IntegerField()
     declares_no_other_subsidy = serializers.BooleanField()
@@ -48,10 +47,10 @@ class OrderOutput(serializers.Serializer):
     provider = _PartyOutput()
     product = serializers.IntegerField(source="product_id")
     product_title = serializers.CharField()
-    product_price = serializers.DecimalField(**MONEY_FIELD_KWARGS)
+    product_price = MoneyField()
     category = serializers.CharField()
     category_label = serializers.CharField(source="get_category_display")
-    amount = serializers.DecimalField(**MONEY_FIELD_KWARGS)
+    amount = MoneyField()
     buyer_size_class = serializers.CharField()
     signed_at = serializers.DateTimeField()
     completed_at = serializers.DateTimeField(allow_null=True)
@@ -257,7 +256,7 @@ class DeductionQuoteApi(APIView):
     """The most the caller can deduct from the order now, and each limit behind it."""
 
     @extend_schema(responses={200: inline_serializer("DeductionQuote", {
-        "maximum": serializers.DecimalField(**MONEY_FIELD_KWARGS),
+        "maximum": MoneyField(),
         "limits": serializers.ListField(child=serializers.DictField()),
         "blockers": serializers.ListField(child=serializers.CharField()),
         "vouchers": serializers.ListField(child=serializers.DictField()),

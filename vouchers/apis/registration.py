@@ -9,10 +9,9 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hangqifu.core.api import ErrorSerializer
+from hangqifu.core.api import ErrorSerializer, MoneyField
 from hangqifu.core.choices import District, Honour, Industry, Sector
 from hangqifu.core.errors import NotFound
-from hangqifu.core.money import MONEY_FIELD_KWARGS
 from hangqifu.documents.serializers import DocumentSerializer, DocumentUploadSerializer
 
 from .. import permissions
@@ -60,8 +59,8 @@ class RegistrationOutput(serializers.Serializer):
     industry = serializers.CharField()
     sector = serializers.CharField()
     employees = serializers.IntegerField(allow_null=True)
-    revenue = serializers.DecimalField(**MONEY_FIELD_KWARGS, allow_null=True)
-    total_assets = serializers.DecimalField(**MONEY_FIELD_KWARGS, allow_null=True)
+    revenue = MoneyField(allow_null=True)
+    total_assets = MoneyField(allow_null=True)
     district = serializers.CharField()
     honours = serializers.ListField(child=serializers.CharField())
     independent_legal_person = serializers.BooleanField()
@@ -115,8 +114,8 @@ class RegistrationListApi(ListAPIView):
         industry = serializers.ChoiceField(choices=Industry.choices, required=False, allow_blank=True)
         sector = serializers.ChoiceField(choices=Sector.choices, required=False, allow_blank=True)
         employees = serializers.IntegerField(min_value=0, required=False, allow_null=True)
-        revenue = serializers.DecimalField(**MONEY_FIELD_KWARGS, min_value=0, required=False, allow_null=True)
-        total_assets = serializers.DecimalField(**MONEY_FIELD_KWARGS, min_value=0, required=False, allow_null=True)
+        revenue = MoneyField(min_value=0, required=False, allow_null=True)
+        total_assets = MoneyField(min_value=0, required=False, allow_null=True)
         district = serializers.ChoiceField(choices=District.choices)
         honours = serializers.ListField(child=serializers.CharField(max_length=40), help_text=HONOURS_HELP, required=False,
                                         default=list)
@@ -149,8 +148,8 @@ class RegistrationDetailApi(APIView):
         industry = serializers.ChoiceField(choices=Industry.choices, required=False, allow_blank=True)
         sector = serializers.ChoiceField(choices=Sector.choices, required=False, allow_blank=True)
         employees = serializers.IntegerField(min_value=0, required=False, allow_null=True)
-        revenue = serializers.DecimalField(**MONEY_FIELD_KWARGS, min_value=0, required=False, allow_null=True)
-        total_assets = serializers.DecimalField(**MONEY_FIELD_KWARGS, min_value=0, required=False, allow_null=True)
+        revenue = MoneyField(min_value=0, required=False, allow_null=True)
+        total_assets = MoneyField(min_value=0, required=False, allow_null=True)
         district = serializers.ChoiceField(choices=District.choices, required=False)
         honours = serializers.ListField(child=serializers.CharField(max_length=40), help_text=HONOURS_HELP, required=False)
         independent_legal_person = serializers.BooleanField(required=False)
@@ -313,9 +312,9 @@ class QualificationOutput(serializers.Serializer):
     kind = serializers.CharField()
     tier = serializers.CharField()
     tier_label = serializers.CharField(source="get_tier_display")
-    quota = serializers.DecimalField(**MONEY_FIELD_KWARGS)
-    used = serializers.DecimalField(**MONEY_FIELD_KWARGS)
-    remaining = serializers.DecimalField(**MONEY_FIELD_KWARGS)
+    quota = MoneyField()
+    used = MoneyField()
+    remaining = MoneyField()
     state = serializers.CharField()
     state_label = serializers.CharField(source="get_state_display")
     state_reason = serializers.CharField()

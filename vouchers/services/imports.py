@@ -5,6 +5,7 @@ import csv
 import io
 from datetime import date, datetime
 
+from django.conf import settings
 from django.db import transaction
 
 from audit.services import audit_record
@@ -35,37 +36,53 @@ def _refuse(message: str):
 
 
 def read_rows(uploaded_file) -> list[dict]:
-    """Rows of an .xlsx or .csv (UTF-8 or GBK) file as {field: value}, keyed by the header row."""
+    """Rows of an .xlsx or .csv (UTF-8 or GBK) file as {field: value}, keyed by the header row. The file is
+    refused above UPLOAD_MAX_BYTES before it is parsed, and rows are streamed (openpyxl read-only): reading
+    stops at the first row past MAX_ROWS instead of loading a huge sheet into memory first."""
+    limit = settings.UPLOAD_MAX_BYTES
     name = (getattr(uploaded_file, "name", "") or "").lower()
-    data = uploaded_file.read()
+    size = getattr(uploaded_file, "size", None)
+    if size is not None and size > limit:
+        _refuse(f"文件过大：最大 {limit // (1024 * 1024)} MB")
+    data = uploaded_file.read(limit + 1)
+    if len(data) > limit:
+        _refuse(f"文件过大：最大 {limit // (1024 * 1024)} MB")
     if data[:2] == b"PK" or name.endswith(".xlsx"):
         table = _xlsx_rows(data)
     elif name.endswith(".csv") or not name:
         table = _csv_rows(data)
     else:
         _refuse("只支持 Excel（.xlsx）或 CSV 文件")
-    table = [row for row in table if any(str(c).strip() for c in row if c is not None)]
-    if not table:
+    table = (row for row in table if any(str(c).strip() for c in row if c is not None))
+    first = next(table, None)
+    if first is None:
         _refuse("文件中没有数据")
-    header = [HEADERS.get(str(c or "").strip()) for c in table[0]]
+    header = [HEADERS.get(str(c or "").strip()) for c in first]
     if "credit_code" not in header:
         _refuse("表头缺少“统一社会信用代码”列")
-    if len(table) - 1 > MAX_ROWS:
-        _refuse(f"单个文件最多 {MAX_ROWS} 行")
-    return [{key: value for key, value in zip(header, row, strict=False) if key} for row in table[1:]]
+    rows = []
+    for row in table:
+        if len(rows) == MAX_ROWS:
+            _refuse(f"单个文件最多 {MAX_ROWS} 行")
+        rows.append({key: value for key, value in zip(header, row, strict=False) if key})
+    return rows
 
 
-def _xlsx_rows(data: bytes) -> list[list]:
+def _xlsx_rows(data: bytes):
     from openpyxl import load_workbook
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
     except Exception:  # noqa: BLE001 — any unreadable workbook is the user's file, not our bug
         _refuse("无法读取 Excel 文件，请确认是 .xlsx 格式")
-    return [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
+    try:
+        yield from sheet.iter_rows(values_only=True)
+    finally:
+        workbook.close()
 
 
-def _csv_rows(data: bytes) -> list[list]:
+def _csv_rows(data: bytes):
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
@@ -74,7 +91,7 @@ def _csv_rows(data: bytes) -> list[list]:
             continue
     else:
         _refuse("CSV 文件编码无法识别，请使用 UTF-8 或 GBK")
-    return list(csv.reader(io.StringIO(text)))
+    return csv.reader(io.StringIO(text))
 
 
 def _date(value, *, required: bool):

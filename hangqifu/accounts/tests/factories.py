@@ -1,12 +1,21 @@
+import time
+from base64 import b32decode, b32encode
+from binascii import hexlify
+
 import factory
 from django.contrib.auth.models import Group
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hangqifu.accounts.models import Organisation, User
 from hangqifu.accounts.roles import STAFF_ROLES, Role
+from hangqifu.accounts.second_factor import totp_code
+from hangqifu.accounts.second_factor_rule import requires_second_factor
 from hangqifu.accounts.validators import make_credit_code
 from hangqifu.core.choices import District
 
 PASSWORD = "Test-password-2026"
+# Staff test users get a confirmed authenticator with this secret (a second factor is required for them).
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):
@@ -36,6 +45,20 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.save()
             self.groups.add(Group.objects.get_or_create(name=self.role)[0])
 
+    @factory.post_generation
+    def second_factor(self, create, extracted, **kwargs):
+        """Staff users are enrolled (UserFactory(second_factor=False) for one who is not)."""
+        enrol = requires_second_factor(self) if extracted is None else extracted
+        if create and enrol:
+            give_second_factor(self)
+
+
+def give_second_factor(user, secret: str = TEST_TOTP_SECRET):
+    device = TOTPDevice.objects.create(user=user, name="动态口令", confirmed=True,
+                                       key=hexlify(b32decode(secret)).decode())
+    user._has_second_factor = True
+    return device
+
 
 _ORG_KIND = {
     Role.ENTERPRISE: Organisation.Kind.ENTERPRISE, Role.PARK: Organisation.Kind.PARK,
@@ -52,3 +75,16 @@ def _organisation_for(role):
     if kind in (Organisation.Kind.AGENCY, Organisation.Kind.DISTRICT):
         return OrganisationFactory(kind=kind, credit_code=None)
     return OrganisationFactory(kind=kind)
+
+
+def otp_code(user) -> str:
+    """A code the user's authenticator shows that the portal accepts now. django-otp accepts the time steps
+    within one of the current one (shifted by the drift it learned from earlier codes) and refuses a step at or
+    before the last one used: take the first acceptable step, waiting for the next 30 seconds if none is."""
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    while True:
+        centre = int(time.time()) // 30 + device.drift
+        step = max(device.last_t + 1, centre)
+        if step <= centre + 1:
+            return totp_code(b32encode(device.bin_key).decode(), counter=step)
+        time.sleep(30 - time.time() % 30 + 0.5)
