@@ -233,3 +233,20 @@ def login(live_server, page):
         return page
 
     return _login
+
+
+@pytest.fixture
+def click_nav():
+    """click_nav(page, "兑付申请") follows a menu entry: the menu is grouped in disclosures (and behind the ☰
+    toggle on a phone), so open what hides the entry first."""
+    import re
+
+    def _click(page, title):
+        toggle = page.locator("[data-toggle-nav]")
+        if toggle.is_visible() and not page.locator("#main-nav").is_visible():
+            toggle.click()
+        link = page.locator("#main-nav a").filter(has_text=re.compile(rf"^\s*{re.escape(title)}\s*$")).first
+        link.evaluate("el => { const group = el.closest('details'); if (group) group.open = true; }")
+        link.click()
+
+    return _click

@@ -55,7 +55,7 @@ class ServiceTransitionAdminMixin(FSMAdminMixin):
         try:
             service(request.user, obj, **(kwargs or {}))
         except DomainError as exc:
-            self.message_user(request, exc.detail, messages.ERROR)
+            self.message_user(request, exc.message(), messages.ERROR)
             return False
         self.message_user(request, self.fsm_transition_success_msg.format(transition_name=label), messages.SUCCESS)
         return True

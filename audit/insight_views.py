@@ -162,7 +162,7 @@ def spot_check_draw(request, pk: int):
     try:
         spot_checks.spot_check_draw(actor=request.user, check=check)
     except DomainError as exc:
-        messages.error(request, exc.detail)
+        messages.error(request, exc.message())
     else:
         messages.success(request, "已按记录的随机种子抽取样本")
     return redirect("audit:spot-check-detail", check.pk)
@@ -182,7 +182,7 @@ def spot_check_item(request, pk: int, item_pk: int):
         spot_checks.spot_check_item_record(actor=request.user, item=item, finding=form.cleaned_data["finding"],
                                            notes=form.cleaned_data["notes"], evidence=evidence)
     except DomainError as exc:
-        messages.error(request, exc.detail)
+        messages.error(request, exc.message())
     else:
         messages.success(request, f"已记录样本 {item.position} 的核查结果")
     return redirect("audit:spot-check-detail", check.pk)
@@ -199,7 +199,7 @@ def spot_check_close(request, pk: int):
     try:
         spot_checks.spot_check_close(actor=request.user, check=check, conclusion=form.cleaned_data["conclusion"])
     except DomainError as exc:
-        messages.error(request, exc.detail)
+        messages.error(request, exc.message())
     else:
         messages.success(request, "抽查已结案，报告已生成")
     return redirect("audit:spot-check-detail", check.pk)

@@ -61,7 +61,7 @@ def sanction_lift(request, pk: int):
     try:
         sanctions.sanction_lift(actor=request.user, sanction=sanction, reason=form.cleaned_data["reason"])
     except DomainError as exc:
-        messages.error(request, exc.detail)
+        messages.error(request, exc.message())
     else:
         messages.success(request, "处理决定已撤销")
     return redirect("audit:sanction-list")
@@ -210,7 +210,7 @@ def complaint_act(request, pk: int, action: str):
     try:
         service(request.user, complaint, data)
     except DomainError as exc:
-        messages.error(request, exc.detail)
+        messages.error(request, exc.message())
     else:
         messages.success(request, done)
     return redirect("audit:complaint-detail", pk=pk)

@@ -37,11 +37,11 @@ DEMO_PRODUCTS = [
      "财税体检报告", 20, "12000.00", "12500.00"),
 ]
 
-APPLICANTS = [  # username, organisation name, credit code body, district, categories, expert assigned
+APPLICANTS = [  # username, organisation name, credit code body, district, categories, expert assigned, phone
     ("demo-applicant", "杭州示范管理咨询有限公司", "91330105MA2H00011", District.GONGSHU,
-     [ServiceCategory.MANAGEMENT_CONSULTING, ServiceCategory.TALENT], False),
+     [ServiceCategory.MANAGEMENT_CONSULTING, ServiceCategory.TALENT], False, "0571-88231001"),
     ("demo-applicant2", "杭州示范知识产权代理有限公司", "91330108MA2H00012", District.BINJIANG,
-     [ServiceCategory.INTELLECTUAL_PROPERTY], True),
+     [ServiceCategory.INTELLECTUAL_PROPERTY], True, "0571-86890202"),
 ]
 
 
@@ -86,6 +86,20 @@ def _admit_demo_provider(user, past, center):
         categories=[p[0].value for p in DEMO_PRODUCTS], state=ProviderApplication.State.ADMITTED,
         submitted_at=past.opens_at + timedelta(days=3), admitted_at=past.closes_at + timedelta(days=20),
         pre_review_opinion="材料齐全", decision_opinion="同意入选")
+    # What it applied with, so its checklist reads as the admission found it: every product with its cases of
+    # last year, and the 第十五条 materials on file.
+    from hangqifu.documents.services import document_store
+
+    from .models.applications import APPLICATION_DOCUMENT_KINDS, ApplicationProduct
+
+    for (category, title, description, deliverables, days, price, basis), cases in zip(
+            DEMO_PRODUCTS, (14, 9, 21, 11), strict=True):
+        ApplicationProduct.objects.create(application=application, category=category, title=title,
+                                          description=description, deliverables=deliverables, duration_days=days,
+                                          price=price, last_year_average_price=basis, cases_last_year=cases)
+    for kind in REQUIRED_APPLICATION_DOCUMENTS:
+        document_store(owner=application, kind=kind, uploaded_file=_scan(kind), actor=user,
+                       allowed_kinds=list(APPLICATION_DOCUMENT_KINDS))
     ProviderProfile.objects.create(organisation=organisation, district=District.XIHU, categories=application.categories,
                                    round=past, application=application, admitted_at=application.admitted_at)
     for category, title, description, deliverables, days, price, basis in DEMO_PRODUCTS:
@@ -97,13 +111,13 @@ def _admit_demo_provider(user, past, center):
         services.product_approve(actor=center, product=product, opinion="定价依据充分，同意上架")
 
 
-def _applicant(username, name, code_body, district):
+def _applicant(username, name, code_body, district, phone):
     user = User.objects.filter(username=username).first()
     if user is not None:
         return user
     organisation = Organisation.objects.create(kind=Organisation.Kind.PROVIDER, name=name, district=district,
-                                               credit_code=make_credit_code(code_body), contact_name="李四",
-                                               contact_phone="0571-87654321")
+                                               credit_code=make_credit_code(code_body), contact_name="赵敏",
+                                               contact_phone=phone)
     return user_create(username=username, password=DEMO_PASSWORD, role=Role.PROVIDER, organisation=organisation,
                        email=f"{username}@example.com", validate_password=False)
 
@@ -132,8 +146,8 @@ def seed(ctx):
     center, expert = users[Role.SERVICE_CENTER.value], users[Role.EXPERT.value]
     past, current = _rounds()
     _admit_demo_provider(users[Role.PROVIDER.value], past, center)
-    for username, name, code_body, district, categories, assign in APPLICANTS:
-        user = _applicant(username, name, code_body, district)
+    for username, name, code_body, district, categories, assign, phone in APPLICANTS:
+        user = _applicant(username, name, code_body, district, phone)
         _apply(user, current, district, [c.value for c in categories], center=center,
                expert=expert if assign else None)
         ctx.setdefault("accounts", []).append((username, "服务机构（入驻申请中）"))

@@ -1,4 +1,4 @@
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, Min, OuterRef
 from django.urls import reverse
 
 from hangqifu.accounts.roles import Role
@@ -19,10 +19,14 @@ def center_work(user):
     unassigned = ProviderApplication.objects.filter(state=S.PRE_REVIEWED, assignments__isnull=True,
                                                     reviews__isnull=True).count()
     return [
-        PendingItem("待形式预审的入驻申请", _applications(S.SUBMITTED), counts[S.SUBMITTED]),
-        PendingItem("待指派评审专家的入驻申请", _applications(S.PRE_REVIEWED), unassigned),
+        PendingItem("待形式预审的入驻申请", _applications(S.SUBMITTED), counts[S.SUBMITTED],
+                    next_step="核对第十五条材料和条件清单，通过或退回补正",
+                    since=ProviderApplication.objects.filter(state=S.SUBMITTED).aggregate(m=Min("submitted_at"))["m"]),
+        PendingItem("待指派评审专家的入驻申请", _applications(S.PRE_REVIEWED), unassigned,
+                    next_step="指派无利益关联的评审专家或登记第三方评审"),
         PendingItem("待审核的服务产品", f"{reverse('providers:my-products')}?state=submitted",
-                    Product.objects.filter(state=Product.State.SUBMITTED).count()),
+                    Product.objects.filter(state=Product.State.SUBMITTED).count(),
+                    next_step="核对定价依据，上架或退回"),
         PendingItem("待发布公告的清退", reverse("admin:providers_removal_changelist") + "?state__exact=confirmed",
                     Removal.objects.filter(state=Removal.State.CONFIRMED).count()),
     ]
@@ -32,7 +36,8 @@ def center_work(user):
 def bureau_work(user):
     return [
         PendingItem("待确认入选的入驻申请", _applications(S.EXPERT_REVIEWED),
-                    ProviderApplication.objects.filter(state=S.EXPERT_REVIEWED).count()),
+                    ProviderApplication.objects.filter(state=S.EXPERT_REVIEWED).count(),
+                    next_step="查看评审排名，确认入选并发布公示"),
         PendingItem("待确认的清退提议", reverse("admin:providers_removal_changelist") + "?state__exact=proposed",
                     Removal.objects.filter(state=Removal.State.PROPOSED).count()),
     ]
@@ -43,7 +48,7 @@ def expert_work(user):
     mine = Review.objects.filter(application=OuterRef("pk"), reviewer=user)
     count = ProviderApplication.objects.filter(state=S.PRE_REVIEWED, assignments__expert=user).exclude(
         Exists(mine)).count()
-    return [PendingItem("待评审的入驻申请", reverse("providers:reviews"), count)]
+    return [PendingItem("待评审的入驻申请", reverse("providers:reviews"), count, next_step="按评审细则逐项评分并填写意见")]
 
 
 @pending_work(Role.PROVIDER)
@@ -53,5 +58,7 @@ def provider_work(user):
     returned = ProviderApplication.objects.filter(organisation_id=user.organisation_id,
                                                   state__in=[S.DRAFT, S.RETURNED]).count()
     drafts = Product.objects.filter(provider_id=user.organisation_id, state=Product.State.DRAFT).count()
-    return [PendingItem("待提交或退回补正的入驻申请", reverse("providers:applications"), returned),
-            PendingItem("待提交审核的服务产品", f"{reverse('providers:my-products')}?state=draft", drafts)]
+    return [PendingItem("待提交或退回补正的入驻申请", reverse("providers:applications"), returned,
+                        next_step="补全材料（退回的按意见补正）后在遴选期内提交"),
+            PendingItem("待提交审核的服务产品", f"{reverse('providers:my-products')}?state=draft", drafts,
+                        next_step="上传定价依据后提交审核")]

@@ -225,8 +225,7 @@ def application_act(request, pk, action):
     try:
         handlers[action]()
     except DomainError as exc:
-        messages.error(request, exc.detail + ("：" + "；".join(
-            f"{', '.join(map(str, v)) if isinstance(v, list) else v}" for v in exc.fields.values()) if exc.fields else ""))
+        messages.error(request, exc.message())
     else:
         messages.success(request, messages_ok[action])
     if action == "expert-review":
@@ -351,7 +350,7 @@ def product_act(request, pk, action):
     try:
         run()
     except DomainError as exc:
-        messages.error(request, exc.detail)
+        messages.error(request, exc.message())
     else:
         messages.success(request, ok)
     return redirect("providers:product-detail", pk=pk)

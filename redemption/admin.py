@@ -149,7 +149,7 @@ class RedemptionClaimAdmin(admin.ModelAdmin):
             else:
                 raise PermissionDenied
         except DomainError as exc:
-            self.message_user(request, exc.detail, messages.ERROR)
+            self.message_user(request, exc.message(), messages.ERROR)
         else:
             self.message_user(request, message, messages.SUCCESS)
         return HttpResponseRedirect(back)

@@ -1,3 +1,4 @@
+from django.db.models import Count, Min
 from django.urls import reverse
 
 from hangqifu.accounts.roles import Role
@@ -20,18 +21,23 @@ def _batches(states, label, user) -> list[PendingItem]:
 
 @pending_work(Role.SERVICE_CENTER)
 def service_center_work(user):
-    return [PendingItem("待形式预审的兑付申请", _admin_claims(RedemptionClaim.State.SUBMITTED),
-                        RedemptionClaim.objects.filter(state=RedemptionClaim.State.SUBMITTED).count()),
+    submitted = RedemptionClaim.objects.filter(state=RedemptionClaim.State.SUBMITTED).aggregate(
+        count=Count("pk"), since=Min("submitted_at"))
+    return [PendingItem("待形式预审的兑付申请", _admin_claims(RedemptionClaim.State.SUBMITTED), submitted["count"],
+                        next_step="核对第十一条材料和服务评价，核定抵用金额，提出预审意见", since=submitted["since"]),
             PendingItem("已审批、待纳入结算批次的兑付申请", reverse("redemption:batch-list"),
                         RedemptionClaim.objects.filter(state=RedemptionClaim.State.APPROVED, batch__isnull=True,
-                                                       under_investigation=False).count()),
+                                                       under_investigation=False).count(),
+                        next_step="开设或等待结算批次，截止后自动归集"),
             *_batches([S.OPEN], "受理中的结算批次", user)]
 
 
 @pending_work(Role.BUREAU)
 def bureau_work(user):
-    return [PendingItem("待审批的兑付申请", _admin_claims(RedemptionClaim.State.PRE_REVIEWED),
-                        RedemptionClaim.objects.filter(state=RedemptionClaim.State.PRE_REVIEWED).count()),
+    waiting = RedemptionClaim.objects.filter(state=RedemptionClaim.State.PRE_REVIEWED).aggregate(
+        count=Count("pk"), since=Min("pre_reviewed_at"))
+    return [PendingItem("待审批的兑付申请", _admin_claims(RedemptionClaim.State.PRE_REVIEWED), waiting["count"],
+                        next_step="审核预审意见和核定金额，同意或退回", since=waiting["since"]),
             *_batches([S.COLLECTED], "待审批的结算批次", user),
             *_batches([S.APPROVED], "待发布公示的结算批次", user),
             *_batches([S.NOTICE_CLOSED], "待签发拨付文件", user)]
@@ -60,8 +66,11 @@ def provider_work(user):
     from .selectors import claimable_orders
 
     return [PendingItem("被退回待补正的兑付申请", reverse("redemption:claim-list") + "?state=returned",
-                        claims.filter(state=RedemptionClaim.State.RETURNED).count()),
+                        claims.filter(state=RedemptionClaim.State.RETURNED).count(),
+                        next_step="按退回意见补正材料后重新提交"),
             PendingItem("未提交的兑付申请草稿", reverse("redemption:claim-list") + "?state=draft",
-                        claims.filter(state=RedemptionClaim.State.DRAFT).count()),
+                        claims.filter(state=RedemptionClaim.State.DRAFT).count(),
+                        next_step="上传合同、发票、收款凭证、承诺书和佐证材料后提交"),
             PendingItem("可申请兑付的已抵扣订单", reverse("redemption:claim-new"),
-                        claimable_orders(provider=user.organisation).count())]
+                        claimable_orders(provider=user.organisation).count(),
+                        next_step="填写发票信息，新建兑付申请")]

@@ -27,9 +27,7 @@ from .services.cap import cap_status
 
 
 def _error(request, exc: DomainError):
-    fields = [f"{'；'.join(map(str, v))}" for v in exc.fields.values()] if exc.fields else []
-    extra = [f for f in fields if f not in exc.detail]
-    messages.error(request, exc.detail + (f"（{'；'.join(extra)}）" if extra else ""))
+    messages.error(request, exc.message())
 
 
 # --- provider ------------------------------------------------------------------------------------------
@@ -195,21 +193,25 @@ def _has_claims(batch: SettlementBatch) -> bool:
     return batch.claims.exists() if count is None else count > 0
 
 
-def batch_actions_for(batch: SettlementBatch, user) -> list[tuple[str, str]]:
+def batch_actions_for(batch: SettlementBatch, user, *, explain: bool = True) -> list[tuple[str, str, str]]:
+    """(action, label, reason): the actions the user may take on the batch; a non-empty reason shows the
+    action disabled with the service's own refusal (签发 during the notice period). `explain=False` skips the
+    reasons (lists of batches: no query per row)."""
     state, actions = batch.state, []
     S = SettlementBatch.State
     if state == S.OPEN and perms.is_service_center(user):
-        actions.append(("close", "截止受理并归集"))
+        actions.append(("close", "截止受理并归集", ""))
     if state == S.COLLECTED and perms.is_bureau(user):
-        actions.append(("approve", "审批结算批次"))
+        actions.append(("approve", "审批结算批次", ""))
     if state == S.COLLECTED and perms.is_service_center(user) and not _has_claims(batch):
-        actions.append(("cancel", "取消空批次"))
+        actions.append(("cancel", "取消空批次", ""))
     if state == S.APPROVED and perms.is_bureau(user):
-        actions.append(("publish", "发布兑付公示"))
+        actions.append(("publish", "发布兑付公示", ""))
     if state in (S.IN_NOTICE, S.NOTICE_CLOSED) and perms.is_bureau(user):
-        actions.append(("sign", "市经信局签发拨付文件"))
+        refusal = settlement_services.bureau_sign_refusal(batch) if explain else None
+        actions.append(("sign", "市经信局签发拨付文件", refusal.detail if refusal else ""))
     if state == S.BUREAU_SIGNED and perms.is_finance_bureau(user) and batch.bureau_signed_by_id != user.pk:
-        actions.append(("sign", "市财政局会签"))
+        actions.append(("sign", "市财政局会签", ""))
     return actions
 
 

@@ -24,10 +24,10 @@ def _as(page, login, user):
     return login(user.username, PASSWORD)
 
 
-def _open_and_close_batch(page, login, center, payment_expected_on=None):
+def _open_and_close_batch(page, login, center, click_nav, payment_expected_on=None):
     """The service center opens a batch for May–June from the batch list and closes it (collection runs)."""
     _as(page, login, center)
-    page.click("nav >> text=兑付结算批次")
+    click_nav(page, "兑付结算批次")
     page.fill("input[name=period_start]", "2026-05-01")
     page.fill("input[name=period_end]", "2026-06-30")
     if payment_expected_on:
@@ -37,7 +37,7 @@ def _open_and_close_batch(page, login, center, payment_expected_on=None):
     page.wait_for_selector("[data-testid=batch-state]:has-text('已归集，待审批')")
 
 
-def test_provider_claim_to_district_payment(live_server, page, login, set_clock, make_user):
+def test_provider_claim_to_district_payment(live_server, page, login, set_clock, make_user, click_nav):
     set_clock("2026-06-01T09:00:00+08:00")
     sync_role_groups()
     for year in (2026, 2027):  # transactional tests flush the tables, seeded policy years included
@@ -51,7 +51,7 @@ def test_provider_claim_to_district_payment(live_server, page, login, set_clock,
 
     # the provider sees its cap, files the claim and uploads the 第十一条 documents
     _as(page, login, provider)
-    page.click("nav >> text=兑付申请")
+    click_nav(page, "兑付申请")
     assert page.get_by_test_id("cap-remaining").inner_text() == "¥500,000.00"
     page.get_by_test_id("new-claim").click()
     page.check(f"input[name=order_{order.pk}]")
@@ -85,7 +85,7 @@ def test_provider_claim_to_district_payment(live_server, page, login, set_clock,
     page.wait_for_selector("text=兑付申请已审批通过")
 
     # the service center opens and closes a settlement batch (the collection task runs)
-    _open_and_close_batch(page, login, center, payment_expected_on="2026-07-20")
+    _open_and_close_batch(page, login, center, click_nav, payment_expected_on="2026-07-20")
     batch = SettlementBatch.objects.get()
 
     # the bureau approves and publishes the notice; the window passes on the test clock
@@ -111,7 +111,7 @@ def test_provider_claim_to_district_payment(live_server, page, login, set_clock,
     # the next day the district confirms the QinQing payment
     set_clock("2026-06-10T12:00:00+08:00")
     _as(page, login, officer)
-    page.click("nav >> text=兑付资金支付")
+    click_nav(page, "兑付资金支付")
     assert page.get_by_test_id("outstanding").inner_text() == "¥6,000.00"
     payment = batch.payments.get()
     page.fill(f"#ref-{payment.pk}", "QQZX202606010001")
@@ -128,7 +128,7 @@ def test_provider_claim_to_district_payment(live_server, page, login, set_clock,
     assert SettlementBatch.objects.get().state == "completed"
 
 
-def test_an_empty_batch_is_cancelled_from_its_page(live_server, page, login, set_clock, make_user):
+def test_an_empty_batch_is_cancelled_from_its_page(live_server, page, login, set_clock, make_user, click_nav):
     set_clock("2026-06-01T09:00:00+08:00")
     sync_role_groups()
     for year in (2026, 2027):
@@ -136,7 +136,7 @@ def test_an_empty_batch_is_cancelled_from_its_page(live_server, page, login, set
     center, bureau = make_user(role=Role.SERVICE_CENTER), make_user(role=Role.BUREAU)
     page.on("dialog", lambda dialog: dialog.accept())
     # the service center closes a batch while no claim is approved: it collects nothing
-    _open_and_close_batch(page, login, center)
+    _open_and_close_batch(page, login, center, click_nav)
     batch = SettlementBatch.objects.get()
     # the bureau has nothing to approve and no way to cancel; the service center cancels it
     _as(page, login, bureau)

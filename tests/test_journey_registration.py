@@ -24,7 +24,7 @@ def _upload(page, kind, honour=None):
     page.wait_for_selector(".msg-success")
 
 
-def test_enterprise_signs_up_registers_and_sees_its_quota(live_server, page, login, set_clock, make_user):
+def test_enterprise_signs_up_registers_and_sees_its_quota(live_server, page, login, set_clock, make_user, click_nav):
     set_clock("2026-06-01T09:00:00+08:00")
     sync_role_groups()  # the transactional flush left the groups without this app's permissions
     center = make_user(role=Role.SERVICE_CENTER)
@@ -43,7 +43,7 @@ def test_enterprise_signs_up_registers_and_sees_its_quota(live_server, page, log
     page.wait_for_url(f"{url}/home/")
 
     # the wizard: each step saves the draft
-    page.click("nav >> text=注册认定")
+    click_nav(page, "注册认定")
     page.get_by_test_id("start-registration").click()
     page.fill("input[name=established_on]", "2020-03-01")
     page.select_option("select[name=district]", "binjiang")
@@ -85,6 +85,6 @@ def test_enterprise_signs_up_registers_and_sees_its_quota(live_server, page, log
     # the enterprise sees its quota
     page.context.clear_cookies()
     login("journey-co", SIGNUP_PASSWORD)
-    page.click("nav >> text=我的资格与额度")
+    click_nav(page, "我的资格与额度")
     assert page.get_by_test_id("quota").inner_text() == "¥10,000.00"
-    assert page.get_by_test_id("remaining").inner_text() == "¥10,000.00"
+    assert page.get_by_test_id("headroom").inner_text() == "¥10,000.00"

@@ -16,7 +16,7 @@ def _logout(page):
 
 
 def test_public_complaint_investigation_sanction_and_the_enterprise_is_told(live_server, page, login, make_user,
-                                                                            set_clock):
+                                                                            set_clock, click_nav):
     # given
     set_clock("2026-06-01T09:00:00+08:00")
     enterprise = make_user(role=Role.ENTERPRISE, username="journey-ent")
@@ -27,7 +27,7 @@ def test_public_complaint_investigation_sanction_and_the_enterprise_is_told(live
 
     # a member of the public, not logged in, files a complaint about the enterprise
     page.goto(f"{live_server.url}/")
-    page.get_by_role("link", name="投诉举报").first.click()
+    click_nav(page, "投诉举报")
     page.fill("input[name=subject]", "企业虚报服务合同金额")
     page.fill("textarea[name=content]", "该企业与服务机构串通，合同金额虚高后申请服务券抵扣。")
     page.select_option("select[name=object_type]", "organisation")
@@ -62,7 +62,7 @@ def test_public_complaint_investigation_sanction_and_the_enterprise_is_told(live
 
     # the bureau bans the enterprise (第二十条), with a reason
     login("journey-bureau", PASSWORD)
-    page.get_by_role("link", name="违规处理").first.click()
+    click_nav(page, "违规处理")
     page.select_option("select[name=organisation]", str(organisation.pk))
     page.fill("textarea[name=reason]", f"虚报服务合同金额（投诉 {tracking} 查实）")
     page.get_by_role("button", name="作出处理决定").click()

@@ -74,7 +74,8 @@ def test_claim_order_complete_rate_and_deduct_in_the_browser(world, login, live_
     assert page.get_by_test_id("max-deductible").inner_text() == "¥2,000.00"
     assert page.input_value("input[name=amount]") == "2000.00"
     page.check("input[name=declares_no_other_subsidy]")
-    page.click("button:has-text('确认抵扣')")
+    page.get_by_test_id("deduct-check").click()  # the amount is checked first, then confirmed
+    page.get_by_test_id("deduct-confirm-button").click()
     assert page.get_by_test_id("order-state").inner_text() == "已抵扣"
     assert "¥2,000.00" in page.get_by_test_id("deducted-amount").inner_text()
 

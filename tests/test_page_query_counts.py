@@ -179,3 +179,37 @@ def test_the_bureau_dashboard_sends_the_same_queries_for_little_and_much_activit
         counts.append(queries(client, "/audit/dashboard/", start="2026-01-01", end="2026-06-01"))
     # then
     assert_bounded(counts)
+
+
+# --- each role's home (工作台) ----------------------------------------------------------------------------------
+
+HOME_MAX_QUERIES = 25  # session, user, unread notices, then each card and each pending line: one or two each
+
+
+@pytest.mark.parametrize("role", [Role.ENTERPRISE, Role.PROVIDER, Role.SERVICE_CENTER])
+def test_each_roles_home_sends_the_same_queries_for_few_and_many(client, make_user, review_queue, role):
+    from redemption.tests.factories import approved_claim
+
+    user = make_user(role=role)
+    client.force_login(user)
+    counts = []
+    for total in (FEW, MANY):
+        grow = total - (FEW if counts else 0)
+        # given: `total` orders of the enterprise, deducted orders and claims of the provider, applications
+        # waiting for the service center
+        if role == Role.ENTERPRISE:
+            _orders_of(user.organisation, grow)
+        elif role == Role.PROVIDER:
+            for _ in range(grow):
+                order(buyer_org(), user.organisation, amount="3000.00")
+                deducted_order(user.organisation, amount="2000.00", deduction="1000.00")
+            approved_claim(user, [deducted_order(user.organisation, amount="2000.00", deduction="1000.00")],
+                           center=make_user(role=Role.SERVICE_CENTER), bureau=make_user(role=Role.BUREAU))
+        else:
+            review_queue(total)
+        # when: the user opens its home
+        counts.append(queries(client, "/home/"))
+    # then
+    few, many = counts
+    assert few == many, f"queries grow with the rows: {few} with {FEW} rows, {many} with {MANY}"
+    assert many <= HOME_MAX_QUERIES, f"{many} queries (at most {HOME_MAX_QUERIES})"

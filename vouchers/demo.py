@@ -21,7 +21,7 @@ from .selectors.eligibility import REQUIRED_DOCUMENTS
 ENTERPRISE_DATA = {"established_on": date(2018, 3, 15), "industry": Industry.SOFTWARE_IT,
                    "sector": Sector.DIGITAL_ECONOMY, "employees": 86, "revenue": "23500000.00",
                    "total_assets": "18000000.00", "independent_legal_person": True,
-                   "contact_name": "张三", "contact_phone": "0571-88888888"}
+                   "contact_name": "张三", "contact_phone": "0571-85012345"}
 
 
 def _register(*, user, data, honours=(), reviewer=None, approve=True):

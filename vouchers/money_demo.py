@@ -84,7 +84,22 @@ def _order(*, buyer, provider, product, state, voucher=None):
     amount = min(voucher.balance, share(product.price, policy_for(voucher.year).deduction_ratio))
     deductions.deduction_apply(actor=buyer, order_id=order.pk, voucher_id=voucher.pk, amount=amount,
                                declares_no_other_subsidy=True)
+    _spread_history(order)
     return order
+
+
+def _spread_history(order) -> None:
+    """The seed runs every step in the same second; a real order takes weeks (signed, served, rated, then
+    deducted days later). Spread the demo order's milestone times back, so its timeline reads like one and
+    the fraud rules (a deduction minutes after the rating) do not flag the demo company."""
+    from datetime import timedelta
+
+    from .models.orders import Order
+
+    deducted = Order.objects.values_list("deducted_at", flat=True).get(pk=order.pk)
+    Order.objects.filter(pk=order.pk).update(
+        signed_at=deducted - timedelta(days=12), completed_at=deducted - timedelta(days=5),
+        rated_at=deducted - timedelta(days=2))
 
 
 def seed_money(ctx):

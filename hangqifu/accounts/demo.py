@@ -21,6 +21,14 @@ DEMO_ACCOUNTS = [
 ]
 
 
+# Each organisation its own switchboard: the fraud rules flag organisations that share a phone or address, and
+# the demo companies must not look like a ring of shell companies to a newcomer.
+DEMO_PHONES = {"demo-enterprise": "0571-85012345", "demo-park": "0571-86666666", "demo-provider": "0571-87654321",
+               "demo-center": "0571-85251234", "demo-bureau": "0571-85252000", "demo-finance": "0571-87058000",
+               "demo-district": "0571-87971234"}
+DEMO_CONTACTS = {"demo-enterprise": "张三", "demo-park": "李四", "demo-provider": "陈晓"}
+
+
 def seed(ctx):
     ctx["accounts"] = []
     ctx["users"] = {}
@@ -31,7 +39,8 @@ def seed(ctx):
             organisation, _ = Organisation.objects.get_or_create(
                 name=name, kind=kind,
                 defaults={"credit_code": make_credit_code(code_body) if code_body else None, "district": district,
-                          "contact_name": "张三", "contact_phone": "0571-88888888"},
+                          "contact_name": DEMO_CONTACTS.get(username, "办公室"),
+                          "contact_phone": DEMO_PHONES.get(username, "")},
             )
         user = User.objects.filter(username=username).first()
         if user is None:

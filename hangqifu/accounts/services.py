@@ -8,7 +8,7 @@ from hangqifu.core.errors import InvalidInput
 
 from .models import Organisation, User
 from .roles import STAFF_ROLES, Role
-from .validators import is_valid_credit_code
+from .validators import PHONE_HELP, is_valid_credit_code, is_valid_phone, normalise_phone
 
 # Says neither who holds the code nor that it exists: it points the rightful owner to the claim path.
 CREDIT_CODE_UNAVAILABLE = ("该统一社会信用代码无法用于注册。如确为本单位的代码，请通过“信用代码归属申诉”"
@@ -59,6 +59,9 @@ def signup(*, username: str, password: str, kind: str, organisation_name: str, c
         errors["username"] = ["用户名已被使用"]
     if not username.strip():
         errors["username"] = ["请填写用户名"]
+    contact_phone = normalise_phone(contact_phone)
+    if contact_phone and not is_valid_phone(contact_phone):
+        errors["contact_phone"] = [PHONE_HELP]
     if errors:
         raise InvalidInput("注册信息有误", fields=errors)
     try:

@@ -26,6 +26,25 @@ def validate_credit_code(code: str) -> None:
                               code="invalid_credit_code")
 
 
+# Mainland numbers: an 11-digit mobile (1[3-9]…, optionally +86) or a landline with its area code
+# (0 + 2–3 digits, then 7–8 digits, an extension after a hyphen), e.g. 13800000000, 0571-88888888-123.
+_MOBILE = re.compile(r"^(?:\+?86)?1[3-9]\d{9}$")
+_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(?:-\d{1,6})?$")
+PHONE_HELP = "请填写 11 位手机号码或带区号的固定电话，如 13800000000 或 0571-88888888"
+
+
+def normalise_phone(value: str) -> str:
+    """The number without spaces (and without the hyphens people type inside a mobile number); '' if empty."""
+    text = (value or "").strip().replace(" ", "")
+    digits = text.replace("-", "")
+    return digits if _MOBILE.match(digits) else text
+
+
+def is_valid_phone(value: str) -> bool:
+    text = normalise_phone(value)
+    return bool(_MOBILE.match(text) or _LANDLINE.match(text))
+
+
 def make_credit_code(body: str) -> str:
     """A valid code from 17 characters (demo data and tests)."""
     return body + credit_code_check_char(body)

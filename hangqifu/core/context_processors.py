@@ -1,7 +1,7 @@
 from django.conf import settings
 
 from . import clock
-from .navigation import links_for
+from .navigation import groups_for, links_for
 
 
 def portal(request):
@@ -13,5 +13,6 @@ def portal(request):
 
         context["unread_notifications"] = unread_count(user=user)
     context["nav_links"] = links_for(user)
+    context["nav_groups"] = groups_for(user)
     context["debug"] = settings.DEBUG
     return context

@@ -25,6 +25,34 @@ class DomainError(Exception):
     def as_dict(self) -> dict:
         return {"code": self.code, "detail": self.detail, "fields": self.fields}
 
+    def message(self) -> str:
+        """The refusal as a person reads it: the detail, then any field message it does not already say, in
+        brackets — never a field name, a list or a dict (“请填写审核意见（opinion: ['请填写审核意见']）”)."""
+        extra = [text for text in field_messages(self.fields) if text not in self.detail and text not in _MARKERS]
+        return self.detail + (f"（{'；'.join(extra)}）" if extra else "")
+
+
+# Per-field markers that only make sense next to the field itself (the detail already names the fields).
+_MARKERS = {"必填", "此项必填", "请填写", "必选"}
+
+
+def field_messages(fields) -> list[str]:
+    """Every message in a `fields` structure (dicts and lists nest, as DRF's do), in order, each once."""
+    found: list[str] = []
+
+    def walk(value):
+        if isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                walk(item)
+        elif value not in (None, "") and str(value) not in found:
+            found.append(str(value))
+
+    walk(fields or {})
+    return found
+
 
 class RuleViolation(DomainError):
     """A policy rule refuses the action (quota_exceeded, fund_exhausted, …)."""

@@ -2,11 +2,16 @@
 
     @pending_work(Role.SERVICE_CENTER)
     def registrations_to_review(user):
-        return [PendingItem("待预审的注册申请", reverse(...), count)]
-"""
+        return [PendingItem("待预审的注册申请", reverse(...), count, next_step="逐件形式预审", since=oldest)]
+
+An item waits on the user (`waiting_on="me"`, the default) or on the other party ("other": shown so the user
+knows where things stand, with who acts next). `since` is when the oldest of them started waiting (its age is
+shown), `overdue` how many are past their deadline (listed first)."""
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime
 
+from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
 
@@ -15,6 +20,21 @@ class PendingItem:
     title: str
     url: str
     count: int
+    next_step: str = ""
+    since: datetime | date | None = None
+    overdue: int = 0
+    waiting_on: str = "me"
+
+    def age_days(self, today: date) -> int | None:
+        if self.since is None:
+            return None
+        since = timezone.localdate(self.since) if isinstance(self.since, datetime) else self.since
+        return max(0, (today - since).days)
+
+
+def work_queue(items: list[PendingItem], today: date) -> list[PendingItem]:
+    """Overdue first, then the longest waiting, then the rest in the order the apps listed them."""
+    return sorted(items, key=lambda item: (-bool(item.overdue), -(item.age_days(today) or 0)))
 
 
 _PROVIDERS: list[tuple[frozenset[str], Callable]] = []

@@ -1,12 +1,15 @@
 import functools
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseServerError
+from django.http import Http404, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 
+from . import guides
 from .middleware import database_unavailable, unavailable_response
-from .pending import pending_for
+from . import clock
+from .home import cards_for
+from .pending import pending_for, work_queue
 
 
 def landing(request):
@@ -15,7 +18,41 @@ def landing(request):
 
 @login_required
 def home(request):
-    return render(request, "core/home.html", {"pending": pending_for(request.user)})
+    """工作台: the figures the role lives by (home.py cards), the work waiting on the user (overdue first, then
+    the longest waiting) and what waits on the other party, each with its next step."""
+    today = clock.today()
+    items = work_queue(pending_for(request.user), today)
+    rows = [{"item": item, "age": item.age_days(today)} for item in items]
+    return render(request, "core/home.html", {
+        "cards": cards_for(request.user),
+        "mine": [row for row in rows if row["item"].waiting_on == "me"],
+        "others": [row for row in rows if row["item"].waiting_on != "me"],
+        "server_now": clock.now(),
+    })
+
+
+def guide_list(request):
+    return render(request, "core/guide_list.html", {"guides": guides.GUIDES})
+
+
+def guide_detail(request, slug: str):
+    from hangqifu.policy.models import PolicyYear
+
+    guide = guides.guide_get(slug)
+    if guide is None:
+        raise Http404("办事指南不存在")
+    policy = PolicyYear.objects.filter(year__lte=clock.current_year()).order_by("-year").first()
+    parameters = guides.guide_parameters(policy)
+
+    def text(value):
+        return guides.render_text(value, parameters)
+
+    return render(request, "core/guide.html", {
+        "guide": guide, "policy_year": policy.year if policy else None,
+        "audience": text(guide.audience), "conditions": [text(c) for c in guide.conditions],
+        "materials": [text(m) for m in guide.materials], "steps": [text(s) for s in guide.steps],
+        "time_limit": text(guide.time_limit), "result": text(guide.result),
+    })
 
 
 def _outage_answers_503(error_view):

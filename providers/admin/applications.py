@@ -142,7 +142,7 @@ class ProviderApplicationAdmin(admin.ModelAdmin):
         try:
             confirmed = services.applications_confirm(actor=request.user, applications=list(queryset))
         except DomainError as exc:
-            self.message_user(request, exc.detail, messages.ERROR)
+            self.message_user(request, exc.message(), messages.ERROR)
         else:
             self.message_user(request, f"已确认 {len(confirmed)} 家并发布公示", messages.SUCCESS)
 

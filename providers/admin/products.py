@@ -148,7 +148,7 @@ class RemovalAdmin(admin.ModelAdmin):
             created = services.removal_propose(actor=request.user, profile=form.cleaned_data["profile"],
                                                reason=form.cleaned_data["reason"], details=form.cleaned_data["details"])
         except DomainError as exc:
-            self.message_user(request, exc.detail, messages.ERROR)
+            self.message_user(request, exc.message(), messages.ERROR)
             raise
         obj.pk = created.pk
 

@@ -84,7 +84,8 @@ class SettlementBatchOutput(serializers.Serializer):
 
     def get_available_actions(self, obj) -> list[str]:
         request = self.context.get("request")
-        return [action for action, _ in batch_actions_for(obj, getattr(request, "user", None))]
+        return [action for action, _label, _reason in batch_actions_for(obj, getattr(request, "user", None),
+                                                                         explain=False)]
 
 
 class SettlementBatchSummaryOutput(SettlementBatchOutput):

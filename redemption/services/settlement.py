@@ -10,13 +10,14 @@ from datetime import date
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.utils import timezone
 from django_fsm import can_proceed
 
 from audit.services import audit_record, audit_record_many
 from hangqifu.accounts.models import Organisation
 from hangqifu.accounts.roles import Role
 from hangqifu.core import clock
-from hangqifu.core.errors import InvalidInput, InvalidTransition, NotPermitted, RuleViolation
+from hangqifu.core.errors import DomainError, InvalidInput, InvalidTransition, NotPermitted, RuleViolation
 from hangqifu.core.money import fmt
 from hangqifu.notices.models import NoticeItem, PublicNotice
 from hangqifu.notifications.services import notify
@@ -320,6 +321,28 @@ def batches_conclude_notices() -> dict:
 
 # --- two signatures -------------------------------------------------------------------------------------
 
+def bureau_sign_refusal(batch: SettlementBatch, *, notice_due_concludes: bool = True) -> DomainError | None:
+    """Why the bureau cannot sign the disbursement orders now, or None: the check `batch_sign` makes, and the
+    reason the batch page shows on the disabled 签发 button. A batch whose notice has closed is concluded by
+    the signing itself (`notice_due_concludes`), so the page offers the button from that moment."""
+    S = SettlementBatch.State
+    if batch.state == S.IN_NOTICE:
+        notice = batch.notice if batch.notice_id else None
+        if notice_due_concludes and notice is not None and notice.state != PublicNotice.State.PUBLISHED:
+            return None
+        closes_at = notice.closes_at if notice is not None else None
+        if closes_at is not None and closes_at < clock.now():
+            return InvalidTransition(f"公示期已于 {timezone.localtime(closes_at):%Y-%m-%d %H:%M} 届满，系统结束公示后"
+                                     "即可签发拨付文件", code="notice_open")
+        until = f"（{timezone.localtime(closes_at):%Y-%m-%d %H:%M} 截止）" if closes_at else ""
+        return InvalidTransition(f"公示期尚未结束{until}，期满无异议后方可签发拨付文件", code="notice_open")
+    if batch.state == S.BUREAU_SIGNED:
+        return RuleViolation("市经信局已签发，须由市财政局工作人员会签", code="already_signed")
+    if batch.state == S.NOTICE_CLOSED and not batch.claims.exists():
+        return RuleViolation("公示后本批次没有可拨付的兑付申请", code="batch_empty")
+    return None
+
+
 @transaction.atomic
 def batch_sign(*, batch: SettlementBatch, actor) -> SettlementBatch:
     """The bureau signs first, then a finance-bureau official co-signs (a different person of another role);
@@ -328,12 +351,9 @@ def batch_sign(*, batch: SettlementBatch, actor) -> SettlementBatch:
         batch_conclude_notice(batch_id=batch.pk)
     batch = _lock(batch.pk)
     if perms.is_bureau(actor):
-        if batch.state == SettlementBatch.State.IN_NOTICE:
-            raise InvalidTransition("公示期尚未结束，不能签发拨付文件", code="notice_open")
-        if batch.state == SettlementBatch.State.BUREAU_SIGNED:
-            raise RuleViolation("市经信局已签发，须由市财政局工作人员会签", code="already_signed")
-        if batch.state == SettlementBatch.State.NOTICE_CLOSED and not batch.claims.exists():
-            raise RuleViolation("公示后本批次没有可拨付的兑付申请", code="batch_empty")
+        refusal = bureau_sign_refusal(batch, notice_due_concludes=False)
+        if refusal is not None:
+            raise refusal
         batch.bureau_signed_by = actor
         _transition(batch, "sign_bureau", actor, action="settlement.sign_bureau",
                     fields=["bureau_signed_by", "bureau_signed_at"], payload={"total": batch_total(batch)})

@@ -192,8 +192,8 @@ def test_an_empty_collected_batch_can_be_cancelled_by_the_service_center(now, ce
     run(services.batch_close, batch=batch, actor=center)
     batch = S(batch.pk)
     assert batch.state == SettlementBatch.State.COLLECTED and not batch.claims.exists()
-    assert ("cancel", "取消空批次") in batch_actions_for(batch, center)
-    assert ("cancel", "取消空批次") not in batch_actions_for(batch, bureau)
+    assert ("cancel", "取消空批次", "") in batch_actions_for(batch, center)
+    assert ("cancel", "取消空批次", "") not in batch_actions_for(batch, bureau)
     with pytest.raises(DomainError) as refused:
         services.batch_cancel(batch=batch, actor=bureau)
     assert refused.value.status == 403

@@ -209,9 +209,7 @@ class RegistrationApplicationAdmin(admin.ModelAdmin):
             else:
                 raise PermissionDenied
         except DomainError as exc:
-            fields = "；".join(f"{k}: {v}" for k, v in exc.fields.items()) if exc.fields else ""
-            self.message_user(request, f"{exc.detail}{('（' + fields + '）') if fields and fields not in exc.detail else ''}",
-                              messages.ERROR)
+            self.message_user(request, exc.message(), messages.ERROR)
         else:
             self.message_user(request, message, messages.SUCCESS)
         return HttpResponseRedirect(back)
@@ -221,7 +219,7 @@ class RegistrationApplicationAdmin(admin.ModelAdmin):
         try:
             result = rereview_bulk_approve(actor=request.user, queryset=queryset)
         except DomainError as exc:
-            self.message_user(request, exc.detail, messages.ERROR)
+            self.message_user(request, exc.message(), messages.ERROR)
             return
         self.message_user(request, f"已通过 {len(result.approved)} 件年度复审", messages.SUCCESS)
         for pk, reason in list(result.skipped.items())[:20]:
@@ -299,7 +297,7 @@ class QualificationAdmin(admin.ModelAdmin):
             try:
                 service(actor=request.user, qualification=qualification, reason=request.POST.get("reason", ""))
             except DomainError as exc:
-                self.message_user(request, exc.detail, messages.ERROR)
+                self.message_user(request, exc.message(), messages.ERROR)
             else:
                 self.message_user(request, "资格状态已更新并已通知主体", messages.SUCCESS)
         return HttpResponseRedirect(back)
@@ -362,7 +360,7 @@ class ChangeReportAdmin(admin.ModelAdmin):
                                                      opinion=request.POST.get("opinion", ""),
                                                      decision=request.POST.get("decision", ""))
             except DomainError as exc:
-                self.message_user(request, exc.detail, messages.ERROR)
+                self.message_user(request, exc.message(), messages.ERROR)
             else:
                 self.message_user(request, "变更报告已核查", messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:vouchers_changereport_change", args=[pk]))

@@ -38,7 +38,7 @@ class FundListApi(ListAPIView):
 
     class InputSerializer(serializers.Serializer):
         year = serializers.IntegerField(min_value=2000, max_value=2100)
-        total = serializers.CharField(help_text="年度资金总额（元），如 \"5000000.00\"")
+        total = MoneyField(help_text="年度资金总额（元），如 \"5000000.00\"")
 
     def get_queryset(self):
         return selectors.fund_list()

@@ -75,7 +75,14 @@ class Qualification(models.Model):
 
     @property
     def remaining(self) -> Decimal:
+        """Quota not yet deducted (live vouchers' balances included): what deductions may still use."""
         return self.quota - self.used
+
+    @property
+    def headroom(self) -> Decimal:
+        """还可领取: quota − used − Σ live voucher balances. The one figure every page shows as what the holder
+        may still claim, and the one the claim service checks (CHECK used + reserved ≤ quota backs it)."""
+        return self.quota - self.used - self.reserved
 
     def user_can_view(self, user) -> bool:
         return permissions.can_view_organisation_record(user, self.organisation_id)

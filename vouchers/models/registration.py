@@ -114,7 +114,14 @@ class RegistrationApplication(models.Model):
         permissions = [("review_registrationapplication", "可以审核注册认定申请")]
 
     def __str__(self):
-        return f"{self.name}（{self.year} 年度{self.get_purpose_display()}）"
+        return f"{self.name}（{self.matter}）"
+
+    @property
+    def matter(self) -> str:
+        """The application named as a person reads it: “2027 年度复审”, “2026 年度注册认定”."""
+        if self.purpose == self.Purpose.REREVIEW:
+            return f"{self.year} 年度复审"
+        return f"{self.year} 年度注册认定"
 
     # --- documents (hangqifu.documents) -------------------------------------------------------------
     def user_can_view(self, user) -> bool:

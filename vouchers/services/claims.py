@@ -48,27 +48,36 @@ from .ledger import ledger_record
 def _not_open(batch, now) -> RuleViolation:
     if batch.state == IssuanceBatch.State.OPEN and now < batch.opens_at:
         detail = f"该批次将于 {timezone.localtime(batch.opens_at):%Y-%m-%d %H:%M} 开始领取，请届时再来"
+    elif batch.state == IssuanceBatch.State.CLOSED or now >= batch.closes_at:
+        detail = f"该批次已于 {timezone.localtime(batch.closes_at):%Y-%m-%d %H:%M} 截止领取"
     else:
         detail = "该批次当前不在领取时间内"
     return RuleViolation(detail, code="batch_not_open")
 
 
-def active_qualification(organisation_id, year) -> Qualification:
-    qualification = (Qualification.objects.select_related("organisation")
-                     .filter(organisation_id=organisation_id, year=year).first())
+def _qualification_refusal(qualification, year) -> RuleViolation | None:
     if qualification is None:
-        raise RuleViolation(f"您尚未取得 {year} 年度服务券资格，请先完成注册认定", code="not_eligible")
+        return RuleViolation(f"您尚未取得 {year} 年度服务券资格，请先完成注册认定", code="not_eligible")
     if qualification.state != Qualification.State.ACTIVE:
         why = f"（{qualification.state_reason}）" if qualification.state_reason else ""
         frozen = "，已领服务券冻结" if qualification.state == Qualification.State.SUSPENDED else ""
-        raise RuleViolation(f"您的 {year} 年度资格{qualification.get_state_display()}{why}{frozen}，不能领取或使用服务券",
-                            code="not_eligible")
+        return RuleViolation(f"您的 {year} 年度资格{qualification.get_state_display()}{why}{frozen}，不能领取或使用服务券",
+                             code="not_eligible")
+    return None
+
+
+def active_qualification(organisation_id, year) -> Qualification:
+    qualification = (Qualification.objects.select_related("organisation")
+                     .filter(organisation_id=organisation_id, year=year).first())
+    refusal = _qualification_refusal(qualification, year)
+    if refusal is not None:
+        raise refusal
     return qualification
 
 
 def headroom(qualification) -> Decimal:
     """quota − used − Σ live voucher balances (the last kept in `reserved`)."""
-    return qualification.quota - qualification.used - qualification.reserved
+    return qualification.headroom
 
 
 def _fund_exhausted(year) -> RuleViolation:
@@ -108,23 +117,47 @@ def voucher_claim(*, actor, batch_id: int, voucher_type_id) -> Voucher:
     voucher_type = _voucher_type_of(batch_id, voucher_type_id)
     batch = voucher_type.batch
     now = clock.now()  # the business clock, read once for the whole request
+    qualification = (Qualification.objects.select_related("organisation")
+                     .filter(organisation_id=actor.organisation_id, year=batch.year).first())
+    # Early refusals from what was just read (cheap, no lock); the transaction decides for real.
+    refusal = claim_refusal(batch=batch, voucher_type=voucher_type, qualification=qualification,
+                            fund_open=voucher_type.fund_pk is not None and voucher_type.fund_exhausted_at is None,
+                            now=now)
+    if refusal is not None:
+        raise refusal
+    assert_buyer_in_programme(credit_code=qualification.organisation.credit_code, on=timezone.localdate(now),
+                              action="领取服务券")
+    return _claim(actor=actor, batch=batch, voucher_type=voucher_type, qualification=qualification, now=now)
+
+
+def claim_window(*, batch, now) -> RuleViolation | None:
+    """The claim window by the business clock: open, not closed, the batch's year and validity not past."""
     today = timezone.localdate(now)
     if not batch.is_claimable(now) or batch.year != today.year or batch.valid_until < today:
-        raise _not_open(batch, now)
-    qualification = active_qualification(actor.organisation_id, batch.year)
-    assert_buyer_in_programme(credit_code=qualification.organisation.credit_code, on=today, action="领取服务券")
-    # Early refusals from what was just read (cheap, no lock); the transaction decides for real.
-    if voucher_type.fund_pk is None or voucher_type.fund_exhausted_at is not None:
-        raise _fund_exhausted(batch.year)
+        return _not_open(batch, now)
+    return None
+
+
+def claim_refusal(*, batch, voucher_type, qualification, fund_open: bool, now,
+                  ignore_window: bool = False) -> RuleViolation | None:
+    """Why a claim of this type would be refused now, or None: the rule the claim service checks first, and
+    what the batch page shows next to a disabled 领取 button. `ignore_window` leaves the claim window out
+    (the page enables the button itself at the opening second, by the server's clock)."""
+    refusal = None if ignore_window else claim_window(batch=batch, now=now)
+    refusal = refusal or _qualification_refusal(qualification, batch.year)
+    if refusal is not None:
+        return refusal
+    if not fund_open:
+        return _fund_exhausted(batch.year)
     if voucher_type.remaining <= 0:
-        raise _batch_exhausted()
+        return _batch_exhausted()
     face = voucher_type.face_value
-    if headroom(qualification) < face:
-        raise RuleViolation(
+    if qualification.headroom < face:
+        return RuleViolation(
             f"领取后将超出年度额度：额度 {qualification.quota} 元，已使用 {qualification.used} 元，"
-            f"已领未用 {qualification.reserved} 元，剩余可领 {headroom(qualification)} 元，不足面额 {face} 元",
+            f"已领未用 {qualification.reserved} 元，还可领取 {qualification.headroom} 元，不足面额 {face} 元",
             code="quota_exceeded")
-    return _claim(actor=actor, batch=batch, voucher_type=voucher_type, qualification=qualification, now=now)
+    return None
 
 
 def _key_share_fund_and_batch(year: int, batch_id: int) -> tuple[bool, IssuanceBatch | None]:
@@ -164,7 +197,7 @@ def _claim(*, actor, batch, voucher_type, qualification, now) -> Voucher:
         current = Qualification.objects.get(pk=qualification.pk)
         if current.state != Qualification.State.ACTIVE:
             raise RuleViolation("您的年度资格已暂停或撤销，不能领取服务券", code="not_eligible")
-        raise RuleViolation(f"领取后将超出年度额度，剩余可领 {headroom(current)} 元，不足面额 {face} 元",
+        raise RuleViolation(f"领取后将超出年度额度，还可领取 {headroom(current)} 元，不足面额 {face} 元",
                             code="quota_exceeded")
     voucher = Voucher.objects.create(
         organisation_id=qualification.organisation_id, qualification=qualification, batch=batch,

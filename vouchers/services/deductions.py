@@ -130,12 +130,13 @@ def _check(*, actor, order: Order, voucher: Voucher, amount: Decimal, declares_n
                             f"（{order.get_category_display()}）不一致", code="category_mismatch",
                             fields={"voucher": ["类别不一致"]})
     cap = share(order.amount, ratio)
+    most = _most_deductible(cap=cap, voucher=voucher, qualification=qualification, fund=fund)
     if amount > cap:
-        raise RuleViolation(f"单笔抵扣不得超过订单实际金额的 {ratio:.0%}，本订单最多抵扣 {cap} 元",
-                            code="deduction_over_ratio", fields={"amount": [f"最多 {cap} 元"]})
+        raise RuleViolation(f"单笔抵扣不得超过订单实际金额的 {ratio:.0%}（{cap} 元）；使用该服务券，本订单最多可抵扣 {most} 元",
+                            code="deduction_over_ratio", fields={"amount": [f"最多 {most} 元"]})
     if amount > voucher.balance:
-        raise RuleViolation(f"抵扣金额超过服务券余额 {voucher.balance} 元", code="balance_exceeded",
-                            fields={"amount": [f"余额 {voucher.balance} 元"]})
+        raise RuleViolation(f"抵扣金额超过服务券余额 {voucher.balance} 元；使用该服务券，本订单最多可抵扣 {most} 元",
+                            code="balance_exceeded", fields={"amount": [f"最多 {most} 元"]})
     if qualification is not None and qualification.state == Qualification.State.SUSPENDED:
         raise RuleViolation(f"您的 {qualification.year} 年度资格暂停中（{qualification.state_reason}），服务券已冻结，"
                             "恢复资格后方可抵扣", code="voucher_frozen", fields={"voucher": ["已冻结"]})
@@ -147,6 +148,17 @@ def _check(*, actor, order: Order, voucher: Voucher, amount: Decimal, declares_n
     if fund is None or fund.exhausted_at is not None or fund.available < amount:
         raise FundExhausted(voucher.year, f"{voucher.year} 年度服务券资金已不足以支付本次抵扣（先用先得），"
                                           "当年未使用的服务券将作废")
+
+
+def _most_deductible(*, cap: Decimal, voucher: Voucher, qualification, fund) -> Decimal:
+    """The real maximum of one deduction with this voucher: the ratio cap, the voucher's balance, the quota
+    not yet used and what the year's fund has left — the figure the order page offers and refusals quote."""
+    limits = [cap, voucher.balance]
+    if qualification is not None:
+        limits.append(qualification.quota - qualification.used)
+    if fund is not None:
+        limits.append(fund.available if fund.exhausted_at is None else ZERO)
+    return max(ZERO, min(limits))
 
 
 def _has_deduction(order: Order) -> bool:
@@ -180,8 +192,9 @@ def fund_exhaustion_schedule(*, year: int) -> None:
     enqueue_after_commit(void_year_after_fund_exhausted, year)  # survives a broker outage (transactional outbox)
 
 
-def _deduction_apply(*, actor, order_id, voucher_id, amount, declares_no_other_subsidy: bool,
-                     before_charge=None) -> Deduction:
+def _prepare(*, actor, order_id, voucher_id, amount):
+    """Parse and load what a deduction needs, refusing what needs no money rule: the order (404 when it is not
+    the caller's), the caller as its buyer and not banned, the order rated, the amount, the caller's voucher."""
     from ..selectors.orders import order_get
 
     order = order_get(user=actor, order_id=order_id)
@@ -196,6 +209,25 @@ def _deduction_apply(*, actor, order_id, voucher_id, amount, declares_no_other_s
                if str(voucher_id).isdigit() else None)
     if voucher is None:
         raise InvalidInput("请选择本单位的服务券", fields={"voucher": ["服务券不存在"]})
+    return order, voucher, amount
+
+
+def deduction_check(*, actor, order_id, voucher_id, amount, declares_no_other_subsidy: bool) -> Decimal:
+    """Every rule of `deduction_apply`, read without locks and writing nothing: the order page runs it before
+    asking for the irreversible confirmation, so a person confirms only an amount the rules accept now (the
+    deduction itself checks again under its locks). Returns the amount, parsed."""
+    order, voucher, amount = _prepare(actor=actor, order_id=order_id, voucher_id=voucher_id, amount=amount)
+    today = clock.today()
+    _check(actor=actor, order=order, voucher=voucher, amount=amount,
+           declares_no_other_subsidy=bool(declares_no_other_subsidy), qualification=voucher.qualification,
+           fund=Fund.objects.filter(year=voucher.year).first(), ratio=policy_for(voucher.year).deduction_ratio,
+           today=today)
+    return amount
+
+
+def _deduction_apply(*, actor, order_id, voucher_id, amount, declares_no_other_subsidy: bool,
+                     before_charge=None) -> Deduction:
+    order, voucher, amount = _prepare(actor=actor, order_id=order_id, voucher_id=voucher_id, amount=amount)
     now = clock.now()  # the business clock, read once for the whole request
     today = timezone.localdate(now)
     assert_buyer_in_programme(credit_code=voucher.qualification.organisation.credit_code, on=today,

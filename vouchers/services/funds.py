@@ -35,8 +35,8 @@ def fund_create(*, actor, year: int, total) -> Fund:
     _require_bureau(actor)
     from hangqifu.policy.services import assert_year_in_force
 
-    assert_year_in_force(year=year, action="设立年度服务券资金")  # 第二十二条
     total = _amount(total, "total")
+    assert_year_in_force(year=year, action="设立年度服务券资金")  # 第二十二条
     if Fund.objects.filter(year=year).exists():
         raise RuleViolation(f"{year} 年度服务券资金已设立，每年只能设立一次", code="fund_exists", fields={"year": ["已设立"]})
     try:

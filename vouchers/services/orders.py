@@ -44,6 +44,14 @@ def _fire(order: Order, name: str, user, *, unmet: RuleViolation | None = None) 
     return before
 
 
+def completion_refusal(order: Order) -> RuleViolation | None:
+    """Why the provider cannot confirm completion yet (the transition's condition: the buyer's stamped letter
+    is on file), or None. `order_complete` raises it; the order page shows it on the disabled button."""
+    if order.state == Order.State.SIGNED and not can_proceed(order.complete):
+        return RuleViolation("购买方上传盖章承诺书后才能确认服务完成", code="commitment_letter_missing")
+    return None
+
+
 def _order_url(order) -> str:
     return reverse("vouchers:order-detail", args=[order.pk])
 
@@ -122,8 +130,7 @@ def order_complete(*, actor, order_id, service_records: list | None = None, note
     """The provider confirms delivery, with at least one service record uploaded now or before (第十、十六条)."""
     order = _locked(user=actor, order_id=order_id)
     files = [f for f in (service_records or []) if f]
-    before = _fire(order, "complete", actor, unmet=RuleViolation(
-        "购买方上传盖章承诺书后才能确认服务完成", code="commitment_letter_missing"))
+    before = _fire(order, "complete", actor, unmet=completion_refusal(order))
     if not files and not documents_for(order, "service_record").exists():
         raise InvalidInput("请上传服务记录（交付成果、服务台账等）", code="invalid_document",
                            fields={"service_records": ["至少上传一份服务记录"]})

@@ -330,7 +330,7 @@ def registration_submit(*, actor, registration) -> RegistrationApplication:
                  to_state=registration.state, payload={"size_class": registration.size_class})
     url = _status_url(registration)
     notify(subject=f"注册认定申请已提交：{registration.name}", url=url, organisation=registration.organisation,
-           body=f"您的{registration.year}年度{registration.get_purpose_display()}申请已提交，等待市工信服务中心形式预审。")
+           body=f"您的{registration.matter}申请已提交，等待市工信服务中心形式预审。")
     notify(subject=f"新的注册认定申请待预审：{registration.name}", url=page_url(
         "admin:vouchers_registrationapplication_change", registration.pk), roles=[Role.SERVICE_CENTER])
     return registration

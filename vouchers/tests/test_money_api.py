@@ -6,7 +6,7 @@ import pytest
 
 from hangqifu.accounts.roles import Role
 from hangqifu.core.choices import ServiceCategory
-from vouchers.models import Deduction, Fund, IssuanceBatch, LedgerEntry, Voucher
+from vouchers.models import Deduction, Fund, IssuanceBatch, LedgerEntry, Order, Voucher
 
 from .money_factories import claimed_voucher, open_batch, order_in_state, pdf_file, provider_user, qualified_buyer
 
@@ -229,10 +229,39 @@ def test_order_page_shows_the_maximum_deductible_and_deducts(june, client):
     client.force_login(buyer)
     page = client.get(f"/vouchers/orders/{order.pk}/").content.decode()
     assert "本订单最多可抵扣" in page and "¥1,500.00" in page
+    # the first step checks the amount and asks for the confirmation, writing nothing
+    checked = client.post(f"/vouchers/orders/{order.pk}/deduct/", {
+        "voucher": voucher.pk, "amount": "1500.00", "declares_no_other_subsidy": "on"}).content.decode()
+    assert 'data-testid="deduct-confirm"' in checked and "抵扣后不可撤销" in checked
+    assert Order.objects.get(pk=order.pk).state == "rated"
     response = client.post(f"/vouchers/orders/{order.pk}/deduct/", {
-        "voucher": voucher.pk, "amount": "1500.00", "declares_no_other_subsidy": "on"}, follow=True)
+        "voucher": voucher.pk, "amount": "1500.00", "declares_no_other_subsidy": "on", "confirmed": "1"}, follow=True)
     assert "已使用服务券抵扣 1500.00 元" in response.content.decode()
     assert IssuanceBatch.objects.count() == 1
+
+
+def test_the_deduction_is_checked_before_the_confirmation_and_the_refusal_names_the_real_maximum(june, client):
+    # given: a 2,000 voucher and an order of 48,000 (ratio cap 24,000): the real maximum is the voucher's 2,000
+    buyer = qualified_buyer(quota="5000.00")
+    voucher = claimed_voucher(buyer, open_batch(types=((CAT, "2000.00", 5),)))
+    order = order_in_state(buyer, provider_user(), "rated", amount="48000.00")
+    client.force_login(buyer)
+    assert "¥2,000.00" in client.get(f"/vouchers/orders/{order.pk}/").content.decode()
+    # when: the buyer asks for 30,000
+    response = client.post(f"/vouchers/orders/{order.pk}/deduct/", {
+        "voucher": voucher.pk, "amount": "30000.00", "declares_no_other_subsidy": "on"})
+    page = response.content.decode()
+    # then: refused with the real maximum, and no confirmation offered
+    assert response.status_code == 400
+    assert "本订单最多可抵扣 2000.00 元" in page
+    assert 'data-testid="deduct-confirm"' not in page
+    # and 0.01 over the real maximum is refused too, the maximum itself is offered for confirmation
+    over = client.post(f"/vouchers/orders/{order.pk}/deduct/", {
+        "voucher": voucher.pk, "amount": "2000.01", "declares_no_other_subsidy": "on"}).content.decode()
+    assert 'data-testid="deduct-confirm"' not in over and "本订单最多可抵扣 2000.00 元" in over
+    exact = client.post(f"/vouchers/orders/{order.pk}/deduct/", {
+        "voucher": voucher.pk, "amount": "2000.00", "declares_no_other_subsidy": "on"}).content.decode()
+    assert 'data-testid="deduct-confirm"' in exact
 
 
 def test_home_pages_list_pending_money_work_and_nav_links(june, client, make_user):

@@ -43,7 +43,9 @@ def test_wizard_saves_each_step_and_shows_chinese_errors(enterprise, browser_of)
     page = client.get(f"/vouchers/registration/{registration.pk}/step/5/").content.decode()
     assert "尚缺材料" in page and "微型企业" in page
     response = client.post(f"/vouchers/registration/{registration.pk}/submit/", follow=True)
-    assert "请先上传" in response.content.decode()
+    page = response.content.decode()
+    # the refusal points at the missing-materials list, which the page prints once
+    assert "尚有材料未上传" in page and "请先上传" not in page and "尚缺材料：" in page
     assert RegistrationApplication.objects.get().state == "draft"
     # the start page now leads back to the saved draft
     assert client.get("/vouchers/registration/new/").url == f"/vouchers/registration/{registration.pk}/"

@@ -7,10 +7,9 @@ from django.shortcuts import render
 from hangqifu.core import clock
 
 from .. import money_permissions as perms
-from ..models import Qualification
 from ..models.vouchers import Voucher
 from ..selectors import claims as selectors
-from ..services.claims import headroom
+from ..selectors.quota import qualification_of
 
 
 @login_required
@@ -20,11 +19,8 @@ def my_vouchers(request):
     state = request.GET.get("state") or None
     vouchers = selectors.vouchers_for(user=request.user, state=state, year=request.GET.get("year"))
     page = Paginator(vouchers, 20).get_page(request.GET.get("page"))
-    qualification = None
-    if perms.is_buyer(request.user):
-        qualification = Qualification.objects.filter(organisation_id=request.user.organisation_id,
-                                                     year=clock.current_year()).first()
+    qualification = (qualification_of(organisation_id=request.user.organisation_id, year=clock.current_year())
+                     if perms.is_buyer(request.user) else None)
     return render(request, "vouchers/money/my_vouchers.html", {
         "page": page, "state": state, "states": Voucher.State.choices, "qualification": qualification,
-        "headroom": headroom(qualification) if qualification else None,
     })

@@ -10,9 +10,9 @@ from hangqifu.core import clock
 from hangqifu.core.errors import DomainError
 
 from .. import money_permissions as perms
-from ..models import Qualification
 from ..money_forms import BatchForm, FundForm, VoucherTypeFormSet, show_domain_error
 from ..selectors import funds as selectors
+from ..selectors.quota import qualification_of
 from ..services import claims as claim_services
 from ..services import funds as services
 
@@ -35,15 +35,17 @@ def batch_list(request):
 @login_required
 def batch_detail(request, pk: int):
     batch = selectors.batch_get(user=request.user, batch_id=pk)
-    qualification = None
-    if perms.is_buyer(request.user):
-        qualification = Qualification.objects.filter(organisation_id=request.user.organisation_id,
-                                                     year=batch.year).first()
+    now = clock.now()
+    can_claim = perms.is_buyer(request.user)
+    qualification = (qualification_of(organisation_id=request.user.organisation_id, year=batch.year)
+                     if can_claim else None)
     return render(request, "vouchers/money/batch_detail.html", {
-        "batch": batch, "types": batch.voucher_types.all(), "qualification": qualification,
+        "batch": batch, "qualification": qualification,
+        "options": selectors.claim_options(batch=batch, qualification=qualification, now=now) if can_claim else
+        [selectors.ClaimOption(t, None) for t in batch.voucher_types.all()],
+        "window_refusal": selectors.claim_window_refusal(batch=batch, now=now),
         "total_remaining": sum(t.remaining for t in batch.voucher_types.all()),
-        "headroom": claim_services.headroom(qualification) if qualification else None,
-        "can_claim": perms.is_buyer(request.user), "server_now": clock.now(),
+        "can_claim": can_claim, "server_now": now,
         "transitions": [t for t in batch.get_available_state_transitions() if t.has_perm(batch, request.user)],
     })
 
@@ -51,7 +53,8 @@ def batch_detail(request, pk: int):
 @login_required
 def batch_live(request, pk: int):
     """JSON polled by the batch page (data-poll): remaining counts and whether claims are open."""
-    return JsonResponse(selectors.batch_live_figures(selectors.batch_get(user=request.user, batch_id=pk)))
+    batch = selectors.batch_get(user=request.user, batch_id=pk)
+    return JsonResponse(selectors.batch_live_figures(batch, user=request.user))
 
 
 @require_POST
@@ -61,7 +64,7 @@ def batch_claim(request, pk: int):
         voucher = claim_services.voucher_claim(actor=request.user, batch_id=pk,
                                                voucher_type_id=request.POST.get("voucher_type"))
     except DomainError as exc:
-        messages.error(request, exc.detail)
+        messages.error(request, exc.message())
         return redirect("vouchers:batch-detail", pk=pk)
     messages.success(request, f"领取成功：{voucher.number}，面额 {voucher.face_value} 元，有效期至 {voucher.expires_on}")
     return redirect("vouchers:my-vouchers")
@@ -77,7 +80,7 @@ def batch_transition(request, pk: int, action: str):
         service(actor=request.user, batch_id=pk)
         messages.success(request, "批次已发布" if action == "open" else "批次已结束")
     except DomainError as exc:
-        messages.error(request, exc.detail)
+        messages.error(request, exc.message())
     return redirect("vouchers:batch-detail", pk=pk)
 
 

@@ -56,7 +56,7 @@ def order_new(request):
     return render(request, "vouchers/money/order_new.html", {"form": form, "has_products": bool(products)})
 
 
-def _detail_context(request, order, **forms):
+def _detail_context(request, order, deduct_confirm=None, **forms):
     user = request.user
     actions = selectors.order_actions(order, user)
     context = {
@@ -66,6 +66,7 @@ def _detail_context(request, order, **forms):
         "has_stamped_letter": documents_for(order, "stamped_commitment_letter").exists(),
         "letter_title": services.commitment_letter_title(order),
         "deduction": getattr(order, "deduction", None) if order.state == Order.State.DEDUCTED else None,
+        "deduct_confirm": deduct_confirm,
     }
     if order.state == Order.State.RATED or "deduct" in actions:
         quote = selectors.deduction_quote(order, user)
@@ -75,6 +76,8 @@ def _detail_context(request, order, **forms):
                 vouchers=quote.vouchers, initial={"amount": quote.vouchers[0][1]})
     if "complete" in actions:
         context["complete_form"] = forms.get("complete_form") or CompleteForm()
+        refusal = services.completion_refusal(order)
+        context["complete_refusal"] = refusal.detail if refusal else ""
     if "rate" in actions:
         context["rate_form"] = forms.get("rate_form") or RateForm()
     if "cancel" in actions:
@@ -147,8 +150,27 @@ def order_rate(request, pk: int):
 @require_POST
 @login_required
 def order_deduct(request, pk: int):
+    """Two steps: the amount is checked against every rule first (nothing written), then the person confirms
+    the checked amount (`confirmed`), and only then is the irreversible deduction applied."""
     order = selectors.order_get(user=request.user, order_id=pk)
     quote = selectors.deduction_quote(order, request.user)
+    form = DeductForm(request.POST, vouchers=quote.vouchers)
+    if request.POST.get("confirmed") != "1":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                amount = deduction_services.deduction_check(
+                    actor=request.user, order_id=pk, voucher_id=data["voucher"], amount=data["amount"],
+                    declares_no_other_subsidy=data["declares_no_other_subsidy"])
+            except DomainError as exc:
+                show_domain_error(form, exc)
+            else:
+                voucher = next(v for v, _ in quote.vouchers if v.pk == data["voucher"])
+                return render(request, "vouchers/money/order_detail.html", _detail_context(
+                    request, order, deduct_form=form,
+                    deduct_confirm={"voucher": voucher, "amount": amount, "rest": order.amount - amount}))
+        return render(request, "vouchers/money/order_detail.html",
+                      _detail_context(request, order, deduct_form=form), status=400)
 
     def action(data):
         deduction = deduction_services.deduction_apply(
@@ -156,8 +178,7 @@ def order_deduct(request, pk: int):
             declares_no_other_subsidy=data["declares_no_other_subsidy"])
         return f"已使用服务券抵扣 {deduction.amount} 元"
 
-    return _submit(request, pk, form=DeductForm(request.POST, vouchers=quote.vouchers), form_key="deduct_form",
-                   action=action)
+    return _submit(request, pk, form=form, form_key="deduct_form", action=action)
 
 
 @require_POST
@@ -167,5 +188,5 @@ def order_cancel(request, pk: int):
         services.order_cancel(actor=request.user, order_id=pk, reason=request.POST.get("reason", ""))
         messages.success(request, "订单已取消")
     except DomainError as exc:
-        messages.error(request, exc.detail)
+        messages.error(request, exc.message())
     return redirect("vouchers:order-detail", pk=pk)

@@ -156,7 +156,7 @@ def document_remove(request, pk: int, document_id: int):
     try:
         services.registration_document_remove(actor=request.user, registration=registration, document_id=document_id)
     except DomainError as exc:
-        messages.error(request, exc.detail)
+        messages.error(request, exc.message())
     else:
         messages.success(request, "材料已删除")
     return redirect("vouchers:registration-step", registration.pk, 4)
@@ -169,7 +169,9 @@ def submit(request, pk: int):
     try:
         services.registration_submit(actor=request.user, registration=registration)
     except DomainError as exc:
-        messages.error(request, exc.detail)
+        # the review step lists the missing documents itself: say so once, not the list a second time
+        messages.error(request, "尚有材料未上传，请按下方“尚缺材料”补齐后再提交" if exc.code == "invalid_document"
+                       else exc.message())
         return redirect("vouchers:registration-step", registration.pk, 5)
     messages.success(request, "申请已提交，请等待市工信服务中心形式预审")
     return redirect("vouchers:registration-detail", registration.pk)

@@ -102,7 +102,7 @@ def test_admin_refuses_out_of_range_values_in_chinese(client, bureau):
     response = client.post(url, _admin_post_data(policy, deduction_ratio="1.5", provider_annual_cap="-10"))
     assert response.status_code == 200
     page = response.content.decode()
-    assert "确保该值小于或等于1" in page and "确保该值大于或等于0" in page
+    assert "不能大于 1" in page and "不能小于 0" in page
     assert PolicyYear.objects.get(year=2026).deduction_ratio == Decimal("0.500")
 
 
