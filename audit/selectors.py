@@ -7,6 +7,7 @@ from django.utils import timezone
 from hangqifu.core import clock
 from hangqifu.core.errors import InvalidInput
 
+from .labels import actions_matching
 from .models import AuditEvent, Complaint, CreditRecord, Sanction
 from .permissions import is_staff_user
 
@@ -67,15 +68,17 @@ def complaint_counts(*, user) -> dict[str, int]:
 
 def audit_event_search(*, actor: str = "", action: str = "", organisation=None, object_type: str = "",
                        object_id: str = "", since=None, until=None):
-    """Staff search over the trail. `actor` is a username (exact, any case); `action` matches a prefix
-    ("sanction" finds sanction.impose and sanction.lift); `organisation` an id or part of a name; `since` /
+    """Staff search over the trail. `actor` is a username (exact, any case); `action` matches a code prefix
+    ("sanction" finds sanction.impose and sanction.lift) or part of an action's Chinese name (抵扣 finds
+    order.deduct; audit/labels.py); `organisation` an id or part of a name; `since` /
     `until` are business dates, both inclusive. Newest first, with the organisation joined."""
     check_date_range(since, until)
     queryset = AuditEvent.objects.select_related("organisation")
     if actor:
         queryset = queryset.filter(actor_username__iexact=actor.strip())
     if action:
-        queryset = queryset.filter(action__startswith=action.strip())
+        action = action.strip()
+        queryset = queryset.filter(Q(action__startswith=action) | Q(action__in=actions_matching(action)))
     if organisation not in (None, ""):
         organisation = str(organisation).strip()
         if organisation.isdigit():

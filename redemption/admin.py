@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from audit.labels import action_label, state_label
 from hangqifu.core.admin import ReadOnlyAdminMixin
 from hangqifu.core.errors import DomainError, InvalidInput
 from hangqifu.core.money import yuan
@@ -94,8 +95,9 @@ class RedemptionClaimAdmin(admin.ModelAdmin):
     @admin.display(description="办理记录")
     def timeline_display(self, obj):
         return format_html("<ol>{}</ol>", format_html_join(
-            "", "<li>{} {} {}</li>",
-            ((timezone.localtime(e.business_time).strftime("%Y-%m-%d %H:%M"), e.actor_username or "系统", e.action)
+            "", "<li>{} {} {}{}</li>",
+            ((timezone.localtime(e.business_time).strftime("%Y-%m-%d %H:%M"), e.actor_username or "系统",
+              action_label(e.action), f" → {state_label(e.object_type, e.to_state)}" if e.to_state else "")
              for e in claim_timeline(obj)))) or "—"
 
     def get_urls(self):

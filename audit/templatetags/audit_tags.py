@@ -2,7 +2,7 @@ import json
 
 from django import template
 
-from hangqifu.accounts.event_labels import SECURITY_EVENT_LABELS
+from audit import labels
 
 register = template.Library()
 
@@ -14,5 +14,27 @@ def pretty_json(value) -> str:
 
 @register.filter
 def action_label(action: str) -> str:
-    """The Chinese name of an audit action where one is known, else the code itself."""
-    return SECURITY_EVENT_LABELS.get(action, action)
+    """The Chinese name of an audit action (audit/labels.py)."""
+    return labels.action_label(action)
+
+
+@register.simple_tag
+def event_object(event) -> str:
+    """`qualification #3` → 服务券资格 #3."""
+    return labels.object_label(event.object_type, event.object_id)
+
+
+@register.simple_tag
+def event_transition(event) -> str:
+    """`signed → completed` → the object's states in Chinese."""
+    return labels.transition_label(event.object_type, event.from_state, event.to_state)
+
+
+@register.simple_tag
+def event_to_state(event) -> str:
+    return labels.state_label(event.object_type, event.to_state)
+
+
+@register.filter
+def object_type_label(object_type: str) -> str:
+    return labels.object_type_label(object_type)

@@ -3,6 +3,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from audit.labels import transition_label
 from audit.models import AuditEvent, ChainCheck
 from audit.services import audit_record
 from audit.verification import chain_check_daily
@@ -94,7 +95,7 @@ def test_search_page_for_staff_only(client, trail, make_user):
     assert client.get(reverse("audit:event-list")).status_code == 302  # to the login page
     client.force_login(make_user(role=Role.FINANCE_BUREAU))
     page = client.get(reverse("audit:event-list"), {"actor": "ent-wang"}).content.decode()
-    assert "registration.submit" in page and "registration.approve" not in page
+    assert "提交注册认定申请" in page and "认定资格" not in page
 
 
 def test_search_page_reversed_range_shows_a_chinese_error(client, trail):
@@ -119,8 +120,9 @@ def test_timeline_shows_one_object_oldest_first(client, trail):
     organisation = trail["enterprise"].organisation
     client.force_login(trail["center"])
     page = client.get(reverse("audit:timeline", args=["organisation", organisation.pk])).content.decode()
-    assert page.index("registration.submit") < page.index("registration.approve")
-    assert "product.submit" not in page and "submitted → approved" in page
+    assert page.index("提交注册认定申请") < page.index("认定资格")
+    assert "提交产品审核" not in page and "submitted" not in page
+    assert transition_label("organisation", "submitted", "approved") in page
 
 
 def test_verify_button_runs_the_check_and_shows_when(client, trail):

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 
+from audit.labels import action_label
 from hangqifu.core.choices import Honour
 from hangqifu.core.errors import DomainError
 
@@ -32,7 +33,6 @@ from ..services import imports
 from ..services import qualification as qualification_services
 from ..services import registration as services
 from ..services.rereview import rereview_bulk_approve
-from ..templatetags.registration_tags import EVENT_LABELS
 
 State = RegistrationApplication.State
 
@@ -153,7 +153,7 @@ class RegistrationApplicationAdmin(admin.ModelAdmin):
         return format_html("<ol>{}</ol>", format_html_join(
             "", "<li>{} {} {}{}</li>",
             ((timezone.localtime(e.business_time).strftime("%Y-%m-%d %H:%M"), e.actor_username or "系统",
-              EVENT_LABELS.get(e.action, e.action),
+              action_label(e.action),
               f"：{e.payload.get('opinion')}" if e.payload.get("opinion") else "") for e in events))) or "—"
 
     # --- transition buttons ---------------------------------------------------------------------------

@@ -1,21 +1,10 @@
 from django import template
 
+from audit.labels import action_label
 from hangqifu.core.choices import Honour
 
 register = template.Library()
 
-EVENT_LABELS = {
-    "registration.create": "创建申请（草稿）",
-    "registration.update": "保存填报信息",
-    "registration.submit": "提交申请",
-    "registration.pre_review": "形式预审",
-    "registration.return": "退回修改",
-    "registration.reject": "不予通过",
-    "registration.approve": "认定资格",
-    "registration.rereview_open": "开启年度复审",
-    "document.upload": "上传材料",
-    "document.delete": "删除材料",
-}
 
 
 @register.filter
@@ -25,7 +14,7 @@ def honour_label(value) -> str:
 
 @register.filter
 def event_label(action: str) -> str:
-    return EVENT_LABELS.get(action, action)
+    return action_label(action)
 
 
 @register.filter
