@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from hangqifu.accounts import credit_claim_views, security_views
 from hangqifu.accounts import views as account_views
+from hangqifu.core import clock_views
 from hangqifu.core import views as core_views
 
 admin.site.site_header = "杭企服 · 管理后台"
@@ -13,6 +14,7 @@ urlpatterns = [
     path("", core_views.landing, name="landing"),
     path("home/", core_views.home, name="home"),
     path("healthz/", core_views.healthz, name="healthz"),
+    path("test-clock/", clock_views.test_clock_panel, name="test-clock"),
     path("guide/", core_views.guide_list, name="guide-list"),
     path("guide/<slug:slug>/", core_views.guide_detail, name="guide"),
     path("accounts/login/", security_views.LoginView.as_view(), name="login"),

@@ -6,13 +6,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hangqifu.accounts.permissions import has_role
-from hangqifu.accounts.roles import Role
 
-from . import clock, jobs
+from . import clock, clock_controls
 
 
 class _TestClockGate(APIView):
-    permission_classes = [has_role(Role.SERVICE_CENTER, Role.BUREAU)]
+    permission_classes = [has_role(*clock_controls.CLOCK_ROLES)]
 
     def initial(self, request, *args, **kwargs):
         if not clock.test_clock_enabled():
@@ -36,12 +35,13 @@ class TestClockApi(_TestClockGate):
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        clock.set_test_clock(data.validated_data["now"], frozen=data.validated_data["frozen"])
+        clock_controls.clock_set(actor=request.user, when=data.validated_data["now"],
+                                 frozen=data.validated_data["frozen"])
         return Response({"now": clock.now(), "frozen": data.validated_data["frozen"]})
 
     @extend_schema(responses={204: None})
     def delete(self, request):
-        clock.reset_test_clock()
+        clock_controls.clock_reset(actor=request.user)
         return Response(status=204)
 
 
@@ -49,7 +49,7 @@ class RunDueTasksApi(_TestClockGate):
     @extend_schema(request=None, responses={200: inline_serializer(
         "DueTasksRun", {"now": serializers.DateTimeField(), "results": serializers.DictField()})})
     def post(self, request):
-        results = jobs.run_due_jobs()
+        results = clock_controls.clock_run_due(actor=request.user)
         return Response({"now": clock.now(), "results": {k: _plain(v) for k, v in results.items()}})
 
 

@@ -1,6 +1,7 @@
 from django.conf import settings
 
 from . import clock
+from .clock_controls import may_move_clock
 from .navigation import groups_for, links_for
 
 
@@ -12,6 +13,7 @@ def portal(request):
         from hangqifu.notifications.selectors import unread_count
 
         context["unread_notifications"] = unread_count(user=user)
+    context["may_move_clock"] = may_move_clock(user)
     context["nav_links"] = links_for(user)
     context["nav_groups"] = groups_for(user)
     context["debug"] = settings.DEBUG
