@@ -117,6 +117,8 @@ class RedemptionClaimAdmin(admin.ModelAdmin):
                 "can_reject": perms.reviewer(obj, user) and obj.state in (State.SUBMITTED, State.PRE_REVIEWED,
                                                                           State.RETURNED),
                 "review_url": reverse("admin:redemption_redemptionclaim_review", args=[obj.pk]),
+                # Every field is read-only: the decisions are the review panel's buttons, not a save.
+                "show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False,
             })
         return super().change_view(request, object_id, form_url, extra_context)
 

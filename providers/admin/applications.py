@@ -8,7 +8,6 @@ from hangqifu.core.errors import DomainError
 
 from .. import selectors, services
 from ..models import ApplicationProduct, ConflictDeclaration, ExpertAssignment, ProviderApplication, Review, SelectionRound
-from ._actions import run_each, with_opinion
 
 
 def documents_html(owner):
@@ -79,7 +78,8 @@ class ReviewInline(ReadOnlyInline):
 
 @admin.register(ProviderApplication)
 class ProviderApplicationAdmin(admin.ModelAdmin):
-    list_display = ["id", "name", "round", "district", "state", "conditions_display", "submitted_at"]
+    list_display = ["id", "name", "round", "district", "state", "conditions_display", "submitted_at",
+                    "handle_column"]
     list_filter = ["state", "round", "district"]
     search_fields = ["name", "credit_code"]
     list_select_related = ["round"]
@@ -98,7 +98,9 @@ class ProviderApplicationAdmin(admin.ModelAdmin):
         ("审核", {"fields": ["submitted_at", "pre_review_opinion", "decision_opinion", "confirmed_at", "notice_id",
                            "admitted_at"]}),
     ]
-    actions = ["pre_review_pass", "return_for_correction", "confirm_and_publish", "reject"]
+    # One place per task: each application is pre-reviewed, returned, rejected, assigned and confirmed on its
+    # portal page (handle_link); the admin lists and filters them, and publishes one merged notice for several.
+    actions = ["confirm_and_publish"]
 
     def has_add_permission(self, request):
         return False
@@ -110,6 +112,10 @@ class ProviderApplicationAdmin(admin.ModelAdmin):
     def handle_link(self, obj):
         return format_html('<a href="{}">在办理页面预审、指派专家、评分、确认或退回</a>',
                            reverse("providers:application-detail", args=[obj.pk]))
+
+    @admin.display(description="办理")
+    def handle_column(self, obj):
+        return format_html('<a href="{}">办理页面</a>', reverse("providers:application-detail", args=[obj.pk]))
 
     @admin.display(description="条件核查")
     def conditions_display(self, obj):
@@ -127,16 +133,6 @@ class ProviderApplicationAdmin(admin.ModelAdmin):
     def documents_display(self, obj):
         return documents_html(obj)
 
-    @admin.action(description="形式预审通过")
-    def pre_review_pass(self, request, queryset):
-        run_each(self, request, queryset, lambda a: services.application_pre_review(
-            actor=request.user, application=a, passed=True, opinion="材料齐全，形式预审通过"), "预审通过")
-
-    @admin.action(description="退回补正（填写意见）")
-    def return_for_correction(self, request, queryset):
-        return with_opinion(self, request, queryset, title="退回补正", required=True, done="已退回",
-                            fn=lambda a, o: services.application_return(actor=request.user, application=a, opinion=o))
-
     @admin.action(description="确认入选并合并公示（市经信局）")
     def confirm_and_publish(self, request, queryset):
         try:
@@ -145,11 +141,6 @@ class ProviderApplicationAdmin(admin.ModelAdmin):
             self.message_user(request, exc.message(), messages.ERROR)
         else:
             self.message_user(request, f"已确认 {len(confirmed)} 家并发布公示", messages.SUCCESS)
-
-    @admin.action(description="驳回（填写意见）")
-    def reject(self, request, queryset):
-        return with_opinion(self, request, queryset, title="驳回申请", required=True, done="已驳回",
-                            fn=lambda a, o: services.application_reject(actor=request.user, application=a, opinion=o))
 
 
 class ViewOnlyAdmin(admin.ModelAdmin):
