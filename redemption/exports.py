@@ -3,6 +3,7 @@
 The PDF is the official document: one row per provider (its payment line: amount and number of claims), never
 one per claim — a district of a large batch has thousands of claims. The Excel sheet carries the same provider
 table and, on a second sheet, every claim (streamed: openpyxl write-only, rows read with `.iterator()`)."""
+import re
 from io import BytesIO
 
 from django.db.models import Sum
@@ -13,14 +14,34 @@ from hangqifu.core.money import fmt
 from hangqifu.core.xlsx import row as xlsx_row
 from hangqifu.documents.pdf import render_pdf
 
-from .models import DisbursementOrder, RedemptionClaim
+from .models import DisbursementOrder, RedemptionClaim, SettlementBatch
 from .models.claims import claim_number
 
 XLSX_CHUNK = 2_000
 
 
+# A name segment up to this many characters is kept on one line of the PDF's provider column (63 % of A4 at
+# 10.5 pt holds ≈ 28); a longer one may wrap.
+_WHOLE_SEGMENT = 26
+
+
+def name_parts(name: str) -> list[tuple[str, bool]]:
+    """A provider's name cut before its full-width brackets (杭州……中心（……有限公司）), each part with whether it
+    is short enough to keep whole: a long name then wraps at the bracket, never inside a word."""
+    parts = re.split(r"(?=（)", name)
+    return [(part, len(part) <= _WHOLE_SEGMENT) for part in parts if part]
+
+
+def _signer(user, at) -> dict:
+    """Who signed for a bureau: the account's name written the Chinese way, 姓 then 名 (else its login), the role
+    it signed in, when."""
+    if user is None:
+        return {"name": "—", "role": "—", "at": None}
+    return {"name": f"{user.last_name}{user.first_name}".strip() or user.username, "role": f"{user.get_role_display()}签发人", "at": at}
+
+
 def disbursement_context(order: DisbursementOrder) -> dict:
-    batch = order.batch
+    batch = SettlementBatch.objects.select_related("bureau_signed_by", "finance_signed_by").get(pk=order.batch_id)
     payments = list(order.payments.select_related("provider").order_by("provider__name", "id"))
     district_totals = (batch.claims.values_list("settlement_district").order_by("settlement_district")
                        .annotate(total=Sum("verified_amount")))
@@ -31,10 +52,13 @@ def disbursement_context(order: DisbursementOrder) -> dict:
         "order": order,
         "batch": batch,
         "district_label": order.get_district_display(),
-        "rows": [{"payment": p, "claim_count": p.claim_count, "amount": fmt(p.amount)} for p in payments],
+        "rows": [{"payment": p, "name_parts": name_parts(p.provider.name), "claim_count": p.claim_count,
+                  "amount": fmt(p.amount)} for p in payments],
         "total": fmt(order.total),
         "district_totals": [(labels.get(d, d), fmt(t)) for d, t in district_totals],
         "issuer": "杭州市经济和信息化局　杭州市财政局",
+        "signers": [_signer(batch.bureau_signed_by, batch.bureau_signed_at),
+                    _signer(batch.finance_signed_by, batch.finance_signed_at)],
         "issued_on": timezone.localtime(order.issued_at).date(),
     }
 

@@ -564,3 +564,41 @@ def test_payment_of_what_was_deducted_inside_the_period_goes_on_after_it(disburs
     payment_services.payment_confirm(payment=payment, actor=factories.district_user("binjiang"), reference="QQ2029",
                                      paid_at=clock.now())
     assert DistrictPayment.objects.get(pk=payment.pk).state == DistrictPayment.State.PAID
+
+
+def test_disbursement_pdf_keeps_provider_names_whole_and_carries_both_signatures(disbursed, bureau, finance):
+    from django.utils import timezone
+    from pypdf import PdfReader
+
+    from hangqifu.accounts.models import Organisation, User
+
+    from ..exports import disbursement_pdf
+
+    # given a provider with a long Chinese name and signers with names on their accounts
+    order = disbursed.disbursement_orders.get(district="xihu")
+    long_name = "杭州市西湖区数字化转型综合服务研究院有限公司"
+    Organisation.objects.filter(pk=order.payments.first().provider_id).update(name=long_name)
+    User.objects.filter(pk=bureau.pk).update(last_name="王", first_name="建国")
+    User.objects.filter(pk=finance.pk).update(last_name="李", first_name="秀英")
+    # when the PDF is rendered
+    lines = [line.replace(" ", "") for page in PdfReader(BytesIO(disbursement_pdf(order))).pages
+             for line in page.extract_text().splitlines()]
+    # then the name stands whole on one line of the table
+    assert any(long_name in line for line in lines), lines
+    # and the signature block names each bureau's signer, role and time
+    text = "\n".join(lines)
+    batch = S(disbursed.pk)
+    for signer, role, at in [("王建国", "市经信局签发人", batch.bureau_signed_at),
+                             ("李秀英", "市财政局签发人", batch.finance_signed_at)]:
+        assert signer in text and role in text
+        assert timezone.localtime(at).strftime("%Y年%-m月%-d日%H:%M") in text
+    assert "杭州市经济和信息化局（签发）" in text and "杭州市财政局（会签）" in text
+
+
+def test_a_long_provider_name_is_cut_only_before_its_brackets():
+    from ..exports import name_parts
+
+    assert name_parts("杭州旅程数字服务有限公司") == [("杭州旅程数字服务有限公司", True)]
+    assert name_parts("浙江省中小企业公共服务平台杭州分中心（杭州市工业和信息服务研究中心有限公司）") == [
+        ("浙江省中小企业公共服务平台杭州分中心", True), ("（杭州市工业和信息服务研究中心有限公司）", True)]
+    assert name_parts("甲" * 27) == [("甲" * 27, False)]  # too long to keep whole: it may wrap
