@@ -236,6 +236,23 @@ def login(live_server, page):
 
 
 @pytest.fixture
+def axe_check():
+    """axe_check(page): no serious or critical axe-core violation, no sideways scrolling and no raw code or
+    English state id on the current page (tests/page_checks.py)."""
+    from tests.page_checks import check_page
+
+    return check_page
+
+
+@pytest.fixture
+def primary_action():
+    """primary_action(page, locator): axe_check, and the action reachable without scrolling sideways."""
+    from tests.page_checks import assert_primary_action
+
+    return assert_primary_action
+
+
+@pytest.fixture
 def click_nav():
     """click_nav(page, "兑付申请") follows a menu entry: the menu is grouped in disclosures (and behind the ☰
     toggle on a phone), so open what hides the entry first."""

@@ -3,7 +3,8 @@ order and uploads the documents → the service center pre-reviews in the admin 
 service center opens and closes a settlement batch → the bureau approves it and publishes the notice → the
 notice closes on the test clock → the bureau signs and the finance bureau co-signs → the district confirms
 the QinQing payment → the provider sees its claim paid. Orders are made with factories (ordering has its own
-journey)."""
+journey). It runs at 390 × 844 and 1366 × 768: every page visited passes the page checks (axe-core, no sideways
+scrolling, no raw codes) and each role's primary action is on screen without scrolling sideways."""
 from datetime import timedelta
 
 import pytest
@@ -16,12 +17,19 @@ from hangqifu.policy.models import PolicyYear
 from redemption.models import REQUIRED_DOCUMENT_KINDS, DisbursementOrder, RedemptionClaim, SettlementBatch
 from redemption.tests.factories import deducted_order, district_user, provider_user
 
+from .page_checks import assert_primary_action as primary, check_page
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1366, "height": 768}
 
 
 def _as(page, login, user):
     page.context.clear_cookies()
-    return login(user.username, PASSWORD)
+    page = login(user.username, PASSWORD)
+    check_page(page)  # the role's home
+    return page
 
 
 def _open_and_close_batch(page, login, center, click_nav, payment_expected_on=None):
@@ -37,7 +45,9 @@ def _open_and_close_batch(page, login, center, click_nav, payment_expected_on=No
     page.wait_for_selector("[data-testid=batch-state]:has-text('已归集，待审批')")
 
 
-def test_provider_claim_to_district_payment(live_server, page, login, set_clock, make_user, click_nav):
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390x844", "1366x768"])
+def test_provider_claim_to_district_payment(live_server, page, login, set_clock, make_user, click_nav, viewport):
+    page.set_viewport_size(viewport)
     set_clock("2026-06-01T09:00:00+08:00")
     sync_role_groups()
     for year in (2026, 2027):  # transactional tests flush the tables, seeded policy years included
@@ -53,6 +63,7 @@ def test_provider_claim_to_district_payment(live_server, page, login, set_clock,
     _as(page, login, provider)
     click_nav(page, "兑付申请")
     assert page.get_by_test_id("cap-remaining").inner_text() == "¥500,000.00"
+    primary(page, page.get_by_test_id("new-claim"))
     page.get_by_test_id("new-claim").click()
     page.check(f"input[name=order_{order.pk}]")
     page.fill(f"input[name=invoice_number_{order.pk}]", "33012600001234")
@@ -68,19 +79,27 @@ def test_provider_claim_to_district_payment(live_server, page, login, set_clock,
                              files=[{"name": f"{kind}.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes(kind)}])
         page.click("[data-testid=upload-form] button[type=submit]")
         page.wait_for_selector(".msg-success")
+    primary(page, page.get_by_test_id("submit-claim"))
     page.get_by_test_id("submit-claim").click()
     assert page.get_by_test_id("claim-state").inner_text() == "待形式预审"
+    check_page(page)
     claim = RedemptionClaim.objects.get()
 
     # the service center pre-reviews in the admin; the bureau approves
     _as(page, login, center)
     page.goto(f"{url}/admin/redemption/redemptionclaim/?state__exact=submitted")
+    check_page(page)
     page.click(f"text={claim.number}")
     page.fill("#pre-review-opinion", "材料齐全，核定 6,000 元")
+    for decision in ("pre-review-pass", "return", "reject"):  # each on one line, none squeezed off-screen
+        primary(page, page.get_by_test_id(decision))
+        assert page.get_by_test_id(decision).bounding_box()["height"] < 48
     page.get_by_test_id("pre-review-pass").click()
     page.wait_for_selector("text=形式预审已通过")
+    check_page(page)
     _as(page, login, bureau)
     page.goto(f"{url}/admin/redemption/redemptionclaim/{claim.pk}/change/")
+    primary(page, page.get_by_test_id("approve"))
     page.get_by_test_id("approve").click()
     page.wait_for_selector("text=兑付申请已审批通过")
 
@@ -91,20 +110,24 @@ def test_provider_claim_to_district_payment(live_server, page, login, set_clock,
     # the bureau approves and publishes the notice; the window passes on the test clock
     _as(page, login, bureau)
     page.goto(f"{url}/redemption/batches/{batch.pk}/")
+    primary(page, page.get_by_test_id("batch-approve"))
     page.get_by_test_id("batch-approve").click()
     page.get_by_test_id("batch-publish").click()
     assert page.get_by_test_id("batch-state").inner_text() == "公示中"
     set_clock(SettlementBatch.objects.get().notice.closes_at + timedelta(hours=10))
     notices_close_expired()
     page.reload()
+    primary(page, page.get_by_test_id("batch-sign"))
     page.get_by_test_id("batch-sign").click()
     assert page.get_by_test_id("batch-state").inner_text() == "市经信局已签，待市财政局会签"
 
     # the finance bureau co-signs: the disbursement order is issued
     _as(page, login, finance)
     page.goto(f"{url}/redemption/batches/{batch.pk}/")
+    primary(page, page.get_by_test_id("batch-sign"))
     page.get_by_test_id("batch-sign").click()
     page.wait_for_selector("[data-testid=batch-state]:has-text('已下达拨付')")
+    check_page(page)
     assert "杭经信兑〔2026〕1号" in page.get_by_test_id("disbursement-orders").inner_text()
     assert DisbursementOrder.objects.get().total == claim.claimed_amount
 
@@ -116,6 +139,7 @@ def test_provider_claim_to_district_payment(live_server, page, login, set_clock,
     payment = batch.payments.get()
     page.fill(f"#ref-{payment.pk}", "QQZX202606010001")
     page.fill(f"#at-{payment.pk}", "2026-06-10T10:30")
+    primary(page, page.get_by_test_id(f"confirm-{payment.pk}"))
     page.get_by_test_id(f"confirm-{payment.pk}").click()
     page.wait_for_selector(".msg-success")
     assert page.get_by_test_id("outstanding").inner_text() == "¥0.00"
@@ -125,6 +149,7 @@ def test_provider_claim_to_district_payment(live_server, page, login, set_clock,
     page.goto(f"{url}/redemption/claims/{claim.pk}/")
     assert page.get_by_test_id("claim-state").inner_text() == "已支付"
     assert "QQZX202606010001" in page.get_by_test_id("payment-state").inner_text()
+    check_page(page)
     assert SettlementBatch.objects.get().state == "completed"
 
 

@@ -13,6 +13,8 @@ from hangqifu.core import clock
 from hangqifu.core.choices import ServiceCategory
 from hangqifu.documents.tests.factories import pdf_bytes
 
+from .page_checks import assert_primary_action
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1366, "height": 768}
@@ -20,14 +22,9 @@ CAT = ServiceCategory.DIGITAL_EMPOWERMENT
 
 
 def assert_reachable(page, locator):
-    """No sideways scrolling, and the action's box within the viewport's width once scrolled to."""
-    width = page.evaluate("innerWidth")
-    assert page.evaluate("document.documentElement.scrollWidth") <= width, "the page scrolls sideways"
-    locator.scroll_into_view_if_needed()
-    box = locator.bounding_box()
-    assert box is not None, "the action is not rendered"
-    assert box["x"] >= 0 and box["x"] + box["width"] <= width, f"the action lies outside the viewport: {box}"
-    assert locator.is_visible()
+    """No sideways scrolling, the action's box within the viewport's width once scrolled to, and the page free
+    of serious accessibility violations and raw codes (tests/page_checks.py)."""
+    assert_primary_action(page, locator)
 
 
 def _as(page, login, username, viewport):
