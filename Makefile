@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run dev smoke test worker beat deploy-check install install-dev migrate static seed bench reliability \
+.PHONY: run dev smoke screenshots test worker beat deploy-check install install-dev migrate static seed bench reliability \
 	backup restore
 
 $(VENV)/.runtime: requirements.txt
@@ -56,6 +56,10 @@ dev: seed
 ## demo login is tried through the API and the pages (scripts/smoke.py). CI runs it after the suite.
 smoke:
 	$(PYTHON) scripts/smoke.py
+
+## make screenshots — each demo role's home at 390 and 1366 px into docs/screenshots/ (for the README).
+screenshots: $(VENV)/.dev
+	$(PY) scripts/screenshots.py
 
 ## make test — installs what the suite needs and runs all of it.
 test: $(VENV)/.dev
