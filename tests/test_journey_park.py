@@ -20,6 +20,14 @@ VIEWPORTS = pytest.mark.parametrize("viewport", [{"width": 390, "height": 844}, 
                                     ids=["390x844", "1366x768"])
 
 
+def _tab_to(page, selector, presses=60):
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => document.activeElement === document.querySelector(s)", selector):
+            return
+    raise AssertionError(f"Tab never reaches {selector}")
+
+
 @VIEWPORTS
 def test_the_park_claims_its_vouchers_and_reads_its_quota(login, live_server, page, set_clock, click_nav, viewport):
     from hangqifu.policy.models import PolicyYear
@@ -35,10 +43,14 @@ def test_the_park_claims_its_vouchers_and_reads_its_quota(login, live_server, pa
     login("journey-park", PASSWORD)
     to_batch = page.get_by_test_id("card-batch").get_by_role("link")
     assert_primary_action(page, to_batch)
-    to_batch.click()
+    # by keyboard alone: Tab reaches the batch link, Enter follows it; Tab reaches 领取, Enter claims
+    _tab_to(page, "[data-testid=card-batch] a")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server.url}/vouchers/batches/{batch.pk}/")
     claim = page.get_by_test_id(f"claim-{vtype.pk}")
     assert_primary_action(page, claim)
-    claim.click()
+    _tab_to(page, f"[data-testid=claim-{vtype.pk}]")
+    page.keyboard.press("Enter")
     page.wait_for_url(f"{live_server.url}/vouchers/my-vouchers/")
     assert "领取成功" in page.locator(".messages").inner_text()
     check_page(page)
