@@ -132,6 +132,7 @@ ACTION_LABELS = {
     "redemption.claim_revoke": "撤销兑付",
     "redemption.claim_revoke_refused": "撤销兑付被拒绝",
     "redemption.claim_paid": "兑付款已支付",
+    "redemption.investigation_cleared": "公示异议处理完毕，解除兑付调查标记",
     "settlement.open": "新建兑付结算批次",
     "settlement.collect_claim": "兑付申请纳入结算批次",
     "settlement.collected": "结算批次归集完成",
