@@ -216,7 +216,7 @@ class ComplaintAdmin(ServiceTransitionAdminMixin, admin.ModelAdmin):
     def object_display(self, obj):
         if not obj.object_type:
             return "—"
-        label = complaints.OBJECT_TYPE_LABELS.get(obj.object_type, obj.object_type)
+        label = complaints.OBJECT_TYPE_LABELS.get(obj.object_type) or labels.object_type_label(obj.object_type)
         url = reverse("audit:timeline", args=[obj.object_type, obj.object_id])
         return format_html('{} #{} · <a href="{}">审计记录</a>', label, obj.object_id, url)
 

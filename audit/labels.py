@@ -165,6 +165,23 @@ ACTION_LABELS = {
     "recovery.repayment": "登记追回缴款",
 }
 
+# The keys of event payloads, as the audit timeline shows them (a key not named here is shown as written).
+PAYLOAD_LABELS = {
+    "reason": "理由", "opinion": "意见", "amount": "金额", "total": "合计", "count": "数量", "year": "年度",
+    "batch": "批次", "notice": "公示", "notice_title": "公示标题", "district": "区县", "districts": "区县",
+    "from": "调整前", "to": "调整后", "kind": "类别", "channel": "渠道", "note": "说明", "notes": "说明",
+    "items": "对象", "item": "对象", "label": "名称", "name": "名称", "payment": "支付", "claims": "兑付申请",
+    "remaining": "剩余", "credit_code": "统一社会信用代码", "username": "账号", "user": "用户", "device": "设备",
+    "verified_amount": "核定金额", "paid_at": "支付时间", "reference": "流水号", "findings": "调查结论",
+    "finding": "抽查结果", "evidence": "证据", "experts": "评审专家", "expert": "评审专家", "scores": "评分",
+    "satisfaction": "满意度", "cause": "原因", "live_vouchers": "未使用服务券（张）", "live_balance": "未使用余额",
+    "frozen": "冻结时钟", "days": "天数", "hours": "小时数", "jobs": "执行的定时任务", "fields": "字段",
+    "model": "数据类型", "object": "对象", "handler": "承办人", "passed": "是否通过", "seed": "随机种子",
+    "population": "总体数量", "size_class": "企业规模", "qualifications": "资格", "profile": "服务机构",
+    "review": "评审", "relation": "关系", "idle_seconds": "闲置秒数", "tokens_revoked": "注销令牌数",
+    "devices_removed": "移除设备数", "pulled_out": "移出", "skipped": "跳过", "expiry": "到期日",
+}
+
 # Object types (the model's name in the trail) whose everyday name differs from the model's verbose name.
 OBJECT_LABELS = {
     "qualification": "服务券资格",
@@ -209,6 +226,11 @@ def object_type_label(object_type: str) -> str:
         return OBJECT_LABELS[object_type]
     model = _model(object_type)
     return str(model._meta.verbose_name) if model is not None else "对象"
+
+
+def payload_rows(payload: dict) -> list[tuple[str, object]]:
+    """An event's payload as (Chinese key, value) rows for the timeline."""
+    return [(PAYLOAD_LABELS.get(key, key), value) for key, value in (payload or {}).items()]
 
 
 def object_type_choices() -> list[tuple[str, str]]:

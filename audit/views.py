@@ -15,6 +15,7 @@ from hangqifu.policy.services import policy_for
 
 from . import complaints, sanctions, selectors, verification
 from .forms import AssignForm, AuditSearchForm, ComplaintForm, FindingsForm, LiftForm, SanctionForm, TrackForm
+from .labels import object_type_label
 from .models import Complaint
 from .permissions import can_handle_complaints, can_sanction, is_staff_user
 
@@ -176,7 +177,8 @@ def complaint_detail(request, pk: int):
     return render(request, "audit/complaint_detail.html", {
         "complaint": complaint, "target": target, "can_act": can_handle_complaints(request.user),
         "sanctionable": sanctionable,
-        "object_label": complaints.OBJECT_TYPE_LABELS.get(complaint.object_type, complaint.object_type),
+        "object_label": (complaints.OBJECT_TYPE_LABELS.get(complaint.object_type)
+                         or object_type_label(complaint.object_type)),
         "overdue": complaint.is_overdue(), "findings_form": FindingsForm(), "assign_form": AssignForm(),
     })
 

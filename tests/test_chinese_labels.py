@@ -69,3 +69,14 @@ def test_admin_audit_list_is_chinese_and_searchable_in_chinese(client, make_user
     rows = page[start:page.index("</table>", start)]
     assert "抵扣服务券" in rows and "开始领取" not in rows and ">order.deduct<" not in rows
     assert AuditEvent.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_the_timeline_reads_in_chinese(client, make_user):
+    center = make_user(role=Role.SERVICE_CENTER)
+    audit_record(actor=center, action="redemption.claim_return", obj=center.organisation, from_state="submitted",
+                 to_state="returned", payload={"opinion": "发票金额不符", "live_vouchers": 2})
+    client.force_login(center)
+    page = client.get(reverse("audit:timeline", args=["organisation", center.organisation_id])).content.decode()
+    assert "兑付申请退回补正" in page and "意见" in page and "发票金额不符" in page and "未使用服务券（张）" in page
+    assert "redemption.claim_return" not in page and '"opinion"' not in page and "submitted" not in page

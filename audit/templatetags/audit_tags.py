@@ -8,14 +8,24 @@ register = template.Library()
 
 
 @register.filter
-def pretty_json(value) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True)
-
-
-@register.filter
 def action_label(action: str) -> str:
     """The Chinese name of an audit action (audit/labels.py)."""
     return labels.action_label(action)
+
+
+@register.filter
+def payload_rows(payload) -> list:
+    return labels.payload_rows(payload)
+
+
+@register.filter
+def plain_value(value) -> str:
+    """A payload value as text: lists joined, nested values as JSON."""
+    if isinstance(value, list) and all(not isinstance(v, dict | list) for v in value):
+        return "、".join(str(v) for v in value)
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return "—" if value in (None, "") else str(value)
 
 
 @register.simple_tag
