@@ -13,7 +13,7 @@ from hangqifu.core.api import ErrorSerializer
 from hangqifu.core.errors import NotFound, NotPermitted
 from hangqifu.core.throttle import PublicFormThrottle
 
-from . import complaints, sanctions, selectors
+from . import complaints, labels, sanctions, selectors
 from .models import AuditEvent, Complaint, Sanction
 from .permissions import IsStaffRole, can_handle_complaints, can_sanction, is_staff_user
 
@@ -257,17 +257,37 @@ class ComplaintTransitionApi(GenericAPIView):
 # --- the audit trail ----------------------------------------------------------------------------------------
 
 class AuditEventOutput(serializers.ModelSerializer):
+    """The stable codes, and beside them what a person reads (audit/labels.py): `action_label` (抵扣服务券),
+    `object_label` (服务券资格 #3), `from_state_label` / `to_state_label`."""
     organisation_name = serializers.CharField(source="organisation.name", default=None, allow_null=True)
+    action_label = serializers.SerializerMethodField()
+    object_label = serializers.SerializerMethodField()
+    from_state_label = serializers.SerializerMethodField()
+    to_state_label = serializers.SerializerMethodField()
 
     class Meta:
         model = AuditEvent
         fields = ["id", "occurred_at", "business_time", "actor", "actor_username", "organisation",
-                  "organisation_name", "action", "object_type", "object_id", "from_state", "to_state", "payload",
-                  "ip", "prev_hash", "hash", "chain"]
+                  "organisation_name", "action", "action_label", "object_type", "object_id", "object_label",
+                  "from_state", "from_state_label", "to_state", "to_state_label", "payload", "ip", "prev_hash",
+                  "hash", "chain"]
+
+    def get_action_label(self, event) -> str:
+        return labels.action_label(event.action)
+
+    def get_object_label(self, event) -> str:
+        return labels.object_label(event.object_type, event.object_id)
+
+    def get_from_state_label(self, event) -> str:
+        return labels.state_label(event.object_type, event.from_state)
+
+    def get_to_state_label(self, event) -> str:
+        return labels.state_label(event.object_type, event.to_state)
 
 
 class AuditEventListApi(GenericAPIView):
-    """GET [staff roles only]: the audit trail, newest first. `action` matches a prefix, `actor` a username,
+    """GET [staff roles only]: the audit trail, newest first. `action` matches a code prefix or part of an action's
+    Chinese name (抵扣 finds order.deduct), `actor` a username,
     `organisation` an id; `since`/`until` are business dates (inclusive)."""
 
     permission_classes = [IsStaffRole]

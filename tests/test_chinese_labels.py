@@ -80,3 +80,14 @@ def test_the_timeline_reads_in_chinese(client, make_user):
     page = client.get(reverse("audit:timeline", args=["organisation", center.organisation_id])).content.decode()
     assert "兑付申请退回补正" in page and "意见" in page and "发票金额不符" in page and "未使用服务券（张）" in page
     assert "redemption.claim_return" not in page and '"opinion"' not in page and "submitted" not in page
+
+
+@pytest.mark.django_db
+def test_the_audit_api_gives_the_chinese_names_beside_the_codes(api_as, make_user):
+    center = make_user(role=Role.SERVICE_CENTER)
+    audit_record(actor=center, action="order.deduct", obj=center.organisation)
+    audit_record(actor=center, action="batch.open", obj=center.organisation)
+    response = api_as(center).get("/api/v1/audit-events/", {"action": "抵扣"})
+    [event] = response.json()["results"]
+    assert (event["action"], event["action_label"]) == ("order.deduct", "抵扣服务券")
+    assert event["object_label"] == f"组织 #{center.organisation_id}"
