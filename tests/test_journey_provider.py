@@ -14,6 +14,8 @@ from providers.models import Product, ProviderApplication
 from providers.models.applications import REQUIRED_APPLICATION_DOCUMENTS
 from providers.tests.factories import SelectionRoundFactory, provider_user
 
+from .page_checks import assert_primary_action, check_page
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -24,6 +26,7 @@ def _switch(page, login, user):
 
 def test_provider_is_admitted_and_lists_a_product(live_server, page, login, set_clock, make_user):
     set_clock("2026-06-01T09:00:00+08:00")
+    page.set_viewport_size({"width": 1366, "height": 768})  # the staff review screens, on an office screen
     SelectionRoundFactory(title="2026年第二批服务机构遴选")
     provider = provider_user()
     center, bureau = make_user(role=Role.SERVICE_CENTER), make_user(role=Role.BUREAU)
@@ -63,6 +66,7 @@ def test_provider_is_admitted_and_lists_a_product(live_server, page, login, set_
     # the service center pre-reviews and assigns the expert
     _switch(page, login, center)
     page.goto(detail)
+    assert_primary_action(page, page.locator("[data-testid=pre-review-form] button[type=submit]"))
     page.check("[data-testid=pre-review-form] input[name=passed][value='1']")
     page.fill("[data-testid=pre-review-form] textarea[name=opinion]", "材料齐全")
     page.click("[data-testid=pre-review-form] button[type=submit]")
@@ -80,11 +84,13 @@ def test_provider_is_admitted_and_lists_a_product(live_server, page, login, set_
     page.fill("[data-testid=review-form] textarea[name=opinion]", "服务能力强，案例真实，建议入选")
     page.click("[data-testid=review-form] button[type=submit]")
     page.wait_for_selector(".msg-success")
+    check_page(page)
 
     # the bureau confirms: the public notice opens
     _switch(page, login, bureau)
     page.goto(detail)
     page.fill("[data-testid=decision-form] textarea[name=opinion]", "同意入选")
+    assert_primary_action(page, page.get_by_role("button", name="确认入选并发布公示"))
     page.click("text=确认入选并发布公示")
     assert page.get_by_test_id("application-state").inner_text() == "公示中"
 

@@ -10,6 +10,8 @@ from hangqifu.documents.tests.factories import pdf_bytes
 from vouchers.models import Qualification, RegistrationApplication
 from vouchers.selectors.eligibility import REQUIRED_DOCUMENTS
 
+from .page_checks import assert_primary_action, check_page
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SIGNUP_PASSWORD = "Journey-pass-2026"
 
@@ -69,15 +71,20 @@ def test_enterprise_signs_up_registers_and_sees_its_quota(live_server, page, log
     page.click("text=提交申请")
     assert page.get_by_test_id("registration-state").inner_text() == "已提交，待形式预审"
 
-    # the service center pre-reviews and approves in the admin
+    # the service center pre-reviews and approves in the admin, on an office screen
     page.context.clear_cookies()
+    page.set_viewport_size({"width": 1366, "height": 768})
     login(center.username, PASSWORD)
     page.goto(f"{url}/admin/vouchers/registrationapplication/?state__exact=submitted")
+    check_page(page)
     page.click("text=杭州旅程智能科技有限公司")
     assert "✘" not in page.get_by_test_id("checklist").inner_text()
+    for decision in ("pre-review-pass", "return", "reject"):
+        assert_primary_action(page, page.get_by_test_id(decision))
     page.get_by_test_id("pre-review-pass").click()
     page.wait_for_selector("text=形式预审已通过")
     page.fill("#review-opinion", "同意认定")
+    assert_primary_action(page, page.get_by_test_id("approve"))
     page.get_by_test_id("approve").click()
     page.wait_for_selector("text=已认定资格并核定年度额度")
     assert Qualification.objects.get().tier == "tier2"
