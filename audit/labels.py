@@ -263,6 +263,11 @@ def _any_state_labels() -> dict:
     return found
 
 
+def all_state_ids() -> set[str]:
+    """Every workflow state id of the portal's models (what a page must show by its Chinese label)."""
+    return set(_any_state_labels())
+
+
 def state_label(object_type: str, state: str) -> str:
     """A state id in Chinese (已签发, 已办结 …): the object type's own `state` choices, else the workflow state
     of that id elsewhere; an id no model declares reads as 其他状态."""

@@ -27,17 +27,16 @@ def axe_violations(page) -> list[dict]:
 
 def state_ids() -> set[str]:
     """Every workflow state id of the portal's models (the English ids a page must never show)."""
-    from audit.labels import _any_state_labels
+    from audit.labels import all_state_ids
 
-    return set(_any_state_labels())
+    return all_state_ids()
 
 
 def raw_codes(text: str, states: set[str]) -> list[str]:
+    """The action codes (file names aside) and state ids standing as words in `text`."""
     found = [m for m in RAW_ACTION.findall(text) if not _NOT_CODES.search(m)]
     words = set(re.findall(r"(?<![\w.-])[a-z][a-z_]+(?![\w.-])", text))
-    # A state id shows as itself; ids that are also plain words a page may show (none today) would go here.
-    found += sorted(w for w in words & states if "_" in w or len(w) > 3)
-    return found
+    return found + sorted(words & states)
 
 
 def check_page(page, *, states: set[str] | None = None) -> None:

@@ -91,3 +91,14 @@ def test_the_audit_api_gives_the_chinese_names_beside_the_codes(api_as, make_use
     [event] = response.json()["results"]
     assert (event["action"], event["action_label"]) == ("order.deduct", "抵扣服务券")
     assert event["object_label"] == f"组织 #{center.organisation_id}"
+
+
+@pytest.mark.django_db
+def test_the_page_scan_finds_codes_and_state_ids_but_not_file_names():
+    from .page_checks import raw_codes, state_ids
+
+    states = state_ids()
+    assert {"submitted", "in_notice", "bureau_signed"} <= states
+    text = "抵扣服务券 order.deduct 状态 in_notice；材料 contract.pdf，账号 demo-provider，邮箱 a.b@x.gov.cn"
+    assert raw_codes(text, states) == ["order.deduct", "in_notice"]
+    assert raw_codes("已提交，待形式预审 · 公示中 · 杭经信兑〔2026〕1号", states) == []
