@@ -69,7 +69,7 @@ def test_complaint_investigation_fraud_confirmed_and_the_enterprise_can_no_longe
     page.goto(f"{live_server.url}/vouchers/batches/{batch.pk}/")
     legal = batch.voucher_types.get(category=ServiceCategory.LEGAL)
     page.get_by_test_id(f"claim-{legal.pk}").click()
-    assert "该组织因违规已被禁止使用服务券及相关政策资金至 2029-05-31" in page.locator("ul.messages").inner_text()
+    assert "该组织因违规已被禁止使用服务券及相关政策资金至 2029-05-31" in page.locator(".messages").inner_text()
     assert buyer.organisation.vouchers.count() == 1
 
     # and so does the API

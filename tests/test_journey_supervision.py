@@ -49,7 +49,7 @@ def test_public_complaint_investigation_sanction_and_the_enterprise_is_told(live
     page.get_by_role("button", name="办结").click()
     assert page.get_by_test_id("complaint-state").inner_text() == "已办结"
     page.get_by_test_id("object-history").click()
-    assert "审计时间线 · organisation" in page.locator("h1").inner_text()
+    assert "审计时间线 · 组织 #" in page.locator("h1").inner_text()
     _logout(page)
 
     # the complainant follows it with the number and contact

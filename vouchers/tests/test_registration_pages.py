@@ -71,7 +71,7 @@ def test_status_page_shows_opinion_and_timeline_and_my_quota(enterprise, reviewe
 
     registration = make_registration(enterprise, state="returned", reviewer=reviewer)
     page = browser_of(enterprise).get(f"/vouchers/registration/{registration.pk}/").content.decode()
-    assert "材料不清晰" in page and "提交申请" in page and "退回修改" in page and "修改后重新提交" in page
+    assert "材料不清晰" in page and "提交注册认定申请" in page and "退回修改" in page and "修改后重新提交" in page
     services.registration_submit(actor=enterprise, registration=registration)
     services.registration_pre_review(actor=reviewer, registration=registration, passed=True)
     services.registration_approve(actor=reviewer, registration=registration)
