@@ -45,6 +45,14 @@ APPLICANTS = [  # username, organisation name, credit code body, district, categ
 ]
 
 
+# The pre-reviewer's notes on the 第十四条 items that need judgement, as a service-center reviewer writes them.
+DEMO_JUDGEMENTS = {
+    "premises": {"met": True, "note": "营业执照住所与房屋租赁合同（至次年12月）一致"},
+    "licences": {"met": True, "note": "申报产品不涉及前置许可；资质证书在有效期内"},
+    "serves_smes": {"met": True, "note": "案例清单所列客户均为杭州中小微企业，审计报告客户结构相符"},
+}
+
+
 def _png() -> bytes:
     """A small valid PNG standing in for a scanned document (a blank 8×8 page)."""
     def chunk(kind, data):
@@ -85,7 +93,10 @@ def _admit_demo_provider(user, past, center):
         district=District.XIHU, revenue=Decimal("8600000.00"), professional_staff=23, cases_last_year=64,
         categories=[p[0].value for p in DEMO_PRODUCTS], state=ProviderApplication.State.ADMITTED,
         submitted_at=past.opens_at + timedelta(days=3), admitted_at=past.closes_at + timedelta(days=20),
-        pre_review_opinion="材料齐全", decision_opinion="同意入选")
+        pre_review_opinion="材料齐全", decision_opinion="同意入选",
+        condition_checks={key: {**entry, "checked_by_name": center.username,
+                                "checked_at": (past.opens_at + timedelta(days=5)).isoformat()}
+                          for key, entry in DEMO_JUDGEMENTS.items()})
     # What it applied with, so its checklist reads as the admission found it: every product with its cases of
     # last year, and the 第十五条 materials on file.
     from hangqifu.documents.services import document_store
@@ -137,7 +148,8 @@ def _apply(user, current, district, categories, *, center=None, expert=None):
         services.application_document_add(actor=user, application=application, kind=kind, uploaded_file=_scan(kind))
     services.application_submit(actor=user, application=application)
     if expert is not None:
-        services.application_pre_review(actor=center, application=application, passed=True, opinion="材料齐全")
+        services.application_pre_review(actor=center, application=application, passed=True, opinion="材料齐全",
+                                         judgements=DEMO_JUDGEMENTS)
         services.experts_assign(actor=center, application=application, experts=[expert.pk])
 
 

@@ -26,6 +26,7 @@ from .forms import (
     ProposedProductFormSet,
     ReviewForm,
 )
+from .conditions import judgement_items
 from .models import ProviderApplication
 from .models._perms import is_owner, is_role
 from .models.applications import APPLICATION_DOCUMENT_KINDS
@@ -167,9 +168,11 @@ def application_detail(request, pk):
     documents = list(documents_for(application))
     staff = is_role(request.user, Role.SERVICE_CENTER, Role.BUREAU, Role.FINANCE_BUREAU)
     reviews = [r for r in application.reviews.all() if staff or r.reviewer_id == request.user.pk]
+    checklist = selectors.application_checklist(application, documents=documents)
     return render(request, "providers/application_detail.html", {
         "application": application, "actions": actions, "documents": documents,
-        "checklist": selectors.application_checklist(application, documents=documents),
+        "checklist": checklist, "judgements": judgement_items(application),
+        "hard_failures": [item for item in checklist if item.hard and not item.passed],
         "document_kinds": APPLICATION_DOCUMENT_KINDS, "reviews": reviews, "staff": staff,
         "document_form": DocumentForm(), "pre_review_form": PreReviewForm(), "opinion_form": OpinionForm(),
         "assign_form": AssignExpertsForm(application=application) if "assign-experts" in actions else None,
@@ -205,7 +208,7 @@ def application_act(request, pk, action):
             messages.error(request, "请选择预审结论")
             return redirect("providers:application-detail", pk=pk)
         handlers[action] = lambda: services.application_pre_review(actor=user, application=application,
-                                                                   **form.cleaned_data)
+                                                                   **form.decision())
     elif action == "assign-experts":
         form = AssignExpertsForm(request.POST)
         if not form.is_valid():

@@ -8,7 +8,7 @@ from hangqifu.core.errors import DomainError
 
 from .. import selectors, services
 from ..models import ApplicationProduct, ConflictDeclaration, ExpertAssignment, ProviderApplication, Review, SelectionRound
-from ._actions import run_each, with_opinion
+from ._actions import with_opinion
 
 
 def documents_html(owner):
@@ -98,7 +98,8 @@ class ProviderApplicationAdmin(admin.ModelAdmin):
         ("审核", {"fields": ["submitted_at", "pre_review_opinion", "decision_opinion", "confirmed_at", "notice_id",
                            "admitted_at"]}),
     ]
-    actions = ["pre_review_pass", "return_for_correction", "confirm_and_publish", "reject"]
+    # Passing pre-review is done on the application page: each 第十四条 judgement item needs its own tick and note.
+    actions = ["return_for_correction", "confirm_and_publish", "reject"]
 
     def has_add_permission(self, request):
         return False
@@ -120,17 +121,12 @@ class ProviderApplicationAdmin(admin.ModelAdmin):
     @admin.display(description="核查结果")
     def checklist_display(self, obj):
         return format_html("<ul>{}</ul>", format_html_join("", "<li>{} {}：{}（要求：{}）</li>", (
-            ("✔" if i.passed else "✘ 不符合", i.label, i.value, i.requirement)
+            ("✔" if i.passed else ("✘ 不符合（硬性条件）" if i.hard else "✘ 不符合"), i.label, i.value, i.requirement)
             for i in selectors.application_checklist(obj))))
 
     @admin.display(description="申请材料")
     def documents_display(self, obj):
         return documents_html(obj)
-
-    @admin.action(description="形式预审通过")
-    def pre_review_pass(self, request, queryset):
-        run_each(self, request, queryset, lambda a: services.application_pre_review(
-            actor=request.user, application=a, passed=True, opinion="材料齐全，形式预审通过"), "预审通过")
 
     @admin.action(description="退回补正（填写意见）")
     def return_for_correction(self, request, queryset):

@@ -7,7 +7,7 @@ from hangqifu.documents.tests.factories import pdf_upload
 from providers import services
 from providers.models import ConflictDeclaration, Product, ProviderApplication, Review
 
-from .factories import ProductFactory, SelectionRoundFactory, admitted_provider, application_data, provider_user, \
+from .factories import JUDGEMENTS_MET, ProductFactory, SelectionRoundFactory, admitted_provider, application_data, provider_user, \
     upload_all_documents
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +64,12 @@ def test_staff_pages_and_expert_scoring(client, make_user):
     center, expert = make_user(role=Role.SERVICE_CENTER), make_user(role=Role.EXPERT)
     client.force_login(center)
     assert "待形式预审" in client.get(reverse("home")).content.decode()
-    client.post(reverse("providers:application-act", args=[application.pk, "pre-review"]), {"passed": "1"})
+    # passing without the judgement ticks is refused in Chinese; with them it passes
+    response = client.post(reverse("providers:application-act", args=[application.pk, "pre-review"]), {"passed": "1"},
+                           follow=True)
+    assert "须逐项核验第十四条需人工判断的条件" in response.content.decode()
+    ticks = {f: v for key, entry in JUDGEMENTS_MET.items() for f, v in ((f"met_{key}", "on"), (f"note_{key}", entry["note"]))}
+    client.post(reverse("providers:application-act", args=[application.pk, "pre-review"]), {"passed": "1", **ticks})
     client.post(reverse("providers:application-act", args=[application.pk, "assign-experts"]), {"experts": [expert.pk]})
     application.refresh_from_db()
     assert application.state == "pre_reviewed" and application.assignments.count() == 1
