@@ -17,7 +17,7 @@ from hangqifu.core.choices import District, ServiceCategory
 from hangqifu.core.demo import DEMO_PASSWORD
 
 from . import services
-from .models import ProviderApplication, ProviderProfile, SelectionRound
+from .models import Product, ProviderApplication, ProviderProfile, SelectionRound
 from .models.applications import REQUIRED_APPLICATION_DOCUMENTS
 
 ANNOUNCEMENT = ("一、申报条件：依法登记纳税、独立法人、成立满两年、上年度营业收入不低于300万元、社保在册专业服务人员不少于5人、"
@@ -117,9 +117,20 @@ def _admit_demo_provider(user, past, center):
         product = services.product_create(actor=user, category=category, title=title, description=description,
                                           deliverables=deliverables, duration_days=days, price=price,
                                           last_year_average_price=basis)
+        # proposed in the admission application, so selected with the provider (as application_admit records)
+        Product.objects.filter(pk=product.pk).update(awaiting_selection=False, selection_round=past,
+                                                     selected_at=application.admitted_at)
         services.product_evidence_add(actor=user, product=product, uploaded_file=_scan("price-basis"))
         services.product_submit(actor=user, product=product)
         services.product_approve(actor=center, product=product, opinion="定价依据充分，同意上架")
+    # one product added after admission: it joins the current round's selection, pre-reviewed by the center
+    product = services.product_create(actor=user, category=ServiceCategory.DIGITAL_EMPOWERMENT,
+                                      title="工业互联网平台上云辅导", description="设备联网评估、上云方案与实施辅导。",
+                                      deliverables="上云方案、实施报告", duration_days=40, price="26000.00",
+                                      last_year_average_price="25000.00")
+    services.product_evidence_add(actor=user, product=product, uploaded_file=_scan("price-basis"))
+    services.product_submit(actor=user, product=product)
+    services.product_selection_pre_review(actor=center, product=product, opinion="定价依据齐全，纳入本批次评审")
 
 
 def _applicant(username, name, code_body, district, phone):

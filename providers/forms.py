@@ -97,6 +97,13 @@ class ReviewForm(forms.Form):
         return {key: self.cleaned_data[key] for key in RUBRIC}
 
 
+class SelectionReviewForm(forms.Form):
+    """The round's expert panel or third-party institution's review of a product added after admission."""
+    reviewer_name = forms.CharField(label="评审方（专家组或第三方机构名称）", max_length=200)
+    score = forms.DecimalField(label="评审得分（0–100）", min_value=0, max_value=100, max_digits=5, decimal_places=2)
+    opinion = forms.CharField(label="评审意见", widget=forms.Textarea(attrs={"rows": 3}))
+
+
 class ConflictForm(forms.Form):
     provider_name = forms.CharField(label="关联机构名称", max_length=200)
     credit_code = forms.CharField(label="关联机构统一社会信用代码", max_length=18)

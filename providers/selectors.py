@@ -45,6 +45,8 @@ def orderable_product(*, product_id) -> Product:
         raise RuleViolation("该服务机构列入失信名单，入驻资格暂停中，不能下单", code="provider_not_admitted")
     if profile is None or profile.state != ProviderProfile.State.ADMITTED:
         raise RuleViolation("该服务机构未入驻或已被清退，不能下单", code="provider_not_admitted")
+    if product.category not in (profile.categories or []):
+        raise RuleViolation("该服务产品的类别不在服务机构入驻的服务类别内，不能下单", code="category_not_admitted")
     from audit.sanctions import assert_not_banned
 
     assert_not_banned(product.provider, entry_point="order")

@@ -1,14 +1,13 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db import transaction
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from audit.services import audit_record
-from hangqifu.core.errors import DomainError
 
 from .. import selectors, services
 from ..models import ApplicationProduct, ConflictDeclaration, ExpertAssignment, ProviderApplication, Review, SelectionRound
-from ._actions import with_opinion
+from ._actions import run_together, with_opinion
 
 
 def documents_html(owner):
@@ -135,12 +134,9 @@ class ProviderApplicationAdmin(admin.ModelAdmin):
 
     @admin.action(description="确认入选并合并公示（市经信局）")
     def confirm_and_publish(self, request, queryset):
-        try:
-            confirmed = services.applications_confirm(actor=request.user, applications=list(queryset))
-        except DomainError as exc:
-            self.message_user(request, exc.message(), messages.ERROR)
-        else:
-            self.message_user(request, f"已确认 {len(confirmed)} 家并发布公示", messages.SUCCESS)
+        run_together(self, request, lambda: services.applications_confirm(actor=request.user,
+                                                                          applications=list(queryset)),
+                     "已确认 {count} 家并发布公示")
 
     @admin.action(description="驳回（填写意见）")
     def reject(self, request, queryset):

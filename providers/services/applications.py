@@ -336,7 +336,8 @@ def application_admit(*, application, actor=None) -> ProviderApplication:
     Product.objects.bulk_create(
         Product(provider=organisation, category=p.category, title=p.title, description=p.description,
                 deliverables=p.deliverables or p.description, duration_days=p.duration_days, price=p.price,
-                last_year_average_price=p.last_year_average_price)
+                last_year_average_price=p.last_year_average_price, selection_round=application.round,
+                selected_at=application.admitted_at)
         for p in application.products.all())
     audit_record(actor=actor, action="provider_application.admit", obj=application, from_state=from_state,
                  to_state=application.state, organisation=organisation, payload={"profile": profile.pk})

@@ -122,8 +122,12 @@ def test_products_api_roles_and_states(world, api_as, make_user):
     assert api_as(world["provider"]).post("/api/v1/products/", body, format="json").json()["code"] == "not_admitted"
     assert client.post("/api/v1/products/", {**body, "price": "0"}, format="json").status_code == 400
     assert client.post("/api/v1/products/", {**body, "category": "x"}, format="json").status_code == 400
-    product = client.post("/api/v1/products/", body, format="json").json()
+    # legal is not among the categories it was admitted for (digital empowerment)
+    response = client.post("/api/v1/products/", body, format="json")
+    assert response.status_code == 409 and response.json()["code"] == "category_not_admitted"
+    product = client.post("/api/v1/products/", {**body, "category": "digital_empowerment"}, format="json").json()
     assert product["state"] == "draft" and product["price_above_basis"] is False
+    assert product["awaiting_selection"] is True
     # a draft is invisible to others; delisting a draft is a wrong state
     assert api_as(world["enterprise"]).get(f"/api/v1/products/{product['id']}/").status_code == 404
     assert client.post(f"/api/v1/products/{product['id']}/delist/", {}, format="json").status_code == 409
