@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .apis import applications as a
+from .apis import evaluations as e
 from .apis import products as p
 from .apis import removals as r
 
@@ -43,6 +44,8 @@ urlpatterns = [
     path("catalogue/", p.CatalogueApi.as_view(), name="catalogue"),
     path("catalogue/<int:pk>/", p.CatalogueProductApi.as_view(), name="catalogue-product"),
     path("admitted-providers/", p.AdmittedProviderListApi.as_view(), name="admitted-providers"),
+    path("provider-evaluations/", e.EvaluationListApi.as_view(), name="provider-evaluations"),
+    path("provider-evaluations/<int:pk>/publish/", e.EvaluationPublishApi.as_view(), name="provider-evaluation-publish"),
     path("removals/", r.RemovalListApi.as_view(), name="removals"),
     path("removals/<int:pk>/", r.RemovalDetailApi.as_view(), name="removal"),
     path("removals/<int:pk>/confirm/", r.RemovalConfirmApi.as_view(), name="removal-confirm"),
