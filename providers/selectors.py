@@ -21,7 +21,7 @@ from .models._perms import is_role
 from .conditions import CheckItem, application_checklist  # noqa: F401  (pages and the API read them here)
 from .permissions import STAFF_VIEWERS
 
-# ---------------------------------------------------------------- interfaces for the order workflow (issue 6)
+# ---------------------------------------------------------------- interfaces for the order workflow
 
 
 def is_admitted(organisation) -> bool:
