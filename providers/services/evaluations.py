@@ -28,7 +28,7 @@ def assert_year_ended(year: int, today: date) -> None:
     """A year is evaluated once it is over: from 1 January of the next year."""
     if today < date(year + 1, 1, 1):
         raise RuleViolation(f"{year} 年度尚未结束，{year + 1}-01-01 起方可进行年度评价", code="year_not_ended",
-                            fields={"year": [f"{year + 1}-01-01 起"]})
+                            fields={"year": [f"{year} 年度尚未结束，{year + 1}-01-01 起方可评价"]})
 
 
 def _clean(data: dict) -> dict:
