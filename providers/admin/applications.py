@@ -1,13 +1,13 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db import transaction
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from audit.services import audit_record
-from hangqifu.core.errors import DomainError
 
 from .. import selectors, services
 from ..models import ApplicationProduct, ConflictDeclaration, ExpertAssignment, ProviderApplication, Review, SelectionRound
+from ._actions import run_together
 
 
 def documents_html(owner):
@@ -98,8 +98,9 @@ class ProviderApplicationAdmin(admin.ModelAdmin):
         ("审核", {"fields": ["submitted_at", "pre_review_opinion", "decision_opinion", "confirmed_at", "notice_id",
                            "admitted_at"]}),
     ]
-    # One place per task: each application is pre-reviewed, returned, rejected, assigned and confirmed on its
-    # portal page (handle_link); the admin lists and filters them, and publishes one merged notice for several.
+    # One place per task: each application is pre-reviewed (each 第十四条 judgement item with its own tick and
+    # note), returned, rejected, assigned and confirmed on its portal page (handle_link); the admin lists and
+    # filters them, and publishes one merged notice for several.
     actions = ["confirm_and_publish"]
 
     def has_add_permission(self, request):
@@ -126,7 +127,7 @@ class ProviderApplicationAdmin(admin.ModelAdmin):
     @admin.display(description="核查结果")
     def checklist_display(self, obj):
         return format_html("<ul>{}</ul>", format_html_join("", "<li>{} {}：{}（要求：{}）</li>", (
-            ("✔" if i.passed else "✘ 不符合", i.label, i.value, i.requirement)
+            ("✔" if i.passed else ("✘ 不符合（硬性条件）" if i.hard else "✘ 不符合"), i.label, i.value, i.requirement)
             for i in selectors.application_checklist(obj))))
 
     @admin.display(description="申请材料")
@@ -135,12 +136,9 @@ class ProviderApplicationAdmin(admin.ModelAdmin):
 
     @admin.action(description="确认入选并合并公示（市经信局）")
     def confirm_and_publish(self, request, queryset):
-        try:
-            confirmed = services.applications_confirm(actor=request.user, applications=list(queryset))
-        except DomainError as exc:
-            self.message_user(request, exc.message(), messages.ERROR)
-        else:
-            self.message_user(request, f"已确认 {len(confirmed)} 家并发布公示", messages.SUCCESS)
+        run_together(self, request, lambda: services.applications_confirm(actor=request.user,
+                                                                          applications=list(queryset)),
+                     "已确认 {count} 家并发布公示")
 
 
 class ViewOnlyAdmin(admin.ModelAdmin):
