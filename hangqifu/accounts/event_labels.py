@@ -27,4 +27,8 @@ SECURITY_EVENT_LABELS = {
     "credit_code.transferred": "信用代码转移",
     "credit_code.claim_rejected": "驳回信用代码归属申诉",
     "account.signup": "注册账号",
+    "fund.exhausted": "年度服务券资金用完",
+    "fund.insufficiency_proposed": "提出资金总额不足认定",
+    "fund.insufficiency_confirmed": "确认资金总额不足（作废当年服务券）",
+    "fund.insufficiency_withdrawn": "撤回资金总额不足认定",
 }

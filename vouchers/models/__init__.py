@@ -6,6 +6,7 @@ from .registration import HolderKind, RegistrationApplication, RegistrationDocum
 
 # issue 6, the money core (after Qualification, which they reference)
 from .funds import Fund, IssuanceBatch, VoucherType  # noqa: E402
+from .fund_declarations import FundInsufficiencyDeclaration  # noqa: E402
 from .ledger import LedgerEntry  # noqa: E402
 from .orders import Deduction, Order, Satisfaction  # noqa: E402
 from .vouchers import Voucher  # noqa: E402
@@ -13,5 +14,5 @@ from .vouchers import Voucher  # noqa: E402
 __all__ = [
     "AboveScaleEntry", "ChangeReport", "CreditDelisting", "CreditListEntry", "SuspensionCause", "HolderKind", "ParkRecognition", "Qualification",
     "RegistrationApplication", "RegistrationDocumentKind", "SizeClass", "SizeThreshold", "Tier",
-    "Deduction", "Fund", "IssuanceBatch", "LedgerEntry", "Order", "Satisfaction", "Voucher", "VoucherType",
+    "Deduction", "Fund", "FundInsufficiencyDeclaration", "IssuanceBatch", "LedgerEntry", "Order", "Satisfaction", "Voucher", "VoucherType",
 ]

@@ -5,7 +5,8 @@ Checked in this order, each with its stable code: the order is the caller's (404
 (`duplicate_subsidy`); the voucher is the caller's, live and within validity (`voucher_expired`), of the
 product's category (`category_mismatch`); amount ≤ share(order amount, the year's ratio)
 (`deduction_over_ratio`), ≤ the voucher's balance (`balance_exceeded`), within the quota (`quota_exceeded`)
-and covered by the year's fund (`fund_exhausted` — which also voids the year's unused vouchers, 先用先得).
+and within what the year's fund has left (`fund_remainder_exceeded`, stating the remainder; `fund_exhausted` once
+it is spent or declared insufficient — see fund_remainder.py).
 
 Then, in one transaction, three conditional UPDATEs move the money (each refuses rather than overspend) and
 the deduction row is inserted under UNIQUE(order) and CHECK(amount ≤ order_amount × ratio).
@@ -15,7 +16,8 @@ that UPDATE until COMMIT, so the fund UPDATE is the LAST statement (after the ca
 the API renders its response) and everything that touches only this enterprise's rows comes first:
 
     fund FOR KEY SHARE → qualification → voucher → order FOR UPDATE → deduction, FSM logs, ledger, audit
-    → (before_charge) → fund UPDATE (deducted + x WHERE total ≥ deducted + x AND not exhausted) → COMMIT
+    → (before_charge) → fund UPDATE (deducted + x WHERE total ≥ deducted + x AND not exhausted; marks the fund
+      exhausted when it leaves zero) → COMMIT
 
 - FOR KEY SHARE on the fund comes first and is what keeps the order deadlock-free against `fund_exhaust`
   (fund FOR UPDATE → qualifications → vouchers): FOR UPDATE waits for every key-share holder, so the sweep
@@ -24,8 +26,9 @@ the API renders its response) and everything that touches only this enterprise's
   to the UPDATE skips the tuple lock a queued FOR UPDATE holds (PostgreSQL ≥ 9.6), so it cannot deadlock
   with it either. Claims also take the fund FOR KEY SHARE (vouchers/services/claims.py).
 - qualification → voucher → order is the order of expiry and suspension (qualification → voucher) too.
-- The fund UPDATE's 0 rows (exhausted meanwhile) raises FundExhausted and rolls everything back: the fund is
-  never charged beyond its total and exactly the covered deductions are accepted."""
+- The fund UPDATE's 0 rows (the remainder taken meanwhile) raises FundRemainderExceeded (or FundExhausted at
+  zero) and rolls everything back: the fund is never charged beyond its total and exactly the covered
+  deductions are accepted."""
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -49,17 +52,11 @@ from ..models.orders import Deduction, Order
 from ..models.vouchers import Voucher
 from ..selectors.eligibility import listed_on_day
 from .common import assert_buyer_in_programme
+from .fund_remainder import FundRemainderExceeded, fund_exhaustion_schedule  # noqa: F401  (re-exported for the API)
+from .fund_remainder import FundExhausted, assert_fund_covers, fund_charge
 from .ledger import ledger_record
 
 ZERO = Decimal("0.00")
-
-
-class FundExhausted(RuleViolation):
-    code = "fund_exhausted"
-
-    def __init__(self, year: int, detail: str):
-        self.year = year
-        super().__init__(detail)
 
 
 @dataclass
@@ -145,9 +142,7 @@ def _check(*, actor, order: Order, voucher: Voucher, amount: Decimal, declares_n
     if qualification.used + amount > qualification.quota:
         raise RuleViolation(f"超出年度额度：额度 {qualification.quota} 元，已使用 {qualification.used} 元",
                             code="quota_exceeded")
-    if fund is None or fund.exhausted_at is not None or fund.available < amount:
-        raise FundExhausted(voucher.year, f"{voucher.year} 年度服务券资金已不足以支付本次抵扣（先用先得），"
-                                          "当年未使用的服务券将作废")
+    assert_fund_covers(fund=fund, year=voucher.year, amount=amount)  # 用完为止: the remainder, to the cent
 
 
 def _most_deductible(*, cap: Decimal, voucher: Voucher, qualification, fund) -> Decimal:
@@ -167,9 +162,10 @@ def _has_deduction(order: Order) -> bool:
 
 def deduction_apply(*, actor, order_id, voucher_id, amount, declares_no_other_subsidy: bool,
                     schedule_voiding: bool = True, before_charge=None) -> Deduction:
-    """Apply a deduction. When the fund cannot cover it, raises FundExhausted and (unless the caller will do
-    it itself after rolling back its own transaction, as the idempotent API does) schedules the year's
-    voiding after commit — at once when the caller holds no transaction.
+    """Apply a deduction. More than the fund's remainder raises FundRemainderExceeded (nothing else happens);
+    a fund already spent or declared insufficient raises FundExhausted and (unless the caller will do it itself
+    after rolling back its own transaction, as the idempotent API does) re-queues the year's idempotent voiding
+    after commit — at once when the caller holds no transaction.
 
     `before_charge(order, deduction)`, if given, runs inside the transaction once everything but the fund is
     written, just before the fund is charged (the API renders its response there, so the year's hot fund row
@@ -181,15 +177,6 @@ def deduction_apply(*, actor, order_id, voucher_id, amount, declares_no_other_su
         if schedule_voiding:
             fund_exhaustion_schedule(year=exc.year)
         raise
-
-
-def fund_exhaustion_schedule(*, year: int) -> None:
-    """Enqueue the idempotent voiding of the year's unused vouchers once the current transaction commits."""
-    from hangqifu.core.outbox import enqueue_after_commit
-
-    from ..tasks import void_year_after_fund_exhausted
-
-    enqueue_after_commit(void_year_after_fund_exhausted, year)  # survives a broker outage (transactional outbox)
 
 
 def _prepare(*, actor, order_id, voucher_id, amount):
@@ -305,7 +292,5 @@ def _move_money(*, actor, order: Order, voucher: Voucher, amount: Decimal, ratio
         before_charge(order, deduction)
     # 4. the fund, last (the hot row): UPDATE … SET deducted = deducted + x WHERE deducted + x <= total (and not
     #    closed). Held from here to COMMIT only.
-    if not Fund.objects.filter(pk=fund.pk, exhausted_at__isnull=True, total__gte=F("deducted") + amount).update(
-            deducted=F("deducted") + amount):
-        raise FundExhausted(year, f"{year} 年度服务券资金已不足以支付本次抵扣（先用先得），当年未使用的服务券将作废")
+    fund_charge(fund=fund, amount=amount, actor=actor, now=now)
     return deduction
