@@ -9,10 +9,12 @@ from .funds import Fund, IssuanceBatch, VoucherType  # noqa: E402
 from .fund_declarations import FundInsufficiencyDeclaration  # noqa: E402
 from .ledger import LedgerEntry  # noqa: E402
 from .orders import Deduction, Order, Satisfaction  # noqa: E402
+from .provider_cap import ProviderServiceYear  # noqa: E402
 from .vouchers import Voucher  # noqa: E402
 
 __all__ = [
     "AboveScaleEntry", "ChangeReport", "CreditDelisting", "CreditListEntry", "SuspensionCause", "HolderKind", "ParkRecognition", "Qualification",
     "RegistrationApplication", "RegistrationDocumentKind", "SizeClass", "SizeThreshold", "Tier",
-    "Deduction", "Fund", "FundInsufficiencyDeclaration", "IssuanceBatch", "LedgerEntry", "Order", "Satisfaction", "Voucher", "VoucherType",
+    "Deduction", "Fund", "FundInsufficiencyDeclaration", "IssuanceBatch", "LedgerEntry", "Order",
+    "ProviderServiceYear", "Satisfaction", "Voucher", "VoucherType",
 ]

@@ -16,7 +16,7 @@ that UPDATE until COMMIT, so the fund UPDATE is the LAST statement (after the ca
 the API renders its response) and everything that touches only this enterprise's rows comes first:
 
     fund FOR KEY SHARE → qualification → voucher → order FOR UPDATE → deduction, FSM logs, ledger, audit
-    → (before_charge) → fund UPDATE (deducted + x WHERE total ≥ deducted + x AND not exhausted; marks the fund
+    → (before_charge) → provider's service-year counter UPDATE (第十二条) → fund UPDATE (deducted + x WHERE total ≥ deducted + x AND not exhausted; marks the fund
       exhausted when it leaves zero) → COMMIT
 
 - FOR KEY SHARE on the fund comes first and is what keeps the order deadlock-free against `fund_exhaust`
@@ -54,6 +54,7 @@ from ..selectors.eligibility import listed_on_day
 from .common import assert_buyer_in_programme
 from .fund_remainder import FundRemainderExceeded, fund_exhaustion_schedule  # noqa: F401  (re-exported for the API)
 from .fund_remainder import FundExhausted, assert_fund_covers, fund_charge
+from .provider_cap import assert_provider_headroom, provider_cap_charge, provider_headroom
 from .ledger import ledger_record
 
 ZERO = Decimal("0.00")
@@ -81,6 +82,10 @@ def deduction_cap(*, order: Order, voucher: Voucher | None = None, qualification
                        qualification.quota - qualification.used))
     if fund is not None:
         limits.append((f"{fund.year} 年度服务券资金可用余额", fund.available if fund.exhausted_at is None else ZERO))
+    if order.provider_id is not None:
+        headroom = provider_headroom(provider_id=order.provider_id, year=year)
+        limits.append((f"服务机构 {year} 年度兑付上限剩余（第十二条：上限 {headroom.cap} 元，已抵扣 {headroom.deducted} 元）",
+                       headroom.remaining))
     if qualification is not None and qualification.state == Qualification.State.SUSPENDED:
         blockers.append(f"年度资格暂停中（{qualification.state_reason}），服务券已冻结，恢复资格后方可抵扣")
     maximum = max(ZERO, min(amount for _, amount in limits))
@@ -142,6 +147,7 @@ def _check(*, actor, order: Order, voucher: Voucher, amount: Decimal, declares_n
     if qualification.used + amount > qualification.quota:
         raise RuleViolation(f"超出年度额度：额度 {qualification.quota} 元，已使用 {qualification.used} 元",
                             code="quota_exceeded")
+    assert_provider_headroom(provider=order.provider, year=voucher.year, amount=amount)  # 第十二条, by service year
     assert_fund_covers(fund=fund, year=voucher.year, amount=amount)  # 用完为止: the remainder, to the cent
 
 
@@ -292,5 +298,6 @@ def _move_money(*, actor, order: Order, voucher: Voucher, amount: Decimal, ratio
         before_charge(order, deduction)
     # 4. the fund, last (the hot row): UPDATE … SET deducted = deducted + x WHERE deducted + x <= total (and not
     #    closed). Held from here to COMMIT only.
+    provider_cap_charge(provider=order.provider, year=year, amount=amount)  # 第十二条 (see provider_cap.py)
     fund_charge(fund=fund, amount=amount, actor=actor, now=now)
     return deduction

@@ -1,10 +1,12 @@
-"""第四条 用完为止 under real concurrency on PostgreSQL: deductions racing for the fund's last yuan — exactly one
-wins, the other is refused stating what is left (or that the fund is spent), and the fund is never overdrawn."""
+"""第四条 用完为止 and 第十二条 under real concurrency on PostgreSQL: deductions racing for the fund's last yuan, or
+for a provider's last cap headroom — exactly one wins, the other is refused stating what is left (or that the fund
+is spent), and neither the fund nor the cap is ever overdrawn."""
 from decimal import Decimal
 
 import pytest
 
-from vouchers.models import Deduction, Fund, Voucher
+from hangqifu.policy.models import PolicyYear
+from vouchers.models import Deduction, Fund, ProviderServiceYear, Voucher
 from vouchers.services.deductions import deduction_apply
 from vouchers.services.ledger import ledger_verify
 from vouchers.tests.money_factories import claimed_voucher, open_batch, order_in_state, provider_user, qualified_buyer
@@ -62,4 +64,23 @@ def test_the_loser_of_a_race_for_part_of_the_remainder_is_told_what_is_left_and_
                     declares_no_other_subsidy=True)
     fund.refresh_from_db()
     assert fund.deducted == fund.total and fund.exhausted_at is not None
+    assert ledger_verify().ok, ledger_verify().problems
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_two_deductions_racing_for_the_providers_last_headroom_exactly_one_wins(june, round_):  # noqa: F811
+    # given: the provider's 2026 cap is 1000.00 with 999.00 taken; two holders ask for the last 1.00
+    PolicyYear.objects.filter(year=2026).update(provider_annual_cap=Decimal("1000.00"))
+    work = _racers(3, "1000000.00")
+    first, *racers = work
+    deduction_apply(actor=first[0], order_id=first[2].pk, voucher_id=first[1].pk, amount="999.00",
+                    declares_no_other_subsidy=True)
+    # when
+    results = _deduct_all(racers, "1.00")
+    # then: one wins, the other is refused with the headroom; the counter equals Σ deductions = the cap
+    assert sorted(status for status, _ in results) == ["error", "ok"], results
+    assert [code for status, code in results if status == "error"] == ["provider_cap_exceeded"]
+    counter = ProviderServiceYear.objects.get(year=2026)
+    assert counter.deducted == counter.cap == Decimal("1000.00")
+    assert sum(Deduction.objects.values_list("amount", flat=True)) == Decimal("1000.00")
     assert ledger_verify().ok, ledger_verify().problems
