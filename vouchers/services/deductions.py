@@ -36,6 +36,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from audit.fraud import other_subsidy_signal_raise
 from audit.sanctions import assert_not_banned
 from audit.services import audit_record
 from hangqifu.core import clock
@@ -55,6 +56,7 @@ from .common import assert_buyer_in_programme
 from .fund_remainder import FundRemainderExceeded, fund_exhaustion_schedule  # noqa: F401  (re-exported for the API)
 from .fund_remainder import FundExhausted, assert_fund_covers, fund_charge
 from .provider_cap import assert_provider_headroom, provider_cap_charge, provider_headroom
+from .subsidies import assert_no_double_subsidy, subsidy_matches
 from .ledger import ledger_record
 
 ZERO = Decimal("0.00")
@@ -118,6 +120,7 @@ def _check(*, actor, order: Order, voucher: Voucher, amount: Decimal, declares_n
     if not declares_no_other_subsidy:
         raise RuleViolation("须声明该订单未享受对标提升、创新券或数改券支持（第八条，不得重复享受）",
                             code="duplicate_subsidy", fields={"declares_no_other_subsidy": ["须勾选声明"]})
+    assert_no_double_subsidy(order=order)  # 第八条 checked against the imported award lists
     if voucher.state != Voucher.State.LIVE or voucher.expires_on < today or voucher.year != today.year:
         state = voucher.get_state_display() if voucher.state != Voucher.State.LIVE else "已过有效期"
         if voucher.state == Voucher.State.USED_UP:
@@ -226,12 +229,14 @@ def _deduction_apply(*, actor, order_id, voucher_id, amount, declares_no_other_s
     assert_buyer_in_programme(credit_code=voucher.qualification.organisation.credit_code, on=today,
                               action="使用服务券抵扣")
     ratio = policy_for(voucher.year).deduction_ratio
-    return _move_money(actor=actor, order=order, voucher=voucher, amount=amount, ratio=ratio, now=now,
+    deduction = _move_money(actor=actor, order=order, voucher=voucher, amount=amount, ratio=ratio, now=now,
                        check=lambda fund: _check(
                            actor=actor, order=order, voucher=voucher, amount=amount,
                            declares_no_other_subsidy=bool(declares_no_other_subsidy),
                            qualification=voucher.qualification, fund=fund, ratio=ratio, today=today),
                        before_charge=before_charge)
+    other_subsidy_signal_raise(order=order, near=subsidy_matches(order))  # near matches: a lead for review
+    return deduction
 
 
 def _key_share_fund(year: int) -> Fund | None:
