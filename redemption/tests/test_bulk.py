@@ -1,6 +1,6 @@
 """Bulk actions over every filtered row: each row through its own service and audit event, refusals per row in
 Chinese, nothing else stopped by one refused row."""
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -77,6 +77,7 @@ def test_bulk_payment_confirmation_of_a_district_skips_a_listed_provider(disburs
 def test_the_district_page_confirms_all_unpaid_lines(disbursed, client):  # noqa: F811
     officer = factories.district_user("xihu")
     client.force_login(officer)
+    clock.set_test_clock(clock.now() + timedelta(hours=1), frozen=True)  # the form's minutes: after the signing
     page = client.get("/redemption/payments/")
     assert "批量确认支付" in page.content.decode()
     response = client.post("/redemption/payments/bulk-confirm/", {
