@@ -15,7 +15,7 @@ from ..models import DistrictPayment, RedemptionClaim
 from ..services.bulk import claims_bulk_approve, claims_bulk_pre_review, payments_bulk_confirm
 from . import factories
 from .factories import deducted_order
-from .test_settlement import _open, _through_notice, disbursed, world  # noqa: F401  (fixtures)
+from .test_settlement import disbursed, world  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
 
