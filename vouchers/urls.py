@@ -8,7 +8,7 @@ from .views import registration as registration_views
 
 app_name = "vouchers"
 
-# Registration and qualification (issue 4). Funds, batches, vouchers and orders add their lines below.
+# Registration and qualification. Funds, batches, vouchers and orders add their lines below.
 urlpatterns = [
     path("registration/", registration_views.my_registrations, name="my-registrations"),
     path("registration/new/", registration_views.wizard_start, name="registration-start"),
@@ -21,7 +21,7 @@ urlpatterns = [
          name="registration-commitment-letter"),
     path("qualification/", registration_views.my_qualification, name="my-qualification"),
     path("change-reports/", registration_views.change_reports, name="change-report-list"),
-    # Funds, batches, vouchers and orders (issue 6).
+    # Funds, batches, vouchers and orders.
     path("funds/", fund_views.fund_usage, name="fund-usage"),
     path("funds/<int:year>/insufficiency/", fund_declaration_views.fund_insufficiency, name="fund-insufficiency"),
     path("funds/insufficiency/<int:pk>/<str:action>/", fund_declaration_views.fund_insufficiency_decide,
