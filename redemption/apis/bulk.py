@@ -34,30 +34,26 @@ class _ClaimFilters(serializers.Serializer):
     opinion = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
-class ClaimsBulkPreReviewApi(APIView):
+class _ClaimsBulkApi(APIView):
+    service = state = None
+
+    @extend_schema(request=_ClaimFilters, responses={200: BULK_RESULT, **ERRORS})
+    def post(self, request):
+        data = _ClaimFilters(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = type(self).service(actor=request.user, opinion=data.validated_data["opinion"],
+                                    queryset=_claims(request.user, self.state, data.validated_data))
+        return Response(result.as_dict())
+
+
+class ClaimsBulkPreReviewApi(_ClaimsBulkApi):
     """[service center] Pass the formal pre-review of every submitted claim matching the filters."""
-
-    @extend_schema(request=_ClaimFilters, responses={200: BULK_RESULT, **ERRORS})
-    def post(self, request):
-        data = _ClaimFilters(data=request.data)
-        data.is_valid(raise_exception=True)
-        result = bulk.claims_bulk_pre_review(actor=request.user, opinion=data.validated_data["opinion"],
-                                             queryset=_claims(request.user, RedemptionClaim.State.SUBMITTED,
-                                                              data.validated_data))
-        return Response(result.as_dict())
+    service, state = staticmethod(bulk.claims_bulk_pre_review), RedemptionClaim.State.SUBMITTED
 
 
-class ClaimsBulkApproveApi(APIView):
+class ClaimsBulkApproveApi(_ClaimsBulkApi):
     """[bureau] Approve every pre-reviewed claim matching the filters (each against its provider's cap)."""
-
-    @extend_schema(request=_ClaimFilters, responses={200: BULK_RESULT, **ERRORS})
-    def post(self, request):
-        data = _ClaimFilters(data=request.data)
-        data.is_valid(raise_exception=True)
-        result = bulk.claims_bulk_approve(actor=request.user, opinion=data.validated_data["opinion"],
-                                          queryset=_claims(request.user, RedemptionClaim.State.PRE_REVIEWED,
-                                                           data.validated_data))
-        return Response(result.as_dict())
+    service, state = staticmethod(bulk.claims_bulk_approve), RedemptionClaim.State.PRE_REVIEWED
 
 
 class PaymentsBulkConfirmApi(APIView):

@@ -49,15 +49,20 @@ def _each(ids, model, run, result: BulkResult) -> BulkResult:
     return result
 
 
+def _claims_bulk(*, actor, queryset, state, run, action: str, opinion: str) -> BulkResult:
+    result = _each(_ids(queryset, state), RedemptionClaim, run, BulkResult())
+    audit_record(actor=actor, action=action, payload={**result.as_dict(), "opinion": opinion})
+    return result
+
+
 def claims_bulk_pre_review(*, actor, queryset, opinion: str = "") -> BulkResult:
     """Pass the formal pre-review of every submitted claim in `queryset`, verifying each order's deduction."""
     if not perms.is_service_center(actor):
         raise NotPermitted("只有市工信服务中心可以批量形式预审")
     opinion = (opinion or "").strip() or "材料齐全，批量形式预审通过"
-    result = _each(_ids(queryset, RedemptionClaim.State.SUBMITTED), RedemptionClaim,
-                   lambda claim: claim_pre_review(claim=claim, actor=actor, passed=True, opinion=opinion), BulkResult())
-    audit_record(actor=actor, action="redemption.claims_bulk_pre_review", payload={**result.as_dict(), "opinion": opinion})
-    return result
+    return _claims_bulk(actor=actor, queryset=queryset, state=RedemptionClaim.State.SUBMITTED, opinion=opinion,
+                        action="redemption.claims_bulk_pre_review",
+                        run=lambda claim: claim_pre_review(claim=claim, actor=actor, passed=True, opinion=opinion))
 
 
 def claims_bulk_approve(*, actor, queryset, opinion: str = "") -> BulkResult:
@@ -65,10 +70,9 @@ def claims_bulk_approve(*, actor, queryset, opinion: str = "") -> BulkResult:
     if not perms.is_bureau(actor):
         raise NotPermitted("只有市经信局可以批量审批兑付申请")
     opinion = (opinion or "").strip() or "批量审批通过"
-    result = _each(_ids(queryset, RedemptionClaim.State.PRE_REVIEWED), RedemptionClaim,
-                   lambda claim: claim_approve(claim=claim, actor=actor, opinion=opinion), BulkResult())
-    audit_record(actor=actor, action="redemption.claims_bulk_approve", payload={**result.as_dict(), "opinion": opinion})
-    return result
+    return _claims_bulk(actor=actor, queryset=queryset, state=RedemptionClaim.State.PRE_REVIEWED, opinion=opinion,
+                        action="redemption.claims_bulk_approve",
+                        run=lambda claim: claim_approve(claim=claim, actor=actor, opinion=opinion))
 
 
 def payments_bulk_confirm(*, actor, queryset, reference: str, paid_at: datetime) -> BulkResult:
