@@ -16,6 +16,7 @@ from hangqifu.core import clock
 from hangqifu.core.errors import RuleViolation
 from hangqifu.core.money import ZERO, fmt
 from hangqifu.policy.services import policy_for
+from vouchers.services.provider_cap import provider_headroom
 
 from ..models import ProviderYearCap, RedemptionClaim
 
@@ -29,6 +30,7 @@ class CapStatus:
     cap: Decimal
     used: Decimal
     pending: Decimal
+    deducted: Decimal = ZERO  # Σ deductions of the service year, the figure the deductions are held to
 
     @property
     def remaining(self) -> Decimal:
@@ -47,7 +49,8 @@ def cap_status(*, provider, year: int | None = None) -> CapStatus:
             or ZERO)
     pending = (RedemptionClaim.objects.filter(provider=provider, state__in=PENDING_STATES)
                .aggregate(total=Sum("claimed_amount"))["total"] or ZERO)
-    return CapStatus(year=year, cap=cap, used=used, pending=pending)
+    deducted = provider_headroom(provider_id=provider.pk, year=year).deducted
+    return CapStatus(year=year, cap=cap, used=used, pending=pending, deducted=deducted)
 
 
 def service_year_of(lines) -> int:

@@ -111,7 +111,7 @@ class OrderListApi(ListAPIView):
 
     @extend_schema(request=InputSerializer, responses={201: OrderDetailOutput, **ERRORS, 409: rule_refusal(
         "policy_not_in_force", "credit_listed", "not_eligible", "amount_over_price", "product_not_listed",
-        "provider_not_admitted", "banned")})
+        "provider_not_admitted", "provider_cap_exceeded", "banned")})
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
