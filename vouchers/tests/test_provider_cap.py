@@ -105,3 +105,21 @@ def test_the_cap_counts_by_service_year_dec_31_and_jan_1(set_clock):
                                                                            amount="2000.00"))
     _deduct(january, "1000.00")
     assert ProviderServiceYear.objects.get(year=2027).deducted == Decimal("1000.00")
+
+
+def test_the_order_page_refuses_a_full_provider_before_signing_in_chinese(capped, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from providers.models import Product
+
+    from .money_factories import PDF
+
+    first, _ = capped["buyers"]
+    _deduct(first, "1000.00")
+    buyer = qualified_buyer()
+    product = Product.objects.filter(provider=capped["provider"].organisation).first()
+    client.force_login(buyer)
+    response = client.post("/vouchers/orders/new/", {
+        "product": product.pk, "amount": "2000.00", "contract": SimpleUploadedFile("合同.pdf", PDF, "application/pdf")})
+    text = response.content.decode()
+    assert "超过服务机构" in text and "请选择其他服务机构" in text
