@@ -40,6 +40,7 @@ SCORES = {
     Rule.SHARED_CONTACT: 40,
     Rule.INSTANT_SATISFACTION: 30,
     Rule.REPEATED_INVOICE: 60,
+    Rule.OTHER_SUBSIDY_NEAR: 50,
 }
 
 
@@ -76,6 +77,10 @@ def rule_docs() -> list[RuleDoc]:
         RuleDoc(Rule.REPEATED_INVOICE, Rule.REPEATED_INVOICE.label, "兑付申请",
                 "同一发票号码（忽略大小写与首尾空格）出现在两条及以上有效的兑付申请明细中。",
                 SCORES[Rule.REPEATED_INVOICE]),
+        RuleDoc(Rule.OTHER_SUBSIDY_NEAR, Rule.OTHER_SUBSIDY_NEAR.label, "订单",
+                "订单购买方在同一年度的创新券、数改券、对标提升等支持名单中有相近项目（项目名称相近、同一服务机构或"
+                "同一金额，第八条）：完全相同的项目在抵扣时即被拒绝，相近的列为线索待核实。",
+                SCORES[Rule.OTHER_SUBSIDY_NEAR]),
     ]
 
 
@@ -230,8 +235,38 @@ def rule_repeated_invoice(on: date, now) -> list[FraudSignal]:
             for claim_id, (provider_id, invoices) in sorted(per_claim.items())]
 
 
+def _other_subsidy_signal(order, near, *, on, now) -> FraudSignal:
+    return _signal(Rule.OTHER_SUBSIDY_NEAR, Subject.ORDER, order.pk, order.buyer_id,
+                   [f"{m.describe()}：{'；'.join(m.reasons)}" for m in near], SCORES[Rule.OTHER_SUBSIDY_NEAR], on=on,
+                   now=now)
+
+
+def rule_other_subsidy_near(on: date, now) -> list[FraudSignal]:
+    """Deducted orders whose buyer has a near-matching award of another programme (only buyers on the lists
+    are examined, so the Python comparison runs over a handful of orders)."""
+    from vouchers.models import OtherSubsidyAward
+    from vouchers.services.subsidies import subsidy_matches
+
+    codes = OtherSubsidyAward.objects.values("credit_code")
+    orders = (_recent_orders(on).filter(deducted_at__isnull=False, buyer__credit_code__in=codes)
+              .select_related("buyer", "provider"))
+    signals = []
+    for order in orders:
+        near = [m for m in subsidy_matches(order) if not m.exact]
+        if near:
+            signals.append(_other_subsidy_signal(order, near, on=on, now=now))
+    return signals
+
+
+def other_subsidy_signal_raise(*, order, near) -> None:
+    """At the deduction: a near match becomes today's signal at once (the nightly run recomputes the same row)."""
+    if near:
+        FraudSignal.objects.bulk_create([_other_subsidy_signal(order, near, on=clock.today(), now=clock.now())],
+                                        ignore_conflicts=True)
+
+
 RULES = (rule_pair_volume, rule_above_price_basis, rule_twice_balance, rule_quick_deduction, rule_shared_contact,
-         rule_instant_satisfaction, rule_repeated_invoice)
+         rule_instant_satisfaction, rule_repeated_invoice, rule_other_subsidy_near)
 
 
 @transaction.atomic

@@ -228,6 +228,7 @@ class FraudSignal(models.Model):
         SHARED_CONTACT = "shared_contact", "购买方与服务机构或其他购买方联系方式相同"
         INSTANT_SATISFACTION = "instant_satisfaction", "服务机构评价全部为满意且在完成后数小时内作出"
         REPEATED_INVOICE = "repeated_invoice", "兑付申请发票号码重复"
+        OTHER_SUBSIDY_NEAR = "other_subsidy_near", "与其他政策支持项目相近（疑似重复享受）"
 
     class Subject(models.TextChoices):
         ORDER = "order", "订单"

@@ -20,6 +20,7 @@ from . import permissions as perms
 from .models import ClaimLine, DisbursementOrder, DistrictPayment, ProviderYearCap, RedemptionClaim, SettlementBatch
 from .selectors import claim_timeline
 from .services import claims as claim_services
+from .services.bulk import claims_bulk_approve, claims_bulk_pre_review
 from .services.cap import cap_status
 
 State = RedemptionClaim.State
@@ -99,6 +100,26 @@ class RedemptionClaimAdmin(admin.ModelAdmin):
             ((timezone.localtime(e.business_time).strftime("%Y-%m-%d %H:%M"), e.actor_username or "系统",
               action_label(e.action), f" → {state_label(e.object_type, e.to_state)}" if e.to_state else "")
              for e in claim_timeline(obj)))) or "—"
+
+    actions = ["bulk_pre_review", "bulk_approve"]
+
+    def _bulk_report(self, request, service, queryset, verb: str):
+        try:
+            result = service(actor=request.user, queryset=queryset)
+        except DomainError as exc:
+            self.message_user(request, exc.message(), messages.ERROR)
+            return
+        self.message_user(request, result.summary(verb), messages.SUCCESS if result.done else messages.WARNING)
+        for pk, reason in list(result.skipped.items())[:20]:
+            self.message_user(request, f"兑付申请 {pk} 未{verb}：{reason}", messages.WARNING)
+
+    @admin.action(description="批量形式预审通过所选“已提交”申请（可“选择全部”覆盖所有筛选结果）")
+    def bulk_pre_review(self, request, queryset):
+        self._bulk_report(request, claims_bulk_pre_review, queryset, "形式预审通过")
+
+    @admin.action(description="批量审批通过所选“已预审”申请（可“选择全部”覆盖所有筛选结果）")
+    def bulk_approve(self, request, queryset):
+        self._bulk_report(request, claims_bulk_approve, queryset, "审批通过")
 
     def get_urls(self):
         return [path("<int:pk>/review/", self.admin_site.admin_view(self.review_view),

@@ -1,10 +1,13 @@
 from django.urls import path
 
-from .apis import claims, settlement
+from .apis import bulk, claims, settlement
 
 urlpatterns = [
     path("redemption-claims/", claims.RedemptionClaimListApi.as_view(), name="redemption-claim-list"),
     path("redemption-claims/cap/", claims.RedemptionCapApi.as_view(), name="redemption-cap"),
+    path("redemption-claims/bulk-pre-review/", bulk.ClaimsBulkPreReviewApi.as_view(),
+         name="redemption-claims-bulk-pre-review"),
+    path("redemption-claims/bulk-approve/", bulk.ClaimsBulkApproveApi.as_view(), name="redemption-claims-bulk-approve"),
     path("redemption-claims/<int:pk>/", claims.RedemptionClaimDetailApi.as_view(), name="redemption-claim-detail"),
     path("redemption-claims/<int:pk>/documents/", claims.RedemptionClaimDocumentApi.as_view(),
          name="redemption-claim-documents"),
@@ -27,6 +30,7 @@ urlpatterns = [
     path("disbursement-orders/<int:pk>/xlsx/", settlement.DisbursementOrderXlsxApi.as_view(),
          name="disbursement-order-xlsx"),
     path("district-payments/", settlement.DistrictPaymentListApi.as_view(), name="district-payment-list"),
+    path("district-payments/bulk-confirm/", bulk.PaymentsBulkConfirmApi.as_view(), name="district-payments-bulk-confirm"),
     path("district-payments/<int:pk>/", settlement.DistrictPaymentDetailApi.as_view(), name="district-payment-detail"),
     path("district-payments/<int:pk>/confirm/", settlement.DistrictPaymentConfirmApi.as_view(),
          name="district-payment-confirm"),

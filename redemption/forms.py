@@ -31,3 +31,10 @@ class ConfirmPaymentForm(forms.Form):
 
 class FailPaymentForm(forms.Form):
     reason = forms.CharField(label="失败原因", max_length=200)
+
+
+class BulkConfirmForm(ConfirmPaymentForm):
+    """One 亲清在线 run confirmed for every unpaid line under the page's filter."""
+    reference = forms.CharField(label="亲清在线批量支付批次号", max_length=80)
+    state = forms.ChoiceField(choices=[("", "全部"), ("pending", "待支付"), ("failed", "支付失败，待重新支付")],
+                              required=False)

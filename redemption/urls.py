@@ -19,5 +19,6 @@ urlpatterns = [
     path("disbursements/<int:pk>/pdf/", views.disbursement_pdf_view, name="disbursement-pdf"),
     path("disbursements/<int:pk>/xlsx/", views.disbursement_xlsx_view, name="disbursement-xlsx"),
     path("payments/", views.district_payments, name="district-payments"),
+    path("payments/bulk-confirm/", views.payments_bulk_confirm, name="payments-bulk-confirm"),
     path("payments/<int:pk>/<slug:action>/", views.payment_act, name="payment-act"),
 ]

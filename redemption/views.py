@@ -18,8 +18,9 @@ from hangqifu.documents.selectors import documents_for
 from . import permissions as perms
 from . import selectors
 from .exports import disbursement_pdf, disbursement_xlsx
-from .forms import BatchOpenForm, ConfirmPaymentForm, DocumentForm, FailPaymentForm
+from .forms import BatchOpenForm, BulkConfirmForm, ConfirmPaymentForm, DocumentForm, FailPaymentForm
 from .models import REQUIRED_DOCUMENT_KINDS, DistrictPayment, RedemptionClaim, SettlementBatch
+from .services import bulk as bulk_services
 from .services import claims as claim_services
 from .services import payments as payment_services
 from .services import settlement as settlement_services
@@ -321,7 +322,30 @@ def district_payments(request):
         "confirm_form": ConfirmPaymentForm(), "fail_form": FailPaymentForm(),
         "orders": selectors.disbursement_list_for(user=request.user).order_by("-issued_at")[:20],
         "outstanding": sum((p.amount for p in queryset.exclude(state=DistrictPayment.State.PAID)), Decimal("0.00")),
+        "unpaid_count": queryset.exclude(state=DistrictPayment.State.PAID).count() if district else 0,
     })
+
+
+@require_POST
+@login_required
+def payments_bulk_confirm(request):
+    """Every unpaid line of the officer's district under the page's filter, each through payment_confirm."""
+    form = BulkConfirmForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请完整填写批量支付批次号和支付时间")
+        return redirect("redemption:district-payments")
+    queryset = selectors.payment_list_for(user=request.user, state=form.cleaned_data["state"] or None)
+    try:
+        result = bulk_services.payments_bulk_confirm(actor=request.user, queryset=queryset,
+                                                     reference=form.cleaned_data["reference"],
+                                                     paid_at=form.cleaned_data["paid_at"])
+    except DomainError as exc:
+        _error(request, exc)
+        return redirect("redemption:district-payments")
+    (messages.success if result.done else messages.warning)(request, result.summary("确认支付"))
+    for pk, reason in list(result.skipped.items())[:20]:
+        messages.warning(request, f"支付 {pk} 未确认：{reason}")
+    return redirect("redemption:district-payments")
 
 
 @require_POST

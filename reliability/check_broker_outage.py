@@ -105,7 +105,7 @@ def test_actions_commit_while_the_broker_is_down_and_their_tasks_run_when_it_ret
         claim_approve(claim=claim, actor=bureau)
     today = clock.today()
     batch = batch_open(actor=center, period_start=date(today.year, 1, 1), period_end=date(today.year, 12, 31))
-    # a holder whose deduction will find the fund exhausted (→ the year's vouchers are voided by a task)
+    # a holder whose deduction spends the fund's last yuan (→ the year's vouchers are voided by a task)
     fund_batch = mf.open_batch(types=(("legal", "1000.00", 5),))
     buyer = mf.qualified_buyer()
     voucher = mf.claimed_voucher(buyer, fund_batch)
@@ -121,10 +121,10 @@ def test_actions_commit_while_the_broker_is_down_and_their_tasks_run_when_it_ret
     started = time.monotonic()
     close = api_post(center, f"/api/v1/settlement-batches/{batch.pk}/close/", {})
     deduct = api_post(buyer, f"/api/v1/orders/{order.pk}/deduct/",
-                      {"voucher": voucher.pk, "amount": "500.00", "declares_no_other_subsidy": True})
+                      {"voucher": voucher.pk, "amount": "1.00", "declares_no_other_subsidy": True})
     elapsed = time.monotonic() - started
     committed = SettlementBatch.objects.get(pk=batch.pk).state == "collecting"
-    answered = close[0] == 200 and deduct[0] == 409 and deduct[1]["code"] == "fund_exhausted"
+    answered = close[0] == 200 and deduct[0] == 200
 
     # then, once it is back, a worker and the periodic jobs finish both steps
     redis.start()
@@ -137,7 +137,7 @@ def test_actions_commit_while_the_broker_is_down_and_their_tasks_run_when_it_ret
     finally:
         worker.stop()
     violations = check_invariants()
-    held = sum([committed and close[0] == 200, deduct[0] == 409, collected, voided])
+    held = sum([committed and close[0] == 200, deduct[0] == 200, collected, voided])
     record("broker_outage", tried=4, held=held,
            detail=f"broker down: batch close → {close[0]} (committed: {committed}), deduction → {deduct[0]} "
                   f"{(deduct[1] or {}).get('code')} in {elapsed:.1f}s; after recovery: collected {collected}, "

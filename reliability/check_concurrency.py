@@ -9,14 +9,7 @@ import pytest
 
 from reliability.figures import record, scale
 from reliability.invariants import check_invariants
-from reliability.scenarios import (
-    api_post,
-    deducted_orders_via_services,
-    pre_reviewed_claims,
-    run_threads,
-    staff,
-    token_client,
-)
+from reliability.scenarios import api_post, run_threads, token_client
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 SEEDS = range(scale("seeds", 5))
@@ -104,26 +97,31 @@ def test_race_for_one_holders_quota(world, seed):
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_race_for_one_providers_cap(world, seed):
-    from hangqifu.accounts.roles import Role
+    """第十二条 is kept where the money moves: holders deducting at one provider race for its cap headroom."""
     from hangqifu.policy.models import PolicyYear
-    from redemption.models import ProviderYearCap
+    from vouchers.models import ProviderServiceYear
     from vouchers.tests import money_factories as mf
 
     rng = random.Random(seed)
     each, fits = Decimal("1000.00"), rng.randint(2, 6)
-    claims_count = fits + rng.randint(2, 8)
+    holders = fits + rng.randint(2, 8)
     PolicyYear.objects.filter(year=2026).update(provider_annual_cap=each * fits)  # 500,000 scaled down
-    people = staff()
+    batch = mf.open_batch(types=((CAT, "1000.00", holders),))
     provider = mf.provider_user()
-    orders = deducted_orders_via_services(provider, claims_count, deduction=str(each))
-    claims = pre_reviewed_claims(provider, orders, people[Role.SERVICE_CENTER])
-    bureau = people[Role.BUREAU]
-    token_client(bureau)
-    results = run_threads([lambda c=c: api_post(bureau, f"/api/v1/redemption-claims/{c.pk}/approve/", {})
-                           for c in claims])
+    product = mf.listed_product(provider, price="2000.00")
+    work = []
+    for _ in range(holders):
+        buyer = mf.qualified_buyer()
+        work.append((buyer, mf.claimed_voucher(buyer, batch),
+                     mf.order_in_state(buyer, provider, "rated", amount="2000.00", product=product)))
+        token_client(buyer)
+    results = run_threads([
+        lambda b=b, v=v, o=o: api_post(b, f"/api/v1/orders/{o.pk}/deduct/",
+                                       {"voucher": v.pk, "amount": str(each), "declares_no_other_subsidy": True})
+        for b, v, o in work])
     winners = sum(1 for r in results if isinstance(r, tuple) and r[0] == 200)
     _finish("provider cap", seed, results, winners=winners, expected=fits)
-    assert ProviderYearCap.objects.get(provider=provider.organisation).approved == each * fits
+    assert ProviderServiceYear.objects.get(provider=provider.organisation, year=2026).deducted == each * fits
 
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -28,7 +28,17 @@ class Violation:
 def _tables() -> dict[str, str]:
     from hangqifu.policy.models import PolicyYear
     from redemption.models import ClaimLine, DisbursementOrder, DistrictPayment, ProviderYearCap, RedemptionClaim
-    from vouchers.models import Deduction, Fund, LedgerEntry, Order, Qualification, Voucher, VoucherType
+    from vouchers.models import (
+        Deduction,
+        Fund,
+        FundInsufficiencyDeclaration,
+        LedgerEntry,
+        Order,
+        ProviderServiceYear,
+        Qualification,
+        Voucher,
+        VoucherType,
+    )
 
     from audit.models import AuditEvent
     from hangqifu.accounts.models import Organisation
@@ -37,7 +47,8 @@ def _tables() -> dict[str, str]:
     models = {"fund": Fund, "vtype": VoucherType, "voucher": Voucher, "qual": Qualification, "ded": Deduction,
               "ord": Order, "ledger": LedgerEntry, "claim": RedemptionClaim, "line": ClaimLine,
               "cap": ProviderYearCap, "pay": DistrictPayment, "disb": DisbursementOrder, "policy": PolicyYear,
-              "org": Organisation, "credit": CreditListEntry, "audit": AuditEvent}
+              "org": Organisation, "credit": CreditListEntry, "audit": AuditEvent, "service_year": ProviderServiceYear,
+              "declaration": FundInsufficiencyDeclaration}
     return {name: model._meta.db_table for name, model in models.items()}
 
 
@@ -63,6 +74,14 @@ def _checks() -> list[tuple[str, str, str]]:
          f"SELECT f.year, f.total, f.deducted, COALESCE(SUM(d.amount), 0) FROM {t['fund']} f "
          f"LEFT JOIN {t['ded']} d ON d.year = f.year GROUP BY f.id, f.year, f.total, f.deducted "
          f"HAVING COALESCE(SUM(d.amount), 0) > f.total OR COALESCE(SUM(d.amount), 0) <> f.deducted"),
+        # 第四条 用完为止: a year ends (its fund exhausted, its vouchers voided) only at a zero remainder or on a
+        # confirmed two-person declaration — never while money is left and nobody declared it.
+        ("I1", "fund_ended_with_money_left_undeclared",
+         f"SELECT f.year, f.total, f.deducted, f.exhaustion_cause FROM {t['fund']} f WHERE f.exhausted_at IS NOT NULL "
+         f"AND f.deducted < f.total AND NOT (f.exhaustion_cause = 'declared' AND EXISTS (SELECT 1 FROM "
+         f"{t['declaration']} x WHERE x.fund_id = f.id AND x.state = 'confirmed' AND x.decided_by_id <> x.proposed_by_id))"),
+        ("I1", "fund_spent_but_year_open",
+         f"SELECT f.year, f.total, f.deducted FROM {t['fund']} f WHERE f.deducted = f.total AND f.exhausted_at IS NULL"),
         ("I1", "deduction_without_fund_of_its_year",
          f"SELECT d.id, d.year FROM {t['ded']} d LEFT JOIN {t['fund']} f ON f.id = d.fund_id "
          f"WHERE f.id IS NULL OR f.year <> d.year"),
@@ -114,6 +133,18 @@ def _checks() -> list[tuple[str, str, str]]:
          f"LEFT JOIN {t['claim']} c ON c.provider_id = y.provider_id AND c.cap_year = y.year "
          f"AND c.state IN {APPROVED} GROUP BY y.id, y.provider_id, y.year, y.approved, y.cap "
          f"HAVING y.approved > y.cap OR y.approved <> COALESCE(SUM(c.verified_amount), 0)"),
+        # 第十二条 by service year, before the money moves: Σ deductions of a provider in a year ≤ its cap, and the
+        # counter the deduction moves equals that sum.
+        ("I4", "provider_service_year_deductions_over_cap",
+         f"SELECT o.provider_id, d.year, SUM(d.amount), p.provider_annual_cap FROM {t['ded']} d "
+         f"JOIN {t['ord']} o ON o.id = d.order_id JOIN {t['policy']} p ON p.year = d.year "
+         f"GROUP BY o.provider_id, d.year, p.provider_annual_cap HAVING SUM(d.amount) > p.provider_annual_cap"),
+        ("I4", "provider_service_counter_disagrees",
+         f"SELECT y.provider_id, y.year, y.deducted, COALESCE(SUM(d.amount), 0) FROM {t['service_year']} y "
+         f"LEFT JOIN {t['ord']} o ON o.provider_id = y.provider_id "
+         f"LEFT JOIN {t['ded']} d ON d.order_id = o.id AND d.year = y.year "
+         f"GROUP BY y.id, y.provider_id, y.year, y.deducted, y.cap "
+         f"HAVING y.deducted > y.cap OR y.deducted <> COALESCE(SUM(d.amount), 0)"),
         ("I4", "provider_redemption_entries_over_cap",
          f"SELECT l.organisation_id, l.year, SUM(l.amount), p.provider_annual_cap FROM {t['ledger']} l "
          f"JOIN {t['policy']} p ON p.year = l.year WHERE l.kind = 'redemption' "

@@ -3,7 +3,8 @@
 `MoneyModel(seed).run(steps)` sets up a small world — one fund, two issuance batches (one with a short
 validity so vouchers expire mid-run), a few buyers with different quotas, a few providers in different
 districts with listed products, the staff — then performs `steps` random actions: claim, order, cancel,
-complete+rate, deduct (sometimes asking too much), suspend or reinstate a holder (vouchers frozen, not voided),
+complete+rate, deduct (sometimes asking too much; and aimed at the fund's remainder: one cent over it, exactly
+it, one cent under — money_model_fund.py), suspend or reinstate a holder (vouchers frozen, not voided),
 import a dishonesty list naming a buyer or a provider and record its delisting (信用修复), probe the days just
 outside the policy's validity period, tick the clock and run the daily jobs,
 file/submit/pre-review/approve/reject/withdraw redemption claims, and walk settlement batches through
@@ -22,6 +23,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from .invariants import check_invariants
+from .money_model_fund import FundRemainderActions
 
 START = "2026-06-01T09:00:00+08:00"
 
@@ -40,7 +42,7 @@ class ModelResult:
         return not self.violations and not self.errors
 
 
-class MoneyModel:
+class MoneyModel(FundRemainderActions):
     def __init__(self, seed: int, *, buyers: int = 6, providers: int = 3, fund_total: str = "15000.00",
                  provider_cap: str = "12000.00"):
         self.rng = random.Random(seed)
@@ -368,7 +370,7 @@ class MoneyModel:
 
     ACTIONS = (("claim", 14), ("order", 12), ("cancel", 2), ("complete_and_rate", 14), ("deduct", 16),
                ("tick", 4), ("suspend", 4), ("file_claim", 8), ("review_claim", 10), ("settle", 6), ("pay", 4),
-               ("list_import", 2), ("delist", 2), ("period_probe", 1))
+               ("list_import", 2), ("delist", 2), ("period_probe", 1), ("deduct_remainder", 6))
 
     # --- run ---------------------------------------------------------------------------------------------
     def step(self):

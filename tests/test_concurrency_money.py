@@ -126,7 +126,8 @@ def test_concurrent_deductions_asking_twice_the_fund_never_exceed_it(june):
     results = _run_all(calls)
     # then: first used, first served — exactly the fund, the rest refused and their vouchers voided
     assert sum(1 for status, _ in results if status == "ok") == 10
-    assert {code for status, code in results if status == "error"} <= {"fund_exhausted", "voucher_expired"}
+    assert {code for status, code in results if status == "error"} <= {"fund_exhausted", "voucher_expired",
+                                                                        "fund_remainder_exceeded"}
     fund = Fund.objects.get(year=2026)
     assert fund.deducted == Decimal("10000.00") == fund.total
     assert fund.exhausted_at is not None
@@ -159,7 +160,8 @@ def test_claims_and_deductions_of_the_same_holders_while_the_fund_runs_out_never
     accepted = [value[0] for status, value in results if status == "ok"]
     assert accepted.count("deduction") == 10
     assert {code for status, code in results if status == "error"} <= {
-        "fund_exhausted", "batch_exhausted", "voucher_expired", "balance_exceeded", "quota_exceeded"}
+        "fund_exhausted", "fund_remainder_exceeded", "batch_exhausted", "voucher_expired", "balance_exceeded",
+        "quota_exceeded"}
     fund = Fund.objects.get(year=2026)
     assert fund.deducted == fund.total == Decimal("10000.00") and fund.exhausted_at is not None
     claimed = Voucher.objects.filter(voucher_type=rush).count()

@@ -72,3 +72,39 @@ def test_the_eligibility_checks_see_a_listed_a_frozen_and_an_out_of_period_act()
         transaction.set_rollback(True)
     assert {("E6", "act_by_a_listed_party"), ("E11", "claim_or_deduction_while_suspended"),
             ("E22", "act_outside_the_policy_period")} <= found
+
+
+def test_deductions_aimed_at_the_funds_remainder_are_refused_over_it_and_end_the_year_at_it():
+    # given a small fund the walk reaches
+    from vouchers.models import Fund
+
+    model = MoneyModel(7, fund_total="3000.00")
+    # when
+    result = model.run(160)
+    # then: no violation (each aimed deduction is checked on the spot against the remainder read before it),
+    # requests one cent over the remainder were refused, and the fund ended only when spent to the cent
+    assert result.errors == [], result.errors[0]
+    assert result.violations == []
+    outcomes = {key: n for key, n in result.outcomes.items() if key.startswith("deduct")}
+    over = sum(n for key, n in outcomes.items() if key.endswith(":fund_remainder_exceeded"))
+    assert over + outcomes.get("deduct_remainder:last_cent", 0) > 0, outcomes
+    assert outcomes.get("deduct_remainder:last_cent", 0) <= 1, outcomes
+    fund = Fund.objects.get(year=2026)
+    assert (fund.exhausted_at is not None) == (fund.deducted == fund.total), (fund.total, fund.deducted)
+
+
+def test_the_new_invariants_see_a_year_ended_with_money_left_and_a_provider_counter_off():
+    from django.db import connection, transaction
+
+    model = MoneyModel(5)
+    model.run(40)
+    assert check_invariants() == []
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE vouchers_fund SET exhausted_at = now(), exhaustion_cause = 'remainder_zero' "
+                           "WHERE year = 2026")
+            cursor.execute("INSERT INTO vouchers_providerserviceyear (provider_id, year, cap, deducted) "
+                           "SELECT id, 2031, 100, 1 FROM accounts_organisation LIMIT 1")
+        found = {(v.invariant, v.check) for v in check_invariants()}
+        transaction.set_rollback(True)
+    assert {("I1", "fund_ended_with_money_left_undeclared"), ("I4", "provider_service_counter_disagrees")} <= found

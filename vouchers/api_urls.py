@@ -2,6 +2,7 @@ from django.urls import path
 
 from .apis import claims as claim_apis
 from .apis import credit_lists as credit_list_apis
+from .apis import fund_declarations as fund_declaration_apis
 from .apis import funds as fund_apis
 from .apis import orders as order_apis
 from .apis import registration as registration_apis
@@ -43,6 +44,12 @@ urlpatterns = [
          name="credit-list-entry-delist"),
     # Funds, batches, claims, vouchers, orders and deductions.
     path("funds/", fund_apis.FundListApi.as_view(), name="fund-list"),
+    path("funds/<int:year>/insufficiency-declarations/", fund_declaration_apis.FundInsufficiencyListApi.as_view(),
+         name="fund-insufficiency-list"),
+    path("fund-insufficiency-declarations/<int:pk>/confirm/",
+         fund_declaration_apis.FundInsufficiencyConfirmApi.as_view(), name="fund-insufficiency-confirm"),
+    path("fund-insufficiency-declarations/<int:pk>/withdraw/",
+         fund_declaration_apis.FundInsufficiencyWithdrawApi.as_view(), name="fund-insufficiency-withdraw"),
     path("batches/", fund_apis.BatchListApi.as_view(), name="batch-list"),
     path("batches/<int:pk>/", fund_apis.BatchDetailApi.as_view(), name="batch-detail"),
     path("batches/<int:pk>/open/", fund_apis.BatchOpenApi.as_view(), name="batch-open"),

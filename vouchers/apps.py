@@ -33,6 +33,11 @@ class VouchersConfig(AppConfig):
         grant(Role.BUREAU, *money_views, "vouchers.add_fund")
         grant(Role.SERVICE_CENTER, *money_views)
         grant(Role.FINANCE_BUREAU, *money_views)
+        # 第八条: other programmes' award lists (the service center imports), 第四条 declarations, 第十二条 counters.
+        grant(Role.SERVICE_CENTER, "vouchers.view_othersubsidyaward", "vouchers.add_othersubsidyaward",
+              "vouchers.view_providerserviceyear", "vouchers.view_fundinsufficiencydeclaration")
+        grant(Role.BUREAU, "vouchers.view_othersubsidyaward", "vouchers.view_providerserviceyear",
+              "vouchers.view_fundinsufficiencydeclaration")
 
         # The re-review opening job lives beside the money core's jobs.py; importing registers it.
         from . import rereview_jobs  # noqa: F401

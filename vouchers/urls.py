@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import claims as claim_views
+from .views import fund_declarations as fund_declaration_views
 from .views import funds as fund_views
 from .views import orders as order_views
 from .views import registration as registration_views
@@ -22,6 +23,9 @@ urlpatterns = [
     path("change-reports/", registration_views.change_reports, name="change-report-list"),
     # Funds, batches, vouchers and orders.
     path("funds/", fund_views.fund_usage, name="fund-usage"),
+    path("funds/<int:year>/insufficiency/", fund_declaration_views.fund_insufficiency, name="fund-insufficiency"),
+    path("funds/insufficiency/<int:pk>/<str:action>/", fund_declaration_views.fund_insufficiency_decide,
+         name="fund-insufficiency-decide"),
     path("batches/", fund_views.batch_list, name="batch-list"),
     path("batches/new/", fund_views.batch_new, name="batch-new"),
     path("batches/<int:pk>/", fund_views.batch_detail, name="batch-detail"),

@@ -246,6 +246,7 @@ class RedemptionCapOutput(serializers.Serializer):
     used = MoneyField()
     remaining = MoneyField()
     pending = MoneyField()
+    deducted = MoneyField(help_text="本服务年度已抵扣合计（含已审批、审核中和尚未申请兑付的金额；抵扣时即按上限控制）")
 
 
 class RedemptionCapApi(APIView):

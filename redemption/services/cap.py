@@ -1,5 +1,10 @@
 """第十二条 provider annual cap: Σ approved redemptions of a provider in a year ≤ policy_for(year).provider_annual_cap.
 
+The year is the service year — the year of the deductions the claim redeems, not the year it is approved: a
+December service approved in January counts against December's year. A claim therefore covers orders of one
+service year (`claim_years_mixed`). The binding limit is kept earlier, at each deduction (vouchers'
+provider_cap.py counts Σ deductions per provider and service year); this counter is its twin for approvals.
+
 The counter row (provider, year) moves only with a conditional UPDATE (`approved + amount <= cap`), and a CHECK
 keeps `approved <= cap`, so two approvals racing for the last headroom cannot both succeed."""
 from dataclasses import dataclass
@@ -11,6 +16,7 @@ from hangqifu.core import clock
 from hangqifu.core.errors import RuleViolation
 from hangqifu.core.money import ZERO, fmt
 from hangqifu.policy.services import policy_for
+from vouchers.services.provider_cap import provider_headroom
 
 from ..models import ProviderYearCap, RedemptionClaim
 
@@ -24,6 +30,7 @@ class CapStatus:
     cap: Decimal
     used: Decimal
     pending: Decimal
+    deducted: Decimal = ZERO  # Σ deductions of the service year, the figure the deductions are held to
 
     @property
     def remaining(self) -> Decimal:
@@ -42,7 +49,22 @@ def cap_status(*, provider, year: int | None = None) -> CapStatus:
             or ZERO)
     pending = (RedemptionClaim.objects.filter(provider=provider, state__in=PENDING_STATES)
                .aggregate(total=Sum("claimed_amount"))["total"] or ZERO)
-    return CapStatus(year=year, cap=cap, used=used, pending=pending)
+    deducted = provider_headroom(provider_id=provider.pk, year=year).deducted
+    return CapStatus(year=year, cap=cap, used=used, pending=pending, deducted=deducted)
+
+
+def service_year_of(lines) -> int:
+    """The one service year of a claim's lines (each line's deduction year)."""
+    years = {line.deduction.year for line in lines}
+    if len(years) != 1:
+        raise RuleViolation("一份兑付申请只能包含同一服务年度（抵扣年度）的订单，请按年度分别申请"
+                            f"（所选订单涉及 {'、'.join(str(y) for y in sorted(years))} 年度）",
+                            code="claim_years_mixed", fields={"orders": ["订单的服务年度不一致"]})
+    return years.pop()
+
+
+def claim_service_year(claim) -> int:
+    return service_year_of(list(claim.lines.select_related("deduction")))
 
 
 def _refuse(provider, year: int, cap: Decimal, amount: Decimal):

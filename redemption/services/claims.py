@@ -21,7 +21,7 @@ from vouchers.selectors.eligibility import assert_not_listed
 
 from .. import permissions as perms
 from ..models import CLAIM_DOCUMENT_KINDS, REQUIRED_DOCUMENT_KINDS, ClaimLine, RedemptionClaim
-from .cap import cap_check, cap_release, cap_reserve
+from .cap import cap_check, cap_release, cap_reserve, claim_service_year, service_year_of
 
 MAX_LINES = 200
 
@@ -126,7 +126,7 @@ def claim_create(*, actor, lines: list[dict], is_public_institution: bool = Fals
         raise RuleViolation("请先在机构信息中填写所在区县（兑付资金由所在区县拨付）", code="provider_district_missing")
     parsed = _parse_lines(provider, lines)
     total = sum((line.amount for line in parsed), ZERO)
-    cap_check(provider=provider, year=clock.current_year(), amount=total)
+    cap_check(provider=provider, year=service_year_of(parsed), amount=total)
     claim = RedemptionClaim.objects.create(provider=provider, created_by=actor, claimed_amount=total,
                                            is_public_institution=bool(is_public_institution),
                                            created_at=clock.now())
@@ -186,7 +186,7 @@ def claim_submit(*, claim: RedemptionClaim, actor) -> RedemptionClaim:
         labels = "、".join(document_label(claim, kind) for kind in missing)
         raise InvalidInput(f"缺少第十一条规定的材料：{labels}", code="invalid_document",
                            fields={"documents": [document_label(claim, kind) for kind in missing]})
-    cap_check(provider=claim.provider, year=clock.current_year(), amount=claim.claimed_amount)
+    cap_check(provider=claim.provider, year=claim_service_year(claim), amount=claim.claimed_amount)
     _transition(claim, "submit", actor, action="redemption.claim_submit", fields=["submitted_at"],
                 payload={"claimed_amount": claim.claimed_amount})
     notify(subject=f"新的兑付申请待形式预审：{claim.provider.name}", roles=[Role.SERVICE_CENTER],
@@ -268,7 +268,7 @@ def claim_approve(*, claim: RedemptionClaim, actor, opinion: str = "") -> Redemp
         raise InvalidTransition(f"兑付申请当前状态为“{claim.get_state_display()}”，不能审批")
     _assert_not_banned(claim.provider)
     assert_provider_not_listed(claim.provider)
-    year = clock.current_year()
+    year = claim_service_year(claim)  # 第十二条 counts by service year
     cap_reserve(provider=claim.provider, year=year, amount=claim.verified_amount)
     lines = list(claim.lines.select_for_update().order_by("id"))
     try:

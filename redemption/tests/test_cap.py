@@ -98,3 +98,29 @@ def test_concurrent_approvals_never_pass_the_cap(policy_years, now, provider, ce
     counter = ProviderYearCap.objects.get(provider=provider.organisation, year=2026)
     assert counter.approved == Decimal("400000.00")
     assert RedemptionClaim.objects.filter(state=RedemptionClaim.State.APPROVED).count() == 2
+
+
+@pytest.mark.django_db
+def test_a_december_service_approved_in_january_counts_against_december(set_clock, provider, center, bureau):
+    # given: a claim for a deduction of 31 December 2026
+    set_clock("2026-12-31T10:00:00+08:00")
+    PolicyYear.objects.get_or_create(year=2027)
+    claim = factories.submitted_claim(provider, [deducted_order(provider.organisation, year=2026)])
+    claim = services.claim_pre_review(claim=claim, actor=center, passed=True, opinion="")
+    # when: the bureau approves it on 1 January 2027
+    set_clock("2027-01-01T10:00:00+08:00")
+    approved = services.claim_approve(claim=claim, actor=bureau)
+    # then: the service year, not the approval year, carries it
+    assert approved.cap_year == 2026
+    assert ProviderYearCap.objects.get(provider=provider.organisation, year=2026).approved == Decimal("5000.00")
+    assert not ProviderYearCap.objects.filter(provider=provider.organisation, year=2027).exists()
+
+
+@pytest.mark.django_db
+def test_a_claim_mixing_service_years_is_refused(set_clock, provider):
+    set_clock("2027-01-05T10:00:00+08:00")
+    PolicyYear.objects.get_or_create(year=2027)
+    orders = [deducted_order(provider.organisation, year=2026), deducted_order(provider.organisation, year=2027)]
+    with pytest.raises(DomainError) as excinfo:
+        services.claim_create(actor=provider, lines=[factories.line_for(o) for o in orders])
+    assert excinfo.value.code == "claim_years_mixed"

@@ -15,7 +15,7 @@ from hangqifu.documents.serializers import ACCEPT
 
 from .. import permissions
 from ..forms import DateInput, add_domain_errors
-from ..models import CreditDelisting, CreditListEntry
+from ..models import CreditDelisting, CreditListEntry, OtherSubsidyAward
 from ..selectors import eligibility
 from ..services import credit_lists, imports
 from .registration import _documents_html, _ImportAdmin
@@ -92,3 +92,19 @@ class CreditDelistingAdmin(admin.ModelAdmin):
         return False
 
     has_change_permission = has_delete_permission = _ImportAdmin.has_change_permission
+
+
+@admin.register(OtherSubsidyAward)
+class OtherSubsidyAwardAdmin(_ImportAdmin):
+    """第八条: other programmes' award lists; a deduction for the same service is refused, a near one flagged."""
+    list_display = ["programme", "credit_code", "name", "project", "provider_name", "amount", "year", "source",
+                    "imported_at"]
+    list_filter = ["programme", "year"]
+    search_fields = ["credit_code", "name", "project", "provider_name"]
+    import_help = ("表头：政策类别（创新券、数改券、对标提升或其他）、统一社会信用代码、企业名称、项目名称、服务机构名称、"
+                   "服务机构统一社会信用代码（可空）、支持金额、年度。同一企业同一年度项目名称与服务产品相同（或同一服务机构、"
+                   "同一金额）的订单不能再抵扣；相近的列入疑点线索。")
+
+    def run_import(self, request, form):
+        return imports.import_other_subsidies(actor=request.user, uploaded_file=form.cleaned_data["file"],
+                                              source=form.cleaned_data["source"])

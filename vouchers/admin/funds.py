@@ -9,13 +9,24 @@ from hangqifu.core.admin import ReadOnlyAdminMixin
 from hangqifu.core.errors import DomainError
 
 from .. import money_permissions as perms
-from ..models import Deduction, Fund, IssuanceBatch, LedgerEntry, Order, Voucher, VoucherType
+from ..models import (
+    Deduction,
+    Fund,
+    FundInsufficiencyDeclaration,
+    IssuanceBatch,
+    LedgerEntry,
+    Order,
+    ProviderServiceYear,
+    Voucher,
+    VoucherType,
+)
 from ..services import funds as fund_services
 
 
 @admin.register(Fund)
 class FundAdmin(admin.ModelAdmin):
-    list_display = ["year", "total", "deducted", "available_display", "used_display", "exhausted_at"]
+    list_display = ["year", "total", "deducted", "available_display", "used_display", "exhausted_at",
+                    "exhaustion_cause"]
     fields = ["year", "total"]
 
     @admin.display(description="可用余额（元）")
@@ -137,3 +148,25 @@ class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["organisation", "voucher", "order"]
     readonly_fields = ["kind", "year", "amount", "organisation", "fund", "voucher", "order", "deduction", "reference",
                        "memo", "actor", "business_time", "recorded_at"]
+
+
+@admin.register(ProviderServiceYear)
+class ProviderServiceYearAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """第十二条 by service year: Σ deductions per provider and year, moved only by the deductions."""
+    list_display = ["provider", "year", "deducted", "cap", "remaining"]
+    list_filter = ["year"]
+    search_fields = ["provider__name", "provider__credit_code"]
+    list_select_related = ["provider"]
+
+    @admin.display(description="剩余（元）")
+    def remaining(self, obj):
+        return obj.remaining
+
+
+@admin.register(FundInsufficiencyDeclaration)
+class FundInsufficiencyDeclarationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """第四条: the two-person declarations (made on the fund's declaration page, read here)."""
+    list_display = ["fund", "state", "remainder_at_proposal", "proposed_by", "proposed_at", "decided_by",
+                    "decided_at", "voided_count", "voided_amount"]
+    list_filter = ["state"]
+    list_select_related = ["fund", "proposed_by", "decided_by"]

@@ -25,8 +25,10 @@ class FundOutput(serializers.Serializer):
     year = serializers.IntegerField()
     total = MoneyField()
     deducted = MoneyField()
-    available = MoneyField()
+    available = MoneyField(help_text="资金余额：本年度还可抵扣的金额（用完为止）")
     exhausted_at = serializers.DateTimeField(allow_null=True)
+    exhaustion_cause = serializers.ChoiceField(choices=Fund.ExhaustionCause.choices, allow_blank=True,
+                                               help_text="remainder_zero 余额为零；declared 市经信局确认资金总额不足")
 
 
 class FundListApi(ListAPIView):

@@ -111,7 +111,7 @@ class OrderListApi(ListAPIView):
 
     @extend_schema(request=InputSerializer, responses={201: OrderDetailOutput, **ERRORS, 409: rule_refusal(
         "policy_not_in_force", "credit_listed", "not_eligible", "amount_over_price", "product_not_listed",
-        "provider_not_admitted", "banned")})
+        "provider_not_admitted", "provider_cap_exceeded", "banned")})
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -216,7 +216,7 @@ class OrderDeductApi(APIView):
     @extend_schema(request=InputSerializer, responses={200: OrderDetailOutput, **ERRORS, 409: rule_refusal(
         "policy_not_in_force", "credit_listed", "voucher_frozen", "year_mismatch", "not_rated", "already_deducted",
         "duplicate_subsidy", "voucher_expired", "category_mismatch", "deduction_over_ratio", "balance_exceeded",
-        "quota_exceeded", "fund_exhausted")},
+        "quota_exceeded", "fund_remainder_exceeded", "fund_exhausted", "provider_cap_exceeded")},
                    parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)])
     def post(self, request, pk: int):
         data = self.InputSerializer(data=request.data)

@@ -6,12 +6,16 @@ from .registration import HolderKind, RegistrationApplication, RegistrationDocum
 
 # the money core (after Qualification, which they reference)
 from .funds import Fund, IssuanceBatch, VoucherType  # noqa: E402
+from .fund_declarations import FundInsufficiencyDeclaration  # noqa: E402
 from .ledger import LedgerEntry  # noqa: E402
 from .orders import Deduction, Order, Satisfaction  # noqa: E402
+from .provider_cap import ProviderServiceYear  # noqa: E402
+from .subsidies import OtherSubsidyAward  # noqa: E402
 from .vouchers import Voucher  # noqa: E402
 
 __all__ = [
     "AboveScaleEntry", "ChangeReport", "CreditDelisting", "CreditListEntry", "SuspensionCause", "HolderKind", "ParkRecognition", "Qualification",
     "RegistrationApplication", "RegistrationDocumentKind", "SizeClass", "SizeThreshold", "Tier",
-    "Deduction", "Fund", "IssuanceBatch", "LedgerEntry", "Order", "Satisfaction", "Voucher", "VoucherType",
+    "Deduction", "Fund", "FundInsufficiencyDeclaration", "IssuanceBatch", "LedgerEntry", "Order", "OtherSubsidyAward",
+    "ProviderServiceYear", "Satisfaction", "Voucher", "VoucherType",
 ]

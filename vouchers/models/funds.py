@@ -23,8 +23,14 @@ class Fund(models.Model):
     year = models.PositiveIntegerField("年度", unique=True)
     total = models.DecimalField("年度资金总额（元）", **MONEY_FIELD_KWARGS)
     deducted = models.DecimalField("已抵扣（元）", **MONEY_FIELD_KWARGS, default=Decimal("0.00"))
+    class ExhaustionCause(models.TextChoices):
+        REMAINDER_ZERO = "remainder_zero", "资金余额为零"
+        DECLARED = "declared", "市经信局确认资金总额不足"
+
     exhausted_at = models.DateTimeField("资金用尽时间", null=True, blank=True,
-                                        help_text="资金不足以支付一笔抵扣时记录；当年未使用的服务券随之作废")
+                                        help_text="余额为零或市经信局确认资金不足时记录；当年未使用的服务券随之作废")
+    exhaustion_cause = models.CharField("用尽原因", max_length=20, choices=ExhaustionCause.choices, blank=True,
+                                        default="", db_default="")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="设立人", null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField("设立时间", auto_now_add=True)

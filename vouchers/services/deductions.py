@@ -5,7 +5,8 @@ Checked in this order, each with its stable code: the order is the caller's (404
 (`duplicate_subsidy`); the voucher is the caller's, live and within validity (`voucher_expired`), of the
 product's category (`category_mismatch`); amount ≤ share(order amount, the year's ratio)
 (`deduction_over_ratio`), ≤ the voucher's balance (`balance_exceeded`), within the quota (`quota_exceeded`)
-and covered by the year's fund (`fund_exhausted` — which also voids the year's unused vouchers, 先用先得).
+and within what the year's fund has left (`fund_remainder_exceeded`, stating the remainder; `fund_exhausted` once
+it is spent or declared insufficient — see fund_remainder.py).
 
 Then, in one transaction, three conditional UPDATEs move the money (each refuses rather than overspend) and
 the deduction row is inserted under UNIQUE(order) and CHECK(amount ≤ order_amount × ratio).
@@ -15,7 +16,8 @@ that UPDATE until COMMIT, so the fund UPDATE is the LAST statement (after the ca
 the API renders its response) and everything that touches only this enterprise's rows comes first:
 
     fund FOR KEY SHARE → qualification → voucher → order FOR UPDATE → deduction, FSM logs, ledger, audit
-    → (before_charge) → fund UPDATE (deducted + x WHERE total ≥ deducted + x AND not exhausted) → COMMIT
+    → (before_charge) → provider's service-year counter UPDATE (第十二条) → fund UPDATE (deducted + x WHERE total ≥ deducted + x AND not exhausted; marks the fund
+      exhausted when it leaves zero) → COMMIT
 
 - FOR KEY SHARE on the fund comes first and is what keeps the order deadlock-free against `fund_exhaust`
   (fund FOR UPDATE → qualifications → vouchers): FOR UPDATE waits for every key-share holder, so the sweep
@@ -24,8 +26,9 @@ the API renders its response) and everything that touches only this enterprise's
   to the UPDATE skips the tuple lock a queued FOR UPDATE holds (PostgreSQL ≥ 9.6), so it cannot deadlock
   with it either. Claims also take the fund FOR KEY SHARE (vouchers/services/claims.py).
 - qualification → voucher → order is the order of expiry and suspension (qualification → voucher) too.
-- The fund UPDATE's 0 rows (exhausted meanwhile) raises FundExhausted and rolls everything back: the fund is
-  never charged beyond its total and exactly the covered deductions are accepted."""
+- The fund UPDATE's 0 rows (the remainder taken meanwhile) raises FundRemainderExceeded (or FundExhausted at
+  zero) and rolls everything back: the fund is never charged beyond its total and exactly the covered
+  deductions are accepted."""
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -33,6 +36,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from audit.fraud import other_subsidy_signal_raise
 from audit.sanctions import assert_not_banned
 from audit.services import audit_record
 from hangqifu.core import clock
@@ -49,17 +53,13 @@ from ..models.orders import Deduction, Order
 from ..models.vouchers import Voucher
 from ..selectors.eligibility import listed_on_day
 from .common import assert_buyer_in_programme
+from .fund_remainder import FundRemainderExceeded, fund_exhaustion_schedule  # noqa: F401  (re-exported for the API)
+from .fund_remainder import FundExhausted, assert_fund_covers, fund_charge
+from .provider_cap import assert_provider_headroom, provider_cap_charge, provider_headroom
+from .subsidies import assert_no_double_subsidy, subsidy_matches
 from .ledger import ledger_record
 
 ZERO = Decimal("0.00")
-
-
-class FundExhausted(RuleViolation):
-    code = "fund_exhausted"
-
-    def __init__(self, year: int, detail: str):
-        self.year = year
-        super().__init__(detail)
 
 
 @dataclass
@@ -84,6 +84,10 @@ def deduction_cap(*, order: Order, voucher: Voucher | None = None, qualification
                        qualification.quota - qualification.used))
     if fund is not None:
         limits.append((f"{fund.year} 年度服务券资金可用余额", fund.available if fund.exhausted_at is None else ZERO))
+    if order.provider_id is not None:
+        headroom = provider_headroom(provider_id=order.provider_id, year=year)
+        limits.append((f"服务机构 {year} 年度兑付上限剩余（第十二条：上限 {headroom.cap} 元，已抵扣 {headroom.deducted} 元）",
+                       headroom.remaining))
     if qualification is not None and qualification.state == Qualification.State.SUSPENDED:
         blockers.append(f"年度资格暂停中（{qualification.state_reason}），服务券已冻结，恢复资格后方可抵扣")
     maximum = max(ZERO, min(amount for _, amount in limits))
@@ -116,6 +120,7 @@ def _check(*, actor, order: Order, voucher: Voucher, amount: Decimal, declares_n
     if not declares_no_other_subsidy:
         raise RuleViolation("须声明该订单未享受对标提升、创新券或数改券支持（第八条，不得重复享受）",
                             code="duplicate_subsidy", fields={"declares_no_other_subsidy": ["须勾选声明"]})
+    assert_no_double_subsidy(order=order)  # 第八条 checked against the imported award lists
     if voucher.state != Voucher.State.LIVE or voucher.expires_on < today or voucher.year != today.year:
         state = voucher.get_state_display() if voucher.state != Voucher.State.LIVE else "已过有效期"
         if voucher.state == Voucher.State.USED_UP:
@@ -145,9 +150,8 @@ def _check(*, actor, order: Order, voucher: Voucher, amount: Decimal, declares_n
     if qualification.used + amount > qualification.quota:
         raise RuleViolation(f"超出年度额度：额度 {qualification.quota} 元，已使用 {qualification.used} 元",
                             code="quota_exceeded")
-    if fund is None or fund.exhausted_at is not None or fund.available < amount:
-        raise FundExhausted(voucher.year, f"{voucher.year} 年度服务券资金已不足以支付本次抵扣（先用先得），"
-                                          "当年未使用的服务券将作废")
+    assert_provider_headroom(provider=order.provider, year=voucher.year, amount=amount)  # 第十二条, by service year
+    assert_fund_covers(fund=fund, year=voucher.year, amount=amount)  # 用完为止: the remainder, to the cent
 
 
 def _most_deductible(*, cap: Decimal, voucher: Voucher, qualification, fund) -> Decimal:
@@ -167,9 +171,10 @@ def _has_deduction(order: Order) -> bool:
 
 def deduction_apply(*, actor, order_id, voucher_id, amount, declares_no_other_subsidy: bool,
                     schedule_voiding: bool = True, before_charge=None) -> Deduction:
-    """Apply a deduction. When the fund cannot cover it, raises FundExhausted and (unless the caller will do
-    it itself after rolling back its own transaction, as the idempotent API does) schedules the year's
-    voiding after commit — at once when the caller holds no transaction.
+    """Apply a deduction. More than the fund's remainder raises FundRemainderExceeded (nothing else happens);
+    a fund already spent or declared insufficient raises FundExhausted and (unless the caller will do it itself
+    after rolling back its own transaction, as the idempotent API does) re-queues the year's idempotent voiding
+    after commit — at once when the caller holds no transaction.
 
     `before_charge(order, deduction)`, if given, runs inside the transaction once everything but the fund is
     written, just before the fund is charged (the API renders its response there, so the year's hot fund row
@@ -181,15 +186,6 @@ def deduction_apply(*, actor, order_id, voucher_id, amount, declares_no_other_su
         if schedule_voiding:
             fund_exhaustion_schedule(year=exc.year)
         raise
-
-
-def fund_exhaustion_schedule(*, year: int) -> None:
-    """Enqueue the idempotent voiding of the year's unused vouchers once the current transaction commits."""
-    from hangqifu.core.outbox import enqueue_after_commit
-
-    from ..tasks import void_year_after_fund_exhausted
-
-    enqueue_after_commit(void_year_after_fund_exhausted, year)  # survives a broker outage (transactional outbox)
 
 
 def _prepare(*, actor, order_id, voucher_id, amount):
@@ -233,12 +229,14 @@ def _deduction_apply(*, actor, order_id, voucher_id, amount, declares_no_other_s
     assert_buyer_in_programme(credit_code=voucher.qualification.organisation.credit_code, on=today,
                               action="使用服务券抵扣")
     ratio = policy_for(voucher.year).deduction_ratio
-    return _move_money(actor=actor, order=order, voucher=voucher, amount=amount, ratio=ratio, now=now,
+    deduction = _move_money(actor=actor, order=order, voucher=voucher, amount=amount, ratio=ratio, now=now,
                        check=lambda fund: _check(
                            actor=actor, order=order, voucher=voucher, amount=amount,
                            declares_no_other_subsidy=bool(declares_no_other_subsidy),
                            qualification=voucher.qualification, fund=fund, ratio=ratio, today=today),
                        before_charge=before_charge)
+    other_subsidy_signal_raise(order=order, near=subsidy_matches(order))  # near matches: a lead for review
+    return deduction
 
 
 def _key_share_fund(year: int) -> Fund | None:
@@ -305,7 +303,6 @@ def _move_money(*, actor, order: Order, voucher: Voucher, amount: Decimal, ratio
         before_charge(order, deduction)
     # 4. the fund, last (the hot row): UPDATE … SET deducted = deducted + x WHERE deducted + x <= total (and not
     #    closed). Held from here to COMMIT only.
-    if not Fund.objects.filter(pk=fund.pk, exhausted_at__isnull=True, total__gte=F("deducted") + amount).update(
-            deducted=F("deducted") + amount):
-        raise FundExhausted(year, f"{year} 年度服务券资金已不足以支付本次抵扣（先用先得），当年未使用的服务券将作废")
+    provider_cap_charge(provider=order.provider, year=year, amount=amount)  # 第十二条 (see provider_cap.py)
+    fund_charge(fund=fund, amount=amount, actor=actor, now=now)
     return deduction

@@ -68,8 +68,10 @@ def vouchers_expire_due(*, today=None) -> dict:
 
 @transaction.atomic
 def fund_exhaust(*, year: int, actor=None) -> dict:
-    """The year's fund could not cover a deduction (先用先得): mark it exhausted and void every unused voucher
-    of that year. Idempotent — safe to run from the task, its retries and the daily job.
+    """Void every unused voucher of a year whose fund truly cannot pay any more (第四条 用完为止): its remainder
+    is zero, or the bureau has confirmed a declaration that the fund is insufficient (which marks the fund
+    exhausted before calling this). A fund with money left is not touched — one refused request never ends
+    the year. Idempotent — safe to run from the task, its retries and the daily job.
 
     Its FOR UPDATE on the fund waits for every claim and deduction in flight (they hold the fund FOR KEY SHARE
     from their first statement) and keeps new ones out until COMMIT; it never waits for a qualification while
@@ -77,19 +79,24 @@ def fund_exhaust(*, year: int, actor=None) -> dict:
     fund = Fund.objects.select_for_update().filter(year=year).first()  # lock order: fund first
     if fund is None:
         return {"count": 0, "amount": ZERO}
-    newly = fund.exhausted_at is None
-    if newly:
-        fund.exhausted_at = clock.now()
-        fund.save(update_fields=["exhausted_at"])
-    result = _end_vouchers(where=Q(year=year), state=Voucher.State.VOIDED, kind=LedgerEntry.Kind.VOID,
-                           reason=f"{year} 年度服务券资金已用尽", actor=actor, action="voucher.void_fund_exhausted")
-    if newly:
+    if fund.exhausted_at is None:
+        if fund.deducted < fund.total:
+            logger.info("fund %s has %s yuan left: nothing voided", year, fund.available)
+            return {"count": 0, "amount": ZERO, "remainder": fund.available}
+        fund.exhausted_at, fund.exhaustion_cause = clock.now(), Fund.ExhaustionCause.REMAINDER_ZERO
+        fund.save(update_fields=["exhausted_at", "exhaustion_cause"])
         audit_record(actor=actor, action="fund.exhausted", obj=fund,
                      payload={"year": year, "total": fund.total, "deducted": fund.deducted,
-                              "voided": result["count"], "voided_amount": result["amount"]})
+                              "cause": fund.exhaustion_cause})
+    reason = (f"{year} 年度服务券资金总额不足（市经信局认定）" if fund.exhaustion_cause == Fund.ExhaustionCause.DECLARED
+              else f"{year} 年度服务券资金已用完")
+    result = _end_vouchers(where=Q(year=year), state=Voucher.State.VOIDED, kind=LedgerEntry.Kind.VOID,
+                           reason=reason, actor=actor, action="voucher.void_fund_exhausted")
+    if result["count"]:
         transaction.on_commit(lambda: notify(
-            subject=f"{year} 年度服务券资金已用尽", roles=["bureau", "service_center"],
-            body=f"资金总额 {fund.total} 元，已抵扣 {fund.deducted} 元；{result['count']} 张未使用的服务券已作废。"))
+            subject=f"{year} 年度服务券资金已用完", roles=["bureau", "service_center"],
+            body=f"资金总额 {fund.total} 元，已抵扣 {fund.deducted} 元（{fund.get_exhaustion_cause_display()}）；"
+                 f"{result['count']} 张未使用的服务券（余额 {result['amount']} 元）已作废。"))
     logger.info("fund %s exhausted: voided %s vouchers, %s yuan", year, result["count"], result["amount"])
     return result
 

@@ -1,5 +1,5 @@
 """Staff import the reference lists from Excel (.xlsx) or CSV: the severe-dishonesty and judgment-defaulter
-lists, recognised parks and the statistics bureau's new-above-scale list. Every row is checked first; one
+lists, recognised parks, the statistics bureau's new-above-scale list and other programmes' award lists (第八条). Every row is checked first; one
 bad row refuses the whole file with the row numbers, so nothing is half-imported."""
 import csv
 import io
@@ -13,7 +13,7 @@ from hangqifu.accounts.validators import is_valid_credit_code
 from hangqifu.core.errors import InvalidInput, NotPermitted
 
 from .. import permissions
-from ..models import AboveScaleEntry, CreditListEntry, ParkRecognition
+from ..models import AboveScaleEntry, CreditListEntry, OtherSubsidyAward, ParkRecognition
 
 MAX_ROWS = 50_000
 # Column header (Chinese or English) → field
@@ -26,9 +26,12 @@ HEADERS = {
     "operator_name": "operator_name", "星级": "star_level", "star_level": "star_level",
     "认定日期": "recognised_on", "recognised_on": "recognised_on", "有效期至": "valid_until",
     "valid_until": "valid_until", "年度": "year", "升规年度": "year", "year": "year",
+    "政策类别": "programme", "programme": "programme", "项目名称": "project", "project": "project",
+    "服务机构名称": "provider_name", "provider_name": "provider_name", "支持金额": "amount", "amount": "amount",
+    "服务机构统一社会信用代码": "provider_credit_code", "provider_credit_code": "provider_credit_code",
 }
 LABELS = {"credit_code": "统一社会信用代码", "name": "名称", "listed_on": "列入日期", "park_name": "园区名称",
-          "recognised_on": "认定日期", "valid_until": "有效期至", "year": "升规年度"}
+          "recognised_on": "认定日期", "valid_until": "有效期至", "year": "升规年度", "project": "项目名称"}
 
 
 def _refuse(message: str):
@@ -230,3 +233,46 @@ def import_above_scale(*, actor, uploaded_file, year: int | None = None) -> dict
 def _done(actor, action, payload) -> dict:
     audit_record(actor=actor, action=action, payload=payload)
     return {"rows": payload["rows"], "created": payload["created"], "updated": payload["rows"] - payload["created"]}
+
+
+PROGRAMMES = {**{label: code for code, label in OtherSubsidyAward.Programme.choices},
+              **{code: code for code in OtherSubsidyAward.Programme.values},
+              "对标提升": OtherSubsidyAward.Programme.BENCHMARK_UPGRADE}
+
+
+@transaction.atomic
+def import_other_subsidies(*, actor, uploaded_file, source: str = "") -> dict:
+    """第八条: other programmes' award lists — 政策类别、统一社会信用代码、企业名称、项目名称、服务机构名称、
+    服务机构统一社会信用代码（可空）、支持金额、年度. Re-importing a row updates it."""
+    from hangqifu.core.money import yuan
+
+    _check_actor(actor)
+
+    def parse(row):
+        programme = PROGRAMMES.get(str(row.get("programme") or "").strip())
+        if programme is None:
+            raise ValueError(f"政策类别“{row.get('programme') or ''}”无效（创新券、数改券、对标提升或其他）")
+        provider_code = str(row.get("provider_credit_code") or "").strip().upper()
+        if provider_code and not is_valid_credit_code(provider_code):
+            raise ValueError(f"服务机构统一社会信用代码“{provider_code}”无效")
+        try:
+            amount = yuan(row.get("amount"))
+            year = int(str(row.get("year") or "").strip())
+        except (TypeError, ValueError) as exc:
+            raise ValueError("支持金额或年度无效") from exc
+        if amount <= 0:
+            raise ValueError("支持金额必须大于 0")
+        return {"programme": programme, "credit_code": _field(row, "credit_code", parse=_code),
+                "name": _field(row, "name", required=False), "project": _field(row, "project")[:300],
+                "provider_name": _field(row, "provider_name", required=False)[:200],
+                "provider_credit_code": provider_code, "amount": amount, "year": year}
+
+    rows = _parse(read_rows(uploaded_file), parse)
+    created = 0
+    for row in rows:
+        _, was_created = OtherSubsidyAward.objects.update_or_create(
+            programme=row["programme"], credit_code=row["credit_code"], year=row["year"], project=row["project"],
+            defaults={"name": row["name"], "provider_name": row["provider_name"], "imported_by": actor,
+                      "provider_credit_code": row["provider_credit_code"], "amount": row["amount"], "source": source})
+        created += was_created
+    return _done(actor, "reference.import_other_subsidies", {"rows": len(rows), "created": created, "source": source})

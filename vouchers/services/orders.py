@@ -22,6 +22,7 @@ from ..models.orders import ORDER_DOCUMENT_KINDS, Order, Satisfaction
 from ..selectors.orders import order_get
 from .claims import active_qualification
 from .common import assert_buyer_in_programme
+from .provider_cap import assert_provider_open_for_orders
 
 
 def _locked(*, user, order_id) -> Order:
@@ -79,6 +80,7 @@ def order_create(*, actor, product_id, amount, contract) -> Order:
     if amount > product.price:
         raise RuleViolation(f"合同金额不得高于产品标价 {product.price} 元（标准化产品按目录价格签约）",
                             code="amount_over_price", fields={"amount": [f"不得高于 {product.price} 元"]})
+    assert_provider_open_for_orders(provider=product.provider, year=year)  # 第十二条: before the buyer signs
     if contract is None:
         raise InvalidInput("请上传双方签订的服务合同", code="invalid_document", fields={"contract": ["必须上传合同"]})
     size_class = getattr(qualification.registration, "size_class", "") if qualification.registration_id else ""

@@ -162,20 +162,32 @@ def test_the_order_flow_through_the_api(june, api_as):
     assert api_as(provider_user()).get(f"/api/v1/orders/{order['id']}/").status_code == 404
 
 
-def test_a_refused_deduction_for_an_exhausted_fund_still_voids_the_years_vouchers(
+def test_a_deduction_over_the_remainder_answers_409_with_the_remainder_and_the_remainder_goes_through(
         june, api_as, django_capture_on_commit_callbacks):
-    """The idempotent wrapper rolls the refused attempt back; the voiding is enqueued afterwards anyway."""
+    """The idempotent wrapper rolls the refused attempt back; nothing is voided; the remainder itself is
+    deductible to the cent, and that deduction ends the year (its unused vouchers voided after commit)."""
     buyer_user = qualified_buyer(quota="5000.00")
     voucher = claimed_voucher(buyer_user, open_batch(types=((CAT, "5000.00", 5),)))
+    other = claimed_voucher(qualified_buyer(quota="5000.00"), voucher.batch)
     order = order_in_state(buyer_user, provider_user(), "rated")
     Fund.objects.filter(year=2026).update(total=Decimal("100.00"))
+    client = api_as(buyer_user)
     with django_capture_on_commit_callbacks(execute=True):
-        response = api_as(buyer_user).post(f"/api/v1/orders/{order.pk}/deduct/", {
-            "voucher": voucher.pk, "amount": "200.00", "declares_no_other_subsidy": True}, format="json",
+        response = client.post(f"/api/v1/orders/{order.pk}/deduct/", {
+            "voucher": voucher.pk, "amount": "100.01", "declares_no_other_subsidy": True}, format="json",
             HTTP_IDEMPOTENCY_KEY="k")
-    assert response.json()["code"] == "fund_exhausted"
-    assert Voucher.objects.get(pk=voucher.pk).state == "voided"
-    assert Fund.objects.get(year=2026).exhausted_at is not None
+    assert response.status_code == 409
+    assert response.json()["code"] == "fund_remainder_exceeded"
+    assert response.json()["fields"]["remainder"] == ["100.00"]
+    assert Voucher.objects.get(pk=other.pk).state == "live"
+    assert Fund.objects.get(year=2026).exhausted_at is None
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/api/v1/orders/{order.pk}/deduct/", {
+            "voucher": voucher.pk, "amount": "100.00", "declares_no_other_subsidy": True}, format="json",
+            HTTP_IDEMPOTENCY_KEY="k2")
+    assert response.status_code == 200, response.json()
+    assert Voucher.objects.get(pk=other.pk).state == "voided"
+    assert Fund.objects.get(year=2026).exhaustion_cause == "remainder_zero"
 
 
 def test_order_lists_are_scoped_and_bounded(june, api_as, django_assert_max_num_queries):

@@ -6,7 +6,8 @@ import pytest
 from hangqifu.core.choices import ServiceCategory
 from hangqifu.core.errors import DomainError
 from vouchers.models import Deduction, Fund, LedgerEntry, Order, Voucher
-from vouchers.services.deductions import deduction_apply
+from audit.models import AuditEvent
+from vouchers.services.deductions import deduction_apply, deduction_check
 
 from .money_factories import (
     claimed_voucher,
@@ -147,31 +148,53 @@ def test_the_whole_quota_can_be_deducted_and_not_a_fen_more(world):
         Qualification.objects.filter(pk=qualification.pk).update(used=F("used") + Decimal("0.01"))
 
 
-def test_a_fund_that_cannot_cover_it_refuses_and_voids_the_years_unused_vouchers(
+def test_a_deduction_over_the_funds_remainder_is_refused_with_the_remainder_and_voids_nothing(
         world, django_capture_on_commit_callbacks):
     # given: the fund has 1000.00 left
     Fund.objects.filter(year=2026).update(total=Decimal("1000.00"))
     other = claimed_voucher(qualified_buyer(), world["batch"])
-    # when
-    _refused_code = None
-    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(DomainError) as excinfo:
+    # when: 0.01 over the remainder
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(DomainError) as excinfo:
         _deduct(world, "1000.01")
-    _refused_code = excinfo.value.code
-    # then: refused, the fund marked exhausted, every live voucher of 2026 voided with a ledger entry
-    assert _refused_code == "fund_exhausted"
-    assert callbacks, "the voiding task is enqueued on commit"
+    # then: refused, stating the remainder; the fund stays open and no voucher is voided (用完为止)
+    assert excinfo.value.code == "fund_remainder_exceeded"
+    assert "1,000.00" in excinfo.value.detail or "1000.00" in excinfo.value.detail
+    assert excinfo.value.fields["remainder"] == ["1000.00"]
     assert Deduction.objects.count() == 0
-    assert Fund.objects.get(year=2026).exhausted_at is not None
-    assert set(Voucher.objects.values_list("state", flat=True)) == {"voided"}
-    assert LedgerEntry.objects.filter(kind="void").count() == 2
-    assert qualification_of(world["buyer"]).reserved == Decimal("0.00")
+    assert Fund.objects.get(year=2026).exhausted_at is None
+    assert set(Voucher.objects.values_list("state", flat=True)) == {"live"}
+    assert LedgerEntry.objects.filter(kind="void").count() == 0
     assert other.pk
 
 
-def test_exactly_the_remaining_fund_is_allowed(world):
+def test_the_deduction_that_spends_the_last_cent_exhausts_the_fund_and_voids_the_years_unused_vouchers(
+        world, django_capture_on_commit_callbacks):
+    # given: 1000.00 left and another holder's live voucher
     Fund.objects.filter(year=2026).update(total=Decimal("1000.00"))
-    assert _deduct(world, "1000.00").amount == Decimal("1000.00")
-    assert Fund.objects.get(year=2026).available == Decimal("0.00")
+    claimed_voucher(qualified_buyer(), world["batch"])
+    # when: the remainder exactly
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        _deduct(world, "1000.00")
+    # then: the fund is exhausted (cause: remainder zero) and the voiding ran after commit
+    fund = Fund.objects.get(year=2026)
+    assert (fund.available, fund.exhaustion_cause) == (Decimal("0.00"), "remainder_zero")
+    assert fund.exhausted_at is not None and callbacks
+    assert set(Voucher.objects.exclude(state="used_up").values_list("state", flat=True)) == {"voided"}
+    assert LedgerEntry.objects.filter(kind="void").count() == Voucher.objects.filter(state="voided").count() >= 1
+    assert AuditEvent.objects.filter(action="fund.exhausted", payload__cause="remainder_zero").count() == 1
+    # and a later deduction of the year is refused as exhausted
+    with pytest.raises(DomainError) as excinfo:
+        deduction_check(actor=world["buyer"], order_id=world["order"].pk, voucher_id=world["voucher"].pk,
+                        amount="0.01", declares_no_other_subsidy=True)
+    assert excinfo.value.code in ("fund_exhausted", "already_deducted")
+
+
+def test_exactly_the_remaining_fund_is_allowed_and_0_01_under_leaves_the_year_open(world):
+    Fund.objects.filter(year=2026).update(total=Decimal("1000.00"))
+    assert _deduct(world, "999.99").amount == Decimal("999.99")
+    fund = Fund.objects.get(year=2026)
+    assert (fund.available, fund.exhausted_at) == (Decimal("0.01"), None)
+    assert Voucher.objects.filter(state="voided").count() == 0
 
 
 def test_someone_elses_order_is_not_found_and_the_provider_may_not_deduct(world):

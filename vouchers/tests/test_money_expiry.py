@@ -78,13 +78,24 @@ def test_a_batch_with_shorter_validity_expires_earlier(set_clock):
     assert Voucher.objects.get(pk=voucher.pk).state == "expired"
 
 
+def test_the_voiding_leaves_a_fund_with_money_left_alone(spent):
+    # 第四条 用完为止: money left and no confirmed declaration — the task voids nothing, whoever queued it
+    ledger = _ledger()
+    assert fund_exhaust(year=2026)["count"] == 0
+    assert _ledger() == ledger
+    assert Fund.objects.get(year=2026).exhausted_at is None
+    assert Voucher.objects.filter(state="live").count() == 2
+
+
 def test_fund_exhaustion_voids_the_years_live_vouchers_once(spent):
+    fund = Fund.objects.get(year=2026)
+    Fund.objects.filter(year=2026).update(total=fund.deducted)  # the remainder is zero
     first = fund_exhaust(year=2026)
     ledger = _ledger()
     assert first["count"] == 2 and first["amount"] == Decimal("7000.00")
     assert fund_exhaust(year=2026)["count"] == 0
     assert _ledger() == ledger
-    assert Fund.objects.get(year=2026).exhausted_at is not None
+    assert Fund.objects.get(year=2026).exhaustion_cause == "remainder_zero"
     assert ledger_verify().ok
 
 
