@@ -1,4 +1,4 @@
-"""The claim rush measured the way it happens (issue 20): an open loop of firms arriving at 1×, 2× and 4× the claim
+"""The claim rush measured the way it happens: an open loop of firms arriving at 1×, 2× and 4× the claim
 capacity measured in the same run (the closed-loop rush's claims/s), with admission control on. At 2×, the
 target run: 20,000 firms for 10,000 slots; 1× and 4× (information) on a fifth of that, to keep `make bench` in
 its budget. Each run on a fresh copy of the rush's seed; the admission limit is the gunicorn workers − 1, so one
