@@ -1,6 +1,6 @@
 """Performance evaluation (第十六、十七条) and the nightly removal proposals.
 
-Orders live in the order workflow (issue 6). It feeds this module through a registered source: a module
+Orders live in the order workflow (vouchers). It feeds this module through a registered source: a module
 `<app>/performance.py` defining
 
     @order_stats_source

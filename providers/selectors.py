@@ -25,7 +25,7 @@ from .models._perms import is_role
 from .models.applications import APPLICATION_DOCUMENT_KINDS, REQUIRED_APPLICATION_DOCUMENTS
 from .permissions import STAFF_VIEWERS
 
-# ---------------------------------------------------------------- interfaces for the order workflow (issue 6)
+# ---------------------------------------------------------------- interfaces for the order workflow
 
 
 def is_admitted(organisation) -> bool:

@@ -3,11 +3,14 @@
 from django.db.models import BigIntegerField
 from django.db.models.functions import Cast
 
+from hangqifu.core.outbox import enqueue_after_commit
 from hangqifu.notices.handlers import notice_handler
 
-from .models import RedemptionClaim
+from .models import RedemptionClaim, SettlementBatch
 from .services import claims as claim_services
+from .services.objections import claims_cleared_of_objection
 from .services.settlement import NOTICE_KIND
+from .tasks import conclude_notice
 
 
 @notice_handler(NOTICE_KIND)
@@ -15,17 +18,14 @@ class SettlementNoticeHandler:
     def item_cleared(self, item, *, actor):
         """No objection (or every objection dismissed). A claim pulled out earlier for investigation is free
         to join the next batch; the batch itself moves on once its notice has closed."""
-        claim = RedemptionClaim.objects.select_for_update().get(pk=item.object_id)
-        if claim.under_investigation:
-            claim.under_investigation = False
-            claim.save(update_fields=["under_investigation"])
+        claims_cleared_of_objection(claim_ids=[int(item.object_id)], notice=item.notice, actor=actor)
         self._conclude_later(item.notice_id)
 
     def items_cleared(self, notice, items, *, actor):
-        """The same as `item_cleared` for every item a notice's close cleared at once: one conditional UPDATE
-        of the claims still marked for investigation (usually none) and one conclusion task for the batch."""
+        """The same as `item_cleared` for every item a notice's close cleared at once: the claims still marked
+        for investigation (usually none) and one conclusion task for the batch."""
         claim_ids = items.annotate(claim_id=Cast("object_id", BigIntegerField())).values("claim_id")
-        RedemptionClaim.objects.filter(pk__in=claim_ids, under_investigation=True).update(under_investigation=False)
+        claims_cleared_of_objection(claim_ids=claim_ids, notice=notice, actor=actor)
         self._conclude_later(notice.pk)
 
     def item_withdrawn(self, item, *, actor):
@@ -37,11 +37,6 @@ class SettlementNoticeHandler:
 
     @staticmethod
     def _conclude_later(notice_id: int):
-        from .models import SettlementBatch
-        from .tasks import conclude_notice
-
         batch_id = SettlementBatch.objects.filter(notice_id=notice_id).values_list("id", flat=True).first()
         if batch_id is not None:
-            from hangqifu.core.outbox import enqueue_after_commit
-
             enqueue_after_commit(conclude_notice, batch_id)

@@ -1,6 +1,6 @@
 """Reads, scoped to the caller: providers see their own claims, districts their own payment lines, staff all."""
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Count, Prefetch, Sum
 
 from audit.models import AuditEvent
 from hangqifu.core.money import ZERO
@@ -141,13 +141,3 @@ def payment_list_for(*, user, state: str | None = None, batch: int | None = None
 def payment_get_for(*, user, pk) -> DistrictPayment | None:
     payment = DistrictPayment.objects.select_related("provider", "batch", "disbursement_order").filter(pk=pk).first()
     return payment if payment is not None and perms.can_view_payment(payment, user) else None
-
-
-def pending_counts_for_provider(provider_id: int) -> dict:
-    return RedemptionClaim.objects.filter(provider_id=provider_id).aggregate(
-        returned=Count("id", filter=Q(state=RedemptionClaim.State.RETURNED)),
-        drafts=Count("id", filter=Q(state=RedemptionClaim.State.DRAFT)))
-
-
-def live_line_exists(order) -> bool:
-    return ClaimLine.objects.filter(order=order, live=True).exists()

@@ -1,4 +1,4 @@
-"""Query counts of the pages and lists that grow with the programme (issue 9, target 5): the public catalogue,
+"""Query counts of the pages and lists that grow with the programme (each bounded whatever the data size): the public catalogue,
 an enterprise's orders, the staff review queue of registration applications and the bureau dashboard.
 
 Each is requested twice — with a few rows and with several times as many — and must send the SAME number of

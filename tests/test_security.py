@@ -1,4 +1,4 @@
-"""Security headers, CSP without inline code, CSRF on forms, session expiry (issue 10 "Hardening")."""
+"""Security headers, CSP without inline code, CSRF on forms, session expiry."""
 import re
 from pathlib import Path
 

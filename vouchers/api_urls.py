@@ -6,7 +6,7 @@ from .apis import funds as fund_apis
 from .apis import orders as order_apis
 from .apis import registration as registration_apis
 
-# Registration and qualification (issue 4). Funds, batches, vouchers and orders add their lines below.
+# Registration and qualification. Funds, batches, vouchers and orders add their lines below.
 urlpatterns = [
     path("registrations/", registration_apis.RegistrationListApi.as_view(), name="registration-list"),
     path("registrations/rereview-bulk-approve/", registration_apis.RereviewBulkApproveApi.as_view(),
@@ -41,7 +41,7 @@ urlpatterns = [
     path("credit-list-entries/", credit_list_apis.CreditListEntryListApi.as_view(), name="credit-list-entry-list"),
     path("credit-list-entries/<int:pk>/delist/", credit_list_apis.CreditDelistApi.as_view(),
          name="credit-list-entry-delist"),
-    # Funds, batches, claims, vouchers, orders and deductions (issue 6).
+    # Funds, batches, claims, vouchers, orders and deductions.
     path("funds/", fund_apis.FundListApi.as_view(), name="fund-list"),
     path("batches/", fund_apis.BatchListApi.as_view(), name="batch-list"),
     path("batches/<int:pk>/", fund_apis.BatchDetailApi.as_view(), name="batch-detail"),

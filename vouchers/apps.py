@@ -13,7 +13,7 @@ class VouchersConfig(AppConfig):
 
         claim_cache.connect()  # the claim's cached batch, types and fund, and the sold-out flags
 
-        # Registration and qualification (issue 4): admin permissions of the staff roles.
+        # Registration and qualification: admin permissions of the staff roles.
         grant(Role.SERVICE_CENTER,
               "vouchers.view_registrationapplication", "vouchers.change_registrationapplication",
               "vouchers.review_registrationapplication",
@@ -29,7 +29,7 @@ class VouchersConfig(AppConfig):
               "vouchers.view_creditlistentry", "vouchers.view_creditdelisting", "vouchers.view_parkrecognition",
               "vouchers.view_abovescaleentry")
         grant(Role.FINANCE_BUREAU, "vouchers.view_qualification")
-        # Funds, batches, vouchers, orders, deductions and the ledger (issue 6): read-only money rows; the
+        # Funds, batches, vouchers, orders, deductions and the ledger: read-only money rows; the
         # bureau also sets funds and opens/closes batches (through the services).
         money_views = ("vouchers.view_fund", "vouchers.view_issuancebatch", "vouchers.view_vouchertype",
                        "vouchers.view_voucher", "vouchers.view_order", "vouchers.view_deduction",

@@ -1,4 +1,4 @@
-"""Demo data (seed_demo). Registration (issue 4): demo-enterprise and demo-park hold approved
+"""Demo data (seed_demo). Registration: demo-enterprise and demo-park hold approved
 qualifications of the business year (enterprise: innovative SME → tier 2; park: default), and one more
 enterprise's application waits for the service center's pre-review. Everything goes through the services."""
 from datetime import date
@@ -75,7 +75,7 @@ def seed(ctx):
     ctx.setdefault("accounts", []).append(("demo-registrant", "中小微企业（注册申请待预审）"))
 
 
-# The money core (issue 6) seeds after registration: the year's fund, an open batch, claims and orders.
+# The money core seeds after registration: the year's fund, an open batch, claims and orders.
 _registration_seed = seed
 
 

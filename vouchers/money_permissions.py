@@ -1,4 +1,4 @@
-"""Who may see and act on funds, batches, vouchers and orders (issue 6). Shared by the FSM transitions,
+"""Who may see and act on funds, batches, vouchers and orders. Shared by the FSM transitions,
 services, selectors, pages, admin and the API."""
 from hangqifu.accounts.roles import BUYER_ROLES, STAFF_ROLES, Role
 from hangqifu.accounts.second_factor_rule import acts_with_second_factor

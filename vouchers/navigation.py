@@ -1,7 +1,7 @@
 from hangqifu.accounts.roles import Role
 from hangqifu.core.navigation import nav_link
 
-# Registration and qualification (issue 4)
+# Registration and qualification
 nav_link("注册认定", "vouchers:my-registrations", Role.ENTERPRISE, Role.PARK, order=10, area="注册认定")
 nav_link("我的资格与额度", "vouchers:my-qualification", Role.ENTERPRISE, Role.PARK, order=11, area="注册认定")
 nav_link("变更报告", "vouchers:change-report-list", Role.ENTERPRISE, Role.PARK, order=19, area="注册认定")
@@ -9,7 +9,7 @@ nav_link("注册认定审核", "admin:vouchers_registrationapplication_changelis
          order=10, area="注册认定")
 nav_link("年度资格", "admin:vouchers_qualification_changelist", Role.SERVICE_CENTER, Role.BUREAU, order=11, area="注册认定")
 
-# Funds, batches, vouchers and orders (issue 6)
+# Funds, batches, vouchers and orders
 nav_link("领取服务券", "vouchers:batch-list", Role.ENTERPRISE, Role.PARK, order=20, area="服务券")
 nav_link("我的服务券", "vouchers:my-vouchers", Role.ENTERPRISE, Role.PARK, order=21, area="服务券")
 nav_link("我的订单", "vouchers:order-list", Role.ENTERPRISE, Role.PARK, order=22, area="服务券")

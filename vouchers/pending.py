@@ -6,7 +6,7 @@ from hangqifu.core import clock
 from hangqifu.core.pending import PendingItem, pending_work
 
 
-# --- registration and qualification (issue 4) ---------------------------------------------------------
+# --- registration and qualification ------------------------------------------------------------------
 
 @pending_work(Role.SERVICE_CENTER)
 def registrations_to_review(user):
@@ -69,7 +69,7 @@ def my_registration(user):
                         next_step="按退回意见修改后重新提交" if r.state == State.RETURNED else "补全信息和材料后提交") for r in rows]
 
 
-# --- funds, batches, vouchers and orders (issue 6) -----------------------------------------------------
+# --- funds, batches, vouchers and orders --------------------------------------------------------------
 
 @pending_work(Role.ENTERPRISE, Role.PARK)
 def my_orders_and_vouchers(user):

@@ -1,4 +1,4 @@
-"""Periodic job of registration (issue 4): open next year's re-review on the policy's date."""
+"""Periodic job of registration: open next year's re-review on the policy's date."""
 from hangqifu.core.jobs import periodic_job
 
 

@@ -7,7 +7,7 @@ from .views import registration as registration_views
 
 app_name = "vouchers"
 
-# Registration and qualification (issue 4). Funds, batches, vouchers and orders add their lines below.
+# Registration and qualification. Funds, batches, vouchers and orders add their lines below.
 urlpatterns = [
     path("registration/", registration_views.my_registrations, name="my-registrations"),
     path("registration/new/", registration_views.wizard_start, name="registration-start"),
@@ -20,7 +20,7 @@ urlpatterns = [
          name="registration-commitment-letter"),
     path("qualification/", registration_views.my_qualification, name="my-qualification"),
     path("change-reports/", registration_views.change_reports, name="change-report-list"),
-    # Funds, batches, vouchers and orders (issue 6).
+    # Funds, batches, vouchers and orders.
     path("funds/", fund_views.fund_usage, name="fund-usage"),
     path("batches/", fund_views.batch_list, name="batch-list"),
     path("batches/new/", fund_views.batch_new, name="batch-new"),

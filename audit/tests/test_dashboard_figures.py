@@ -1,5 +1,5 @@
-"""Bureau dashboard figures against sums computed by hand on a small fixture (issue 9: the aggregates were
-rewritten for speed — date ranges as plain comparisons of instants, one pass for both voucher tables, the ranking
+"""Bureau dashboard figures against sums computed by hand on a small fixture (the aggregates are
+written for speed — date ranges as plain comparisons of instants, one pass for both voucher tables, the ranking
 grouped by provider id; the figures must stay exactly what they were). The fixture sits on the range's edges in
 local time (UTC+8): a row at 00:00 of the first day and at 23:59:59 of the last day is in, a second earlier or
 later is out."""

@@ -83,7 +83,7 @@ class Product(FSMModelMixin, models.Model):
     submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
     listed_at = models.DateTimeField("上架时间", null=True, blank=True)
     delisted_at = models.DateTimeField("下架时间", null=True, blank=True)
-    # Catalogue figures, kept by the order workflow (issue 6) through providers.services.product_stats_record;
+    # Catalogue figures, kept by the order workflow through providers.services.product_stats_record;
     # stored on the row so the catalogue sorts 10,000 products without aggregating orders per request.
     order_count = models.PositiveIntegerField("订单数", default=0)
     rating_count = models.PositiveIntegerField("评价数", default=0)

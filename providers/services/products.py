@@ -178,7 +178,7 @@ def product_delist(*, actor, product, reason: str = "", system: bool = False) ->
 
 @transaction.atomic
 def product_stats_record(*, product_id: int, ordered: bool = False, satisfaction: str | None = None) -> Product:
-    """For the order workflow (issue 6), inside its transaction: count a new order (`ordered=True`) and/or a
+    """For the order workflow, inside its transaction: count a new order (`ordered=True`) and/or a
     satisfaction rating (`satisfied` / `basically_satisfied` / `dissatisfied`). The catalogue shows and sorts
     by these figures."""
     product = Product.objects.select_for_update().filter(pk=product_id).first()

@@ -8,10 +8,12 @@ from django_fsm import can_proceed, has_transition_perm
 from django_fsm_log.models import StateLog
 
 from audit.services import audit_record
+from hangqifu.accounts.roles import Role
 from hangqifu.core.errors import InvalidTransition, NotPermitted
 from hangqifu.core.money import ZERO
+from hangqifu.notifications.services import notify
 
-from ..models import SettlementBatch
+from ..models import DistrictPayment, SettlementBatch
 
 class Ref:
     """A row known only by its primary key, for audit_record_many (which reads `_meta.model_name` and `pk`)
@@ -51,6 +53,24 @@ def _transition(batch: SettlementBatch, method: str, actor, *, action: str, fiel
     batch.save(update_fields=["state", *fields])
     audit_record(actor=actor, action=action, obj=batch, from_state=before, to_state=batch.state,
                  payload=payload or {})
+
+
+def batch_complete_if_all_paid(batch: SettlementBatch, *, confirmed_by=None) -> bool:
+    """The one way a settlement batch completes: when it has payment lines and every one is paid (the last
+    district confirms, or a line was confirmed while another district was still being issued). Nobody fires
+    it by hand, so it runs as the system; the audit row names the district officer whose confirmation
+    completed it. Notifies the service center and both bureaus."""
+    payments = batch.payments.all()
+    if not payments.exists() or payments.exclude(state=DistrictPayment.State.PAID).exists() \
+            or not can_proceed(batch.complete):
+        return False
+    payload = {"payments": payments.count()}
+    if confirmed_by is not None:
+        payload["confirmed_by"] = confirmed_by.get_username()
+    _transition(batch, "complete", None, action="settlement.complete", fields=["completed_at"], payload=payload)
+    notify(subject=f"{batch.title}已全部支付完毕", roles=[Role.SERVICE_CENTER, Role.BUREAU, Role.FINANCE_BUREAU],
+           url=batch.get_absolute_url())
+    return True
 
 
 def _enqueue(task_name: str, batch_id: int) -> None:

@@ -4,7 +4,6 @@ Lock order everywhere: settlement batch → claim → claim lines → cap counte
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.urls import reverse
 from django_fsm import can_proceed, has_transition_perm
 
@@ -340,7 +339,3 @@ def claim_revoke_after_objection(*, claim: RedemptionClaim, actor, reason: str) 
     notify(subject=f"兑付申请因公示异议成立不予兑付：{claim.number}", organisation=claim.provider,
            url=claim.get_absolute_url(), body=reason)
     return claim
-
-
-def claim_totals(claims) -> Decimal:
-    return claims.aggregate(total=Sum("verified_amount"))["total"] or ZERO

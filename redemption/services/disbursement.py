@@ -6,9 +6,8 @@ Lock order: settlement batch → claims."""
 import logging
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, OuterRef, Subquery, Sum
-from django.utils import timezone
 
 from audit.services import audit_record
 from hangqifu.accounts.roles import Role
@@ -17,10 +16,11 @@ from hangqifu.core.money import ZERO, fmt
 from hangqifu.notifications.services import active_users_by_organisation, notify
 from vouchers.models import Deduction
 from vouchers.models.ledger import LedgerEntry
+from vouchers.services.ledger import ledger_record_rows
 
 from ..models import ClaimLine, DisbursementOrder, DistrictPayment, RedemptionClaim, SettlementBatch
-from ..models.claims import claim_number
-from .batch_base import _lock, _transition, batch_total
+from ..models.claims import claim_number_sql
+from .batch_base import _lock, _transition, batch_complete_if_all_paid, batch_total
 
 logger = logging.getLogger(__name__)
 
@@ -88,52 +88,19 @@ def _lock_claims(claims) -> int:
     return len(claims.select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True))
 
 
-LEDGER_CHUNK = 2_000
-
-
 def _ledger_redemptions(order: DisbursementOrder, now) -> None:
-    """One redemption entry per claim line of the order's claims — on PostgreSQL one INSERT … SELECT, elsewhere
-    in chunks; the same rows either way (tests/test_settlement_bulk.py compares them with the per-line ones)."""
-    if connection.vendor == "postgresql":
-        _ledger_redemptions_sql(order, now)
-        return
-    lines = (ClaimLine.objects.filter(claim__payment__disbursement_order=order).order_by("id")
-             .values_list("verified_amount", "order_id", "deduction_id", "deduction__year", "deduction__fund_id",
-                          "deduction__voucher_id", "claim_id", "claim__provider_id", "claim__created_at"))
-    memo = f"{order.number} 兑付"
-    chunk = []
-    for amount, order_id, deduction_id, year, fund_id, voucher_id, claim_id, provider_id, created_at in \
-            lines.iterator(chunk_size=LEDGER_CHUNK):
-        chunk.append(LedgerEntry(kind=LedgerEntry.Kind.REDEMPTION, year=year, amount=amount,
-                                 organisation_id=provider_id, fund_id=fund_id, voucher_id=voucher_id,
-                                 order_id=order_id, deduction_id=deduction_id,
-                                 reference=claim_number(claim_id, created_at), memo=memo, business_time=now))
-        if len(chunk) == LEDGER_CHUNK:
-            LedgerEntry.objects.bulk_create(chunk)
-            chunk = []
-    if chunk:
-        LedgerEntry.objects.bulk_create(chunk)
-
-
-def _ledger_redemptions_sql(order: DisbursementOrder, now) -> None:
-    """The reference is the claim number as `claim_number` writes it: DF, the UTC year of its creation, its id
-    zero-padded to six digits."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"""
-            INSERT INTO {LedgerEntry._meta.db_table} (kind, year, amount, organisation_id, fund_id, voucher_id,
-                order_id, deduction_id, reference, memo, actor_id, business_time, recorded_at)
-            SELECT %s, d.year, l.verified_amount, c.provider_id, d.fund_id, d.voucher_id, l.order_id,
-                   l.deduction_id,
-                   'DF' || EXTRACT(YEAR FROM c.created_at AT TIME ZONE 'UTC')::int
-                        || CASE WHEN c.id < 1000000 THEN lpad(c.id::text, 6, '0') ELSE c.id::text END,
-                   %s, NULL, %s, %s
-            FROM {ClaimLine._meta.db_table} l
-            JOIN {RedemptionClaim._meta.db_table} c ON c.id = l.claim_id
-            JOIN {Deduction._meta.db_table} d ON d.id = l.deduction_id
-            JOIN {DistrictPayment._meta.db_table} p ON p.id = c.payment_id
-            WHERE p.disbursement_order_id = %s
-            ORDER BY l.id""",
-                       [LedgerEntry.Kind.REDEMPTION, f"{order.number} 兑付", now, timezone.now(), order.pk])
+    """One redemption entry per claim line of the order's claims, referenced by the claim number."""
+    rows = f"""
+        SELECT d.year, l.verified_amount, c.provider_id, d.fund_id, d.voucher_id, l.order_id, l.deduction_id,
+               {claim_number_sql("c")}
+        FROM {ClaimLine._meta.db_table} l
+        JOIN {RedemptionClaim._meta.db_table} c ON c.id = l.claim_id
+        JOIN {Deduction._meta.db_table} d ON d.id = l.deduction_id
+        JOIN {DistrictPayment._meta.db_table} p ON p.id = c.payment_id
+        WHERE p.disbursement_order_id = %s
+        ORDER BY l.id"""
+    ledger_record_rows(kind=LedgerEntry.Kind.REDEMPTION, memo=f"{order.number} 兑付", rows_sql=(rows, [order.pk]),
+                       business_time=now)
 
 
 def disbursement_pdf_store(order: DisbursementOrder) -> None:
@@ -173,7 +140,7 @@ def batch_issue(*, batch_id: int) -> dict:
                                  "total": batch_total(batch)})
             for order in batch.disbursement_orders.all():
                 _notify_district(order)
-            _complete_if_all_paid(batch)
+            batch_complete_if_all_paid(batch)
             _notify_providers(batch)
     return {"batch": batch_id, "issued": issued}
 
@@ -209,10 +176,3 @@ def _notify_district(order: DisbursementOrder) -> None:
     officers = User.objects.filter(role=Role.DISTRICT, organisation__district=order.district, is_active=True)
     notify(subject=f"拨付文件 {order.number} 已下达，请通过亲清在线支付", users=list(officers),
            url=_payments_url(), body=f"{order.get_district_display()}合计 {fmt(order.total)} 元。")
-
-
-def _complete_if_all_paid(batch: SettlementBatch) -> None:
-    """Lines confirmed while other districts were still being issued: complete once the last one is issued."""
-    if batch.payments.exists() and not batch.payments.exclude(state=DistrictPayment.State.PAID).exists():
-        _transition(batch, "complete", None, action="settlement.complete", fields=["completed_at"],
-                    payload={"payments": batch.payments.count()})

@@ -10,14 +10,15 @@ from django.utils import timezone
 from django_fsm import can_proceed
 
 from audit.services import audit_record
-from hangqifu.accounts.roles import Role
 from hangqifu.core import clock
 from hangqifu.core.errors import InvalidInput, InvalidTransition, NotFound, NotPermitted, RuleViolation
 from hangqifu.core.money import fmt
 from hangqifu.notifications.services import notify
 from vouchers.models.ledger import LedgerEntry
+from vouchers.services.ledger import ledger_record
 
 from .. import permissions as perms
+from .batch_base import batch_complete_if_all_paid
 from .claims import assert_provider_not_listed
 from ..models import DistrictPayment, RedemptionClaim, SettlementBatch
 
@@ -59,10 +60,8 @@ def payment_confirm(*, payment: DistrictPayment, actor, reference: str, paid_at:
     audit_record(actor=actor, action="settlement.payment_confirm", obj=payment, from_state=before,
                  to_state=payment.state, organisation=payment.provider,
                  payload={"amount": payment.amount, "reference": reference, "paid_at": paid_at})
-    LedgerEntry.objects.create(kind=LedgerEntry.Kind.PAYMENT, year=batch.year, amount=payment.amount,
-                               organisation=payment.provider, reference=reference[:100],
-                               memo=f"{payment.disbursement_order.number} 亲清在线支付", actor=actor,
-                               business_time=clock.now())
+    ledger_record(kind=LedgerEntry.Kind.PAYMENT, year=batch.year, amount=payment.amount, organisation=payment.provider,
+                  reference=reference[:100], memo=f"{payment.disbursement_order.number} 亲清在线支付", actor=actor)
     for claim in RedemptionClaim.objects.select_for_update().filter(payment=payment).order_by("id"):
         claim_before = claim.state
         claim.mark_paid()
@@ -71,14 +70,7 @@ def payment_confirm(*, payment: DistrictPayment, actor, reference: str, paid_at:
                      to_state=claim.state, organisation=claim.provider, payload={"payment": payment.pk})
     notify(subject=f"兑付款已到账确认：{fmt(payment.amount)} 元", organisation=payment.provider,
            body=f"{payment.get_district_display()}已通过亲清在线支付，流水号 {reference}。")
-    if not batch.payments.exclude(state=DistrictPayment.State.PAID).exists() and can_proceed(batch.complete):
-        before = batch.state
-        batch.complete()
-        batch.save(update_fields=["state", "completed_at"])
-        audit_record(actor=actor, action="settlement.complete", obj=batch, from_state=before, to_state=batch.state,
-                     payload={"payments": batch.payments.count()})
-        notify(subject=f"{batch.title}已全部支付完毕", roles=[Role.SERVICE_CENTER, Role.BUREAU, Role.FINANCE_BUREAU],
-               url=batch.get_absolute_url())
+    batch_complete_if_all_paid(batch, confirmed_by=actor)
     return payment
 
 

@@ -381,10 +381,8 @@ def batches_resume() -> dict:
     resumed = []
     for batch in SettlementBatch.objects.filter(Q(state=SettlementBatch.State.COLLECTING)
                                                 | Q(state=SettlementBatch.State.ISSUING)):
-        from .. import tasks
-
-        task = tasks.collect_batch if batch.state == SettlementBatch.State.COLLECTING else tasks.issue_disbursements
-        task.delay(batch.pk)
+        _enqueue("collect_batch" if batch.state == SettlementBatch.State.COLLECTING else "issue_disbursements",
+                 batch.pk)
         resumed.append(batch.pk)
     return {"resumed": resumed}
 

@@ -7,6 +7,7 @@ from io import BytesIO
 import pytest
 from django.db import IntegrityError, transaction
 
+from audit.models import AuditEvent
 from hangqifu.core import clock
 from hangqifu.core.errors import DomainError
 from hangqifu.notices import services as notice_services
@@ -190,6 +191,8 @@ def test_dismissed_objection_lets_the_claim_join_the_next_batch(world, run, cent
     run(notice_services.objection_resolve, objection=objection, actor=center, upheld=False, opinion="异议不成立")
     cleared = C(claims["b"].pk)
     assert cleared.state == RedemptionClaim.State.APPROVED and not cleared.under_investigation
+    lifted = AuditEvent.objects.get(action="redemption.investigation_cleared", object_id=str(cleared.pk))
+    assert lifted.actor_id == center.pk and lifted.organisation_id == cleared.provider_id
     next_batch = services.batch_open(actor=center, period_start=date(2026, 7, 1), period_end=date(2026, 9, 30))
     run(services.batch_close, batch=next_batch, actor=center)
     assert list(S(next_batch.pk).claims.values_list("pk", flat=True)) == [cleared.pk]
@@ -311,16 +314,17 @@ def test_disbursement_xlsx_lists_each_provider_and_the_total(disbursed):
     assert rows[-1][0] == "合计" and Decimal(str(rows[-1][4])) == Decimal("10500.00")
 
 
-def test_a_step_left_unfinished_is_resumed_by_the_periodic_job(world, center):
+def test_a_step_left_unfinished_is_resumed_by_the_periodic_job(world, center, django_capture_on_commit_callbacks):
     from ..jobs import advance_settlements
 
     # given a batch closed while its collection task never ran (the worker died before picking it up)
     batch = _open(center)
     services.batch_close(batch=batch, actor=center)  # on_commit callbacks are not run here
     assert S(batch.pk).state == SettlementBatch.State.COLLECTING and not S(batch.pk).claims.exists()
-    # when the periodic job runs (twice, as two beat ticks would)
-    advance_settlements()
-    advance_settlements()
+    # when the periodic job runs (twice, as two beat ticks would; it sends through the outbox on commit)
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            advance_settlements()
     # then the batch is collected exactly once
     batch = S(batch.pk)
     assert batch.state == SettlementBatch.State.COLLECTED

@@ -1,2 +1,2 @@
-"""Admin of the vouchers app, one module per domain (registration.py: issue 4)."""
-from . import credit_lists, funds, registration  # noqa: F401  (funds: issue 6, the money core)
+"""Admin of the vouchers app, one module per domain (registration.py: registration and qualification)."""
+from . import credit_lists, funds, registration  # noqa: F401  (funds: the money core)

@@ -1,1 +1,1 @@
-"""DRF endpoints of the vouchers app, one module per domain (registration.py: issue 4)."""
+"""DRF endpoints of the vouchers app, one module per domain (registration.py: registration and qualification)."""

@@ -35,16 +35,6 @@ def _registration(request, pk) -> RegistrationApplication:
     return registration
 
 
-class ChecklistItemOutput(serializers.Serializer):
-    key = serializers.CharField()
-    label = serializers.CharField()
-    passed = serializers.BooleanField()
-    explanation = serializers.CharField()
-    overridden = serializers.BooleanField()
-    override_reason = serializers.CharField()
-    computed_passed = serializers.BooleanField()
-
-
 class RegistrationOutput(serializers.Serializer):
     id = serializers.IntegerField()
     state = serializers.CharField()

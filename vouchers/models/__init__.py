@@ -1,10 +1,10 @@
-"""vouchers models. Registration and qualification (issue 4) live in registration.py, qualification.py and
+"""vouchers models. Registration and qualification live in registration.py, qualification.py and
 reference.py; funds, batches, vouchers and orders get their own modules and are re-exported here too."""
 from .qualification import ChangeReport, Qualification, SuspensionCause
 from .reference import AboveScaleEntry, CreditDelisting, CreditListEntry, ParkRecognition, SizeClass, SizeThreshold
 from .registration import HolderKind, RegistrationApplication, RegistrationDocumentKind, Tier
 
-# issue 6, the money core (after Qualification, which they reference)
+# the money core (after Qualification, which they reference)
 from .funds import Fund, IssuanceBatch, VoucherType  # noqa: E402
 from .ledger import LedgerEntry  # noqa: E402
 from .orders import Deduction, Order, Satisfaction  # noqa: E402

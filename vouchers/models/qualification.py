@@ -1,6 +1,6 @@
 """The year's qualification of an enterprise or park (第八条 annual quota) and change reports (第九条).
 
-`used` is maintained only by the voucher/deduction services (issue 6) with conditional updates; the
+`used` is maintained only by the voucher/deduction services with conditional updates; the
 database keeps 0 ≤ used ≤ quota whatever Python does."""
 from decimal import Decimal
 
@@ -41,7 +41,7 @@ class Qualification(models.Model):
     tier = models.CharField("额度档次", max_length=10, choices=Tier.choices, default=Tier.DEFAULT)
     quota = models.DecimalField("年度额度（元）", **MONEY_FIELD_KWARGS)
     used = models.DecimalField("已使用（元）", **MONEY_FIELD_KWARGS, default=Decimal("0.00"))
-    # Σ balances of the holder's live vouchers of this year (issue 6): claims reserve, deductions move reserved
+    # Σ balances of the holder's live vouchers of this year: claims reserve, deductions move reserved
     # to used, expiry/voiding releases. used + reserved ≤ quota is the claim headroom, kept by the database.
     reserved = models.DecimalField("已领未用（元）", **MONEY_FIELD_KWARGS, default=Decimal("0.00"))
     state = FSMField("状态", max_length=20, choices=State.choices, default=State.ACTIVE, protected=True)

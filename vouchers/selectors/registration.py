@@ -67,11 +67,6 @@ def registration_timeline(registration: RegistrationApplication) -> QuerySet[Aud
                                      object_id=str(registration.pk)).order_by("id")
 
 
-def latest_registration_for(*, organisation) -> RegistrationApplication | None:
-    return (RegistrationApplication.objects.filter(organisation=organisation)
-            .exclude(state=RegistrationApplication.State.REJECTED).order_by("-year", "-id").first())
-
-
 # --- qualifications ---------------------------------------------------------------------------------
 
 def visible_qualifications(*, user) -> QuerySet[Qualification]:
@@ -95,11 +90,6 @@ def qualification_for(*, organisation, year=None) -> Qualification | None:
     return Qualification.objects.filter(organisation=organisation, year=year).first()
 
 
-def active_qualification_for(*, organisation, year=None) -> Qualification | None:
-    qualification = qualification_for(organisation=organisation, year=year)
-    return qualification if qualification and qualification.state == Qualification.State.ACTIVE else None
-
-
 # --- change reports ---------------------------------------------------------------------------------
 
 def visible_change_reports(*, user) -> QuerySet[ChangeReport]:
@@ -113,4 +103,3 @@ def change_report_list(*, user, late=None, state=None) -> QuerySet[ChangeReport]
     if state:
         queryset = queryset.filter(state=state)
     return queryset.order_by("-id")
-

@@ -1,5 +1,6 @@
-"""Writing to and verifying the money ledger. Every service that moves money calls `ledger_record` (or the
-set-based `ledger_record_voucher_ends`) inside its own transaction; `ledger_verify` proves conservation."""
+"""Writing to and verifying the money ledger. Every service that moves money calls `ledger_record` (or one of
+the set-based `ledger_record_voucher_ends` / `ledger_record_rows`) inside its own transaction; nothing else
+writes `LedgerEntry`. `ledger_verify` proves conservation."""
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -46,6 +47,24 @@ def ledger_record_voucher_ends(*, voucher_ids_sql: tuple[str, list], kind: str, 
             f"(SELECT f.id FROM {fund_table} f WHERE f.year = v.year), v.id, NULL, NULL, '', %s, %s, %s, %s "
             f"FROM {vt} v WHERE v.id IN ({sql})",
             [kind, memo[:200], getattr(actor, "pk", None), now, timezone.now(), *params],
+        )
+        return cursor.rowcount
+
+
+LEDGER_ROW_COLUMNS = ("year", "amount", "organisation_id", "fund_id", "voucher_id", "order_id", "deduction_id",
+                      "reference")
+
+
+def ledger_record_rows(*, kind: str, memo: str, rows_sql: tuple[str, list], business_time, actor=None) -> int:
+    """Set-based: one INSERT … SELECT writing an entry of `kind` for every row the given SQL selects, its columns
+    in the order of LEDGER_ROW_COLUMNS (e.g. one redemption entry per claim line of a disbursement order)."""
+    sql, params = rows_sql
+    columns = ", ".join(LEDGER_ROW_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {LedgerEntry._meta.db_table} ({columns}, kind, memo, actor_id, business_time, recorded_at) "
+            f"SELECT selected.*, %s, %s, %s, %s, %s FROM ({sql}) selected",
+            [kind, memo[:200], getattr(actor, "pk", None), business_time, timezone.now(), *params],
         )
         return cursor.rowcount
 

@@ -1,4 +1,4 @@
-"""Fixtures of the vouchers tests. Registration (issue 4): a frozen 2026 business clock and users per role."""
+"""Fixtures of the vouchers tests. Registration: a frozen 2026 business clock and users per role."""
 import pytest
 
 from hangqifu.accounts.roles import Role

@@ -1,1 +1,1 @@
-"""Server-rendered pages of the vouchers app, one module per domain (registration.py: issue 4)."""
+"""Server-rendered pages of the vouchers app, one module per domain (registration.py: registration and qualification)."""

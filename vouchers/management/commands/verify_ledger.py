@@ -3,7 +3,7 @@
 Checks (set-based): each fund total = deducted + available and deducted = Σ deduction entries = Σ deductions;
 each voucher face = balance + Σ deducted + voided/expired, with exactly one claim entry; each qualification
 used = Σ its deduction entries and reserved = Σ its live balances within the quota; each voucher type
-count − remaining = vouchers claimed; then the redemption and payment entries (issue 7) when that app
+count − remaining = vouchers claimed; then the redemption and payment entries (redemption) when that app
 provides its checks. Exits non-zero when anything does not add up."""
 from django.core.management.base import BaseCommand, CommandError
 
