@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .apis import applications as a
+from .apis import evaluations as e
 from .apis import products as p
 from .apis import removals as r
 
@@ -35,10 +36,16 @@ urlpatterns = [
     path("products/<int:pk>/submit/", p.ProductSubmitApi.as_view(), name="product-submit"),
     path("products/<int:pk>/approve/", p.ProductApproveApi.as_view(), name="product-approve"),
     path("products/<int:pk>/return/", p.ProductReturnApi.as_view(), name="product-return"),
+    path("products/<int:pk>/selection-pre-review/", p.ProductSelectionPreReviewApi.as_view(),
+         name="product-selection-pre-review"),
+    path("products/<int:pk>/selection-review/", p.ProductSelectionReviewApi.as_view(), name="product-selection-review"),
+    path("products/selection-confirm/", p.ProductSelectionConfirmApi.as_view(), name="product-selection-confirm"),
     path("products/<int:pk>/delist/", p.ProductDelistApi.as_view(), name="product-delist"),
     path("catalogue/", p.CatalogueApi.as_view(), name="catalogue"),
     path("catalogue/<int:pk>/", p.CatalogueProductApi.as_view(), name="catalogue-product"),
     path("admitted-providers/", p.AdmittedProviderListApi.as_view(), name="admitted-providers"),
+    path("provider-evaluations/", e.EvaluationListApi.as_view(), name="provider-evaluations"),
+    path("provider-evaluations/<int:pk>/publish/", e.EvaluationPublishApi.as_view(), name="provider-evaluation-publish"),
     path("removals/", r.RemovalListApi.as_view(), name="removals"),
     path("removals/<int:pk>/", r.RemovalDetailApi.as_view(), name="removal"),
     path("removals/<int:pk>/confirm/", r.RemovalConfirmApi.as_view(), name="removal-confirm"),

@@ -17,7 +17,7 @@ from hangqifu.core.choices import District, ServiceCategory
 from hangqifu.core.demo import DEMO_PASSWORD
 
 from . import services
-from .models import ProviderApplication, ProviderProfile, SelectionRound
+from .models import Product, ProviderApplication, ProviderProfile, SelectionRound
 from .models.applications import REQUIRED_APPLICATION_DOCUMENTS
 
 ANNOUNCEMENT = ("一、申报条件：依法登记纳税、独立法人、成立满两年、上年度营业收入不低于300万元、社保在册专业服务人员不少于5人、"
@@ -43,6 +43,14 @@ APPLICANTS = [  # username, organisation name, credit code body, district, categ
     ("demo-applicant2", "杭州示范知识产权代理有限公司", "91330108MA2H00012", District.BINJIANG,
      [ServiceCategory.INTELLECTUAL_PROPERTY], True, "0571-86890202"),
 ]
+
+
+# The pre-reviewer's notes on the 第十四条 items that need judgement, as a service-center reviewer writes them.
+DEMO_JUDGEMENTS = {
+    "premises": {"met": True, "note": "营业执照住所与房屋租赁合同（至次年12月）一致"},
+    "licences": {"met": True, "note": "申报产品不涉及前置许可；资质证书在有效期内"},
+    "serves_smes": {"met": True, "note": "案例清单所列客户均为杭州中小微企业，审计报告客户结构相符"},
+}
 
 
 def _png() -> bytes:
@@ -85,7 +93,10 @@ def _admit_demo_provider(user, past, center):
         district=District.XIHU, revenue=Decimal("8600000.00"), professional_staff=23, cases_last_year=64,
         categories=[p[0].value for p in DEMO_PRODUCTS], state=ProviderApplication.State.ADMITTED,
         submitted_at=past.opens_at + timedelta(days=3), admitted_at=past.closes_at + timedelta(days=20),
-        pre_review_opinion="材料齐全", decision_opinion="同意入选")
+        pre_review_opinion="材料齐全", decision_opinion="同意入选",
+        condition_checks={key: {**entry, "checked_by_name": center.username,
+                                "checked_at": (past.opens_at + timedelta(days=5)).isoformat()}
+                          for key, entry in DEMO_JUDGEMENTS.items()})
     # What it applied with, so its checklist reads as the admission found it: every product with its cases of
     # last year, and the 第十五条 materials on file.
     from hangqifu.documents.services import document_store
@@ -106,9 +117,20 @@ def _admit_demo_provider(user, past, center):
         product = services.product_create(actor=user, category=category, title=title, description=description,
                                           deliverables=deliverables, duration_days=days, price=price,
                                           last_year_average_price=basis)
+        # proposed in the admission application, so selected with the provider (as application_admit records)
+        Product.objects.filter(pk=product.pk).update(awaiting_selection=False, selection_round=past,
+                                                     selected_at=application.admitted_at)
         services.product_evidence_add(actor=user, product=product, uploaded_file=_scan("price-basis"))
         services.product_submit(actor=user, product=product)
         services.product_approve(actor=center, product=product, opinion="定价依据充分，同意上架")
+    # one product added after admission: it joins the current round's selection, pre-reviewed by the center
+    product = services.product_create(actor=user, category=ServiceCategory.DIGITAL_EMPOWERMENT,
+                                      title="工业互联网平台上云辅导", description="设备联网评估、上云方案与实施辅导。",
+                                      deliverables="上云方案、实施报告", duration_days=40, price="26000.00",
+                                      last_year_average_price="25000.00")
+    services.product_evidence_add(actor=user, product=product, uploaded_file=_scan("price-basis"))
+    services.product_submit(actor=user, product=product)
+    services.product_selection_pre_review(actor=center, product=product, opinion="定价依据齐全，纳入本批次评审")
 
 
 def _applicant(username, name, code_body, district, phone):
@@ -137,7 +159,8 @@ def _apply(user, current, district, categories, *, center=None, expert=None):
         services.application_document_add(actor=user, application=application, kind=kind, uploaded_file=_scan(kind))
     services.application_submit(actor=user, application=application)
     if expert is not None:
-        services.application_pre_review(actor=center, application=application, passed=True, opinion="材料齐全")
+        services.application_pre_review(actor=center, application=application, passed=True, opinion="材料齐全",
+                                         judgements=DEMO_JUDGEMENTS)
         services.experts_assign(actor=center, application=application, experts=[expert.pk])
 
 

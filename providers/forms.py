@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from hangqifu.accounts.roles import Role
 from hangqifu.core.choices import District, ServiceCategory
 
+from .conditions import JUDGEMENT_ITEMS
 from .models.applications import APPLICATION_DOCUMENT_KINDS, RUBRIC
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -50,9 +51,25 @@ class OpinionForm(forms.Form):
 
 
 class PreReviewForm(forms.Form):
+    """The formal pre-review; passing also records the reviewer's tick and note on each 第十四条 item that needs
+    judgement (fixed premises, licences, serving mainly SMEs)."""
     passed = forms.TypedChoiceField(label="预审结论", choices=[("1", "通过"), ("0", "不通过，退回补正")],
                                     coerce=lambda v: v == "1", widget=forms.RadioSelect)
     opinion = forms.CharField(label="预审意见", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for key, (label, guidance) in JUDGEMENT_ITEMS.items():
+            self.fields[f"met_{key}"] = forms.BooleanField(label=f"核验符合：{label}", required=False,
+                                                           help_text=guidance)
+            self.fields[f"note_{key}"] = forms.CharField(label=f"{label}核验说明", max_length=500, required=False,
+                                                         widget=forms.TextInput(attrs={"placeholder": "依据的材料"}))
+
+    def decision(self) -> dict:
+        data = self.cleaned_data
+        return {"passed": data["passed"], "opinion": data["opinion"],
+                "judgements": {key: {"met": data[f"met_{key}"], "note": data[f"note_{key}"]}
+                               for key in JUDGEMENT_ITEMS}}
 
 
 class AssignExpertsForm(forms.Form):
@@ -78,6 +95,13 @@ class ReviewForm(forms.Form):
 
     def scores(self) -> dict:
         return {key: self.cleaned_data[key] for key in RUBRIC}
+
+
+class SelectionReviewForm(forms.Form):
+    """The round's expert panel or third-party institution's review of a product added after admission."""
+    reviewer_name = forms.CharField(label="评审方（专家组或第三方机构名称）", max_length=200)
+    score = forms.DecimalField(label="评审得分（0–100）", min_value=0, max_value=100, max_digits=5, decimal_places=2)
+    opinion = forms.CharField(label="评审意见", widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class ConflictForm(forms.Form):

@@ -1,4 +1,4 @@
-from django.db.models import Exists, Min, OuterRef
+from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.urls import reverse
 
 from hangqifu.accounts.roles import Role
@@ -16,6 +16,9 @@ def _applications(state) -> str:
 @pending_work(Role.SERVICE_CENTER)
 def center_work(user):
     counts = {s: ProviderApplication.objects.filter(state=s).count() for s in (S.SUBMITTED, S.PRE_REVIEWED)}
+    products = Product.objects.aggregate(  # one query for both product lines
+        submitted=Count("pk", filter=Q(state=Product.State.SUBMITTED)),
+        in_selection=Count("pk", filter=Q(state=Product.State.IN_SELECTION)))
     unassigned = ProviderApplication.objects.filter(state=S.PRE_REVIEWED, assignments__isnull=True,
                                                     reviews__isnull=True).count()
     return [
@@ -25,8 +28,9 @@ def center_work(user):
         PendingItem("待指派评审专家的入驻申请", _applications(S.PRE_REVIEWED), unassigned,
                     next_step="指派无利益关联的评审专家或登记第三方评审"),
         PendingItem("待审核的服务产品", f"{reverse('providers:my-products')}?state=submitted",
-                    Product.objects.filter(state=Product.State.SUBMITTED).count(),
-                    next_step="核对定价依据，上架或退回"),
+                    products["submitted"], next_step="核对定价依据，上架或退回；入驻后新增的产品预审后纳入遴选"),
+        PendingItem("遴选评审中的新增产品", f"{reverse('providers:my-products')}?state=in_selection",
+                    products["in_selection"], next_step="录入专家组或第三方机构的评审结果"),
         PendingItem("待发布公告的清退", reverse("admin:providers_removal_changelist") + "?state__exact=confirmed",
                     Removal.objects.filter(state=Removal.State.CONFIRMED).count()),
     ]
@@ -38,6 +42,9 @@ def bureau_work(user):
         PendingItem("待确认入选的入驻申请", _applications(S.EXPERT_REVIEWED),
                     ProviderApplication.objects.filter(state=S.EXPERT_REVIEWED).count(),
                     next_step="查看评审排名，确认入选并发布公示"),
+        PendingItem("待确认入选的新增服务产品", f"{reverse('providers:my-products')}?state=selection_reviewed",
+                    Product.objects.filter(state=Product.State.SELECTION_REVIEWED).count(),
+                    next_step="查看评审结果，确认入选并发布公示"),
         PendingItem("待确认的清退提议", reverse("admin:providers_removal_changelist") + "?state__exact=proposed",
                     Removal.objects.filter(state=Removal.State.PROPOSED).count()),
     ]

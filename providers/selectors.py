@@ -1,16 +1,12 @@
 """Reads of the providers domain, scoped to the caller, with bounded queries."""
-from dataclasses import dataclass
-from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.db.models import Avg, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
-from django.utils import timezone
 
 from hangqifu.accounts.roles import Role
 from hangqifu.core import clock
 from hangqifu.core.choices import District, ServiceCategory
 from hangqifu.core.errors import NotFound, RuleViolation
-from hangqifu.policy.services import policy_for
 
 from .models import (
     ConflictDeclaration,
@@ -22,7 +18,7 @@ from .models import (
     SelectionRound,
 )
 from .models._perms import is_role
-from .models.applications import APPLICATION_DOCUMENT_KINDS, REQUIRED_APPLICATION_DOCUMENTS
+from .conditions import CheckItem, application_checklist  # noqa: F401  (pages and the API read them here)
 from .permissions import STAFF_VIEWERS
 
 # ---------------------------------------------------------------- interfaces for the order workflow
@@ -49,6 +45,8 @@ def orderable_product(*, product_id) -> Product:
         raise RuleViolation("该服务机构列入失信名单，入驻资格暂停中，不能下单", code="provider_not_admitted")
     if profile is None or profile.state != ProviderProfile.State.ADMITTED:
         raise RuleViolation("该服务机构未入驻或已被清退，不能下单", code="provider_not_admitted")
+    if product.category not in (profile.categories or []):
+        raise RuleViolation("该服务产品的类别不在服务机构入驻的服务类别内，不能下单", code="category_not_admitted")
     from audit.sanctions import assert_not_banned
 
     assert_not_banned(product.provider, entry_point="order")
@@ -86,65 +84,6 @@ def application_get(*, user, pk) -> ProviderApplication:
     if application is None:
         raise NotFound("入驻申请不存在")
     return application
-
-
-@dataclass(frozen=True)
-class CheckItem:
-    key: str
-    label: str
-    requirement: str
-    value: str
-    passed: bool
-
-
-def _years_before(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return (day - timedelta(days=1)).replace(year=day.year - years)
-
-
-def application_checklist(application: ProviderApplication, *, documents=None) -> list[CheckItem]:
-    """第十四条 conditions from the round year's policy parameters. Below-threshold values do not block
-    submission; they are shown red to reviewers."""
-    policy = policy_for(application.round.year)
-    reference = timezone.localdate(application.submitted_at) if application.submitted_at else clock.today()
-    established = application.established_on
-    products = list(application.products.all())
-    min_cases = policy.provider_min_cases
-    if products:
-        short = [p.title for p in products if p.cases_last_year < min_cases]
-        cases_value = "；".join(f"{p.title} {p.cases_last_year} 个" for p in products)
-        cases_passed = not short
-    else:
-        cases_value = f"{application.cases_last_year} 个（未申报产品）"
-        cases_passed = False
-    categories_ok = bool(application.categories) and all(c in ServiceCategory.values for c in application.categories) \
-        and all(p.category in ServiceCategory.values for p in products)
-    if documents is None:
-        from hangqifu.documents.selectors import documents_for
-
-        documents = list(documents_for(application))
-    present = {d.kind for d in documents}
-    missing = [APPLICATION_DOCUMENT_KINDS[k] for k in REQUIRED_APPLICATION_DOCUMENTS if k not in present]
-    return [
-        CheckItem("established", "成立年限", f"成立满 {policy.provider_min_years} 年",
-                  f"{established.isoformat()} 成立",
-                  established <= _years_before(reference, policy.provider_min_years)),
-        CheckItem("revenue", "上年度营业收入", f"不低于 {policy.provider_min_revenue:,.2f} 元",
-                  f"{application.revenue:,.2f} 元", application.revenue >= policy.provider_min_revenue),
-        CheckItem("staff", "专业服务人员（社保）", f"不少于 {policy.provider_min_staff} 人",
-                  f"{application.professional_staff} 人", application.professional_staff >= policy.provider_min_staff),
-        CheckItem("cases", "每个产品上年度杭州中小微企业/园区成功案例", f"每个产品不少于 {min_cases} 个",
-                  cases_value, cases_passed),
-        CheckItem("categories", "服务类别", "在服务券支持的十类服务范围内",
-                  "、".join(ServiceCategory(c).label if c in ServiceCategory.values else c
-                           for c in application.categories) or "未填写", categories_ok),
-        CheckItem("credit", "信用状况", "近三年无严重失信、非失信被执行人（凭信用证明核验）",
-                  "已提交信用证明" if "credit_proof" in present else "未提交信用证明", "credit_proof" in present),
-        CheckItem("materials", "申请材料（第十五条）", "材料齐全",
-                  "齐全" if not missing else "缺少：" + "、".join(missing), not missing),
-    ]
 
 
 def round_results(*, round_id) -> list[ProviderApplication]:

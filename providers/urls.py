@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import evaluation_views, views
 
 app_name = "providers"
 
@@ -24,4 +24,9 @@ urlpatterns = [
     path("products/<int:pk>/", views.product_detail, name="product-detail"),
     path("products/<int:pk>/edit/", views.product_edit, name="product-edit"),
     path("products/<int:pk>/<str:action>/", views.product_act, name="product-act"),
+    path("evaluations/", evaluation_views.evaluations, name="evaluations"),
+    path("evaluations/manage/", evaluation_views.evaluations_manage, name="evaluations-manage"),
+    path("evaluations/<int:year>/<int:profile_id>/", evaluation_views.evaluation_edit, name="evaluation-edit"),
+    path("evaluations/<int:year>/<int:profile_id>/publish/", evaluation_views.evaluation_publish_view,
+         name="evaluation-publish"),
 ]

@@ -25,7 +25,9 @@ from .forms import (
     ProductForm,
     ProposedProductFormSet,
     ReviewForm,
+    SelectionReviewForm,
 )
+from .conditions import judgement_items
 from .models import ProviderApplication
 from .models._perms import is_owner, is_role
 from .models.applications import APPLICATION_DOCUMENT_KINDS
@@ -167,9 +169,11 @@ def application_detail(request, pk):
     documents = list(documents_for(application))
     staff = is_role(request.user, Role.SERVICE_CENTER, Role.BUREAU, Role.FINANCE_BUREAU)
     reviews = [r for r in application.reviews.all() if staff or r.reviewer_id == request.user.pk]
+    checklist = selectors.application_checklist(application, documents=documents)
     return render(request, "providers/application_detail.html", {
         "application": application, "actions": actions, "documents": documents,
-        "checklist": selectors.application_checklist(application, documents=documents),
+        "checklist": checklist, "judgements": judgement_items(application),
+        "hard_failures": [item for item in checklist if item.hard and not item.passed],
         "document_kinds": APPLICATION_DOCUMENT_KINDS, "reviews": reviews, "staff": staff,
         "document_form": DocumentForm(), "pre_review_form": PreReviewForm(), "opinion_form": OpinionForm(),
         "assign_form": AssignExpertsForm(application=application) if "assign-experts" in actions else None,
@@ -205,7 +209,7 @@ def application_act(request, pk, action):
             messages.error(request, "请选择预审结论")
             return redirect("providers:application-detail", pk=pk)
         handlers[action] = lambda: services.application_pre_review(actor=user, application=application,
-                                                                   **form.cleaned_data)
+                                                                   **form.decision())
     elif action == "assign-experts":
         form = AssignExpertsForm(request.POST)
         if not form.is_valid():
@@ -322,7 +326,7 @@ def product_detail(request, pk):
     return render(request, "providers/product_detail.html", {
         "product": product, "actions": selectors.product_actions(product, request.user),
         "documents": list(documents_for(product)) if internal else [], "show_internal": internal,
-        "evidence_form": EvidenceForm(), "opinion_form": OpinionForm()})
+        "evidence_form": EvidenceForm(), "opinion_form": OpinionForm(), "selection_form": SelectionReviewForm()})
 
 
 @login_required
@@ -335,7 +339,18 @@ def product_act(request, pk, action):
         "approve": (lambda: services.product_approve(actor=user, product=product, opinion=opinion), "已审核通过并上架"),
         "return": (lambda: services.product_return(actor=user, product=product, opinion=opinion), "已退回修改"),
         "delist": (lambda: services.product_delist(actor=user, product=product, reason=opinion), "已下架"),
+        "selection-pre-review": (lambda: services.product_selection_pre_review(actor=user, product=product,
+                                                                               opinion=opinion), "已纳入遴选评审"),
+        "selection-confirm": (lambda: services.products_selection_confirm(actor=user, products=[product],
+                                                                          opinion=opinion), "已确认入选，公示已发布"),
     }
+    if action == "selection-review":
+        form = SelectionReviewForm(request.POST)
+        handlers[action] = (lambda: services.product_selection_review(actor=user, product=product, **form.cleaned_data),
+                            "评审结果已录入")
+        if not form.is_valid():
+            messages.error(request, "请填写评审方、0–100 的评审得分和评审意见")
+            return redirect("providers:product-detail", pk=pk)
     if action == "documents":
         form = EvidenceForm(request.POST, request.FILES)
         handlers[action] = (lambda: services.product_evidence_add(actor=user, product=product,

@@ -12,7 +12,7 @@ from hangqifu.notices.models import PublicNotice
 from hangqifu.notices.services import notices_close_expired
 from providers.models import Product, ProviderApplication
 from providers.models.applications import REQUIRED_APPLICATION_DOCUMENTS
-from providers.tests.factories import SelectionRoundFactory, provider_user
+from providers.tests.factories import JUDGEMENTS_MET, SelectionRoundFactory, provider_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -65,6 +65,9 @@ def test_provider_is_admitted_and_lists_a_product(live_server, page, login, set_
     page.goto(detail)
     page.check("[data-testid=pre-review-form] input[name=passed][value='1']")
     page.fill("[data-testid=pre-review-form] textarea[name=opinion]", "材料齐全")
+    for key, entry in JUDGEMENTS_MET.items():
+        page.check(f"[data-testid=pre-review-form] input[name=met_{key}]")
+        page.fill(f"[data-testid=pre-review-form] input[name=note_{key}]", entry["note"])
     page.click("[data-testid=pre-review-form] button[type=submit]")
     page.check(f"[data-testid=assign-form] input[name=experts][value='{expert.pk}']")
     page.click("[data-testid=assign-form] button[type=submit]")

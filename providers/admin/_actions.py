@@ -22,6 +22,16 @@ def run_each(modeladmin, request, queryset, fn, done: str):
         modeladmin.message_user(request, f"{done} {ok} 项", messages.SUCCESS)
 
 
+def run_together(modeladmin, request, fn, done: str):
+    """Call fn() once for the whole selection (one public notice for all); report its count or the refusal."""
+    try:
+        count = len(fn())
+    except DomainError as exc:
+        modeladmin.message_user(request, exc.message(), messages.ERROR)
+    else:
+        modeladmin.message_user(request, done.format(count=count), messages.SUCCESS)
+
+
 def with_opinion(modeladmin, request, queryset, *, title: str, fn, done: str, required=False):
     """An action that first asks for an opinion (intermediate page), then calls fn(obj, opinion)."""
     form = OpinionForm(request.POST if "apply" in request.POST else None)

@@ -1,14 +1,13 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db import transaction
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from audit.services import audit_record
-from hangqifu.core.errors import DomainError
 
 from .. import selectors, services
 from ..models import ApplicationProduct, ConflictDeclaration, ExpertAssignment, ProviderApplication, Review, SelectionRound
-from ._actions import run_each, with_opinion
+from ._actions import run_together, with_opinion
 
 
 def documents_html(owner):
@@ -98,7 +97,8 @@ class ProviderApplicationAdmin(admin.ModelAdmin):
         ("审核", {"fields": ["submitted_at", "pre_review_opinion", "decision_opinion", "confirmed_at", "notice_id",
                            "admitted_at"]}),
     ]
-    actions = ["pre_review_pass", "return_for_correction", "confirm_and_publish", "reject"]
+    # Passing pre-review is done on the application page: each 第十四条 judgement item needs its own tick and note.
+    actions = ["return_for_correction", "confirm_and_publish", "reject"]
 
     def has_add_permission(self, request):
         return False
@@ -120,17 +120,12 @@ class ProviderApplicationAdmin(admin.ModelAdmin):
     @admin.display(description="核查结果")
     def checklist_display(self, obj):
         return format_html("<ul>{}</ul>", format_html_join("", "<li>{} {}：{}（要求：{}）</li>", (
-            ("✔" if i.passed else "✘ 不符合", i.label, i.value, i.requirement)
+            ("✔" if i.passed else ("✘ 不符合（硬性条件）" if i.hard else "✘ 不符合"), i.label, i.value, i.requirement)
             for i in selectors.application_checklist(obj))))
 
     @admin.display(description="申请材料")
     def documents_display(self, obj):
         return documents_html(obj)
-
-    @admin.action(description="形式预审通过")
-    def pre_review_pass(self, request, queryset):
-        run_each(self, request, queryset, lambda a: services.application_pre_review(
-            actor=request.user, application=a, passed=True, opinion="材料齐全，形式预审通过"), "预审通过")
 
     @admin.action(description="退回补正（填写意见）")
     def return_for_correction(self, request, queryset):
@@ -139,12 +134,9 @@ class ProviderApplicationAdmin(admin.ModelAdmin):
 
     @admin.action(description="确认入选并合并公示（市经信局）")
     def confirm_and_publish(self, request, queryset):
-        try:
-            confirmed = services.applications_confirm(actor=request.user, applications=list(queryset))
-        except DomainError as exc:
-            self.message_user(request, exc.message(), messages.ERROR)
-        else:
-            self.message_user(request, f"已确认 {len(confirmed)} 家并发布公示", messages.SUCCESS)
+        run_together(self, request, lambda: services.applications_confirm(actor=request.user,
+                                                                          applications=list(queryset)),
+                     "已确认 {count} 家并发布公示")
 
     @admin.action(description="驳回（填写意见）")
     def reject(self, request, queryset):

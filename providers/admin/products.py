@@ -8,24 +8,26 @@ from hangqifu.core.errors import DomainError
 
 from .. import services
 from ..models import Product, ProviderProfile, Removal
-from ._actions import run_each, with_opinion
+from ._actions import run_each, run_together, with_opinion
 from .applications import documents_html
 
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
     list_display = ["id", "title", "provider", "category", "price", "last_year_average_price", "price_flag", "state",
-                    "order_count", "rating_count"]
-    list_filter = ["state", "category", "provider__provider_profile__district"]
+                    "awaiting_selection", "selection_round", "order_count", "rating_count"]
+    list_filter = ["state", "awaiting_selection", "selection_round", "category", "provider__provider_profile__district"]
     search_fields = ["title", "provider__name"]
-    list_select_related = ["provider"]
+    list_select_related = ["provider", "selection_round"]
     ordering = ["-id"]
     readonly_fields = ["handle_link", "provider", "category", "title", "description", "deliverables", "duration_days",
                        "price", "last_year_average_price", "price_flag", "documents_display", "state",
                        "review_opinion", "delist_reason", "submitted_at", "listed_at", "delisted_at", "order_count",
-                       "rating_count", "satisfied_count", "dissatisfied_count", "satisfaction_rate"]
+                       "rating_count", "satisfied_count", "dissatisfied_count", "satisfaction_rate",
+                       "awaiting_selection", "selection_round", "selection_reviewer", "selection_score",
+                       "selection_opinion", "selected_at", "notice_id"]
     fields = readonly_fields
-    actions = ["approve", "return_to_draft", "delist"]
+    actions = ["approve", "confirm_selection", "return_to_draft", "delist"]
 
     def has_add_permission(self, request):
         return False
@@ -48,6 +50,12 @@ class ProductAdmin(admin.ModelAdmin):
     @admin.action(description="审核通过并上架")
     def approve(self, request, queryset):
         run_each(self, request, queryset, lambda p: services.product_approve(actor=request.user, product=p), "已上架")
+
+    @admin.action(description="确认新增产品入选并合并公示（市经信局）")
+    def confirm_selection(self, request, queryset):
+        run_together(self, request, lambda: services.products_selection_confirm(actor=request.user,
+                                                                                products=list(queryset)),
+                     "已确认 {count} 个新增产品并发布公示")
 
     @admin.action(description="退回修改（填写意见）")
     def return_to_draft(self, request, queryset):

@@ -11,12 +11,13 @@ from rest_framework.views import APIView
 
 from hangqifu.accounts.permissions import has_role
 from hangqifu.accounts.roles import Role
-from hangqifu.core.api import ErrorSerializer, MoneyField, Pagination
+from hangqifu.core.api import ErrorSerializer, MoneyField, Pagination, rule_refusal
 from hangqifu.core.choices import District, ServiceCategory
 from hangqifu.documents.selectors import documents_for
 
 from .. import selectors, services
 from ..models import ConflictDeclaration, ProviderApplication, SelectionRound
+from ..conditions import JUDGEMENT_ITEMS, judgement_items
 from ..models.applications import RUBRIC
 from ..permissions import STAFF_VIEWERS
 from ._common import ProviderDocumentOutput, ProviderDocumentUploadInput, ProviderOpinionInput
@@ -63,6 +64,17 @@ class ProviderCheckItemSerializer(serializers.Serializer):
     requirement = serializers.CharField()
     value = serializers.CharField()
     passed = serializers.BooleanField()
+    hard = serializers.BooleanField(help_text="硬性条件：不符合的不能通过预审或确认入选")
+
+
+class ProviderJudgementSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    guidance = serializers.CharField()
+    checked = serializers.BooleanField()
+    note = serializers.CharField()
+    checked_by = serializers.CharField()
+    checked_at = serializers.CharField()
 
 
 class ProviderApplicationSummarySerializer(serializers.Serializer):
@@ -116,6 +128,7 @@ class ProviderApplicationDetailSerializer(ProviderApplicationSummarySerializer):
     notice = serializers.IntegerField(source="notice_id", allow_null=True)
     documents = serializers.SerializerMethodField()
     checklist = serializers.SerializerMethodField()
+    judgements = serializers.SerializerMethodField()
     assignments = ProviderAssignmentSerializer(many=True, source="assignments.all")
     reviews = serializers.SerializerMethodField()
 
@@ -132,6 +145,10 @@ class ProviderApplicationDetailSerializer(ProviderApplicationSummarySerializer):
     def get_checklist(self, application):
         return ProviderCheckItemSerializer(selectors.application_checklist(application, documents=self._documents(application)),
                                    many=True).data
+
+    @extend_schema_field(ProviderJudgementSerializer(many=True))
+    def get_judgements(self, application):
+        return ProviderJudgementSerializer(judgement_items(application), many=True).data
 
     @extend_schema_field(ProviderReviewSerializer(many=True))
     def get_reviews(self, application):
@@ -225,13 +242,15 @@ class _ApplicationActionApi(APIView):
         return _detail(request, application)
 
 
-def _action(name, input_serializer, act, doc):
+def _action(name, input_serializer, act, doc, refusals=()):
     cls = type(name, (_ApplicationActionApi,), {
         "input_serializer": input_serializer, "act": lambda self, request, app, data: act(request.user, app, data),
         "__doc__": doc,
     })
-    cls.post = extend_schema(request=input_serializer, responses={200: ProviderApplicationDetailSerializer, **ERRORS})(
-        cls.post)
+    responses = {200: ProviderApplicationDetailSerializer, **ERRORS}
+    if refusals:
+        responses[409] = rule_refusal("invalid_transition", *refusals)
+    cls.post = extend_schema(request=input_serializer, responses=responses)(cls.post)
     return cls
 
 
@@ -239,9 +258,19 @@ class ProviderEmptyInput(serializers.Serializer):
     pass
 
 
+class ProviderJudgementInput(serializers.Serializer):
+    met = serializers.BooleanField(help_text="核验符合")
+    note = serializers.CharField(max_length=500, allow_blank=True, help_text="核验说明：依据的材料")
+
+
 class ProviderPreReviewInput(serializers.Serializer):
     passed = serializers.BooleanField()
     opinion = serializers.CharField(required=False, allow_blank=True, default="")
+    judgements = serializers.DictField(
+        child=ProviderJudgementInput(), required=False, default=dict,
+        help_text="通过预审时必填：第十四条需人工核验的每一项（" + "、".join(
+            f"{key} {label}" for key, (label, _) in JUDGEMENT_ITEMS.items()) + "）均须 met=true 并填写 note；"
+        "硬性条件（成立年限、营业收入、专业人员、案例、信用名单）不符合的，409 admission_conditions_unmet")
 
 
 class ProviderRequiredOpinionInput(serializers.Serializer):
@@ -270,7 +299,10 @@ ProviderApplicationSubmitApi = _action(
 ProviderApplicationPreReviewApi = _action(
     "ProviderApplicationPreReviewApi", ProviderPreReviewInput,
     lambda user, app, data: services.application_pre_review(actor=user, application=app, **data),
-    "[service center] formal pre-review: passed → awaits experts; not passed → returned for correction")
+    "[service center] formal pre-review: passed → awaits experts; not passed → returned for correction. Passing "
+    "refuses (409 admission_conditions_unmet, fields name the failing 第十四条 items) while a hard condition fails; "
+    "every judgement item must be ticked met with a note (400 judgement_missing)",
+    refusals=("admission_conditions_unmet", "banned"))
 ProviderApplicationReturnApi = _action(
     "ProviderApplicationReturnApi", ProviderRequiredOpinionInput,
     lambda user, app, data: services.application_return(actor=user, application=app, **data),
@@ -294,7 +326,10 @@ ProviderApplicationThirdPartyReviewApi = _action(
 ProviderApplicationConfirmApi = _action(
     "ProviderApplicationConfirmApi", ProviderOpinionInput,
     lambda user, app, data: services.application_confirm(actor=user, application=app, **data),
-    "[bureau] confirm; publishes the public notice (admitted when it closes clear)")
+    "[bureau] confirm; publishes the public notice (admitted when it closes clear). Re-checks the 第十四条 hard "
+    "conditions on the day (credit against the lists in force today) and the pre-review's judgement ticks: "
+    "409 admission_conditions_unmet",
+    refusals=("admission_conditions_unmet", "banned"))
 
 
 class RubricApi(APIView):

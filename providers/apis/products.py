@@ -8,7 +8,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hangqifu.core.api import ErrorSerializer, MoneyField, Pagination
+from hangqifu.core.api import ErrorSerializer, MoneyField, Pagination, rule_refusal
 from hangqifu.core.choices import District, ServiceCategory
 from hangqifu.documents.selectors import documents_for
 
@@ -61,7 +61,21 @@ class ProductSerializer(CatalogueProductSerializer):
     delist_reason = serializers.CharField()
     submitted_at = serializers.DateTimeField(allow_null=True)
     delisted_at = serializers.DateTimeField(allow_null=True)
+    awaiting_selection = serializers.BooleanField(help_text="入驻后新增、尚未经遴选入选的产品：须经遴选后上架（第十五条）")
+    selection_round = serializers.IntegerField(source="selection_round_id", allow_null=True)
+    selected_at = serializers.DateTimeField(allow_null=True)
+    selection_reviewer = serializers.SerializerMethodField()
+    selection_score = serializers.SerializerMethodField()
+    notice = serializers.IntegerField(source="notice_id", allow_null=True)
     available_actions = serializers.SerializerMethodField()
+
+    def get_selection_reviewer(self, product) -> str:
+        return product.selection_reviewer if product.user_can_view(self.context["request"].user) else ""
+
+    @extend_schema_field(serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True))
+    def get_selection_score(self, product):
+        visible = product.user_can_view(self.context["request"].user)
+        return str(product.selection_score) if visible and product.selection_score is not None else None
 
     def get_available_actions(self, product) -> list[str]:
         return selectors.product_actions(product, self.context["request"].user)
@@ -105,7 +119,8 @@ class ProductListApi(ListAPIView):
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
-    @extend_schema(request=ProductFieldsSerializer, responses={201: ProductDetailSerializer, **ERRORS})
+    @extend_schema(request=ProductFieldsSerializer, responses={201: ProductDetailSerializer, **ERRORS, 409: rule_refusal(
+        "not_admitted", "category_not_admitted")})
     def post(self, request):
         data = ProductFieldsSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -170,18 +185,65 @@ class ProductSubmitApi(_ProductActionApi):
     input_serializer = InputSerializer
     service = services.product_submit
 
-    @extend_schema(request=InputSerializer, responses={200: ProductDetailSerializer, **ERRORS})
+    @extend_schema(request=InputSerializer, responses={200: ProductDetailSerializer, **ERRORS, 409: rule_refusal(
+        "invalid_transition", "category_not_admitted", "not_admitted", "no_selection_round", "banned")})
     def post(self, request, pk):
         return super().post(request, pk)
 
 
 class ProductApproveApi(_ProductActionApi):
-    """[service center] approve and list."""
+    """[service center] approve and list a product selected earlier (proposed at admission, or relisting); a
+    product added after admission is refused with 409 selection_required: it goes through selection."""
     service = services.product_approve
 
-    @extend_schema(request=ProviderOpinionInput, responses={200: ProductDetailSerializer, **ERRORS})
+    @extend_schema(request=ProviderOpinionInput, responses={200: ProductDetailSerializer, **ERRORS, 409: rule_refusal(
+        "invalid_transition", "selection_required", "category_not_admitted", "not_admitted", "banned")})
     def post(self, request, pk):
         return super().post(request, pk)
+
+
+class ProductSelectionPreReviewApi(_ProductActionApi):
+    """[service center] formal pre-review of a product added after admission: it enters the round's review."""
+    service = services.product_selection_pre_review
+
+    @extend_schema(request=ProviderOpinionInput, responses={200: ProductDetailSerializer, **ERRORS, 409: rule_refusal(
+        "invalid_transition", "category_not_admitted", "not_admitted", "no_selection_round")})
+    def post(self, request, pk):
+        return super().post(request, pk)
+
+
+class ProductSelectionReviewApi(_ProductActionApi):
+    """[service center] record the round's expert panel or third-party institution's review (score 0–100)."""
+    class InputSerializer(serializers.Serializer):
+        reviewer_name = serializers.CharField(max_length=200, help_text="专家组或第三方机构名称")
+        score = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=100)
+        opinion = serializers.CharField()
+
+    input_serializer = InputSerializer
+    service = services.product_selection_review
+
+    @extend_schema(request=InputSerializer, responses={200: ProductDetailSerializer, **ERRORS})
+    def post(self, request, pk):
+        return super().post(request, pk)
+
+
+class ProductSelectionConfirmApi(APIView):
+    """[bureau] confirm reviewed new products of one round: one public notice lists them; each is listed when
+    the notice closes clear (an upheld objection returns it to draft)."""
+    class InputSerializer(serializers.Serializer):
+        products = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+        opinion = serializers.CharField(required=False, allow_blank=True, default="")
+
+    @extend_schema(request=InputSerializer, responses={200: ProductSerializer(many=True), **ERRORS, 409: rule_refusal(
+        "invalid_transition", "category_not_admitted", "not_admitted", "banned")})
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        products = [selectors.product_get(user=request.user, pk=pk) for pk in dict.fromkeys(data.validated_data["products"])]
+        confirmed = services.products_selection_confirm(actor=request.user, products=products,
+                                                        opinion=data.validated_data["opinion"])
+        products = [selectors.product_get(user=request.user, pk=p.pk) for p in confirmed]
+        return Response(ProductSerializer(products, many=True, context={"request": request}).data)
 
 
 class ProductReturnApi(_ProductActionApi):

@@ -6,10 +6,11 @@ from .applications import (
     Review,
     SelectionRound,
 )
+from .evaluations import AnnualEvaluation
 from .products import Product, ProviderProfile
 from .removals import Removal, RemovalReason
 
 __all__ = [
-    "ApplicationProduct", "ConflictDeclaration", "ExpertAssignment", "Product", "ProviderApplication",
+    "AnnualEvaluation", "ApplicationProduct", "ConflictDeclaration", "ExpertAssignment", "Product", "ProviderApplication",
     "ProviderProfile", "Removal", "RemovalReason", "Review", "SelectionRound",
 ]

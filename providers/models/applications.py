@@ -83,6 +83,8 @@ class ProviderApplication(FSMModelMixin, models.Model):
     state = FSMField("状态", default=State.DRAFT, choices=State.choices, protected=True, db_index=True)
     submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
     pre_review_opinion = models.TextField("预审意见", blank=True)
+    # 第十四条 items needing judgement, ticked by the pre-reviewer: {key: {met, note, checked_by, checked_at}}
+    condition_checks = models.JSONField("人工核验项（第十四条）", default=dict, blank=True, db_default={})
     decision_opinion = models.TextField("确认/退回/驳回意见", blank=True)
     confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
     notice_id = models.PositiveBigIntegerField("公示编号", null=True, blank=True)

@@ -64,6 +64,9 @@ class Product(FSMModelMixin, models.Model):
     class State(models.TextChoices):
         DRAFT = "draft", "草稿"
         SUBMITTED = "submitted", "待审核"
+        IN_SELECTION = "in_selection", "遴选评审中"
+        SELECTION_REVIEWED = "selection_reviewed", "评审完成，待市经信局确认"
+        UNDER_NOTICE = "under_notice", "入选公示中"
         LISTED = "listed", "已上架"
         DELISTED = "delisted", "已下架"
 
@@ -90,6 +93,17 @@ class Product(FSMModelMixin, models.Model):
     satisfied_count = models.PositiveIntegerField("满意/基本满意数", default=0)
     dissatisfied_count = models.PositiveIntegerField("不满意数", default=0)
     satisfaction_rate = models.DecimalField("满意率", max_digits=4, decimal_places=3, null=True, blank=True)
+    # 第十五条 selection: a product proposed in the admission application was selected with its provider; one
+    # added afterwards awaits selection: it joins the next selection round (pre-review, expert or third-party
+    # review, bureau confirmation, public notice) before it is first listed.
+    awaiting_selection = models.BooleanField("入驻后新增，待遴选", default=False, db_default=False)
+    selected_at = models.DateTimeField("遴选入选时间", null=True, blank=True)
+    selection_round = models.ForeignKey("providers.SelectionRound", verbose_name="遴选批次", null=True, blank=True,
+                                        on_delete=models.PROTECT, related_name="products")
+    selection_reviewer = models.CharField("评审方（专家组/第三方机构）", max_length=200, blank=True)
+    selection_score = models.DecimalField("评审得分", max_digits=5, decimal_places=2, null=True, blank=True)
+    selection_opinion = models.TextField("评审意见", blank=True)
+    notice_id = models.PositiveBigIntegerField("公示编号", null=True, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:
@@ -100,6 +114,12 @@ class Product(FSMModelMixin, models.Model):
             models.CheckConstraint(name="product_price_positive", condition=models.Q(price__gt=0)),
             models.CheckConstraint(name="product_basis_positive", condition=models.Q(last_year_average_price__gt=0)),
             models.CheckConstraint(name="product_duration_positive", condition=models.Q(duration_days__gt=0)),
+            # never listed without having been selected (第十五条)
+            models.CheckConstraint(name="product_listed_only_when_selected",
+                                   condition=~models.Q(state="listed", awaiting_selection=True)),
+            models.CheckConstraint(name="product_selection_score_0_100",
+                                   condition=models.Q(selection_score__isnull=True)
+                                   | models.Q(selection_score__gte=0, selection_score__lte=100)),
         ]
         indexes = [
             models.Index(fields=["state", "category", "price"], name="product_catalogue_cat_idx"),
@@ -118,6 +138,11 @@ class Product(FSMModelMixin, models.Model):
         return can_view_product(self, user)
 
     @property
+    def organisation(self):
+        """The provider (the notices and the audit trail address a subject's organisation)."""
+        return self.provider
+
+    @property
     def price_above_basis(self) -> bool:
         return self.price > self.last_year_average_price
 
@@ -134,14 +159,41 @@ class Product(FSMModelMixin, models.Model):
         self.submitted_at = clock.now()
 
     @transition(field=state, source=State.SUBMITTED, target=State.LISTED, permission=_perms.service_center,
-                custom={"action": "approve", "label": "审核通过并上架"})
+                conditions=[lambda p: not p.awaiting_selection], custom={"action": "approve", "label": "审核通过并上架"})
     def approve(self):
         self.listed_at = clock.now()
         self.delisted_at = None
 
-    @transition(field=state, source=State.SUBMITTED, target=State.DRAFT, permission=_perms.service_center,
-                custom={"action": "return", "label": "退回修改"})
+    @transition(field=state, source=[State.SUBMITTED, State.IN_SELECTION, State.SELECTION_REVIEWED],
+                target=State.DRAFT, permission=_perms.staff_reviewer, custom={"action": "return", "label": "退回修改"})
     def return_to_draft(self):
+        pass
+
+    # --- selection of a product added after admission (第十五条) --------------------------------------------
+    @transition(field=state, source=State.SUBMITTED, target=State.IN_SELECTION, permission=_perms.service_center,
+                conditions=[lambda p: p.awaiting_selection],
+                custom={"action": "selection-pre-review", "label": "形式预审通过，纳入遴选评审"})
+    def enter_selection(self):
+        pass
+
+    @transition(field=state, source=State.IN_SELECTION, target=State.SELECTION_REVIEWED,
+                permission=_perms.service_center, custom={"action": "selection-review", "label": "录入评审结果"})
+    def record_selection_review(self):
+        pass
+
+    @transition(field=state, source=State.SELECTION_REVIEWED, target=State.UNDER_NOTICE, permission=_perms.bureau,
+                custom={"action": "selection-confirm", "label": "确认入选并公示"})
+    def confirm_selection(self):
+        pass
+
+    @transition(field=state, source=State.UNDER_NOTICE, target=State.LISTED, permission=_perms.nobody)
+    def selected(self):
+        self.selected_at = self.listed_at = clock.now()
+        self.awaiting_selection = False
+        self.delisted_at = None
+
+    @transition(field=state, source=State.UNDER_NOTICE, target=State.DRAFT, permission=_perms.nobody)
+    def selection_objection_upheld(self):
         pass
 
     @transition(field=state, source=[State.SUBMITTED, State.LISTED], target=State.DELISTED,

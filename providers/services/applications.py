@@ -15,6 +15,7 @@ from hangqifu.core.errors import InvalidInput, NotPermitted, RuleViolation
 from hangqifu.core.money import yuan
 from hangqifu.notifications.services import notify
 
+from ..conditions import assert_hard_conditions, assert_judgements_recorded, clean_judgements
 from ..models import ApplicationProduct, Product, ProviderApplication, ProviderProfile, SelectionRound
 from ..models._perms import is_owner
 from ..models.applications import APPLICATION_DOCUMENT_KINDS, REQUIRED_APPLICATION_DOCUMENTS
@@ -186,7 +187,8 @@ def missing_documents(application) -> list[str]:
 
 @transaction.atomic
 def application_submit(*, actor, application: ProviderApplication) -> ProviderApplication:
-    """Below-threshold values may be submitted (the checklist flags them); missing materials may not."""
+    """Below-threshold values may be submitted (the checklist shows them red, and pre-review refuses them);
+    missing materials may not. A resubmission clears the previous pre-review's judgement ticks."""
     application = ProviderApplication.objects.select_for_update().get(pk=application.pk)
     resubmission = application.state == ProviderApplication.State.RETURNED
     from_state = fire(application, "submit", actor)
@@ -199,7 +201,8 @@ def application_submit(*, actor, application: ProviderApplication) -> ProviderAp
                            fields={kind: [f"请上传{APPLICATION_DOCUMENT_KINDS[kind]}"] for kind in missing})
     if not application.products.exists():
         raise InvalidInput("请至少申报一个服务产品", code="missing_products", fields={"products": ["至少一个产品"]})
-    application.save(update_fields=["state", "submitted_at", "updated_at"])
+    application.condition_checks = {}
+    application.save(update_fields=["state", "submitted_at", "condition_checks", "updated_at"])
     audit_record(actor=actor, action="provider_application.submit", obj=application, from_state=from_state,
                  to_state=application.state, organisation=application.organisation)
     notify(subject=f"新的服务机构入驻申请待预审：{application.name}", url=_application_url(application),
@@ -208,14 +211,16 @@ def application_submit(*, actor, application: ProviderApplication) -> ProviderAp
 
 
 def _decide(*, actor, application, transition: str, action: str, opinion: str, opinion_field: str,
-            require_opinion: bool, subject: str) -> ProviderApplication:
+            require_opinion: bool, subject: str, check=None) -> ProviderApplication:
+    """Lock, fire (403 before 409), run the rule `check(application)` may add, save, audit, tell the provider."""
     application = ProviderApplication.objects.select_for_update().get(pk=application.pk)
     from_state = fire(application, transition, actor)
+    extra_fields = check(application) if check else []
     opinion = (opinion or "").strip()
     if require_opinion and not opinion:
         raise InvalidInput("请填写意见", fields={"opinion": ["请填写意见"]})
     setattr(application, opinion_field, opinion)
-    application.save(update_fields=["state", opinion_field, "confirmed_at", "updated_at"])
+    application.save(update_fields=["state", opinion_field, "confirmed_at", "updated_at", *extra_fields])
     audit_record(actor=actor, action=f"provider_application.{action}", obj=application, from_state=from_state,
                  to_state=application.state, organisation=application.organisation, payload={"opinion": opinion})
     notify(subject=subject.format(name=application.name), body=opinion, url=_application_url(application),
@@ -224,12 +229,25 @@ def _decide(*, actor, application, transition: str, action: str, opinion: str, o
 
 
 @transaction.atomic
-def application_pre_review(*, actor, application, passed: bool, opinion: str = "") -> ProviderApplication:
-    """Formal pre-review by the service center: passed → awaits expert review; failed → returned for correction."""
+def application_pre_review(*, actor, application, passed: bool, opinion: str = "",
+                           judgements: dict | None = None) -> ProviderApplication:
+    """Formal pre-review by the service center: passed → awaits expert review; failed → returned for correction.
+    Passing needs every 第十四条 hard condition met on the day (figures as submitted, credit as listed today)
+    and each judgement item ticked met with a note (`judgements`: {key: {"met": true, "note": …}})."""
     if passed:
-        return _decide(actor=actor, application=application, transition="pre_review", action="pre_review",
-                       opinion=opinion, opinion_field="pre_review_opinion", require_opinion=False,
-                       subject="入驻申请通过形式预审：{name}")
+        def conditions_met(locked):
+            assert_hard_conditions(locked, on=clock.today(), act="通过形式预审")
+            locked.condition_checks = clean_judgements(judgements, actor=actor)
+            return ["condition_checks"]
+
+        application = _decide(actor=actor, application=application, transition="pre_review", action="pre_review",
+                              opinion=opinion, opinion_field="pre_review_opinion", require_opinion=False,
+                              subject="入驻申请通过形式预审：{name}", check=conditions_met)
+        audit_record(actor=actor, action="provider_application.conditions_checked", obj=application,
+                     organisation=application.organisation,
+                     payload={"on": clock.today().isoformat(), "judgements": {k: v["note"] for k, v in
+                                                                  application.condition_checks.items()}})
+        return application
     return _decide(actor=actor, application=application, transition="return_for_correction", action="return",
                    opinion=opinion, opinion_field="pre_review_opinion", require_opinion=True,
                    subject="入驻申请未通过形式预审，请补正后重新提交：{name}")
@@ -265,6 +283,8 @@ def applications_confirm(*, actor, applications, opinion: str = "") -> list[Prov
         application = ProviderApplication.objects.select_for_update().get(pk=application.pk)
         from_state = fire(application, "confirm", actor)
         assert_not_banned(application.organisation, entry_point="provider_admission")
+        assert_hard_conditions(application, on=clock.today(), act="确认入选")
+        assert_judgements_recorded(application)
         application.decision_opinion = (opinion or "").strip()
         confirmed.append((application, from_state))
     rounds = {a.round_id for a, _ in confirmed}
@@ -316,7 +336,8 @@ def application_admit(*, application, actor=None) -> ProviderApplication:
     Product.objects.bulk_create(
         Product(provider=organisation, category=p.category, title=p.title, description=p.description,
                 deliverables=p.deliverables or p.description, duration_days=p.duration_days, price=p.price,
-                last_year_average_price=p.last_year_average_price)
+                last_year_average_price=p.last_year_average_price, selection_round=application.round,
+                selected_at=application.admitted_at)
         for p in application.products.all())
     audit_record(actor=actor, action="provider_application.admit", obj=application, from_state=from_state,
                  to_state=application.state, organisation=organisation, payload={"profile": profile.pk})

@@ -1,4 +1,5 @@
-"""Standardised products (第十五条): draft → submitted → listed (service center) → delisted, and relisting."""
+"""Standardised products (第十五条): draft → submitted → listed (service center) → delisted, and relisting.
+A product added after admission first goes through selection (selection.py) before it is listed."""
 from decimal import Decimal
 
 from django.db import transaction
@@ -13,8 +14,9 @@ from hangqifu.core.money import yuan
 from hangqifu.notifications.services import notify
 
 from ..models import Product, ProviderProfile
-from ..models._perms import is_owner
+from ..models._perms import is_owner, service_center
 from ._fsm import fire
+from .selection import assert_category_admitted, join_next_round
 
 PRICE_BASIS_KIND = "price_basis"
 PRICE_BASIS_KINDS = {PRICE_BASIS_KIND: "定价依据证明（上年度同类产品合同及金额）"}
@@ -65,9 +67,12 @@ def product_create(*, actor, **data) -> Product:
     if not actor.has_role(Role.PROVIDER) or actor.organisation_id is None:
         raise NotPermitted("只有服务机构账号可以发布产品")
     require_admitted(actor.organisation_id)
-    product = Product.objects.create(provider_id=actor.organisation_id, **_clean(data))
+    fields = _clean(data)
+    assert_category_admitted(actor.organisation_id, fields["category"])
+    # added after admission: it was not in the selection that admitted the provider
+    product = Product.objects.create(provider_id=actor.organisation_id, awaiting_selection=True, **fields)
     audit_record(actor=actor, action="product.create", obj=product, to_state=product.state,
-                 organisation=actor.organisation)
+                 organisation=actor.organisation, payload={"awaiting_selection": True})
     return product
 
 
@@ -83,7 +88,9 @@ def product_update(*, actor, product, **data) -> Product:
     if product.state not in (Product.State.DRAFT, Product.State.DELISTED):
         raise RuleViolation("只有草稿或已下架的产品可以修改", code="invalid_transition")
     current = {f: getattr(product, f) for f in PRODUCT_FIELDS}
-    for field, value in _clean({**current, **data}).items():
+    fields = _clean({**current, **data})
+    assert_category_admitted(product.provider_id, fields["category"])
+    for field, value in fields.items():
         setattr(product, field, value)
     product.save(update_fields=PRODUCT_FIELDS)
     audit_record(actor=actor, action="product.update", obj=product, organisation=product.provider,
@@ -114,17 +121,21 @@ def has_price_evidence(product) -> bool:
 def product_submit(*, actor, product) -> Product:
     product = _locked(product)
     from_state = fire(product, "submit", actor)
-    require_admitted(product.provider_id)
+    assert_category_admitted(product.provider_id, product.category)
     assert_not_banned(product.provider, entry_point="product")
     if not has_price_evidence(product):
         raise InvalidInput("请上传定价依据证明（上年度同类产品的合同及金额）", code="missing_documents",
                            fields={PRICE_BASIS_KIND: ["请上传定价依据证明"]})
-    product.save(update_fields=["state", "submitted_at"])
+    if product.awaiting_selection:
+        join_next_round(product)
+    product.save(update_fields=["state", "submitted_at", "selection_round"])
     audit_record(actor=actor, action="product.submit", obj=product, from_state=from_state, to_state=product.state,
                  organisation=product.provider,
                  payload={"price": product.price, "basis": product.last_year_average_price,
-                          "price_above_basis": product.price_above_basis})
-    notify(subject=f"服务产品待审核：{product.title}" + ("（价格高于定价依据）" if product.price_above_basis else ""),
+                          "price_above_basis": product.price_above_basis,
+                          "selection_round": product.selection_round_id if product.awaiting_selection else None})
+    kind = f"新增服务产品待形式预审（{product.selection_round}）" if product.awaiting_selection else "服务产品待审核"
+    notify(subject=f"{kind}：{product.title}" + ("（价格高于定价依据）" if product.price_above_basis else ""),
            url=reverse("providers:product-detail", args=[product.pk]), roles=[Role.SERVICE_CENTER])
     return product
 
@@ -132,8 +143,11 @@ def product_submit(*, actor, product) -> Product:
 @transaction.atomic
 def product_approve(*, actor, product, opinion: str = "") -> Product:
     product = _locked(product)
+    if product.awaiting_selection and product.state == Product.State.SUBMITTED and service_center(product, actor):
+        raise RuleViolation("入驻后新增的服务产品须经遴选（形式预审、评审、市经信局确认、公示）后上架，不能直接审核上架",
+                            code="selection_required")
     from_state = fire(product, "approve", actor)
-    require_admitted(product.provider_id)
+    assert_category_admitted(product.provider_id, product.category)
     assert_not_banned(product.provider, entry_point="product")
     product.review_opinion = (opinion or "").strip()
     product.save(update_fields=["state", "listed_at", "delisted_at", "review_opinion"])

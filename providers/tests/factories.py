@@ -112,3 +112,11 @@ class ProductFactory(factory.django.DjangoModelFactory):
     class Params:
         listed = factory.Trait(state=Product.State.LISTED, listed_at=factory.LazyFunction(clock.now))
         submitted = factory.Trait(state=Product.State.SUBMITTED, submitted_at=factory.LazyFunction(clock.now))
+
+
+# A pre-reviewer's ticks on the three 第十四条 judgement items (fixed premises, licences, serving SMEs).
+JUDGEMENTS_MET = {
+    "premises": {"met": True, "note": "营业执照住所与租赁合同一致"},
+    "licences": {"met": True, "note": "资质证书在有效期内"},
+    "serves_smes": {"met": True, "note": "案例客户均为中小微企业"},
+}

@@ -11,7 +11,7 @@ from hangqifu.documents.tests.factories import pdf_upload
 from providers import selectors, services
 from providers.models import ProviderApplication
 
-from .factories import SelectionRoundFactory, application_data, provider_user, upload_all_documents
+from .factories import JUDGEMENTS_MET, SelectionRoundFactory, application_data, provider_user, upload_all_documents
 
 pytestmark = pytest.mark.django_db
 S = ProviderApplication.State
@@ -152,7 +152,8 @@ def test_pre_review_pass_and_fail(provider, center):
     assert returned.state == S.RETURNED and returned.pre_review_opinion == "审计报告不清晰"
     # the provider corrects and resubmits; now it passes
     services.application_submit(actor=provider, application=returned)
-    passed = services.application_pre_review(actor=center, application=returned, passed=True, opinion="材料齐全")
+    passed = services.application_pre_review(actor=center, application=returned, passed=True, opinion="材料齐全",
+                                              judgements=JUDGEMENTS_MET)
     assert passed.state == S.PRE_REVIEWED
     # wrong state → invalid transition
     with pytest.raises(InvalidTransition):
@@ -169,7 +170,7 @@ def test_reject_path(provider, center, bureau):
 
 def test_confirm_is_for_the_bureau_only(provider, center, bureau, make_user):
     application = _submitted(provider)
-    services.application_pre_review(actor=center, application=application, passed=True)
+    services.application_pre_review(actor=center, application=application, passed=True, judgements=JUDGEMENTS_MET)
     expert = make_user(role=Role.EXPERT)
     services.experts_assign(actor=center, application=application, experts=[expert.pk])
     services.review_record(actor=expert, application=application, score=80, opinion="符合条件")

@@ -12,7 +12,7 @@ from hangqifu.notices.models import NoticeItem
 from providers.models import Product
 from providers.models.applications import REQUIRED_APPLICATION_DOCUMENTS
 
-from .factories import ProductFactory, SelectionRoundFactory, admitted_provider, provider_user
+from .factories import JUDGEMENTS_MET, ProductFactory, SelectionRoundFactory, admitted_provider, provider_user
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/provider-applications/"
@@ -55,8 +55,15 @@ def test_full_admission_through_the_api(world, api_as, set_clock):
     assert provider.post(f"{BASE}{app['id']}/pre-review/", {"passed": True}, format="json").status_code == 403
     assert center.post(f"{BASE}{app['id']}/confirm/", {}, format="json").status_code == 403
     assert bureau.post(f"{BASE}{app['id']}/confirm/", {}, format="json").status_code == 409
+    # passing without the judgement ticks: 400 naming the items
     response = center.post(f"{BASE}{app['id']}/pre-review/", {"passed": True, "opinion": "齐全"}, format="json")
+    assert response.status_code == 400 and response.json()["code"] == "judgement_missing"
+    assert set(response.json()["fields"]) == {"premises", "licences", "serves_smes"}
+    response = center.post(f"{BASE}{app['id']}/pre-review/",
+                           {"passed": True, "opinion": "齐全", "judgements": JUDGEMENTS_MET}, format="json")
     assert response.json()["state"] == "pre_reviewed"
+    assert {j["key"]: j["checked"] for j in response.json()["judgements"]} == {
+        "premises": True, "licences": True, "serves_smes": True}
     assert "assign-experts" in response.json()["available_actions"]
     response = center.post(f"{BASE}{app['id']}/assign-experts/", {"experts": [world["expert"].pk]}, format="json")
     assert response.status_code == 200 and response.json()["assignments"][0]["expert"] == world["expert"].pk
@@ -115,8 +122,12 @@ def test_products_api_roles_and_states(world, api_as, make_user):
     assert api_as(world["provider"]).post("/api/v1/products/", body, format="json").json()["code"] == "not_admitted"
     assert client.post("/api/v1/products/", {**body, "price": "0"}, format="json").status_code == 400
     assert client.post("/api/v1/products/", {**body, "category": "x"}, format="json").status_code == 400
-    product = client.post("/api/v1/products/", body, format="json").json()
+    # legal is not among the categories it was admitted for (digital empowerment)
+    response = client.post("/api/v1/products/", body, format="json")
+    assert response.status_code == 409 and response.json()["code"] == "category_not_admitted"
+    product = client.post("/api/v1/products/", {**body, "category": "digital_empowerment"}, format="json").json()
     assert product["state"] == "draft" and product["price_above_basis"] is False
+    assert product["awaiting_selection"] is True
     # a draft is invisible to others; delisting a draft is a wrong state
     assert api_as(world["enterprise"]).get(f"/api/v1/products/{product['id']}/").status_code == 404
     assert client.post(f"/api/v1/products/{product['id']}/delist/", {}, format="json").status_code == 409
@@ -169,3 +180,25 @@ def test_catalogue_stays_fast_with_ten_thousand_products(world, api_client, djan
         assert response.status_code == 200
         assert time.monotonic() - started < 2.0
     assert api_client.get("/api/v1/catalogue/", {"category": "legal", "district": "binjiang"}).json()["count"] == 500
+
+
+def test_pre_review_refuses_failed_hard_conditions_with_the_items(world, api_as):
+    provider, center = api_as(world["provider"]), api_as(world["center"])
+    body = {**_body(world["provider"].organisation), "revenue": "2999999.99", "professional_staff": 4}
+    app = provider.post(BASE, body, format="json").json()
+    assert {c["key"]: (c["passed"], c["hard"]) for c in app["checklist"]}["revenue"] == (False, True)
+    for kind in REQUIRED_APPLICATION_DOCUMENTS:
+        provider.post(f"{BASE}{app['id']}/documents/", {"kind": kind, "file": pdf_upload(f"{kind}.pdf")},
+                      format="multipart")
+    provider.post(f"{BASE}{app['id']}/submit/", {}, format="json")
+    response = center.post(f"{BASE}{app['id']}/pre-review/",
+                           {"passed": True, "opinion": "齐全", "judgements": JUDGEMENTS_MET}, format="json")
+    assert response.status_code == 409
+    body = response.json()
+    assert body["code"] == "admission_conditions_unmet" and set(body["fields"]) == {"revenue", "staff"}
+    assert "2,999,999.99" in body["detail"]
+
+
+def test_the_schema_documents_the_admission_condition_refusal(api_client):
+    schema = api_client.get("/api/v1/schema/").content.decode()
+    assert "admission_conditions_unmet" in schema and "judgement_missing" in schema

@@ -19,7 +19,7 @@ from .factories import ProductFactory, admitted_provider, provider_user
 pytestmark = pytest.mark.django_db
 P = Product.State
 
-PRODUCT = {"category": "intellectual_property", "title": "专利布局规划", "description": "专利检索与布局",
+PRODUCT = {"category": "digital_empowerment", "title": "专利布局规划", "description": "专利检索与布局",
            "deliverables": "布局报告", "duration_days": 45, "price": Decimal("12000.00"),
            "last_year_average_price": Decimal("10000.00")}
 
@@ -46,7 +46,11 @@ def _submitted(provider):
 
 
 def test_product_path_draft_submitted_listed_delisted_relisted(provider, center):
-    product = _submitted(provider)
+    # a product proposed at admission (selected with its provider)
+    product = ProductFactory(provider=provider.organisation, price=Decimal("12000.00"),
+                             last_year_average_price=Decimal("10000.00"))
+    services.product_evidence_add(actor=provider, product=product, uploaded_file=pdf_upload("合同.pdf"))
+    product = services.product_submit(actor=provider, product=product)
     assert product.state == P.SUBMITTED and product.price_above_basis  # flagged to the reviewer
     with pytest.raises(NotPermitted):
         services.product_approve(actor=provider, product=product)
@@ -261,7 +265,7 @@ def test_nightly_job_reads_the_registered_order_source(clock):
 def test_a_banned_provider_cannot_list_or_be_ordered_from(provider, center, make_user):
     from audit.sanctions import sanction_impose
 
-    product = _submitted(provider)
+    product = ProductFactory(submitted=True, provider=provider.organisation)
     listed = ProductFactory(listed=True, provider=provider.organisation)
     sanction_impose(actor=make_user(role=Role.BUREAU), organisation=provider.organisation, reason="虚假交易")
     with pytest.raises(RuleViolation) as exc:

@@ -12,7 +12,7 @@ from hangqifu.notices.models import NoticeItem
 from providers import services
 from providers.models import ExpertAssignment, Product, ProviderApplication, ProviderProfile, Review
 
-from .factories import SelectionRoundFactory, application_data, provider_user, upload_all_documents
+from .factories import JUDGEMENTS_MET, SelectionRoundFactory, application_data, provider_user, upload_all_documents
 
 pytestmark = pytest.mark.django_db
 S = ProviderApplication.State
@@ -27,7 +27,8 @@ def setup(set_clock, make_user):
     upload_all_documents(application, provider)
     services.application_submit(actor=provider, application=application)
     center = make_user(role=Role.SERVICE_CENTER)
-    services.application_pre_review(actor=center, application=application, passed=True, opinion="材料齐全")
+    services.application_pre_review(actor=center, application=application, passed=True, opinion="材料齐全",
+                                     judgements=JUDGEMENTS_MET)
     application.refresh_from_db()
     return {"provider": provider, "application": application, "center": center,
             "bureau": make_user(role=Role.BUREAU), "experts": [make_user(role=Role.EXPERT) for _ in range(2)]}
@@ -167,7 +168,8 @@ def test_confirming_several_applicants_publishes_one_notice(setup, make_user):
     second = services.application_create(actor=other, **application_data(other.organisation))
     upload_all_documents(second, other)
     services.application_submit(actor=other, application=second)
-    services.application_pre_review(actor=setup["center"], application=second, passed=True)
+    services.application_pre_review(actor=setup["center"], application=second, passed=True,
+                                     judgements=JUDGEMENTS_MET)
     services.third_party_review_record(actor=setup["center"], application=second, reviewer_name="评估公司", score=75,
                                        opinion="合格")
     confirmed = services.applications_confirm(actor=setup["bureau"], applications=[first, second])

@@ -1,4 +1,6 @@
 """Pages: public catalogue and lists, provider application form, staff decisions, expert scoring, products."""
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
@@ -7,7 +9,7 @@ from hangqifu.documents.tests.factories import pdf_upload
 from providers import services
 from providers.models import ConflictDeclaration, Product, ProviderApplication, Review
 
-from .factories import ProductFactory, SelectionRoundFactory, admitted_provider, application_data, provider_user, \
+from .factories import JUDGEMENTS_MET, ProductFactory, SelectionRoundFactory, admitted_provider, application_data, provider_user, \
     upload_all_documents
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +66,12 @@ def test_staff_pages_and_expert_scoring(client, make_user):
     center, expert = make_user(role=Role.SERVICE_CENTER), make_user(role=Role.EXPERT)
     client.force_login(center)
     assert "待形式预审" in client.get(reverse("home")).content.decode()
-    client.post(reverse("providers:application-act", args=[application.pk, "pre-review"]), {"passed": "1"})
+    # passing without the judgement ticks is refused in Chinese; with them it passes
+    response = client.post(reverse("providers:application-act", args=[application.pk, "pre-review"]), {"passed": "1"},
+                           follow=True)
+    assert "须逐项核验第十四条需人工判断的条件" in response.content.decode()
+    ticks = {f: v for key, entry in JUDGEMENTS_MET.items() for f, v in ((f"met_{key}", "on"), (f"note_{key}", entry["note"]))}
+    client.post(reverse("providers:application-act", args=[application.pk, "pre-review"]), {"passed": "1", **ticks})
     client.post(reverse("providers:application-act", args=[application.pk, "assign-experts"]), {"experts": [expert.pk]})
     application.refresh_from_db()
     assert application.state == "pre_reviewed" and application.assignments.count() == 1
@@ -97,24 +104,51 @@ def test_expert_declares_a_conflict(client, make_user):
     assert client.get(reverse("providers:conflicts")).status_code == 403
 
 
-def test_provider_creates_and_submits_a_product_page(client, make_user):
+def test_a_new_product_goes_through_selection_on_the_pages(client, make_user, set_clock):
+    from datetime import timedelta
+
+    from hangqifu.notices.models import PublicNotice
+    from hangqifu.notices.services import notices_close_expired
+
+    set_clock("2026-06-01T09:00:00+08:00")
+    round_ = SelectionRoundFactory()
     user = admitted_provider()
     client.force_login(user)
-    response = client.post(reverse("providers:product-create"), {
-        "category": "talent", "title": "技能人才培训", "description": "岗位技能培训", "deliverables": "培训记录",
-        "duration_days": "15", "price": "8000", "last_year_average_price": "7000"})
+    body = {"category": "talent", "title": "技能人才培训", "description": "岗位技能培训", "deliverables": "培训记录",
+            "duration_days": "15", "price": "8000", "last_year_average_price": "7000"}
+    # a category it was not admitted for is refused in Chinese, nothing saved
+    page = client.post(reverse("providers:product-create"), body).content.decode()
+    assert "不在贵机构入驻的服务类别" in page and not Product.objects.exists()
+    response = client.post(reverse("providers:product-create"), {**body, "category": "digital_empowerment"})
     product = Product.objects.get()
-    assert response.status_code == 302
+    assert response.status_code == 302 and product.awaiting_selection
     client.post(reverse("providers:product-act", args=[product.pk, "documents"]), {"file": pdf_upload("合同.pdf")})
     client.post(reverse("providers:product-act", args=[product.pk, "submit"]))
     product.refresh_from_db()
-    assert product.state == "submitted"
-    client.force_login(make_user(role=Role.SERVICE_CENTER))
+    assert product.state == "submitted" and product.selection_round == round_
+    # the service center cannot list it directly: it pre-reviews it into the round and records the review
+    center, bureau = make_user(role=Role.SERVICE_CENTER), make_user(role=Role.BUREAU)
+    client.force_login(center)
     page = client.get(reverse("providers:product-detail", args=[product.pk])).content.decode()
-    assert 'data-testid="price-flag"' in page
-    client.post(reverse("providers:product-act", args=[product.pk, "approve"]))
+    assert 'data-testid="price-flag"' in page and "审核通过并上架" not in page and "须经遴选后上架" in page
+    page = client.post(reverse("providers:product-act", args=[product.pk, "approve"]), follow=True).content.decode()
+    assert "须经遴选" in page
+    client.post(reverse("providers:product-act", args=[product.pk, "selection-pre-review"]), {"opinion": "齐全"})
+    client.post(reverse("providers:product-act", args=[product.pk, "selection-review"]),
+                {"reviewer_name": "第二批评审专家组", "score": "86.5", "opinion": "内容标准化，定价合理"})
     product.refresh_from_db()
-    assert product.state == "listed"
+    assert product.state == "selection_reviewed" and product.selection_score == Decimal("86.50")
+    # the bureau confirms: the public notice opens; when it closes clear the product is listed
+    client.force_login(bureau)
+    client.post(reverse("providers:product-act", args=[product.pk, "selection-confirm"]), {"opinion": "同意"})
+    product.refresh_from_db()
+    assert product.state == "under_notice"
+    notice = PublicNotice.objects.get(pk=product.notice_id)
+    assert notice.kind == "provider_admission" and "新增服务产品入选公示" in notice.title
+    set_clock(notice.closes_at + timedelta(hours=1))
+    notices_close_expired()
+    product.refresh_from_db()
+    assert product.state == "listed" and not product.awaiting_selection and product.selected_at is not None
 
 
 def test_admin_screens_render_for_staff(client, make_user):
