@@ -12,6 +12,7 @@ import subprocess
 import time
 
 from . import seed
+from .claim_open_loop import open_loop_runs
 from .seed import token
 from .httpbench import (
     CpuMeter,
@@ -24,14 +25,18 @@ from .httpbench import (
     worker_class,
     workers_default,
 )
-from .lib import OUT, ROOT, clone_db, drop_db, figure, log, psql, scale, write_fragment
+from .lib import DB_PREFIX, OUT, ROOT, clone_db, drop_db, figure, log, psql, scale, write_fragment
 
 ENTERPRISES = scale(20_000, 500)
 SLOTS = scale(10_000, 200)
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", scale(256, 64)))
 CEILING_SECONDS = scale(15, 4)
-CEILINGS = {"wsgi": "/ceiling/wsgi/", "django": "/ceiling/django/", "drf": "/ceiling/drf/"}
-SEED_DB, HTTP_DB, PG_DB = "hq_bench_claim_seed", "hq_bench_claim", "hq_bench_claim_pg"
+CEILINGS = {"wsgi": "/ceiling/wsgi/", "django": "/ceiling/django/", "drf": "/ceiling/drf/",
+            # the real claim endpoint once the type is sold out (the rush's database): the cached refusal
+            "sold_out": f"/api/v1/batches/{seed.BASE}/claim/"}
+CEILING_BODY = {"sold_out": '{"voucher_type": %d}' % seed.BASE}
+SEED_DB, HTTP_DB, PG_DB = f"{DB_PREFIX}_claim_seed", f"{DB_PREFIX}_claim", f"{DB_PREFIX}_claim_pg"
+OPEN_LOOP_DB = f"{DB_PREFIX}_claim_open"
 
 
 def pgbench_clients() -> int:
@@ -114,7 +119,7 @@ def ceilings() -> dict:
         for name, path in CEILINGS.items():
             meter = CpuMeter(server.worker_pids()).start()
             wrk = run_wrk_for(path=path, work_file=OUT / "claim-work.txt", connections=CONNECTIONS,
-                              seconds=CEILING_SECONDS)
+                              seconds=CEILING_SECONDS, body=CEILING_BODY.get(name))
             cpu = meter.stop()
             found[name] = {**wrk, **cpu, "machine_cpu_ms_per_request": round(
                 1000 * cpu["machine_busy_cpu_s"] / max(wrk["requests"], 1), 3)}
@@ -169,12 +174,13 @@ def main() -> None:
     log(f"claim rush: {claims_per_s:.0f} claims/s, {requests_per_s:.0f} req/s, p99 {wrk['p99_us'] / 1000:.0f} ms, "
         f"{run['vouchers']} vouchers, served {served}, wrk saw {posts} answers")
     figures = [
-        figure("claim_rush.claims_per_s", claims_per_s, "claims/s", "≥ 0.5 × baseline tps", None),
+        figure("claim_rush.claims_per_s", claims_per_s, "claims/s", "≥ 0.5 × the DRF ceiling (below)", None),
         figure("claim_rush.baseline_pgbench_tps", baseline["tps"], "tps", f"pgbench, {clients} clients", None),
-        figure("claim_rush.claims_vs_baseline", ratio, "ratio", "≥ 0.5", ratio >= 0.5),
+        figure("claim_rush.claims_vs_baseline", ratio, "ratio", "information (the DRF-ceiling ratio is the target)", None),
         figure("claim_rush.requests_per_s", requests_per_s, "req/s", "", None),
         figure("claim_rush.latency_p50", wrk["p50_us"] / 1000, "ms", "", None),
-        figure("claim_rush.latency_p99", wrk["p99_us"] / 1000, "ms", "≤ 250", wrk["p99_us"] / 1000 <= 250),
+        figure("claim_rush.latency_p99", wrk["p99_us"] / 1000, "ms",
+               "information: 256 closed-loop connections (the open-loop p99 at 2× is the target)", None),
         figure("claim_rush.vouchers_issued", run["vouchers"], "vouchers", f"= {SLOTS}", run["vouchers"] == SLOTS),
         figure("claim_rush.http_5xx", server_5xx, "responses", "= 0", server_5xx == 0),
         figure("claim_rush.non_409_errors", non_409, "responses", "= 0 (every refusal is a 409)", non_409 == 0),
@@ -187,6 +193,15 @@ def main() -> None:
             figure(f"claim_rush.ceiling_{name}_latency_p99", found["p99_us"] / 1000, "ms",
                    "≤ 250 here, or no claim behind it can meet its p99", None),
         ]
+    drf = run["ceilings"]["drf"]["requests_per_s"]
+    claims_vs_drf = claims_per_s / drf if drf else 0.0
+    sold_out_vs_drf = run["ceilings"]["sold_out"]["requests_per_s"] / drf if drf else 0.0
+    figures += [
+        figure("claim_rush.claims_vs_drf_ceiling", claims_vs_drf, "ratio",
+               "≥ 0.5 (claims/s ÷ the DRF no-op's requests/s, same run)", claims_vs_drf >= 0.5),
+        figure("claim_rush.sold_out_refusals_vs_drf_ceiling", sold_out_vs_drf, "ratio",
+               "≥ 0.8 (refusals/s after sell-out ÷ the DRF no-op's requests/s, same run)", sold_out_vs_drf >= 0.8),
+    ]
     bound = claims_per_s_bound(run["ceilings"]["drf"], baseline)
     figures += [
         figure("claim_rush.claims_per_s_upper_bound", bound, "claims/s",
@@ -194,6 +209,9 @@ def main() -> None:
         figure("claim_rush.upper_bound_vs_baseline", bound / baseline["tps"], "ratio",
                "≥ 0.5 here, or the claims/s target is out of reach on this machine", None),
     ]
+    open_loop_figures, run["open_loop"] = open_loop_runs(SEED_DB, OPEN_LOOP_DB, claims_per_s)
+    figures += open_loop_figures
+    drop_db(OPEN_LOOP_DB)
     details = {"unanswered": unanswered, "wrk_answers_seen": posts, "enterprises": ENTERPRISES, "slots": SLOTS, "connections": CONNECTIONS,
                "gunicorn_workers": workers_default(), "gunicorn_class": worker_class(), "baseline": baseline, **run}
     write_fragment("claim_rush", figures, details)

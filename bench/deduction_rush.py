@@ -9,15 +9,17 @@ import time
 
 from . import seed
 from .httpbench import CpuMeter, Gunicorn, production_env, run_wrk, worker_class, workers_default
-from .lib import seed_database, OUT, ROOT, clone_db, drop_db, figure, log, psql, scale, write_fragment
+from .lib import DB_PREFIX, seed_database, OUT, ROOT, clone_db, drop_db, figure, log, psql, scale, write_fragment
 from .seed import token
 
 ORDERS = scale(5_000, 250)
 COVERED = scale(3_000, 150)
 AMOUNT = 1000
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", scale(256, 64)))
-SEED_DB, HTTP_DB, PG_DB = "hq_bench_deduct_seed", "hq_bench_deduct", "hq_bench_deduct_pg"
+SEED_DB, HTTP_DB, PG_DB = f"{DB_PREFIX}_deduct_seed", f"{DB_PREFIX}_deduct", f"{DB_PREFIX}_deduct_pg"
 PROVIDER = 3_000_000
+HOT_ROW_SECONDS = scale(10, 5)
+VARIANT_TRANSACTIONS = scale(1_200, 150)  # each suspect's variant: enough to measure, short enough for the budget
 
 
 def seed_sql(year: int) -> str:
@@ -128,35 +130,82 @@ def http_run() -> dict:
             "voided_within_s_after_rush": voided_after_s}
 
 
-def pgbench_run(clients: int) -> dict:
+# The deduction's SQL (the app's statements, bench/pgbench/deduct.sql) and one variant per suspect of what holds
+# the fund row, each on a fresh copy of the same seed (switches explained in deduct.sql). `before` is the
+# deduction as it was: the fund row FOR KEY SHARE first and every guard at COMMIT.
+APP = {"keyshare": 0, "early_guards": 1, "guards": 1, "audit_last": 0, "trips": 3}
+DEDUCT_VARIANTS = {
+    "app": APP,
+    "before": {**APP, "keyshare": 1, "early_guards": 0},
+    "keyshare_only": {**APP, "keyshare": 1},
+    "guards_at_commit_only": {**APP, "early_guards": 0},
+    "audit_last": {**APP, "audit_last": 1},
+    "guards_off": {**APP, "guards": 0},
+    "one_trip": {**APP, "trips": 1},
+}
+
+
+def pgbench_run(clients: int, variant: str = "app", transactions: int = COVERED, setup_sql: str = "",
+                **flags) -> dict:
     """The deduction transaction for every order, in order-id order; the fund refuses past its total, so only
     accepted transactions are counted (the \\if skips the rest, as the service raises and rolls back)."""
     clone_db(PG_DB, SEED_DB)
     year = seed.current_year()
-    per_client = max(1, COVERED // clients)
+    per_client = max(1, min(transactions, COVERED) // clients)
     total = per_client * clients
     fund = psql(f"SELECT id FROM vouchers_fund WHERE year = {year}", PG_DB)
-    psql(f"UPDATE vouchers_fund SET total = {total * AMOUNT} WHERE id = {fund};", PG_DB)
+    psql(f"UPDATE vouchers_fund SET total = {total * AMOUNT} WHERE id = {fund};" + setup_sql, PG_DB)
     command = ["pgbench", "-h", "127.0.0.1", "-U", "postgres", "-n", "-c", str(clients), "-j", "2",
                "-t", str(per_client), "-f", str(ROOT / "bench" / "pgbench" / "deduct.sql"),
                "-D", f"year={year}", "-D", f"fund={fund}", "-D", f"base={seed.BASE}",
-               "-D", f"amount={AMOUNT}", "-D", f"nc={clients}", "-D", "k=0", PG_DB]
+               "-D", f"amount={AMOUNT}", "-D", f"nc={clients}", "-D", "k=0",
+               *[arg for key, value in {**DEDUCT_VARIANTS[variant], **flags}.items() for arg in ("-D", f"{key}={value}")], PG_DB]
+    tps = _pgbench(command)
+    deductions = int(psql("SELECT count(*) FROM vouchers_deduction", PG_DB))
+    drifted = psql(f"SELECT f.deducted <> (SELECT coalesce(sum(amount), 0) FROM vouchers_deduction) "
+                   f"FROM vouchers_fund f WHERE id = {fund}", PG_DB)
+    if deductions != total or drifted != "f":
+        raise RuntimeError(f"pgbench {variant}: {deductions} deductions of {total}, fund drifted: {drifted}")
+    return {"variant": variant, "clients": clients, "transactions": total, "tps": tps, "deductions": deductions}
+
+
+def hot_row_run(clients: int, seconds: int) -> dict:
+    """The bare conditional UPDATE of one counter row, committed alone (bench/pgbench/hot_row.sql)."""
+    clone_db(PG_DB, SEED_DB)
+    psql("CREATE TABLE bench_hot_row (id int PRIMARY KEY, total numeric(14, 2) NOT NULL,"
+         " deducted numeric(14, 2) NOT NULL CHECK (deducted <= total));"
+         " INSERT INTO bench_hot_row VALUES (1, 1e11, 0);", PG_DB)
+    command = ["pgbench", "-h", "127.0.0.1", "-U", "postgres", "-n", "-c", str(clients), "-j", "2",
+               "-T", str(seconds), "-f", str(ROOT / "bench" / "pgbench" / "hot_row.sql"), "-D", f"amount={AMOUNT}",
+               PG_DB]
+    return {"clients": clients, "tps": _pgbench(command)}
+
+
+def _pgbench(command) -> float:
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode:
         raise RuntimeError(f"pgbench failed: {result.stderr[:1500]}\n{result.stdout[-1500:]}")
-    tps = float(re.search(r"tps = ([\d.]+) \(without initial connection time\)", result.stdout).group(1))
-    deductions = int(psql("SELECT count(*) FROM vouchers_deduction", PG_DB))
-    return {"clients": clients, "transactions": total, "tps": tps, "deductions": deductions,
-            "output": result.stdout[-600:]}
+    return float(re.search(r"tps = ([\d.]+) \(without initial connection time\)", result.stdout).group(1))
 
 
 def main() -> None:
     from .claim_rush import pgbench_clients
 
     prepare()
-    baseline = pgbench_run(min(pgbench_clients(), CONNECTIONS))
+    clients = min(pgbench_clients(), CONNECTIONS)
+    # the bare hot row, then each variant (the app's SQL first and last: the machine drifts), then the hot row
+    # again; the ratio compares the app's SQL with the hot row, each the mean of its two runs
+    hot = [hot_row_run(clients, HOT_ROW_SECONDS)]
+    variants = {name: pgbench_run(clients, name, transactions=COVERED if name == "app" else VARIANT_TRANSACTIONS)
+                for name in DEDUCT_VARIANTS}
+    app_again = pgbench_run(clients, "app")
+    hot.append(hot_row_run(clients, HOT_ROW_SECONDS))
     drop_db(PG_DB)
-    log(f"deduction rush pgbench baseline: {baseline['tps']:.0f} tps ({baseline['deductions']} deductions)")
+    hot_tps = sum(run["tps"] for run in hot) / len(hot)
+    baseline = {**variants["app"], "tps": (variants["app"]["tps"] + app_again["tps"]) / 2,
+                "runs": [variants["app"]["tps"], app_again["tps"]]}
+    log(f"deduction pgbench: hot row {hot_tps:.0f} tps, deduction SQL {baseline['tps']:.0f} tps; variants "
+        + ", ".join(f"{name} {run['tps']:.0f}" for name, run in variants.items()))
     run = http_run()
     wrk, final = run["wrk"], run["state"]
     posts = wrk["s201"] + wrk["s409"] + wrk["s4xx"] + wrk["s5xx"]
@@ -168,7 +217,14 @@ def main() -> None:
     per_s = ok / run["deduction_span_s"] if run["deduction_span_s"] else 0.0
     ratio = per_s / baseline["tps"] if baseline["tps"] else 0.0
     log(f"deduction rush: {per_s:.0f} deductions/s, {final}")
+    sql_ratio = baseline["tps"] / hot_tps if hot_tps else 0.0
     figures = [
+        figure("deduction_rush.hot_row_pgbench_tps", hot_tps, "tps",
+               f"bare conditional UPDATE of one row, {clients} clients (mean of the run's first and last)", None),
+        figure("deduction_rush.deduction_sql_vs_hot_row", sql_ratio, "ratio", "≥ 0.5 (deduction SQL ÷ bare hot row)",
+               sql_ratio >= 0.5),
+        *[figure(f"deduction_rush.variant_{name}_tps", run["tps"], "tps", "information: what each suspect costs",
+                 None) for name, run in variants.items()],
         figure("deduction_rush.deductions_per_s", per_s, "deductions/s", "≥ 0.5 × baseline tps", None),
         figure("deduction_rush.baseline_pgbench_tps", baseline["tps"], "tps", f"pgbench, {baseline['clients']} clients",
                None),
@@ -186,7 +242,7 @@ def main() -> None:
         figure("deduction_rush.requests_never_served", unanswered, "requests", "0 (wrk sent, server never received)",
                None),
     ]
-    write_fragment("deduction_rush", figures, {"orders": ORDERS, "covered": COVERED, "connections": CONNECTIONS,
+    write_fragment("deduction_rush", figures, {"hot_row": hot, "variants": variants, "orders": ORDERS, "covered": COVERED, "connections": CONNECTIONS,
                                                "gunicorn_workers": workers_default(), "gunicorn_class": worker_class(), "baseline": baseline, **run})
     if os.environ.get("BENCH_KEEP_DB") != "1":
         drop_db(HTTP_DB)

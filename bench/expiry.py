@@ -7,12 +7,12 @@ from datetime import date
 from decimal import Decimal
 
 from . import seed
-from .lib import seed_database, ROOT, clone_db, drop_db, figure, log, psql, scale, setup_django, write_fragment
+from .lib import DB_PREFIX, seed_database, ROOT, clone_db, drop_db, figure, log, psql, scale, setup_django, write_fragment
 
 HOLDERS = scale(100_000, 2_000)
 PER_HOLDER = 10
 FACE = "500.00"
-SEED_DB, APP_DB, SQL_DB = "hq_bench_exp_seed", "hq_bench_exp_app", "hq_bench_exp_sql"
+SEED_DB, APP_DB, SQL_DB = f"{DB_PREFIX}_exp_seed", f"{DB_PREFIX}_exp_app", f"{DB_PREFIX}_exp_sql"
 
 
 def seed_sql(year: int) -> str:

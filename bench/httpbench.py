@@ -15,7 +15,7 @@ from pathlib import Path
 
 import psutil
 
-from .lib import BROKER_URL, OUT, PYTHON, REDIS_URL, ROOT, db_url, log
+from .lib import BROKER_URL, OUT, PYTHON, REDIS_URL, ROOT, db_url, log, psql
 
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 
@@ -37,16 +37,22 @@ def threads_default() -> int:
     return int(os.environ.get("BENCH_GUNICORN_THREADS", 4))
 
 
+def _database_oid(db: str) -> str:
+    return psql(f"SELECT oid FROM pg_database WHERE datname = '{db}'")
+
+
 def production_env(db: str) -> dict:
     env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE="hangqifu.settings.production",
-        DJANGO_SECRET_KEY="bench-throwaway-" + os.urandom(16).hex(),
+        DJANGO_SECRET_KEY=os.environ["DJANGO_SECRET_KEY"],  # the seed's (bench/lib.py)
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         DJANGO_SECURE_SSL_REDIRECT="0",
         DATABASE_URL=db_url(db, conn_max_age=600),
         REDIS_URL=REDIS_URL, CELERY_BROKER_URL=BROKER_URL,
-        HANGQIFU_CACHE_PREFIX=f"bench-{db}",
+        # per copy of the database (its oid): a flag or snapshot cached for an earlier copy of the same name
+        # must not answer for this one (claim_cache's sold-out flags)
+        HANGQIFU_CACHE_PREFIX=f"bench-{db}-{_database_oid(db)}",
         CELERY_TASK_DEFAULT_QUEUE=f"bench-{db}",
         LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT),
         # each enterprise sends one request: the per-user throttle stays as configured
@@ -199,11 +205,12 @@ def _wrk_summary(output: str) -> dict:
     return json.loads(match.group(1))
 
 
-def run_wrk_for(*, path: str, work_file: Path, connections: int, seconds: int, threads: int = 2) -> dict:
+def run_wrk_for(*, path: str, work_file: Path, connections: int, seconds: int, threads: int = 2,
+                body: str | None = None) -> dict:
     """A fixed-duration wrk run of POSTs to one path (bench/wrk/ceiling.lua); requests/s and latency."""
     command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "60s",
                "-s", str(ROOT / "bench" / "wrk" / "ceiling.lua"), f"http://127.0.0.1:{PORT}", "--",
-               str(threads), path, str(work_file)]
+               str(threads), path, str(work_file), *([body] if body else [])]
     output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 120).stdout
     result = _wrk_summary(output)
     result["requests_per_s"] = round(result["requests"] / (result["duration_us"] / 1e6), 1)

@@ -10,11 +10,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "var" / "bench"
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", "5432", "postgres"
-TEMPLATE_DB = "hq_bench_tpl"
-REDIS_URL = "redis://127.0.0.1:6379/1"
-BROKER_URL = "redis://127.0.0.1:6379/0"
+# Several checkouts may bench on one server: BENCH_DB_PREFIX names their databases apart, BENCH_REDIS_URL and
+# BENCH_BROKER_URL their Redis databases.
+DB_PREFIX = os.environ.get("BENCH_DB_PREFIX", "hq_bench")
+TEMPLATE_DB = f"{DB_PREFIX}_tpl"
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/1")
+BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/0")
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 FULL = os.environ.get("BENCH_SCALE", "full") == "full"
+# One throwaway secret key for the whole bench: the seeded API tokens are valid only while the users' password
+# stamp (an HMAC with the secret key, bench/seed.py) matches what the serving process computes, so gunicorn
+# (production settings) and the seed must share it.
+os.environ.setdefault("DJANGO_SECRET_KEY", "bench-throwaway-secret-key-never-used-outside-make-bench-0123456789")
 
 
 def scale(full: int, small: int) -> int:

@@ -11,9 +11,9 @@ import os
 import time
 
 from . import seed
-from .lib import drop_db, figure, log, percentile, scale, seed_database, setup_django, write_fragment
+from .lib import DB_PREFIX, drop_db, figure, log, percentile, scale, seed_database, setup_django, write_fragment
 
-DB = os.environ.get("BENCH_PAGES_DB", "hq_bench_pages")
+DB = os.environ.get("BENCH_PAGES_DB", f"{DB_PREFIX}_pages")
 ONLY_PAGES = [name for name in os.environ.get("BENCH_PAGES", "").split(",") if name]
 KEEP_DB = os.environ.get("BENCH_KEEP_DB") == "1"
 PRODUCTS = scale(10_000, 1_000)

@@ -13,7 +13,7 @@ import time
 from datetime import timedelta
 
 from . import seed
-from .lib import OUT, PYTHON, ROOT, clone_db, drop_db, figure, log, psql, scale, setup_django, write_fragment
+from .lib import DB_PREFIX, OUT, PYTHON, ROOT, clone_db, drop_db, figure, log, psql, scale, setup_django, write_fragment
 
 PROVIDERS = 2_000
 BIG, SMALL = scale(100_000, 4_000), scale(10_000, 400)
@@ -95,7 +95,7 @@ VACUUM ANALYZE;
 def run_one(n: int) -> None:
     """Child process: the whole settlement of n claims; writes step timings as it goes (the parent may stop
     it at the cap and still report how far it got)."""
-    db = f"hq_bench_settle_{n}"
+    db = f"{DB_PREFIX}_settle_{n}"
     progress_file = OUT / f"settlement-{n}.json"
     progress = {"claims": n, "steps": {}, "done": False}
 
@@ -161,7 +161,7 @@ def run_one(n: int) -> None:
 
 
 def measure(n: int, cap: int) -> dict:
-    db = f"hq_bench_settle_{n}"
+    db = f"{DB_PREFIX}_settle_{n}"
     clone_db(db)
     started = time.time()
     psql(seed_sql(n, seed.current_year()), db)

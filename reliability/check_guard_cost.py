@@ -1,4 +1,4 @@
-"""Check 3 (cost): what the deduction guard (vouchers migrations 0005 and 0007: the immediate counter triggers,
+"""Check 3 (cost): what the deduction guard (vouchers migrations 0005, 0007 and 0010: the immediate counter triggers,
 the deferred `vouchers_deduction_guard` check and the counters' own deferred checks at COMMIT) costs per deduction, and that the cost does not grow with
 the year's deductions (the fund part is O(1); the holder and voucher sums are per holder / per voucher).
 
@@ -21,7 +21,8 @@ pytestmark = [pytest.mark.django_db(transaction=True)]
 DEDUCTIONS = scale("guard_cost_deductions", 4000)
 BLOCK = 50  # guard off and on alternate in blocks, so both see the same machine load
 AMOUNT = 1000
-TRIGGERS = [("vouchers_deduction", "vouchers_deduction_guard"), ("vouchers_deduction", "vouchers_deduction_moved"),
+TRIGGERS = [("vouchers_deduction", "vouchers_deduction_guard"), ("vouchers_deduction", "vouchers_deduction_fund_guard"),
+            ("vouchers_deduction", "vouchers_deduction_moved"),
             ("vouchers_fund", "vouchers_fund_counter_moved"), ("vouchers_fund", "vouchers_fund_counter_guard"),
             ("vouchers_qualification", "vouchers_qualification_used_guard"),
             ("vouchers_voucher", "vouchers_voucher_balance_guard")]

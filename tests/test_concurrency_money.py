@@ -6,7 +6,8 @@ invariants are asserted afterwards against the database.
 - 24 concurrent replays of one Idempotency-Key → one voucher;
 - claims and deductions of the same holders at once while the fund runs out (and is swept) → no deadlock,
   the fund exactly spent, the batch cap exact, no live voucher left (the lock order of claims.py and
-  deductions.py: fund FOR KEY SHARE first, the hot row's UPDATE last);
+  deductions.py: the claim's fund FOR KEY SHARE or the deduction's shared gate first, the hot row's UPDATE
+  last);
 - the expiry job run twice at once → the same ledger as one run;
 - claims in flight while the batch closes → refused once the close commits, no voucher after it."""
 import threading

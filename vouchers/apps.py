@@ -9,6 +9,10 @@ class VouchersConfig(AppConfig):
     def ready(self):
         from hangqifu.accounts.roles import Role, grant
 
+        from .services import claim_cache
+
+        claim_cache.connect()  # the claim's cached batch, types and fund, and the sold-out flags
+
         # Registration and qualification: admin permissions of the staff roles.
         grant(Role.SERVICE_CENTER,
               "vouchers.view_registrationapplication", "vouchers.change_registrationapplication",

@@ -1,6 +1,7 @@
 -- Fixed-duration POSTs to one ceiling endpoint (bench/ceiling_wsgi.py), each with the next enterprise's token from
 -- the claim rush's work file, the claim's headers and body. done() prints one JSON line the harness parses
--- (errors: failed connections and any answer ≥ 400).
+-- (errors: failed connections and any answer ≥ 400; a sold-out claim's 409 is counted as an error too, so the
+-- harness reports its requests, not its errors). args: threads, path, work file, optional body.
 local counter = 0
 
 function setup(thread)
@@ -10,6 +11,7 @@ end
 
 function init(args)
   nthreads, path = tonumber(args[1]), args[2]
+  body = args[4] or '{"voucher_type": 1}'
   tokens = {}
   for line in io.lines(args[3]) do table.insert(tokens, line:match("^([^\t]+)")) end
   next_token = id
@@ -19,7 +21,7 @@ function request()
   next_token = next_token + nthreads
   local headers = {["Authorization"] = "Token " .. tokens[(next_token % #tokens) + 1],
                    ["Content-Type"] = "application/json", ["Host"] = "127.0.0.1"}
-  return wrk.format("POST", path, headers, '{"voucher_type": 1}')
+  return wrk.format("POST", path, headers, body)
 end
 
 function done(summary, latency, requests)

@@ -55,6 +55,16 @@ class ErrorSerializer(serializers.Serializer):
     fields = serializers.DictField(required=False)
 
 
+def claim_queue_busy():
+    """A documented 429 of the claim's admission control (hangqifu/core/admission.py)."""
+    from drf_spectacular.utils import OpenApiResponse
+
+    return OpenApiResponse(ErrorSerializer, description=(
+        "排队中（code `busy`）：此刻在办理的领券请求已达上限，本请求未被受理、未做任何改动。"
+        "响应头 `Retry-After` 给出秒数，请等待后用同一请求（可带同一 Idempotency-Key）重试；"
+        "券种已领完时不排队，直接答 409 `batch_exhausted`。"))
+
+
 def rule_refusal(*codes: str):
     """A documented 409: the policy rule refuses the action, with the stable codes this operation may answer."""
     from drf_spectacular.utils import OpenApiResponse

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "hangqifu.core.admission.ClaimAdmissionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -190,6 +191,13 @@ if CELERY_BROKER_URL or REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Admission control in front of the claim (hangqifu/core/admission.py): at most this many claims in flight across
+# every web worker and node, the excess answered 429 + Retry-After at once (0: off, the default outside
+# production). About the number of cores the database can spend on claims.
+CLAIM_IN_FLIGHT_LIMIT = env.int("HANGQIFU_CLAIM_IN_FLIGHT", default=0)
+CLAIM_RETRY_AFTER_SECONDS = env.int("HANGQIFU_CLAIM_RETRY_AFTER", default=1)
+CLAIM_IN_FLIGHT_EXPIRY_SECONDS = 30
 
 # The bureau dashboard's figures are computed at most once a minute per date range (the page says when).
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=60)

@@ -21,3 +21,6 @@ SECURE_HSTS_PRELOAD = True
 STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}  # noqa: F405
 API_DOCS_PUBLIC = False  # the schema and docs need a login
 DEMO_SECOND_FACTOR_ALLOWED = False  # the demo staff's published TOTP secret is refused
+
+# The claim's admission control is on in production (hangqifu/core/admission.py); size it per deployment.
+CLAIM_IN_FLIGHT_LIMIT = env.int("HANGQIFU_CLAIM_IN_FLIGHT", default=4)  # noqa: F405

@@ -4,6 +4,10 @@
 // off still enables its buttons at the opening second. A button is disabled, with the reason beside it, when
 // the window is not open, the type is sold out, the holder's headroom is below the face value, or the server
 // gave a reason the page cannot lift (no active qualification, fund used up). The server decides every claim.
+// At 9:00 the server may answer 429 (admission control, hangqifu/core/admission.py): the claim was not taken up
+// and nothing changed. The page then says 排队中 under the button and sends the same claim again after the
+// server's Retry-After (plus a little random spread, so the queue does not return in one wave), until the server
+// answers; the answer (the voucher list, or the batch page with the reason) is then shown as a normal submit.
 document.addEventListener("DOMContentLoaded", () => {
   const root = document.querySelector("[data-claim-page]");
   if (!root) return;
@@ -20,6 +24,7 @@ document.addEventListener("DOMContentLoaded", () => {
   const countdownLabel = root.querySelector("[data-countdown-label]");
   const windowLabel = root.querySelector("[data-window]");
   const options = [...root.querySelectorAll("[data-claim-option]")];
+  const queued = new Set();  // buttons whose claim is waiting in the server's queue (429 → retry)
 
   const span = (ms) => {
     const s = Math.floor(ms / 1000);
@@ -42,7 +47,7 @@ document.addEventListener("DOMContentLoaded", () => {
     options.forEach((option) => {
       const button = option.querySelector("[data-claim-button]");
       const reasonBox = option.querySelector("[data-claim-reason]");
-      if (!button) return;
+      if (!button || queued.has(button)) return;
       const face = cents(option.dataset.face);
       let reason = "";
       if (root.dataset.state !== "open") reason = reasonBox.textContent || "该批次当前不在领取时间内";
@@ -70,6 +75,44 @@ document.addEventListener("DOMContentLoaded", () => {
     if (headroomText && headroom !== null) headroomText.textContent = yuan(headroom);
     render();
   });
+  const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  const submitQueued = async (form, button, reasonBox) => {
+    queued.add(button);
+    button.disabled = true;
+    for (let attempt = 1; ; attempt += 1) {
+      let response;
+      try {
+        response = await fetch(form.action, {
+          method: "POST", body: new FormData(form), credentials: "same-origin",
+          headers: { "X-Claim-Queue": "1" },
+        });
+      } catch (error) {
+        response = null;  // the network dropped: wait and retry like a queue answer
+      }
+      if (response && response.status !== 429) {
+        // the server's answer: where to go (my vouchers, or the batch page with the reason); anything else
+        // (a login page, an error page) is shown as it came
+        const answer = response.ok && (response.headers.get("Content-Type") || "").includes("json")
+          ? await response.json() : null;
+        window.location.assign(answer && answer.location ? answer.location : response.url);
+        return;
+      }
+      const seconds = Number(response && response.headers.get("Retry-After")) || 1;
+      reasonBox.textContent = `排队中（第 ${attempt} 次），${seconds} 秒后自动重试，请勿关闭页面`;
+      await wait(seconds * 1000 + Math.random() * 1000);
+    }
+  };
+  options.forEach((option) => {
+    const form = option.querySelector("form");
+    const button = option.querySelector("[data-claim-button]");
+    const reasonBox = option.querySelector("[data-claim-reason]");
+    if (!form || !button || !window.fetch) return;
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      if (!queued.has(button)) submitQueued(form, button, reasonBox);
+    });
+  });
+
   render();
   setInterval(render, 250);
 });

@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 
 from hangqifu.accounts.permissions import has_role
 from hangqifu.accounts.roles import STAFF_ROLES, Role
-from hangqifu.core.api import ErrorSerializer, MoneyField, idempotent, rule_refusal
+from hangqifu.core.api import ErrorSerializer, MoneyField, claim_queue_busy, idempotent, rule_refusal
 from hangqifu.core.choices import ServiceCategory
 
 from ..models.funds import Fund, IssuanceBatch
@@ -157,11 +157,15 @@ class ClaimApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={201: VoucherOutput, **ERRORS, 409: rule_refusal(
         "policy_not_in_force", "credit_listed", "not_eligible", "batch_not_open", "batch_exhausted",
-        "quota_exceeded", "fund_exhausted", "banned")},
-                   parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)])
+        "quota_exceeded", "fund_exhausted", "banned"), 429: claim_queue_busy()},
+                   parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False),
+                               OpenApiParameter("Retry-After", int, OpenApiParameter.HEADER, response=[429],
+                                                description="排队中时，建议重试前等待的秒数")])
     def post(self, request, pk: int):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        # sold out: answered from the cache, before the idempotency record's transaction (claim_cache)
+        claim_services.assert_not_sold_out(data.validated_data["voucher_type"])
 
         def handler():
             voucher = claim_services.voucher_claim(actor=request.user, batch_id=pk,

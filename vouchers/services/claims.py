@@ -41,6 +41,7 @@ from ..models.funds import Fund, IssuanceBatch, VoucherType
 from ..models.ledger import LedgerEntry
 from ..models.vouchers import Voucher
 from ..selectors.eligibility import listed_on_day
+from . import claim_cache
 from .common import assert_buyer_in_programme
 from .ledger import ledger_record
 
@@ -88,21 +89,39 @@ def _batch_exhausted() -> RuleViolation:
     return RuleViolation("该券种已被领完", code="batch_exhausted")
 
 
-def _voucher_type_of(batch_id: int, voucher_type_id) -> VoucherType:
-    """The type with its batch and the year's fund (id, exhausted_at) in one query; 404 for a missing or draft
-    batch before 400 for a type that is not the batch's."""
-    fund = Fund.objects.filter(year=OuterRef("batch__year"))
-    voucher_type = None
+def _type_id(voucher_type_id) -> int | None:
     try:
-        type_id = int(voucher_type_id)
+        return int(voucher_type_id)
     except (TypeError, ValueError):
-        type_id = None
+        return None
+
+
+def assert_not_sold_out(voucher_type_id) -> None:
+    """Refuse at once, from the cache, a claim of a type whose last slot a committed claim took (claim_cache)."""
+    type_id = _type_id(voucher_type_id)
+    if type_id is not None and claim_cache.sold_out(type_id):
+        raise _batch_exhausted()
+
+
+def _load_voucher_type(type_id: int) -> VoucherType | None:
+    fund = Fund.objects.filter(year=OuterRef("batch__year"))
+    return (VoucherType.objects.select_related("batch")
+            .filter(pk=type_id).exclude(batch__state=IssuanceBatch.State.DRAFT)
+            .annotate(fund_pk=Subquery(fund.values("pk")[:1]),
+                      fund_exhausted_at=Subquery(fund.values("exhausted_at")[:1]))
+            .first())
+
+
+def _voucher_type_of(batch_id: int, voucher_type_id) -> VoucherType:
+    """The type with its batch and the year's fund (id, exhausted_at), in one query or from the cache
+    (claim_cache: its `remaining` may be stale, the transaction decides); 404 for a missing or draft batch
+    before 400 for a type that is not the batch's."""
+    voucher_type = None
+    type_id = _type_id(voucher_type_id)
     if type_id is not None:
-        voucher_type = (VoucherType.objects.select_related("batch")
-                        .filter(pk=type_id, batch_id=batch_id).exclude(batch__state=IssuanceBatch.State.DRAFT)
-                        .annotate(fund_pk=Subquery(fund.values("pk")[:1]),
-                                  fund_exhausted_at=Subquery(fund.values("exhausted_at")[:1]))
-                        .first())
+        voucher_type = claim_cache.claim_snapshot(type_id, lambda: _load_voucher_type(type_id))
+        if voucher_type is not None and voucher_type.batch_id != int(batch_id):
+            voucher_type = None
     if voucher_type is None:
         if not IssuanceBatch.objects.filter(pk=batch_id).exclude(state=IssuanceBatch.State.DRAFT).exists():
             raise NotFound("发放批次不存在")
@@ -113,6 +132,7 @@ def _voucher_type_of(batch_id: int, voucher_type_id) -> VoucherType:
 def voucher_claim(*, actor, batch_id: int, voucher_type_id) -> Voucher:
     if not perms.is_buyer(actor):
         raise NotPermitted("只有已认定的企业或小微企业园可以领取服务券")
+    assert_not_sold_out(voucher_type_id)
     assert_not_banned(actor.organisation_id, entry_point="claim")
     voucher_type = _voucher_type_of(batch_id, voucher_type_id)
     batch = voucher_type.batch
@@ -124,6 +144,8 @@ def voucher_claim(*, actor, batch_id: int, voucher_type_id) -> Voucher:
                             fund_open=voucher_type.fund_pk is not None and voucher_type.fund_exhausted_at is None,
                             now=now)
     if refusal is not None:
+        if refusal.code == "batch_exhausted":  # read from the database (a snapshot's remaining is never too low)
+            claim_cache.mark_sold_out(voucher_type.pk)
         raise refusal
     assert_buyer_in_programme(credit_code=qualification.organisation.credit_code, on=timezone.localdate(now),
                               action="领取服务券")
@@ -210,7 +232,21 @@ def _claim(*, actor, batch, voucher_type, qualification, now) -> Voucher:
                  organisation=Organisation(pk=actor.organisation_id),  # audit_record reads only its pk
                  payload={"batch": batch.pk, "voucher_type": voucher_type.pk, "category": voucher_type.category,
                           "face_value": face, "expires_on": batch.valid_until})
-    # A slot, last (the hot row): UPDATE … SET remaining = remaining - 1 WHERE id = … AND remaining > 0.
-    if not VoucherType.objects.filter(pk=voucher_type.pk, remaining__gt=0).update(remaining=F("remaining") - 1):
+    # A slot, last (the hot row): UPDATE … SET remaining = remaining - 1 WHERE id = … AND remaining > 0, with what
+    # is left; the sold-out flag is raised once the last slot is committed (or found gone).
+    left = _take_slot(voucher_type.pk)
+    if left is None:
+        claim_cache.mark_sold_out(voucher_type.pk)
         raise _batch_exhausted()
+    if left == 0:
+        claim_cache.mark_sold_out_after_commit(voucher_type.pk)
     return voucher
+
+
+def _take_slot(type_id: int) -> int | None:
+    """One round trip: the conditional slot UPDATE, returning what is left (None: no slot left)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {VoucherType._meta.db_table} SET remaining = remaining - 1 "
+                       f"WHERE id = %s AND remaining > 0 RETURNING remaining", [type_id])
+        row = cursor.fetchone()
+    return None if row is None else row[0]

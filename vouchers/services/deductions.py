@@ -15,16 +15,18 @@ Hot row and lock order. Every deduction of a year charges one row, the year's fu
 that UPDATE until COMMIT, so the fund UPDATE is the LAST statement (after the caller's `before_charge`, where
 the API renders its response) and everything that touches only this enterprise's rows comes first:
 
-    fund FOR KEY SHARE → qualification → voucher → order FOR UPDATE → deduction, FSM logs, ledger, audit
-    → (before_charge) → provider's service-year counter UPDATE (第十二条) → fund UPDATE (deducted + x WHERE total ≥ deducted + x AND not exhausted; marks the fund
-      exhausted when it leaves zero) → COMMIT
+    year's gate (shared) → qualification → voucher → order FOR UPDATE → deduction, FSM logs, ledger, audit
+    → (before_charge) → holder guards → provider's service-year counter UPDATE (第十二条) → fund UPDATE
+      (deducted + x WHERE total ≥ deducted + x AND not exhausted; marks the fund exhausted when it leaves
+      zero) → COMMIT (O(1) fund guards only)
 
-- FOR KEY SHARE on the fund comes first and is what keeps the order deadlock-free against `fund_exhaust`
-  (fund FOR UPDATE → qualifications → vouchers): FOR UPDATE waits for every key-share holder, so the sweep
-  never holds the fund while a deduction holds a qualification and waits for the fund. Key-share holders do
-  not block each other nor the other deductions' UPDATE (FOR NO KEY UPDATE), and the upgrade from key share
-  to the UPDATE skips the tuple lock a queued FOR UPDATE holds (PostgreSQL ≥ 9.6), so it cannot deadlock
-  with it either. Claims also take the fund FOR KEY SHARE (vouchers/services/claims.py).
+- The year's gate (a shared advisory lock, fund_charge.py) comes first and is what keeps the order
+  deadlock-free against `fund_exhaust` (gate exclusive → fund FOR UPDATE → qualifications → vouchers): the
+  sweep waits for every deduction in flight, so it never holds the fund while a deduction holds a
+  qualification and waits for the fund. Gate holders do not block each other; the fund's tuple is not locked
+  before the charge (a FOR KEY SHARE there made every charge build a MultiXact of all deductions in flight).
+  Claims take the fund FOR KEY SHARE instead (vouchers/services/claims.py), which the sweep's FOR UPDATE
+  waits for too.
 - qualification → voucher → order is the order of expiry and suspension (qualification → voucher) too.
 - The fund UPDATE's 0 rows (the remainder taken meanwhile) raises FundRemainderExceeded (or FundExhausted at
   zero) and rolls everything back: the fund is never charged beyond its total and exactly the covered
@@ -57,6 +59,7 @@ from .fund_remainder import FundRemainderExceeded, fund_exhaustion_schedule  # n
 from .fund_remainder import FundExhausted, assert_fund_covers, fund_charge
 from .provider_cap import assert_provider_headroom, provider_cap_charge, provider_headroom
 from .subsidies import assert_no_double_subsidy, subsidy_matches
+from .fund_charge import fund_gate_shared, holder_guards_now
 from .ledger import ledger_record
 
 ZERO = Decimal("0.00")
@@ -239,23 +242,14 @@ def _deduction_apply(*, actor, order_id, voucher_id, amount, declares_no_other_s
     return deduction
 
 
-def _key_share_fund(year: int) -> Fund | None:
-    """The year's fund, locked FOR KEY SHARE (see the module docstring) on PostgreSQL."""
-    if connection.vendor != "postgresql":  # SQLite serialises writers anyway
-        return Fund.objects.filter(year=year).first()
-    # Django's select_for_update has no FOR KEY SHARE
-    return next(iter(Fund.objects.raw(f"SELECT * FROM {Fund._meta.db_table} WHERE year = %s FOR KEY SHARE", [year])),
-                None)
-
-
 @transaction.atomic
 def _move_money(*, actor, order: Order, voucher: Voucher, amount: Decimal, ratio: Decimal, now, check,
                 before_charge=None) -> Deduction:
     year = voucher.year
     today = timezone.localdate(now)
-    # 0. the fund, shared (blocks only fund_exhaust); with it, every rule in its order (_check) — the refusals
-    #    of a fund that cannot cover the amount end here, before any work.
-    fund = _key_share_fund(year)
+    # 0. the year's gate, shared (blocks only fund_exhaust), and the fund; with it, every rule in its order
+    #    (_check) — the refusals of a fund that cannot cover the amount end here, before any work.
+    fund = fund_gate_shared(year)
     check(fund)
     # 1. qualification: the voucher's balance moves from reserved to used, within the quota — only while the
     #    qualification is active (a suspended one freezes its vouchers) and its holder listed nowhere today.
@@ -301,8 +295,10 @@ def _move_money(*, actor, order: Order, voucher: Voucher, amount: Decimal, ratio
         body=f"购买方 {order.buyer.name} 已使用服务券抵扣 {amount} 元，可在兑付时申请。"))
     if before_charge is not None:
         before_charge(order, deduction)
-    # 4. the fund, last (the hot row): UPDATE … SET deducted = deducted + x WHERE deducted + x <= total (and not
-    #    closed). Held from here to COMMIT only.
+    # 4. the holder's guards now, the provider's service-year counter, then the fund, last (the hot row):
+    #    UPDATE … SET deducted = deducted + x WHERE deducted + x <= total (and not closed). Held from here
+    #    to COMMIT only (fund_charge.py, fund_remainder.py).
+    holder_guards_now()
     provider_cap_charge(provider=order.provider, year=year, amount=amount)  # 第十二条 (see provider_cap.py)
     fund_charge(fund=fund, amount=amount, actor=actor, now=now)
     return deduction

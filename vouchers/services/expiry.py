@@ -22,6 +22,7 @@ from ..models import Qualification
 from ..models.funds import Fund
 from ..models.ledger import LedgerEntry
 from ..models.vouchers import Voucher
+from .fund_charge import fund_gate_exclusive
 from .ledger import ledger_record_voucher_ends
 
 logger = logging.getLogger(__name__)
@@ -73,10 +74,12 @@ def fund_exhaust(*, year: int, actor=None) -> dict:
     exhausted before calling this). A fund with money left is not touched — one refused request never ends
     the year. Idempotent — safe to run from the task, its retries and the daily job.
 
-    Its FOR UPDATE on the fund waits for every claim and deduction in flight (they hold the fund FOR KEY SHARE
-    from their first statement) and keeps new ones out until COMMIT; it never waits for a qualification while
-    one of them holds that qualification and waits for the fund (see claims.py and deductions.py)."""
-    fund = Fund.objects.select_for_update().filter(year=year).first()  # lock order: fund first
+    It closes the year's gate (fund_charge.py) and then locks the fund FOR UPDATE: together they wait for every
+    deduction (gate holders from their first statement) and claim (fund FOR KEY SHARE from their first
+    statement) in flight and keep new ones out until COMMIT; it never waits for a qualification while one of
+    them holds that qualification and waits for the fund (see claims.py and deductions.py)."""
+    fund_gate_exclusive(year)  # lock order: the gate, then the fund
+    fund = Fund.objects.select_for_update().filter(year=year).first()
     if fund is None:
         return {"count": 0, "amount": ZERO}
     if fund.exhausted_at is None:

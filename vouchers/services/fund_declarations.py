@@ -23,6 +23,7 @@ from ..models.funds import Fund
 from ..models.vouchers import Voucher
 from .common import guard
 from .expiry import fund_exhaust
+from .fund_charge import fund_gate_exclusive
 
 ZERO = Decimal("0.00")
 
@@ -92,11 +93,13 @@ def _locked_declaration(declaration_id) -> Declaration:
 @transaction.atomic
 def insufficiency_confirm(*, actor, declaration_id, note: str = "") -> Declaration:
     """The second official confirms: the fund is exhausted from now and the year's unused vouchers are voided."""
-    # Lock order: fund first (as every money service), then the declaration.
+    # Lock order, as fund_exhaust's (it voids vouchers deductions may hold): the year's gate exclusive, so every
+    # deduction in flight ends first; then the fund, then the declaration.
     year = Declaration.objects.filter(pk=declaration_id).values_list("fund__year", flat=True).first() \
         if str(declaration_id).isdigit() else None
     if year is None:
         raise NotFound("资金总额不足认定不存在")
+    fund_gate_exclusive(year)
     fund = _fund_locked(year)
     declaration = _locked_declaration(declaration_id)
     guard(declaration.confirm, allowed=_may_confirm(declaration, actor),

@@ -13,6 +13,7 @@ from hangqifu.core.money import yuan
 
 from .. import money_permissions as perms
 from ..models.funds import Fund, IssuanceBatch, VoucherType, default_valid_until
+from . import claim_cache
 
 
 def _amount(value, field: str) -> Decimal:
@@ -98,8 +99,9 @@ def batch_create(*, actor, year: int, title: str = "", opens_at: datetime, close
     batch = IssuanceBatch.objects.create(
         year=year, title=title.strip() or f"{year} 年度服务券发放批次（{timezone.localtime(opens_at):%m月%d日}）",
         opens_at=opens_at, closes_at=closes_at, valid_until=valid_until, created_by=actor)
-    VoucherType.objects.bulk_create([VoucherType(batch=batch, category=c, face_value=f, count=n, remaining=n)
-                                     for c, f, n in cleaned])
+    types = VoucherType.objects.bulk_create([VoucherType(batch=batch, category=c, face_value=f, count=n, remaining=n)
+                                             for c, f, n in cleaned])
+    claim_cache.forget_types([t.pk for t in types])  # bulk_create sends no post_save
     audit_record(actor=actor, action="batch.create", obj=batch, to_state=batch.state,
                  payload={"year": year, "opens_at": opens_at, "closes_at": closes_at, "valid_until": valid_until,
                           "voucher_types": [{"category": c, "face_value": f, "count": n} for c, f, n in cleaned]})

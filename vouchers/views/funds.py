@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from hangqifu.core import clock
@@ -65,9 +66,17 @@ def batch_claim(request, pk: int):
                                                voucher_type_id=request.POST.get("voucher_type"))
     except DomainError as exc:
         messages.error(request, exc.message())
-        return redirect("vouchers:batch-detail", pk=pk)
+        return _claim_answer(request, reverse("vouchers:batch-detail", args=[pk]))
     messages.success(request, f"领取成功：{voucher.number}，面额 {voucher.face_value} 元，有效期至 {voucher.expires_on}")
-    return redirect("vouchers:my-vouchers")
+    return _claim_answer(request, reverse("vouchers:my-vouchers"))
+
+
+def _claim_answer(request, location: str):
+    """A redirect; to the claim page's script (which queues on 429, static/js/claim.js) the place to go, so the
+    message is shown by the page it opens there."""
+    if request.headers.get("X-Claim-Queue") == "1":
+        return JsonResponse({"location": location})
+    return redirect(location)
 
 
 @require_POST
