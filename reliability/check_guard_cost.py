@@ -1,4 +1,4 @@
-"""Check 3 (cost): what the deduction guard (vouchers migrations 0005, 0007 and 0010: the immediate counter triggers,
+"""Check 3 (cost): what the deduction guard (vouchers migrations 0005, 0007 and 0011: the immediate counter triggers,
 the deferred `vouchers_deduction_guard` check and the counters' own deferred checks at COMMIT) costs per deduction, and that the cost does not grow with
 the year's deductions (the fund part is O(1); the holder and voucher sums are per holder / per voucher).
 

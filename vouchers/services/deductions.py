@@ -34,7 +34,7 @@ the API renders its response) and everything that touches only this enterprise's
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -238,7 +238,9 @@ def _deduction_apply(*, actor, order_id, voucher_id, amount, declares_no_other_s
                            declares_no_other_subsidy=bool(declares_no_other_subsidy),
                            qualification=voucher.qualification, fund=fund, ratio=ratio, today=today),
                        before_charge=before_charge)
-    other_subsidy_signal_raise(order=order, near=subsidy_matches(order))  # near matches: a lead for review
+    # Near matches of another programme's award are a lead for review, raised once the money has moved (not
+    # while the fund row is held; the nightly fraud run recomputes the same signal if this is lost).
+    transaction.on_commit(lambda: other_subsidy_signal_raise(order=order, near=subsidy_matches(order)), robust=True)
     return deduction
 
 

@@ -8,7 +8,7 @@ nothing else may touch the row, and COMMIT must do only O(1) work:
   fund FOR UPDATE. It lives in PostgreSQL's lock table, not in the fund's tuple: a FOR KEY SHARE on the fund row
   instead (held by every deduction in flight while others update the row) makes each UPDATE of the row build a
   MultiXact of all those holders: the gate instead doubled the deduction SQL in pgbench (bench/analysis.md).
-- The holder guards (vouchers migration 0010) fire just before the charge, not at COMMIT: the sums over the
+- The holder guards (vouchers migration 0011) fire just before the charge, not at COMMIT: the sums over the
   qualification's and the voucher's deductions run while only this holder's rows are locked; the fund row is
   then checked at COMMIT by the O(1) accumulator alone.
 - The charge is the transaction's last statement: a conditional UPDATE that refuses rather than overspend and

@@ -1,9 +1,10 @@
 """The bureau declares a year's fund insufficient (第四条 "资金总额不足时自动作废"): a two-person action.
 
 One bureau official proposes it with a reason; the page and the proposal record what the fund has left and the
-unused vouchers it would void. A different bureau official confirms: under the fund's FOR UPDATE (which waits
-for every claim and deduction in flight), the figures of that moment are recorded, the fund is marked exhausted
-(cause `declared`) and the year's unused vouchers are voided in the same transaction. Either official may
+unused vouchers it would void. A different bureau official confirms: with the year's gate closed (it waits for
+every deduction in flight, fund_charge.py) and the fund FOR UPDATE (which waits for every claim in flight), the
+figures of that moment are recorded, the fund is marked exhausted (cause `declared`) and the year's unused
+vouchers are voided in the same transaction. Either official may
 withdraw an open proposal. Every step is audited."""
 from dataclasses import dataclass
 from decimal import Decimal
@@ -43,8 +44,9 @@ def fund_standing(*, fund: Fund) -> FundStanding:
     return FundStanding(fund=fund, remainder=remainder, live_count=live["n"] or 0, live_balance=live["s"] or ZERO)
 
 
-def _fund_locked(year: int) -> Fund:
-    fund = Fund.objects.select_for_update().filter(year=year).first()
+def _fund(year: int, *, locked: bool) -> Fund:
+    funds = Fund.objects.select_for_update() if locked else Fund.objects
+    fund = funds.filter(year=year).first()
     if fund is None:
         raise NotFound(f"{year} 年度服务券资金不存在")
     return fund
@@ -57,7 +59,9 @@ def insufficiency_propose(*, actor, year: int, reason: str) -> Declaration:
     reason = (reason or "").strip()
     if len(reason) < 4:
         raise InvalidInput("请写明认定资金总额不足的理由", fields={"reason": ["请写明理由"]})
-    fund = _fund_locked(year)
+    # A plain read: a proposal changes nothing of the fund (one open proposal per year is a constraint), and a
+    # lock here would wait behind no deduction, then hold the hot row while the audit chain is taken.
+    fund = _fund(year, locked=False)
     if fund.exhausted_at is not None:
         raise RuleViolation(f"{year} 年度服务券资金已于 {timezone.localtime(fund.exhausted_at):%Y-%m-%d} 用完或认定不足",
                             code="fund_exhausted")
@@ -90,6 +94,12 @@ def _locked_declaration(declaration_id) -> Declaration:
     return declaration
 
 
+def _confirm_guard(declaration: Declaration, actor) -> None:
+    guard(declaration.confirm, allowed=_may_confirm(declaration, actor),
+          denied="须由提出人以外的市经信局人员确认（两人办理）",
+          wrong_state=f"该认定当前为“{declaration.get_state_display()}”，不能确认")
+
+
 @transaction.atomic
 def insufficiency_confirm(*, actor, declaration_id, note: str = "") -> Declaration:
     """The second official confirms: the fund is exhausted from now and the year's unused vouchers are voided."""
@@ -99,12 +109,12 @@ def insufficiency_confirm(*, actor, declaration_id, note: str = "") -> Declarati
         if str(declaration_id).isdigit() else None
     if year is None:
         raise NotFound("资金总额不足认定不存在")
+    # Refused before the gate closes (a refused call must not stall the year's deductions), and again under it.
+    _confirm_guard(Declaration.objects.get(pk=declaration_id), actor)
     fund_gate_exclusive(year)
-    fund = _fund_locked(year)
+    fund = _fund(year, locked=True)
     declaration = _locked_declaration(declaration_id)
-    guard(declaration.confirm, allowed=_may_confirm(declaration, actor),
-          denied="须由提出人以外的市经信局人员确认（两人办理）",
-          wrong_state=f"该认定当前为“{declaration.get_state_display()}”，不能确认")
+    _confirm_guard(declaration, actor)
     now = clock.now()
     remainder = ZERO if fund.exhausted_at else fund.total - fund.deducted
     if fund.exhausted_at is None:

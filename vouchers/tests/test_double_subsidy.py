@@ -59,10 +59,11 @@ def test_the_same_provider_and_amount_is_an_exact_match(world):
     assert excinfo.value.code == "duplicate_subsidy" and "数改券" in excinfo.value.detail
 
 
-def test_a_near_match_is_allowed_and_raises_a_fraud_signal(world):
+def test_a_near_match_is_allowed_and_raises_a_fraud_signal(world, django_capture_on_commit_callbacks):
     # one character off the product title (similar, not equal), another programme's award of the same year
     _award(world, project="数字化诊断服务项目", programme="benchmark_upgrade")
-    deduction = _deduct(world)
+    with django_capture_on_commit_callbacks(execute=True):  # raised once the deduction has committed
+        deduction = _deduct(world)
     signal = FraudSignal.objects.get(rule="other_subsidy_near")
     assert (signal.subject_type, signal.subject_id) == ("order", world["order"].pk)
     assert "对标提升服务支持" in signal.reasons[0] and "相近" in signal.reasons[0]
