@@ -15,11 +15,12 @@ from hangqifu.core.errors import InvalidInput, NotPermitted, RuleViolation
 from hangqifu.core.money import yuan
 from hangqifu.notifications.services import notify
 
-from ..conditions import assert_hard_conditions, assert_judgements_recorded, clean_judgements
+from ..conditions import assert_hard_conditions, assert_judgements_recorded, clean_judgements, credit_hits
 from ..models import ApplicationProduct, Product, ProviderApplication, ProviderProfile, SelectionRound
 from ..models._perms import is_owner
 from ..models.applications import APPLICATION_DOCUMENT_KINDS, REQUIRED_APPLICATION_DOCUMENTS
 from ._fsm import fire
+from .suspension import admission_suspend
 
 NOTICE_KIND = "provider_admission"
 APPLICATION_FIELDS = ["name", "credit_code", "established_on", "district", "revenue", "professional_staff",
@@ -344,6 +345,12 @@ def application_admit(*, application, actor=None) -> ProviderApplication:
     notify(subject="恭喜，贵机构已通过公示正式入驻杭企服",
            body="申报的服务产品已生成草稿，请核对定价依据并上传证明后提交审核，审核通过即在产品目录上架。",
            url=reverse("providers:my-products"), organisation=organisation)
+    # 第六条: listed while its notice was open, it is admitted and suspended at once, as a list import would have
+    # done had it been admitted then; only a documented delisting lifts it.
+    hits = credit_hits(application.credit_code, clock.today())
+    if hits:
+        admission_suspend(actor=actor, organisation_id=organisation.pk,
+                          reason=f"公示期满时列入失信名单（{'；'.join(hits)}）")
     return application
 
 

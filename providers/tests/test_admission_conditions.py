@@ -1,6 +1,6 @@
 """第十四条 binds: a failed hard condition refuses pre-review and confirmation, naming the failing items; the
 items needing judgement are ticked with a note at pre-review and required at confirmation."""
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -8,8 +8,10 @@ import pytest
 from audit.models import AuditEvent
 from hangqifu.accounts.roles import Role
 from hangqifu.core.errors import InvalidInput, RuleViolation
+from hangqifu.notices import services as notices
+from hangqifu.notices.models import PublicNotice
 from providers import services
-from providers.models import ProviderApplication
+from providers.models import ProviderApplication, ProviderProfile
 from vouchers.models import CreditListEntry
 
 from .factories import JUDGEMENTS_MET, SelectionRoundFactory, application_data, provider_user, upload_all_documents
@@ -189,3 +191,18 @@ def test_one_failing_applicant_holds_a_joint_confirmation(setup):
     assert bad.name in exc.value.detail
     good.refresh_from_db()
     assert good.state == S.EXPERT_REVIEWED
+
+
+def test_an_applicant_listed_while_its_notice_is_open_is_admitted_suspended(setup, set_clock):
+    application = _reviewed(setup, _submitted(setup["provider"]))
+    application = services.application_confirm(actor=setup["bureau"], application=application, opinion="同意入选")
+    # listed the day after the bureau's confirmation, during the notice window
+    CreditListEntry.objects.create(list_kind="severe_dishonesty", credit_code=application.credit_code,
+                                   listed_on=date(2026, 6, 2))
+    set_clock(PublicNotice.objects.get(pk=application.notice_id).closes_at + timedelta(minutes=1))
+    notices.notices_close_expired()
+    application.refresh_from_db()
+    profile = ProviderProfile.objects.get(organisation=application.organisation)
+    assert application.state == S.ADMITTED and profile.state == ProviderProfile.State.SUSPENDED
+    event = AuditEvent.objects.get(action="provider.suspend", object_id=str(profile.pk))
+    assert "公示期满时列入失信名单" in event.payload["reason"] and "严重失信" in event.payload["reason"]
