@@ -19,7 +19,7 @@ from vouchers.models.ledger import LedgerEntry
 from vouchers.services.ledger import ledger_record_rows
 
 from ..models import ClaimLine, DisbursementOrder, DistrictPayment, RedemptionClaim, SettlementBatch
-from ..models.claims import claim_number_sql
+from ..statements import claim_number_sql
 from .batch_base import _lock, _transition, batch_complete_if_all_paid, batch_total
 
 logger = logging.getLogger(__name__)

@@ -25,7 +25,7 @@ everything that touches only this enterprise's rows comes first:
 - A refused slot (0 rows: sold out meanwhile) raises `batch_exhausted` and rolls back the reservation."""
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
@@ -41,6 +41,7 @@ from ..models.funds import Fund, IssuanceBatch, VoucherType
 from ..models.ledger import LedgerEntry
 from ..models.vouchers import Voucher
 from ..selectors.eligibility import listed_on_day
+from ..statements import key_share_fund_and_batch, take_slot
 from . import claim_cache
 from .common import assert_buyer_in_programme
 from .ledger import ledger_record
@@ -182,27 +183,10 @@ def claim_refusal(*, batch, voucher_type, qualification, fund_open: bool, now,
     return None
 
 
-def _key_share_fund_and_batch(year: int, batch_id: int) -> tuple[bool, IssuanceBatch | None]:
-    """Lock the year's fund and the batch FOR KEY SHARE (one statement) and read them again: whether the fund
-    is still open (not exhausted), and the batch's state and window as committed now."""
-    if connection.vendor != "postgresql":  # SQLite serialises writers anyway
-        return (Fund.objects.filter(year=year, exhausted_at__isnull=True).exists(),
-                IssuanceBatch.objects.only("state", "opens_at", "closes_at").filter(pk=batch_id).first())
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT f.exhausted_at IS NULL, b.state, b.opens_at, b.closes_at "
-                       f"FROM {Fund._meta.db_table} f, {IssuanceBatch._meta.db_table} b "
-                       f"WHERE f.year = %s AND b.id = %s FOR KEY SHARE", [year, batch_id])
-        row = cursor.fetchone()
-    if row is None:
-        return False, None
-    fund_open, state, opens_at, closes_at = row
-    return bool(fund_open), IssuanceBatch(pk=batch_id, state=state, opens_at=opens_at, closes_at=closes_at)
-
-
 @transaction.atomic
 def _claim(*, actor, batch, voucher_type, qualification, now) -> Voucher:
     face = voucher_type.face_value
-    fund_open, batch_now = _key_share_fund_and_batch(batch.year, batch.pk)
+    fund_open, batch_now = key_share_fund_and_batch(batch.year, batch.pk)
     if not fund_open:
         raise _fund_exhausted(batch.year)
     if batch_now is None or not batch_now.is_claimable(now):  # closed while this request was on its way
@@ -234,7 +218,7 @@ def _claim(*, actor, batch, voucher_type, qualification, now) -> Voucher:
                           "face_value": face, "expires_on": batch.valid_until})
     # A slot, last (the hot row): UPDATE … SET remaining = remaining - 1 WHERE id = … AND remaining > 0, with what
     # is left; the sold-out flag is raised once the last slot is committed (or found gone).
-    left = _take_slot(voucher_type.pk)
+    left = take_slot(voucher_type.pk)
     if left is None:
         claim_cache.mark_sold_out(voucher_type.pk)
         raise _batch_exhausted()
@@ -242,11 +226,3 @@ def _claim(*, actor, batch, voucher_type, qualification, now) -> Voucher:
         claim_cache.mark_sold_out_after_commit(voucher_type.pk)
     return voucher
 
-
-def _take_slot(type_id: int) -> int | None:
-    """One round trip: the conditional slot UPDATE, returning what is left (None: no slot left)."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {VoucherType._meta.db_table} SET remaining = remaining - 1 "
-                       f"WHERE id = %s AND remaining > 0 RETURNING remaining", [type_id])
-        row = cursor.fetchone()
-    return None if row is None else row[0]

@@ -20,7 +20,7 @@ the API renders its response) and everything that touches only this enterprise's
       (deducted + x WHERE total ≥ deducted + x AND not exhausted; marks the fund exhausted when it leaves
       zero) → COMMIT (O(1) fund guards only)
 
-- The year's gate (a shared advisory lock, fund_charge.py) comes first and is what keeps the order
+- The year's gate (a shared advisory lock, vouchers/statements.py) comes first and is what keeps the order
   deadlock-free against `fund_exhaust` (gate exclusive → fund FOR UPDATE → qualifications → vouchers): the
   sweep waits for every deduction in flight, so it never holds the fund while a deduction holds a
   qualification and waits for the fund. Gate holders do not block each other; the fund's tuple is not locked
@@ -54,12 +54,12 @@ from ..models.ledger import LedgerEntry
 from ..models.orders import Deduction, Order
 from ..models.vouchers import Voucher
 from ..selectors.eligibility import listed_on_day
+from ..statements import fund_gate_shared, holder_guards_now
 from .common import assert_buyer_in_programme
 from .fund_remainder import FundRemainderExceeded, fund_exhaustion_schedule  # noqa: F401  (re-exported for the API)
 from .fund_remainder import FundExhausted, assert_fund_covers, fund_charge
 from .provider_cap import assert_provider_headroom, provider_cap_charge, provider_headroom
 from .subsidies import assert_no_double_subsidy, subsidy_matches
-from .fund_charge import fund_gate_shared, holder_guards_now
 from .ledger import ledger_record
 
 ZERO = Decimal("0.00")
@@ -299,7 +299,7 @@ def _move_money(*, actor, order: Order, voucher: Voucher, amount: Decimal, ratio
         before_charge(order, deduction)
     # 4. the holder's guards now, the provider's service-year counter, then the fund, last (the hot row):
     #    UPDATE … SET deducted = deducted + x WHERE deducted + x <= total (and not closed). Held from here
-    #    to COMMIT only (fund_charge.py, fund_remainder.py).
+    #    to COMMIT only (vouchers/statements.py, fund_remainder.py).
     holder_guards_now()
     provider_cap_charge(provider=order.provider, year=year, amount=amount)  # 第十二条 (see provider_cap.py)
     fund_charge(fund=fund, amount=amount, actor=actor, now=now)

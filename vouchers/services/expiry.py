@@ -22,7 +22,7 @@ from ..models import Qualification
 from ..models.funds import Fund
 from ..models.ledger import LedgerEntry
 from ..models.vouchers import Voucher
-from .fund_charge import fund_gate_exclusive
+from ..statements import fund_gate_exclusive
 from .ledger import ledger_record_voucher_ends
 
 logger = logging.getLogger(__name__)
@@ -74,8 +74,8 @@ def fund_exhaust(*, year: int, actor=None) -> dict:
     exhausted before calling this). A fund with money left is not touched — one refused request never ends
     the year. Idempotent — safe to run from the task, its retries and the daily job.
 
-    It closes the year's gate (fund_charge.py) and then locks the fund FOR UPDATE: together they wait for every
-    deduction (gate holders from their first statement) and claim (fund FOR KEY SHARE from their first
+    It closes the year's gate (vouchers/statements.py) and then locks the fund FOR UPDATE: together they wait
+    for every deduction (gate holders from their first statement) and claim (fund FOR KEY SHARE from their first
     statement) in flight and keep new ones out until COMMIT; it never waits for a qualification while one of
     them holds that qualification and waits for the fund (see claims.py and deductions.py)."""
     fund_gate_exclusive(year)  # lock order: the gate, then the fund
