@@ -110,10 +110,6 @@ class RedemptionClaim(models.Model):
         return claim_number(self.pk, self.created_at)
 
     @property
-    def payable_amount(self) -> Decimal:
-        return self.verified_amount if self.verified_amount is not None else self.claimed_amount
-
-    @property
     def organisation(self):
         """The party the claim belongs to (audit trail, notices and notifications read `organisation`)."""
         return self.provider
@@ -216,11 +212,6 @@ class ClaimLine(models.Model):
 
     def __str__(self):
         return f"{self.claim.number} · 订单 {self.order.number}"
-
-    @property
-    def payable_amount(self) -> Decimal:
-        return self.verified_amount if self.verified_amount is not None else self.amount
-
 
 class ProviderYearCap(models.Model):
     """第十二条: Σ approved redemptions of a provider in a year ≤ the year's cap. Services move `approved` only

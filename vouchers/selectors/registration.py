@@ -84,12 +84,6 @@ def qualification_list(*, user, year=None, state=None, tier=None) -> QuerySet[Qu
     return queryset.order_by("-year", "organisation_id")
 
 
-def qualification_for(*, organisation, year=None) -> Qualification | None:
-    """The organisation's qualification of `year` (default: the business year), whatever its state."""
-    year = year or clock.current_year()
-    return Qualification.objects.filter(organisation=organisation, year=year).first()
-
-
 # --- change reports ---------------------------------------------------------------------------------
 
 def visible_change_reports(*, user) -> QuerySet[ChangeReport]:
