@@ -59,7 +59,7 @@ from .common import assert_buyer_in_programme
 from .fund_remainder import FundRemainderExceeded, fund_exhaustion_schedule  # noqa: F401  (re-exported for the API)
 from .fund_remainder import FundExhausted, assert_fund_covers, fund_charge
 from .provider_cap import assert_provider_headroom, provider_cap_charge, provider_headroom
-from .subsidies import assert_no_double_subsidy, subsidy_matches
+from .subsidies import SubsidyMatch, assert_no_double_subsidy
 from .ledger import ledger_record
 
 ZERO = Decimal("0.00")
@@ -113,7 +113,9 @@ def _parse_amount(value) -> Decimal:
 
 
 def _check(*, actor, order: Order, voucher: Voucher, amount: Decimal, declares_no_other_subsidy: bool,
-           qualification, fund, ratio: Decimal, today) -> None:
+           qualification, fund, ratio: Decimal, today) -> list[SubsidyMatch]:
+    """Every rule of a deduction, in its order; returns the near matches of other programmes' awards (第八条: not
+    refused, a lead for review)."""
     if order.state in (Order.State.SIGNED, Order.State.COMPLETED):
         raise RuleViolation("订单完成并经您评价后才能使用服务券抵扣", code="not_rated")
     if order.state == Order.State.DEDUCTED or _has_deduction(order):
@@ -123,7 +125,7 @@ def _check(*, actor, order: Order, voucher: Voucher, amount: Decimal, declares_n
     if not declares_no_other_subsidy:
         raise RuleViolation("须声明该订单未享受对标提升、创新券或数改券支持（第八条，不得重复享受）",
                             code="duplicate_subsidy", fields={"declares_no_other_subsidy": ["须勾选声明"]})
-    assert_no_double_subsidy(order=order)  # 第八条 checked against the imported award lists
+    near = assert_no_double_subsidy(order=order)  # 第八条 checked against the imported award lists
     if voucher.state != Voucher.State.LIVE or voucher.expires_on < today or voucher.year != today.year:
         state = voucher.get_state_display() if voucher.state != Voucher.State.LIVE else "已过有效期"
         if voucher.state == Voucher.State.USED_UP:
@@ -155,6 +157,7 @@ def _check(*, actor, order: Order, voucher: Voucher, amount: Decimal, declares_n
                             code="quota_exceeded")
     assert_provider_headroom(provider=order.provider, year=voucher.year, amount=amount)  # 第十二条, by service year
     assert_fund_covers(fund=fund, year=voucher.year, amount=amount)  # 用完为止: the remainder, to the cent
+    return near
 
 
 def _most_deductible(*, cap: Decimal, voucher: Voucher, qualification, fund) -> Decimal:
@@ -232,27 +235,29 @@ def _deduction_apply(*, actor, order_id, voucher_id, amount, declares_no_other_s
     assert_buyer_in_programme(credit_code=voucher.qualification.organisation.credit_code, on=today,
                               action="使用服务券抵扣")
     ratio = policy_for(voucher.year).deduction_ratio
-    deduction = _move_money(actor=actor, order=order, voucher=voucher, amount=amount, ratio=ratio, now=now,
-                       check=lambda fund: _check(
-                           actor=actor, order=order, voucher=voucher, amount=amount,
-                           declares_no_other_subsidy=bool(declares_no_other_subsidy),
-                           qualification=voucher.qualification, fund=fund, ratio=ratio, today=today),
-                       before_charge=before_charge)
-    # Near matches of another programme's award are a lead for review, raised once the money has moved (not
-    # while the fund row is held; the nightly fraud run recomputes the same signal if this is lost).
-    transaction.on_commit(lambda: other_subsidy_signal_raise(order=order, near=subsidy_matches(order)), robust=True)
+    deduction, near = _move_money(
+        actor=actor, order=order, voucher=voucher, amount=amount, ratio=ratio, now=now, before_charge=before_charge,
+        check=lambda fund: _check(actor=actor, order=order, voucher=voucher, amount=amount,
+                                  declares_no_other_subsidy=bool(declares_no_other_subsidy),
+                                  qualification=voucher.qualification, fund=fund, ratio=ratio, today=today))
+    # Near matches of another programme's award (found by the check, under the locks) are a lead for review,
+    # raised once the money has moved (not while the fund row is held; the nightly fraud run recomputes the same
+    # signal if this is lost).
+    transaction.on_commit(lambda: other_subsidy_signal_raise(order=order, near=near), robust=True)
     return deduction
 
 
 @transaction.atomic
 def _move_money(*, actor, order: Order, voucher: Voucher, amount: Decimal, ratio: Decimal, now, check,
-                before_charge=None) -> Deduction:
+                before_charge=None) -> tuple[Deduction, list[SubsidyMatch]]:
+    """Move the money under the locks, in the order of the module's docstring; returns the deduction and what
+    `check(fund)` returned (the near subsidy matches)."""
     year = voucher.year
     today = timezone.localdate(now)
     # 0. the year's gate, shared (blocks only fund_exhaust), and the fund; with it, every rule in its order
     #    (_check) — the refusals of a fund that cannot cover the amount end here, before any work.
     fund = fund_gate_shared(year)
-    check(fund)
+    near = check(fund)
     # 1. qualification: the voucher's balance moves from reserved to used, within the quota — only while the
     #    qualification is active (a suspended one freezes its vouchers) and its holder listed nowhere today.
     if not Qualification.objects.filter(~listed_on_day(voucher.qualification.organisation.credit_code, today),
@@ -303,4 +308,4 @@ def _move_money(*, actor, order: Order, voucher: Voucher, amount: Decimal, ratio
     holder_guards_now()
     provider_cap_charge(provider=order.provider, year=year, amount=amount)  # 第十二条 (see provider_cap.py)
     fund_charge(fund=fund, amount=amount, actor=actor, now=now)
-    return deduction
+    return deduction, near
