@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from hangqifu.accounts.roles import Role
+from hangqifu.accounts.tests.factories import user_fixture
+
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls from the test are still
 # synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -96,6 +99,13 @@ def make_user(db):
     from hangqifu.accounts.tests.factories import UserFactory
 
     return UserFactory
+
+
+# A user of each staff role and an enterprise user, for the tests of every app.
+center = user_fixture(Role.SERVICE_CENTER)
+bureau = user_fixture(Role.BUREAU)
+finance = user_fixture(Role.FINANCE_BUREAU)
+enterprise_user = user_fixture(Role.ENTERPRISE)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 import pytest
 
 from hangqifu.accounts.roles import Role
+from hangqifu.accounts.tests.factories import user_fixture
 from vouchers.tests.registration_factories import NOW
 
 
@@ -10,16 +11,6 @@ def clock_2026(set_clock):
     return set_clock(NOW)
 
 
-@pytest.fixture
-def enterprise(make_user):
-    return make_user(role=Role.ENTERPRISE)
-
-
-@pytest.fixture
-def park_user(make_user):
-    return make_user(role=Role.PARK)
-
-
-@pytest.fixture
-def reviewer(make_user):
-    return make_user(role=Role.SERVICE_CENTER)
+enterprise = user_fixture(Role.ENTERPRISE)
+park_user = user_fixture(Role.PARK)
+reviewer = user_fixture(Role.SERVICE_CENTER)

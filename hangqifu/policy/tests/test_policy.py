@@ -17,11 +17,6 @@ from hangqifu.policy.services import policy_for
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def bureau(make_user):
-    return make_user(role=Role.BUREAU)
-
-
 def _url(year=2026):
     return reverse("api:policy-year-detail", args=[year])
 
