@@ -2,7 +2,7 @@
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Prefetch, Sum
 
-from audit.models import AuditEvent
+from hangqifu.audit.models import AuditEvent
 from hangqifu.core.money import ZERO
 from vouchers.models.orders import Order
 

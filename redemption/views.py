@@ -11,7 +11,7 @@ from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from audit.services import audit_record
+from hangqifu.audit.services import audit_record
 from hangqifu.core.errors import DomainError
 from hangqifu.documents.selectors import documents_for
 

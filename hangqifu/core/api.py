@@ -176,3 +176,15 @@ def idempotent(request, handler):
 class _RollbackWith(Exception):
     def __init__(self, response):
         self.response = response
+
+
+def state_field(choices, **kwargs):
+    """The FSM state id as a plain string (OpenAPI: one description per workflow, no colliding "state" enums)."""
+    values = "、".join(f"{value}（{label}）" for value, label in choices)
+    return serializers.CharField(help_text=f"状态：{values}", **kwargs)
+
+
+def valid_state(value, choices):
+    if value and value not in dict(choices):
+        raise serializers.ValidationError("无效的状态")
+    return value

@@ -10,9 +10,9 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from audit.services import audit_record
 from hangqifu.accounts.models import Organisation
 from hangqifu.accounts.roles import STAFF_ROLES, Role
+from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.core.errors import InvalidInput, InvalidTransition, NotPermitted, RuleViolation
 from hangqifu.notifications.services import active_users_by_organisation, notify

@@ -3,10 +3,17 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from audit.services import audit_record
+from hangqifu.audit.services import audit_record
 
 from .. import selectors, services
-from ..models import ApplicationProduct, ConflictDeclaration, ExpertAssignment, ProviderApplication, Review, SelectionRound
+from ..models import (
+    ApplicationProduct,
+    ConflictDeclaration,
+    ExpertAssignment,
+    ProviderApplication,
+    Review,
+    SelectionRound,
+)
 from ._actions import run_together
 
 

@@ -5,15 +5,15 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from audit.sanctions import assert_not_banned
-from audit.services import audit_record
 from hangqifu.accounts.roles import Role
 from hangqifu.accounts.validators import is_valid_credit_code
+from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.core.choices import District, ServiceCategory
 from hangqifu.core.errors import InvalidInput, NotPermitted, RuleViolation
 from hangqifu.core.money import yuan
 from hangqifu.notifications.services import notify
+from sanctions.services import assert_not_banned
 
 from ..conditions import assert_hard_conditions, assert_judgements_recorded, clean_judgements, credit_hits
 from ..models import ApplicationProduct, Product, ProviderApplication, ProviderProfile, SelectionRound

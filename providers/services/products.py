@@ -5,13 +5,13 @@ from decimal import Decimal
 from django.db import transaction
 from django.urls import reverse
 
-from audit.sanctions import assert_not_banned
-from audit.services import audit_record
 from hangqifu.accounts.roles import Role
+from hangqifu.audit.services import audit_record
 from hangqifu.core.choices import ServiceCategory
 from hangqifu.core.errors import InvalidInput, NotFound, NotPermitted, RuleViolation
 from hangqifu.core.money import yuan
 from hangqifu.notifications.services import notify
+from sanctions.services import assert_not_banned
 
 from ..models import Product, ProviderProfile
 from ..models._perms import is_owner, service_center

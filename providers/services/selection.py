@@ -7,13 +7,13 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.urls import reverse
 
-from audit.sanctions import assert_not_banned
-from audit.services import audit_record
 from hangqifu.accounts.roles import Role
+from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.core.choices import ServiceCategory
 from hangqifu.core.errors import InvalidInput, RuleViolation
 from hangqifu.notifications.services import notify
+from sanctions.services import assert_not_banned
 
 from ..models import Product, ProviderProfile, SelectionRound
 from ._fsm import fire

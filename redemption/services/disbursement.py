@@ -9,8 +9,8 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, OuterRef, Subquery, Sum
 
-from audit.services import audit_record
 from hangqifu.accounts.roles import Role
+from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.core.money import ZERO, fmt
 from hangqifu.notifications.services import active_users_by_organisation, notify

@@ -13,9 +13,9 @@ from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from audit.services import audit_record, audit_record_many
 from hangqifu.accounts.models import Organisation
 from hangqifu.accounts.roles import Role
+from hangqifu.audit.services import audit_record, audit_record_many
 from hangqifu.core import clock
 from hangqifu.core.errors import DomainError, InvalidInput, InvalidTransition, NotPermitted, RuleViolation
 from hangqifu.core.money import fmt
@@ -75,7 +75,7 @@ def _collectable(batch: SettlementBatch):
     """Approved claims up to the period's end, not held by an objection, of providers not banned (第二十条)
     and on no dishonesty list today (第六条): their approved claims wait, unpaid, until the ban is lifted or
     the party is delisted (or they are revoked)."""
-    from audit.sanctions import banned_organisation_ids
+    from sanctions.services import banned_organisation_ids
     from vouchers.selectors.eligibility import listed_on_day
 
     return (RedemptionClaim.objects.filter(~listed_on_day(OuterRef("provider__credit_code"), clock.today()),

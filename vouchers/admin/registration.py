@@ -19,13 +19,20 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 
-from audit.labels import action_label
+from hangqifu.audit.labels import action_label
 from hangqifu.core.choices import Honour
 from hangqifu.core.errors import DomainError
 
 from .. import permissions
-from ..models import (AboveScaleEntry, ChangeReport, CreditListEntry, ParkRecognition, Qualification,
-                      RegistrationApplication, SizeThreshold)
+from ..models import (
+    AboveScaleEntry,
+    ChangeReport,
+    CreditListEntry,
+    ParkRecognition,
+    Qualification,
+    RegistrationApplication,
+    SizeThreshold,
+)
 from ..selectors import eligibility
 from ..selectors.registration import overdue_registrations, registration_timeline
 from ..services import change_reports as change_services
@@ -378,7 +385,7 @@ class SizeThresholdAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        from audit.services import audit_record
+        from hangqifu.audit.services import audit_record
 
         super().save_model(request, obj, form, change)
         audit_record(actor=request.user, action="reference.size_threshold_" + ("change" if change else "add"), obj=obj,

@@ -10,8 +10,8 @@ from datetime import date
 
 from django.db import transaction
 
-from audit.services import audit_record
 from hangqifu.accounts.roles import Role
+from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.core.errors import InvalidInput, NotFound, NotPermitted, RuleViolation
 from hangqifu.notifications.services import notify

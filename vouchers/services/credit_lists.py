@@ -11,9 +11,9 @@ from datetime import date
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 
-from audit.services import audit_record
 from hangqifu.accounts.models import Organisation
 from hangqifu.accounts.roles import Role
+from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.core.errors import InvalidInput, NotFound, NotPermitted
 from hangqifu.notifications.services import notify

@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import F
 
-from audit.services import audit_record
+from hangqifu.audit.services import audit_record
 from hangqifu.core.errors import RuleViolation
 from hangqifu.core.money import fmt
 

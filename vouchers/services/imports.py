@@ -8,8 +8,8 @@ from datetime import date, datetime
 from django.conf import settings
 from django.db import transaction
 
-from audit.services import audit_record
 from hangqifu.accounts.validators import is_valid_credit_code
+from hangqifu.audit.services import audit_record
 from hangqifu.core.errors import InvalidInput, NotPermitted
 
 from .. import permissions

@@ -6,8 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from audit.sanctions import assert_not_banned
-from audit.services import audit_record
+from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.core.errors import InvalidInput, InvalidTransition, NotFound, NotPermitted, RuleViolation
 from hangqifu.core.money import yuan
@@ -15,6 +14,7 @@ from hangqifu.documents.pdf import render_pdf
 from hangqifu.documents.selectors import documents_for
 from hangqifu.documents.services import document_store
 from hangqifu.notifications.services import notify
+from sanctions.services import assert_not_banned
 
 from .. import money_permissions as perms
 from ..models import Qualification

@@ -3,7 +3,7 @@
 `used` is never written here: the voucher/deduction services maintain it with conditional updates."""
 from django.db import IntegrityError, transaction
 
-from audit.services import audit_record
+from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.core.choices import Honour
 from hangqifu.core.errors import InvalidInput, RuleViolation

@@ -5,15 +5,15 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
-from audit.sanctions import assert_not_banned
-from audit.services import audit_record
 from hangqifu.accounts.roles import Role
 from hangqifu.accounts.validators import is_valid_credit_code
+from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.core.choices import District, Honour, Industry, Sector
 from hangqifu.core.errors import InvalidInput, InvalidTransition, NotPermitted, RuleViolation
 from hangqifu.core.money import yuan
 from hangqifu.notifications.services import notify
+from sanctions.services import assert_not_banned
 
 from .. import permissions
 from ..models import HolderKind, RegistrationApplication, RegistrationDocumentKind
