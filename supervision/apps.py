@@ -1,14 +1,13 @@
 from django.apps import AppConfig
 
+from hangqifu.accounts.roles import Role, grant
+
 
 class SupervisionConfig(AppConfig):
     name = "supervision"
     verbose_name = "监督管理"
 
     def ready(self):
-        # import here: roles reads the user model, which exists only once the apps are loaded
-        from hangqifu.accounts.roles import Role, grant
-
         for role in (Role.SERVICE_CENTER, Role.BUREAU, Role.FINANCE_BUREAU):
             grant(role, "supervision.view_complaint", "supervision.view_fraudsignal", "supervision.view_recovery",
                   "supervision.view_recoveryline", "supervision.view_repayment", "supervision.view_spotcheck",

@@ -1,5 +1,6 @@
 """The layers of docs/architecture.md hold: no app imports a layer above it and no import loops (the
-import-linter contract in .importlinter)."""
+import-linter contract in .importlinter), and no project import hides inside a function without a reason."""
+import ast
 import configparser
 import subprocess
 import sys
@@ -41,3 +42,50 @@ def test_the_import_contract_holds():
     result = subprocess.run([str(lint), "--config", str(CONFIG), "--no-cache"], cwd=ROOT, capture_output=True,
                             text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- function-level imports ---------------------------------------------------------------------------------
+
+REASON = "import here"  # `# import here: <why>` on the import's line or the line above
+
+
+def _is_project_import(node, packages) -> bool:
+    if isinstance(node, ast.ImportFrom):
+        return node.level > 0 or (node.module or "").split(".")[0] in packages
+    return any(alias.name.split(".")[0] in packages for alias in node.names)
+
+
+def app_files(packages):
+    for package in packages:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            parts = path.relative_to(ROOT).parts
+            if "migrations" in parts or "tests" in parts:
+                continue
+            yield path
+
+
+def function_level_imports(path: Path, packages) -> list[tuple[int, str, bool]]:
+    """(line, statement, explained) for every project import inside a function of `path`."""
+    source = path.read_text(encoding="utf-8")
+    lines = source.splitlines()
+    found = []
+    for function in ast.walk(ast.parse(source)):
+        if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for node in ast.walk(function):
+            if isinstance(node, ast.Import | ast.ImportFrom) and _is_project_import(node, packages):
+                here, above = lines[node.lineno - 1], lines[node.lineno - 2] if node.lineno > 1 else ""
+                explained = REASON in here or above.strip().startswith("#") and REASON in above
+                found.append((node.lineno, here.strip(), explained))
+    return sorted(set(found))
+
+
+def test_no_unexplained_function_level_import():
+    """An import inside a function only dodges an import loop, and loops are what the layers forbid. The few
+    that must stay (app loading in AppConfig.ready, a module that needs the app registry) say why."""
+    packages = project_packages()
+    unexplained = [f"{path.relative_to(ROOT)}:{line}: {statement}"
+                   for path in app_files(packages)
+                   for line, statement, explained in function_level_imports(path, packages) if not explained]
+    assert not unexplained, ("move these imports to the top of the module, or say on the line above why they "
+                             "must run late (# import here: <reason>):\n" + "\n".join(unexplained))

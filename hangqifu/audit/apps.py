@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from hangqifu.accounts.roles import Role, grant
+
 
 class AuditConfig(AppConfig):
     """The audit trail (hash-chained events, chain checks, the audit browser). The label stays "audit": the
@@ -10,8 +12,5 @@ class AuditConfig(AppConfig):
     verbose_name = "审计"
 
     def ready(self):
-        # import here: roles reads the user model, which exists only once the apps are loaded
-        from hangqifu.accounts.roles import Role, grant
-
         for role in (Role.SERVICE_CENTER, Role.BUREAU, Role.FINANCE_BUREAU):
             grant(role, "audit.view_auditevent", "audit.view_chaincheck")

@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from hangqifu.audit.services import audit_record
+from hangqifu.documents.selectors import documents_for
 
 from .. import selectors, services
 from ..models import (
@@ -18,8 +19,6 @@ from ._actions import run_together
 
 
 def documents_html(owner):
-    from hangqifu.documents.selectors import documents_for
-
     documents = list(documents_for(owner))
     if not documents:
         return "—"

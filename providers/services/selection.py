@@ -12,6 +12,7 @@ from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.core.choices import ServiceCategory
 from hangqifu.core.errors import InvalidInput, RuleViolation
+from hangqifu.notices.services import notice_publish
 from hangqifu.notifications.services import notify
 from sanctions.services import assert_not_banned
 
@@ -114,7 +115,6 @@ def product_selection_review(*, actor, product, reviewer_name: str, score, opini
 def products_selection_confirm(*, actor, products, opinion: str = "") -> list[Product]:
     """The bureau confirms reviewed new products of one round; one public notice lists them. An objection holds
     only the product it concerns."""
-    from hangqifu.notices.services import notice_publish
 
     confirmed = []
     for product in sorted(products, key=lambda p: p.pk):

@@ -11,6 +11,7 @@ from hangqifu.accounts.roles import Role
 from hangqifu.audit.services import audit_record
 from hangqifu.core.errors import InvalidTransition, NotPermitted
 from hangqifu.core.money import ZERO
+from hangqifu.core.outbox import enqueue_after_commit
 from hangqifu.notifications.services import notify
 
 from ..models import DistrictPayment, SettlementBatch
@@ -75,8 +76,7 @@ def batch_complete_if_all_paid(batch: SettlementBatch, *, confirmed_by=None) -> 
 
 
 def _enqueue(task_name: str, batch_id: int) -> None:
-    from hangqifu.core.outbox import enqueue_after_commit
-
+    # import here: the tasks module imports this service (a task runs it)
     from .. import tasks
 
     enqueue_after_commit(getattr(tasks, task_name), batch_id)  # survives a broker outage (transactional outbox)

@@ -16,6 +16,7 @@ from hangqifu.documents.kinds import kind_label
 from hangqifu.documents.selectors import documents_for
 from hangqifu.documents.services import document_delete, document_store
 from hangqifu.notifications.services import notify
+from sanctions.services import assert_not_banned
 from vouchers.models.orders import Order
 from vouchers.selectors.eligibility import assert_not_listed
 
@@ -27,10 +28,6 @@ MAX_LINES = 200
 
 
 def _assert_not_banned(provider) -> None:
-    try:
-        from sanctions.services import assert_not_banned
-    except ImportError:  # pragma: no cover - sanctions ship with the audit app
-        return
     assert_not_banned(provider, entry_point="redemption")
 
 

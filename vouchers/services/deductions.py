@@ -198,6 +198,7 @@ def deduction_apply(*, actor, order_id, voucher_id, amount, declares_no_other_su
 def _prepare(*, actor, order_id, voucher_id, amount):
     """Parse and load what a deduction needs, refusing what needs no money rule: the order (404 when it is not
     the caller's), the caller as its buyer and not banned, the order rated, the amount, the caller's voucher."""
+    # import here: selectors.orders imports the deduction cap from this module
     from ..selectors.orders import order_get
 
     order = order_get(user=actor, order_id=order_id)
