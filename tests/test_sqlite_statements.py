@@ -1,6 +1,6 @@
 """The SQLite variants of the statements that differ between databases (vouchers/statements.py,
-redemption/statements.py, audit/statements.py), run on an in-memory SQLite database whatever the suite runs on:
-CI runs the suite on PostgreSQL, while `make run` runs these variants. The PostgreSQL variants are exercised by
+redemption/statements.py, hangqifu/audit/statements.py), run on an in-memory SQLite database whatever the suite
+runs on: CI runs the suite on PostgreSQL, while `make run` runs these variants. The PostgreSQL variants are exercised by
 the rest of the suite (claims, deductions, disbursement, the audit trail). Each function is called through its
 public name, so the test also proves it picks the SQLite variant on an SQLite connection."""
 from datetime import UTC, date, datetime
@@ -10,9 +10,9 @@ import pytest
 from django.db import connections
 from django.db.backends.sqlite3.base import DatabaseWrapper
 
-from audit.chain import event_digest, genesis
-from audit.models import AuditEvent
-from audit.statements import chain_heads
+from hangqifu.audit.chain import event_digest, genesis
+from hangqifu.audit.models import AuditEvent
+from hangqifu.audit.statements import chain_heads
 from redemption.models.claims import claim_number
 from redemption.statements import claim_number_sql
 from vouchers.models.funds import Fund, IssuanceBatch, VoucherType
