@@ -21,3 +21,11 @@ def fraud_signals_nightly():
     from . import fraud
 
     return fraud.fraud_signals_compute()
+
+
+@periodic_job("audit.dashboard_rollup")
+def dashboard_rollup_nightly():
+    """The bureau dashboard's closed months, summed once per business day (the page computes only the open month)."""
+    from . import dashboard
+
+    return dashboard.dashboard_rollup()
