@@ -8,7 +8,8 @@ the firms arrive at a fixed rate, retry 429 after Retry-After and a lost answer 
 Idempotency-Key), node 2 killed (SIGKILL, master and workers) once a third of the slots are gone; the database
 must then hold exactly the slots' vouchers, one per holder, and node 1 must have served the rest.
 
-Scale: 20,000 firms for 10,000 slots (BENCH_SCALE=small: 500 for 200); arrival rate BENCH_SCALE_OUT_RATE
+Scale: 20,000 firms for 10,000 slots (BENCH_SCALE=small: 500 for 200; BENCH_SCALE_OUT_FIRMS and
+BENCH_SCALE_OUT_SLOTS to choose); arrival rate BENCH_SCALE_OUT_RATE
 firms/s (default 60 full, 40 small: about what one node's claim serves on this shared 2-core machine, so the
 survivor is not simply idle while the queue drains)."""
 import http.client
@@ -26,7 +27,8 @@ from .httpbench import PORT, Gunicorn, workers_default
 from .lib import DB_PREFIX, OUT, clone_db, drop_db, figure, log, psql, scale, setup_django, write_fragment
 from .open_loop import open_loop_rush
 
-FIRMS, SLOTS = scale(20_000, 500), scale(10_000, 200)
+FIRMS = int(os.environ.get("BENCH_SCALE_OUT_FIRMS", scale(20_000, 500)))
+SLOTS = int(os.environ.get("BENCH_SCALE_OUT_SLOTS", scale(10_000, 200)))
 RATE = float(os.environ.get("BENCH_SCALE_OUT_RATE", scale(60, 40)))
 DB = f"{DB_PREFIX}_scale_out"
 NODE_PORTS = (PORT + 1, PORT + 2)
@@ -36,8 +38,11 @@ PASSWORD = "Bench-password-2026"
 
 HAPROXY_CFG = """global
     maxconn 4096
+    log stdout format raw local0 notice
 defaults
     mode http
+    log global
+    option httplog
     timeout connect 2s
     timeout client 60s
     timeout server 60s
@@ -46,14 +51,18 @@ defaults
     retries 2
     option redispatch
     # a node gets at most as many requests as it has sync workers; the rest wait in HAProxy's queue (and go to
-    # the other node if theirs dies), so a node's own backlog stays empty and its health check is answered at once
-    timeout queue 60s
+    # the other node if theirs dies), so a node's own backlog stays empty and its health check is answered at
+    # once. A request that finds no free worker within 2 s is answered 503 at once (the client retries, under its
+    # Idempotency-Key): the queue stays short instead of holding thousands of firms past their timeouts.
+    timeout queue 2s
     timeout check 3s
 frontend portal
     bind 127.0.0.1:{port}
     default_backend web
 backend web
     balance roundrobin
+    # the log keeps only the answers ≥ 500 (made by HAProxy itself, or by a node), to stay small
+    http-response set-log-level silent if !{{ status ge 500 }}
     option httpchk GET /healthz/
     http-check expect status 200
     default-server check inter 1s fall 2 rise 2 maxconn {workers}
@@ -75,13 +84,23 @@ class HAProxy:
         self.log = open(OUT / "haproxy.log", "w")
         self.proc = subprocess.Popen(["haproxy", "-db", "-f", str(config)], stdout=self.log, stderr=subprocess.STDOUT)
         for _ in range(50):
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"haproxy exited, see {self.log.name}")
             try:
                 if request(PORT, "GET", "/healthz/")[0] == 200:
                     break
             except OSError:
                 time.sleep(0.2)
+        else:
+            raise RuntimeError(f"haproxy did not answer, see {self.log.name}")
         log(f"haproxy up on :{PORT} → :{NODE_PORTS[0]}, :{NODE_PORTS[1]}")
         return self
+
+    def cpu_seconds(self) -> float:
+        import psutil
+
+        times = psutil.Process(self.proc.pid).cpu_times()
+        return round(times.user + times.system, 2)
 
     def __exit__(self, *exc):
         self.proc.terminate()
@@ -202,7 +221,7 @@ def main() -> None:
     shared, rush, killed = {}, {}, {}
     try:
         with Gunicorn(DB, port=NODE_PORTS[0], settings="bench.node_settings") as node1, \
-                Gunicorn(DB, port=NODE_PORTS[1], settings="bench.node_settings") as node2, HAProxy():
+                Gunicorn(DB, port=NODE_PORTS[1], settings="bench.node_settings") as node2, HAProxy() as proxy:
             shared = {"sessions": check_session(), "test_clock": check_clock(bureau_token),
                       "idempotency_keys": check_idempotency(), "throttles": check_throttle()}
             log(f"scale out: shared between nodes {({k: v['shared'] for k, v in shared.items()})}")
@@ -212,9 +231,10 @@ def main() -> None:
                 while node2.proc.poll() is None and not killed.get("stop"):
                     issued = int(psql("SELECT count(*) FROM vouchers_voucher", DB))
                     if issued >= KILL_AT:
-                        killed.update(at_vouchers=issued, at=psql("SELECT now()", DB),
-                                      node1_posts=node_posts(node1), node2_posts=node_posts(node2))
+                        killed.update(at_vouchers=issued, at=psql("SELECT now()", DB))
                         node2.kill()
+                        # what each node had answered when node 2 died (its access log is complete then)
+                        killed.update(node1_posts=node_posts(node1), node2_posts=node_posts(node2))
                         log(f"scale out: node 2 killed at {issued} vouchers")
                         return
                     time.sleep(0.2)
@@ -225,6 +245,7 @@ def main() -> None:
                                   retry_on={429, 502, 503})
             killed["stop"] = True
             killer.join(timeout=5)
+            haproxy_cpu_s = proxy.cpu_seconds()
             served = {"node1": dict(node1.post_statuses()), "node2": dict(node2.post_statuses())}
             served_after = {"node1": node_posts(node1) - killed.get("node1_posts", 0),
                             "node2": node_posts(node2) - killed.get("node2_posts", 0)}
@@ -239,6 +260,7 @@ def main() -> None:
     log(f"scale out: {vouchers} vouchers for {holders} holders, {after_kill} after the kill; client {rush}; "
         f"served {served}")
     exact = vouchers == SLOTS == holders == entries and remaining == 0
+    server_5xx = sum(n for node in served.values() for status, n in node.items() if status.startswith("5"))
     survivor = bool(killed.get("at")) and after_kill > 0 and served_after["node2"] == 0 and served_after["node1"] > 0
     figures = [
         figure("scale_out.firms_and_slots", f"{FIRMS} firms, {SLOTS} slots", "", f"arrivals at {RATE:g} firms/s", None),
@@ -251,8 +273,11 @@ def main() -> None:
         figure("scale_out.unfinished_firms", rush.get("unfinished", 0) + rush.get("connection_errors", 0), "firms",
                "= 0 (each got its voucher or a refusal, retrying through the proxy)",
                rush.get("unfinished", 0) + rush.get("connection_errors", 0) == 0),
-        figure("scale_out.lost_answers_retried", rush.get("http_5xx", 0), "answers",
-               "information: 502/503 from the proxy for requests the killed node had taken", None),
+        figure("scale_out.node_5xx", server_5xx, "responses", "= 0 (answered by either node)", server_5xx == 0),
+        figure("scale_out.answers_lost_with_the_node", rush.get("statuses", {}).get(502, 0), "answers",
+               "information: 502, requests node 2 had taken when it died, each resent under its key", None),
+        figure("scale_out.proxy_queue_refusals", rush.get("statuses", {}).get(503, 0), "answers",
+               "information: 503 from HAProxy, no free worker within 2 s, each resent", None),
         figure("scale_out.p99", rush.get("p99_ms"), "ms", "information (every answer, 429s and 502s included)", None),
     ]
     figures += [figure(f"scale_out.shared_{name}", check["shared"], "bool", "true (node 1 → node 2)",
@@ -260,7 +285,8 @@ def main() -> None:
     write_fragment("scale_out", figures, {"haproxy": haproxy_version(), "node_ports": NODE_PORTS, "proxy_port": PORT,
                                           "workers_per_node": workers_default(), "rate": RATE, "shared": shared,
                                           "rush": rush, "killed": killed, "served": served,
-                                          "served_after_kill": served_after})
+                                          "served_after_kill": served_after,
+                                          "haproxy_cpu_s": haproxy_cpu_s})
     if os.environ.get("BENCH_KEEP_DB") != "1":
         drop_db(DB)
 

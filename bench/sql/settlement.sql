@@ -26,6 +26,7 @@ WITH picked AS (
                       AND e.listed_on <= :today AND (e.removed_on IS NULL OR e.removed_on > :today))
     RETURNING c.id, c.provider_id, c.settlement_district)
 INSERT INTO moved SELECT * FROM picked;
+ANALYZE moved;  -- fresh rows: without statistics the planner expects none and nests its joins
 INSERT INTO django_fsm_log_statelog (timestamp, by_id, source_state, state, transition, content_type_id, object_id,
     description)
   SELECT now(), NULL, 'approved', 'in_settlement', 'enter_settlement',
@@ -63,6 +64,7 @@ INSERT INTO notifications_notification (subject, body, url, created_at, user_id)
   FROM (SELECT provider_id, count(*) AS n FROM redemption_redemptionclaim WHERE batch_id = :batch GROUP BY 1) p
   JOIN accounts_user u ON u.organisation_id = p.provider_id AND u.is_active;
 UPDATE redemption_settlementbatch SET state = 'in_notice', notice_id = :notice WHERE id = :batch;
+ANALYZE redemption_redemptionclaim, notices_noticeitem;
 COMMIT;
 
 BEGIN;  -- the notice closes without objection: every item cleared, the batch continues to signing
@@ -85,6 +87,7 @@ INSERT INTO redemption_districtpayment (district, amount, claim_count, state, re
   FROM redemption_redemptionclaim c
   JOIN redemption_disbursementorder d ON d.batch_id = :batch AND d.district = c.settlement_district
   WHERE c.batch_id = :batch GROUP BY c.settlement_district, d.id, c.provider_id;
+ANALYZE redemption_disbursementorder, redemption_districtpayment;
 UPDATE redemption_redemptionclaim c SET payment_id = p.id
   FROM redemption_districtpayment p
   WHERE c.batch_id = :batch AND p.batch_id = :batch AND p.provider_id = c.provider_id
