@@ -46,11 +46,13 @@ INSTALLED_APPS = [
     "hangqifu.documents",
     "hangqifu.notifications",
     "hangqifu.notices",
-    # domain apps
-    "audit",
+    "hangqifu.audit",
+    # domain apps, bottom to top (docs/architecture.md)
+    "sanctions",
     "vouchers",
     "providers",
     "redemption",
+    "supervision",
 ]
 
 MIDDLEWARE = [
@@ -201,7 +203,7 @@ CLAIM_IN_FLIGHT_EXPIRY_SECONDS = 30
 
 # The bureau dashboard's figures are computed at most once a minute per date range (the page says when).
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=60)
-# Closed months come from the nightly rollup (audit.DashboardMonth); every business day the job recomputes this
+# Closed months come from the nightly rollup (supervision.DashboardMonth); every business day the job recomputes this
 # many of the latest closed months (vouchers expire at year end, claims are decided and orders cancelled months
 # after they began); older months are computed once.
 DASHBOARD_ROLLUP_MONTHS = env.int("DASHBOARD_ROLLUP_MONTHS", default=24)
