@@ -6,13 +6,12 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import path
 
+from hangqifu.accounts.models import User
 from hangqifu.urls import handler403, handler404, handler500, urlpatterns as portal_urlpatterns  # noqa: F401
 
 
 @login_required
 def floor(request):
-    from hangqifu.accounts.models import User
-
     # the one query: a single indexed row, as small as a query gets
     joined = User.objects.filter(pk=request.user.pk).values_list("date_joined", flat=True).first()
     return render(request, "bench/floor.html", {"joined": joined})
