@@ -9,6 +9,7 @@ TITLES = {
     "settlement": "3. Settlement",
     "expiry": "4. Year-end expiry",
     "pages": "5. Pages and lists",
+    "scale_out": "6. Two web nodes behind HAProxy, one lost mid-rush",
 }
 
 
