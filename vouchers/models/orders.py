@@ -11,8 +11,10 @@ from django_fsm import FSMField, transition
 from hangqifu.core import clock
 from hangqifu.core.choices import ServiceCategory
 from hangqifu.core.money import MONEY_FIELD_KWARGS
+from hangqifu.documents.selectors import documents_for
 
 from .. import money_permissions as perms
+from .reference import SizeClass
 
 ORDER_DOCUMENT_KINDS = ("contract", "stamped_commitment_letter", "service_record")
 
@@ -24,8 +26,6 @@ class Satisfaction(models.TextChoices):
 
 
 def _has_stamped_letter(order) -> bool:
-    from hangqifu.documents.selectors import documents_for
-
     return documents_for(order, "stamped_commitment_letter").exists()
 
 
@@ -85,8 +85,6 @@ class Order(models.Model):
 
     @property
     def buyer_size_label(self) -> str:
-        from .reference import SizeClass
-
         return dict(SizeClass.choices).get(self.buyer_size_class, self.buyer_size_class)
 
     def user_can_view(self, user) -> bool:

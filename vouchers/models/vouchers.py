@@ -12,6 +12,7 @@ from hangqifu.core.choices import ServiceCategory
 from hangqifu.core.money import MONEY_FIELD_KWARGS
 
 from .. import money_permissions as perms
+from .qualification import Qualification
 
 
 class Voucher(models.Model):
@@ -76,7 +77,6 @@ class Voucher(models.Model):
     def is_frozen(self) -> bool:
         """Live but its qualification is suspended: neither claimable against nor deductible until the
         qualification is reinstated (the balance stays reserved); revocation, expiry or the fund voids it."""
-        from .qualification import Qualification
 
         return self.state == self.State.LIVE and self.qualification.state == Qualification.State.SUSPENDED
 

@@ -3,6 +3,9 @@ from django.urls import NoReverseMatch, reverse
 from django_fsm import can_proceed
 
 from hangqifu.core.errors import InvalidTransition, NotPermitted
+from hangqifu.policy.services import assert_policy_in_force
+
+from ..selectors.eligibility import assert_not_listed
 
 
 def guard(bound_transition, *, allowed: bool, denied: str, wrong_state: str | None = None) -> None:
@@ -24,9 +27,6 @@ def assert_buyer_in_programme(*, credit_code: str | None, on, action: str) -> No
     """The gates every new claim, order and deduction passes on the day of the act: the policy in force
     (第二十二条, `policy_not_in_force`) and the buyer on no dishonesty list (第六条, `credit_listed`). The
     statements that move the quota repeat the list check in SQL (eligibility.listed_on_day)."""
-    from hangqifu.policy.services import assert_policy_in_force
-
-    from ..selectors.eligibility import assert_not_listed
 
     assert_policy_in_force(action=action, on=on)
     assert_not_listed(credit_code, on=on)
