@@ -3,7 +3,11 @@ accessibility violation, the page never scrolls sideways, and no raw code (an au
 `order.deduct`, an English state id like `submitted`) is shown to the person reading it."""
 import functools
 import re
+import time
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from playwright.sync_api import Error
 
 AXE = Path(__file__).parent / "vendor" / "axe" / "axe.min.js"
 BLOCKING = ("serious", "critical")
@@ -112,10 +116,6 @@ class PageWatch:
 
     def check(self) -> None:
         """Scan the document the page shows; axe as well if its path was not axed in this test yet."""
-        from urllib.parse import urlsplit
-
-        from playwright.sync_api import Error
-
         url = self.page.url
         if not url.startswith("http"):
             return
@@ -145,8 +145,6 @@ class PageWatch:
 
     def wait(self, timeout: float = 120.0) -> None:
         """Wait (letting Playwright's events run) until the current document's check is done."""
-        import time
-
         deadline = time.monotonic() + timeout
         while self.busy and not self.page.is_closed():
             if time.monotonic() > deadline:
