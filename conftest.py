@@ -223,6 +223,32 @@ def browser_context_args(browser_context_args):
 
 
 @pytest.fixture
+def page(page, request):
+    """pytest-playwright's page, watched: every document it loads gets the raw-code scan and axe-core
+    (serious/critical) — see PageWatch in tests/page_checks.py. The test fails at teardown listing each page
+    and what was found there. HANGQIFU_PAGE_CHECK_LOG=<file> appends "width<TAB>path" per checked page."""
+    from tests.page_checks import PageWatch
+
+    log_path = os.environ.get("HANGQIFU_PAGE_CHECK_LOG")
+
+    def log(viewport, path):
+        with open(log_path, "a", encoding="utf-8") as out:
+            out.write(f"{(viewport or {}).get('width')}\t{path}\t{request.node.nodeid}\n")
+
+    def log_gone(gone):
+        with open(log_path, "a", encoding="utf-8") as out:
+            out.write(f"gone\t{gone}\t{request.node.nodeid}\n")
+
+    page.page_watch = watch = PageWatch(page, log if log_path else None)
+    yield page
+    failures = watch.finish()
+    if log_path:
+        log_gone(watch.gone)
+    if failures:
+        pytest.fail("pages with accessibility violations or raw codes:\n" + "\n".join(failures), pytrace=False)
+
+
+@pytest.fixture
 def login(live_server, page):
     """login(username) signs in through the login page with the demo password and returns the page."""
     from hangqifu.core.demo import DEMO_PASSWORD
