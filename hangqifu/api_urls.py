@@ -36,6 +36,7 @@ urlpatterns = [
     path("", include("hangqifu.documents.api_urls")),
     path("", include("hangqifu.notices.api_urls")),
     path("", include("audit.api_urls")),
+    path("", include("registration.api_urls")),
     path("", include("vouchers.api_urls")),
     path("", include("providers.api_urls")),
     path("", include("redemption.api_urls")),

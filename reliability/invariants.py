@@ -28,21 +28,12 @@ class Violation:
 def _tables() -> dict[str, str]:
     from hangqifu.policy.models import PolicyYear
     from redemption.models import ClaimLine, DisbursementOrder, DistrictPayment, ProviderYearCap, RedemptionClaim
-    from vouchers.models import (
-        Deduction,
-        Fund,
-        FundInsufficiencyDeclaration,
-        LedgerEntry,
-        Order,
-        ProviderServiceYear,
-        Qualification,
-        Voucher,
-        VoucherType,
-    )
+    from registration.models import Qualification
+    from vouchers.models import Deduction, Fund, FundInsufficiencyDeclaration, LedgerEntry, Order, ProviderServiceYear, Voucher, VoucherType
 
     from audit.models import AuditEvent
     from hangqifu.accounts.models import Organisation
-    from vouchers.models import CreditListEntry
+    from registration.models import CreditListEntry
 
     models = {"fund": Fund, "vtype": VoucherType, "voucher": Voucher, "qual": Qualification, "ded": Deduction,
               "ord": Order, "ledger": LedgerEntry, "claim": RedemptionClaim, "line": ClaimLine,

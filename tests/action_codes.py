@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-APP_DIRS = ("hangqifu", "vouchers", "providers", "redemption", "audit")
+APP_DIRS = ("hangqifu", "registration", "vouchers", "providers", "redemption", "audit")
 CODE = re.compile(r"^[a-z][a-z_]*\.[a-z][a-z_]*$")
 
 

@@ -21,13 +21,3 @@ def expire_vouchers():
               "voided_exhausted_years": {year: r["count"] for year, r in voided.items()}, "batches_closed": closed}
     logger.info("vouchers.expire: %s", result)
     return result
-
-
-@periodic_job("vouchers.credit_lists")
-def credit_list_suspensions():
-    """Entries whose listing day has come (imported ahead of it) suspend what they hit (第六条); idempotent."""
-    from .services.credit_lists import listed_parties_suspend
-
-    result = listed_parties_suspend()
-    logger.info("vouchers.credit_lists: %s", result)
-    return result

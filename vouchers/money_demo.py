@@ -13,8 +13,9 @@ from hangqifu.core.choices import ServiceCategory
 from hangqifu.core.money import share
 from hangqifu.documents.samples import simple_pdf
 from hangqifu.policy.services import policy_for
+from registration.models import Qualification
 
-from .models import Fund, IssuanceBatch, Order, Qualification, Voucher
+from .models import Fund, IssuanceBatch, Order, Voucher
 
 DEMO_BATCH = "{year} 年度第一批服务券"
 DEMO_TYPES = [

@@ -33,8 +33,8 @@ def attempt(banned: bool, organisation, step):
 
 @BANNED
 def test_registration_submit(banned, make_user):
-    from vouchers.services.registration import registration_submit
-    from vouchers.tests.registration_factories import make_registration, upload_all
+    from registration.services.registration import registration_submit
+    from registration.tests.factories import make_registration, upload_all
 
     user = make_user(role=Role.ENTERPRISE)
     registration = make_registration(user)
@@ -45,13 +45,13 @@ def test_registration_submit(banned, make_user):
 
 @BANNED
 def test_registration_approve(banned, make_user):
-    from vouchers.services.registration import registration_approve
-    from vouchers.tests.registration_factories import make_registration
+    from registration.services.registration import registration_approve
+    from registration.tests.factories import make_registration
 
     user, center = make_user(role=Role.ENTERPRISE), make_user(role=Role.SERVICE_CENTER)
     registration = make_registration(user, state="pre_reviewed", reviewer=center)
     attempt(banned, user.organisation, lambda: registration_approve(actor=center, registration=registration))
-    from vouchers.models import Qualification
+    from registration.models import Qualification
 
     assert Qualification.objects.filter(organisation=user.organisation).exists() is not banned
 

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "hangqifu.notices",
     # domain apps
     "audit",
+    "registration",
     "vouchers",
     "providers",
     "redemption",

@@ -16,8 +16,8 @@ from hangqifu.documents.kinds import kind_label
 from hangqifu.documents.selectors import documents_for
 from hangqifu.documents.services import document_delete, document_store
 from hangqifu.notifications.services import notify
+from registration.selectors.eligibility import assert_not_listed
 from vouchers.models.orders import Order
-from vouchers.selectors.eligibility import assert_not_listed
 
 from .. import permissions as perms
 from ..models import CLAIM_DOCUMENT_KINDS, REQUIRED_DOCUMENT_KINDS, ClaimLine, RedemptionClaim

@@ -76,7 +76,7 @@ def _collectable(batch: SettlementBatch):
     and on no dishonesty list today (第六条): their approved claims wait, unpaid, until the ban is lifted or
     the party is delisted (or they are revoked)."""
     from audit.sanctions import banned_organisation_ids
-    from vouchers.selectors.eligibility import listed_on_day
+    from registration.selectors.eligibility import listed_on_day
 
     return (RedemptionClaim.objects.filter(~listed_on_day(OuterRef("provider__credit_code"), clock.today()),
                                            state=RedemptionClaim.State.APPROVED, batch__isnull=True,

@@ -14,9 +14,9 @@ from hangqifu.core import clock
 from hangqifu.core.choices import ServiceCategory
 from hangqifu.documents.tests.factories import pdf_upload
 from providers.models import Product
+from registration.models.qualification import Qualification
 from vouchers.models.funds import Fund, IssuanceBatch, VoucherType
 from vouchers.models.orders import Deduction, Order
-from vouchers.models.qualification import Qualification
 from vouchers.models.vouchers import Voucher
 
 from ..models import REQUIRED_DOCUMENT_KINDS

@@ -523,7 +523,7 @@ def test_the_migration_backfills_the_district_of_the_claims_already_in_a_batch(d
 # --- 第六条: a listed provider is not paid; after 第二十二条's period, payment goes on -----------------------
 
 def _list(organisation, listed_on):
-    from vouchers.models import CreditListEntry
+    from registration.models import CreditListEntry
 
     return CreditListEntry.objects.create(list_kind="severe_dishonesty", credit_code=organisation.credit_code,
                                           listed_on=listed_on)

@@ -11,6 +11,7 @@ from django_fsm import FSMField, transition
 from hangqifu.core import clock
 from hangqifu.core.choices import ServiceCategory
 from hangqifu.core.money import MONEY_FIELD_KWARGS
+from registration.models import SizeClass
 
 from .. import money_permissions as perms
 
@@ -85,8 +86,6 @@ class Order(models.Model):
 
     @property
     def buyer_size_label(self) -> str:
-        from .reference import SizeClass
-
         return dict(SizeClass.choices).get(self.buyer_size_class, self.buyer_size_class)
 
     def user_can_view(self, user) -> bool:
@@ -122,7 +121,7 @@ class Deduction(models.Model):
                                 related_name="deductions")
     organisation = models.ForeignKey("accounts.Organisation", verbose_name="抵扣主体", on_delete=models.PROTECT,
                                      related_name="deductions")
-    qualification = models.ForeignKey("vouchers.Qualification", verbose_name="年度资格", on_delete=models.PROTECT,
+    qualification = models.ForeignKey("registration.Qualification", verbose_name="年度资格", on_delete=models.PROTECT,
                                       related_name="deductions")
     fund = models.ForeignKey("vouchers.Fund", verbose_name="年度资金", on_delete=models.PROTECT,
                              related_name="deductions")

@@ -34,13 +34,13 @@ from audit.services import audit_record
 from hangqifu.accounts.models import Organisation
 from hangqifu.core import clock
 from hangqifu.core.errors import InvalidInput, NotFound, NotPermitted, RuleViolation
+from registration.models import Qualification
+from registration.selectors.eligibility import listed_on_day
 
 from .. import money_permissions as perms
-from ..models import Qualification
 from ..models.funds import Fund, IssuanceBatch, VoucherType
 from ..models.ledger import LedgerEntry
 from ..models.vouchers import Voucher
-from ..selectors.eligibility import listed_on_day
 from . import claim_cache
 from .common import assert_buyer_in_programme
 from .ledger import ledger_record

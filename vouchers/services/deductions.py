@@ -46,14 +46,14 @@ from hangqifu.core.errors import InvalidInput, NotPermitted, RuleViolation
 from hangqifu.core.money import share, yuan
 from hangqifu.notifications.services import notify
 from hangqifu.policy.services import policy_for
+from registration.models import Qualification
+from registration.selectors.eligibility import listed_on_day
 
 from .. import money_permissions as perms
-from ..models import Qualification
 from ..models.funds import Fund
 from ..models.ledger import LedgerEntry
 from ..models.orders import Deduction, Order
 from ..models.vouchers import Voucher
-from ..selectors.eligibility import listed_on_day
 from .common import assert_buyer_in_programme
 from .fund_remainder import FundRemainderExceeded, fund_exhaustion_schedule  # noqa: F401  (re-exported for the API)
 from .fund_remainder import FundExhausted, assert_fund_covers, fund_charge

@@ -17,12 +17,12 @@ from audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.core.errors import InvalidInput, NotFound, NotPermitted, RuleViolation
 from hangqifu.notifications.services import notify
+from registration.services.common import guard
 
 from .. import money_permissions as perms
 from ..models.fund_declarations import FundInsufficiencyDeclaration as Declaration
 from ..models.funds import Fund
 from ..models.vouchers import Voucher
-from .common import guard
 from .expiry import fund_exhaust
 from .fund_charge import fund_gate_exclusive
 

@@ -97,7 +97,7 @@ def ledger_verify(*, max_problems: int = 50) -> LedgerReport:
     - voucher: face = balance + Σ its deduction entries + its void/expiry entry, and one claim entry = face;
     - qualification: used = Σ deduction entries of its vouchers; reserved = Σ balances of its live vouchers;
     - voucher type: count − remaining = vouchers claimed of it."""
-    from ..models import Qualification
+    from registration.models import Qualification
 
     report = LedgerReport()
 

@@ -15,9 +15,9 @@ from hangqifu.documents.pdf import render_pdf
 from hangqifu.documents.selectors import documents_for
 from hangqifu.documents.services import document_store
 from hangqifu.notifications.services import notify
+from registration.models import Qualification
 
 from .. import money_permissions as perms
-from ..models import Qualification
 from ..models.orders import ORDER_DOCUMENT_KINDS, Order, Satisfaction
 from ..selectors.orders import order_get
 from .claims import active_qualification
@@ -194,7 +194,7 @@ def commitment_letter_title(order: Order) -> str:
 def commitment_letter_pdf(*, order: Order) -> bytes:
     """The order's commitment letter, from what was fixed when it was signed: an enterprise's size class, or
     a park's recognition (its own letter, not the enterprise's)."""
-    from ..selectors.eligibility import park_recognition
+    from registration.selectors.eligibility import park_recognition
 
     qualification = Qualification.objects.filter(organisation_id=order.buyer_id, year=order.year).first()
     context = {"title": commitment_letter_title(order), "order": order, "buyer": order.buyer,

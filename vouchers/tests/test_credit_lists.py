@@ -15,13 +15,14 @@ from hangqifu.core.choices import ServiceCategory
 from hangqifu.core.errors import DomainError, InvalidInput, RuleViolation
 from hangqifu.notifications.models import Notification
 from providers.models import ProviderProfile
-from vouchers.jobs import credit_list_suspensions
-from vouchers.models import CreditListEntry, Qualification, Voucher
-from vouchers.selectors import eligibility
+from registration.models import CreditListEntry, Qualification
+from registration.selectors import eligibility
+from registration.services.credit_lists import credit_delisting_record
+from registration.services.qualification import qualification_reinstate
+from registration.jobs import credit_list_suspensions
+from vouchers.models import Voucher
 from vouchers.services import claims, imports
-from vouchers.services.credit_lists import credit_delisting_record
 from vouchers.services.deductions import deduction_apply
-from vouchers.services.qualification import qualification_reinstate
 
 from .money_factories import claimed_voucher, open_batch, order_in_state, pdf_file, provider_user, qualified_buyer
 

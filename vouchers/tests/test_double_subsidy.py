@@ -10,7 +10,7 @@ from audit.models import AuditEvent, FraudSignal
 from hangqifu.core.errors import DomainError
 from vouchers.models import Deduction, OtherSubsidyAward
 from vouchers.services.deductions import deduction_apply
-from vouchers.services.imports import import_other_subsidies
+from vouchers.services.subsidy_imports import import_other_subsidies
 from vouchers.services.subsidies import normalised
 
 from .money_factories import claimed_voucher, open_batch, order_in_state, provider_user, qualified_buyer

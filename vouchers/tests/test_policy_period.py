@@ -95,8 +95,8 @@ def test_the_api_answers_policy_not_in_force_in_the_error_format(set_clock, api_
 
 
 def test_registration_approval_outside_the_period_is_refused(set_clock, make_user):
-    from vouchers.services import registration as services
-    from vouchers.tests.registration_factories import make_registration
+    from registration.services import registration as services
+    from registration.tests.factories import make_registration
 
     set_clock("2026-04-28T10:00:00+08:00")
     enterprise = make_user(role=Role.ENTERPRISE)

@@ -16,11 +16,12 @@ from hangqifu.documents.tests.factories import pdf_upload
 from hangqifu.notifications.models import Notification
 from hangqifu.policy.models import PolicyYear
 from hangqifu.policy.services import policy_update
-from vouchers.models import ChangeReport, Deduction, Order, Qualification, Voucher
-from vouchers.services import change_reports as change_services
+from registration.models import ChangeReport, Qualification
+from registration.services import change_reports as change_services
+from registration.services.qualification import qualification_reinstate, qualification_suspend
+from vouchers.models import Deduction, Order, Voucher
 from vouchers.services import claims
 from vouchers.services.deductions import _move_money, deduction_apply
-from vouchers.services.qualification import qualification_reinstate, qualification_suspend
 
 from .money_factories import claimed_voucher, open_batch, order_in_state, provider_user, qualified_buyer
 
