@@ -13,7 +13,7 @@ from hangqifu.core.choices import ServiceCategory
 from hangqifu.core.money import MONEY_FIELD_KWARGS
 from registration.models import SizeClass
 
-from .. import money_permissions as perms
+from .. import permissions as perms
 
 ORDER_DOCUMENT_KINDS = ("contract", "stamped_commitment_letter", "service_record")
 

@@ -12,7 +12,7 @@ from hangqifu.core.choices import ServiceCategory
 from hangqifu.core.money import MONEY_FIELD_KWARGS
 from registration.models import Qualification
 
-from .. import money_permissions as perms
+from .. import permissions as perms
 
 
 class Voucher(models.Model):

@@ -3,7 +3,7 @@ from django.db.models import QuerySet
 
 from hangqifu.core.errors import NotFound
 
-from .. import money_permissions as perms
+from .. import permissions as perms
 from ..models.vouchers import Voucher
 
 

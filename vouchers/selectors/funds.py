@@ -8,7 +8,7 @@ from hangqifu.core import clock
 from hangqifu.core.errors import NotFound
 from registration.selectors.quota import qualification_of
 
-from .. import money_permissions as perms
+from .. import permissions as perms
 from ..models.funds import Fund, IssuanceBatch, VoucherType
 from ..models.vouchers import Voucher
 from ..services.claims import claim_refusal, claim_window

@@ -37,7 +37,7 @@ from hangqifu.core.errors import InvalidInput, NotFound, NotPermitted, RuleViola
 from registration.models import Qualification
 from registration.selectors.eligibility import listed_on_day
 
-from .. import money_permissions as perms
+from .. import permissions as perms
 from ..models.funds import Fund, IssuanceBatch, VoucherType
 from ..models.ledger import LedgerEntry
 from ..models.vouchers import Voucher

@@ -49,7 +49,7 @@ from hangqifu.policy.services import policy_for
 from registration.models import Qualification
 from registration.selectors.eligibility import listed_on_day
 
-from .. import money_permissions as perms
+from .. import permissions as perms
 from ..models.funds import Fund
 from ..models.ledger import LedgerEntry
 from ..models.orders import Deduction, Order

@@ -19,7 +19,7 @@ from hangqifu.core.errors import InvalidInput, NotFound, NotPermitted, RuleViola
 from hangqifu.notifications.services import notify
 from registration.services.common import guard
 
-from .. import money_permissions as perms
+from .. import permissions as perms
 from ..models.fund_declarations import FundInsufficiencyDeclaration as Declaration
 from ..models.funds import Fund
 from ..models.vouchers import Voucher

@@ -11,7 +11,7 @@ from hangqifu.core.choices import ServiceCategory
 from hangqifu.core.errors import InvalidInput, NotFound, NotPermitted, RuleViolation
 from hangqifu.core.money import yuan
 
-from .. import money_permissions as perms
+from .. import permissions as perms
 from ..models.funds import Fund, IssuanceBatch, VoucherType, default_valid_until
 from . import claim_cache
 

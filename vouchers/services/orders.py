@@ -17,7 +17,7 @@ from hangqifu.documents.services import document_store
 from hangqifu.notifications.services import notify
 from registration.models import Qualification
 
-from .. import money_permissions as perms
+from .. import permissions as perms
 from ..models.orders import ORDER_DOCUMENT_KINDS, Order, Satisfaction
 from ..selectors.orders import order_get
 from .claims import active_qualification

@@ -7,7 +7,7 @@ from django.shortcuts import render
 from hangqifu.core import clock
 from registration.selectors.quota import qualification_of
 
-from .. import money_permissions as perms
+from .. import permissions as perms
 from ..models.vouchers import Voucher
 from ..selectors import claims as selectors
 

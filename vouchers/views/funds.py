@@ -11,8 +11,8 @@ from hangqifu.core import clock
 from hangqifu.core.errors import DomainError
 from registration.selectors.quota import qualification_of
 
-from .. import money_permissions as perms
-from ..money_forms import BatchForm, FundForm, VoucherTypeFormSet, show_domain_error
+from .. import permissions as perms
+from ..forms import BatchForm, FundForm, VoucherTypeFormSet, show_domain_error
 from ..selectors import funds as selectors
 from ..services import claims as claim_services
 from ..services import funds as services

@@ -1,4 +1,4 @@
-"""Demo data of the money core (called from vouchers/demo.py after registration): the year's fund, an open
+"""Demo data of the money core (seed_demo runs it after registration's): the year's fund, an open
 batch with several voucher types, vouchers claimed by demo-enterprise and demo-park, and demo-enterprise's
 orders of demo-provider's products in each state (signed, completed, rated, deducted). Everything goes
 through the services; running it again changes nothing."""
@@ -103,7 +103,7 @@ def _spread_history(order) -> None:
         rated_at=deducted - timedelta(days=2))
 
 
-def seed_money(ctx):
+def seed(ctx):
     from .services.funds import fund_create
 
     users = ctx["users"]
