@@ -121,7 +121,7 @@ class MoneyModel(FundRemainderActions):
 
     # --- actions -----------------------------------------------------------------------------------------
     def claim(self):
-        from vouchers.services.claims import voucher_claim
+        from vouchers.services.voucher_claims import voucher_claim
 
         buyer = self._pick(self.buyers)
         batch = self._pick(self.batches)
@@ -268,7 +268,7 @@ class MoneyModel(FundRemainderActions):
 
     def file_claim(self):
         from redemption.models import ClaimLine
-        from redemption.services.claims import claim_create
+        from redemption.services.redemption_claims import claim_create
         from redemption.tests.factories import attach_documents, line_for
 
         provider = self._pick(self.providers)
@@ -290,7 +290,7 @@ class MoneyModel(FundRemainderActions):
         return RedemptionClaim.objects.filter(state__in=states).select_related("provider", "created_by")
 
     def review_claim(self):
-        from redemption.services import claims as svc
+        from redemption.services import redemption_claims as svc
 
         claim = self._pick(self._claims("draft", "returned", "submitted", "pre_reviewed"))
         if claim is None:

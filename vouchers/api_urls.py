@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .apis import claims as claim_apis
+from .apis import voucher_claims as voucher_claim_apis
 from .apis import fund_declarations as fund_declaration_apis
 from .apis import funds as fund_apis
 from .apis import orders as order_apis
@@ -18,9 +18,9 @@ urlpatterns = [
     path("batches/<int:pk>/", fund_apis.BatchDetailApi.as_view(), name="batch-detail"),
     path("batches/<int:pk>/open/", fund_apis.BatchOpenApi.as_view(), name="batch-open"),
     path("batches/<int:pk>/close/", fund_apis.BatchCloseApi.as_view(), name="batch-close"),
-    path("batches/<int:pk>/claim/", fund_apis.ClaimApi.as_view(), name="batch-claim"),
-    path("vouchers/", claim_apis.VoucherListApi.as_view(), name="voucher-list"),
-    path("vouchers/<int:pk>/", claim_apis.VoucherDetailApi.as_view(), name="voucher-detail"),
+    path("batches/<int:pk>/claim/", voucher_claim_apis.VoucherClaimApi.as_view(), name="batch-claim"),
+    path("vouchers/", voucher_claim_apis.VoucherListApi.as_view(), name="voucher-list"),
+    path("vouchers/<int:pk>/", voucher_claim_apis.VoucherDetailApi.as_view(), name="voucher-detail"),
     path("orders/", order_apis.OrderListApi.as_view(), name="order-list"),
     path("orders/<int:pk>/", order_apis.OrderDetailApi.as_view(), name="order-detail"),
     path("orders/<int:pk>/commitment-letter/", order_apis.OrderCommitmentLetterApi.as_view(),

@@ -11,12 +11,12 @@ class VouchersConfig(AppConfig):
 
         from registration.holdings import holdings_register
 
-        from .services import claim_cache
+        from .services import voucher_claim_cache
         from .services.expiry import live_vouchers_of, qualification_vouchers_void
 
         # A qualification's suspension freezes, and its revocation voids, the holder's live vouchers (第九条).
         holdings_register(count=live_vouchers_of, void=qualification_vouchers_void)
-        claim_cache.connect()  # the claim's cached batch, types and fund, and the sold-out flags
+        voucher_claim_cache.connect()  # the claim's cached batch, types and fund, and the sold-out flags
 
         # Funds, batches, vouchers, orders, deductions and the ledger: read-only money rows; the
         # bureau also sets funds and opens/closes batches (through the services).

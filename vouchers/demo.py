@@ -50,7 +50,7 @@ def _batch(*, bureau, year: int) -> IssuanceBatch:
 
 
 def _claim(user, batch, category):
-    from .services.claims import voucher_claim
+    from .services.voucher_claims import voucher_claim
 
     existing = Voucher.objects.filter(organisation=user.organisation, batch=batch, category=category).first()
     if existing:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import claims as claim_views
+from .views import voucher_claims as voucher_claim_views
 from .views import fund_declarations as fund_declaration_views
 from .views import funds as fund_views
 from .views import orders as order_views
@@ -17,9 +17,9 @@ urlpatterns = [
     path("batches/new/", fund_views.batch_new, name="batch-new"),
     path("batches/<int:pk>/", fund_views.batch_detail, name="batch-detail"),
     path("batches/<int:pk>/live/", fund_views.batch_live, name="batch-live"),
-    path("batches/<int:pk>/claim/", fund_views.batch_claim, name="batch-claim"),
+    path("batches/<int:pk>/claim/", voucher_claim_views.batch_claim, name="batch-claim"),
     path("batches/<int:pk>/<str:action>/", fund_views.batch_transition, name="batch-transition"),
-    path("my-vouchers/", claim_views.my_vouchers, name="my-vouchers"),
+    path("my-vouchers/", voucher_claim_views.my_vouchers, name="my-vouchers"),
     path("orders/", order_views.order_list, name="order-list"),
     path("orders/new/", order_views.order_new, name="order-new"),
     path("orders/<int:pk>/", order_views.order_detail, name="order-detail"),

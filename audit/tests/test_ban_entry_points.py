@@ -117,7 +117,7 @@ def test_product_submit(banned):
 
 @BANNED
 def test_redemption_claim_create(banned):
-    from redemption.services.claims import claim_create
+    from redemption.services.redemption_claims import claim_create
     from redemption.tests.factories import deducted_order, line_for, provider_user
 
     user = provider_user()
@@ -128,7 +128,7 @@ def test_redemption_claim_create(banned):
 
 @BANNED
 def test_redemption_claim_submit(banned):
-    from redemption.services.claims import claim_create, claim_submit
+    from redemption.services.redemption_claims import claim_create, claim_submit
     from redemption.tests.factories import attach_documents, deducted_order, line_for, provider_user
 
     user = provider_user()
@@ -140,7 +140,7 @@ def test_redemption_claim_submit(banned):
 
 @BANNED
 def test_redemption_claim_approve(banned, make_user):
-    from redemption.services.claims import claim_approve, claim_pre_review
+    from redemption.services.redemption_claims import claim_approve, claim_pre_review
     from redemption.tests.factories import deducted_order, provider_user, submitted_claim
 
     user = provider_user()

@@ -71,7 +71,7 @@ def release_token(token: str) -> None:
 
 
 def _sold_out(request, api: bool) -> bool:
-    from vouchers.services.claim_cache import sold_out
+    from vouchers.services.voucher_claim_cache import sold_out
 
     try:
         voucher_type = json.loads(request.body or b"{}").get("voucher_type") if api else \

@@ -538,7 +538,7 @@ def test_a_listed_provider_is_not_collected_and_its_claims_wait(world, run, cent
 
 
 def test_a_provider_listed_before_approval_or_payment_is_refused_there(disbursed, set_clock):
-    from ..services.claims import claim_approve, claim_pre_review
+    from ..services.redemption_claims import claim_approve, claim_pre_review
 
     payment = disbursed.payments.get(district="binjiang")
     entry = _list(payment.provider, clock.today())

@@ -25,7 +25,7 @@ the API renders its response) and everything that touches only this enterprise's
   sweep waits for every deduction in flight, so it never holds the fund while a deduction holds a
   qualification and waits for the fund. Gate holders do not block each other; the fund's tuple is not locked
   before the charge (a FOR KEY SHARE there made every charge build a MultiXact of all deductions in flight).
-  Claims take the fund FOR KEY SHARE instead (vouchers/services/claims.py), which the sweep's FOR UPDATE
+  Claims take the fund FOR KEY SHARE instead (vouchers/services/voucher_claims.py), which the sweep's FOR UPDATE
   waits for too.
 - qualification → voucher → order is the order of expiry and suspension (qualification → voucher) too.
 - The fund UPDATE's 0 rows (the remainder taken meanwhile) raises FundRemainderExceeded (or FundExhausted at

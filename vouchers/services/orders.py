@@ -20,7 +20,7 @@ from registration.models import Qualification
 from .. import permissions as perms
 from ..models.orders import ORDER_DOCUMENT_KINDS, Order, Satisfaction
 from ..selectors.orders import order_get
-from .claims import active_qualification
+from .voucher_claims import active_qualification
 from .common import assert_buyer_in_programme
 from .provider_cap import assert_provider_open_for_orders
 

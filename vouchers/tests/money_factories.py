@@ -118,7 +118,7 @@ def order_in_state(buyer, provider, state="signed", *, amount="10000.00", catego
 
 
 def claimed_voucher(buyer, batch=None, voucher_type=None):
-    from vouchers.services.claims import voucher_claim
+    from vouchers.services.voucher_claims import voucher_claim
 
     batch = batch or open_batch()
     voucher_type = voucher_type or batch.voucher_types.first()

@@ -10,7 +10,7 @@ from hangqifu.accounts.roles import Role
 from hangqifu.core.choices import ServiceCategory
 from hangqifu.core.errors import RuleViolation
 from hangqifu.policy.services import policy_in_force, year_in_force
-from vouchers.services import claims, funds
+from vouchers.services import voucher_claims, funds
 from vouchers.services.deductions import deduction_apply
 
 from .money_factories import bureau_user, claimed_voucher, open_batch, order_in_state, provider_user, qualified_buyer
@@ -31,7 +31,7 @@ def test_years_in_force():
 
 
 def _claim(buyer, batch):
-    return claims.voucher_claim(actor=buyer, batch_id=batch.pk, voucher_type_id=batch.voucher_types.first().pk)
+    return voucher_claims.voucher_claim(actor=buyer, batch_id=batch.pk, voucher_type_id=batch.voucher_types.first().pk)
 
 
 def test_claims_orders_and_deductions_are_refused_the_day_before_and_accepted_on_the_first_day(set_clock):

@@ -7,7 +7,7 @@ from hangqifu.accounts.roles import Role
 from hangqifu.core.choices import ServiceCategory
 from hangqifu.core.errors import DomainError
 from vouchers.models import LedgerEntry, Voucher, VoucherType
-from vouchers.services.claims import voucher_claim
+from vouchers.services.voucher_claims import voucher_claim
 
 from .money_factories import claimed_voucher, open_batch, qualification_of, qualified_buyer
 

@@ -41,7 +41,7 @@ from .. import permissions as perms
 from ..models.funds import Fund, IssuanceBatch, VoucherType
 from ..models.ledger import LedgerEntry
 from ..models.vouchers import Voucher
-from . import claim_cache
+from . import voucher_claim_cache
 from .common import assert_buyer_in_programme
 from .ledger import ledger_record
 
@@ -97,9 +97,9 @@ def _type_id(voucher_type_id) -> int | None:
 
 
 def assert_not_sold_out(voucher_type_id) -> None:
-    """Refuse at once, from the cache, a claim of a type whose last slot a committed claim took (claim_cache)."""
+    """Refuse at once, from the cache, a claim of a type whose last slot a committed claim took (voucher_claim_cache)."""
     type_id = _type_id(voucher_type_id)
-    if type_id is not None and claim_cache.sold_out(type_id):
+    if type_id is not None and voucher_claim_cache.sold_out(type_id):
         raise _batch_exhausted()
 
 
@@ -114,12 +114,12 @@ def _load_voucher_type(type_id: int) -> VoucherType | None:
 
 def _voucher_type_of(batch_id: int, voucher_type_id) -> VoucherType:
     """The type with its batch and the year's fund (id, exhausted_at), in one query or from the cache
-    (claim_cache: its `remaining` may be stale, the transaction decides); 404 for a missing or draft batch
+    (voucher_claim_cache: its `remaining` may be stale, the transaction decides); 404 for a missing or draft batch
     before 400 for a type that is not the batch's."""
     voucher_type = None
     type_id = _type_id(voucher_type_id)
     if type_id is not None:
-        voucher_type = claim_cache.claim_snapshot(type_id, lambda: _load_voucher_type(type_id))
+        voucher_type = voucher_claim_cache.claim_snapshot(type_id, lambda: _load_voucher_type(type_id))
         if voucher_type is not None and voucher_type.batch_id != int(batch_id):
             voucher_type = None
     if voucher_type is None:
@@ -140,19 +140,19 @@ def voucher_claim(*, actor, batch_id: int, voucher_type_id) -> Voucher:
     qualification = (Qualification.objects.select_related("organisation")
                      .filter(organisation_id=actor.organisation_id, year=batch.year).first())
     # Early refusals from what was just read (cheap, no lock); the transaction decides for real.
-    refusal = claim_refusal(batch=batch, voucher_type=voucher_type, qualification=qualification,
+    refusal = voucher_claim_refusal(batch=batch, voucher_type=voucher_type, qualification=qualification,
                             fund_open=voucher_type.fund_pk is not None and voucher_type.fund_exhausted_at is None,
                             now=now)
     if refusal is not None:
         if refusal.code == "batch_exhausted":  # read from the database (a snapshot's remaining is never too low)
-            claim_cache.mark_sold_out(voucher_type.pk)
+            voucher_claim_cache.mark_sold_out(voucher_type.pk)
         raise refusal
     assert_buyer_in_programme(credit_code=qualification.organisation.credit_code, on=timezone.localdate(now),
                               action="领取服务券")
     return _claim(actor=actor, batch=batch, voucher_type=voucher_type, qualification=qualification, now=now)
 
 
-def claim_window(*, batch, now) -> RuleViolation | None:
+def voucher_claim_window(*, batch, now) -> RuleViolation | None:
     """The claim window by the business clock: open, not closed, the batch's year and validity not past."""
     today = timezone.localdate(now)
     if not batch.is_claimable(now) or batch.year != today.year or batch.valid_until < today:
@@ -160,12 +160,12 @@ def claim_window(*, batch, now) -> RuleViolation | None:
     return None
 
 
-def claim_refusal(*, batch, voucher_type, qualification, fund_open: bool, now,
+def voucher_claim_refusal(*, batch, voucher_type, qualification, fund_open: bool, now,
                   ignore_window: bool = False) -> RuleViolation | None:
     """Why a claim of this type would be refused now, or None: the rule the claim service checks first, and
     what the batch page shows next to a disabled 领取 button. `ignore_window` leaves the claim window out
     (the page enables the button itself at the opening second, by the server's clock)."""
-    refusal = None if ignore_window else claim_window(batch=batch, now=now)
+    refusal = None if ignore_window else voucher_claim_window(batch=batch, now=now)
     refusal = refusal or _qualification_refusal(qualification, batch.year)
     if refusal is not None:
         return refusal
@@ -236,10 +236,10 @@ def _claim(*, actor, batch, voucher_type, qualification, now) -> Voucher:
     # is left; the sold-out flag is raised once the last slot is committed (or found gone).
     left = _take_slot(voucher_type.pk)
     if left is None:
-        claim_cache.mark_sold_out(voucher_type.pk)
+        voucher_claim_cache.mark_sold_out(voucher_type.pk)
         raise _batch_exhausted()
     if left == 0:
-        claim_cache.mark_sold_out_after_commit(voucher_type.pk)
+        voucher_claim_cache.mark_sold_out_after_commit(voucher_type.pk)
     return voucher
 
 

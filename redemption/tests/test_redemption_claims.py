@@ -7,7 +7,7 @@ from hangqifu.core.errors import DomainError
 from hangqifu.documents.selectors import documents_for
 
 from ..models import ClaimLine, RedemptionClaim
-from ..services import claims as services
+from ..services import redemption_claims as services
 from . import factories
 from .factories import deducted_order, line_for
 

@@ -15,7 +15,7 @@ from hangqifu.documents.selectors import documents_for
 from .. import permissions as perms
 from .. import selectors
 from ..models import CLAIM_DOCUMENT_KINDS, REQUIRED_DOCUMENT_KINDS, RedemptionClaim
-from ..services import claims as services
+from ..services import redemption_claims as services
 from ..services.cap import cap_status
 
 ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer}

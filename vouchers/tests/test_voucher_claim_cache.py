@@ -1,4 +1,4 @@
-"""The claim's cache (vouchers/services/claim_cache.py): the type, batch and fund read from the cache until one of
+"""The claim's cache (vouchers/services/voucher_claim_cache.py): the type, batch and fund read from the cache until one of
 them changes, and the sold-out flag that refuses a claim without touching the database once the last slot is
 committed — and never before."""
 import pytest
@@ -6,8 +6,8 @@ import pytest
 from hangqifu.core.choices import ServiceCategory
 from hangqifu.core.errors import DomainError
 from vouchers.models import Voucher, VoucherType
-from vouchers.services import claim_cache
-from vouchers.services.claims import voucher_claim
+from vouchers.services import voucher_claim_cache
+from vouchers.services.voucher_claims import voucher_claim
 
 from .money_factories import open_batch, qualified_buyer
 
@@ -25,13 +25,13 @@ def test_the_flag_is_raised_only_after_the_commit_that_takes_the_last_slot(set_c
     voucher_type = open_batch(types=((ServiceCategory.LEGAL, "1000.00", 2),)).voucher_types.get()
     with django_capture_on_commit_callbacks(execute=True):
         _claim(qualified_buyer(), voucher_type)
-    assert not claim_cache.sold_out(voucher_type.pk), "one slot is left"
+    assert not voucher_claim_cache.sold_out(voucher_type.pk), "one slot is left"
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         _claim(qualified_buyer(), voucher_type)
-    assert not claim_cache.sold_out(voucher_type.pk), "not before the last slot's COMMIT"
+    assert not voucher_claim_cache.sold_out(voucher_type.pk), "not before the last slot's COMMIT"
     for callback in callbacks:
         callback()
-    assert claim_cache.sold_out(voucher_type.pk)
+    assert voucher_claim_cache.sold_out(voucher_type.pk)
 
 
 def test_once_sold_out_a_claim_is_refused_without_any_query(set_clock, django_capture_on_commit_callbacks,
@@ -50,11 +50,11 @@ def test_a_claim_that_finds_no_slot_left_raises_the_flag_too(set_clock):
     set_clock(OPEN_TIME)
     voucher_type = open_batch(types=((ServiceCategory.LEGAL, "1000.00", 1),)).voucher_types.get()
     VoucherType.objects.filter(pk=voucher_type.pk).update(remaining=0)  # taken by a claim the cache never saw
-    assert not claim_cache.sold_out(voucher_type.pk)
+    assert not voucher_claim_cache.sold_out(voucher_type.pk)
     with pytest.raises(DomainError) as refused:
         _claim(qualified_buyer(), voucher_type)
     assert refused.value.code == "batch_exhausted"
-    assert claim_cache.sold_out(voucher_type.pk)
+    assert voucher_claim_cache.sold_out(voucher_type.pk)
 
 
 def test_editing_the_type_clears_its_flag_and_claims_go_on(set_clock, django_capture_on_commit_callbacks):
@@ -62,11 +62,11 @@ def test_editing_the_type_clears_its_flag_and_claims_go_on(set_clock, django_cap
     voucher_type = open_batch(types=((ServiceCategory.LEGAL, "1000.00", 1),)).voucher_types.get()
     with django_capture_on_commit_callbacks(execute=True):
         _claim(qualified_buyer(), voucher_type)
-    assert claim_cache.sold_out(voucher_type.pk)
+    assert voucher_claim_cache.sold_out(voucher_type.pk)
     voucher_type.refresh_from_db()
     voucher_type.count, voucher_type.remaining = 2, 1
     voucher_type.save()
-    assert not claim_cache.sold_out(voucher_type.pk)
+    assert not voucher_claim_cache.sold_out(voucher_type.pk)
     assert _claim(qualified_buyer(), voucher_type).state == Voucher.State.LIVE
 
 
@@ -77,10 +77,10 @@ def test_the_snapshot_is_read_once_and_reloaded_after_a_change():
         loads.append(1)
         return {"loaded": len(loads)}
 
-    assert claim_cache.claim_snapshot(987_654, load) == {"loaded": 1}
-    assert claim_cache.claim_snapshot(987_654, load) == {"loaded": 1}, "served from the cache"
-    claim_cache.catalogue_changed()
-    assert claim_cache.claim_snapshot(987_654, load) == {"loaded": 2}, "a change forgets every snapshot"
+    assert voucher_claim_cache.claim_snapshot(987_654, load) == {"loaded": 1}
+    assert voucher_claim_cache.claim_snapshot(987_654, load) == {"loaded": 1}, "served from the cache"
+    voucher_claim_cache.catalogue_changed()
+    assert voucher_claim_cache.claim_snapshot(987_654, load) == {"loaded": 2}, "a change forgets every snapshot"
 
 
 def test_a_saved_batch_reaches_the_next_claim(set_clock):
@@ -88,9 +88,9 @@ def test_a_saved_batch_reaches_the_next_claim(set_clock):
     batch = open_batch(types=((ServiceCategory.LEGAL, "1000.00", 5),))
     voucher_type = batch.voucher_types.get()
     assert _claim(qualified_buyer(), voucher_type).state == Voucher.State.LIVE  # the snapshot is cached
-    assert claim_cache.claim_snapshot(voucher_type.pk, lambda: None).batch.title == batch.title
+    assert voucher_claim_cache.claim_snapshot(voucher_type.pk, lambda: None).batch.title == batch.title
     batch.title = "2026 第二批（更名）"
     batch.save()
-    assert claim_cache.claim_snapshot(voucher_type.pk, lambda: None) is None, "the change forgot the snapshot"
+    assert voucher_claim_cache.claim_snapshot(voucher_type.pk, lambda: None) is None, "the change forgot the snapshot"
     assert _claim(qualified_buyer(), voucher_type).state == Voucher.State.LIVE
-    assert claim_cache.claim_snapshot(voucher_type.pk, lambda: None).batch.title == "2026 第二批（更名）"
+    assert voucher_claim_cache.claim_snapshot(voucher_type.pk, lambda: None).batch.title == "2026 第二批（更名）"

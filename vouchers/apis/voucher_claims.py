@@ -1,15 +1,19 @@
-"""REST API of claimed vouchers (API.md `vouchers/`): read-only. No endpoint moves a voucher to another
-organisation — vouchers are not transferable (第四条)."""
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+"""REST API of the voucher claim (领券, API.md `batches/{id}/claim/`, honours Idempotency-Key) and of the claimed
+vouchers (`vouchers/`): read-only. No endpoint moves a voucher to another organisation — vouchers are not
+transferable (第四条)."""
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hangqifu.core.api import ErrorSerializer, MoneyField
+from hangqifu.core.api import ErrorSerializer, MoneyField, claim_queue_busy, idempotent, rule_refusal
 
 from ..models.vouchers import Voucher
-from ..selectors import claims as selectors
+from ..selectors import vouchers as selectors
+from ..services import voucher_claims as services
+
+ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer}
 
 
 class VoucherOutput(serializers.Serializer):
@@ -57,3 +61,30 @@ class VoucherDetailApi(APIView):
     @extend_schema(responses={200: VoucherOutput, 404: ErrorSerializer})
     def get(self, request, pk: int):
         return Response(VoucherOutput(selectors.voucher_get(user=request.user, voucher_id=pk)).data)
+
+
+class VoucherClaimApi(APIView):
+    """领券 — first come, first served. Send an Idempotency-Key: a retry returns the first answer."""
+
+    @extend_schema_serializer(component_name="ClaimInput")  # its name in the public schema (API.md)
+    class InputSerializer(serializers.Serializer):
+        voucher_type = serializers.IntegerField(help_text="本批次券种的 id（GET batches/{id}/ 的 voucher_types[].id）")
+
+    @extend_schema(request=InputSerializer, responses={201: VoucherOutput, **ERRORS, 409: rule_refusal(
+        "policy_not_in_force", "credit_listed", "not_eligible", "batch_not_open", "batch_exhausted",
+        "quota_exceeded", "fund_exhausted", "banned"), 429: claim_queue_busy()},
+                   parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False),
+                               OpenApiParameter("Retry-After", int, OpenApiParameter.HEADER, response=[429],
+                                                description="排队中时，建议重试前等待的秒数")])
+    def post(self, request, pk: int):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        # sold out: answered from the cache, before the idempotency record's transaction (voucher_claim_cache)
+        services.assert_not_sold_out(data.validated_data["voucher_type"])
+
+        def handler():
+            voucher = services.voucher_claim(actor=request.user, batch_id=pk,
+                                            voucher_type_id=data.validated_data["voucher_type"])
+            return Response(VoucherOutput(voucher).data, status=201)
+
+        return idempotent(request, handler)
