@@ -3,6 +3,8 @@ commitment), generated as a Chinese PDF pre-filled from the application for the 
 upload back as `size_commitment_letter`."""
 from decimal import Decimal
 
+from django.http import HttpResponse
+
 from hangqifu.core import clock
 from hangqifu.core.choices import Honour
 from hangqifu.documents.pdf import render_pdf
@@ -37,3 +39,10 @@ def commitment_letter_context(registration: RegistrationApplication) -> dict:
 
 def commitment_letter_pdf(registration: RegistrationApplication) -> bytes:
     return render_pdf("registration/qualification/commitment_letter.html", commitment_letter_context(registration))
+
+
+def commitment_letter_response(registration) -> HttpResponse:
+    response = HttpResponse(commitment_letter_pdf(registration), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="commitment-letter-{registration.pk}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -13,9 +13,9 @@ from hangqifu.core.errors import DomainError
 from hangqifu.documents.kinds import kind_label
 
 from . import permissions
-from .apis.registration import commitment_letter_response
 from .forms import (BasicInfoForm, ChangeReportForm, HonoursForm, RegistrationUploadForm, ScaleForm,
                      add_domain_errors)
+from .letters import commitment_letter_response
 from .models import HolderKind, RegistrationApplication
 from .selectors import eligibility
 from .selectors import registration as selectors

@@ -18,7 +18,8 @@ from ..forms import DateInput, add_domain_errors
 from ..models import CreditDelisting, CreditListEntry
 from ..selectors import eligibility
 from ..services import credit_lists, imports
-from .registration import documents_html, ImportAdmin
+from .applications import documents_html
+from .reference_lists import ImportAdmin
 
 
 class DelistingForm(forms.Form):

@@ -1,2 +1,2 @@
-"""DRF endpoints of registration: applications, qualifications and change reports (registration.py), the dishonesty
-lists (credit_lists.py)."""
+"""DRF endpoints of registration: applications (applications.py), qualifications and change reports
+(qualifications.py), the dishonesty lists (credit_lists.py)."""

@@ -1,7 +1,7 @@
 """第八条: other programmes' award lists in the admin, imported with the reference lists' import page."""
 from django.contrib import admin
 
-from registration.admin.registration import ImportAdmin
+from registration.admin.reference_lists import ImportAdmin
 
 from ..models import OtherSubsidyAward
 from ..services.subsidy_imports import import_other_subsidies
