@@ -2,6 +2,7 @@
 qualifications of the business year (enterprise: innovative SME → tier 2; park: default), and one more
 enterprise's application waits for the service center's pre-review. Everything goes through the services."""
 from datetime import date
+from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -19,19 +20,20 @@ from .selectors.eligibility import REQUIRED_DOCUMENTS
 
 
 ENTERPRISE_DATA = {"established_on": date(2018, 3, 15), "industry": Industry.SOFTWARE_IT,
-                   "sector": Sector.DIGITAL_ECONOMY, "employees": 86, "revenue": "23500000.00",
-                   "total_assets": "18000000.00", "independent_legal_person": True,
+                   "sector": Sector.DIGITAL_ECONOMY, "employees": 86, "revenue": Decimal("23500000.00"),
+                   "total_assets": Decimal("18000000.00"), "independent_legal_person": True,
                    "contact_name": "张三", "contact_phone": "0571-85012345"}
 
 
 def _register(*, user, data, honours=(), reviewer=None, approve=True):
     from .services import registration as services
+    from .services import review as review_services
 
     year = clock.current_year()
     existing = RegistrationApplication.objects.filter(organisation=user.organisation, year=year).first()
     if existing is not None:
         return existing
-    registration = services.registration_create(actor=user, data={**data, "honours": list(honours)})
+    registration = services.registration_create(actor=user, **data, honours=list(honours))
     for kind in REQUIRED_DOCUMENTS[registration.kind]:
         services.registration_document_add(actor=user, registration=registration, kind=kind,
                                            uploaded_file=SimpleUploadedFile(f"{kind}.pdf", simple_pdf(kind)))
@@ -41,9 +43,9 @@ def _register(*, user, data, honours=(), reviewer=None, approve=True):
                                                f"{honour}.pdf", simple_pdf(honour)))
     services.registration_submit(actor=user, registration=registration)
     if approve:
-        services.registration_pre_review(actor=reviewer, registration=registration, passed=True,
-                                         opinion="材料齐全，符合条件")
-        services.registration_approve(actor=reviewer, registration=registration, opinion="同意认定")
+        review_services.registration_pre_review(actor=reviewer, registration=registration, passed=True,
+                                                opinion="材料齐全，符合条件")
+        review_services.registration_approve(actor=reviewer, registration=registration, opinion="同意认定")
     return registration
 
 
@@ -70,6 +72,6 @@ def seed(ctx):
         email="demo-registrant@example.com", validate_password=False)
     _register(user=applicant, approve=False, data={
         "kind": HolderKind.ENTERPRISE, "established_on": date(2020, 9, 1), "industry": Industry.INDUSTRY,
-        "sector": Sector.MANUFACTURING, "employees": 45, "revenue": "12600000.00", "total_assets": "9800000.00",
+        "sector": Sector.MANUFACTURING, "employees": 45, "revenue": Decimal("12600000.00"), "total_assets": Decimal("9800000.00"),
         "independent_legal_person": True, "contact_name": "王五", "contact_phone": "0571-89999999"})
     ctx.setdefault("accounts", []).append(("demo-registrant", "中小微企业（注册申请待预审）"))

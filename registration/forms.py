@@ -1,7 +1,8 @@
-"""Page forms of the registration wizard and change reports. Validation of rules lives in the services;
-these only shape the input."""
+"""Page forms of the registration wizard and change reports: they parse the input (types, choices, dates not in the
+future); the services decide the rules."""
 from django import forms
 
+from hangqifu.core import clock
 from hangqifu.core.choices import District, Honour, Industry, Sector
 from hangqifu.documents.serializers import ACCEPT
 
@@ -23,6 +24,12 @@ class BasicInfoForm(forms.Form):
     independent_legal_person = forms.BooleanField(label="本单位具有独立法人资格", required=False)
     contact_name = forms.CharField(label="联系人", max_length=50, required=False)
     contact_phone = forms.CharField(label="联系电话", max_length=30, required=False)
+
+    def clean_established_on(self):
+        value = self.cleaned_data["established_on"]
+        if value > clock.today():
+            raise forms.ValidationError("成立日期不能晚于今天")
+        return value
 
 
 class ScaleForm(forms.Form):

@@ -68,7 +68,7 @@ def wizard_start(request):
                                                         "contact_phone": organisation.contact_phone})
     if request.method == "POST" and form.is_valid():
         try:
-            registration = services.registration_create(actor=request.user, data=form.cleaned_data, partial=True)
+            registration = services.registration_create(actor=request.user, **form.cleaned_data)
         except DomainError as exc:
             add_domain_errors(form, exc)
         else:
@@ -109,7 +109,7 @@ def wizard_step(request, pk: int, step: int):
         if request.method == "POST" and form.is_valid():
             try:
                 services.registration_update(actor=request.user, registration=registration,
-                                             data=form.cleaned_data, wizard_step=next_step)
+                                             wizard_step=next_step, **form.cleaned_data)
             except DomainError as exc:
                 add_domain_errors(form, exc)
             else:

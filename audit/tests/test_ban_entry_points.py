@@ -45,7 +45,7 @@ def test_registration_submit(banned, make_user):
 
 @BANNED
 def test_registration_approve(banned, make_user):
-    from registration.services.registration import registration_approve
+    from registration.services.review import registration_approve
     from registration.tests.factories import make_registration
 
     user, center = make_user(role=Role.ENTERPRISE), make_user(role=Role.SERVICE_CENTER)

@@ -24,7 +24,7 @@ from .. import permissions
 from ..models import RegistrationApplication
 from ..selectors import eligibility
 from ..selectors.registration import overdue_registrations, registration_timeline
-from ..services import registration as services
+from ..services import review as review_services
 from ..services.rereview import rereview_bulk_approve
 
 State = RegistrationApplication.State
@@ -186,18 +186,18 @@ class RegistrationApplicationAdmin(admin.ModelAdmin):
                     reason = request.POST.get(f"override_{key}", "").strip()
                     if reason:
                         overrides[key] = {"passed": True, "reason": reason}
-                services.registration_pre_review(actor=request.user, registration=registration, passed=True,
-                                                 opinion=opinion, overrides=overrides)
+                review_services.registration_pre_review(actor=request.user, registration=registration, passed=True,
+                                                        opinion=opinion, overrides=overrides)
                 message = "形式预审已通过"
             elif action == "approve":
-                services.registration_approve(actor=request.user, registration=registration, opinion=opinion,
-                                              confirmed_honours=request.POST.getlist("confirmed_honours"))
+                review_services.registration_approve(actor=request.user, registration=registration, opinion=opinion,
+                                                     confirmed_honours=request.POST.getlist("confirmed_honours"))
                 message = "已认定资格并核定年度额度"
             elif action == "return":
-                services.registration_return(actor=request.user, registration=registration, opinion=opinion)
+                review_services.registration_return(actor=request.user, registration=registration, opinion=opinion)
                 message = "已退回申请人修改"
             elif action == "reject":
-                services.registration_reject(actor=request.user, registration=registration, opinion=opinion)
+                review_services.registration_reject(actor=request.user, registration=registration, opinion=opinion)
                 message = "已作出不予通过决定"
             else:
                 raise PermissionDenied

@@ -1,5 +1,6 @@
-"""Registration applications (第九条): create and edit drafts, upload documents, submit, formal
-pre-review, return, reject and approve. The only code that writes RegistrationApplication."""
+"""Registration applications (第九条): create and edit drafts, upload documents, submit. Formal pre-review and the
+decisions are in review.py; these two are the only code that writes RegistrationApplication."""
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -8,11 +9,8 @@ from django.db import IntegrityError, transaction
 from audit.sanctions import assert_not_banned
 from audit.services import audit_record
 from hangqifu.accounts.roles import Role
-from hangqifu.accounts.validators import is_valid_credit_code
 from hangqifu.core import clock
-from hangqifu.core.choices import District, Honour, Industry, Sector
 from hangqifu.core.errors import InvalidInput, InvalidTransition, NotPermitted, RuleViolation
-from hangqifu.core.money import yuan
 from hangqifu.notifications.services import notify
 
 from .. import permissions
@@ -22,9 +20,6 @@ from .common import guard, page_url
 from .qualification import assert_may_qualify
 
 State = RegistrationApplication.State
-EDITABLE_FIELDS = ["kind", "name", "credit_code", "established_on", "industry", "sector", "employees", "revenue",
-                   "total_assets", "district", "honours", "independent_legal_person", "contact_name",
-                   "contact_phone"]
 SUBMIT_REQUIRED = {
     HolderKind.ENTERPRISE: ["name", "established_on", "industry", "sector", "employees", "revenue", "total_assets",
                            "district"],
@@ -34,96 +29,12 @@ FIELD_LABELS = {f.name: str(f.verbose_name) for f in RegistrationApplication._me
 ROLE_KIND = {Role.ENTERPRISE: HolderKind.ENTERPRISE, Role.PARK: HolderKind.PARK}
 
 
-def _status_url(registration) -> str:
+def status_url(registration) -> str:
     return page_url("registration:registration-detail", registration.pk)
 
 
-def _lock(registration) -> RegistrationApplication:
+def registration_locked(registration) -> RegistrationApplication:
     return RegistrationApplication.objects.select_for_update().select_related("organisation").get(pk=registration.pk)
-
-
-# --- input --------------------------------------------------------------------------------------------
-
-def _clean(data: dict, *, kind: str) -> dict:
-    """Type and range checks of the application data → cleaned values; InvalidInput (400) with fields."""
-    errors: dict[str, list[str]] = {}
-    cleaned: dict = {}
-    today = clock.today()
-    for name, value in data.items():
-        if name not in EDITABLE_FIELDS:
-            continue
-        try:
-            cleaned[name] = _clean_field(name, value, kind=kind, today=today)
-        except ValueError as exc:
-            errors[name] = [str(exc)]
-    if errors:
-        raise InvalidInput("申请信息有误，请按提示修改", fields=errors)
-    return cleaned
-
-
-def _clean_field(name, value, *, kind, today):
-    if name in ("name", "contact_name", "contact_phone"):
-        value = (value or "").strip()
-        if name == "name" and not value:
-            raise ValueError("请填写名称")
-        return value
-    if name == "kind":
-        if value not in HolderKind.values:
-            raise ValueError("主体类型只能是 enterprise（中小微企业）或 park（小微企业园）")
-        return value
-    if name == "credit_code":
-        value = (value or "").strip().upper()
-        if not is_valid_credit_code(value):
-            raise ValueError("统一社会信用代码无效：应为18位且校验位正确")
-        return value
-    if name == "established_on":
-        if value in (None, ""):
-            return None
-        if isinstance(value, str):
-            try:
-                value = date.fromisoformat(value)
-            except ValueError as exc:
-                raise ValueError("成立日期格式应为 YYYY-MM-DD") from exc
-        if value > today:
-            raise ValueError("成立日期不能晚于今天")
-        return value
-    if name in ("industry", "sector", "district"):
-        choices = {"industry": Industry, "sector": Sector, "district": District}[name]
-        if value in (None, ""):
-            return ""
-        if value not in choices.values:
-            raise ValueError(f"“{value}”不是有效的{FIELD_LABELS[name]}")
-        return value
-    if name == "employees":
-        if value in (None, ""):
-            return None
-        try:
-            value = int(value)
-        except (TypeError, ValueError) as exc:
-            raise ValueError("从业人员应为整数") from exc
-        if value < 0:
-            raise ValueError("从业人员不能为负数")
-        return value
-    if name in ("revenue", "total_assets"):
-        if value in (None, ""):
-            return None
-        amount = yuan(value)
-        if amount < 0:
-            raise ValueError("金额不能为负数")
-        if amount >= Decimal("1e12"):
-            raise ValueError("金额超出范围")
-        return amount
-    if name == "honours":
-        value = list(value or [])
-        allowed = eligibility.HONOURS_FOR_KIND.get(kind, [])
-        wrong = [h for h in value if h not in allowed]
-        if wrong:
-            names = "、".join(Honour(h).label if h in Honour.values else str(h) for h in wrong)
-            raise ValueError(f"{HolderKind(kind).label}不能申报：{names}")
-        return list(dict.fromkeys(value))
-    if name == "independent_legal_person":
-        return bool(value)
-    return value
 
 
 def _declared_eligibility(registration: RegistrationApplication, *, on: date, policy) -> dict[str, list[str]]:
@@ -173,26 +84,36 @@ def _check_actor_owns(actor, organisation):
 # --- create / update ----------------------------------------------------------------------------------
 
 @transaction.atomic
-def registration_create(*, actor, data: dict, partial: bool = False) -> RegistrationApplication:
-    """A draft application of the actor's organisation for the business year. `partial` (the wizard's
-    first step) allows the data needed only at submission to follow later."""
+def registration_create(*, actor, kind: str | None = None, name: str | None = None, credit_code: str | None = None,
+                        district: str | None = None, established_on: date | None = None, industry: str = "",
+                        sector: str = "", employees: int | None = None, revenue: Decimal | None = None,
+                        total_assets: Decimal | None = None, honours: Sequence[str] = (),
+                        independent_legal_person: bool = False, contact_name: str = "",
+                        contact_phone: str = "") -> RegistrationApplication:
+    """A draft application of the actor's organisation for the business year, from parsed input (the wizard's form,
+    the API's serializer). Kind, name, credit code and district default to the account's organisation; what is
+    needed only at submission may follow later."""
     from hangqifu.policy.services import policy_for
 
     organisation = actor.organisation
     _check_actor_owns(actor, organisation)
-    kind = data.get("kind") or ROLE_KIND[actor.role]
-    data = {"kind": kind, "credit_code": organisation.credit_code, "name": organisation.name,
-            "district": organisation.district, **{k: v for k, v in data.items() if v is not None or not partial}}
-    cleaned = _clean(data, kind=kind)
-    if cleaned["kind"] != ROLE_KIND[actor.role]:
+    kind = kind or ROLE_KIND[actor.role]
+    if kind != ROLE_KIND[actor.role]:
         raise InvalidInput("主体类型与账号类型不一致", fields={"kind": [f"本账号只能申报{ROLE_KIND[actor.role].label}"]})
-    if cleaned["credit_code"] != organisation.credit_code:
+    credit_code = organisation.credit_code if credit_code is None else credit_code
+    if credit_code != organisation.credit_code:
         raise NotPermitted("只能为本单位（统一社会信用代码一致）提交申请",
                            fields={"credit_code": ["与本账号所属单位的统一社会信用代码不一致"]})
     year = clock.current_year()
     policy = policy_for(year)
     registration = RegistrationApplication(organisation=organisation, created_by=actor, year=year)
-    _apply(registration, cleaned)
+    _apply(registration, {
+        "kind": kind, "credit_code": credit_code, "name": organisation.name if name is None else name,
+        "district": organisation.district if district is None else district, "established_on": established_on,
+        "industry": industry, "sector": sector, "employees": employees, "revenue": revenue,
+        "total_assets": total_assets, "honours": list(dict.fromkeys(honours)),
+        "independent_legal_person": independent_legal_person, "contact_name": contact_name,
+        "contact_phone": contact_phone})
     _raise_if_ineligible(registration, on=clock.today(), policy=policy)
     _refuse_duplicate(registration)
     try:
@@ -218,19 +139,40 @@ def _refuse_duplicate(registration):
         raise _duplicate_error(registration)
 
 
+class _Unchanged:
+    def __repr__(self):
+        return "UNCHANGED"
+
+
+UNCHANGED = _Unchanged()  # a field the edit leaves as it is
+
+
 @transaction.atomic
-def registration_update(*, actor, registration, data: dict, wizard_step: int | None = None) -> RegistrationApplication:
-    """Edit a draft or returned application (the wizard saves each step through here)."""
+def registration_update(*, actor, registration, name: str | _Unchanged = UNCHANGED,
+                        district: str | _Unchanged = UNCHANGED, established_on: date | None | _Unchanged = UNCHANGED,
+                        industry: str | _Unchanged = UNCHANGED, sector: str | _Unchanged = UNCHANGED,
+                        employees: int | None | _Unchanged = UNCHANGED,
+                        revenue: Decimal | None | _Unchanged = UNCHANGED,
+                        total_assets: Decimal | None | _Unchanged = UNCHANGED,
+                        honours: Sequence[str] | _Unchanged = UNCHANGED,
+                        independent_legal_person: bool | _Unchanged = UNCHANGED,
+                        contact_name: str | _Unchanged = UNCHANGED, contact_phone: str | _Unchanged = UNCHANGED,
+                        wizard_step: int | None = None) -> RegistrationApplication:
+    """Edit a draft or returned application from parsed input (the wizard saves each step through here); the kind
+    and the credit code of an application never change."""
     from hangqifu.policy.services import policy_for
 
-    registration = _lock(registration)
+    registration = registration_locked(registration)
     if not permissions.is_holder_of(actor, registration.organisation_id):
         raise NotPermitted("只能修改本单位的申请")
     if not registration.is_editable:
         raise InvalidTransition("申请已提交，当前不能修改")
-    data = {k: v for k, v in data.items() if k not in ("kind", "credit_code")}
-    cleaned = _clean(data, kind=registration.kind)
-    changed = _apply(registration, cleaned)
+    given = {"name": name, "district": district, "established_on": established_on, "industry": industry,
+             "sector": sector, "employees": employees, "revenue": revenue, "total_assets": total_assets,
+             "honours": honours if honours is UNCHANGED else list(dict.fromkeys(honours)),
+             "independent_legal_person": independent_legal_person, "contact_name": contact_name,
+             "contact_phone": contact_phone}
+    changed = _apply(registration, {field: value for field, value in given.items() if value is not UNCHANGED})
     _raise_if_ineligible(registration, on=clock.today(), policy=policy_for(registration.year))
     if wizard_step is not None and wizard_step > registration.wizard_step:
         registration.wizard_step = wizard_step
@@ -247,7 +189,7 @@ def registration_document_add(*, actor, registration, kind: str, uploaded_file, 
     """Upload one document of the application (kinds of 第九条; `honour_evidence` names the honour)."""
     from hangqifu.documents.services import document_store
 
-    registration = _lock(registration)
+    registration = registration_locked(registration)
     if not permissions.is_holder_of(actor, registration.organisation_id):
         raise NotPermitted("只能为本单位的申请上传材料")
     if not registration.is_editable:
@@ -274,7 +216,7 @@ def registration_document_remove(*, actor, registration, document_id: int) -> No
     from hangqifu.documents.selectors import documents_for
     from hangqifu.documents.services import document_delete
 
-    registration = _lock(registration)
+    registration = registration_locked(registration)
     if not permissions.is_holder_of(actor, registration.organisation_id):
         raise NotPermitted("只能删除本单位申请的材料")
     if not registration.is_editable:
@@ -297,7 +239,7 @@ def registration_submit(*, actor, registration) -> RegistrationApplication:
     from hangqifu.policy.services import policy_for
     from hangqifu.workdays.services import add_working_days
 
-    registration = _lock(registration)
+    registration = registration_locked(registration)
     guard(registration.submit, allowed=permissions.is_holder_of(actor, registration.organisation_id),
           denied="只能提交本单位的申请", wrong_state="申请当前状态不能提交")
     missing = [f for f in SUBMIT_REQUIRED[registration.kind] if getattr(registration, f) in (None, "")]
@@ -328,141 +270,9 @@ def registration_submit(*, actor, registration) -> RegistrationApplication:
     registration.save()
     audit_record(actor=actor, action="registration.submit", obj=registration, from_state=from_state,
                  to_state=registration.state, payload={"size_class": registration.size_class})
-    url = _status_url(registration)
+    url = status_url(registration)
     notify(subject=f"注册认定申请已提交：{registration.name}", url=url, organisation=registration.organisation,
            body=f"您的{registration.matter}申请已提交，等待市工信服务中心形式预审。")
     notify(subject=f"新的注册认定申请待预审：{registration.name}", url=page_url(
         "admin:registration_registrationapplication_change", registration.pk), roles=[Role.SERVICE_CENTER])
     return registration
-
-
-def _clean_overrides(overrides, kind) -> dict:
-    if not overrides:
-        return {}
-    if not isinstance(overrides, dict):
-        raise InvalidInput("人工调整格式应为 {项目: {passed, reason}}", fields={"overrides": ["格式错误"]})
-    keys = eligibility.check_keys(kind)
-    errors, cleaned = {}, {}
-    for key, value in overrides.items():
-        if key not in keys:
-            errors[key] = [f"没有名为“{key}”的预审项目"]
-            continue
-        if key in eligibility.NOT_OVERRIDABLE:
-            errors[key] = ["失信名单核查结果不能人工调整：列入名单的主体须信用修复并登记移出名单"]
-            continue
-        if isinstance(value, str):
-            value = {"passed": True, "reason": value}
-        if not isinstance(value, dict) or not str(value.get("reason", "")).strip():
-            errors[key] = ["人工调整必须填写理由"]
-            continue
-        cleaned[key] = {"passed": bool(value.get("passed", True)), "reason": str(value["reason"]).strip()}
-    if errors:
-        raise InvalidInput("人工调整有误", fields={"overrides": errors})
-    return cleaned
-
-
-@transaction.atomic
-def registration_pre_review(*, actor, registration, passed: bool, opinion: str = "",
-                            overrides: dict | None = None) -> RegistrationApplication:
-    """Formal pre-review by the service center. Passing needs every checklist item to pass (computed or
-    overridden with a reason); not passing returns the application to the applicant with the opinion."""
-    from hangqifu.policy.services import policy_for
-
-    registration = _lock(registration)
-    if not passed:
-        return _return(actor=actor, registration=registration, opinion=opinion, action="registration.pre_review")
-    guard(registration.pre_review, allowed=permissions.is_reviewer(actor),
-          denied="只有市工信服务中心可以进行形式预审", wrong_state="只有已提交待预审的申请可以预审")
-    overrides = _clean_overrides(overrides, registration.kind)
-    items = eligibility.compute_checklist(registration, policy=policy_for(registration.year), overrides=overrides)
-    failing = [i for i in items if not i.passed]
-    if failing:
-        raise RuleViolation("形式预审未通过的项目：" + "；".join(f"{i.label}（{i.explanation}）" for i in failing),
-                            code="not_eligible", fields={i.key: [i.explanation] for i in failing})
-    from_state = registration.state
-    registration.pre_review()
-    registration.checklist_overrides = overrides
-    registration.checklist = [i.as_dict() for i in items]
-    registration.pre_review_opinion = (opinion or "").strip()
-    registration.pre_reviewed_at = clock.now()
-    registration.save()
-    audit_record(actor=actor, action="registration.pre_review", obj=registration, from_state=from_state,
-                 to_state=registration.state, payload={"passed": True, "opinion": registration.pre_review_opinion,
-                                                       "overrides": overrides})
-    notify(subject=f"注册认定申请已通过形式预审：{registration.name}", url=_status_url(registration),
-           organisation=registration.organisation, body="等待市工信服务中心确认资格并核定年度额度。")
-    return registration
-
-
-def _opinion_required(opinion) -> str:
-    opinion = (opinion or "").strip()
-    if not opinion:
-        raise InvalidInput("请填写审核意见", fields={"opinion": ["请填写审核意见"]})
-    return opinion
-
-
-def _return(*, actor, registration, opinion, action="registration.return"):
-    guard(registration.return_for_correction, allowed=permissions.is_reviewer(actor),
-          denied="只有市工信服务中心可以退回申请", wrong_state="当前状态的申请不能退回")
-    opinion = _opinion_required(opinion)
-    from_state = registration.state
-    registration.return_for_correction()
-    registration.decision_opinion = opinion
-    registration.decided_at = clock.now()
-    registration.save()
-    audit_record(actor=actor, action=action, obj=registration, from_state=from_state, to_state=registration.state,
-                 payload={"passed": False, "opinion": opinion})
-    notify(subject=f"注册认定申请被退回修改：{registration.name}", body=f"审核意见：{opinion}",
-           url=_status_url(registration), organisation=registration.organisation)
-    return registration
-
-
-@transaction.atomic
-def registration_return(*, actor, registration, opinion: str) -> RegistrationApplication:
-    return _return(actor=actor, registration=_lock(registration), opinion=opinion)
-
-
-@transaction.atomic
-def registration_reject(*, actor, registration, opinion: str) -> RegistrationApplication:
-    registration = _lock(registration)
-    guard(registration.reject, allowed=permissions.is_reviewer(actor),
-          denied="只有市工信服务中心可以作出不予通过的决定", wrong_state="当前状态的申请不能驳回")
-    opinion = _opinion_required(opinion)
-    from_state = registration.state
-    registration.reject()
-    registration.decision_opinion = opinion
-    registration.decided_at = clock.now()
-    registration.save()
-    audit_record(actor=actor, action="registration.reject", obj=registration, from_state=from_state,
-                 to_state=registration.state, payload={"opinion": opinion})
-    notify(subject=f"注册认定申请未通过：{registration.name}", body=f"审核意见：{opinion}",
-           url=_status_url(registration), organisation=registration.organisation)
-    return registration
-
-
-@transaction.atomic
-def registration_approve(*, actor, registration, confirmed_honours: list | None = None, opinion: str = ""):
-    """The service center confirms eligibility: the year's qualification is created with the tier of the
-    confirmed honours and the quota of the year's policy (第八条), and the holder is notified."""
-    from .qualification import qualification_grant
-
-    registration = _lock(registration)
-    guard(registration.approve, allowed=permissions.is_reviewer(actor),
-          denied="只有市工信服务中心可以认定资格", wrong_state="只有通过形式预审的申请可以认定")
-    assert_not_banned(registration.organisation, entry_point="registration")
-    assert_may_qualify(registration=registration)
-    honours = list(registration.honours) if confirmed_honours is None else list(dict.fromkeys(confirmed_honours))
-    unclaimed = [h for h in honours if h not in registration.honours]
-    if unclaimed:
-        raise InvalidInput("只能确认申请人申报的荣誉称号", fields={"confirmed_honours": [
-            f"未申报：{Honour(h).label if h in Honour.values else h}" for h in unclaimed]})
-    from_state = registration.state
-    registration.approve()
-    registration.confirmed_honours = honours
-    registration.decision_opinion = (opinion or "").strip()
-    registration.decided_at = clock.now()
-    registration.save()
-    audit_record(actor=actor, action="registration.approve", obj=registration, from_state=from_state,
-                 to_state=registration.state, payload={"confirmed_honours": honours, "opinion": opinion})
-    qualification = qualification_grant(actor=actor, registration=registration, honours=honours)
-    return registration, qualification

@@ -13,7 +13,7 @@ from .. import permissions
 from ..models import Qualification, RegistrationApplication
 from .common import page_url
 from .qualification import confirmable_honours
-from .registration import registration_approve, registration_pre_review
+from .review import registration_approve, registration_pre_review
 
 State = RegistrationApplication.State
 COPIED_FIELDS = ["kind", "name", "credit_code", "established_on", "industry", "sector", "employees", "revenue",

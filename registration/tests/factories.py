@@ -1,11 +1,13 @@
 """Registration test helpers: applications built through the services, in any state."""
 from datetime import date
+from decimal import Decimal
 
 from hangqifu.accounts.roles import Role
 from hangqifu.documents.tests.factories import pdf_upload
 from registration.models import HolderKind, ParkRecognition, RegistrationApplication
 from registration.selectors.eligibility import REQUIRED_DOCUMENTS
 from registration.services import registration as services
+from registration.services import review as review_services
 
 NOW = "2026-06-01T09:00:00+08:00"
 
@@ -18,10 +20,17 @@ PARK_DATA = {"kind": "park", "established_on": date(2015, 1, 1), "district": "yu
 
 
 def data_for(user, **overrides) -> dict:
+    """The application's fields as an API body would carry them (amounts as strings)."""
     base = dict(ENTERPRISE_DATA if user.role == Role.ENTERPRISE else PARK_DATA)
     base.update(name=user.organisation.name, credit_code=user.organisation.credit_code)
     base.update(overrides)
     return base
+
+
+def fields_for(user, **overrides) -> dict:
+    """The same fields parsed, as the form or the serializer hands them to the services (amounts as Decimal)."""
+    return {name: Decimal(value) if name in ("revenue", "total_assets") and isinstance(value, str) else value
+            for name, value in data_for(user, **overrides).items()}
 
 
 def upload_all(user, registration, *, skip=()):
@@ -41,7 +50,7 @@ def recognise_park(user, *, recognised_on=date(2024, 1, 1), valid_until=date(202
 
 def make_registration(user, *, state="draft", reviewer=None, honours=(), confirmed_honours=None, **overrides):
     """An application of `user`'s organisation in `state`, driven through the services."""
-    registration = services.registration_create(actor=user, data=data_for(user, honours=list(honours), **overrides))
+    registration = services.registration_create(actor=user, **fields_for(user, honours=list(honours), **overrides))
     if state == "draft":
         return registration
     if registration.kind == HolderKind.PARK and not ParkRecognition.objects.filter(
@@ -52,13 +61,13 @@ def make_registration(user, *, state="draft", reviewer=None, honours=(), confirm
     if state == "submitted":
         return _fresh(registration)
     if state in ("returned", "rejected") and reviewer:
-        action = services.registration_return if state == "returned" else services.registration_reject
+        action = review_services.registration_return if state == "returned" else review_services.registration_reject
         action(actor=reviewer, registration=registration, opinion="材料不清晰")
         return _fresh(registration)
-    services.registration_pre_review(actor=reviewer, registration=registration, passed=True, opinion="")
+    review_services.registration_pre_review(actor=reviewer, registration=registration, passed=True, opinion="")
     if state == "pre_reviewed":
         return _fresh(registration)
-    services.registration_approve(actor=reviewer, registration=registration, confirmed_honours=confirmed_honours)
+    review_services.registration_approve(actor=reviewer, registration=registration, confirmed_honours=confirmed_honours)
     return _fresh(registration)
 
 

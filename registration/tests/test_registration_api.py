@@ -87,6 +87,19 @@ def test_bad_input_gets_a_structured_error_and_nothing_is_saved(enterprise, api_
     assert RegistrationApplication.objects.count() == 0
 
 
+@pytest.mark.parametrize("overrides,field", [
+    ({"credit_code": "91330106MA00000010"}, "credit_code"),  # bad check digit
+    ({"established_on": "2026-06-02"}, "established_on"),  # future
+    ({"revenue": "-1"}, "revenue"),
+    ({"honours": ["high_star_park"]}, "honours"),  # a park's honour
+])
+def test_malformed_registration_input_is_refused_by_the_parser(enterprise, api_as, overrides, field):
+    response = api_as(enterprise).post(BASE, body_for(enterprise, **overrides), format="json")
+    assert response.status_code == 400 and response.json()["code"] == "invalid", response.json()
+    assert field in response.json()["fields"]
+    assert RegistrationApplication.objects.count() == 0
+
+
 def test_duplicate_and_document_errors(enterprise, api_as):
     client = api_as(enterprise)
     pk = client.post(BASE, body_for(enterprise), format="json").json()["id"]

@@ -68,13 +68,14 @@ def test_other_organisations_pages_are_404(enterprise, make_user, browser_of):
 
 def test_status_page_shows_opinion_and_timeline_and_my_quota(enterprise, reviewer, browser_of):
     from registration.services import registration as services
+    from registration.services import review as review_services
 
     registration = make_registration(enterprise, state="returned", reviewer=reviewer)
     page = browser_of(enterprise).get(f"/vouchers/registration/{registration.pk}/").content.decode()
     assert "材料不清晰" in page and "提交注册认定申请" in page and "退回修改" in page and "修改后重新提交" in page
     services.registration_submit(actor=enterprise, registration=registration)
-    services.registration_pre_review(actor=reviewer, registration=registration, passed=True)
-    services.registration_approve(actor=reviewer, registration=registration)
+    review_services.registration_pre_review(actor=reviewer, registration=registration, passed=True)
+    review_services.registration_approve(actor=reviewer, registration=registration)
     page = browser_of(enterprise).get("/vouchers/qualification/").content.decode()
     assert "¥5,000.00" in page and "基础额度" in page
 

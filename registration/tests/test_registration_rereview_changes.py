@@ -17,7 +17,7 @@ from registration.services import change_reports as change_services
 from registration.services import imports
 from registration.services import registration as services
 from registration.services.rereview import rereview_bulk_approve, rereview_open
-from registration.tests.factories import data_for, make_registration, upload_all
+from registration.tests.factories import fields_for, make_registration, upload_all
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +55,7 @@ def test_rereview_opens_on_the_policy_date_for_active_holders_once(holders, set_
 
 def _submit_rereview(user, registration, **changes):
     if changes:
-        services.registration_update(actor=user, registration=registration, data=changes)
+        services.registration_update(actor=user, registration=registration, **changes)
     # the business licence carries over from last year; the yearly proofs are new
     upload_all(user, registration, skip={"business_licence"})
     services.registration_submit(actor=user, registration=registration)
@@ -96,8 +96,8 @@ def test_bulk_rereview_through_the_api_covers_every_filtered_row_not_one_page(cl
     assert rereview_open()["opened"] == 21
     for user in users:
         registration = RegistrationApplication.objects.get(organisation=user.organisation, year=2027)
-        data = {k: v for k, v in data_for(user).items() if k not in ("kind", "credit_code")}
-        services.registration_update(actor=user, registration=registration, data=data)
+        data = {k: v for k, v in fields_for(user).items() if k not in ("kind", "credit_code")}
+        services.registration_update(actor=user, registration=registration, **data)
         upload_all(user, registration)
         services.registration_submit(actor=user, registration=registration)
     response = api_as(reviewer).post("/api/v1/registrations/rereview-bulk-approve/", {"year": 2027}, format="json")

@@ -17,7 +17,8 @@ from registration.models import AboveScaleEntry, CreditListEntry, ParkRecognitio
 from registration.selectors.eligibility import REQUIRED_DOCUMENTS
 from registration.services import qualification as qualification_services
 from registration.services import registration as services
-from registration.tests.factories import data_for, make_registration, upload_all
+from registration.services import review as review_services
+from registration.tests.factories import fields_for, make_registration, upload_all
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_2026")]
 State = RegistrationApplication.State
@@ -40,8 +41,8 @@ def test_enterprise_path_draft_to_approved_creates_a_tier2_qualification(enterpr
     upload_all(enterprise, registration)
     # when it is submitted, pre-reviewed and approved
     services.registration_submit(actor=enterprise, registration=registration)
-    services.registration_pre_review(actor=reviewer, registration=registration, passed=True, opinion="齐全")
-    registration, qualification = services.registration_approve(actor=reviewer, registration=registration)
+    review_services.registration_pre_review(actor=reviewer, registration=registration, passed=True, opinion="齐全")
+    registration, qualification = review_services.registration_approve(actor=reviewer, registration=registration)
     # then the year's qualification carries the tier-2 quota of the year's policy
     assert registration.state == State.APPROVED
     assert registration.size_class == "small"
@@ -75,29 +76,29 @@ def test_park_path_default_and_high_star_park_tier3(park_user, reviewer, make_us
 
 def test_return_then_resubmit_then_approve(enterprise, reviewer):
     registration = make_registration(enterprise, state="submitted")
-    services.registration_pre_review(actor=reviewer, registration=registration, passed=False,
-                                     opinion="营业执照不清晰，请重新上传")
+    review_services.registration_pre_review(actor=reviewer, registration=registration, passed=False,
+                                            opinion="营业执照不清晰，请重新上传")
     registration = fresh(registration)
     assert registration.state == State.RETURNED
     assert registration.decision_opinion == "营业执照不清晰，请重新上传"
     assert Notification.objects.filter(user=enterprise, subject__contains="退回").exists()
     # the applicant corrects and resubmits
-    services.registration_update(actor=enterprise, registration=registration, data={"employees": 60})
+    services.registration_update(actor=enterprise, registration=registration, employees=60)
     services.registration_submit(actor=enterprise, registration=registration)
-    services.registration_pre_review(actor=reviewer, registration=registration, passed=True)
-    services.registration_approve(actor=reviewer, registration=registration)
+    review_services.registration_pre_review(actor=reviewer, registration=registration, passed=True)
+    review_services.registration_approve(actor=reviewer, registration=registration)
     registration = fresh(registration)
     assert registration.state == State.APPROVED and registration.employees == 60
 
 
 def test_return_from_pre_reviewed_and_reject(enterprise, reviewer, make_user):
     registration = make_registration(enterprise, state="pre_reviewed", reviewer=reviewer)
-    services.registration_return(actor=reviewer, registration=registration, opinion="请补充社保证明")
+    review_services.registration_return(actor=reviewer, registration=registration, opinion="请补充社保证明")
     registration = fresh(registration)
     assert registration.state == State.RETURNED
     other = make_user(role=Role.ENTERPRISE)
     rejected = make_registration(other, state="submitted")
-    services.registration_reject(actor=reviewer, registration=rejected, opinion="不属于支持领域")
+    review_services.registration_reject(actor=reviewer, registration=rejected, opinion="不属于支持领域")
     rejected = fresh(rejected)
     assert rejected.state == State.REJECTED and not Qualification.objects.filter(organisation=other.organisation)
     assert Notification.objects.filter(user=other, subject__contains="未通过").exists()
@@ -105,7 +106,7 @@ def test_return_from_pre_reviewed_and_reject(enterprise, reviewer, make_user):
 
 def test_a_rejected_organisation_may_apply_again_in_the_same_year(enterprise, reviewer):
     make_registration(enterprise, state="rejected", reviewer=reviewer)
-    again = services.registration_create(actor=enterprise, data=data_for(enterprise))
+    again = services.registration_create(actor=enterprise, **fields_for(enterprise))
     assert again.state == State.DRAFT
 
 
@@ -114,7 +115,7 @@ def test_a_rejected_organisation_may_apply_again_in_the_same_year(enterprise, re
 def test_actions_in_the_wrong_state_are_invalid_transitions(enterprise, reviewer):
     registration = make_registration(enterprise, state="submitted")
     with pytest.raises(InvalidTransition):
-        services.registration_approve(actor=reviewer, registration=registration)
+        review_services.registration_approve(actor=reviewer, registration=registration)
     with pytest.raises(InvalidTransition):
         services.registration_submit(actor=enterprise, registration=registration)
     registration = fresh(registration)
@@ -124,11 +125,11 @@ def test_actions_in_the_wrong_state_are_invalid_transitions(enterprise, reviewer
 def test_wrong_roles_are_refused(enterprise, reviewer, make_user):
     registration = make_registration(enterprise, state="submitted")
     with pytest.raises(NotPermitted):
-        services.registration_pre_review(actor=enterprise, registration=registration, passed=True)
+        review_services.registration_pre_review(actor=enterprise, registration=registration, passed=True)
     with pytest.raises(NotPermitted):
-        services.registration_reject(actor=make_user(role=Role.BUREAU), registration=registration, opinion="x")
+        review_services.registration_reject(actor=make_user(role=Role.BUREAU), registration=registration, opinion="x")
     with pytest.raises(NotPermitted):
-        services.registration_create(actor=reviewer, data=data_for(enterprise))
+        services.registration_create(actor=reviewer, **fields_for(enterprise))
     draft = make_registration(make_user(role=Role.ENTERPRISE))
     with pytest.raises(NotPermitted):
         services.registration_submit(actor=enterprise, registration=draft)
@@ -139,7 +140,7 @@ def test_wrong_roles_are_refused(enterprise, reviewer, make_user):
 
 def test_return_and_reject_need_an_opinion(enterprise, reviewer):
     registration = make_registration(enterprise, state="submitted")
-    for call in (services.registration_return, services.registration_reject):
+    for call in (review_services.registration_return, review_services.registration_reject):
         with pytest.raises(InvalidInput) as exc:
             call(actor=reviewer, registration=registration, opinion="  ")
         assert "opinion" in exc.value.fields
@@ -149,18 +150,16 @@ def test_return_and_reject_need_an_opinion(enterprise, reviewer):
 
 # --- bad input: refused, nothing saved ----------------------------------------------------------------
 
+# Malformed input (a bad check digit, a future date, a negative amount, a park's honour) is refused by the parser
+# before any service runs: test_registration_api.py::test_malformed_registration_input_is_refused_by_the_parser.
 @pytest.mark.parametrize("overrides,error,field", [
-    ({"credit_code": "91330106MA00000010"}, InvalidInput, "credit_code"),   # bad check digit
-    ({"established_on": date(2026, 6, 2)}, InvalidInput, "established_on"),  # future
     ({"established_on": date(2025, 6, 2)}, RuleViolation, "established_on"),  # under one year
     ({"sector": "other"}, RuleViolation, "sector"),
     ({"employees": 400, "revenue": "200000000.00"}, RuleViolation, "employees"),  # large software company
-    ({"revenue": "-1"}, InvalidInput, "revenue"),
-    ({"honours": ["high_star_park"]}, InvalidInput, "honours"),  # a park's honour
 ])
 def test_bad_registration_input_is_refused_and_nothing_is_saved(enterprise, overrides, error, field):
     with pytest.raises(error) as exc:
-        services.registration_create(actor=enterprise, data=data_for(enterprise, **overrides))
+        services.registration_create(actor=enterprise, **fields_for(enterprise, **overrides))
     assert field in exc.value.fields
     if error is RuleViolation:
         assert exc.value.code == "not_eligible"
@@ -168,29 +167,29 @@ def test_bad_registration_input_is_refused_and_nothing_is_saved(enterprise, over
 
 
 def test_exactly_one_year_of_operation_is_enough(enterprise):
-    registration = services.registration_create(actor=enterprise, data=data_for(enterprise,
-                                                                                 established_on=date(2025, 6, 1)))
+    registration = services.registration_create(actor=enterprise, **fields_for(enterprise,
+                                                                                established_on=date(2025, 6, 1)))
     assert registration.pk
 
 
 def test_only_the_own_credit_code(enterprise, make_user):
     other = make_user(role=Role.ENTERPRISE)
     with pytest.raises(NotPermitted):
-        services.registration_create(actor=enterprise, data=data_for(enterprise,
-                                                                     credit_code=other.organisation.credit_code))
+        services.registration_create(actor=enterprise, **fields_for(enterprise,
+                                                                    credit_code=other.organisation.credit_code))
     assert RegistrationApplication.objects.count() == 0
 
 
 def test_duplicate_registration_for_code_and_year_is_refused(enterprise):
-    services.registration_create(actor=enterprise, data=data_for(enterprise))
+    services.registration_create(actor=enterprise, **fields_for(enterprise))
     with pytest.raises(RuleViolation) as exc:
-        services.registration_create(actor=enterprise, data=data_for(enterprise))
+        services.registration_create(actor=enterprise, **fields_for(enterprise))
     assert exc.value.code == "duplicate_registration"
     assert RegistrationApplication.objects.count() == 1
 
 
 def test_the_database_refuses_a_duplicate_even_without_the_service(enterprise):
-    first = services.registration_create(actor=enterprise, data=data_for(enterprise))
+    first = services.registration_create(actor=enterprise, **fields_for(enterprise))
     with pytest.raises(IntegrityError), transaction.atomic():
         RegistrationApplication.objects.create(organisation=first.organisation, year=2026, kind="enterprise",
                                                name="x", credit_code=first.credit_code)
@@ -199,7 +198,7 @@ def test_the_database_refuses_a_duplicate_even_without_the_service(enterprise):
 def test_submit_with_a_missing_document_is_refused_and_stays_draft(enterprise):
     registration = make_registration(enterprise, honours=["innovative_sme"])
     upload_all(enterprise, registration, skip={"social_insurance_proof"})
-    services.registration_update(actor=enterprise, registration=registration, data={"honours": ["innovative_sme"]})
+    services.registration_update(actor=enterprise, registration=registration, honours=["innovative_sme"])
     with pytest.raises(DomainError) as exc:
         services.registration_submit(actor=enterprise, registration=registration)
     assert exc.value.code == "invalid_document"
@@ -212,7 +211,7 @@ def test_honour_evidence_is_needed_per_claimed_honour(enterprise):
     registration = make_registration(enterprise, honours=["innovative_sme", "provincial_srdi"])
     upload_all(enterprise, registration)
     services.registration_update(actor=enterprise, registration=registration,
-                                 data={"honours": ["innovative_sme", "provincial_srdi", "national_little_giant"]})
+                                 honours=["innovative_sme", "provincial_srdi", "national_little_giant"])
     with pytest.raises(DomainError) as exc:
         services.registration_submit(actor=enterprise, registration=registration)
     assert exc.value.fields["documents"] == ["荣誉称号证明材料（国家专精特新“小巨人”企业）"]
@@ -239,28 +238,28 @@ def test_a_listed_enterprise_fails_pre_review_and_no_override_lifts_it_only_a_de
     entry = CreditListEntry.objects.create(list_kind="judgment_defaulter", credit_code=registration.credit_code,
                                            listed_on=date(2026, 1, 1))
     with pytest.raises(RuleViolation) as exc:
-        services.registration_pre_review(actor=reviewer, registration=registration, passed=True)
+        review_services.registration_pre_review(actor=reviewer, registration=registration, passed=True)
     assert exc.value.code == "not_eligible" and "credit_lists" in exc.value.fields
     # a free-text override of a list hit is refused, whatever the reason says
     with pytest.raises(InvalidInput) as exc:
-        services.registration_pre_review(actor=reviewer, registration=registration, passed=True,
-                                         overrides={"credit_lists": {"passed": True, "reason": "法院已出具履行完毕证明"}})
+        review_services.registration_pre_review(actor=reviewer, registration=registration, passed=True,
+                                                overrides={"credit_lists": {"passed": True, "reason": "法院已出具履行完毕证明"}})
     assert "credit_lists" in exc.value.fields["overrides"]
     assert fresh(registration).state == State.SUBMITTED
     # the documented delisting (信用修复, with its evidence) is what lets the pre-review pass
     credit_delisting_record(actor=reviewer, entry_id=entry.pk, reason="法院已出具履行完毕证明", evidence=pdf_upload())
-    services.registration_pre_review(actor=reviewer, registration=fresh(registration), passed=True)
+    review_services.registration_pre_review(actor=reviewer, registration=fresh(registration), passed=True)
     item = next(i for i in fresh(registration).checklist if i["key"] == "credit_lists")
     assert item["passed"] and not item["overridden"]
 
 
 def test_a_party_listed_after_pre_review_cannot_be_approved(enterprise, reviewer):
     registration = make_registration(enterprise, state="submitted")
-    services.registration_pre_review(actor=reviewer, registration=registration, passed=True)
+    review_services.registration_pre_review(actor=reviewer, registration=registration, passed=True)
     CreditListEntry.objects.create(list_kind="severe_dishonesty", credit_code=registration.credit_code,
                                    listed_on=clock.today())
     with pytest.raises(RuleViolation) as exc:
-        services.registration_approve(actor=reviewer, registration=fresh(registration))
+        review_services.registration_approve(actor=reviewer, registration=fresh(registration))
     assert exc.value.code == "credit_listed" and "第六条" in exc.value.detail
     assert not Qualification.objects.exists()
 
@@ -270,7 +269,7 @@ def test_unrecognised_park_fails_the_checklist(park_user, reviewer):
     # the helper recognised the park; now the recognition lapses before the pre-review
     ParkRecognition.objects.update(valid_until=date(2026, 5, 31))
     with pytest.raises(RuleViolation) as exc:
-        services.registration_pre_review(actor=reviewer, registration=registration, passed=True)
+        review_services.registration_pre_review(actor=reviewer, registration=registration, passed=True)
     assert "park_recognition" in exc.value.fields
 
 
@@ -280,20 +279,20 @@ def test_new_above_scale_needs_the_statistics_list(enterprise, reviewer):
     registration = make_registration(enterprise, state="pre_reviewed", reviewer=reviewer,
                                      honours=["new_above_scale"])
     with pytest.raises(RuleViolation) as exc:
-        services.registration_approve(actor=reviewer, registration=registration)
+        review_services.registration_approve(actor=reviewer, registration=registration)
     assert exc.value.code == "not_eligible"
     registration = fresh(registration)
     assert registration.state == State.PRE_REVIEWED and not Qualification.objects.exists()
     AboveScaleEntry.objects.create(year=2025, credit_code=registration.credit_code)
-    _, qualification = services.registration_approve(actor=reviewer, registration=registration)
+    _, qualification = review_services.registration_approve(actor=reviewer, registration=registration)
     assert qualification.tier == "tier2"
 
 
 def test_staff_confirm_fewer_honours_than_claimed(enterprise, reviewer):
     registration = make_registration(enterprise, state="pre_reviewed", reviewer=reviewer,
                                      honours=["provincial_srdi", "innovative_sme"])
-    _, qualification = services.registration_approve(actor=reviewer, registration=registration,
-                                                     confirmed_honours=["innovative_sme"])
+    _, qualification = review_services.registration_approve(actor=reviewer, registration=registration,
+                                                            confirmed_honours=["innovative_sme"])
     assert (qualification.tier, qualification.quota, qualification.honours) == ("tier2", Decimal("10000.00"),
                                                                                 ["innovative_sme"])
 
@@ -301,8 +300,8 @@ def test_staff_confirm_fewer_honours_than_claimed(enterprise, reviewer):
 def test_unclaimed_honours_cannot_be_confirmed(enterprise, reviewer):
     registration = make_registration(enterprise, state="pre_reviewed", reviewer=reviewer)
     with pytest.raises(InvalidInput):
-        services.registration_approve(actor=reviewer, registration=registration,
-                                      confirmed_honours=["national_little_giant"])
+        review_services.registration_approve(actor=reviewer, registration=registration,
+                                             confirmed_honours=["national_little_giant"])
 
 
 # --- qualification measures ---------------------------------------------------------------------------
@@ -350,7 +349,7 @@ def test_a_decision_in_the_next_year_qualifies_for_the_current_year(enterprise, 
     registration = make_registration(enterprise, state="pre_reviewed", reviewer=reviewer)
     PolicyYear.objects.filter(year=2027).update(quota_default=Decimal("4500.00"))
     set_clock("2027-01-05T10:00:00+08:00")
-    _, qualification = services.registration_approve(actor=reviewer, registration=registration)
+    _, qualification = review_services.registration_approve(actor=reviewer, registration=registration)
     assert (registration.year, qualification.year, qualification.quota) == (2026, 2027, Decimal("4500.00"))
 
 
@@ -360,7 +359,7 @@ def test_a_sanctioned_organisation_cannot_submit_or_be_approved(enterprise, revi
     pre_reviewed = make_registration(enterprise, state="pre_reviewed", reviewer=reviewer)
     sanction_impose(actor=make_user(role=Role.BUREAU), organisation=enterprise.organisation, reason="虚假交易套取资金")
     with pytest.raises(RuleViolation) as exc:
-        services.registration_approve(actor=reviewer, registration=pre_reviewed)
+        review_services.registration_approve(actor=reviewer, registration=pre_reviewed)
     assert exc.value.code == "banned" and not Qualification.objects.exists()
     other = make_user(role=Role.ENTERPRISE)
     draft = make_registration(other)

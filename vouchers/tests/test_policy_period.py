@@ -95,19 +95,19 @@ def test_the_api_answers_policy_not_in_force_in_the_error_format(set_clock, api_
 
 
 def test_registration_approval_outside_the_period_is_refused(set_clock, make_user):
-    from registration.services import registration as services
+    from registration.services import review as review_services
     from registration.tests.factories import make_registration
 
     set_clock("2026-04-28T10:00:00+08:00")
     enterprise = make_user(role=Role.ENTERPRISE)
     reviewer = make_user(role=Role.SERVICE_CENTER)
     registration = make_registration(enterprise, state="submitted")
-    registration = services.registration_pre_review(actor=reviewer, registration=registration, passed=True)
+    registration = review_services.registration_pre_review(actor=reviewer, registration=registration, passed=True)
     with pytest.raises(RuleViolation) as exc:
-        services.registration_approve(actor=reviewer, registration=registration)
+        review_services.registration_approve(actor=reviewer, registration=registration)
     assert exc.value.code == "policy_not_in_force"
     set_clock("2026-05-03T09:00:00+08:00")
-    registration, qualification = services.registration_approve(actor=reviewer, registration=registration)
+    registration, qualification = review_services.registration_approve(actor=reviewer, registration=registration)
     assert qualification.year == 2026
 
 
