@@ -119,6 +119,18 @@ def test_admin_queue_filters_checklist_and_review_actions(enterprise, reviewer, 
     assert Qualification.objects.get().state == "suspended"
 
 
+def test_the_admin_links_from_before_registration_had_its_own_app_still_land(reviewer, browser_of, client):
+    """Notifications already sent and bookmarks name /admin/vouchers/<registration model>/…: they redirect to the
+    same page under /admin/registration/, query string kept; the money core's admin pages are not touched."""
+    response = client.get("/admin/vouchers/registrationapplication/?state__exact=submitted")
+    assert response.status_code == 301
+    assert response["Location"] == "/admin/registration/registrationapplication/?state__exact=submitted"
+    assert client.get("/admin/vouchers/changereport/7/change/")["Location"] == "/admin/registration/changereport/7/change/"
+    sync_role_groups()
+    assert browser_of(reviewer).get("/admin/vouchers/creditlistentry/", follow=True).status_code == 200
+    assert client.get("/admin/vouchers/voucher/").status_code != 301
+
+
 def test_admin_import_of_a_list(reviewer, browser_of):
     sync_role_groups()
     client = browser_of(reviewer)

@@ -69,7 +69,7 @@ def test_holder_confirms_or_updates_and_staff_approve_in_bulk(holders, set_clock
     rereview_open()
     mine = RegistrationApplication.objects.get(year=2027, organisation=first.organisation)
     theirs = RegistrationApplication.objects.get(year=2027, organisation=third.organisation)
-    _submit_rereview(first, mine, employees=120, revenue="12000000.00")  # updates: now medium-sized
+    _submit_rereview(first, mine, employees=120, revenue=Decimal("12000000.00"))  # updates: now medium-sized
     _submit_rereview(third, theirs)                # confirms unchanged
     CreditListEntry.objects.create(list_kind="severe_dishonesty", credit_code=theirs.credit_code,
                                    listed_on=date(2026, 11, 1))
