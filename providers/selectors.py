@@ -7,7 +7,9 @@ from hangqifu.accounts.roles import Role
 from hangqifu.core import clock
 from hangqifu.core.choices import District, ServiceCategory
 from hangqifu.core.errors import NotFound, RuleViolation
+from sanctions.services import assert_not_banned
 
+from .conditions import CheckItem, application_checklist  # noqa: F401  (pages and the API read them here)
 from .models import (
     ConflictDeclaration,
     Product,
@@ -18,8 +20,8 @@ from .models import (
     SelectionRound,
 )
 from .models._perms import is_role
-from .conditions import CheckItem, application_checklist  # noqa: F401  (pages and the API read them here)
 from .permissions import STAFF_VIEWERS
+from .services._fsm import available_actions
 
 # ---------------------------------------------------------------- interfaces for the order workflow
 
@@ -47,7 +49,6 @@ def orderable_product(*, product_id) -> Product:
         raise RuleViolation("该服务机构未入驻或已被清退，不能下单", code="provider_not_admitted")
     if product.category not in (profile.categories or []):
         raise RuleViolation("该服务产品的类别不在服务机构入驻的服务类别内，不能下单", code="category_not_admitted")
-    from audit.sanctions import assert_not_banned
 
     assert_not_banned(product.provider, entry_point="order")
     return product
@@ -198,7 +199,6 @@ def removals_for(*, user) -> QuerySet[Removal]:
 
 def application_actions(application: ProviderApplication, user) -> list[str]:
     """What `user` may do now; relies on prefetched assignments and reviews when given a list."""
-    from .services._fsm import available_actions
 
     actions = available_actions(application, user)
     state = application.state
@@ -217,8 +217,6 @@ def application_actions(application: ProviderApplication, user) -> list[str]:
 
 
 def product_actions(product: Product, user) -> list[str]:
-    from .services._fsm import available_actions
-
     actions = available_actions(product, user)
     owner = is_role(user, Role.PROVIDER) and user.organisation_id == product.provider_id
     if owner and product.state in (Product.State.DRAFT, Product.State.DELISTED):
@@ -227,6 +225,4 @@ def product_actions(product: Product, user) -> list[str]:
 
 
 def removal_actions(removal: Removal, user) -> list[str]:
-    from .services._fsm import available_actions
-
     return available_actions(removal, user)

@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from hangqifu.accounts.roles import Role, grant
+
 
 class RegistrationConfig(AppConfig):
     name = "registration"
@@ -7,8 +9,6 @@ class RegistrationConfig(AppConfig):
     verbose_name = "注册认定"
 
     def ready(self):
-        from hangqifu.accounts.roles import Role, grant
-
         # Registration, qualification, change reports and the reference lists: admin permissions of the staff roles.
         grant(Role.SERVICE_CENTER,
               "registration.view_registrationapplication", "registration.change_registrationapplication",

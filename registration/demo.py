@@ -17,6 +17,7 @@ from hangqifu.documents.samples import simple_pdf
 
 from .models import HolderKind, ParkRecognition, RegistrationApplication
 from .selectors.eligibility import REQUIRED_DOCUMENTS
+from .services import registration as services, review as review_services
 
 
 ENTERPRISE_DATA = {"established_on": date(2018, 3, 15), "industry": Industry.SOFTWARE_IT,
@@ -26,9 +27,6 @@ ENTERPRISE_DATA = {"established_on": date(2018, 3, 15), "industry": Industry.SOF
 
 
 def _register(*, user, data, honours=(), reviewer=None, approve=True):
-    from .services import registration as services
-    from .services import review as review_services
-
     year = clock.current_year()
     existing = RegistrationApplication.objects.filter(organisation=user.organisation, year=year).first()
     if existing is not None:

@@ -5,6 +5,9 @@ import logging
 
 from hangqifu.core.jobs import periodic_job
 
+from .services.credit_lists import listed_parties_suspend
+from .services.rereview import rereview_open
+
 logger = logging.getLogger(__name__)
 
 
@@ -12,16 +15,12 @@ logger = logging.getLogger(__name__)
 def open_rereview():
     """On or after this year's `rereview_opens_on`, every active holder gets a draft re-review application
     for next year (idempotent)."""
-    from .services.rereview import rereview_open
-
     return rereview_open()
 
 
 @periodic_job("vouchers.credit_lists")
 def credit_list_suspensions():
     """Entries whose listing day has come (imported ahead of it) suspend what they hit (第六条); idempotent."""
-    from .services.credit_lists import listed_parties_suspend
-
     result = listed_parties_suspend()
     logger.info("vouchers.credit_lists: %s", result)
     return result

@@ -26,14 +26,21 @@ class Violation:
 
 
 def _tables() -> dict[str, str]:
+    from hangqifu.accounts.models import Organisation
+    from hangqifu.audit.models import AuditEvent
     from hangqifu.policy.models import PolicyYear
     from redemption.models import ClaimLine, DisbursementOrder, DistrictPayment, ProviderYearCap, RedemptionClaim
-    from registration.models import Qualification
-    from vouchers.models import Deduction, Fund, FundInsufficiencyDeclaration, LedgerEntry, Order, ProviderServiceYear, Voucher, VoucherType
-
-    from audit.models import AuditEvent
-    from hangqifu.accounts.models import Organisation
-    from registration.models import CreditListEntry
+    from registration.models import CreditListEntry, Qualification
+    from vouchers.models import (
+        Deduction,
+        Fund,
+        FundInsufficiencyDeclaration,
+        LedgerEntry,
+        Order,
+        ProviderServiceYear,
+        Voucher,
+        VoucherType,
+    )
 
     models = {"fund": Fund, "vtype": VoucherType, "voucher": Voucher, "qual": Qualification, "ded": Deduction,
               "ord": Order, "ledger": LedgerEntry, "claim": RedemptionClaim, "line": ClaimLine,

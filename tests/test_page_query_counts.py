@@ -11,7 +11,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from audit.tests.insight_factories import buyer_org, deducted_order, order, provider_org
 from hangqifu.accounts.models import Organisation
 from hangqifu.accounts.roles import Role
 from hangqifu.accounts.tests.factories import OrganisationFactory
@@ -19,6 +18,7 @@ from hangqifu.core import clock
 from providers.tests.factories import ProductFactory
 from registration.models import RegistrationApplication
 from registration.tests.factories import make_registration
+from supervision.tests.insight_factories import buyer_org, deducted_order, order, provider_org
 from vouchers.models import Order
 
 pytestmark = pytest.mark.django_db

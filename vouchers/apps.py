@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from hangqifu.accounts.roles import Role, grant
+
 
 class VouchersConfig(AppConfig):
     name = "vouchers"
@@ -7,12 +9,11 @@ class VouchersConfig(AppConfig):
     verbose_name = "服务券"
 
     def ready(self):
-        from hangqifu.accounts.roles import Role, grant
+        # import here (the three): the money core's services import the models, loaded only once the registry is ready
+        from registration.holdings import holdings_register  # import here: see above
 
-        from registration.holdings import holdings_register
-
-        from .services import voucher_claim_cache
-        from .services.expiry import live_vouchers_of, qualification_vouchers_void
+        from .services import voucher_claim_cache  # import here: see above
+        from .services.expiry import live_vouchers_of, qualification_vouchers_void  # import here: see above
 
         # A qualification's suspension freezes, and its revocation voids, the holder's live vouchers (第九条).
         holdings_register(count=live_vouchers_of, void=qualification_vouchers_void)

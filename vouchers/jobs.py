@@ -4,6 +4,9 @@ import logging
 
 from hangqifu.core.jobs import periodic_job
 
+from .services.expiry import exhausted_years_sweep, vouchers_expire_due
+from .services.funds import batches_close_due
+
 logger = logging.getLogger(__name__)
 
 
@@ -11,9 +14,6 @@ logger = logging.getLogger(__name__)
 def expire_vouchers():
     """Vouchers past validity, and every voucher of an ended year, expire (one set-based sweep); years whose
     fund is exhausted keep no live voucher; batches past their window close."""
-    from .services.expiry import exhausted_years_sweep, vouchers_expire_due
-    from .services.funds import batches_close_due
-
     expired = vouchers_expire_due()
     voided = exhausted_years_sweep()
     closed = batches_close_due()

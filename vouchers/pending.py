@@ -5,14 +5,13 @@ from hangqifu.accounts.roles import Role
 from hangqifu.core import clock
 from hangqifu.core.pending import PendingItem, pending_work
 
+from .models import Fund, IssuanceBatch, Order, Voucher
 
 # --- funds, batches, vouchers and orders --------------------------------------------------------------
 
 @pending_work(Role.ENTERPRISE, Role.PARK)
 def my_orders_and_vouchers(user):
     from datetime import timedelta
-
-    from .models import Order, Voucher
 
     if not user.organisation_id:
         return []
@@ -45,8 +44,6 @@ def my_orders_and_vouchers(user):
 def incoming_orders(user):
     from django.db.models import Count, Min, Q
 
-    from .models import Order
-
     if not user.organisation_id:
         return []
     S = Order.State
@@ -68,8 +65,6 @@ def incoming_orders(user):
 
 @pending_work(Role.BUREAU)
 def funds_and_batches(user):
-    from .models import Fund, IssuanceBatch
-
     year = clock.current_year()
     return [
         PendingItem(f"{year} 年度服务券资金尚未设立", reverse("vouchers:fund-usage"),

@@ -46,12 +46,14 @@ INSTALLED_APPS = [
     "hangqifu.documents",
     "hangqifu.notifications",
     "hangqifu.notices",
-    # domain apps
-    "audit",
+    "hangqifu.audit",
+    # domain apps, bottom to top (docs/architecture.md)
+    "sanctions",
     "registration",
     "vouchers",
     "providers",
     "redemption",
+    "supervision",
 ]
 
 MIDDLEWARE = [

@@ -6,6 +6,7 @@ from hangqifu.core import clock
 from hangqifu.core.choices import District, ServiceCategory
 from hangqifu.core.money import MONEY_FIELD_KWARGS
 
+from ..permissions import can_view_product
 from . import _perms
 
 
@@ -133,8 +134,6 @@ class Product(FSMModelMixin, models.Model):
         return self.title
 
     def user_can_view(self, user) -> bool:
-        from ..permissions import can_view_product
-
         return can_view_product(self, user)
 
     @property

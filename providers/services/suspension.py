@@ -2,7 +2,7 @@
 documented delisting. The credit-list services decide; this only moves the admission and tells the provider."""
 from django.db import transaction
 
-from audit.services import audit_record
+from hangqifu.audit.services import audit_record
 from hangqifu.notifications.services import notify
 
 from ..models import ProviderProfile

@@ -7,13 +7,15 @@ from django.utils import timezone
 from django_fsm import can_proceed, has_transition_perm
 from django_fsm_log.models import StateLog
 
-from audit.services import audit_record
 from hangqifu.accounts.roles import Role
+from hangqifu.audit.services import audit_record
 from hangqifu.core.errors import InvalidTransition, NotPermitted
 from hangqifu.core.money import ZERO
+from hangqifu.core.outbox import enqueue_after_commit
 from hangqifu.notifications.services import notify
 
 from ..models import DistrictPayment, SettlementBatch
+
 
 class Ref:
     """A row known only by its primary key, for audit_record_many (which reads `_meta.model_name` and `pk`)
@@ -74,9 +76,8 @@ def batch_complete_if_all_paid(batch: SettlementBatch, *, confirmed_by=None) -> 
 
 
 def _enqueue(task_name: str, batch_id: int) -> None:
+    # import here: the tasks module imports this service (a task runs it)
     from .. import tasks
-
-    from hangqifu.core.outbox import enqueue_after_commit
 
     enqueue_after_commit(getattr(tasks, task_name), batch_id)  # survives a broker outage (transactional outbox)
 

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from audit.services import audit_record
+from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.core.errors import InvalidInput, InvalidTransition, NotFound, NotPermitted, RuleViolation
 from hangqifu.core.money import fmt
@@ -18,9 +18,9 @@ from vouchers.models.ledger import LedgerEntry
 from vouchers.services.ledger import ledger_record
 
 from .. import permissions as perms
+from ..models import DistrictPayment, RedemptionClaim, SettlementBatch
 from .batch_base import batch_complete_if_all_paid
 from .redemption_claims import assert_provider_not_listed
-from ..models import DistrictPayment, RedemptionClaim, SettlementBatch
 
 
 def _locked(payment: DistrictPayment, actor) -> tuple[SettlementBatch, DistrictPayment]:

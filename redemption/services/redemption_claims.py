@@ -7,8 +7,8 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django_fsm import can_proceed, has_transition_perm
 
-from audit.services import audit_record
 from hangqifu.accounts.roles import Role
+from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.core.errors import InvalidInput, InvalidTransition, NotFound, NotPermitted, RuleViolation
 from hangqifu.core.money import ZERO, fmt, yuan
@@ -17,20 +17,17 @@ from hangqifu.documents.selectors import documents_for
 from hangqifu.documents.services import document_delete, document_store
 from hangqifu.notifications.services import notify
 from registration.selectors.eligibility import assert_not_listed
+from sanctions.services import assert_not_banned
 from vouchers.models.orders import Order
 
 from .. import permissions as perms
-from ..models import CLAIM_DOCUMENT_KINDS, REQUIRED_DOCUMENT_KINDS, ClaimLine, RedemptionClaim
+from ..models import CLAIM_DOCUMENT_KINDS, ClaimLine, REQUIRED_DOCUMENT_KINDS, RedemptionClaim
 from .cap import cap_check, cap_release, cap_reserve, claim_service_year, service_year_of
 
 MAX_LINES = 200
 
 
 def _assert_not_banned(provider) -> None:
-    try:
-        from audit.sanctions import assert_not_banned
-    except ImportError:  # pragma: no cover - sanctions ship with the audit app
-        return
     assert_not_banned(provider, entry_point="redemption")
 
 

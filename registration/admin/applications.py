@@ -16,9 +16,10 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 
-from audit.labels import action_label
+from hangqifu.audit.labels import action_label
 from hangqifu.core.choices import Honour
 from hangqifu.core.errors import DomainError
+from hangqifu.documents.selectors import documents_for
 
 from .. import permissions
 from ..models import RegistrationApplication
@@ -31,8 +32,6 @@ State = RegistrationApplication.State
 
 
 def documents_html(owner):
-    from hangqifu.documents.selectors import documents_for
-
     documents = list(documents_for(owner))
     if not documents:
         return "—"

@@ -8,6 +8,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from hangqifu.audit.services import audit_record
 from hangqifu.core.errors import DomainError
 
 from ..models import AboveScaleEntry, CreditListEntry, ParkRecognition, SizeThreshold
@@ -24,8 +25,6 @@ class SizeThresholdAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        from audit.services import audit_record
-
         super().save_model(request, obj, form, change)
         audit_record(actor=request.user, action="reference.size_threshold_" + ("change" if change else "add"), obj=obj,
                      payload={f: form.cleaned_data.get(f) for f in form.changed_data})

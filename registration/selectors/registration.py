@@ -2,7 +2,7 @@
 from django.db.models import QuerySet
 from django_fsm import has_transition_perm
 
-from audit.models import AuditEvent
+from hangqifu.audit.models import AuditEvent
 from hangqifu.core import clock
 
 from .. import permissions

@@ -9,12 +9,13 @@ from datetime import date, datetime
 from django.conf import settings
 from django.db import transaction
 
-from audit.services import audit_record
 from hangqifu.accounts.validators import is_valid_credit_code
+from hangqifu.audit.services import audit_record
 from hangqifu.core.errors import InvalidInput, NotPermitted
 
 from .. import permissions
 from ..models import AboveScaleEntry, CreditListEntry, ParkRecognition
+from .credit_lists import delisted_keys, listed_parties_suspend
 
 MAX_ROWS = 50_000
 # Column header (Chinese or English) → field
@@ -163,7 +164,6 @@ def import_credit_list(*, actor, list_kind: str, uploaded_file, source: str = ""
         "listed_on": row_field(row, "listed_on", parse=lambda v: _date(v, required=True)),
         "removed_on": row_field(row, "removed_on", parse=lambda v: _date(v, required=False)),
     })
-    from .credit_lists import delisted_keys, listed_parties_suspend
 
     created, delisted = 0, delisted_keys()
     for row in rows:

@@ -3,11 +3,12 @@
 `used` is never written here: the voucher/deduction services maintain it with conditional updates."""
 from django.db import IntegrityError, transaction
 
-from audit.services import audit_record
+from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.core.choices import Honour
 from hangqifu.core.errors import InvalidInput, RuleViolation
 from hangqifu.notifications.services import notify
+from hangqifu.policy.services import assert_policy_in_force, assert_year_in_force, policy_for
 
 from .. import permissions
 from ..holdings import holdings_void, live_holdings
@@ -17,8 +18,6 @@ from .common import guard, page_url
 
 
 def quota_for(*, year: int, tier: str):
-    from hangqifu.policy.services import policy_for
-
     policy = policy_for(year)
     return {Tier.DEFAULT: policy.quota_default, Tier.TIER2: policy.quota_tier2, Tier.TIER3: policy.quota_tier3}[tier]
 
@@ -43,7 +42,6 @@ def confirmable_honours(*, registration: RegistrationApplication, honours: list[
 def assert_may_qualify(*, registration: RegistrationApplication, submitting: bool = False) -> None:
     """A new qualification needs the policy in force (第二十二条) and the applicant on no dishonesty list on the
     day of the decision (第六条). Submitting needs only that the year can still be qualified."""
-    from hangqifu.policy.services import assert_policy_in_force, assert_year_in_force
 
     if submitting:
         assert_year_in_force(year=registration.year, action="提交注册认定申请")

@@ -6,12 +6,16 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
-from audit.sanctions import assert_not_banned
-from audit.services import audit_record
 from hangqifu.accounts.roles import Role
+from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.core.errors import InvalidInput, InvalidTransition, NotPermitted, RuleViolation
+from hangqifu.documents.selectors import documents_for
+from hangqifu.documents.services import document_delete, document_store
 from hangqifu.notifications.services import notify
+from hangqifu.policy.services import policy_for
+from hangqifu.workdays.services import add_working_days
+from sanctions.services import assert_not_banned
 
 from .. import permissions
 from ..models import HolderKind, RegistrationApplication, RegistrationDocumentKind
@@ -93,8 +97,6 @@ def registration_create(*, actor, kind: str | None = None, name: str | None = No
     """A draft application of the actor's organisation for the business year, from parsed input (the wizard's form,
     the API's serializer). Kind, name, credit code and district default to the account's organisation; what is
     needed only at submission may follow later."""
-    from hangqifu.policy.services import policy_for
-
     organisation = actor.organisation
     _check_actor_owns(actor, organisation)
     kind = kind or ROLE_KIND[actor.role]
@@ -160,8 +162,6 @@ def registration_update(*, actor, registration, name: str | _Unchanged = UNCHANG
                         wizard_step: int | None = None) -> RegistrationApplication:
     """Edit a draft or returned application from parsed input (the wizard saves each step through here); the kind
     and the credit code of an application never change."""
-    from hangqifu.policy.services import policy_for
-
     registration = registration_locked(registration)
     if not permissions.is_holder_of(actor, registration.organisation_id):
         raise NotPermitted("只能修改本单位的申请")
@@ -187,8 +187,6 @@ def registration_update(*, actor, registration, name: str | _Unchanged = UNCHANG
 @transaction.atomic
 def registration_document_add(*, actor, registration, kind: str, uploaded_file, honour: str = ""):
     """Upload one document of the application (kinds of 第九条; `honour_evidence` names the honour)."""
-    from hangqifu.documents.services import document_store
-
     registration = registration_locked(registration)
     if not permissions.is_holder_of(actor, registration.organisation_id):
         raise NotPermitted("只能为本单位的申请上传材料")
@@ -213,9 +211,6 @@ def registration_document_add(*, actor, registration, kind: str, uploaded_file, 
 
 @transaction.atomic
 def registration_document_remove(*, actor, registration, document_id: int) -> None:
-    from hangqifu.documents.selectors import documents_for
-    from hangqifu.documents.services import document_delete
-
     registration = registration_locked(registration)
     if not permissions.is_holder_of(actor, registration.organisation_id):
         raise NotPermitted("只能删除本单位申请的材料")
@@ -236,9 +231,6 @@ def registration_document_remove(*, actor, registration, document_id: int) -> No
 def registration_submit(*, actor, registration) -> RegistrationApplication:
     """The owner submits: all data and documents present, the declared facts eligible; the platform
     classifies the size and computes the pre-review checklist for the reviewer."""
-    from hangqifu.policy.services import policy_for
-    from hangqifu.workdays.services import add_working_days
-
     registration = registration_locked(registration)
     guard(registration.submit, allowed=permissions.is_holder_of(actor, registration.organisation_id),
           denied="只能提交本单位的申请", wrong_state="申请当前状态不能提交")

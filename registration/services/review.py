@@ -2,18 +2,19 @@
 rejection and approval (which grants the year's qualification)."""
 from django.db import transaction
 
-from audit.sanctions import assert_not_banned
-from audit.services import audit_record
+from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.core.choices import Honour
 from hangqifu.core.errors import InvalidInput, RuleViolation
 from hangqifu.notifications.services import notify
+from hangqifu.policy.services import policy_for
+from sanctions.services import assert_not_banned
 
 from .. import permissions
 from ..models import RegistrationApplication
 from ..selectors import eligibility
 from .common import guard
-from .qualification import assert_may_qualify
+from .qualification import assert_may_qualify, qualification_grant
 from .registration import registration_locked, status_url
 
 
@@ -47,8 +48,6 @@ def registration_pre_review(*, actor, registration, passed: bool, opinion: str =
                             overrides: dict | None = None) -> RegistrationApplication:
     """Formal pre-review by the service center. Passing needs every checklist item to pass (computed or
     overridden with a reason); not passing returns the application to the applicant with the opinion."""
-    from hangqifu.policy.services import policy_for
-
     registration = registration_locked(registration)
     if not passed:
         return _return(actor=actor, registration=registration, opinion=opinion, action="registration.pre_review")
@@ -125,8 +124,6 @@ def registration_reject(*, actor, registration, opinion: str) -> RegistrationApp
 def registration_approve(*, actor, registration, confirmed_honours: list | None = None, opinion: str = ""):
     """The service center confirms eligibility: the year's qualification is created with the tier of the
     confirmed honours and the quota of the year's policy (第八条), and the holder is notified."""
-    from .qualification import qualification_grant
-
     registration = registration_locked(registration)
     guard(registration.approve, allowed=permissions.is_reviewer(actor),
           denied="只有市工信服务中心可以认定资格", wrong_state="只有通过形式预审的申请可以认定")

@@ -11,6 +11,7 @@ from django_fsm import FSMField, transition
 from hangqifu.core import clock
 from hangqifu.core.choices import ServiceCategory
 from hangqifu.core.money import MONEY_FIELD_KWARGS
+from hangqifu.documents.selectors import documents_for
 from registration.models import SizeClass
 
 from .. import permissions as perms
@@ -25,8 +26,6 @@ class Satisfaction(models.TextChoices):
 
 
 def _has_stamped_letter(order) -> bool:
-    from hangqifu.documents.selectors import documents_for
-
     return documents_for(order, "stamped_commitment_letter").exists()
 
 

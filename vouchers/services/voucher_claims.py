@@ -29,13 +29,13 @@ from django.db import connection, transaction
 from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
-from audit.sanctions import assert_not_banned
-from audit.services import audit_record
 from hangqifu.accounts.models import Organisation
+from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.core.errors import InvalidInput, NotFound, NotPermitted, RuleViolation
 from registration.models import Qualification
 from registration.selectors.eligibility import listed_on_day
+from sanctions.services import assert_not_banned
 
 from .. import permissions as perms
 from ..models.funds import Fund, IssuanceBatch, VoucherType
