@@ -203,7 +203,7 @@ def main() -> None:
         ("catalogue_search_api", "/api/v1/catalogue/", anonymous, {"category": "legal", "q": "服务"}),
         ("enterprise_orders", "/vouchers/orders/", buyer, {}),
         ("enterprise_orders_api", "/api/v1/orders/", buyer, {}),
-        ("review_queue_admin", "/admin/vouchers/registrationapplication/", center, {"state__exact": "submitted"}),
+        ("review_queue_admin", "/admin/registration/registrationapplication/", center, {"state__exact": "submitted"}),
         ("review_queue_api", "/api/v1/registrations/", center, {"state": "submitted"}),
         ("bureau_dashboard", "/audit/dashboard/", bureau, {"start": f"{year}-01-01", "end": f"{year}-12-31"}),
         # the same page recomputing its figures on every request (立即刷新), i.e. without the 60 s cache

@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-APP_DIRS = ("hangqifu", "sanctions", "vouchers", "providers", "redemption", "supervision")
+APP_DIRS = ("hangqifu", "sanctions", "registration", "vouchers", "providers", "redemption", "supervision")
 CODE = re.compile(r"^[a-z][a-z_]*\.[a-z][a-z_]*$")
 
 

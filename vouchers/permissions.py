@@ -1,12 +1,7 @@
-"""Who may see and act on registrations, qualifications and change reports. Shared by the FSM
-transitions, the services, the pages, the admin and the API."""
-from hangqifu.accounts.roles import STAFF_ROLES, Role
+"""Who may see and act on funds, batches, vouchers and orders. Shared by the FSM transitions,
+services, selectors, pages, admin and the API."""
+from hangqifu.accounts.roles import BUYER_ROLES, STAFF_ROLES, Role
 from hangqifu.accounts.second_factor_rule import acts_with_second_factor
-
-HOLDER_ROLES = frozenset({Role.ENTERPRISE, Role.PARK})
-REVIEWER_ROLES = frozenset({Role.SERVICE_CENTER})
-# Staff who may read every registration (the bureau and finance bureau supervise).
-READER_ROLES = frozenset(STAFF_ROLES)
 
 
 def _active(user) -> bool:
@@ -15,15 +10,56 @@ def _active(user) -> bool:
                 and acts_with_second_factor(user))
 
 
-def is_reviewer(user) -> bool:
-    return _active(user) and user.role in REVIEWER_ROLES
+def is_bureau(user) -> bool:
+    return _active(user) and user.role == Role.BUREAU
 
 
-def is_holder_of(user, organisation_id) -> bool:
-    return (_active(user) and user.role in HOLDER_ROLES and organisation_id is not None
-            and user.organisation_id == organisation_id)
+def is_staff(user) -> bool:
+    """Supervising staff read every fund, batch, voucher and order."""
+    return _active(user) and user.role in STAFF_ROLES
 
 
-def can_view_organisation_record(user, organisation_id) -> bool:
-    """Own organisation's records, or any record for supervising staff."""
-    return _active(user) and (user.role in READER_ROLES or is_holder_of(user, organisation_id))
+def is_buyer(user) -> bool:
+    return _active(user) and user.role in BUYER_ROLES and user.organisation_id is not None
+
+
+def is_provider(user) -> bool:
+    return _active(user) and user.role == Role.PROVIDER and user.organisation_id is not None
+
+
+def is_buyer_of(order, user) -> bool:
+    return is_buyer(user) and user.organisation_id == order.buyer_id
+
+
+def is_provider_of(order, user) -> bool:
+    return is_provider(user) and user.organisation_id == order.provider_id
+
+
+def can_view_order(order, user) -> bool:
+    return is_staff(user) or is_buyer_of(order, user) or is_provider_of(order, user)
+
+
+def can_view_voucher(voucher, user) -> bool:
+    return is_staff(user) or (is_buyer(user) and user.organisation_id == voucher.organisation_id)
+
+
+# FSM `permission=` callables (instance, user).
+def bureau(instance, user) -> bool:
+    return is_bureau(user)
+
+
+def order_buyer(order, user) -> bool:
+    return is_buyer_of(order, user)
+
+
+def order_provider(order, user) -> bool:
+    return is_provider_of(order, user)
+
+
+def order_party(order, user) -> bool:
+    return is_buyer_of(order, user) or is_provider_of(order, user)
+
+
+def nobody(instance, user) -> bool:
+    """System transitions (expiry, voiding, use-up) are fired by services, never offered to a user."""
+    return False

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "hangqifu.audit",
     # domain apps, bottom to top (docs/architecture.md)
     "sanctions",
+    "registration",
     "vouchers",
     "providers",
     "redemption",

@@ -25,7 +25,7 @@ the API renders its response) and everything that touches only this enterprise's
   sweep waits for every deduction in flight, so it never holds the fund while a deduction holds a
   qualification and waits for the fund. Gate holders do not block each other; the fund's tuple is not locked
   before the charge (a FOR KEY SHARE there made every charge build a MultiXact of all deductions in flight).
-  Claims take the fund FOR KEY SHARE instead (vouchers/services/claims.py), which the sweep's FOR UPDATE
+  Claims take the fund FOR KEY SHARE instead (vouchers/services/voucher_claims.py), which the sweep's FOR UPDATE
   waits for too.
 - qualification → voucher → order is the order of expiry and suspension (qualification → voucher) too.
 - The fund UPDATE's 0 rows (the remainder taken meanwhile) raises FundRemainderExceeded (or FundExhausted at
@@ -44,15 +44,15 @@ from hangqifu.core.errors import InvalidInput, NotPermitted, RuleViolation
 from hangqifu.core.money import share, yuan
 from hangqifu.notifications.services import notify
 from hangqifu.policy.services import policy_for
+from registration.models import Qualification
+from registration.selectors.eligibility import listed_on_day
 from sanctions.services import assert_not_banned
 
-from .. import money_permissions as perms
-from ..models import Qualification
+from .. import permissions as perms
 from ..models.funds import Fund
 from ..models.ledger import LedgerEntry
 from ..models.orders import Deduction, Order
 from ..models.vouchers import Voucher
-from ..selectors.eligibility import listed_on_day
 from ..statements import fund_gate_shared, holder_guards_now
 from .common import assert_buyer_in_programme
 from .fund_remainder import (  # noqa: F401  (re-exported for the API)

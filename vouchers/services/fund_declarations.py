@@ -17,13 +17,13 @@ from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.core.errors import InvalidInput, NotFound, NotPermitted, RuleViolation
 from hangqifu.notifications.services import notify
+from registration.services.common import guard
 
-from .. import money_permissions as perms
+from .. import permissions as perms
 from ..models.fund_declarations import FundInsufficiencyDeclaration as Declaration
 from ..models.funds import Fund
 from ..models.vouchers import Voucher
 from ..statements import fund_gate_exclusive
-from .common import guard
 from .expiry import fund_exhaust
 
 ZERO = Decimal("0.00")

@@ -16,7 +16,7 @@ from hangqifu.core.outbox import enqueue_after_commit
 from ..models.funds import Fund
 from ..statements import charge_fund
 from ..tasks import void_year_after_fund_exhausted
-from . import claim_cache
+from . import voucher_claim_cache
 
 ZERO = Decimal("0.00")
 
@@ -75,7 +75,7 @@ def fund_charge(*, fund: Fund, amount: Decimal, actor, now) -> Decimal:
 
 def _record_spent(*, fund: Fund, actor, now) -> None:
     fund.deducted, fund.exhausted_at, fund.exhaustion_cause = fund.total, now, Fund.ExhaustionCause.REMAINDER_ZERO
-    claim_cache.catalogue_changed()  # the charge's UPDATE saved no model: claims must stop reading an open fund
+    voucher_claim_cache.catalogue_changed()  # the charge's UPDATE saved no model: claims must stop reading an open fund
     audit_record(actor=actor, action="fund.exhausted", obj=fund,
                  payload={"year": fund.year, "total": fund.total, "deducted": fund.total,
                           "cause": Fund.ExhaustionCause.REMAINDER_ZERO})

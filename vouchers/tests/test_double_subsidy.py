@@ -13,7 +13,7 @@ from supervision.fraud import fraud_signals_compute
 from supervision.models import FraudSignal
 from vouchers.models import Deduction, OtherSubsidyAward
 from vouchers.services.deductions import deduction_apply
-from vouchers.services.imports import import_other_subsidies
+from vouchers.services.subsidy_imports import import_other_subsidies
 from vouchers.services.subsidies import normalised
 
 from .money_factories import claimed_voucher, open_batch, order_in_state, provider_user, qualified_buyer
