@@ -10,7 +10,6 @@ from io import BytesIO
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import Count, Exists, Min, OuterRef, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -25,6 +24,7 @@ from redemption.models import RedemptionClaim
 from vouchers.models import Deduction, Fund, Order, Satisfaction, Voucher
 
 from .models import Complaint, DashboardMonth
+from .statements import rolled_month_sums
 
 ZERO = Decimal("0.00")
 CHART_WIDTH, CHART_HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP = 640, 240, 70, 46, 12
@@ -364,20 +364,6 @@ def range_figures(start: date, end: date) -> dict:
             "complaints": complaint_counts(start, end)}
 
 
-def _decoded(figures: dict) -> dict:
-    """A rollup month's figures with its amounts as Decimals again (JSON keeps them as strings)."""
-    money = lambda value: None if value is None else Decimal(value)  # noqa: E731
-    return {
-        "vouchers": [{**cell, "face": money(cell["face"])} for cell in figures["vouchers"]],
-        "deducted": [{**cell, "s": money(cell["s"])} for cell in figures["deducted"]],
-        "redemptions": {state: [n, money(a)] for state, (n, a) in figures["redemptions"].items()},
-        "providers": {pk: [n, money(volume), rated, satisfied]
-                      for pk, (n, volume, rated, satisfied) in figures["providers"].items()},
-        "complaints": figures["complaints"],
-        "spent": {year: money(amount) for year, amount in figures["spent"].items()},
-    }
-
-
 def _merged(parts) -> dict:
     merged = {"vouchers": [], "deducted": [], "redemptions": {}, "providers": {}, "complaints": {}}
     for part in parts:
@@ -427,64 +413,28 @@ def _rollup_plan(start: date, end: date) -> RollupPlan:
 # The rolled months summed by PostgreSQL in one statement, one row per (table, key) — instead of decoding every
 # month's figures (≈ 800 entries a month) and adding them up in Python. Counts are cast back to bigint (a SUM of
 # bigint is numeric), amounts stay numeric with their two decimal places.
-_ROLLED_SQL = """
-WITH m AS (SELECT month, figures FROM {table} WHERE month = ANY(%(months)s))
-SELECT 'v', c->>'category', c->>'organisation__district', sum((c->>'claimed')::bigint)::bigint, sum((c->>'face')::numeric),
-       sum((c->>'used')::bigint)::bigint, sum((c->>'expired')::bigint)::bigint
-  FROM m, jsonb_array_elements(m.figures->'vouchers') c GROUP BY 2, 3
-UNION ALL
-SELECT 'd', c->>'voucher__category', c->>'organisation__district', NULL, sum((c->>'s')::numeric), NULL, NULL
-  FROM m, jsonb_array_elements(m.figures->'deducted') c GROUP BY 2, 3
-UNION ALL
-SELECT 'r', r.key, NULL, sum((r.value->>0)::bigint)::bigint, sum((r.value->>1)::numeric), NULL, NULL
-  FROM m, jsonb_each(m.figures->'redemptions') r GROUP BY 2
-UNION ALL
-SELECT 'p', p.key, NULL, sum((p.value->>0)::bigint)::bigint, sum((p.value->>1)::numeric), sum((p.value->>2)::bigint)::bigint,
-       sum((p.value->>3)::bigint)::bigint
-  FROM m, jsonb_each(m.figures->'providers') p GROUP BY 2
-UNION ALL
-SELECT 'c', c.key, NULL, sum((c.value #>> '{}')::bigint)::bigint, NULL, NULL, NULL
-  FROM m, jsonb_each(m.figures->'complaints') c GROUP BY 2
-UNION ALL
-SELECT 's', extract(month FROM f.month)::int::text, NULL, NULL, sum((f.figures->'spent'->>%(year)s)::numeric), NULL, NULL
-  FROM {table} f
-  WHERE f.month = ANY(%(fund_months)s) AND f.figures->'spent'->>%(year)s IS NOT NULL GROUP BY 2
-"""
 
 
 def _rolled(plan: RollupPlan, year: int) -> tuple[list[dict], dict[int, Decimal]]:
     """The rolled months' figures as one part for `_merged`, and the year's deductions by month number."""
     if not plan.months and not plan.fund_months:
         return [], {}
-    if connection.vendor != "postgresql":  # SQLite (development): the months decoded and added here
-        figures = dict(DashboardMonth.objects.filter(month__in={*plan.months, *plan.fund_months})
-                       .values_list("month", "figures"))
-        spent: dict[int, Decimal] = {}
-        for month in plan.fund_months:
-            amount = _decoded(figures[month])["spent"].get(str(year))
-            if amount is not None:
-                _add(spent, month.month, amount)
-        return [_merged(_decoded(figures[month]) for month in plan.months)], spent
     part = {"vouchers": [], "deducted": [], "redemptions": {}, "providers": {}, "complaints": {}}
     spent = {}
-    with connection.cursor() as cursor:
-        table = connection.ops.quote_name(DashboardMonth._meta.db_table)
-        cursor.execute(_ROLLED_SQL.replace("{table}", table),
-                       {"months": plan.months, "fund_months": plan.fund_months, "year": str(year)})
-        for kind, k1, k2, n1, a1, n2, n3 in cursor.fetchall():
-            if kind == "v":
-                part["vouchers"].append({"category": k1, "organisation__district": k2, "claimed": n1, "face": a1,
-                                         "used": n2, "expired": n3})
-            elif kind == "d":
-                part["deducted"].append({"voucher__category": k1, "organisation__district": k2, "s": a1})
-            elif kind == "r":
-                part["redemptions"][k1] = [n1, a1]
-            elif kind == "p":
-                part["providers"][k1] = [n1, a1, n2, n3]
-            elif kind == "c":
-                part["complaints"][k1] = n1
-            else:
-                spent[int(k1)] = a1
+    for kind, k1, k2, n1, a1, n2, n3 in rolled_month_sums(plan.months, plan.fund_months, year):
+        if kind == "v":
+            part["vouchers"].append({"category": k1, "organisation__district": k2, "claimed": n1, "face": a1,
+                                     "used": n2, "expired": n3})
+        elif kind == "d":
+            part["deducted"].append({"voucher__category": k1, "organisation__district": k2, "s": a1})
+        elif kind == "r":
+            part["redemptions"][k1] = [n1, a1]
+        elif kind == "p":
+            part["providers"][k1] = [n1, a1, n2, n3]
+        elif kind == "c":
+            part["complaints"][k1] = n1
+        else:
+            spent[int(k1)] = a1
     return ([part] if plan.months else []), spent
 
 

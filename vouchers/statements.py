@@ -20,7 +20,7 @@ nothing else may touch the row, and COMMIT must do only O(1) work:
   marks the fund spent when it leaves zero (`charge_fund`, called by `fund_remainder.fund_charge`).
 
 A claim's hot row is its voucher type's `remaining` (`take_slot`, last); the claim reads the fund and the batch
-under FOR KEY SHARE first (`key_share_fund_and_batch`), see vouchers/services/claims.py for the lock order."""
+under FOR KEY SHARE first (`key_share_fund_and_batch`), see vouchers/services/voucher_claims.py for the lock order."""
 from decimal import Decimal
 
 from django.db import connection

@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from supervision import dashboard
+from supervision import dashboard, statements
 from supervision.jobs import dashboard_rollup_nightly
 from supervision.models import Complaint, DashboardMonth
 from redemption.models import RedemptionClaim
@@ -86,3 +86,17 @@ def test_only_the_last_months_are_recomputed_every_day(programme, set_clock, set
     DashboardMonth.objects.filter(month=date(2026, 2, 1)).delete()
     set_clock("2026-06-03T01:00:00+08:00")
     assert dashboard_rollup_nightly()["computed"] == ["2026-02", "2026-04", "2026-05"]  # a missing month, always
+
+
+def test_both_databases_sum_the_rolled_months_to_the_same_rows(programme):
+    """PostgreSQL sums the stored JSON in SQL; SQLite (`make run`) reads the months and sums them in Decimal: the
+    two variants of `rolled_month_sums` give the same groups and the same totals for the same months."""
+    dashboard_rollup_nightly()
+    months = list(DashboardMonth.objects.values_list("month", flat=True))
+    by_key = lambda rows: {row[:3]: row[3:] for row in rows}  # noqa: E731
+
+    in_database = by_key(statements.rolled_month_sums(months, months, 2026))
+    summed_here = by_key(statements._summed_here(months, months, 2026))
+
+    assert in_database == summed_here
+    assert {key[0] for key in in_database} >= {"v", "d", "s"}
