@@ -1,9 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
+from hangqifu.audit import labels
 from hangqifu.core import clock
 from hangqifu.core.admin import ReadOnlyAdminMixin, ServiceTransitionAdminMixin
+from hangqifu.core.errors import DomainError
 
 from . import complaints
 from .forms import FindingsForm

@@ -197,9 +197,9 @@ def provider_ranking(start: date, end: date, *, limit: int = 10, volumes: dict |
     names = dict(Organisation.objects.filter(pk__in=[row["provider_id"] for row in rows]).values_list("pk", "name"))
     table = Table("providers", f"服务机构排名（按订单金额，前 {limit} 名）",
                   ["服务机构", "订单数", "订单金额（元）", "评价数", "满意率（%）"])
-    for row in rows:
-        rate = round(row["satisfied"] * 100 / row["rated"], 1) if row["rated"] else None
-        table.rows.append([names[row["provider_id"]], row["n"], row["volume"], row["rated"], rate])
+    for provider in rows:
+        rate = round(provider["satisfied"] * 100 / provider["rated"], 1) if provider["rated"] else None
+        table.rows.append([names[provider["provider_id"]], provider["n"], provider["volume"], provider["rated"], rate])
     return table
 
 

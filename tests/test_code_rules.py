@@ -5,10 +5,14 @@
   broker outage or a rollback never loses or invents one;
 - the SQL that differs between PostgreSQL and SQLite lives in the apps' `statements.py` modules: services never
   ask which database they run on;
-- comments and docstrings explain the domain, not the history of a change."""
+- comments and docstrings explain the domain, not the history of a change;
+- no undefined or unused name (pyflakes' checks, run by ruff)."""
 import ast
+import configparser
 import io
 import re
+import subprocess
+import sys
 import tokenize
 from pathlib import Path
 
@@ -17,6 +21,9 @@ NOT_APP_CODE = {".venv", ".git", ".ci", "tests", "bench", "reliability", "script
                 "static", "templates", "conftest.py", "manage.py"}
 LEDGER_SERVICE = "vouchers/services/ledger.py"
 OUTBOX = "hangqifu/core/outbox.py"
+_contract = configparser.ConfigParser()
+_contract.read(ROOT / ".importlinter")
+APP_FOLDERS = _contract["importlinter"]["root_packages"].split()  # every project app (tests/test_architecture.py)
 
 
 def _app_files(*suffixes: str):
@@ -155,3 +162,17 @@ def test_the_comment_rule_tells_history_from_domain():
     assert history_comments([(1, "# 第十二条 cap, by service year"), (2, "// colour: #123abc"),
                              (3, "# the issue date of the notice"), (4, "{# 兑付申请 #}"),
                              (5, "`qualification #3` → 服务券资格 #3")]) == []
+
+
+def test_no_undefined_or_unused_names():
+    """Pyflakes' checks (ruff.toml: undefined names, unused imports, shadowed names) over the apps and the tests:
+    code that moves between apps must not leave a name behind — an undefined name is a 500 the day that line
+    runs. The second run shows the check sees such a name."""
+    ruff = [sys.executable, "-m", "ruff", "check", "--no-cache", "--output-format", "concise"]
+    found = subprocess.run([*ruff, *APP_FOLDERS, "tests", "conftest.py"], cwd=ROOT, capture_output=True,
+                           text=True)
+    assert found.returncode == 0, found.stdout + found.stderr
+
+    broken = subprocess.run([*ruff, "--stdin-filename", "supervision/broken.py", "-"], cwd=ROOT, text=True,
+                            input="def f():\n    return labels.action_label('x')\n", capture_output=True)
+    assert broken.returncode == 1 and "F821" in broken.stdout

@@ -1,4 +1,4 @@
-from django.db.models import Count, Q
+from django.db.models import Count, Min, Q
 from django.urls import reverse
 
 from hangqifu.accounts.roles import Role
@@ -15,8 +15,6 @@ def my_orders_and_vouchers(user):
 
     if not user.organisation_id:
         return []
-    from django.db.models import Count, Min, Q
-
     base = reverse("vouchers:order-list")
     today = clock.today()
     S = Order.State
@@ -42,8 +40,6 @@ def my_orders_and_vouchers(user):
 
 @pending_work(Role.PROVIDER)
 def incoming_orders(user):
-    from django.db.models import Count, Min, Q
-
     if not user.organisation_id:
         return []
     S = Order.State

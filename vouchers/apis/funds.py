@@ -14,7 +14,6 @@ from hangqifu.core.choices import ServiceCategory
 from ..models.funds import Fund, IssuanceBatch
 from ..selectors import funds as selectors
 from ..services import funds as services
-from .voucher_claims import VoucherOutput
 
 ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer}
 

@@ -13,7 +13,7 @@ from hangqifu.policy.services import policy_in_force, year_in_force
 from vouchers.services import voucher_claims, funds
 from vouchers.services.deductions import deduction_apply
 
-from .money_factories import bureau_user, claimed_voucher, open_batch, order_in_state, provider_user, qualified_buyer
+from .money_factories import bureau_user, open_batch, order_in_state, provider_user, qualified_buyer
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
