@@ -1,23 +1,22 @@
 """Who may see and do what in supervision: shared by views, admin and the API."""
 from rest_framework.permissions import BasePermission
 
-from hangqifu.accounts.roles import STAFF_ROLES, Role
-
-COMPLAINT_HANDLER_ROLES = frozenset({Role.SERVICE_CENTER})
-SANCTION_ROLES = frozenset({Role.BUREAU})
+from hangqifu.accounts.predicates import is_bureau, is_service_center, is_staff
 
 
 def is_staff_user(user) -> bool:
     """Government staff roles (service center, bureau, finance bureau): the audit browser and supervision."""
-    return bool(user and user.is_authenticated and user.has_role(*STAFF_ROLES))
+    return is_staff(user)
 
 
 def can_handle_complaints(user) -> bool:
-    return bool(user and user.is_authenticated and user.has_role(*COMPLAINT_HANDLER_ROLES))
+    """第十八条: the service center investigates complaints."""
+    return is_service_center(user)
 
 
 def can_sanction(user) -> bool:
-    return bool(user and user.is_authenticated and user.has_role(*SANCTION_ROLES))
+    """第二十条: the bureau decides sanctions."""
+    return is_bureau(user)
 
 
 class IsStaffRole(BasePermission):

@@ -111,7 +111,7 @@ class ProviderApplication(FSMModelMixin, models.Model):
 
     # --- transitions: guard + state only; services do the rest -------------------------------------------
     @transition(field=state, source=[State.DRAFT, State.RETURNED], target=State.SUBMITTED,
-                permission=lambda app, user: _perms.is_owner(app.organisation_id, user),
+                permission=_perms.applicant,
                 custom={"action": "submit", "label": "提交申请"})
     def submit(self):
         self.submitted_at = clock.now()
