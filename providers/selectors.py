@@ -7,6 +7,7 @@ from hangqifu.accounts.roles import Role
 from hangqifu.core import clock
 from hangqifu.core.choices import District, ServiceCategory
 from hangqifu.core.errors import NotFound, RuleViolation
+from hangqifu.workflows.transitions import available_actions
 
 from .models import (
     ConflictDeclaration,
@@ -198,8 +199,6 @@ def removals_for(*, user) -> QuerySet[Removal]:
 
 def application_actions(application: ProviderApplication, user) -> list[str]:
     """What `user` may do now; relies on prefetched assignments and reviews when given a list."""
-    from .services._fsm import available_actions
-
     actions = available_actions(application, user)
     state = application.state
     owner = is_role(user, Role.PROVIDER) and user.organisation_id == application.organisation_id
@@ -217,8 +216,6 @@ def application_actions(application: ProviderApplication, user) -> list[str]:
 
 
 def product_actions(product: Product, user) -> list[str]:
-    from .services._fsm import available_actions
-
     actions = available_actions(product, user)
     owner = is_role(user, Role.PROVIDER) and user.organisation_id == product.provider_id
     if owner and product.state in (Product.State.DRAFT, Product.State.DELISTED):
@@ -227,6 +224,4 @@ def product_actions(product: Product, user) -> list[str]:
 
 
 def removal_actions(removal: Removal, user) -> list[str]:
-    from .services._fsm import available_actions
-
     return available_actions(removal, user)

@@ -18,6 +18,7 @@ from hangqifu.core.errors import InvalidInput, InvalidTransition, NotPermitted, 
 from hangqifu.notifications.services import active_users_by_organisation, notify
 from hangqifu.policy.services import policy_for
 from hangqifu.workdays.services import working_deadline
+from hangqifu.workflows.transitions import fire
 
 from . import handlers
 from .models import NoticeItem, Objection, PublicNotice
@@ -305,15 +306,9 @@ def objection_resolve(*, objection: Objection, actor, upheld: bool, opinion: str
     items = _locked_items(notice, pks=None if objection.item_id is None else [objection.item_id])
     objections = list(Objection.objects.select_for_update().filter(notice=notice))
     objection = next(o for o in objections if o.pk == objection.pk)
-    if objection.state != Objection.State.OPEN:
-        raise InvalidTransition("该异议已处理")
-    before = objection.state
-    objection.uphold() if upheld else objection.dismiss()
-    objection.opinion, objection.resolved_by, objection.resolved_at = opinion, actor, clock.now()
-    objection.save(update_fields=["state", "opinion", "resolved_by", "resolved_at"])
-    audit_record(actor=actor, action="notice.objection_resolve", obj=objection, from_state=before,
-                 to_state=objection.state, payload={"notice": notice.pk, "item": objection.item_id,
-                                                    "opinion": opinion})
+    fire(objection, "uphold" if upheld else "dismiss", actor=actor, action="notice.objection_resolve",
+         wrong_state="该异议已处理", changes={"opinion": opinion, "resolved_by": actor, "resolved_at": clock.now()},
+         payload={"notice": notice.pk, "item": objection.item_id, "opinion": opinion})
     if notice.state != PublicNotice.State.PUBLISHED:
         for item in items:
             if item.state == NoticeItem.State.HELD and objection.item_id in (None, item.pk):

@@ -11,6 +11,7 @@ from django_fsm import FSMField, transition
 from hangqifu.core import clock
 from hangqifu.core.choices import ServiceCategory
 from hangqifu.core.money import MONEY_FIELD_KWARGS
+from hangqifu.workflows.conditions import condition
 
 from .. import money_permissions as perms
 
@@ -23,7 +24,10 @@ class Satisfaction(models.TextChoices):
     DISSATISFIED = "dissatisfied", "不满意"
 
 
-def _has_stamped_letter(order) -> bool:
+@condition(code="commitment_letter_missing", detail="购买方上传盖章承诺书后才能确认服务完成")
+def buyer_letter_stamped(order) -> bool:
+    """第十条: the buyer signs and stamps the commitment letter (划型及用券承诺书) and uploads it back before
+    the provider may confirm the service complete."""
     from hangqifu.documents.selectors import documents_for
 
     return documents_for(order, "stamped_commitment_letter").exists()
@@ -93,7 +97,7 @@ class Order(models.Model):
         return perms.can_view_order(self, user)
 
     @transition(field=state, source=State.SIGNED, target=State.COMPLETED, permission=perms.order_provider,
-                conditions=[_has_stamped_letter], custom={"label": "确认服务完成"})
+                conditions=[buyer_letter_stamped], custom={"label": "确认服务完成"})
     def complete(self):
         self.completed_at = clock.now()
 
