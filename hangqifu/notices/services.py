@@ -71,13 +71,11 @@ def notice_publish(*, kind: str, title: str, body: str = "", items: Iterable[tup
     closes_at, provisional = window_end(clock.today(), working_days)
     notice = PublicNotice.objects.create(kind=kind, title=title, body=body or "", working_days=working_days,
                                          created_by=actor)
-    notice.publish()
-    notice.published_at, notice.closes_at, notice.window_provisional = now, closes_at, provisional
-    notice.save()
     count, by_organisation = _add_items(notice, items)  # an invalid item rolls the whole notice back
-    audit_record(actor=actor, action="notice.publish", obj=notice, from_state=PublicNotice.State.DRAFT,
-                 to_state=notice.state, payload={"kind": kind, "title": title, "working_days": working_days,
-                                                 "closes_at": closes_at, "items": count})
+    fire(notice, "publish", actor=actor, action="notice.publish",
+         changes={"published_at": now, "closes_at": closes_at, "window_provisional": provisional},
+         payload={"kind": kind, "title": title, "working_days": working_days, "closes_at": closes_at,
+                  "items": count})
     url = notice.get_absolute_url()
     window = f"《{title}》公示至 {closes_at:%Y-%m-%d}（{working_days} 个工作日），期间任何人可提出异议。"
     users = active_users_by_organisation(by_organisation)
@@ -175,12 +173,9 @@ def _decide_item(item: NoticeItem, objections, *, actor, now) -> str | None:
 
 
 def _transition_item(item: NoticeItem, method: str, *, actor, now) -> None:
-    before = item.state
-    getattr(item, method)()
-    item.decided_at = now
-    item.save(update_fields=["state", "decided_at"])
-    audit_record(actor=actor, action=f"notice.item_{method}", obj=item, from_state=before, to_state=item.state,
-                 payload={"notice": item.notice_id, "label": item.label})
+    """The notice's outcome for one item: the closing job or the objection's decision settles it."""
+    fire(item, method, actor=actor, system=True, action=f"notice.item_{method}", changes={"decided_at": now},
+         fields=["decided_at"], payload={"notice": item.notice_id, "label": item.label})
 
 
 def _locked_items(notice: PublicNotice, *, pks=None, exclude=()) -> list[NoticeItem]:

@@ -317,7 +317,8 @@ def application_admit(*, application, actor=None) -> ProviderApplication:
         profile = ProviderProfile.objects.create(organisation=application.organisation, **profile_fields)
     else:
         if profile.state == ProviderProfile.State.REMOVED:
-            profile.readmit()
+            fire(profile, "readmit", actor=actor, system=True, action="provider.readmit",
+                 organisation=application.organisation, payload={"application": application.pk})
         for field, value in profile_fields.items():
             setattr(profile, field, value)
         profile.save()

@@ -98,9 +98,9 @@ def removal_complete(*, removal, actor=None) -> Removal:
     removal = Removal.objects.select_for_update().select_related("profile__organisation").get(pk=removal.pk)
     transition_check(removal, "complete", system=True)
     profile = ProviderProfile.objects.select_for_update().get(pk=removal.profile_id)
-    profile.remove()
-    profile.save(update_fields=["state", "removed_at"])
     organisation = profile.organisation
+    fire(profile, "remove", actor=actor, system=True, action="provider.remove", organisation=organisation,
+         payload={"removal": removal.pk, "reason": removal.reason})
     fire(removal, "complete", actor=actor, system=True, action="provider_removal.remove",
          organisation=organisation, payload={"reason": removal.reason})
     open_products = Product.objects.filter(provider=organisation,

@@ -283,8 +283,8 @@ def _move_money(*, actor, order: Order, voucher: Voucher, amount: Decimal, ratio
                   "order_amount": order.amount, "voucher_balance": voucher.balance,
                   "declares_no_other_subsidy": True})
     if voucher.balance == 0:
-        voucher.use_up()
-        voucher.save(update_fields=["state"])
+        fire(voucher, "use_up", actor=actor, system=True, action="voucher.use_up", organisation=order.buyer,
+             payload={"order": order.pk, "deduction": deduction.pk})
     ledger_record(kind=LedgerEntry.Kind.DEDUCTION, year=year, amount=amount, actor=actor, organisation=order.buyer,
                   fund=fund, voucher=voucher, order=order, deduction=deduction,
                   memo=f"订单 {order.number} 抵扣", business_time=now)
