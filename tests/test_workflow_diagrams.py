@@ -1,6 +1,7 @@
 """The workflow diagrams in docs/workflows/ are generated from the transitions (`make workflows`): a committed
 diagram that differs from what the code generates now fails here, so they cannot go stale."""
 from hangqifu.workflows import diagrams
+from vouchers.models import Order
 
 
 def test_the_committed_diagrams_are_what_the_transitions_generate():
@@ -9,8 +10,6 @@ def test_the_committed_diagrams_are_what_the_transitions_generate():
 
 
 def test_a_diagram_shows_the_chinese_states_and_every_transition_with_who_and_conditions():
-    from vouchers.models import Order
-
     page = diagrams.diagram(Order, Order._meta.get_field("state"))
     assert 'state "已签约<br/>signed" as signed' in page
     assert "signed --> completed : complete（确认服务完成） · order_provider · 条件 buyer_letter_stamped" in page

@@ -92,10 +92,12 @@ def diagram(model, field) -> str:
 
 
 def _merged(transitions) -> list[tuple]:
-    """One row per transition name and target: (its first declaration, all its declarations)."""
+    """One row per transition name, target, permission and conditions: (its first declaration, all of them)."""
     rows = {}
     for transition in transitions:
-        rows.setdefault((transition.name, transition.target), []).append(transition)
+        key = (transition.name, transition.target, _who(transition.permission),
+               tuple(getattr(c, "__name__", "?") for c in transition.conditions))
+        rows.setdefault(key, []).append(transition)
     return [(group[0], group) for group in rows.values()]
 
 

@@ -191,10 +191,7 @@ def application_submit(*, actor, application: ProviderApplication) -> ProviderAp
     """Below-threshold values may be submitted (the checklist shows them red, and pre-review refuses them);
     missing materials may not. A resubmission clears the previous pre-review's judgement ticks."""
     application = ProviderApplication.objects.select_for_update().get(pk=application.pk)
-    resubmission = application.state == ProviderApplication.State.RETURNED
     transition_check(application, "submit", actor=actor)
-    if not resubmission and not application.round.is_open():
-        raise RuleViolation("该遴选批次申报已截止", code="round_closed")
     assert_not_banned(application.organisation, entry_point="provider_admission")
     missing = missing_documents(application)
     if missing:

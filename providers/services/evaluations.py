@@ -143,9 +143,6 @@ def evaluation_publish(*, actor, evaluation) -> AnnualEvaluation:
     evaluation = AnnualEvaluation.objects.select_for_update().select_related("profile__organisation").get(
         pk=evaluation.pk)
     transition_check(evaluation, "publish", actor=actor)
-    if evaluation.profile.state != ProviderProfile.State.ADMITTED:
-        raise RuleViolation(f"该服务机构当前为“{evaluation.profile.get_state_display()}”，暂不能公布评价结果",
-                            code="not_admitted")
     _grade(evaluation)
     changes = {"published_by": actor}
     if evaluation.grade == AnnualEvaluation.Grade.FAIL:
