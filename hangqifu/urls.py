@@ -3,8 +3,11 @@ from django.urls import include, path
 
 from hangqifu.accounts import credit_claim_views, security_views
 from hangqifu.accounts import views as account_views
+from hangqifu.audit import urls as audit_urls
 from hangqifu.core import clock_views
 from hangqifu.core import views as core_views
+from sanctions import urls as sanctions_urls
+from supervision import urls as supervision_urls
 
 admin.site.site_header = "杭企服 · 管理后台"
 admin.site.site_title = "杭企服管理后台"
@@ -34,7 +37,9 @@ urlpatterns = [
     path("calendar/", include("hangqifu.workdays.urls")),
     path("documents/", include("hangqifu.documents.urls")),
     path("notices/", include("hangqifu.notices.urls")),
-    path("audit/", include("audit.urls")),
+    # the audit trail, sanctions and supervision share /audit/ and the "audit" namespace (paths are public)
+    path("audit/", include(([*audit_urls.urlpatterns, *sanctions_urls.urlpatterns, *supervision_urls.urlpatterns],
+                            "audit"))),
     path("vouchers/", include("vouchers.urls")),
     path("providers/", include("providers.urls")),
     path("redemption/", include("redemption.urls")),

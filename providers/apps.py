@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from hangqifu.accounts.roles import Role, grant
+
 
 class ProvidersConfig(AppConfig):
     name = "providers"
@@ -7,8 +9,6 @@ class ProvidersConfig(AppConfig):
     verbose_name = "服务机构"
 
     def ready(self):
-        from hangqifu.accounts.roles import Role, grant
-
         viewing = [f"providers.view_{m}" for m in ("selectionround", "providerapplication", "applicationproduct",
                                                      "expertassignment", "review", "conflictdeclaration",
                                                      "providerprofile", "product", "removal")]

@@ -25,6 +25,7 @@ from django.utils.module_loading import autodiscover_modules
 from hangqifu.core import clock
 from hangqifu.core.choices import ServiceCategory
 from hangqifu.core.errors import InvalidInput, RuleViolation
+from hangqifu.documents.selectors import documents_for
 from hangqifu.policy.services import policy_for
 
 from .models.applications import APPLICATION_DOCUMENT_KINDS, REQUIRED_APPLICATION_DOCUMENTS
@@ -101,8 +102,6 @@ def application_checklist(application, *, documents=None, on: date | None = None
     categories_ok = bool(application.categories) and all(c in ServiceCategory.values for c in application.categories) \
         and all(p.category in ServiceCategory.values for p in products)
     if documents is None:
-        from hangqifu.documents.selectors import documents_for
-
         documents = list(documents_for(application))
     present = {d.kind for d in documents}
     missing = [APPLICATION_DOCUMENT_KINDS[k] for k in REQUIRED_APPLICATION_DOCUMENTS if k not in present]

@@ -15,10 +15,11 @@ from hangqifu.accounts.validators import make_credit_code
 from hangqifu.core import clock
 from hangqifu.core.choices import District, ServiceCategory
 from hangqifu.core.demo import DEMO_PASSWORD
+from hangqifu.documents.services import document_store
 
 from . import services
 from .models import Product, ProviderApplication, ProviderProfile, SelectionRound
-from .models.applications import REQUIRED_APPLICATION_DOCUMENTS
+from .models.applications import APPLICATION_DOCUMENT_KINDS, REQUIRED_APPLICATION_DOCUMENTS, ApplicationProduct
 
 ANNOUNCEMENT = ("一、申报条件：依法登记纳税、独立法人、成立满两年、上年度营业收入不低于300万元、社保在册专业服务人员不少于5人、"
                 "每个服务产品上年度服务杭州中小微企业或园区成功案例不少于3个（以当年度政策参数为准）。\n"
@@ -99,9 +100,6 @@ def _admit_demo_provider(user, past, center):
                           for key, entry in DEMO_JUDGEMENTS.items()})
     # What it applied with, so its checklist reads as the admission found it: every product with its cases of
     # last year, and the 第十五条 materials on file.
-    from hangqifu.documents.services import document_store
-
-    from .models.applications import APPLICATION_DOCUMENT_KINDS, ApplicationProduct
 
     for (category, title, description, deliverables, days, price, basis), cases in zip(
             DEMO_PRODUCTS, (14, 9, 21, 11), strict=True):

@@ -19,6 +19,7 @@ from hangqifu.core import clock
 from hangqifu.policy.services import policy_for
 
 from .models import ProviderProfile, Removal, RemovalReason
+from .services import removal_propose
 
 _SOURCES: list[Callable] = []
 
@@ -97,7 +98,6 @@ def removal_proposals_run(*, today: date | None = None, stats: dict[int, Provide
     """Propose removals for admitted providers whose figures meet a 第十七条 ground. Idempotent: a provider
     with a removal in progress, or whose same ground for the same year the bureau already cancelled, is
     skipped."""
-    from .services import removal_propose
 
     today = today or clock.today()
     profiles = list(ProviderProfile.objects.filter(state=ProviderProfile.State.ADMITTED).select_related("organisation"))

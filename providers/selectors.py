@@ -8,7 +8,9 @@ from hangqifu.core import clock
 from hangqifu.core.choices import District, ServiceCategory
 from hangqifu.core.errors import NotFound, RuleViolation
 from hangqifu.workflows.transitions import available_actions
+from sanctions.services import assert_not_banned
 
+from .conditions import CheckItem, application_checklist  # noqa: F401  (pages and the API read them here)
 from .models import (
     ConflictDeclaration,
     Product,
@@ -19,7 +21,6 @@ from .models import (
     SelectionRound,
 )
 from .models._perms import is_role
-from .conditions import CheckItem, application_checklist  # noqa: F401  (pages and the API read them here)
 from .permissions import STAFF_VIEWERS
 
 # ---------------------------------------------------------------- interfaces for the order workflow
@@ -48,7 +49,6 @@ def orderable_product(*, product_id) -> Product:
         raise RuleViolation("该服务机构未入驻或已被清退，不能下单", code="provider_not_admitted")
     if product.category not in (profile.categories or []):
         raise RuleViolation("该服务产品的类别不在服务机构入驻的服务类别内，不能下单", code="category_not_admitted")
-    from audit.sanctions import assert_not_banned
 
     assert_not_banned(product.provider, entry_point="order")
     return product
@@ -199,6 +199,7 @@ def removals_for(*, user) -> QuerySet[Removal]:
 
 def application_actions(application: ProviderApplication, user) -> list[str]:
     """What `user` may do now; relies on prefetched assignments and reviews when given a list."""
+
     actions = available_actions(application, user)
     state = application.state
     owner = is_role(user, Role.PROVIDER) and user.organisation_id == application.organisation_id

@@ -1,11 +1,11 @@
 """Step progress of a provider's admission application (第十五条)."""
 from hangqifu.core.steps import Deadline, workflow
+from hangqifu.notices.models import PublicNotice
 
 
 def _notice_deadline(application):
     if application.state != "under_notice" or not application.notice_id:
         return None
-    from hangqifu.notices.models import PublicNotice
 
     closes_at = PublicNotice.objects.filter(pk=application.notice_id).values_list("closes_at", flat=True).first()
     return Deadline("公示截止", closes_at, "公示期按工作日计算，期满无异议即入驻") if closes_at else None

@@ -11,8 +11,10 @@ from django.views.decorators.http import require_POST
 from hangqifu.accounts.roles import Role
 from hangqifu.core.errors import DomainError, NotFound
 from hangqifu.documents.selectors import documents_for
+from hangqifu.policy.services import policy_for
 
 from . import selectors, services
+from .conditions import judgement_items
 from .forms import (
     ApplicationForm,
     AssignExpertsForm,
@@ -27,11 +29,11 @@ from .forms import (
     ReviewForm,
     SelectionReviewForm,
 )
-from .conditions import judgement_items
 from .models import ProviderApplication
 from .models._perms import is_owner, is_role
 from .models.applications import APPLICATION_DOCUMENT_KINDS
 from .models.products import Product
+from .performance import dissatisfaction_rule
 from .services.applications import APPLICATION_FIELDS
 from .services.products import PRODUCT_FIELDS
 
@@ -81,10 +83,6 @@ def catalogue_product(request, pk):
 
 
 def _dissatisfaction_rule() -> str:
-    from hangqifu.core.errors import NotFound
-    from hangqifu.policy.services import policy_for
-
-    from .performance import dissatisfaction_rule
 
     try:
         return dissatisfaction_rule(policy_for())

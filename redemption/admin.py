@@ -10,7 +10,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from audit.labels import action_label, state_label
+from hangqifu.audit.labels import action_label, state_label
 from hangqifu.core.admin import ReadOnlyAdminMixin
 from hangqifu.core.errors import DomainError, InvalidInput
 from hangqifu.core.money import yuan

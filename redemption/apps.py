@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from hangqifu.accounts.roles import Role, grant
+
 
 class RedemptionConfig(AppConfig):
     name = "redemption"
@@ -7,8 +9,6 @@ class RedemptionConfig(AppConfig):
     verbose_name = "兑付"
 
     def ready(self):
-        from hangqifu.accounts.roles import Role, grant
-
         viewing = [f"redemption.view_{m}" for m in ("redemptionclaim", "claimline", "settlementbatch",
                                                       "disbursementorder", "districtpayment", "provideryearcap")]
         # Pre-review and approval go through the claim admin's buttons (services check the role); the admin

@@ -6,6 +6,7 @@ from hangqifu.core.pending import PendingItem, pending_work
 
 from . import permissions as perms
 from .models import DistrictPayment, RedemptionClaim, SettlementBatch
+from .selectors import claimable_orders
 
 S = SettlementBatch.State
 
@@ -63,7 +64,6 @@ def provider_work(user):
     if not perms.is_provider(user):
         return []
     claims = RedemptionClaim.objects.filter(provider_id=user.organisation_id)
-    from .selectors import claimable_orders
 
     return [PendingItem("被退回待补正的兑付申请", reverse("redemption:claim-list") + "?state=returned",
                         claims.filter(state=RedemptionClaim.State.RETURNED).count(),

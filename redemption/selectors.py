@@ -2,8 +2,11 @@
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Prefetch, Sum
 
-from audit.models import AuditEvent
+from hangqifu.audit.models import AuditEvent
+from hangqifu.core.choices import District
 from hangqifu.core.money import ZERO
+from hangqifu.documents.models import Document
+from hangqifu.notices.models import NoticeItem
 from vouchers.models.orders import Order
 
 from . import permissions as perms
@@ -34,7 +37,6 @@ def claim_get_for(*, user, pk) -> RedemptionClaim | None:
 
 def documents_by_claim(claims) -> dict[int, list]:
     """The documents of a page of claims in one query, keyed by claim id."""
-    from hangqifu.documents.models import Document
 
     claims = list(claims)
     result = {claim.pk: [] for claim in claims}
@@ -83,7 +85,6 @@ def batch_district_totals(batch: SettlementBatch) -> list[dict]:
     """Per paying district: the district recorded on the claims at collection (not the providers' current one)."""
     rows = (batch.claims.values("settlement_district").order_by("settlement_district")
             .annotate(total=Sum("verified_amount"), claims=Count("id"), providers=Count("provider", distinct=True)))
-    from hangqifu.core.choices import District
 
     labels = dict(District.choices)
     return [{"district": row["settlement_district"], "label": labels.get(row["settlement_district"], ""),
@@ -98,7 +99,6 @@ def notice_item_states(batch: SettlementBatch, claim_ids=None) -> dict[int, str]
     """{claim id: its notice item's state}, for every claim or only `claim_ids` (a page of them)."""
     if batch.notice_id is None:
         return {}
-    from hangqifu.notices.models import NoticeItem
 
     content_type = ContentType.objects.get_for_model(RedemptionClaim)
     items = NoticeItem.objects.filter(notice_id=batch.notice_id, content_type=content_type)

@@ -11,9 +11,10 @@ from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from audit.services import audit_record
+from hangqifu.audit.services import audit_record
 from hangqifu.core.errors import DomainError
 from hangqifu.documents.selectors import documents_for
+from hangqifu.notices.models import NoticeItem
 
 from . import permissions as perms
 from . import selectors
@@ -222,7 +223,6 @@ def batch_detail(request, pk: int):
     # a page of the batch's claims (a batch may hold 100,000), with their notice items' states
     page = Paginator(selectors.batch_claims(batch), 50).get_page(request.GET.get("page"))
     items = selectors.notice_item_states(batch, claim_ids=[c.pk for c in page])
-    from hangqifu.notices.models import NoticeItem
 
     item_labels = dict(NoticeItem.State.choices)
     rows = [{"claim": c, "notice_state": item_labels.get(items.get(c.pk), "")} for c in page]

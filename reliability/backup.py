@@ -54,7 +54,7 @@ def _pg_env(db: dict) -> tuple[list[str], dict]:
 
 
 def _row_counts() -> dict:
-    from audit.models import AuditEvent
+    from hangqifu.audit.models import AuditEvent
     from vouchers.models import Deduction, LedgerEntry, Voucher
 
     return {"ledger_entries": LedgerEntry.objects.count(), "audit_events": AuditEvent.objects.count(),

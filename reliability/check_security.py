@@ -188,9 +188,9 @@ def test_tokens_that_ended_are_refused(world):
 def test_the_schedule_cannot_be_turned_into_a_weapon(world):
     from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-    from audit.models import AuditEvent
     from hangqifu.accounts.roles import Role
     from hangqifu.accounts.tests.factories import UserFactory
+    from hangqifu.audit.models import AuditEvent
     from hangqifu.celery import app
     from hangqifu.core.scheduler import CodeOwnedScheduler
 
@@ -263,8 +263,8 @@ def test_hostile_amounts_never_give_a_5xx(world):
 def test_formula_cells_are_neutralised_in_every_export(world):
     from openpyxl import load_workbook
 
-    from audit.dashboard import Table, table_xlsx
     from hangqifu.core.xlsx import FORMULA_PREFIXES
+    from supervision.dashboard import Table, table_xlsx
 
     names = [f"{p}cmd|' /C calc'!A0" for p in FORMULA_PREFIXES] * scale("formula_rounds", 5)
     table = Table(key="t", title="导出", columns=["名称"], rows=[[n] for n in names])
@@ -278,9 +278,9 @@ def test_formula_cells_are_neutralised_in_every_export(world):
 
 
 def test_lockout_by_username_from_many_addresses_and_security_events_audited(world):
-    from audit.models import AuditEvent
     from hangqifu.accounts.roles import Role
     from hangqifu.accounts.tests.factories import PASSWORD, UserFactory
+    from hangqifu.audit.models import AuditEvent
 
     addresses = scale("lockout_addresses", 20)
     user = UserFactory(role=Role.BUREAU)

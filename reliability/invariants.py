@@ -26,9 +26,12 @@ class Violation:
 
 
 def _tables() -> dict[str, str]:
+    from hangqifu.accounts.models import Organisation
+    from hangqifu.audit.models import AuditEvent
     from hangqifu.policy.models import PolicyYear
     from redemption.models import ClaimLine, DisbursementOrder, DistrictPayment, ProviderYearCap, RedemptionClaim
     from vouchers.models import (
+        CreditListEntry,
         Deduction,
         Fund,
         FundInsufficiencyDeclaration,
@@ -39,10 +42,6 @@ def _tables() -> dict[str, str]:
         Voucher,
         VoucherType,
     )
-
-    from audit.models import AuditEvent
-    from hangqifu.accounts.models import Organisation
-    from vouchers.models import CreditListEntry
 
     models = {"fund": Fund, "vtype": VoucherType, "voucher": Voucher, "qual": Qualification, "ded": Deduction,
               "ord": Order, "ledger": LedgerEntry, "claim": RedemptionClaim, "line": ClaimLine,

@@ -27,7 +27,7 @@ def axe_violations(page) -> list[dict]:
 
 def state_ids() -> set[str]:
     """Every workflow state id of the portal's models (the English ids a page must never show)."""
-    from audit.labels import all_state_ids
+    from hangqifu.audit.labels import all_state_ids
 
     return all_state_ids()
 

@@ -1,12 +1,12 @@
 """What a person reads is Chinese: every audit action the code base records has a Chinese name in the one
-registry (audit/labels.py), and the audit browser, timelines and the admin show names, never codes."""
+registry (hangqifu/audit/labels.py), and the audit browser, timelines and the admin show names, never codes."""
 import pytest
 from django.urls import reverse
 
-from audit import labels
-from audit.models import AuditEvent
-from audit.services import audit_record
 from hangqifu.accounts.roles import Role
+from hangqifu.audit import labels
+from hangqifu.audit.models import AuditEvent
+from hangqifu.audit.services import audit_record
 
 from .action_codes import recorded_action_codes
 
@@ -15,7 +15,7 @@ def test_every_recorded_action_has_a_chinese_name():
     codes = recorded_action_codes()
     assert len(codes) > 100  # the collector still reads the code base
     missing = {code: where for code, where in codes.items() if code not in labels.ACTION_LABELS}
-    assert not missing, f"audit actions without a Chinese name in audit/labels.py: {missing}"
+    assert not missing, f"audit actions without a Chinese name in hangqifu/audit/labels.py: {missing}"
 
 
 def test_the_registry_names_only_actions_the_code_records():

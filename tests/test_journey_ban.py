@@ -3,11 +3,11 @@ the bureau confirms the fraud (ban, money recovered in the ledger) → the enter
 the claim button and the API both refuse with the ban message."""
 import pytest
 
-from audit.complaints import complaint_file
-from audit.models import Recovery
 from hangqifu.accounts.roles import Role
 from hangqifu.accounts.tests.factories import PASSWORD
 from hangqifu.core.choices import ServiceCategory
+from supervision.complaints import complaint_file
+from supervision.models import Recovery
 from vouchers.models import LedgerEntry
 from vouchers.services.deductions import deduction_apply
 from vouchers.services.ledger import ledger_verify

@@ -60,7 +60,7 @@ def test_the_park_claims_its_vouchers_and_reads_its_quota(login, live_server, pa
 
 @VIEWPORTS
 def test_a_trainer_moves_the_clock_from_the_header(login, live_server, page, set_clock, make_user, viewport):
-    from audit.models import AuditEvent
+    from hangqifu.audit.models import AuditEvent
 
     set_clock("2026-06-01T09:00:00+08:00")
     make_user(role=Role.SERVICE_CENTER, username="journey-trainer")

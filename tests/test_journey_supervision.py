@@ -4,9 +4,10 @@ import re
 
 import pytest
 
-from audit.models import Complaint, Sanction
 from hangqifu.accounts.roles import Role
 from hangqifu.accounts.tests.factories import PASSWORD
+from sanctions.models import Sanction
+from supervision.models import Complaint
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -11,12 +11,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from audit.tests.insight_factories import buyer_org, deducted_order, order, provider_org
 from hangqifu.accounts.models import Organisation
 from hangqifu.accounts.roles import Role
 from hangqifu.accounts.tests.factories import OrganisationFactory
 from hangqifu.core import clock
 from providers.tests.factories import ProductFactory
+from supervision.tests.insight_factories import buyer_org, deducted_order, order, provider_org
 from vouchers.models import Order, RegistrationApplication
 from vouchers.tests.registration_factories import make_registration
 

@@ -47,9 +47,8 @@ def world(set_clock):
     payment = DistrictPayment.objects.create(batch=settlement, disbursement_order=disbursement,
                                              provider=redeeming.organisation, district=redeeming.organisation.district,
                                              amount=Decimal("300.00"), claim_count=1)
-    from audit.models import AuditEvent
-    from redemption.models import ProviderYearCap
-    from redemption.models import RedemptionClaim
+    from hangqifu.audit.models import AuditEvent
+    from redemption.models import ProviderYearCap, RedemptionClaim
     from vouchers.models import LedgerEntry
 
     other_claim = RedemptionClaim.objects.create(provider=redeeming.organisation, created_by=redeeming,

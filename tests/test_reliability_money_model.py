@@ -48,7 +48,7 @@ def test_the_eligibility_checks_see_a_listed_a_frozen_and_an_out_of_period_act()
 
     from django.db import transaction
 
-    from audit.services import audit_record
+    from hangqifu.audit.services import audit_record
     from hangqifu.policy.models import PolicyYear
     from vouchers.models import CreditListEntry, Deduction
 

@@ -9,9 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, RequestFactory, override_settings
 from openpyxl import Workbook
 
-from audit.models import AuditEvent
 from hangqifu.accounts.roles import Role
 from hangqifu.accounts.tests.factories import PASSWORD, UserFactory
+from hangqifu.audit.models import AuditEvent
 from hangqifu.core.client_ip import client_ip
 from hangqifu.core.errors import DomainError
 from hangqifu.core.money import yuan
@@ -67,7 +67,7 @@ def test_web_login_signup_and_public_forms_are_throttled(monkeypatch):
 
 
 def test_complaint_text_is_capped():
-    from audit.complaints import MAX_COMPLAINT_LENGTH, complaint_file
+    from supervision.complaints import MAX_COMPLAINT_LENGTH, complaint_file
 
     with pytest.raises(DomainError) as refused:
         complaint_file(subject="长投诉", content="很" * (MAX_COMPLAINT_LENGTH + 1), name="张三", contact="13800000000")

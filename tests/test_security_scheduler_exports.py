@@ -7,12 +7,12 @@ from django.test import Client
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from openpyxl import load_workbook
 
-from audit.models import AuditEvent
 from hangqifu.accounts import credit_claims
 from hangqifu.accounts.models import CreditCodeClaim, Organisation, User
 from hangqifu.accounts.roles import Role
 from hangqifu.accounts.tests.factories import PASSWORD, UserFactory
 from hangqifu.accounts.validators import make_credit_code
+from hangqifu.audit.models import AuditEvent
 from hangqifu.core.errors import NotPermitted
 from hangqifu.core.scheduler import CodeOwnedScheduler
 from hangqifu.core.xlsx import FORMULA_PREFIXES
@@ -121,7 +121,7 @@ def test_every_formula_like_cell_of_a_disbursement_order_is_plain_text(set_clock
 
 
 def test_every_formula_like_cell_of_a_dashboard_export_is_plain_text():
-    from audit.dashboard import Table, table_xlsx
+    from supervision.dashboard import Table, table_xlsx
 
     table = Table(key="providers", title="服务机构", columns=["名称", "金额"],
                   rows=[[name, 100] for name in HOSTILE_NAMES])

@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from hangqifu.accounts.roles import Role, grant
+
 
 class VouchersConfig(AppConfig):
     name = "vouchers"
@@ -7,8 +9,7 @@ class VouchersConfig(AppConfig):
     verbose_name = "服务券"
 
     def ready(self):
-        from hangqifu.accounts.roles import Role, grant
-
+        # import here: the claim cache imports the models, loaded only once the registry is ready
         from .services import claim_cache
 
         claim_cache.connect()  # the claim's cached batch, types and fund, and the sold-out flags
@@ -44,4 +45,5 @@ class VouchersConfig(AppConfig):
               "vouchers.view_fundinsufficiencydeclaration")
 
         # The re-review opening job lives beside the money core's jobs.py; importing registers it.
+        # import here: the job imports the models, loaded only once the registry is ready
         from . import rereview_jobs  # noqa: F401

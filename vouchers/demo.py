@@ -15,8 +15,9 @@ from hangqifu.core.demo import DEMO_PASSWORD
 from hangqifu.documents.samples import simple_pdf
 
 from .models import HolderKind, ParkRecognition, RegistrationApplication
+from .money_demo import seed_money
 from .selectors.eligibility import REQUIRED_DOCUMENTS
-
+from .services import registration as services
 
 ENTERPRISE_DATA = {"established_on": date(2018, 3, 15), "industry": Industry.SOFTWARE_IT,
                    "sector": Sector.DIGITAL_ECONOMY, "employees": 86, "revenue": "23500000.00",
@@ -25,8 +26,6 @@ ENTERPRISE_DATA = {"established_on": date(2018, 3, 15), "industry": Industry.SOF
 
 
 def _register(*, user, data, honours=(), reviewer=None, approve=True):
-    from .services import registration as services
-
     year = clock.current_year()
     existing = RegistrationApplication.objects.filter(organisation=user.organisation, year=year).first()
     if existing is not None:
@@ -81,6 +80,5 @@ _registration_seed = seed
 
 def seed(ctx):  # noqa: F811
     _registration_seed(ctx)
-    from .money_demo import seed_money
 
     seed_money(ctx)

@@ -3,6 +3,7 @@ these only shape the input."""
 from django import forms
 
 from hangqifu.core.choices import District, Honour, Industry, Sector
+from hangqifu.documents.kinds import kind_label
 from hangqifu.documents.serializers import ACCEPT
 
 from .models import ChangeReport, HolderKind, SizeClass
@@ -51,7 +52,6 @@ class RegistrationUploadForm(forms.Form):
 
     def __init__(self, *args, kinds=(), honours=(), **kwargs):
         super().__init__(*args, **kwargs)
-        from hangqifu.documents.kinds import kind_label
 
         self.fields["kind"].choices = [(k, kind_label(k)) for k in kinds]
         self.fields["honour"].choices = [("", "—")] + [(h, Honour(h).label) for h in honours]

@@ -4,6 +4,10 @@ import logging
 
 from hangqifu.core.jobs import periodic_job
 
+from .services.credit_lists import listed_parties_suspend
+from .services.expiry import exhausted_years_sweep, vouchers_expire_due
+from .services.funds import batches_close_due
+
 logger = logging.getLogger(__name__)
 
 
@@ -11,9 +15,6 @@ logger = logging.getLogger(__name__)
 def expire_vouchers():
     """Vouchers past validity, and every voucher of an ended year, expire (one set-based sweep); years whose
     fund is exhausted keep no live voucher; batches past their window close."""
-    from .services.expiry import exhausted_years_sweep, vouchers_expire_due
-    from .services.funds import batches_close_due
-
     expired = vouchers_expire_due()
     voided = exhausted_years_sweep()
     closed = batches_close_due()
@@ -26,7 +27,6 @@ def expire_vouchers():
 @periodic_job("vouchers.credit_lists")
 def credit_list_suspensions():
     """Entries whose listing day has come (imported ahead of it) suspend what they hit (第六条); idempotent."""
-    from .services.credit_lists import listed_parties_suspend
 
     result = listed_parties_suspend()
     logger.info("vouchers.credit_lists: %s", result)

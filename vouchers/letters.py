@@ -6,6 +6,7 @@ from decimal import Decimal
 from hangqifu.core import clock
 from hangqifu.core.choices import Honour
 from hangqifu.documents.pdf import render_pdf
+from hangqifu.policy.services import policy_for
 
 from .models import HolderKind, RegistrationApplication
 from .selectors.eligibility import classify_size, park_recognition
@@ -18,8 +19,6 @@ def _wan(amount):
 
 
 def commitment_letter_context(registration: RegistrationApplication) -> dict:
-    from hangqifu.policy.services import policy_for
-
     today = clock.today()
     context = {"r": registration, "today": today, "revenue_wan": _wan(registration.revenue),
                "total_assets_wan": _wan(registration.total_assets),

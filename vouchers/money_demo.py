@@ -13,8 +13,13 @@ from hangqifu.core.choices import ServiceCategory
 from hangqifu.core.money import share
 from hangqifu.documents.samples import simple_pdf
 from hangqifu.policy.services import policy_for
+from providers.models import Product
 
 from .models import Fund, IssuanceBatch, Order, Qualification, Voucher
+from .models.orders import Order
+from .services import deductions, orders
+from .services.claims import voucher_claim
+from .services.funds import batch_create, batch_open, fund_create
 
 DEMO_BATCH = "{year} 年度第一批服务券"
 DEMO_TYPES = [
@@ -31,8 +36,6 @@ def _pdf(title: str) -> SimpleUploadedFile:
 
 
 def _batch(*, bureau, year: int) -> IssuanceBatch:
-    from .services.funds import batch_create, batch_open
-
     title = DEMO_BATCH.format(year=year)
     batch = IssuanceBatch.objects.filter(year=year, title=title).first()
     if batch is not None:
@@ -49,8 +52,6 @@ def _batch(*, bureau, year: int) -> IssuanceBatch:
 
 
 def _claim(user, batch, category):
-    from .services.claims import voucher_claim
-
     existing = Voucher.objects.filter(organisation=user.organisation, batch=batch, category=category).first()
     if existing:
         return existing
@@ -59,15 +60,11 @@ def _claim(user, batch, category):
 
 
 def _products(provider):
-    from providers.models import Product
-
     listed = Product.objects.filter(provider=provider.organisation, state=Product.State.LISTED)
     return {p.category: p for p in listed.order_by("id")}
 
 
 def _order(*, buyer, provider, product, state, voucher=None):
-    from .services import deductions, orders
-
     order = orders.order_create(actor=buyer, product_id=product.pk, amount=product.price,
                                 contract=_pdf("service-contract"))
     if state == "signed":
@@ -94,8 +91,6 @@ def _spread_history(order) -> None:
     the fraud rules (a deduction minutes after the rating) do not flag the demo company."""
     from datetime import timedelta
 
-    from .models.orders import Order
-
     deducted = Order.objects.values_list("deducted_at", flat=True).get(pk=order.pk)
     Order.objects.filter(pk=order.pk).update(
         signed_at=deducted - timedelta(days=12), completed_at=deducted - timedelta(days=5),
@@ -103,8 +98,6 @@ def _spread_history(order) -> None:
 
 
 def seed_money(ctx):
-    from .services.funds import fund_create
-
     users = ctx["users"]
     bureau, provider = users[Role.BUREAU.value], users[Role.PROVIDER.value]
     enterprise, park = users[Role.ENTERPRISE.value], users[Role.PARK.value]

@@ -5,15 +5,14 @@ from hangqifu.accounts.roles import Role
 from hangqifu.core import clock
 from hangqifu.core.pending import PendingItem, pending_work
 
+from .models import ChangeReport, Fund, IssuanceBatch, Order, RegistrationApplication, Voucher
+from .selectors.registration import WAITING_STATES
 
 # --- registration and qualification ------------------------------------------------------------------
 
 @pending_work(Role.SERVICE_CENTER)
 def registrations_to_review(user):
     from django.db.models import Count, Min, Q
-
-    from .models import ChangeReport, RegistrationApplication
-    from .selectors.registration import WAITING_STATES
 
     base = reverse("admin:vouchers_registrationapplication_changelist")
     State = RegistrationApplication.State
@@ -56,8 +55,6 @@ def registrations_to_review(user):
 
 @pending_work(Role.ENTERPRISE, Role.PARK)
 def my_registration(user):
-    from .models import RegistrationApplication
-
     if not user.organisation_id:
         return []
     State = RegistrationApplication.State
@@ -74,8 +71,6 @@ def my_registration(user):
 @pending_work(Role.ENTERPRISE, Role.PARK)
 def my_orders_and_vouchers(user):
     from datetime import timedelta
-
-    from .models import Order, Voucher
 
     if not user.organisation_id:
         return []
@@ -108,8 +103,6 @@ def my_orders_and_vouchers(user):
 def incoming_orders(user):
     from django.db.models import Count, Min, Q
 
-    from .models import Order
-
     if not user.organisation_id:
         return []
     S = Order.State
@@ -131,8 +124,6 @@ def incoming_orders(user):
 
 @pending_work(Role.BUREAU)
 def funds_and_batches(user):
-    from .models import Fund, IssuanceBatch
-
     year = clock.current_year()
     return [
         PendingItem(f"{year} 年度服务券资金尚未设立", reverse("vouchers:fund-usage"),

@@ -1,11 +1,11 @@
 """Step progress of registration (第九条) and of an order (第十条)."""
 from hangqifu.core.steps import Deadline, workflow
+from hangqifu.policy.models import PolicyYear
 
 
 def _review_deadline(registration):
     if registration.state not in ("submitted", "pre_reviewed") or registration.review_due_on is None:
         return None
-    from hangqifu.policy.models import PolicyYear
 
     days = PolicyYear.objects.filter(year=registration.year).values_list("review_working_days", flat=True).first()
     basis = f"受理后 {days} 个工作日，按法定节假日和调休安排计算" if days else "按工作日计算"

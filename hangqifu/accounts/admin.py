@@ -3,7 +3,7 @@ from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.template.response import TemplateResponse
 
-from audit.services import audit_record
+from hangqifu.audit.services import audit_record
 from hangqifu.core.admin import ReadOnlyAdminMixin
 from hangqifu.core.errors import DomainError
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django_otp.admin import OTPAdminSite
 
-from audit.services import audit_record
+from hangqifu.audit.services import audit_record
 
 from .security_views import LogoutView
 

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from audit.services import audit_record
+from hangqifu.audit.services import audit_record
 from hangqifu.core.api import ErrorSerializer, error_response
 
 from . import second_factor, services, tokens

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
 
+from .roles import sync_role_groups
+
 
 class AccountsConfig(AppConfig):
     default = True
@@ -14,6 +16,7 @@ class AccountsConfig(AppConfig):
         # Groups need every app's permissions, which exist only once the last app has migrated.
         post_migrate.connect(_sync_after_last_app, dispatch_uid="accounts-sync-role-groups")
 
+        # import here: the security events' receivers import the models, loaded only once the registry is ready
         from . import security_events
 
         security_events.connect()
@@ -21,8 +24,6 @@ class AccountsConfig(AppConfig):
 
 def _sync_after_last_app(sender, **kwargs):
     from django.apps import apps
-
-    from .roles import sync_role_groups
 
     with_models = [config for config in apps.get_app_configs() if config.models_module is not None]
     if sender is with_models[-1]:

@@ -9,7 +9,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from audit.services import audit_record
+from hangqifu.audit.services import audit_record
 from hangqifu.core.errors import refusals
 from hangqifu.core.middleware import database_unavailable, unavailable_response
 

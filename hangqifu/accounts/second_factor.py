@@ -18,12 +18,11 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from audit.services import audit_record
+from hangqifu.audit.services import audit_record
 from hangqifu.core.errors import InvalidInput, NotPermitted, RuleViolation
 
 from .roles import Role
-from .second_factor_rule import (acts_with_second_factor, confirmed_totp,  # noqa: F401 (pages read them here)
-                                 has_second_factor, requires_second_factor)
+from .second_factor_rule import acts_with_second_factor, confirmed_totp, has_second_factor, requires_second_factor  # noqa: F401 (pages read them here)
 from .tokens import tokens_revoke_all
 
 # Staff who may reset another account's second factor (after checking who is asking, out of band).

@@ -2,7 +2,7 @@
 and django-axes, for the login page and `auth/token/` alike), so they are heard through those signals
 (connected in AccountsConfig.ready); a successful login and a logout are written by the portal's own pages
 (security_views), a token's issue by its service."""
-from audit.services import audit_record
+from hangqifu.audit.services import audit_record
 
 
 def _channel(request) -> str:

@@ -17,14 +17,13 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
-from audit.services import audit_record
+from hangqifu.audit.services import audit_record
 from hangqifu.core.errors import DomainError
 from hangqifu.core.throttle import throttle_posts
 
 from . import second_factor as sf
 from .middleware import LAST_SEEN_SESSION_KEY, OPTED_IN_SESSION_KEY
 from .tokens import tokens_revoke_all
-
 
 
 class CodeForm(forms.Form):

@@ -1,6 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django_celery_beat import models as beat_models
+from django_fsm.admin import FSMAdminMixin
 
+from .errors import DomainError
 from .models import WorkerHeartbeat
 
 
@@ -43,3 +45,33 @@ class PeriodicTaskAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 beat_models.ClockedSchedule)
 class ScheduleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     actions = None
+
+
+class ServiceTransitionAdminMixin(FSMAdminMixin):
+    """FSM buttons in the change form, but each button calls the app's service (audit, notify, locks) rather
+    than the bare model transition. `fsm_services` maps a transition name to `service(actor, obj, **form)`."""
+
+    fsm_services: dict = {}
+    change_form_template = "audit/admin/fsm_change_form.html"
+    fsm_transition_form_template = "audit/admin/fsm_transition_form.html"
+    fsm_transition_success_msg = "已执行：{transition_name}"
+    fsm_transition_not_allowed_msg = "当前状态下不能执行：{transition_name}"
+
+    @staticmethod
+    def get_fsm_block_label(fsm_field_name: str) -> str:
+        return "办理"
+
+    def _apply_fsm_transition(self, *, obj, transition_name, request, kwargs=None) -> bool:
+        service = self.fsm_services.get(transition_name)
+        label = self.get_fsm_label(self._get_fsm_transition_by_name(obj=obj, transition_name=transition_name))
+        if service is None:
+            self.message_user(request, self.fsm_transition_not_allowed_msg.format(transition_name=label),
+                              messages.ERROR)
+            return False
+        try:
+            service(request.user, obj, **(kwargs or {}))
+        except DomainError as exc:
+            self.message_user(request, exc.message(), messages.ERROR)
+            return False
+        self.message_user(request, self.fsm_transition_success_msg.format(transition_name=label), messages.SUCCESS)
+        return True

@@ -70,13 +70,22 @@ def release_token(token: str) -> None:
             logger.warning("claim admission: could not release a token", exc_info=True)
 
 
-def _sold_out(request, api: bool) -> bool:
-    from vouchers.services.claim_cache import sold_out
+# The vouchers app tells the middleware whether a voucher type is sold out (its claim cache): the core cannot
+# import the money app, so the app registers its check here when it loads (vouchers.services.claim_cache.connect).
+_sold_out_checks = []
 
+
+def register_sold_out_check(check) -> None:
+    """`check(voucher_type_id) -> bool`: true when a claim of that type can only be refused as sold out."""
+    if check not in _sold_out_checks:
+        _sold_out_checks.append(check)
+
+
+def _sold_out(request, api: bool) -> bool:
     try:
         voucher_type = json.loads(request.body or b"{}").get("voucher_type") if api else \
             request.POST.get("voucher_type")
-        return sold_out(int(voucher_type))
+        return any(check(int(voucher_type)) for check in _sold_out_checks)
     except (TypeError, ValueError, AttributeError):
         return False
 

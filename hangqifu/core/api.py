@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import DomainError
+from .models import IdempotencyRecord
 from .money import MONEY_FIELD_KWARGS, yuan
 
 
@@ -133,7 +134,6 @@ def idempotent(request, handler):
     The key's row is inserted in the same transaction as the effect: a concurrent replay blocks on the
     UNIQUE index until the first commits, then finds the stored response. A failed attempt rolls back
     with its row, so a retry after an error may run again (nothing had changed)."""
-    from .models import IdempotencyRecord
 
     key = request.headers.get("Idempotency-Key")
     if not key:
@@ -176,3 +176,15 @@ def idempotent(request, handler):
 class _RollbackWith(Exception):
     def __init__(self, response):
         self.response = response
+
+
+def state_field(choices, **kwargs):
+    """The FSM state id as a plain string (OpenAPI: one description per workflow, no colliding "state" enums)."""
+    values = "、".join(f"{value}（{label}）" for value, label in choices)
+    return serializers.CharField(help_text=f"状态：{values}", **kwargs)
+
+
+def valid_state(value, choices):
+    if value and value not in dict(choices):
+        raise serializers.ValidationError("无效的状态")
+    return value

@@ -3,8 +3,8 @@ periodic jobs due at the new time. Trainers use it from the portal header, scrip
 call these, so every move is in the audit trail with the time before and after."""
 from datetime import datetime, timedelta
 
-from audit.services import audit_record
 from hangqifu.accounts.roles import Role
+from hangqifu.audit.services import audit_record
 
 from . import clock, jobs
 from .errors import InvalidInput, NotFound, NotPermitted

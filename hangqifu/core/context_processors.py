@@ -1,5 +1,7 @@
 from django.conf import settings
 
+from hangqifu.notifications.selectors import unread_count
+
 from . import clock
 from .clock_controls import may_move_clock
 from .navigation import groups_for, links_for
@@ -10,8 +12,6 @@ def portal(request):
                "unread_notifications": 0}
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        from hangqifu.notifications.selectors import unread_count
-
         context["unread_notifications"] = unread_count(user=user)
     context["may_move_clock"] = may_move_clock(user)
     context["nav_links"] = links_for(user)

@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 from django.utils.module_loading import autodiscover_modules
 
+from .outbox import outbox_relay
+
 logger = logging.getLogger(__name__)
 _JOBS: dict[str, Callable[[], object]] = {}
 
@@ -33,6 +35,5 @@ def run_due_jobs() -> dict[str, object]:
 @periodic_job("core.outbox_relay")
 def relay_outbox():
     """Send the tasks that could not reach the broker when their transaction committed (core.outbox)."""
-    from .outbox import outbox_relay
 
     return outbox_relay()

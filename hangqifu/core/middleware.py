@@ -1,5 +1,6 @@
 from .client_ip import client_ip
 from .context import current_ip
+from .errors import NotFound, NotPermitted
 
 
 class RequestContextMiddleware:
@@ -25,8 +26,6 @@ class RequestContextMiddleware:
         API) answers 404 / 403 like the API does — never a 500. DRF views render them before this point."""
         from django.core.exceptions import PermissionDenied
         from django.http import Http404
-
-        from .errors import NotFound, NotPermitted
 
         if isinstance(exception, NotFound):
             raise Http404(exception.detail)

@@ -10,6 +10,7 @@ from functools import cache
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils.module_loading import autodiscover_modules
 
+from hangqifu.accounts.roles import STAFF_ROLES
 
 PUBLIC = "公开信息"
 MY_WORK = "我的办理"
@@ -38,8 +39,6 @@ def links_for(user) -> list[dict]:
 
 
 def _group_of(link: NavLink, role: str | None) -> str:
-    from hangqifu.accounts.roles import STAFF_ROLES
-
     if not link.roles:
         return PUBLIC
     return link.area if role in STAFF_ROLES else MY_WORK

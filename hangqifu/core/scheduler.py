@@ -13,7 +13,7 @@ import logging
 from django.conf import settings
 from django_celery_beat.schedulers import DatabaseScheduler
 
-from audit.services import audit_record
+from hangqifu.audit.services import audit_record
 
 logger = logging.getLogger(__name__)
 

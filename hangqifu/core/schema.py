@@ -1,5 +1,7 @@
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
 
+from .api import ErrorSerializer
+
 
 class AutoSchema(BaseAutoSchema):
     """Names nested serializers after their owner (HackSoft style: `ClaimApi.InputSerializer` → `ClaimInput`),
@@ -19,7 +21,6 @@ class AutoSchema(BaseAutoSchema):
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction=direction)
-        from .api import ErrorSerializer
 
         codes = [*self.COMMON_ERRORS, *(["401"] if self._login_required() else [])]
         for code in codes:

@@ -1,5 +1,7 @@
 from celery import shared_task
 
+from hangqifu.core.models import WorkerHeartbeat
+
 from . import jobs
 
 
@@ -11,7 +13,6 @@ def run_due_jobs():
 @shared_task(name="hangqifu.core.tasks.ping")
 def ping(marker: str):
     """Used by the worker integration test: proves a task ran in a real worker and wrote to the database."""
-    from hangqifu.core.models import WorkerHeartbeat
 
     WorkerHeartbeat.objects.create(marker=marker)
     return marker

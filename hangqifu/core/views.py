@@ -5,10 +5,11 @@ from django.http import Http404, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 
-from . import guides
-from .middleware import database_unavailable, unavailable_response
-from . import clock
+from hangqifu.policy.models import PolicyYear
+
+from . import clock, guides
 from .home import cards_for
+from .middleware import database_unavailable, unavailable_response
 from .pending import pending_for, work_queue
 
 
@@ -36,8 +37,6 @@ def guide_list(request):
 
 
 def guide_detail(request, slug: str):
-    from hangqifu.policy.models import PolicyYear
-
     guide = guides.guide_get(slug)
     if guide is None:
         raise Http404("办事指南不存在")

@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from hangqifu.accounts.roles import STAFF_ROLES, grant
+
 
 class DocumentsConfig(AppConfig):
     name = "hangqifu.documents"
@@ -7,7 +9,5 @@ class DocumentsConfig(AppConfig):
     verbose_name = "材料文件"
 
     def ready(self):
-        from hangqifu.accounts.roles import STAFF_ROLES, grant
-
         for role in STAFF_ROLES:
             grant(role, "documents.view_document")

@@ -1,6 +1,6 @@
 from django.http import FileResponse
 
-from audit.services import audit_record
+from hangqifu.audit.services import audit_record
 
 from .models import Document
 

@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from hangqifu.accounts.roles import Role, grant
+
 
 class NoticesConfig(AppConfig):
     name = "hangqifu.notices"
@@ -7,8 +9,6 @@ class NoticesConfig(AppConfig):
     verbose_name = "公示"
 
     def ready(self):
-        from hangqifu.accounts.roles import Role, grant
-
         for role in (Role.SERVICE_CENTER, Role.BUREAU):
             grant(role, "notices.view_publicnotice", "notices.view_noticeitem", "notices.view_objection",
                   "notices.change_objection")

@@ -1,6 +1,7 @@
 from django.db.models import Prefetch
 
 from .models import NoticeItem, Objection, PublicNotice
+from .services import RESOLVER_ROLES
 
 
 def public_notices(*, state: str | None = None, kind: str | None = None):
@@ -31,7 +32,6 @@ def objections_of(*, notice: PublicNotice, user):
 
 def objections_for(*, user, state: str | None = None):
     """Staff who resolve objections see all; everyone else sees their own."""
-    from .services import RESOLVER_ROLES
 
     queryset = Objection.objects.select_related("notice", "item", "user", "resolved_by").order_by("-id")
     if not user.has_role(*RESOLVER_ROLES):

@@ -10,11 +10,12 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from audit.services import audit_record
 from hangqifu.accounts.models import Organisation
 from hangqifu.accounts.roles import STAFF_ROLES, Role
+from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.core.errors import InvalidInput, InvalidTransition, NotPermitted, RuleViolation
+from hangqifu.documents.services import document_store
 from hangqifu.notifications.services import active_users_by_organisation, notify
 from hangqifu.policy.services import policy_for
 from hangqifu.workdays.services import working_deadline
@@ -317,7 +318,6 @@ def objection_resolve(*, objection: Objection, actor, upheld: bool, opinion: str
 @transaction.atomic
 def notice_attach(*, notice: PublicNotice, kind: str, uploaded_file, actor):
     """Attach a file (e.g. the full list being published) to a notice."""
-    from hangqifu.documents.services import document_store
 
     if actor is None or not actor.has_role(*STAFF_ROLES):
         raise NotPermitted("只有工作人员可以上传公示附件")

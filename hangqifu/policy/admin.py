@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from audit.services import audit_record
+from hangqifu.audit.services import audit_record
 
 from . import services
 from .models import PolicyYear

@@ -46,11 +46,13 @@ INSTALLED_APPS = [
     "hangqifu.documents",
     "hangqifu.notifications",
     "hangqifu.notices",
-    # domain apps
-    "audit",
+    "hangqifu.audit",
+    # domain apps, bottom to top (docs/architecture.md)
+    "sanctions",
     "vouchers",
     "providers",
     "redemption",
+    "supervision",
 ]
 
 MIDDLEWARE = [

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from django.db import transaction
 
-from audit.services import audit_record
+from hangqifu.audit.services import audit_record
 from hangqifu.core.errors import InvalidInput
 
 from .models import CalendarDay

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 
 from django_fsm import FSMFieldMixin
 
-from audit.services import audit_record
+from hangqifu.audit.services import audit_record
 from hangqifu.core.errors import DomainError, InvalidTransition, NotPermitted
 
 from .conditions import condition_refusal

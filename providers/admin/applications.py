@@ -3,16 +3,22 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from audit.services import audit_record
+from hangqifu.audit.services import audit_record
+from hangqifu.documents.selectors import documents_for
 
 from .. import selectors, services
-from ..models import ApplicationProduct, ConflictDeclaration, ExpertAssignment, ProviderApplication, Review, SelectionRound
+from ..models import (
+    ApplicationProduct,
+    ConflictDeclaration,
+    ExpertAssignment,
+    ProviderApplication,
+    Review,
+    SelectionRound,
+)
 from ._actions import run_together
 
 
 def documents_html(owner):
-    from hangqifu.documents.selectors import documents_for
-
     documents = list(documents_for(owner))
     if not documents:
         return "—"

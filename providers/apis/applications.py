@@ -13,11 +13,12 @@ from hangqifu.accounts.permissions import has_role
 from hangqifu.accounts.roles import Role
 from hangqifu.core.api import ErrorSerializer, MoneyField, Pagination, rule_refusal
 from hangqifu.core.choices import District, ServiceCategory
+from hangqifu.core.errors import NotFound
 from hangqifu.documents.selectors import documents_for
 
 from .. import selectors, services
-from ..models import ConflictDeclaration, ProviderApplication, SelectionRound
 from ..conditions import JUDGEMENT_ITEMS, judgement_items
+from ..models import ConflictDeclaration, ProviderApplication, SelectionRound
 from ..models.applications import RUBRIC
 from ..permissions import STAFF_VIEWERS
 from ._common import ProviderDocumentOutput, ProviderDocumentUploadInput, ProviderOpinionInput
@@ -381,8 +382,6 @@ class SelectionRoundResultsApi(APIView):
     def get(self, request, pk):
         round = SelectionRound.objects.filter(pk=pk).first()
         if round is None:
-            from hangqifu.core.errors import NotFound
-
             raise NotFound("遴选批次不存在")
         rows = selectors.round_results(round_id=pk)
         for rank, row in enumerate(rows, 1):

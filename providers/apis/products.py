@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from hangqifu.core.api import ErrorSerializer, MoneyField, Pagination, rule_refusal
 from hangqifu.core.choices import District, ServiceCategory
+from hangqifu.core.errors import DomainError, NotFound
 from hangqifu.documents.selectors import documents_for
 
 from .. import selectors, services
@@ -156,8 +157,6 @@ class ProductEvidenceApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         if data.validated_data["kind"] != services.products.PRICE_BASIS_KIND:
-            from hangqifu.core.errors import DomainError
-
             raise DomainError("此处只接受定价依据证明（kind=price_basis）", code="invalid_document", status=400,
                               fields={"kind": ["只接受 price_basis"]})
         document = services.product_evidence_add(actor=request.user, product=product,
@@ -308,8 +307,6 @@ class CatalogueProductApi(APIView):
     def get(self, request, pk):
         product = selectors.catalogue().filter(pk=pk).first()
         if product is None:
-            from hangqifu.core.errors import NotFound
-
             raise NotFound("服务产品不存在或已下架")
         return Response(CatalogueProductSerializer(product).data)
 

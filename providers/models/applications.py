@@ -10,6 +10,7 @@ from hangqifu.core.choices import District, ServiceCategory
 from hangqifu.core.money import MONEY_FIELD_KWARGS
 from hangqifu.workflows.conditions import condition
 
+from ..permissions import can_view_application
 from . import _perms
 
 # 第十五条 materials (API.md "Provider application" document kinds); all but `other` are required.
@@ -113,8 +114,6 @@ class ProviderApplication(FSMModelMixin, models.Model):
         return f"{self.name}（{self.round}）"
 
     def user_can_view(self, user) -> bool:
-        from ..permissions import can_view_application
-
         return can_view_application(self, user)
 
     # --- transitions: guard + state only; services do the rest -------------------------------------------

@@ -8,6 +8,7 @@ from hangqifu.core.errors import InvalidTransition
 from hangqifu.core.money import MONEY_FIELD_KWARGS
 from hangqifu.workflows.conditions import condition
 
+from ..permissions import can_view_product
 from . import _perms
 
 
@@ -149,8 +150,6 @@ class Product(FSMModelMixin, models.Model):
         return self.title
 
     def user_can_view(self, user) -> bool:
-        from ..permissions import can_view_product
-
         return can_view_product(self, user)
 
     @property

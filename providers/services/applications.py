@@ -5,21 +5,25 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from audit.sanctions import assert_not_banned
-from audit.services import audit_record
 from hangqifu.accounts.roles import Role
 from hangqifu.accounts.validators import is_valid_credit_code
+from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.core.choices import District, ServiceCategory
 from hangqifu.core.errors import InvalidInput, NotPermitted, RuleViolation
 from hangqifu.core.money import yuan
+from hangqifu.documents.selectors import documents_for
+from hangqifu.documents.services import document_store
+from hangqifu.notices.services import notice_publish
 from hangqifu.notifications.services import notify
 from hangqifu.workflows.transitions import fire, transition_check
+from sanctions.services import assert_not_banned
 
 from ..conditions import assert_hard_conditions, assert_judgements_recorded, clean_judgements, credit_hits
 from ..models import ApplicationProduct, Product, ProviderApplication, ProviderProfile, SelectionRound
 from ..models._perms import is_owner
 from ..models.applications import APPLICATION_DOCUMENT_KINDS, REQUIRED_APPLICATION_DOCUMENTS
+from ..selectors import open_rounds
 from .suspension import admission_suspend
 
 NOTICE_KIND = "provider_admission"
@@ -120,8 +124,6 @@ def application_create(*, actor, round: SelectionRound | None = None, products=N
         raise NotPermitted("只有服务机构账号可以申请入驻")
     organisation = actor.organisation
     if round is None:
-        from ..selectors import open_rounds
-
         round = open_rounds().first()
     if round is None or not round.is_open():
         raise RuleViolation("当前没有开放申报的遴选批次", code="round_closed")
@@ -169,8 +171,6 @@ def application_update(*, actor, application: ProviderApplication, products=None
 
 @transaction.atomic
 def application_document_add(*, actor, application: ProviderApplication, kind: str, uploaded_file):
-    from hangqifu.documents.services import document_store
-
     application = ProviderApplication.objects.select_for_update().get(pk=application.pk)
     _check_owner(actor, application.organisation_id)
     if application.state not in (ProviderApplication.State.DRAFT, ProviderApplication.State.RETURNED):
@@ -180,8 +180,6 @@ def application_document_add(*, actor, application: ProviderApplication, kind: s
 
 
 def missing_documents(application) -> list[str]:
-    from hangqifu.documents.selectors import documents_for
-
     present = {doc.kind for doc in documents_for(application)}
     return [kind for kind in REQUIRED_APPLICATION_DOCUMENTS if kind not in present]
 
@@ -270,7 +268,6 @@ def application_confirm(*, actor, application, opinion: str = "") -> ProviderApp
 def applications_confirm(*, actor, applications, opinion: str = "") -> list[ProviderApplication]:
     """The bureau confirms several applicants of one round together: one public notice lists them all; an
     objection holds only the provider it concerns."""
-    from hangqifu.notices.services import notice_publish
 
     confirmed = []
     for application in sorted(applications, key=lambda a: a.pk):

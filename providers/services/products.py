@@ -5,14 +5,16 @@ from decimal import Decimal
 from django.db import transaction
 from django.urls import reverse
 
-from audit.sanctions import assert_not_banned
-from audit.services import audit_record
 from hangqifu.accounts.roles import Role
+from hangqifu.audit.services import audit_record
 from hangqifu.core.choices import ServiceCategory
 from hangqifu.core.errors import InvalidInput, NotFound, NotPermitted, RuleViolation
 from hangqifu.core.money import yuan
+from hangqifu.documents.selectors import documents_for
+from hangqifu.documents.services import document_store
 from hangqifu.notifications.services import notify
 from hangqifu.workflows.transitions import fire, transition_check
+from sanctions.services import assert_not_banned
 
 from ..models import Product, ProviderProfile
 from ..models._perms import is_owner
@@ -100,8 +102,6 @@ def product_update(*, actor, product, **data) -> Product:
 
 @transaction.atomic
 def product_evidence_add(*, actor, product, uploaded_file):
-    from hangqifu.documents.services import document_store
-
     product = _locked(product)
     if not is_owner(product.provider_id, actor):
         raise NotPermitted()
@@ -112,8 +112,6 @@ def product_evidence_add(*, actor, product, uploaded_file):
 
 
 def has_price_evidence(product) -> bool:
-    from hangqifu.documents.selectors import documents_for
-
     return bool(list(documents_for(product, kind=PRICE_BASIS_KIND)))
 
 

@@ -2,10 +2,11 @@
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from audit.services import audit_record
 from hangqifu.accounts.roles import Role
+from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.core.errors import InvalidInput, NotPermitted, RuleViolation
+from hangqifu.notices.services import notice_publish
 from hangqifu.notifications.services import notify
 from hangqifu.workflows.transitions import fire, transition_check
 
@@ -74,7 +75,6 @@ def removal_cancel(*, actor, removal, opinion: str) -> Removal:
 def removal_announce(*, actor, removal) -> Removal:
     """Publish the removal announcement (公告) as a public notice; the provider is removed when it closes
     clear, or the removal is cancelled if an objection is upheld."""
-    from hangqifu.notices.services import notice_publish
 
     removal = _transition(actor=actor, removal=removal, name="announce", action="announce")
     organisation = removal.profile.organisation

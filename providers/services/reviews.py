@@ -5,8 +5,9 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from audit.services import audit_record
 from hangqifu.accounts.roles import Role
+from hangqifu.accounts.validators import is_valid_credit_code
+from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.core.errors import InvalidInput, InvalidTransition, NotPermitted, RuleViolation
 from hangqifu.notifications.services import notify
@@ -150,7 +151,6 @@ def _record(*, actor, application, reviewer, reviewer_name, opinion, score, scor
 @transaction.atomic
 def conflict_declare(*, actor, provider_name: str, credit_code: str, relation: str) -> ConflictDeclaration:
     """An expert declares a link to a provider; open, unreviewed assignments to it are withdrawn."""
-    from hangqifu.accounts.validators import is_valid_credit_code
 
     if not actor.has_role(Role.EXPERT):
         raise NotPermitted("只有评审专家可以申报利益冲突")

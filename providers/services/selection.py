@@ -7,13 +7,14 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.urls import reverse
 
-from audit.sanctions import assert_not_banned
 from hangqifu.accounts.roles import Role
 from hangqifu.core import clock
 from hangqifu.core.choices import ServiceCategory
 from hangqifu.core.errors import InvalidInput, RuleViolation
+from hangqifu.notices.services import notice_publish
 from hangqifu.notifications.services import notify
 from hangqifu.workflows.transitions import fire, transition_check
+from sanctions.services import assert_not_banned
 
 from ..models import Product, ProviderProfile, SelectionRound
 
@@ -108,7 +109,6 @@ def product_selection_review(*, actor, product, reviewer_name: str, score, opini
 def products_selection_confirm(*, actor, products, opinion: str = "") -> list[Product]:
     """The bureau confirms reviewed new products of one round; one public notice lists them. An objection holds
     only the product it concerns."""
-    from hangqifu.notices.services import notice_publish
 
     confirmed = []
     for product in sorted(products, key=lambda p: p.pk):

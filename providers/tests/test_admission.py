@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from audit.models import AuditEvent
 from hangqifu.accounts.roles import Role
+from hangqifu.audit.models import AuditEvent
 from hangqifu.core.errors import InvalidInput, InvalidTransition, NotPermitted, RuleViolation
 from hangqifu.documents.tests.factories import pdf_upload
 from providers import selectors, services

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from audit.models import AuditEvent
 from hangqifu.accounts.roles import Role
+from hangqifu.audit.models import AuditEvent
 from hangqifu.core.errors import InvalidInput, RuleViolation
 from hangqifu.notices import services as notices
 from hangqifu.notices.models import PublicNotice

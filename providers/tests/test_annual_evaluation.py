@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
-from audit.models import AuditEvent
 from hangqifu.accounts.roles import Role
+from hangqifu.audit.models import AuditEvent
 from hangqifu.core.errors import InvalidInput, NotPermitted, RuleViolation
 from providers.evaluation import EvaluationFigures, grade, grade_for_score
 from providers.models import AnnualEvaluation, ProviderProfile, Removal, RemovalReason

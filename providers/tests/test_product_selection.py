@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
-from audit.models import AuditEvent
 from hangqifu.accounts.roles import Role
+from hangqifu.audit.models import AuditEvent
 from hangqifu.core import clock
 from hangqifu.core.errors import InvalidInput, InvalidTransition, NotPermitted, RuleViolation
 from hangqifu.documents.tests.factories import pdf_upload

@@ -263,7 +263,7 @@ def test_nightly_job_reads_the_registered_order_source(clock):
 
 
 def test_a_banned_provider_cannot_list_or_be_ordered_from(provider, center, make_user):
-    from audit.sanctions import sanction_impose
+    from sanctions.services import sanction_impose
 
     product = ProductFactory(submitted=True, provider=provider.organisation)
     listed = ProductFactory(listed=True, provider=provider.organisation)

@@ -9,10 +9,12 @@ from django_fsm_log.models import StateLog
 
 from hangqifu.accounts.roles import Role
 from hangqifu.core.money import ZERO
+from hangqifu.core.outbox import enqueue_after_commit
 from hangqifu.notifications.services import notify
 from hangqifu.workflows.transitions import fire
 
 from ..models import DistrictPayment, SettlementBatch
+
 
 class Ref:
     """A row known only by its primary key, for audit_record_many (which reads `_meta.model_name` and `pk`)
@@ -60,9 +62,8 @@ def batch_complete_if_all_paid(batch: SettlementBatch, *, confirmed_by=None) -> 
 
 
 def _enqueue(task_name: str, batch_id: int) -> None:
+    # import here: the tasks module imports this service (a task runs it)
     from .. import tasks
-
-    from hangqifu.core.outbox import enqueue_after_commit
 
     enqueue_after_commit(getattr(tasks, task_name), batch_id)  # survives a broker outage (transactional outbox)
 

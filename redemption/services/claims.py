@@ -6,8 +6,8 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from audit.services import audit_record
 from hangqifu.accounts.roles import Role
+from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.core.errors import InvalidInput, InvalidTransition, NotFound, NotPermitted, RuleViolation
 from hangqifu.core.money import ZERO, fmt, yuan
@@ -16,6 +16,7 @@ from hangqifu.documents.selectors import documents_for
 from hangqifu.documents.services import document_delete, document_store
 from hangqifu.notifications.services import notify
 from hangqifu.workflows.transitions import fire
+from sanctions.services import assert_not_banned
 from vouchers.models.orders import Order
 from vouchers.selectors.eligibility import assert_not_listed
 
@@ -27,10 +28,6 @@ MAX_LINES = 200
 
 
 def _assert_not_banned(provider) -> None:
-    try:
-        from audit.sanctions import assert_not_banned
-    except ImportError:  # pragma: no cover - sanctions ship with the audit app
-        return
     assert_not_banned(provider, entry_point="redemption")
 
 

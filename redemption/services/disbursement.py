@@ -9,8 +9,9 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, OuterRef, Subquery, Sum
 
-from audit.services import audit_record
+from hangqifu.accounts.models import User
 from hangqifu.accounts.roles import Role
+from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.core.money import ZERO, fmt
 from hangqifu.notifications.services import active_users_by_organisation, notify
@@ -19,6 +20,7 @@ from vouchers.models import Deduction
 from vouchers.models.ledger import LedgerEntry
 from vouchers.services.ledger import ledger_record_rows
 
+from ..exports import disbursement_pdf
 from ..models import ClaimLine, DisbursementOrder, DistrictPayment, RedemptionClaim, SettlementBatch
 from ..models.claims import claim_number_sql
 from .batch_base import _lock, batch_complete_if_all_paid, batch_total
@@ -106,7 +108,6 @@ def _ledger_redemptions(order: DisbursementOrder, now) -> None:
 
 def disbursement_pdf_store(order: DisbursementOrder) -> None:
     """Render the official PDF once and keep it (the signed document never changes afterwards)."""
-    from ..exports import disbursement_pdf
 
     if order.pdf:
         return
@@ -172,8 +173,6 @@ def _claims_url() -> str:
 
 
 def _notify_district(order: DisbursementOrder) -> None:
-    from hangqifu.accounts.models import User
-
     officers = User.objects.filter(role=Role.DISTRICT, organisation__district=order.district, is_active=True)
     notify(subject=f"拨付文件 {order.number} 已下达，请通过亲清在线支付", users=list(officers),
            url=_payments_url(), body=f"{order.get_district_display()}合计 {fmt(order.total)} 元。")

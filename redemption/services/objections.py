@@ -1,8 +1,8 @@
 """A claim pulled out of a settlement batch because its public notice drew an objection (第十一条 公示无异议后拨付)
 waits, marked under investigation, until the objection is decided: dismissed, the mark is lifted and the claim
 joins the next batch; upheld, the claim is revoked (claims.claim_revoke_after_objection)."""
-from audit.services import audit_record_many
 from hangqifu.accounts.models import Organisation
+from hangqifu.audit.services import audit_record_many
 
 from ..models import RedemptionClaim
 

@@ -17,9 +17,9 @@ from vouchers.models.ledger import LedgerEntry
 from vouchers.services.ledger import ledger_record
 
 from .. import permissions as perms
+from ..models import DistrictPayment, RedemptionClaim, SettlementBatch
 from .batch_base import batch_complete_if_all_paid
 from .claims import assert_provider_not_listed
-from ..models import DistrictPayment, RedemptionClaim, SettlementBatch
 
 
 def _locked(payment: DistrictPayment, actor) -> tuple[SettlementBatch, DistrictPayment]:

@@ -12,15 +12,18 @@ from django.db import connection, transaction
 from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from audit.services import audit_record, audit_record_many
 from hangqifu.accounts.models import Organisation
 from hangqifu.accounts.roles import Role
+from hangqifu.audit.services import audit_record, audit_record_many
 from hangqifu.core import clock
 from hangqifu.core.errors import DomainError, InvalidInput, InvalidTransition, NotPermitted, RuleViolation
 from hangqifu.core.money import fmt
 from hangqifu.notices.models import NoticeItem, PublicNotice
+from hangqifu.notices.services import notice_publish
 from hangqifu.notifications.services import notify
 from hangqifu.workflows.transitions import fire, transition_check, transition_refusal
+from sanctions.services import banned_organisation_ids
+from vouchers.selectors.eligibility import listed_on_day
 
 from .. import permissions as perms
 from ..models import RedemptionClaim, SettlementBatch
@@ -75,9 +78,6 @@ def _collectable(batch: SettlementBatch):
     """Approved claims up to the period's end, not held by an objection, of providers not banned (第二十条)
     and on no dishonesty list today (第六条): their approved claims wait, unpaid, until the ban is lifted or
     the party is delisted (or they are revoked)."""
-    from audit.sanctions import banned_organisation_ids
-    from vouchers.selectors.eligibility import listed_on_day
-
     return (RedemptionClaim.objects.filter(~listed_on_day(OuterRef("provider__credit_code"), clock.today()),
                                            state=RedemptionClaim.State.APPROVED, batch__isnull=True,
                                            under_investigation=False, approved_at__date__lte=batch.period_end)
@@ -242,7 +242,6 @@ def _notice_items(batch: SettlementBatch):
 def batch_publish(*, batch: SettlementBatch, actor, working_days: int | None = None) -> SettlementBatch:
     """Open the public notice on the portal: one item per claim (streamed, not loaded all at once). An
     objection holds only its own claim."""
-    from hangqifu.notices.services import notice_publish
 
     batch = _lock(batch.pk)
     transition_check(batch, "publish", actor=actor, denied="只有市经信局可以发布兑付公示",

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from audit.models import AuditEvent
+from hangqifu.audit.models import AuditEvent
 from hangqifu.core import clock
 from hangqifu.core.errors import DomainError
 from vouchers.models import CreditListEntry

@@ -148,7 +148,7 @@ def test_other_provider_cannot_submit(now, provider):
 
 
 def test_banned_provider_cannot_file(now, provider, bureau):
-    from audit.sanctions import sanction_impose
+    from sanctions.services import sanction_impose
 
     order = deducted_order(provider.organisation)
     sanction_impose(actor=bureau, organisation=provider.organisation, reason="虚假交易", ban_years=3)

@@ -7,7 +7,7 @@ from io import BytesIO
 import pytest
 from django.db import IntegrityError, transaction
 
-from audit.models import AuditEvent
+from hangqifu.audit.models import AuditEvent
 from hangqifu.core import clock
 from hangqifu.core.errors import DomainError
 from hangqifu.notices import services as notice_services
@@ -132,7 +132,7 @@ def test_claims_approved_after_the_period_wait_for_the_next_batch(world, run, ce
 
 
 def test_banned_providers_claims_are_not_collected(world, run, center, bureau):
-    from audit.sanctions import sanction_impose
+    from sanctions.services import sanction_impose
 
     banned = world["claims"]["c"]
     sanction_impose(actor=bureau, organisation=banned.provider, reason="虚报服务记录", ban_years=3)
@@ -421,7 +421,7 @@ def test_a_provider_that_moves_while_the_batch_is_issuing_does_not_hold_it(world
 
 def test_a_provider_that_moves_between_two_collected_chunks_keeps_one_district(world, run, center, bureau,
                                                                                 finance, set_clock, monkeypatch):
-    from audit.models import AuditEvent
+    from hangqifu.audit.models import AuditEvent
 
     users = world["users"]
     second = approved_claim(users["a"], [deducted_order(users["a"].organisation, amount="2000.00",
@@ -469,7 +469,7 @@ def test_a_claim_that_leaves_the_batch_loses_its_district(world, run, center, bu
 
 def test_a_claim_revoked_after_an_upheld_objection_leaves_the_batch_without_its_district(world, run, center,
                                                                                          bureau, set_clock):
-    from audit.models import AuditEvent
+    from hangqifu.audit.models import AuditEvent
 
     claims = world["claims"]
     batch = _open(center)

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_fsm_log.models import StateLog
 
-from audit.models import AuditEvent
+from hangqifu.audit.models import AuditEvent
 from hangqifu.core.errors import DomainError
 from hangqifu.notices import services as notice_services
 from hangqifu.notices.models import NoticeItem

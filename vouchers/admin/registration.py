@@ -19,13 +19,22 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 
-from audit.labels import action_label
+from hangqifu.audit.labels import action_label
+from hangqifu.audit.services import audit_record
 from hangqifu.core.choices import Honour
 from hangqifu.core.errors import DomainError
+from hangqifu.documents.selectors import documents_for
 
 from .. import permissions
-from ..models import (AboveScaleEntry, ChangeReport, CreditListEntry, ParkRecognition, Qualification,
-                      RegistrationApplication, SizeThreshold)
+from ..models import (
+    AboveScaleEntry,
+    ChangeReport,
+    CreditListEntry,
+    ParkRecognition,
+    Qualification,
+    RegistrationApplication,
+    SizeThreshold,
+)
 from ..selectors import eligibility
 from ..selectors.registration import overdue_registrations, registration_timeline
 from ..services import change_reports as change_services
@@ -38,8 +47,6 @@ State = RegistrationApplication.State
 
 
 def _documents_html(owner):
-    from hangqifu.documents.selectors import documents_for
-
     documents = list(documents_for(owner))
     if not documents:
         return "—"
@@ -378,8 +385,6 @@ class SizeThresholdAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        from audit.services import audit_record
-
         super().save_model(request, obj, form, change)
         audit_record(actor=request.user, action="reference.size_threshold_" + ("change" if change else "add"), obj=obj,
                      payload={f: form.cleaned_data.get(f) for f in form.changed_data})

@@ -12,9 +12,11 @@ from rest_framework.views import APIView
 from hangqifu.core.api import ErrorSerializer, MoneyField
 from hangqifu.core.choices import District, Honour, Industry, Sector
 from hangqifu.core.errors import NotFound
+from hangqifu.documents.selectors import documents_for
 from hangqifu.documents.serializers import DocumentSerializer, DocumentUploadSerializer
 
 from .. import permissions
+from ..letters import commitment_letter_pdf
 from ..models import ChangeReport, Qualification, RegistrationApplication, SizeClass
 from ..selectors import eligibility
 from ..selectors import registration as selectors
@@ -22,7 +24,6 @@ from ..services import change_reports as change_services
 from ..services import qualification as qualification_services
 from ..services import registration as services
 from ..services import rereview as rereview_services
-from ..letters import commitment_letter_pdf
 
 HONOURS_HELP = "荣誉称号 id：" + "、".join(f"{h.value}（{h.label}）" for h in Honour)
 ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer}
@@ -82,8 +83,6 @@ class RegistrationDetailOutput(RegistrationOutput):
         return obj.checklist
 
     def get_documents(self, obj) -> list[dict]:
-        from hangqifu.documents.selectors import documents_for
-
         return DocumentSerializer(documents_for(obj), many=True).data
 
     def get_required_documents(self, obj) -> list[str]:
@@ -169,8 +168,6 @@ class RegistrationDocumentsApi(APIView):
 
     @extend_schema(responses={200: DocumentSerializer(many=True), 404: ErrorSerializer})
     def get(self, request, pk: int):
-        from hangqifu.documents.selectors import documents_for
-
         return Response(DocumentSerializer(documents_for(_registration(request, pk)), many=True).data)
 
     @extend_schema(request=InputSerializer, responses={201: DocumentSerializer, **ERRORS})

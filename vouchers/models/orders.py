@@ -11,9 +11,11 @@ from django_fsm import FSMField, transition
 from hangqifu.core import clock
 from hangqifu.core.choices import ServiceCategory
 from hangqifu.core.money import MONEY_FIELD_KWARGS
+from hangqifu.documents.selectors import documents_for
 from hangqifu.workflows.conditions import condition
 
 from .. import money_permissions as perms
+from .reference import SizeClass
 
 ORDER_DOCUMENT_KINDS = ("contract", "stamped_commitment_letter", "service_record")
 
@@ -28,8 +30,6 @@ class Satisfaction(models.TextChoices):
 def buyer_letter_stamped(order) -> bool:
     """第十条: the buyer signs and stamps the commitment letter (划型及用券承诺书) and uploads it back before
     the provider may confirm the service complete."""
-    from hangqifu.documents.selectors import documents_for
-
     return documents_for(order, "stamped_commitment_letter").exists()
 
 
@@ -89,8 +89,6 @@ class Order(models.Model):
 
     @property
     def buyer_size_label(self) -> str:
-        from .reference import SizeClass
-
         return dict(SizeClass.choices).get(self.buyer_size_class, self.buyer_size_class)
 
     def user_can_view(self, user) -> bool:

@@ -8,6 +8,8 @@ from hangqifu.core import clock
 from hangqifu.core.choices import Industry
 from hangqifu.core.money import MONEY_FIELD_KWARGS
 
+from .. import permissions
+
 
 class SizeClass(models.TextChoices):
     LARGE = "large", "大型企业"
@@ -97,8 +99,6 @@ class CreditDelisting(models.Model):
         return f"{self.entry} {self.removed_on} 移出"
 
     def user_can_view(self, user) -> bool:
-        from .. import permissions
-
         return permissions.is_reviewer(user)
 
 

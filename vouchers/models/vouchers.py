@@ -13,6 +13,7 @@ from hangqifu.core.money import MONEY_FIELD_KWARGS
 from hangqifu.workflows.conditions import condition
 
 from .. import money_permissions as perms
+from .qualification import Qualification
 
 
 @condition(code="balance_left", detail="服务券仍有余额，不能标记为已用完")
@@ -83,7 +84,6 @@ class Voucher(models.Model):
     def is_frozen(self) -> bool:
         """Live but its qualification is suspended: neither claimable against nor deductible until the
         qualification is reinstated (the balance stays reserved); revocation, expiry or the fund voids it."""
-        from .qualification import Qualification
 
         return self.state == self.State.LIVE and self.qualification.state == Qualification.State.SUSPENDED
 

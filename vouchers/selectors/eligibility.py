@@ -12,9 +12,20 @@ from hangqifu.core import clock
 from hangqifu.core.choices import TIER2_HONOURS, TIER3_HONOURS, Honour, Industry, Sector
 from hangqifu.core.errors import RuleViolation
 from hangqifu.core.money import fmt
+from hangqifu.documents.selectors import documents_for
+from hangqifu.policy.services import policy_for
 
-from ..models import (AboveScaleEntry, CreditListEntry, HolderKind, ParkRecognition, RegistrationApplication,
-                      RegistrationDocumentKind, SizeClass, SizeThreshold, Tier)
+from ..models import (
+    AboveScaleEntry,
+    CreditListEntry,
+    HolderKind,
+    ParkRecognition,
+    RegistrationApplication,
+    RegistrationDocumentKind,
+    SizeClass,
+    SizeThreshold,
+    Tier,
+)
 
 D = RegistrationDocumentKind
 REQUIRED_DOCUMENTS = {
@@ -227,7 +238,6 @@ def check_keys(kind: str) -> list[str]:
 
 def missing_documents(registration: RegistrationApplication) -> list[str]:
     """Labels of the required documents not yet uploaded (incl. evidence for each claimed honour)."""
-    from hangqifu.documents.selectors import documents_for
 
     present = set(documents_for(registration).values_list("kind", flat=True))
     if registration.purpose == RegistrationApplication.Purpose.REREVIEW and registration.previous_qualification_id:
@@ -248,7 +258,6 @@ def compute_checklist(registration: RegistrationApplication, *, on: date | None 
                       policy=None, overrides: dict | None = None) -> list[ChecklistItem]:
     """Each check of the formal pre-review with a Chinese explanation; `overrides` ({key: {"passed",
     "reason"}}, default: those stored on the application) replace a computed result."""
-    from hangqifu.policy.services import policy_for
 
     on = on or (timezone.localdate(registration.submitted_at) if registration.submitted_at else clock.today())
     policy = policy or policy_for(registration.year)

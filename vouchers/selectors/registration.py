@@ -2,8 +2,8 @@
 from django.db.models import QuerySet
 from django_fsm import has_transition_perm
 
-from audit.models import AuditEvent
 from hangqifu.accounts.roles import BUYER_ROLES, STAFF_ROLES
+from hangqifu.audit.models import AuditEvent
 from hangqifu.core import clock
 
 from ..models import ChangeReport, Qualification, RegistrationApplication

@@ -10,12 +10,15 @@ from datetime import date
 
 from django.db import transaction
 
-from audit.services import audit_record
 from hangqifu.accounts.roles import Role
+from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.core.errors import InvalidInput, NotFound, NotPermitted, RuleViolation
+from hangqifu.documents.services import document_store
 from hangqifu.notifications.services import notify
 from hangqifu.workflows.transitions import fire, transition_check
+from hangqifu.policy.services import policy_for
+from hangqifu.workdays.services import working_deadline
 
 from ..models import ChangeReport, Qualification, SizeClass, SuspensionCause
 from . import qualification as qualification_services
@@ -26,9 +29,6 @@ EVIDENCE_KIND = "change_evidence"
 
 def change_report_deadline(change_date: date):
     """change date + the policy's working days (the policy of the change's year, else the current one)."""
-    from hangqifu.policy.services import policy_for
-    from hangqifu.workdays.services import working_deadline
-
     try:
         policy = policy_for(change_date.year)
     except NotFound:
@@ -39,8 +39,6 @@ def change_report_deadline(change_date: date):
 @transaction.atomic
 def change_report_create(*, actor, change_kind: str, change_date, description: str, evidence,
                          new_size_class: str = "", affects_eligibility: bool = False) -> ChangeReport:
-    from hangqifu.documents.services import document_store
-
     if not actor.has_role(Role.ENTERPRISE, Role.PARK) or not actor.organisation_id:
         raise NotPermitted("只有中小微企业或小微企业园账号可以报告变更")
     errors = {}

@@ -19,6 +19,10 @@ import time
 from django.core.cache import cache
 from django.db import transaction
 
+from hangqifu.core import admission
+
+from ..models.funds import Fund, IssuanceBatch, VoucherType
+
 VERSION_KEY = "vouchers:claim-catalogue:version"
 SNAPSHOT_SECONDS = 600
 SOLD_OUT_SECONDS = 7 * 24 * 3600
@@ -88,12 +92,11 @@ def on_catalogue_saved(sender, instance, **kwargs) -> None:
 
 
 def connect() -> None:
-    """Wire the invalidation to the models (vouchers.apps)."""
+    """Wire the invalidation to the models and the sold-out flag to the claim admission (vouchers.apps)."""
     from django.db.models.signals import post_delete, post_save
-
-    from ..models.funds import Fund, IssuanceBatch, VoucherType
 
     for signal in (post_save, post_delete):
         signal.connect(on_type_saved, sender=VoucherType, dispatch_uid=f"claim-cache-type-{signal}")
         for model in (IssuanceBatch, Fund):
             signal.connect(on_catalogue_saved, sender=model, dispatch_uid=f"claim-cache-{model.__name__}-{signal}")
+    admission.register_sold_out_check(sold_out)

@@ -1,6 +1,10 @@
 """Helpers shared by the vouchers services: page links for notifications and the buyer's programme gates."""
 from django.urls import NoReverseMatch, reverse
 
+from hangqifu.policy.services import assert_policy_in_force
+
+from ..selectors.eligibility import assert_not_listed
+
 
 def page_url(name: str, *args) -> str:
     try:
@@ -13,9 +17,6 @@ def assert_buyer_in_programme(*, credit_code: str | None, on, action: str) -> No
     """The gates every new claim, order and deduction passes on the day of the act: the policy in force
     (第二十二条, `policy_not_in_force`) and the buyer on no dishonesty list (第六条, `credit_listed`). The
     statements that move the quota repeat the list check in SQL (eligibility.listed_on_day)."""
-    from hangqifu.policy.services import assert_policy_in_force
-
-    from ..selectors.eligibility import assert_not_listed
 
     assert_policy_in_force(action=action, on=on)
     assert_not_listed(credit_code, on=on)

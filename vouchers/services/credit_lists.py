@@ -11,12 +11,15 @@ from datetime import date
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 
-from audit.services import audit_record
 from hangqifu.accounts.models import Organisation
 from hangqifu.accounts.roles import Role
+from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.core.errors import InvalidInput, NotFound, NotPermitted
+from hangqifu.documents.services import document_store
 from hangqifu.notifications.services import notify
+from providers.models import ProviderProfile
+from providers.services.suspension import admission_lift, admission_suspend
 
 from .. import permissions
 from ..models import CreditDelisting, CreditListEntry, Qualification, SuspensionCause
@@ -35,9 +38,6 @@ def _listed_organisations(on: date):
 def listed_parties_suspend(*, actor=None, on: date | None = None) -> dict:
     """Suspend the active qualifications (this year and later) and the provider admissions of every party
     listed on `on`. Idempotent: what is already suspended is left alone."""
-    from providers.models import ProviderProfile
-    from providers.services.suspension import admission_suspend
-
     on = on or clock.today()
     listed = _listed_organisations(on)
     qualifications = list(Qualification.objects.filter(
@@ -78,9 +78,6 @@ def _parse_day(value, field: str) -> date:
 def credit_delisting_record(*, actor, entry_id, reason: str, evidence, removed_on=None) -> CreditDelisting:
     """信用修复: the entry ends on `removed_on` (default today, never in the future), with the evidence
     stored; suspensions the lists caused are lifted once the party is listed nowhere else."""
-    from hangqifu.documents.services import document_store
-    from providers.services.suspension import admission_lift
-
     if not permissions.is_reviewer(actor):
         raise NotPermitted("只有市工信服务中心可以登记信用修复")
     entry = CreditListEntry.objects.select_for_update().filter(pk=entry_id).first() \

@@ -38,14 +38,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from audit.fraud import other_subsidy_signal_raise
-from audit.sanctions import assert_not_banned
 from hangqifu.core import clock
 from hangqifu.core.errors import InvalidInput, NotPermitted, RuleViolation
 from hangqifu.core.money import share, yuan
 from hangqifu.notifications.services import notify
 from hangqifu.policy.services import policy_for
 from hangqifu.workflows.transitions import fire
+from sanctions.services import assert_not_banned
 
 from .. import money_permissions as perms
 from ..models import Qualification
@@ -55,12 +54,17 @@ from ..models.orders import Deduction, Order
 from ..models.vouchers import Voucher
 from ..selectors.eligibility import listed_on_day
 from .common import assert_buyer_in_programme
-from .fund_remainder import FundRemainderExceeded, fund_exhaustion_schedule  # noqa: F401  (re-exported for the API)
-from .fund_remainder import FundExhausted, assert_fund_covers, fund_charge
-from .provider_cap import assert_provider_headroom, provider_cap_charge, provider_headroom
-from .subsidies import assert_no_double_subsidy, subsidy_matches
 from .fund_charge import fund_gate_shared, holder_guards_now
+from .fund_remainder import (  # noqa: F401  (re-exported for the API)
+    FundExhausted,
+    FundRemainderExceeded,
+    assert_fund_covers,
+    fund_charge,
+    fund_exhaustion_schedule,
+)
 from .ledger import ledger_record
+from .provider_cap import assert_provider_headroom, provider_cap_charge, provider_headroom
+from .subsidies import assert_no_double_subsidy, near_matches_found, subsidy_matches
 
 ZERO = Decimal("0.00")
 
@@ -194,6 +198,7 @@ def deduction_apply(*, actor, order_id, voucher_id, amount, declares_no_other_su
 def _prepare(*, actor, order_id, voucher_id, amount):
     """Parse and load what a deduction needs, refusing what needs no money rule: the order (404 when it is not
     the caller's), the caller as its buyer and not banned, the order rated, the amount, the caller's voucher."""
+    # import here: selectors.orders imports the deduction cap from this module
     from ..selectors.orders import order_get
 
     order = order_get(user=actor, order_id=order_id)
@@ -240,7 +245,7 @@ def _deduction_apply(*, actor, order_id, voucher_id, amount, declares_no_other_s
                        before_charge=before_charge)
     # Near matches of another programme's award are a lead for review, raised once the money has moved (not
     # while the fund row is held; the nightly fraud run recomputes the same signal if this is lost).
-    transaction.on_commit(lambda: other_subsidy_signal_raise(order=order, near=subsidy_matches(order)), robust=True)
+    transaction.on_commit(lambda: near_matches_found(order=order, near=subsidy_matches(order)), robust=True)
     return deduction
 
 

@@ -11,11 +11,13 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import F
 
-from audit.services import audit_record
+from hangqifu.audit.services import audit_record
 from hangqifu.core.errors import RuleViolation
 from hangqifu.core.money import fmt
+from hangqifu.core.outbox import enqueue_after_commit
 
 from ..models.funds import Fund
+from ..tasks import void_year_after_fund_exhausted
 from . import claim_cache
 
 ZERO = Decimal("0.00")
@@ -106,8 +108,5 @@ def _record_spent(*, fund: Fund, actor, now) -> None:
 def fund_exhaustion_schedule(*, year: int) -> None:
     """Enqueue the idempotent voiding of the year's unused vouchers once the current transaction commits. The
     voiding itself (`fund_exhaust`) acts only on a fund that is spent or declared insufficient."""
-    from hangqifu.core.outbox import enqueue_after_commit
-
-    from ..tasks import void_year_after_fund_exhausted
 
     enqueue_after_commit(void_year_after_fund_exhausted, year)  # survives a broker outage (transactional outbox)

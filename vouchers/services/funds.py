@@ -5,12 +5,13 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from audit.services import audit_record
+from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.core.choices import ServiceCategory
 from hangqifu.core.errors import InvalidInput, NotFound, NotPermitted, RuleViolation
 from hangqifu.core.money import yuan
 from hangqifu.workflows.transitions import fire
+from hangqifu.policy.services import assert_policy_in_force, assert_year_in_force
 
 from .. import money_permissions as perms
 from ..models.funds import Fund, IssuanceBatch, VoucherType, default_valid_until
@@ -35,7 +36,6 @@ def _require_bureau(actor):
 @transaction.atomic
 def fund_create(*, actor, year: int, total) -> Fund:
     _require_bureau(actor)
-    from hangqifu.policy.services import assert_year_in_force
 
     total = _amount(total, "total")
     assert_year_in_force(year=year, action="设立年度服务券资金")  # 第二十二条
@@ -111,7 +111,6 @@ def batch_create(*, actor, year: int, title: str = "", opens_at: datetime, close
 
 def _assert_window_in_force(opens_at: datetime, closes_at: datetime) -> None:
     """第二十二条: the whole claim window lies inside the policy's period (`policy_not_in_force`)."""
-    from hangqifu.policy.services import assert_policy_in_force
 
     assert_policy_in_force(action="开始领取（请调整开始领取时间）", on=timezone.localdate(opens_at))
     assert_policy_in_force(action="领取服务券（请调整截止领取时间）", on=timezone.localdate(closes_at - timedelta(seconds=1)))

@@ -8,12 +8,14 @@ from datetime import date, datetime
 from django.conf import settings
 from django.db import transaction
 
-from audit.services import audit_record
 from hangqifu.accounts.validators import is_valid_credit_code
+from hangqifu.audit.services import audit_record
 from hangqifu.core.errors import InvalidInput, NotPermitted
+from hangqifu.core.money import yuan
 
 from .. import permissions
 from ..models import AboveScaleEntry, CreditListEntry, OtherSubsidyAward, ParkRecognition
+from .credit_lists import delisted_keys, listed_parties_suspend
 
 MAX_ROWS = 50_000
 # Column header (Chinese or English) → field
@@ -162,7 +164,6 @@ def import_credit_list(*, actor, list_kind: str, uploaded_file, source: str = ""
         "listed_on": _field(row, "listed_on", parse=lambda v: _date(v, required=True)),
         "removed_on": _field(row, "removed_on", parse=lambda v: _date(v, required=False)),
     })
-    from .credit_lists import delisted_keys, listed_parties_suspend
 
     created, delisted = 0, delisted_keys()
     for row in rows:
@@ -244,7 +245,6 @@ PROGRAMMES = {**{label: code for code, label in OtherSubsidyAward.Programme.choi
 def import_other_subsidies(*, actor, uploaded_file, source: str = "") -> dict:
     """第八条: other programmes' award lists — 政策类别、统一社会信用代码、企业名称、项目名称、服务机构名称、
     服务机构统一社会信用代码（可空）、支持金额、年度. Re-importing a row updates it."""
-    from hangqifu.core.money import yuan
 
     _check_actor(actor)
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from hangqifu.core import clock
 
+from ..models import Qualification
 from ..models.funds import Fund, VoucherType
 from ..models.ledger import LedgerEntry
 from ..models.orders import Deduction
@@ -97,7 +98,6 @@ def ledger_verify(*, max_problems: int = 50) -> LedgerReport:
     - voucher: face = balance + Σ its deduction entries + its void/expiry entry, and one claim entry = face;
     - qualification: used = Σ deduction entries of its vouchers; reserved = Σ balances of its live vouchers;
     - voucher type: count − remaining = vouchers claimed of it."""
-    from ..models import Qualification
 
     report = LedgerReport()
 

@@ -5,8 +5,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from audit.sanctions import assert_not_banned
-from audit.services import audit_record
+from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.core.errors import InvalidInput, InvalidTransition, NotFound, NotPermitted, RuleViolation
 from hangqifu.core.money import yuan
@@ -15,10 +14,15 @@ from hangqifu.documents.selectors import documents_for
 from hangqifu.documents.services import document_store
 from hangqifu.notifications.services import notify
 from hangqifu.workflows.transitions import fire, transition_check, transition_refusal
+from hangqifu.policy.services import policy_for
+from providers.selectors import orderable_product
+from providers.services.products import product_stats_record
+from sanctions.services import assert_not_banned
 
 from .. import money_permissions as perms
 from ..models import Qualification
 from ..models.orders import ORDER_DOCUMENT_KINDS, Order, Satisfaction
+from ..selectors.eligibility import park_recognition
 from ..selectors.orders import order_get
 from .claims import active_qualification
 from .common import assert_buyer_in_programme
@@ -53,9 +57,6 @@ def _order_url(order) -> str:
 
 @transaction.atomic
 def order_create(*, actor, product_id, amount, contract) -> Order:
-    from providers.selectors import orderable_product
-    from providers.services.products import product_stats_record
-
     if not perms.is_buyer(actor):
         raise NotPermitted("只有已认定的企业或小微企业园可以下单")
     assert_not_banned(actor.organisation, entry_point="order")
@@ -144,8 +145,6 @@ def order_complete(*, actor, order_id, service_records: list | None = None, note
 
 @transaction.atomic
 def order_rate(*, actor, order_id, satisfaction: str, comment: str = "") -> Order:
-    from providers.services.products import product_stats_record
-
     order = _locked(user=actor, order_id=order_id)
     if satisfaction not in Satisfaction.values:
         raise InvalidInput("请选择满意度", fields={"satisfaction": ["满意 / 基本满意 / 不满意"]})
@@ -183,7 +182,6 @@ def commitment_letter_title(order: Order) -> str:
 def commitment_letter_pdf(*, order: Order) -> bytes:
     """The order's commitment letter, from what was fixed when it was signed: an enterprise's size class, or
     a park's recognition (its own letter, not the enterprise's)."""
-    from ..selectors.eligibility import park_recognition
 
     qualification = Qualification.objects.filter(organisation_id=order.buyer_id, year=order.year).first()
     context = {"title": commitment_letter_title(order), "order": order, "buyer": order.buyer,
@@ -197,8 +195,6 @@ def commitment_letter_pdf(*, order: Order) -> bytes:
 
 
 def _ratio_label(year: int) -> str:
-    from hangqifu.policy.services import policy_for
-
     try:
         return f"{policy_for(year).deduction_ratio * 100:.0f}%"
     except NotFound:

@@ -3,21 +3,22 @@
 `used` is never written here: the voucher/deduction services maintain it with conditional updates."""
 from django.db import IntegrityError, transaction
 
-from audit.services import audit_record
+from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.core.choices import Honour
 from hangqifu.core.errors import InvalidInput, RuleViolation
 from hangqifu.notifications.services import notify
 from hangqifu.workflows.transitions import fire, transition_check
+from hangqifu.policy.services import assert_policy_in_force, assert_year_in_force, policy_for
 
 from ..models import Qualification, RegistrationApplication, SuspensionCause, Tier
+from ..models.vouchers import Voucher
 from ..selectors import eligibility
 from .common import page_url
+from .expiry import qualification_vouchers_void
 
 
 def quota_for(*, year: int, tier: str):
-    from hangqifu.policy.services import policy_for
-
     policy = policy_for(year)
     return {Tier.DEFAULT: policy.quota_default, Tier.TIER2: policy.quota_tier2, Tier.TIER3: policy.quota_tier3}[tier]
 
@@ -42,7 +43,6 @@ def confirmable_honours(*, registration: RegistrationApplication, honours: list[
 def assert_may_qualify(*, registration: RegistrationApplication, submitting: bool = False) -> None:
     """A new qualification needs the policy in force (第二十二条) and the applicant on no dishonesty list on the
     day of the decision (第六条). Submitting needs only that the year can still be qualified."""
-    from hangqifu.policy.services import assert_policy_in_force, assert_year_in_force
 
     if submitting:
         assert_year_in_force(year=registration.year, action="提交注册认定申请")
@@ -90,8 +90,6 @@ def _reason_required(reason) -> str:
 
 def _live_vouchers(qualification) -> tuple[int, object]:
     from django.db.models import Count, Sum
-
-    from ..models.vouchers import Voucher
 
     figures = Voucher.objects.filter(qualification_id=qualification.pk, state=Voucher.State.LIVE).aggregate(
         n=Count("pk"), s=Sum("balance"))
@@ -157,8 +155,6 @@ def qualification_reinstate(*, actor, qualification, reason: str) -> Qualificati
 
 @transaction.atomic
 def qualification_revoke(*, actor, qualification, reason: str) -> Qualification:
-    from .expiry import qualification_vouchers_void
-
     qualification = _change_state(actor=actor, qualification=qualification, transition_name="revoke",
                                   reason=reason, subject="{year} 年度服务券资格已撤销",
                                   body="已领取的服务券随之作废。",

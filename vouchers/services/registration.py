@@ -5,22 +5,26 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
-from audit.sanctions import assert_not_banned
-from audit.services import audit_record
 from hangqifu.accounts.roles import Role
 from hangqifu.accounts.validators import is_valid_credit_code
+from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.core.choices import District, Honour, Industry, Sector
 from hangqifu.core.errors import InvalidInput, InvalidTransition, NotPermitted, RuleViolation
 from hangqifu.core.money import yuan
+from hangqifu.documents.selectors import documents_for
+from hangqifu.documents.services import document_delete, document_store
 from hangqifu.notifications.services import notify
 from hangqifu.workflows.transitions import fire, transition_check
+from hangqifu.policy.services import policy_for
+from hangqifu.workdays.services import add_working_days
+from sanctions.services import assert_not_banned
 
 from .. import permissions
 from ..models import HolderKind, RegistrationApplication, RegistrationDocumentKind
 from ..selectors import eligibility
 from .common import page_url
-from .qualification import assert_may_qualify
+from .qualification import assert_may_qualify, qualification_grant
 
 State = RegistrationApplication.State
 EDITABLE_FIELDS = ["kind", "name", "credit_code", "established_on", "industry", "sector", "employees", "revenue",
@@ -177,7 +181,6 @@ def _check_actor_owns(actor, organisation):
 def registration_create(*, actor, data: dict, partial: bool = False) -> RegistrationApplication:
     """A draft application of the actor's organisation for the business year. `partial` (the wizard's
     first step) allows the data needed only at submission to follow later."""
-    from hangqifu.policy.services import policy_for
 
     organisation = actor.organisation
     _check_actor_owns(actor, organisation)
@@ -222,7 +225,6 @@ def _refuse_duplicate(registration):
 @transaction.atomic
 def registration_update(*, actor, registration, data: dict, wizard_step: int | None = None) -> RegistrationApplication:
     """Edit a draft or returned application (the wizard saves each step through here)."""
-    from hangqifu.policy.services import policy_for
 
     registration = _lock(registration)
     if not permissions.is_holder_of(actor, registration.organisation_id):
@@ -246,7 +248,6 @@ def registration_update(*, actor, registration, data: dict, wizard_step: int | N
 @transaction.atomic
 def registration_document_add(*, actor, registration, kind: str, uploaded_file, honour: str = ""):
     """Upload one document of the application (kinds of 第九条; `honour_evidence` names the honour)."""
-    from hangqifu.documents.services import document_store
 
     registration = _lock(registration)
     if not permissions.is_holder_of(actor, registration.organisation_id):
@@ -272,9 +273,6 @@ def registration_document_add(*, actor, registration, kind: str, uploaded_file, 
 
 @transaction.atomic
 def registration_document_remove(*, actor, registration, document_id: int) -> None:
-    from hangqifu.documents.selectors import documents_for
-    from hangqifu.documents.services import document_delete
-
     registration = _lock(registration)
     if not permissions.is_holder_of(actor, registration.organisation_id):
         raise NotPermitted("只能删除本单位申请的材料")
@@ -295,9 +293,6 @@ def registration_document_remove(*, actor, registration, document_id: int) -> No
 def registration_submit(*, actor, registration) -> RegistrationApplication:
     """The owner submits: all data and documents present, the declared facts eligible; the platform
     classifies the size and computes the pre-review checklist for the reviewer."""
-    from hangqifu.policy.services import policy_for
-    from hangqifu.workdays.services import add_working_days
-
     registration = _lock(registration)
     transition_check(registration, "submit", actor=actor, denied="只能提交本单位的申请",
                      wrong_state="申请当前状态不能提交")
@@ -363,7 +358,6 @@ def registration_pre_review(*, actor, registration, passed: bool, opinion: str =
                             overrides: dict | None = None) -> RegistrationApplication:
     """Formal pre-review by the service center. Passing needs every checklist item to pass (computed or
     overridden with a reason); not passing returns the application to the applicant with the opinion."""
-    from hangqifu.policy.services import policy_for
 
     registration = _lock(registration)
     if not passed:
@@ -427,7 +421,6 @@ def registration_reject(*, actor, registration, opinion: str) -> RegistrationApp
 def registration_approve(*, actor, registration, confirmed_honours: list | None = None, opinion: str = ""):
     """The service center confirms eligibility: the year's qualification is created with the tier of the
     confirmed honours and the quota of the year's policy (第八条), and the holder is notified."""
-    from .qualification import qualification_grant
 
     registration = _lock(registration)
     transition_check(registration, "approve", actor=actor, denied="只有市工信服务中心可以认定资格",

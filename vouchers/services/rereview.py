@@ -4,10 +4,11 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from audit.services import audit_record
+from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.core.errors import DomainError, NotFound, NotPermitted
 from hangqifu.notifications.services import notify
+from hangqifu.policy.services import policy_for, year_in_force
 
 from .. import permissions
 from ..models import Qualification, RegistrationApplication
@@ -24,7 +25,6 @@ COPIED_FIELDS = ["kind", "name", "credit_code", "established_on", "industry", "s
 def rereview_open(*, today=None) -> dict:
     """On or after this year's `rereview_opens_on`, create a draft re-review application for next year for
     every active qualification holder of this year that has none. Idempotent."""
-    from hangqifu.policy.services import policy_for
 
     today = today or clock.today()
     year = today.year
@@ -34,7 +34,6 @@ def rereview_open(*, today=None) -> dict:
         return {"opened": 0, "note": f"{year} 年度政策参数未设置"}
     if opens_on is None or today < opens_on:
         return {"opened": 0, "note": f"复审开启日期：{opens_on or '未设置'}"}
-    from hangqifu.policy.services import year_in_force
 
     if not year_in_force(year + 1):  # 第二十二条: no qualification for a year after the policy ends
         return {"opened": 0, "note": f"{year + 1} 年度不在《管理办法》有效期内，不开启复审"}

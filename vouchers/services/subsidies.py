@@ -6,7 +6,7 @@ order's product title once spaces, punctuation and full/half width are ignored �
 code) with the same amount as the order. That is an exact match: the deduction is refused (`duplicate_subsidy`),
 naming the award. A near match — same buyer and year, and a project name that contains or closely resembles the
 product title (similarity ≥ NEAR_TITLE_RATIO), or the same provider, or the same amount — is not refused (names
-differ between programmes) but raises a fraud signal for staff review (audit.fraud rule `other_subsidy_near`)."""
+differ between programmes) but raises a fraud signal for staff review (supervision.fraud rule `other_subsidy_near`)."""
 import unicodedata
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -62,6 +62,23 @@ def subsidy_matches(order) -> list[SubsidyMatch]:
     found = [m for m in (_match(a, title=order.product_title, amount=order.amount, provider_code=provider_code)
                          for a in awards) if m is not None]
     return sorted(found, key=lambda m: not m.exact)
+
+
+# Supervision turns a near match found at a deduction into a fraud signal (第八条 leads for review). The money app
+# cannot import supervision, so supervision registers its listener here when it loads (supervision.apps).
+_near_match_listeners = []
+
+
+def on_near_match(listener):
+    """Register `listener(*, order, near)`, called after a deduction's commit when near matches were found."""
+    if listener not in _near_match_listeners:
+        _near_match_listeners.append(listener)
+    return listener
+
+
+def near_matches_found(*, order, near) -> None:
+    for listener in _near_match_listeners:
+        listener(order=order, near=near)
 
 
 def assert_no_double_subsidy(*, order) -> list[SubsidyMatch]:

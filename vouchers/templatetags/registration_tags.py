@@ -1,6 +1,6 @@
 from django import template
 
-from audit.labels import action_label
+from hangqifu.audit.labels import action_label
 from hangqifu.core.choices import Honour
 
 register = template.Library()

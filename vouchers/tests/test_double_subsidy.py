@@ -5,9 +5,10 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from audit.fraud import fraud_signals_compute
-from audit.models import AuditEvent, FraudSignal
+from hangqifu.audit.models import AuditEvent
 from hangqifu.core.errors import DomainError
+from supervision.fraud import fraud_signals_compute
+from supervision.models import FraudSignal
 from vouchers.models import Deduction, OtherSubsidyAward
 from vouchers.services.deductions import deduction_apply
 from vouchers.services.imports import import_other_subsidies

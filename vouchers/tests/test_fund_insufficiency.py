@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from audit.models import AuditEvent
+from hangqifu.audit.models import AuditEvent
 from hangqifu.core.errors import DomainError
 from vouchers.models import Fund, FundInsufficiencyDeclaration, LedgerEntry, Voucher
 from vouchers.services.deductions import deduction_check

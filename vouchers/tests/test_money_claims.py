@@ -131,7 +131,7 @@ def test_a_type_of_another_batch_is_invalid(set_clock):
 
 def test_a_banned_organisation_cannot_claim(set_clock):
     set_clock(OPEN_TIME)
-    from audit.models import Sanction
+    from sanctions.models import Sanction
 
     buyer = qualified_buyer()
     Sanction.objects.create(organisation=buyer.organisation, reason="骗取补助", ban_years=3,

@@ -3,10 +3,10 @@ from decimal import Decimal
 
 import pytest
 
+from hangqifu.audit.models import AuditEvent
 from hangqifu.core.choices import ServiceCategory
 from hangqifu.core.errors import DomainError
 from vouchers.models import Deduction, Fund, LedgerEntry, Order, Voucher
-from audit.models import AuditEvent
 from vouchers.services.deductions import deduction_apply, deduction_check
 
 from .money_factories import (

@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
-from audit.models import AuditEvent
 from hangqifu.accounts.roles import Role
+from hangqifu.audit.models import AuditEvent
 from hangqifu.core import clock
 from hangqifu.core.errors import DomainError, InvalidInput, InvalidTransition, NotPermitted, RuleViolation
 from hangqifu.documents.models import Document
@@ -355,7 +355,7 @@ def test_a_decision_in_the_next_year_qualifies_for_the_current_year(enterprise, 
 
 
 def test_a_sanctioned_organisation_cannot_submit_or_be_approved(enterprise, reviewer, make_user):
-    from audit.sanctions import sanction_impose
+    from sanctions.services import sanction_impose
 
     pre_reviewed = make_registration(enterprise, state="pre_reviewed", reviewer=reviewer)
     sanction_impose(actor=make_user(role=Role.BUREAU), organisation=enterprise.organisation, reason="虚假交易套取资金")

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from hangqifu.core.errors import DomainError
 from hangqifu.documents.selectors import documents_for
+from providers.selectors import catalogue
 
 from .. import money_permissions as perms
 from ..models.orders import Order
@@ -34,8 +35,6 @@ def order_list(request):
 
 @login_required
 def order_new(request):
-    from providers.selectors import catalogue
-
     if not perms.is_buyer(request.user):
         raise Http404
     products = list(catalogue()[:300])

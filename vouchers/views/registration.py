@@ -11,11 +11,11 @@ from hangqifu.accounts.roles import Role
 from hangqifu.core import clock
 from hangqifu.core.errors import DomainError
 from hangqifu.documents.kinds import kind_label
+from hangqifu.documents.selectors import documents_for
 
 from .. import permissions
 from ..apis.registration import commitment_letter_response
-from ..forms import (BasicInfoForm, ChangeReportForm, HonoursForm, RegistrationUploadForm, ScaleForm,
-                     add_domain_errors)
+from ..forms import BasicInfoForm, ChangeReportForm, HonoursForm, RegistrationUploadForm, ScaleForm, add_domain_errors
 from ..models import HolderKind, RegistrationApplication
 from ..selectors import eligibility
 from ..selectors import registration as selectors
@@ -125,8 +125,6 @@ def wizard_step(request, pk: int, step: int):
 
 
 def _upload_step(request, registration, context, next_step):
-    from hangqifu.documents.selectors import documents_for
-
     kinds = eligibility.REQUIRED_DOCUMENTS[registration.kind] + (
         [eligibility.D.HONOUR_EVIDENCE] if registration.honours else [])
     form = RegistrationUploadForm(request.POST or None, request.FILES or None, kinds=kinds,
@@ -180,7 +178,6 @@ def submit(request, pk: int):
 @login_required
 def registration_detail(request, pk: int):
     """Status page: state, timeline of audit events, reviewer opinions, checklist, documents."""
-    from hangqifu.documents.selectors import documents_for
 
     registration = _own(request, pk)
     qualification = registration.qualifications.first()

@@ -1,10 +1,10 @@
 import pytest
 from django.urls import reverse
 
-from audit.models import AuditEvent
 from hangqifu.accounts.models import Organisation, User
 from hangqifu.accounts.roles import Role
 from hangqifu.accounts.validators import is_valid_credit_code, make_credit_code
+from hangqifu.audit.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 

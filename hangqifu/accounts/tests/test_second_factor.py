@@ -8,11 +8,11 @@ from django.test import Client, override_settings
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from audit.models import AuditEvent
 from hangqifu.accounts import second_factor as sf
 from hangqifu.accounts.models import ApiToken
 from hangqifu.accounts.roles import Role
 from hangqifu.accounts.tests.factories import PASSWORD, TEST_TOTP_SECRET, UserFactory, otp_code
+from hangqifu.audit.models import AuditEvent
 from hangqifu.core.errors import DomainError, NotPermitted
 from redemption import permissions as redemption_perms
 from vouchers import money_permissions

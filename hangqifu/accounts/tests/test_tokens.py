@@ -8,10 +8,10 @@ from django.test import override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from audit.models import AuditEvent
 from hangqifu.accounts.models import ApiToken
 from hangqifu.accounts.roles import Role
 from hangqifu.accounts.tests.factories import PASSWORD, UserFactory, otp_code
+from hangqifu.audit.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 

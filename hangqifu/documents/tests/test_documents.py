@@ -8,8 +8,8 @@ from django.conf import settings
 from django.core.files import File
 from django.urls import reverse
 
-from audit.models import AuditEvent
 from hangqifu.accounts.roles import Role
+from hangqifu.audit.models import AuditEvent
 from hangqifu.core.errors import DomainError
 from hangqifu.documents.models import Document
 from hangqifu.documents.selectors import documents_for

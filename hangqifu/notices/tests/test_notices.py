@@ -2,11 +2,10 @@ from datetime import datetime
 
 import pytest
 from django.core import mail
-from django.urls import reverse
 from django.utils import timezone
 
-from audit.models import AuditEvent
 from hangqifu.accounts.roles import Role
+from hangqifu.audit.models import AuditEvent
 from hangqifu.core.errors import InvalidInput, InvalidTransition, NotPermitted, RuleViolation
 from hangqifu.core.jobs import registered_jobs
 from hangqifu.notices import services

@@ -6,10 +6,10 @@ from django.forms.models import model_to_dict
 from django.urls import reverse
 from django.utils import timezone
 
-from audit.models import AuditEvent
 from hangqifu.accounts.models import Organisation
 from hangqifu.accounts.roles import Role, sync_role_groups
 from hangqifu.accounts.tests.factories import OrganisationFactory
+from hangqifu.audit.models import AuditEvent
 from hangqifu.notices.services import notice_publish
 from hangqifu.policy.models import PolicyYear
 from hangqifu.policy.services import policy_for
@@ -139,7 +139,7 @@ def test_seeded_years_start_their_history(api_client):
 
 
 def test_review_and_complaint_periods_are_the_years_parameters(api_as, bureau, make_user, set_clock):
-    from audit.complaints import complaint_file
+    from supervision.complaints import complaint_file
     from vouchers.tests.registration_factories import make_registration
 
     # given the bureau shortens both periods for 2026

@@ -4,8 +4,8 @@ import chinese_calendar
 import pytest
 from django.urls import reverse
 
-from audit.models import AuditEvent
 from hangqifu.accounts.roles import Role
+from hangqifu.audit.models import AuditEvent
 from hangqifu.core.errors import InvalidInput
 from hangqifu.workdays import services
 from hangqifu.workdays.models import CalendarDay

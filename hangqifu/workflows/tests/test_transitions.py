@@ -2,7 +2,7 @@
 step saved with every changed field and its audit event written in the same transaction."""
 import pytest
 
-from audit.models import AuditEvent
+from hangqifu.audit.models import AuditEvent
 from hangqifu.accounts.roles import Role
 from hangqifu.core.errors import InvalidTransition, NotPermitted, RuleViolation
 from hangqifu.workflows.transitions import fire, transition_check, transition_refusal
