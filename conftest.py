@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from hangqifu.accounts.roles import Role
+from hangqifu.accounts.tests.factories import user_fixture
+
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls from the test are still
 # synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -96,6 +99,13 @@ def make_user(db):
     from hangqifu.accounts.tests.factories import UserFactory
 
     return UserFactory
+
+
+# A user of each staff role and an enterprise user, for the tests of every app.
+center = user_fixture(Role.SERVICE_CENTER)
+bureau = user_fixture(Role.BUREAU)
+finance = user_fixture(Role.FINANCE_BUREAU)
+enterprise_user = user_fixture(Role.ENTERPRISE)
 
 
 @pytest.fixture
@@ -210,6 +220,32 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
+
+
+@pytest.fixture
+def page(page, request):
+    """pytest-playwright's page, watched: every document it loads gets the raw-code scan and axe-core
+    (serious/critical) — see PageWatch in tests/page_checks.py. The test fails at teardown listing each page
+    and what was found there. HANGQIFU_PAGE_CHECK_LOG=<file> appends "width<TAB>path" per checked page."""
+    from tests.page_checks import PageWatch
+
+    log_path = os.environ.get("HANGQIFU_PAGE_CHECK_LOG")
+
+    def log(viewport, path):
+        with open(log_path, "a", encoding="utf-8") as out:
+            out.write(f"{(viewport or {}).get('width')}\t{path}\t{request.node.nodeid}\n")
+
+    def log_gone(gone):
+        with open(log_path, "a", encoding="utf-8") as out:
+            out.write(f"gone\t{gone}\t{request.node.nodeid}\n")
+
+    page.page_watch = watch = PageWatch(page, log if log_path else None)
+    yield page
+    failures = watch.finish()
+    if log_path:
+        log_gone(watch.gone)
+    if failures:
+        pytest.fail("pages with accessibility violations or raw codes:\n" + "\n".join(failures), pytrace=False)
 
 
 @pytest.fixture

@@ -41,10 +41,10 @@ def _database_oid(db: str) -> str:
     return psql(f"SELECT oid FROM pg_database WHERE datname = '{db}'")
 
 
-def production_env(db: str) -> dict:
+def production_env(db: str, settings: str = "hangqifu.settings.production") -> dict:
     env = dict(os.environ)
     env.update(
-        DJANGO_SETTINGS_MODULE="hangqifu.settings.production",
+        DJANGO_SETTINGS_MODULE=settings,
         DJANGO_SECRET_KEY=os.environ["DJANGO_SECRET_KEY"],  # the seed's (bench/lib.py)
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         DJANGO_SECURE_SSL_REDIRECT="0",
@@ -62,26 +62,28 @@ def production_env(db: str) -> dict:
 
 
 class Gunicorn:
-    def __init__(self, db: str, workers: int | None = None, app: str = "hangqifu.wsgi:application"):
+    def __init__(self, db: str, workers: int | None = None, app: str = "hangqifu.wsgi:application", *,
+                 port: int = PORT, settings: str = "hangqifu.settings.production"):
         self.db, self.workers, self.app = db, workers or workers_default(), app
-        self.proc = None
+        self.port, self.settings, self.proc = port, settings, None
+        self.name = db if port == PORT else f"{db}-{port}"
 
     def __enter__(self):
         OUT.mkdir(parents=True, exist_ok=True)
-        self.log = open(OUT / f"gunicorn-{self.db}.log", "w")
-        self.access_log = OUT / f"access-{self.db}.log"
+        self.log = open(OUT / f"gunicorn-{self.name}.log", "w")
+        self.access_log = OUT / f"access-{self.name}.log"
         self.access_log.unlink(missing_ok=True)
         self.proc = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "gunicorn"), self.app, "--bind", f"127.0.0.1:{PORT}",
+            [str(ROOT / ".venv" / "bin" / "gunicorn"), self.app, "--bind", f"127.0.0.1:{self.port}",
              "--workers", str(self.workers), "--backlog", "2048", "--timeout", "120", "--log-level", "warning",
              *(["--worker-class", "gthread", "--threads", str(threads_default()), "--keep-alive", "30"]
                if worker_class() == "gthread" else []),
              "--access-logfile", str(self.access_log), "--access-logformat", "%(s)s %(m)s %(U)s %(M)s"],
-            cwd=ROOT, env=production_env(self.db), stdout=self.log, stderr=subprocess.STDOUT)
+            cwd=ROOT, env=production_env(self.db, self.settings), stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 60
         while time.time() < deadline:
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz/", timeout=2).read()
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz/", timeout=2).read()
                 break
             except OSError:
                 if self.proc.poll() is not None:
@@ -91,8 +93,8 @@ class Gunicorn:
             raise RuntimeError("gunicorn did not start")
         # touch every worker once so no request pays for a cold start
         for _ in range(self.workers * 3):
-            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz/", timeout=5).read()
-        log(f"gunicorn up: {self.workers} {worker_class()} workers on :{PORT} ({self.db}, {self.app})")
+            urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz/", timeout=5).read()
+        log(f"gunicorn up: {self.workers} {worker_class()} workers on :{self.port} ({self.db}, {self.app})")
         return self
 
     def post_statuses(self) -> collections.Counter:
@@ -104,6 +106,16 @@ class Gunicorn:
                 if len(parts) >= 2 and parts[1] == "POST":
                     counts[parts[0]] += 1
         return counts
+
+    def kill(self) -> None:
+        """The host is lost: the master and every worker killed at once (SIGKILL), nothing finishes cleanly."""
+        procs = [psutil.Process(self.proc.pid), *psutil.Process(self.proc.pid).children()]
+        for proc in procs:
+            try:
+                proc.kill()
+            except psutil.Error:
+                pass
+        self.proc.wait()
 
     def worker_pids(self) -> list[int]:
         return [child.pid for child in psutil.Process(self.proc.pid).children()]

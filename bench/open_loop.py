@@ -36,11 +36,12 @@ class OpenLoopResult:
                 "http_5xx": sum(n for status, n in self.statuses.items() if status >= 500)}
 
 
-async def _post(host: str, port: int, path: str, token: str, body: str, timeout: float) -> tuple[int, dict]:
+async def _post(host: str, port: int, path: str, token: str, body: str, timeout: float, key: str = "") -> tuple[int, dict]:
     reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
     try:
         payload = body.encode()
-        writer.write((f"POST {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Token {token}\r\n"
+        idempotency = f"Idempotency-Key: {key}\r\n" if key else ""
+        writer.write((f"POST {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Token {token}\r\n{idempotency}"
                       f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n"
                       f"Connection: close\r\n\r\n").encode() + payload)
         await writer.drain()
@@ -54,19 +55,22 @@ async def _post(host: str, port: int, path: str, token: str, body: str, timeout:
         writer.close()
 
 
-async def _firm(result: OpenLoopResult, start: float, at: float, host, port, work, timeout, give_up_at):
+async def _firm(result: OpenLoopResult, start: float, at: float, host, port, work, timeout, give_up_at, retry_on):
     await asyncio.sleep(max(0.0, start + at - time.perf_counter()))
     token, path, body = work
+    # with retries on a lost answer (502/503 from a proxy whose node died), the firm resends the same claim
+    # under the same Idempotency-Key, as the page does: at most one voucher whatever reached the database
+    key = f"claim-{token[:20]}" if retry_on - {429} else ""
     while True:
         sent = time.perf_counter()
         try:
-            status, headers = await _post(host, port, path, token, body, timeout)
+            status, headers = await _post(host, port, path, token, body, timeout, key)
         except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError, IndexError):
             result.connection_errors += 1
             return
         result.latencies_ms.append(1000 * (time.perf_counter() - sent))
         result.statuses[status] += 1
-        if status != 429:
+        if status not in retry_on:
             return
         if time.perf_counter() > give_up_at:
             result.unfinished += 1
@@ -75,18 +79,19 @@ async def _firm(result: OpenLoopResult, start: float, at: float, host, port, wor
         await asyncio.sleep(float(headers.get("retry-after", "1")) + random.random())
 
 
-async def _rush(host, port, works, rate, timeout, max_seconds) -> OpenLoopResult:
+async def _rush(host, port, works, rate, timeout, max_seconds, retry_on) -> OpenLoopResult:
     result = OpenLoopResult(rate=rate, firms=len(works))
     start = time.perf_counter()
     give_up_at = start + max_seconds
-    await asyncio.gather(*(_firm(result, start, i / rate, host, port, work, timeout, give_up_at)
+    await asyncio.gather(*(_firm(result, start, i / rate, host, port, work, timeout, give_up_at, retry_on)
                            for i, work in enumerate(works)))
     result.wall_s = time.perf_counter() - start
     return result
 
 
 def open_loop_rush(*, port: int, works: list[tuple[str, str, str]], rate: float, host: str = "127.0.0.1",
-                   timeout: float = 30.0, max_seconds: float = 600.0) -> dict:
-    """Send `works` (token, path, JSON body) at `rate` arrivals per second; the answers' summary."""
+                   timeout: float = 30.0, max_seconds: float = 600.0, retry_on=frozenset({429})) -> dict:
+    """Send `works` (token, path, JSON body) at `rate` arrivals per second; the answers' summary. A firm sends
+    again after an answer in `retry_on` (429: the queue's; 502/503 too behind a proxy, with an Idempotency-Key)."""
     random.seed(20_000)
-    return asyncio.run(_rush(host, port, works, rate, timeout, max_seconds)).summary()
+    return asyncio.run(_rush(host, port, works, rate, timeout, max_seconds, frozenset(retry_on))).summary()

@@ -1,18 +1,10 @@
 #!/usr/bin/env bash
-# `make bench` prerequisites: Debian wrk and the PostgreSQL client (pgbench), the profilers in the venv, and the
+# `make bench` prerequisites: Debian wrk, the PostgreSQL client (pgbench) and HAProxy (scripts/system-deps.sh bench), the profilers in the venv, and the
 # local PostgreSQL (127.0.0.1:5432, user postgres) and Redis (127.0.0.1:6379) — started if down, as .ci/run does.
 # Installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-want=(wrk postgresql-client)
-missing=()
-for pkg in "${want[@]}"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "Installing Debian packages: ${missing[*]}"
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+bash scripts/system-deps.sh bench
 .venv/bin/python -c "import psutil, pyinstrument" 2>/dev/null && [ -x .venv/bin/py-spy ] \
   || .venv/bin/pip install -q py-spy pyinstrument psutil
 if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then

@@ -9,6 +9,7 @@ TITLES = {
     "settlement": "3. Settlement",
     "expiry": "4. Year-end expiry",
     "pages": "5. Pages and lists",
+    "scale_out": "6. Two web nodes behind HAProxy, one lost mid-rush",
 }
 
 
@@ -30,7 +31,8 @@ def _mark(figure) -> str:
 def render(info: dict, fragments: dict, failures: dict) -> str:
     lines = ["# Benchmark results", "",
              "Written by `make bench` (bench/run.py); the analysis at the end is kept by hand in bench/analysis.md.",
-             "Every target is a ratio against a baseline measured in the same run, or an absolute bound from issue 9.",
+             "Every target is a ratio against a baseline measured in the same run, or an absolute bound "
+             "(e.g. the 9:00 rush: every answer within 1 s, no 5xx).",
              "", "## Machine", "",
              f"- Date: {info['date_utc']}; total `make bench` time {info.get('total_seconds', '?')} s "
              f"(per benchmark: {', '.join(f'{k} {v} s' for k, v in info.get('bench_seconds', {}).items())})",

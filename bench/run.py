@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from .lib import FULL, OUT, PYTHON, ROOT, TEMPLATE_DB, clone_db, django_env, drop_db, log, psql
 
-BENCHES = ["claim_rush", "deduction_rush", "settlement", "expiry", "pages"]
+BENCHES = ["claim_rush", "deduction_rush", "settlement", "expiry", "pages", "scale_out"]
 
 
 def _migrations_digest() -> str:
@@ -55,6 +55,7 @@ def machine() -> dict:
         "redis": sh("redis-server --version | awk '{print $3}'"),
         "python": platform.python_version(),
         "wrk": sh("wrk -v 2>&1 | head -1"),
+        "haproxy": sh("haproxy -v 2>&1 | head -1"),
         "load_before": sh("cat /proc/loadavg"),
     }
 

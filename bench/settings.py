@@ -16,3 +16,6 @@ LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # The pages benchmark sends 200+ requests a page from one client: measure the page, not the anonymous throttle
 # (120/min in production, which would answer 429 after the first two minutes' worth).
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "100000/min", "user": "100000/min", "auth": "10000/min"}  # noqa: F405
+# The floor page (bench/urls.py) beside the portal's routes: only the in-process pages benchmark loads these.
+ROOT_URLCONF = "bench.urls"
+TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], BASE_DIR / "bench" / "templates"]  # noqa: F405

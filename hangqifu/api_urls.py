@@ -38,6 +38,7 @@ urlpatterns = [
     path("", include("hangqifu.audit.api_urls")),
     path("", include("sanctions.api_urls")),
     path("", include("supervision.api_urls")),
+    path("", include("registration.api_urls")),
     path("", include("vouchers.api_urls")),
     path("", include("providers.api_urls")),
     path("", include("redemption.api_urls")),

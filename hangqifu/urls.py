@@ -1,5 +1,6 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 
 from hangqifu.accounts import credit_claim_views, security_views
 from hangqifu.accounts import views as account_views
@@ -40,10 +41,16 @@ urlpatterns = [
     # the audit trail, sanctions and supervision share /audit/ and the "audit" namespace (paths are public)
     path("audit/", include(([*audit_urls.urlpatterns, *sanctions_urls.urlpatterns, *supervision_urls.urlpatterns],
                             "audit"))),
+    path("vouchers/", include("registration.urls")),
     path("vouchers/", include("vouchers.urls")),
     path("providers/", include("providers.urls")),
     path("redemption/", include("redemption.urls")),
     path("api/v1/", include(("hangqifu.api_urls", "api"), namespace="api")),
+    # Registration's admin pages lived under the vouchers app until it became its own app: old links (bookmarks,
+    # notifications already sent) land on the same page.
+    re_path(r"^admin/vouchers/(?P<rest>(?:registrationapplication|qualification|changereport|sizethreshold|"
+            r"creditlistentry|creditdelisting|parkrecognition|abovescaleentry)/.*)$",
+            RedirectView.as_view(url="/admin/registration/%(rest)s", permanent=True, query_string=True)),
     path("admin/", admin.site.urls),
 ]
 

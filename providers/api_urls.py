@@ -1,5 +1,6 @@
 from django.urls import path
 
+from .apis import application_steps as steps
 from .apis import applications as a
 from .apis import evaluations as e
 from .apis import products as p
@@ -14,21 +15,21 @@ urlpatterns = [
     path("provider-applications/<int:pk>/", a.ProviderApplicationDetailApi.as_view(), name="provider-application"),
     path("provider-applications/<int:pk>/documents/", a.ProviderApplicationDocumentApi.as_view(),
          name="provider-application-documents"),
-    path("provider-applications/<int:pk>/submit/", a.ProviderApplicationSubmitApi.as_view(),
+    path("provider-applications/<int:pk>/submit/", steps.ProviderApplicationSubmitApi.as_view(),
          name="provider-application-submit"),
-    path("provider-applications/<int:pk>/pre-review/", a.ProviderApplicationPreReviewApi.as_view(),
+    path("provider-applications/<int:pk>/pre-review/", steps.ProviderApplicationPreReviewApi.as_view(),
          name="provider-application-pre-review"),
-    path("provider-applications/<int:pk>/assign-experts/", a.ProviderApplicationAssignExpertsApi.as_view(),
+    path("provider-applications/<int:pk>/assign-experts/", steps.ProviderApplicationAssignExpertsApi.as_view(),
          name="provider-application-assign-experts"),
-    path("provider-applications/<int:pk>/expert-review/", a.ProviderApplicationExpertReviewApi.as_view(),
+    path("provider-applications/<int:pk>/expert-review/", steps.ProviderApplicationExpertReviewApi.as_view(),
          name="provider-application-expert-review"),
-    path("provider-applications/<int:pk>/third-party-review/", a.ProviderApplicationThirdPartyReviewApi.as_view(),
+    path("provider-applications/<int:pk>/third-party-review/", steps.ProviderApplicationThirdPartyReviewApi.as_view(),
          name="provider-application-third-party-review"),
-    path("provider-applications/<int:pk>/confirm/", a.ProviderApplicationConfirmApi.as_view(),
+    path("provider-applications/<int:pk>/confirm/", steps.ProviderApplicationConfirmApi.as_view(),
          name="provider-application-confirm"),
-    path("provider-applications/<int:pk>/reject/", a.ProviderApplicationRejectApi.as_view(),
+    path("provider-applications/<int:pk>/reject/", steps.ProviderApplicationRejectApi.as_view(),
          name="provider-application-reject"),
-    path("provider-applications/<int:pk>/return/", a.ProviderApplicationReturnApi.as_view(),
+    path("provider-applications/<int:pk>/return/", steps.ProviderApplicationReturnApi.as_view(),
          name="provider-application-return"),
     path("products/", p.ProductListApi.as_view(), name="products"),
     path("products/<int:pk>/", p.ProductDetailApi.as_view(), name="product"),

@@ -8,7 +8,7 @@ Two kinds of condition:
   mainly SMEs. The service-center reviewer ticks each at pre-review with a note of the evidence read
   (the 第十五条 materials); confirmation requires all three ticked.
 
-The dishonesty lists are kept by the voucher app (a floor above this one). It registers the lookup here:
+The dishonesty lists are kept by the registration app (a floor above this one). It registers the lookup here:
 a module `<app>/provider_conditions.py` defining
 
     @credit_list_source

@@ -19,7 +19,7 @@ from hangqifu.documents.selectors import documents_for
 from . import permissions as perms
 from .models import ClaimLine, DisbursementOrder, DistrictPayment, ProviderYearCap, RedemptionClaim, SettlementBatch
 from .selectors import claim_timeline
-from .services import claims as claim_services
+from .services import redemption_claims as claim_services
 from .services.bulk import claims_bulk_approve, claims_bulk_pre_review
 from .services.cap import cap_status
 

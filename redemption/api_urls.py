@@ -1,21 +1,21 @@
 from django.urls import path
 
-from .apis import bulk, claims, settlement
+from .apis import bulk, redemption_claims, settlement
 
 urlpatterns = [
-    path("redemption-claims/", claims.RedemptionClaimListApi.as_view(), name="redemption-claim-list"),
-    path("redemption-claims/cap/", claims.RedemptionCapApi.as_view(), name="redemption-cap"),
+    path("redemption-claims/", redemption_claims.RedemptionClaimListApi.as_view(), name="redemption-claim-list"),
+    path("redemption-claims/cap/", redemption_claims.RedemptionCapApi.as_view(), name="redemption-cap"),
     path("redemption-claims/bulk-pre-review/", bulk.ClaimsBulkPreReviewApi.as_view(),
          name="redemption-claims-bulk-pre-review"),
     path("redemption-claims/bulk-approve/", bulk.ClaimsBulkApproveApi.as_view(), name="redemption-claims-bulk-approve"),
-    path("redemption-claims/<int:pk>/", claims.RedemptionClaimDetailApi.as_view(), name="redemption-claim-detail"),
-    path("redemption-claims/<int:pk>/documents/", claims.RedemptionClaimDocumentApi.as_view(),
+    path("redemption-claims/<int:pk>/", redemption_claims.RedemptionClaimDetailApi.as_view(), name="redemption-claim-detail"),
+    path("redemption-claims/<int:pk>/documents/", redemption_claims.RedemptionClaimDocumentApi.as_view(),
          name="redemption-claim-documents"),
-    path("redemption-claims/<int:pk>/submit/", claims.RedemptionClaimSubmitApi.as_view(),
+    path("redemption-claims/<int:pk>/submit/", redemption_claims.RedemptionClaimSubmitApi.as_view(),
          name="redemption-claim-submit"),
-    path("redemption-claims/<int:pk>/pre-review/", claims.RedemptionClaimPreReviewApi.as_view(),
+    path("redemption-claims/<int:pk>/pre-review/", redemption_claims.RedemptionClaimPreReviewApi.as_view(),
          name="redemption-claim-pre-review"),
-    *[path(f"redemption-claims/<int:pk>/{action}/", claims.RedemptionClaimDecisionApi.as_view(action=action),
+    *[path(f"redemption-claims/<int:pk>/{action}/", redemption_claims.RedemptionClaimDecisionApi.as_view(action=action),
            name=f"redemption-claim-{action}") for action in ("approve", "return", "reject", "withdraw")],
     path("settlement-batches/", settlement.SettlementBatchListApi.as_view(), name="settlement-batch-list"),
     path("settlement-batches/<int:pk>/", settlement.SettlementBatchDetailApi.as_view(),

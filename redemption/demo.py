@@ -7,7 +7,7 @@ from hangqifu.documents.samples import simple_pdf
 
 from .models import REQUIRED_DOCUMENT_KINDS, RedemptionClaim
 from .selectors import claimable_orders
-from .services import claims as services
+from .services import redemption_claims as services
 
 
 def seed(ctx):

@@ -7,7 +7,7 @@ from hangqifu.core.outbox import enqueue_after_commit
 from hangqifu.notices.handlers import notice_handler
 
 from .models import RedemptionClaim, SettlementBatch
-from .services import claims as claim_services
+from .services import redemption_claims as claim_services
 from .services.objections import claims_cleared_of_objection
 from .services.settlement import NOTICE_KIND
 from .tasks import conclude_notice

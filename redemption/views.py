@@ -22,7 +22,7 @@ from .exports import disbursement_pdf, disbursement_xlsx
 from .forms import BatchOpenForm, BulkConfirmForm, ConfirmPaymentForm, DocumentForm, FailPaymentForm
 from .models import REQUIRED_DOCUMENT_KINDS, DistrictPayment, RedemptionClaim, SettlementBatch
 from .services import bulk as bulk_services
-from .services import claims as claim_services
+from .services import redemption_claims as claim_services
 from .services import payments as payment_services
 from .services import settlement as settlement_services
 from .services.cap import cap_status

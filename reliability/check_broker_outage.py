@@ -92,7 +92,7 @@ def test_actions_commit_while_the_broker_is_down_and_their_tasks_run_when_it_ret
     from hangqifu.core import clock
     from hangqifu.core.jobs import run_due_jobs
     from redemption.models import SettlementBatch
-    from redemption.services.claims import claim_approve
+    from redemption.services.redemption_claims import claim_approve
     from redemption.services.settlement import batch_open
     from vouchers.models import Fund, Voucher
     from vouchers.tests import money_factories as mf

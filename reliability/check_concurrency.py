@@ -77,7 +77,7 @@ def test_race_for_one_fund(world, seed):
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_race_for_one_holders_quota(world, seed):
-    from vouchers.models import Qualification
+    from registration.models import Qualification
     from vouchers.tests import money_factories as mf
 
     rng = random.Random(seed)

@@ -38,7 +38,7 @@ def test_settlement_survives_kill_9(world, celery_worker_process, settings, seed
     from redemption.jobs import advance_settlements
     from redemption.models import DistrictPayment, RedemptionClaim, SettlementBatch
     from redemption.services import settlement as svc
-    from redemption.services.claims import claim_approve
+    from redemption.services.redemption_claims import claim_approve
     from vouchers.models import LedgerEntry
     from vouchers.tests import money_factories as mf
 

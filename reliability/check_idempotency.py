@@ -77,7 +77,7 @@ def test_deduct_replays(world, round_):
 def test_payment_confirm_replays(world, round_):
     from hangqifu.accounts.roles import Role
     from redemption.models import DistrictPayment
-    from redemption.services.claims import claim_approve
+    from redemption.services.redemption_claims import claim_approve
     from redemption.tests.factories import district_user
     from vouchers.models import LedgerEntry
     from vouchers.tests import money_factories as mf

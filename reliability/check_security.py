@@ -83,7 +83,7 @@ def test_every_staff_money_action_needs_the_second_factor(world):
     from hangqifu.core import clock
     from hangqifu.notices.services import notices_close_expired
     from redemption.models import DistrictPayment, SettlementBatch
-    from redemption.services import claims as claim_svc
+    from redemption.services import redemption_claims as claim_svc
     from redemption.services import payments as pay_svc
     from redemption.services import settlement as svc
     from redemption.tests.factories import district_user, submitted_claim

@@ -30,15 +30,14 @@ def _tables() -> dict[str, str]:
     from hangqifu.audit.models import AuditEvent
     from hangqifu.policy.models import PolicyYear
     from redemption.models import ClaimLine, DisbursementOrder, DistrictPayment, ProviderYearCap, RedemptionClaim
+    from registration.models import CreditListEntry, Qualification
     from vouchers.models import (
-        CreditListEntry,
         Deduction,
         Fund,
         FundInsufficiencyDeclaration,
         LedgerEntry,
         Order,
         ProviderServiceYear,
-        Qualification,
         Voucher,
         VoucherType,
     )

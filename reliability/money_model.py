@@ -121,7 +121,7 @@ class MoneyModel(FundRemainderActions):
 
     # --- actions -----------------------------------------------------------------------------------------
     def claim(self):
-        from vouchers.services.claims import voucher_claim
+        from vouchers.services.voucher_claims import voucher_claim
 
         buyer = self._pick(self.buyers)
         batch = self._pick(self.batches)
@@ -195,7 +195,7 @@ class MoneyModel(FundRemainderActions):
 
     def suspend(self):
         """Staff suspend (vouchers frozen) or reinstate a holder (a list suspension is refused: credit_listed)."""
-        from vouchers.services.qualification import qualification_reinstate, qualification_suspend
+        from registration.services.qualification import qualification_reinstate, qualification_suspend
         from vouchers.tests.money_factories import qualification_of
 
         buyer = self._pick(self.buyers)
@@ -217,7 +217,7 @@ class MoneyModel(FundRemainderActions):
         from django.core.files.uploadedfile import SimpleUploadedFile
 
         from hangqifu.core import clock
-        from vouchers.services.imports import import_credit_list
+        from registration.services.imports import import_credit_list
 
         party = self._pick([*self.buyers, *self.providers])
         listed_on = clock.today() + timedelta(days=self.rng.choice([0, 0, 1]))
@@ -230,8 +230,8 @@ class MoneyModel(FundRemainderActions):
     def delist(self):
         """Staff record a 信用修复 for an entry in force (with evidence); the suspensions it caused lift."""
         from hangqifu.core import clock
-        from vouchers.selectors.eligibility import listed_entries
-        from vouchers.services.credit_lists import credit_delisting_record
+        from registration.selectors.eligibility import listed_entries
+        from registration.services.credit_lists import credit_delisting_record
         from vouchers.tests.money_factories import pdf_file
 
         entry = self._pick(listed_entries(clock.today()).filter(listed_on__lt=clock.today()))
@@ -268,7 +268,7 @@ class MoneyModel(FundRemainderActions):
 
     def file_claim(self):
         from redemption.models import ClaimLine
-        from redemption.services.claims import claim_create
+        from redemption.services.redemption_claims import claim_create
         from redemption.tests.factories import attach_documents, line_for
 
         provider = self._pick(self.providers)
@@ -290,7 +290,7 @@ class MoneyModel(FundRemainderActions):
         return RedemptionClaim.objects.filter(state__in=states).select_related("provider", "created_by")
 
     def review_claim(self):
-        from redemption.services import claims as svc
+        from redemption.services import redemption_claims as svc
 
         claim = self._pick(self._claims("draft", "returned", "submitted", "pre_reviewed"))
         if claim is None:

@@ -11,7 +11,8 @@ FUND_CODES = ("fund_remainder_exceeded", "fund_exhausted")
 class FundRemainderActions:
     def _remainder_candidate(self):
         from hangqifu.core.money import share
-        from vouchers.models import Qualification, Voucher
+        from registration.models import Qualification
+        from vouchers.models import Voucher
 
         rated = self._orders("rated")
         voucher = self._pick(Voucher.objects.filter(state="live", organisation_id__in=rated.values("buyer_id")))

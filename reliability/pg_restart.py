@@ -148,7 +148,7 @@ class Load:
         from django.db import connection
 
         from vouchers.models import Voucher
-        from vouchers.services.claims import voucher_claim
+        from vouchers.services.voucher_claims import voucher_claim
         from vouchers.services.deductions import deduction_apply
 
         try:

@@ -99,7 +99,7 @@ def deducted_orders_via_services(provider, count: int, *, amount="2000.00", dedu
 
 def pre_reviewed_claims(provider, orders, center) -> list:
     """One claim per order, filed, documented, submitted and pre-reviewed — waiting for the bureau."""
-    from redemption.services.claims import claim_pre_review
+    from redemption.services.redemption_claims import claim_pre_review
     from redemption.tests.factories import submitted_claim
 
     return [claim_pre_review(claim=submitted_claim(provider, [order]), actor=center, passed=True, opinion="齐全")

@@ -10,7 +10,7 @@ from io import BytesIO
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, Min, OuterRef, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.html import format_html_join
@@ -23,7 +23,8 @@ from hangqifu.core.xlsx import row
 from redemption.models import RedemptionClaim
 from vouchers.models import Deduction, Fund, Order, Satisfaction, Voucher
 
-from .models import Complaint
+from .models import Complaint, DashboardMonth
+from .statements import rolled_month_sums
 
 ZERO = Decimal("0.00")
 CHART_WIDTH, CHART_HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP = 640, 240, 70, 46, 12
@@ -67,16 +68,22 @@ def _in(field: str, start: date, end: date) -> Q:
     return condition
 
 
-def fund_burn_down(start: date, end: date) -> Table:
-    """Remaining fund at the end of each month of the end date's year (deductions up to that month)."""
+def deductions_by_month(year: int, where: Q = Q()) -> dict[int, Decimal]:
+    """{month number: deducted} of the programme year's deductions (those matching `where`), by local month."""
+    by_month = (Deduction.objects.filter(where, year=year).annotate(m=TruncMonth("created_at"))
+                .values("m").annotate(s=Sum("amount")).values_list("m", "s"))
+    spent: dict[int, Decimal] = {}
+    for month, amount in by_month:
+        _add(spent, month.month, amount)
+    return spent
 
+
+def fund_burn_down(start: date, end: date, *, spent: dict[int, Decimal] | None = None) -> Table:
+    """Remaining fund at the end of each month of the end date's year (deductions up to that month); `spent`
+    by month number when the caller has it (the rollup's closed months and the open month's)."""
     year = end.year
     fund = Fund.objects.filter(year=year).values_list("total", flat=True).first() or ZERO
-    by_month = dict(Deduction.objects.filter(year=year).annotate(m=TruncMonth("created_at"))
-                    .values("m").annotate(s=Sum("amount")).values_list("m", "s"))
-    spent: dict[int, Decimal] = {}
-    for month, amount in by_month.items():
-        spent[month.month] = spent.get(month.month, ZERO) + amount
+    spent = deductions_by_month(year) if spent is None else spent
     table = Table("fund", f"{year} 年度资金消耗（月末剩余）", ["月份", "当月抵扣（元）", "累计抵扣（元）", "剩余资金（元）"])
     cumulative = ZERO
     last_month = end.month if end.year == year else 12
@@ -151,9 +158,14 @@ def _plus(a, b):
     return b if a is None else a if b is None else a + b
 
 
-def redemptions_by_state(start: date, end: date) -> Table:
-    rows = dict((s, (n, a)) for s, n, a in RedemptionClaim.objects.filter(_in("created_at", start, end))
-                .values("state").annotate(n=Count("id"), a=Sum("claimed_amount")).values_list("state", "n", "a"))
+def redemption_counts(start: date, end: date) -> dict[str, list]:
+    """{state: [claims, claimed amount]} of the redemption claims filed in the range."""
+    return {s: [n, a] for s, n, a in RedemptionClaim.objects.filter(_in("created_at", start, end))
+            .values("state").annotate(n=Count("id"), a=Sum("claimed_amount")).values_list("state", "n", "a")}
+
+
+def redemptions_by_state(start: date, end: date, *, counts: dict | None = None) -> Table:
+    rows = redemption_counts(start, end) if counts is None else counts
     table = Table("redemptions", "兑付申请（按状态）", ["状态", "件数", "申请金额（元）"])
     for value, label in RedemptionClaim.State.choices:
         if value in rows:
@@ -161,16 +173,27 @@ def redemptions_by_state(start: date, end: date) -> Table:
     return table
 
 
-def provider_ranking(start: date, end: date, *, limit: int = 10) -> Table:
+def provider_volumes(start: date, end: date, *, limit: int | None = None) -> list[dict]:
+    """Per provider with orders signed in the range (cancelled ones aside): orders, volume, rated, satisfied —
+    the `limit` largest by volume, or every provider (the rollup sums them over months)."""
+    rows = (Order.objects.filter(_in("signed_at", start, end)).exclude(state=Order.State.CANCELLED)
+            .values("provider_id")
+            .annotate(n=Count("id"), volume=Sum("amount"), rated=Count("id", filter=~Q(satisfaction="")),
+                      satisfied=Count("id", filter=Q(satisfaction__in=[Satisfaction.SATISFIED,
+                                                                         Satisfaction.BASICALLY_SATISFIED])))
+            .order_by("-volume", "provider_id"))
+    return list(rows[:limit] if limit else rows)
+
+
+def provider_ranking(start: date, end: date, *, limit: int = 10, volumes: dict | None = None) -> Table:
     """The `limit` providers with the largest order volume in the range. The orders are grouped by provider id
     alone and the names read for the `limit` winners only (a second, tiny query): joining every order to its
     provider's row before grouping cost more than the grouping itself."""
-    rows = list(Order.objects.filter(_in("signed_at", start, end)).exclude(state=Order.State.CANCELLED)
-                .values("provider_id")
-                .annotate(n=Count("id"), volume=Sum("amount"), rated=Count("id", filter=~Q(satisfaction="")),
-                          satisfied=Count("id", filter=Q(satisfaction__in=[Satisfaction.SATISFIED,
-                                                                             Satisfaction.BASICALLY_SATISFIED])))
-                .order_by("-volume", "provider_id")[:limit])
+    if volumes is None:
+        rows = provider_volumes(start, end, limit=limit)
+    else:  # every provider's figures summed over the months: the same order as the query's
+        rows = sorted(({"provider_id": int(pk), **dict(zip(("n", "volume", "rated", "satisfied"), v, strict=True))}
+                       for pk, v in volumes.items()), key=lambda row: (-row["volume"], row["provider_id"]))[:limit]
     names = dict(Organisation.objects.filter(pk__in=[row["provider_id"] for row in rows]).values_list("pk", "name"))
     table = Table("providers", f"服务机构排名（按订单金额，前 {limit} 名）",
                   ["服务机构", "订单数", "订单金额（元）", "评价数", "满意率（%）"])
@@ -180,9 +203,13 @@ def provider_ranking(start: date, end: date, *, limit: int = 10) -> Table:
     return table
 
 
-def complaints_by_state(start: date, end: date) -> Table:
-    rows = dict(Complaint.objects.filter(_in("filed_at", start, end)).values("state").annotate(n=Count("id"))
+def complaint_counts(start: date, end: date) -> dict[str, int]:
+    return dict(Complaint.objects.filter(_in("filed_at", start, end)).values("state").annotate(n=Count("id"))
                 .values_list("state", "n"))
+
+
+def complaints_by_state(start: date, end: date, *, counts: dict | None = None) -> Table:
+    rows = complaint_counts(start, end) if counts is None else counts
     table = Table("complaints", "投诉（按状态）", ["状态", "件数"])
     for value, label in Complaint.State.choices:
         table.rows.append([label, rows.get(value, 0)])
@@ -277,12 +304,24 @@ def line_chart(labels: list[str], values: list, *, top=None) -> dict:
     return chart
 
 
-def dashboard(start: date, end: date) -> dict:
-    """Every table and its chart geometry for the range (8 small queries; the two voucher tables share theirs)."""
-    cells = voucher_cells(start, end)
-    builders = {**TABLES, "vouchers_category": lambda s, e: vouchers_by("category", s, e, cells=cells),
-                "vouchers_district": lambda s, e: vouchers_by("district", s, e, cells=cells)}
-    tables = {key: build(start, end) for key, build in builders.items()}
+def dashboard(start: date, end: date, *, rollup: bool = True) -> dict:
+    """Every table and its chart geometry for the range. Closed months wholly inside the range come from the
+    nightly rollup (two queries), the rest of the range — the open month, a partial first or last month — is
+    computed live (5 aggregate queries per piece, at most two pieces); with `rollup=False`, or while a month of the
+    range is missing from the rollup, the whole range is computed live. Either way ≤ 15 queries."""
+    plan = _rollup_plan(start, end) if rollup else RollupPlan(live=[(start, end)])
+    rolled, rolled_spent = _rolled(plan, end.year)
+    figures = _merged([*rolled, *(range_figures(s, e) for s, e in plan.live)])
+    cells = VoucherCells(figures["vouchers"], figures["deducted"])
+    tables = {
+        "fund": fund_burn_down(start, end, spent=_fund_spent(end.year, plan.fund_months, rolled_spent)
+                               if rollup else None),
+        "vouchers_category": vouchers_by("category", start, end, cells=cells),
+        "vouchers_district": vouchers_by("district", start, end, cells=cells),
+        "redemptions": redemptions_by_state(start, end, counts=figures["redemptions"]),
+        "providers": provider_ranking(start, end, volumes=figures["providers"]),
+        "complaints": complaints_by_state(start, end, counts=figures["complaints"]),
+    }
     fund = tables["fund"]
     charts = {
         "fund": line_chart([r[0] for r in fund.rows], [r[3] for r in fund.rows], top=fund.fund_total),
@@ -297,7 +336,161 @@ def dashboard(start: date, end: date) -> dict:
         rows = tables[key].rows
         charts[key] = bar_chart([r[0] for r in rows], [("领取", [r[1] for r in rows]), ("已使用", [r[3] for r in rows]),
                                                        ("过期", [r[5] for r in rows])])
-    return {"tables": tables, "charts": charts, "start": start, "end": end}
+    return {"tables": tables, "charts": charts, "start": start, "end": end,
+            "rollup_months": len(plan.months), "rollup_business_date": plan.business_date}
+
+
+# --- the nightly rollup of closed months ---------------------------------------------------------------------
+
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _next_month(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _month_end(month: date) -> date:
+    return _next_month(month) - timedelta(days=1)
+
+
+def range_figures(start: date, end: date) -> dict:
+    """The range's figures before they become tables, in the shape a rollup month stores (sums over months
+    give the figures of their union): the voucher and deduction cells, claims, orders per provider, complaints."""
+    cells = voucher_cells(start, end)
+    return {"vouchers": cells.vouchers, "deducted": cells.deducted, "redemptions": redemption_counts(start, end),
+            "providers": {str(row["provider_id"]): [row["n"], row["volume"], row["rated"], row["satisfied"]]
+                          for row in provider_volumes(start, end)},
+            "complaints": complaint_counts(start, end)}
+
+
+def _merged(parts) -> dict:
+    merged = {"vouchers": [], "deducted": [], "redemptions": {}, "providers": {}, "complaints": {}}
+    for part in parts:
+        merged["vouchers"] += part["vouchers"]
+        merged["deducted"] += part["deducted"]
+        for key in ("redemptions", "providers"):
+            for k, values in part[key].items():
+                merged[key][k] = ([_plus(a, b) for a, b in zip(merged[key][k], values, strict=True)]
+                                  if k in merged[key] else list(values))
+        for state, n in part["complaints"].items():
+            merged["complaints"][state] = merged["complaints"].get(state, 0) + n
+    return merged
+
+
+@dataclass
+class RollupPlan:
+    """Which closed months the page reads from the rollup (`months`, wholly inside the range; `fund_months`, the
+    rolled months of the end date's year, for the burn-down) and which ranges it computes live (`live`)."""
+    months: list[date] = field(default_factory=list)
+    live: list[tuple[date, date]] = field(default_factory=list)
+    fund_months: list[date] = field(default_factory=list)
+    business_date: date | None = None
+
+
+def _rollup_plan(start: date, end: date) -> RollupPlan:
+    open_month = _month_start(clock.today())
+    year_start = date(end.year, 1, 1)
+    known = dict(DashboardMonth.objects.filter(month__gte=min(_month_start(start), year_start), month__lte=end,
+                                               month__lt=open_month).values_list("month", "business_date"))
+    plan = RollupPlan(fund_months=sorted(month for month in known if month >= year_start))
+    inside, month = [], start if start.day == 1 else _next_month(start)
+    while month < open_month and _month_end(month) <= end:
+        inside.append(month)
+        month = _next_month(month)
+    if not inside or any(month not in known for month in inside):
+        plan.live = [(start, end)]
+        return plan
+    plan.months = inside
+    plan.business_date = min(known[month] for month in inside)
+    if start < inside[0]:
+        plan.live.append((start, inside[0] - timedelta(days=1)))
+    if _month_end(inside[-1]) < end:
+        plan.live.append((_month_end(inside[-1]) + timedelta(days=1), end))
+    return plan
+
+
+# The rolled months summed by PostgreSQL in one statement, one row per (table, key) — instead of decoding every
+# month's figures (≈ 800 entries a month) and adding them up in Python. Counts are cast back to bigint (a SUM of
+# bigint is numeric), amounts stay numeric with their two decimal places.
+
+
+def _rolled(plan: RollupPlan, year: int) -> tuple[list[dict], dict[int, Decimal]]:
+    """The rolled months' figures as one part for `_merged`, and the year's deductions by month number."""
+    if not plan.months and not plan.fund_months:
+        return [], {}
+    part = {"vouchers": [], "deducted": [], "redemptions": {}, "providers": {}, "complaints": {}}
+    spent = {}
+    for kind, k1, k2, n1, a1, n2, n3 in rolled_month_sums(plan.months, plan.fund_months, year):
+        if kind == "v":
+            part["vouchers"].append({"category": k1, "organisation__district": k2, "claimed": n1, "face": a1,
+                                     "used": n2, "expired": n3})
+        elif kind == "d":
+            part["deducted"].append({"voucher__category": k1, "organisation__district": k2, "s": a1})
+        elif kind == "r":
+            part["redemptions"][k1] = [n1, a1]
+        elif kind == "p":
+            part["providers"][k1] = [n1, a1, n2, n3]
+        elif kind == "c":
+            part["complaints"][k1] = n1
+        else:
+            spent[int(k1)] = a1
+    return ([part] if plan.months else []), spent
+
+
+def _fund_spent(year: int, months: list[date], rolled: dict[int, Decimal]) -> dict[int, Decimal]:
+    """Deducted by month number for the year's burn-down: the rolled months' sums, and one live query for the
+    deductions outside them (the open month, or every month while the rollup has none)."""
+    outside, spans = Q(), []
+    for month in sorted(months):
+        if spans and spans[-1][1] == month - timedelta(days=1):
+            spans[-1][1] = _month_end(month)
+        else:
+            spans.append([month, _month_end(month)])
+    for first, last in spans:
+        outside &= ~_in("created_at", first, last)
+    spent = deductions_by_month(year, outside)
+    for month, amount in rolled.items():
+        _add(spent, month, amount)
+    return spent
+
+
+def _month_spent(first: date, last: date) -> dict[str, Decimal]:
+    return {str(year): amount for year, amount in Deduction.objects.filter(_in("created_at", first, last))
+            .values("year").annotate(s=Sum("amount")).values_list("year", "s")}
+
+
+def _first_activity_month() -> date | None:
+    """The month of the programme's first claim, deduction, order, redemption claim or complaint."""
+
+    firsts = [model.objects.aggregate(first=Min(field))["first"]
+              for model, field in ((Voucher, "claimed_at"), (Deduction, "created_at"), (Order, "signed_at"),
+                                   (RedemptionClaim, "created_at"), (Complaint, "filed_at"))]
+    firsts = [timezone.localtime(at).date() for at in firsts if at is not None]
+    return _month_start(min(firsts)) if firsts else None
+
+
+def dashboard_rollup(*, today: date | None = None) -> dict:
+    """The nightly rollup: every closed month since the programme's first activity that is missing, and the
+    last DASHBOARD_ROLLUP_MONTHS closed months again once per business day (a closed month's figures still move:
+    a late expiry, a decided claim, a cancelled order). Idempotent: a second run on the same business day
+    computes nothing; a run always leaves each month equal to the live computation at that moment."""
+    today = today or clock.today()
+    open_month = _month_start(today)
+    month = _first_activity_month()
+    recent_from = open_month
+    for _ in range(settings.DASHBOARD_ROLLUP_MONTHS):
+        recent_from = _month_start(recent_from - timedelta(days=1))
+    known = dict(DashboardMonth.objects.values_list("month", "business_date"))
+    computed = []
+    while month is not None and month < open_month:
+        if month not in known or (month >= recent_from and known[month] < today):
+            figures = {**range_figures(month, _month_end(month)), "spent": _month_spent(month, _month_end(month))}
+            DashboardMonth.objects.update_or_create(month=month, defaults={
+                "figures": figures, "business_date": today, "computed_at": timezone.now()})
+            computed.append(month.strftime("%Y-%m"))
+        month = _next_month(month)
+    return {"computed": computed}
 
 
 def dashboard_cache_key(start: date, end: date) -> str:
@@ -319,7 +512,6 @@ def dashboard_cached(start: date, end: date, *, refresh: bool = False) -> dict:
 def table_xlsx(table: Table, *, start: date, end: date) -> bytes:
     from openpyxl import Workbook  # loaded on export only
     from openpyxl.utils import get_column_letter
-
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(table.key[:31])

@@ -1,6 +1,6 @@
 from hangqifu.core.jobs import periodic_job
 
-from . import complaints, fraud
+from . import complaints, dashboard, fraud
 
 # the job names keep their "audit." prefix: they key the beat schedule and the run history
 
@@ -15,3 +15,9 @@ def complaints_overdue():
 def fraud_signals_nightly():
     """Recompute the fraud-signal rules for the business day (the day's rows are replaced: idempotent)."""
     return fraud.fraud_signals_compute()
+
+
+@periodic_job("audit.dashboard_rollup")
+def dashboard_rollup_nightly():
+    """The bureau dashboard's closed months, summed once per business day (the page computes only the open month)."""
+    return dashboard.dashboard_rollup()

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django_fsm import FSMField, transition
 
@@ -336,3 +337,24 @@ class Repayment(models.Model):
 
     def __str__(self):
         return f"{self.recovery.number} 缴款 {self.amount} 元（{self.reference}）"
+
+
+class DashboardMonth(models.Model):
+    """The bureau dashboard's figures of one closed calendar month (local time), computed by the nightly job
+    `audit.dashboard_rollup` from the same aggregate queries the page runs live: vouchers claimed and deductions
+    made in the month by (category, district), redemption claims by state, orders by provider, complaints by
+    state, deductions by programme year. The page reads closed months from here and computes the open month
+    live; a closed month's figures still move (a voucher expires at year end, a claim is decided, an order is
+    cancelled), so the job recomputes the last DASHBOARD_ROLLUP_MONTHS closed months every business day."""
+    month = models.DateField("月份（当月1日）", unique=True)
+    figures = models.JSONField("汇总数据", encoder=DjangoJSONEncoder)
+    business_date = models.DateField("计算业务日")
+    computed_at = models.DateTimeField("计算时间")
+
+    class Meta:
+        verbose_name = "监管驾驶舱月度汇总"
+        verbose_name_plural = "监管驾驶舱月度汇总"
+        ordering = ["month"]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} 月度汇总（{self.business_date:%Y-%m-%d} 计算）"

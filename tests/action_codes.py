@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-APP_DIRS = ("hangqifu", "sanctions", "vouchers", "providers", "redemption", "supervision")
+APP_DIRS = ("hangqifu", "sanctions", "registration", "vouchers", "providers", "redemption", "supervision")
 CODE = re.compile(r"^[a-z][a-z_]*\.[a-z][a-z_]*$")
 # The calls that write an audit event with their `action`: the audit trail itself and the transition helper.
 RECORDING_CALLS = ("audit_record", "fire")

@@ -6,7 +6,7 @@ import pytest
 from hangqifu.core import admission
 from hangqifu.core.choices import ServiceCategory
 from vouchers.models import Voucher
-from vouchers.services import claim_cache
+from vouchers.services import voucher_claim_cache
 from vouchers.tests.money_factories import open_batch, qualified_buyer
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +48,7 @@ def test_an_admitted_claim_gives_its_token_back(rush, api_as, monkeypatch):
 
 def test_a_sold_out_type_is_refused_409_without_queueing(rush, api_as, monkeypatch):
     batch, voucher_type = rush
-    claim_cache.mark_sold_out(voucher_type.pk)
+    voucher_claim_cache.mark_sold_out(voucher_type.pk)
     monkeypatch.setattr(admission, "take_token", lambda limit: pytest.fail("a sold-out claim never queues"))
     response = _post(api_as, qualified_buyer(), batch, voucher_type)
     assert (response.status_code, response.json()["code"]) == (409, "batch_exhausted")

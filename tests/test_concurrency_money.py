@@ -20,8 +20,9 @@ from django.db import connection, transaction
 
 from hangqifu.core.choices import ServiceCategory
 from hangqifu.core.errors import DomainError
-from vouchers.models import Deduction, Fund, IssuanceBatch, LedgerEntry, Qualification, Voucher, VoucherType
-from vouchers.services.claims import voucher_claim
+from registration.models import Qualification
+from vouchers.models import Deduction, Fund, IssuanceBatch, LedgerEntry, Voucher, VoucherType
+from vouchers.services.voucher_claims import voucher_claim
 from vouchers.services.deductions import deduction_apply
 from vouchers.services.funds import batch_close
 from vouchers.services.ledger import ledger_verify

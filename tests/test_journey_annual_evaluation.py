@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.mark.parametrize("width,height", [(390, 844), (1366, 768)])
 def test_staff_evaluate_publish_and_a_fail_opens_removal(live_server, page, login, click_nav, set_clock, make_user,
-                                                        width, height):
+                                                        primary_action, width, height):
     from hangqifu.policy.models import PolicyYear
 
     page.set_viewport_size({"width": width, "height": height})
@@ -39,12 +39,14 @@ def test_staff_evaluate_publish_and_a_fail_opens_removal(live_server, page, logi
     page.select_option("select[name=audit_conclusion]", "minor")
     page.fill("input[name=audit_institution]", "浙江某会计师事务所")
     page.fill("textarea[name=audit_note]", "抽查 8 笔兑付，2 笔服务台账不全，已整改")
+    primary_action(page, page.locator("[data-testid=evaluation-form] button[type=submit]"))
     page.click("[data-testid=evaluation-form] button[type=submit]")
     expect(page.locator(".msg-success")).to_contain_text("评价已保存")
     expect(page.get_by_test_id("evaluation-grade")).to_have_text("不合格")
     expect(page.get_by_test_id("evaluation-vetoes")).to_contain_text("服务效益评价 55.00 分，低于 60 分合格线")
 
     # publishing opens the removal
+    primary_action(page, page.locator("[data-testid=publish-form] button"))
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("[data-testid=publish-form] button")
     expect(page.get_by_test_id("evaluation-state")).to_have_text("已公布")
@@ -57,4 +59,5 @@ def test_staff_evaluate_publish_and_a_fail_opens_removal(live_server, page, logi
     page.goto(f"{url}/providers/evaluations/?year=2026")
     row = page.get_by_test_id("evaluations").locator(f"[data-provider='{provider.organisation_id}']")
     expect(row).to_contain_text("不合格")
+    primary_action(page, row)
     expect(page.get_by_test_id("evaluation-rule")).to_contain_text("评价不合格的，按第十七条启动清退程序")

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from hangqifu.accounts.roles import Role, sync_role_groups
 from hangqifu.accounts.tests.factories import PASSWORD
 from hangqifu.core.choices import ServiceCategory
-from vouchers.models import CreditDelisting, Qualification
+from registration.models import CreditDelisting, Qualification
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,7 +42,7 @@ def test_listed_enterprise_is_suspended_refused_and_restored_by_a_delisting(worl
 
     # the service center imports the judgment-defaulter list
     login("list-center", PASSWORD)
-    page.goto(f"{url}/admin/vouchers/creditlistentry/import/")
+    page.goto(f"{url}/admin/registration/creditlistentry/import/")
     page.select_option("select[name=list_kind]", "judgment_defaulter")
     page.set_input_files("input[name=file]", world["listing"])
     page.click("input[type=submit]")
@@ -65,7 +65,7 @@ def test_listed_enterprise_is_suspended_refused_and_restored_by_a_delisting(worl
 
     # the service center records the documented delisting (信用修复) with its evidence
     login("list-center", PASSWORD)
-    page.goto(f"{url}/admin/vouchers/creditlistentry/")
+    page.goto(f"{url}/admin/registration/creditlistentry/")
     page.locator("[data-testid^=delist-]").first.click()
     page.fill("textarea[name=reason]", "法院出具结案证明，已履行完毕")
     page.set_input_files("input[name=evidence]", world["evidence"])

@@ -45,7 +45,8 @@ def _try_deduct(page, amount: str):
 
 
 @pytest.mark.parametrize("width,height", SIZES)
-def test_remainder_and_double_subsidy_refused_before_confirming(world, login, live_server, page, width, height):
+def test_remainder_and_double_subsidy_refused_before_confirming(world, login, live_server, page, primary_action,
+                                                                width, height):
     page.set_viewport_size({"width": width, "height": height})
     url, order = live_server.url, world["order"]
     Fund.objects.filter(year=2026).update(total="1500.00")
@@ -62,8 +63,10 @@ def test_remainder_and_double_subsidy_refused_before_confirming(world, login, li
     login("edge-center", PASSWORD)
     page.goto(f"{url}/admin/vouchers/othersubsidyaward/import/")
     page.set_input_files("input[name=file]", world["awards"])
+    primary_action(page, page.locator("input[type=submit]"))
     page.click("input[type=submit]")
     assert "已导入 1 行" in page.locator("ul.messagelist").inner_text()
+    primary_action(page, page.locator("#result_list").get_by_text(world["buyer"].organisation.credit_code))
     page.context.clear_cookies()
 
     # the same service again: refused in Chinese, naming the award, before any confirmation
@@ -76,7 +79,8 @@ def test_remainder_and_double_subsidy_refused_before_confirming(world, login, li
 
 
 @pytest.mark.parametrize("width,height", SIZES)
-def test_two_bureau_officials_declare_the_fund_insufficient(world, login, live_server, page, click_nav, width, height):
+def test_two_bureau_officials_declare_the_fund_insufficient(world, login, live_server, page, click_nav, primary_action,
+                                                            width, height):
     page.set_viewport_size({"width": width, "height": height})
     url = live_server.url
 
@@ -87,6 +91,7 @@ def test_two_bureau_officials_declare_the_fund_insufficient(world, login, live_s
     assert page.get_by_test_id("remainder").inner_text() == "¥1,000,000.00"
     assert "1 张" in page.get_by_test_id("live-vouchers").inner_text()
     page.fill("textarea[name=reason]", "年度预算调减，剩余资金另行安排")
+    primary_action(page, page.get_by_test_id("propose"))
     page.get_by_test_id("propose").click()
     assert "须由另一位市经信局人员确认" in page.locator(".messages").inner_text()
     assert page.get_by_test_id("confirm").count() == 0  # the proposer cannot confirm
@@ -95,6 +100,7 @@ def test_two_bureau_officials_declare_the_fund_insufficient(world, login, live_s
     # the second official confirms: the year's unused vouchers are voided
     login("edge-bureau-2", PASSWORD)
     page.goto(f"{url}/vouchers/funds/2026/insufficiency/")
+    primary_action(page, page.get_by_test_id("confirm"))
     page.get_by_test_id("confirm").click()
     assert "已作废" in page.locator(".messages").inner_text()
     assert "市经信局确认资金总额不足" in page.get_by_test_id("fund-state").inner_text()

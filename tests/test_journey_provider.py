@@ -14,6 +14,7 @@ from providers.models import Product, ProviderApplication
 from providers.models.applications import REQUIRED_APPLICATION_DOCUMENTS
 from providers.tests.factories import JUDGEMENTS_MET, SelectionRoundFactory, provider_user
 
+from .browser_steps import upload_documents
 from .page_checks import assert_primary_action, check_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -51,12 +52,7 @@ def test_provider_is_admitted_and_lists_a_product(live_server, page, login, set_
     page.fill("input[name=products-0-cases_last_year]", "7")
     page.click("main button:has-text('保存申请')")
     page.wait_for_url("**/providers/applications/*/")
-    for kind in REQUIRED_APPLICATION_DOCUMENTS:
-        page.select_option("[data-testid=upload-form] select[name=kind]", kind)
-        page.set_input_files("[data-testid=upload-form] input[name=file]",
-                             files=[{"name": f"{kind}.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes(kind)}])
-        page.click("[data-testid=upload-form] button[type=submit]")
-        page.wait_for_selector(".msg-success")
+    upload_documents(page, REQUIRED_APPLICATION_DOCUMENTS)
     assert page.locator("[data-key=materials]").get_attribute("class") == "pass"
     page.click("text=提交申请")
     assert page.get_by_test_id("application-state").inner_text() == "已提交，待预审"

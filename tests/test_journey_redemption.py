@@ -11,12 +11,12 @@ import pytest
 
 from hangqifu.accounts.roles import Role, sync_role_groups
 from hangqifu.accounts.tests.factories import PASSWORD
-from hangqifu.documents.tests.factories import pdf_bytes
 from hangqifu.notices.services import notices_close_expired
 from hangqifu.policy.models import PolicyYear
 from redemption.models import REQUIRED_DOCUMENT_KINDS, DisbursementOrder, RedemptionClaim, SettlementBatch
 from redemption.tests.factories import deducted_order, district_user, provider_user
 
+from .browser_steps import upload_documents
 from .page_checks import assert_primary_action as primary, check_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -73,12 +73,7 @@ def test_provider_claim_to_district_payment(live_server, page, login, set_clock,
     page.fill(f"input[name=invoice_amount_{order.pk}]", "6000.00")
     page.click("text=创建兑付申请")
     page.wait_for_url("**/redemption/claims/*/")
-    for kind in REQUIRED_DOCUMENT_KINDS:
-        page.select_option("[data-testid=upload-form] select[name=kind]", kind)
-        page.set_input_files("[data-testid=upload-form] input[name=file]",
-                             files=[{"name": f"{kind}.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes(kind)}])
-        page.click("[data-testid=upload-form] button[type=submit]")
-        page.wait_for_selector(".msg-success")
+    upload_documents(page, REQUIRED_DOCUMENT_KINDS)
     primary(page, page.get_by_test_id("submit-claim"))
     page.get_by_test_id("submit-claim").click()
     assert page.get_by_test_id("claim-state").inner_text() == "待形式预审"

@@ -7,8 +7,8 @@ from hangqifu.accounts.roles import Role, sync_role_groups
 from hangqifu.accounts.tests.factories import PASSWORD
 from hangqifu.accounts.validators import make_credit_code
 from hangqifu.documents.tests.factories import pdf_bytes
-from vouchers.models import Qualification, RegistrationApplication
-from vouchers.selectors.eligibility import REQUIRED_DOCUMENTS
+from registration.models import Qualification, RegistrationApplication
+from registration.selectors.eligibility import REQUIRED_DOCUMENTS
 
 from .page_checks import assert_primary_action, check_page
 
@@ -75,7 +75,7 @@ def test_enterprise_signs_up_registers_and_sees_its_quota(live_server, page, log
     page.context.clear_cookies()
     page.set_viewport_size({"width": 1366, "height": 768})
     login(center.username, PASSWORD)
-    page.goto(f"{url}/admin/vouchers/registrationapplication/?state__exact=submitted")
+    page.goto(f"{url}/admin/registration/registrationapplication/?state__exact=submitted")
     check_page(page)
     page.click("text=杭州旅程智能科技有限公司")
     assert "✘" not in page.get_by_test_id("checklist").inner_text()

@@ -16,9 +16,10 @@ from hangqifu.accounts.roles import Role
 from hangqifu.accounts.tests.factories import OrganisationFactory
 from hangqifu.core import clock
 from providers.tests.factories import ProductFactory
+from registration.models import RegistrationApplication
+from registration.tests.factories import make_registration
 from supervision.tests.insight_factories import buyer_org, deducted_order, order, provider_org
-from vouchers.models import Order, RegistrationApplication
-from vouchers.tests.registration_factories import make_registration
+from vouchers.models import Order
 
 pytestmark = pytest.mark.django_db
 MAX_QUERIES = 15
@@ -129,7 +130,7 @@ def review_queue(make_user):
 
 
 @pytest.mark.parametrize("url, params", [
-    ("/admin/vouchers/registrationapplication/", {"state__exact": "submitted"}),
+    ("/admin/registration/registrationapplication/", {"state__exact": "submitted"}),
     ("/api/v1/registrations/", {"state": "submitted"}),
 ])
 def test_the_staff_review_queue_sends_the_same_queries_for_few_and_many(client, make_user, review_queue, url,
@@ -153,13 +154,13 @@ def test_the_review_queue_rows_keep_the_queues_filters_and_django_s_checkbox(cli
 
     review_queue(FEW)
     client.force_login(make_user(role=Role.SERVICE_CENTER))
-    html = client.get("/admin/vouchers/registrationapplication/", {"state__exact": "submitted", "q": "有限 公司"}
+    html = client.get("/admin/registration/registrationapplication/", {"state__exact": "submitted", "q": "有限 公司"}
                       ).content.decode()
     model_admin = admin.site._registry[RegistrationApplication]
     rows = RegistrationApplication.objects.filter(state="submitted")
     assert rows.count() == FEW
     for registration in rows:
-        link = (f'href="/admin/vouchers/registrationapplication/{registration.pk}/change/'
+        link = (f'href="/admin/registration/registrationapplication/{registration.pk}/change/'
                 f'?_changelist_filters=state__exact%3Dsubmitted%26q%3D%25E6%259C%2589%25E9%2599%2590%2B%25E5%2585%25AC%25E5%258F%25B8"')
         assert html.count(link) == 2, registration.pk  # the id and the name
         assert str(admin.ModelAdmin.action_checkbox(model_admin, registration)) in html

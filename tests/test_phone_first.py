@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 from hangqifu.accounts.tests.factories import PASSWORD
 from hangqifu.core import clock
 from hangqifu.core.choices import ServiceCategory
-from hangqifu.documents.tests.factories import pdf_bytes
 
+from .browser_steps import upload_documents
 from .page_checks import assert_primary_action
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -128,12 +128,7 @@ def test_the_main_journeys_keep_their_primary_action_on_screen(world, login, liv
     assert_reachable(page, create_claim)
     create_claim.click()
     page.wait_for_url("**/redemption/claims/*/")
-    for kind in REQUIRED_DOCUMENT_KINDS:
-        page.select_option("[data-testid=upload-form] select[name=kind]", kind)
-        page.set_input_files("[data-testid=upload-form] input[name=file]",
-                             files=[{"name": f"{kind}.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes(kind)}])
-        page.click("[data-testid=upload-form] button[type=submit]")
-        page.wait_for_selector(".msg-success")
+    upload_documents(page, REQUIRED_DOCUMENT_KINDS)
     assert_reachable(page, page.get_by_test_id("submit-claim"))
     page.get_by_test_id("submit-claim").click()
     assert page.get_by_test_id("claim-state").inner_text() == "待形式预审"

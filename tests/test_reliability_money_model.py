@@ -50,7 +50,8 @@ def test_the_eligibility_checks_see_a_listed_a_frozen_and_an_out_of_period_act()
 
     from hangqifu.audit.services import audit_record
     from hangqifu.policy.models import PolicyYear
-    from vouchers.models import CreditListEntry, Deduction
+    from registration.models import CreditListEntry
+    from vouchers.models import Deduction
 
     model = MoneyModel(7)
     model.run(80)

@@ -105,7 +105,7 @@ def _xlsx(rows: int) -> SimpleUploadedFile:
 
 
 def test_imports_stop_reading_at_the_row_limit(monkeypatch):
-    from vouchers.services import imports
+    from registration.services import imports
 
     monkeypatch.setattr(imports, "MAX_ROWS", 10)
     read = []
@@ -124,7 +124,7 @@ def test_imports_stop_reading_at_the_row_limit(monkeypatch):
 
 @override_settings(UPLOAD_MAX_BYTES=1024)
 def test_imports_refuse_an_oversized_file_before_parsing_it():
-    from vouchers.services import imports
+    from registration.services import imports
 
     with pytest.raises(DomainError, match="文件过大"):
         imports.read_rows(SimpleUploadedFile("big.csv", b"a" * 2048))

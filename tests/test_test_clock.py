@@ -3,17 +3,11 @@ import os
 from datetime import datetime
 from unittest import mock
 
-import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from hangqifu.accounts.roles import Role
 from hangqifu.core import clock, jobs
-
-
-@pytest.fixture
-def bureau(make_user):
-    return make_user(role=Role.BUREAU)
 
 
 def test_clock_moves_business_time(api_as, bureau):

@@ -1,48 +1,12 @@
 from django.urls import path
 
-from .apis import claims as claim_apis
-from .apis import credit_lists as credit_list_apis
+from .apis import voucher_claims as voucher_claim_apis
 from .apis import fund_declarations as fund_declaration_apis
 from .apis import funds as fund_apis
 from .apis import orders as order_apis
-from .apis import registration as registration_apis
 
-# Registration and qualification. Funds, batches, vouchers and orders add their lines below.
+# Funds, batches, claims, vouchers, orders and deductions.
 urlpatterns = [
-    path("registrations/", registration_apis.RegistrationListApi.as_view(), name="registration-list"),
-    path("registrations/rereview-bulk-approve/", registration_apis.RereviewBulkApproveApi.as_view(),
-         name="registration-rereview-bulk-approve"),
-    path("registrations/<int:pk>/", registration_apis.RegistrationDetailApi.as_view(), name="registration-detail"),
-    path("registrations/<int:pk>/documents/", registration_apis.RegistrationDocumentsApi.as_view(),
-         name="registration-documents"),
-    path("registrations/<int:pk>/commitment-letter/", registration_apis.RegistrationCommitmentLetterApi.as_view(),
-         name="registration-commitment-letter"),
-    path("registrations/<int:pk>/submit/", registration_apis.RegistrationSubmitApi.as_view(),
-         name="registration-submit"),
-    path("registrations/<int:pk>/pre-review/", registration_apis.RegistrationPreReviewApi.as_view(),
-         name="registration-pre-review"),
-    path("registrations/<int:pk>/approve/", registration_apis.RegistrationApproveApi.as_view(),
-         name="registration-approve"),
-    path("registrations/<int:pk>/return/", registration_apis.RegistrationReturnApi.as_view(),
-         name="registration-return"),
-    path("registrations/<int:pk>/reject/", registration_apis.RegistrationRejectApi.as_view(),
-         name="registration-reject"),
-    path("qualifications/", registration_apis.QualificationListApi.as_view(), name="qualification-list"),
-    path("qualifications/<int:pk>/", registration_apis.QualificationDetailApi.as_view(), name="qualification-detail"),
-    path("qualifications/<int:pk>/suspend/", registration_apis.QualificationSuspendApi.as_view(),
-         name="qualification-suspend"),
-    path("qualifications/<int:pk>/reinstate/", registration_apis.QualificationReinstateApi.as_view(),
-         name="qualification-reinstate"),
-    path("qualifications/<int:pk>/revoke/", registration_apis.QualificationRevokeApi.as_view(),
-         name="qualification-revoke"),
-    path("change-reports/", registration_apis.ChangeReportListApi.as_view(), name="change-report-list"),
-    path("change-reports/<int:pk>/", registration_apis.ChangeReportDetailApi.as_view(), name="change-report-detail"),
-    path("change-reports/<int:pk>/review/", registration_apis.ChangeReportReviewApi.as_view(),
-         name="change-report-review"),
-    path("credit-list-entries/", credit_list_apis.CreditListEntryListApi.as_view(), name="credit-list-entry-list"),
-    path("credit-list-entries/<int:pk>/delist/", credit_list_apis.CreditDelistApi.as_view(),
-         name="credit-list-entry-delist"),
-    # Funds, batches, claims, vouchers, orders and deductions.
     path("funds/", fund_apis.FundListApi.as_view(), name="fund-list"),
     path("funds/<int:year>/insufficiency-declarations/", fund_declaration_apis.FundInsufficiencyListApi.as_view(),
          name="fund-insufficiency-list"),
@@ -54,9 +18,9 @@ urlpatterns = [
     path("batches/<int:pk>/", fund_apis.BatchDetailApi.as_view(), name="batch-detail"),
     path("batches/<int:pk>/open/", fund_apis.BatchOpenApi.as_view(), name="batch-open"),
     path("batches/<int:pk>/close/", fund_apis.BatchCloseApi.as_view(), name="batch-close"),
-    path("batches/<int:pk>/claim/", fund_apis.ClaimApi.as_view(), name="batch-claim"),
-    path("vouchers/", claim_apis.VoucherListApi.as_view(), name="voucher-list"),
-    path("vouchers/<int:pk>/", claim_apis.VoucherDetailApi.as_view(), name="voucher-detail"),
+    path("batches/<int:pk>/claim/", voucher_claim_apis.VoucherClaimApi.as_view(), name="batch-claim"),
+    path("vouchers/", voucher_claim_apis.VoucherListApi.as_view(), name="voucher-list"),
+    path("vouchers/<int:pk>/", voucher_claim_apis.VoucherDetailApi.as_view(), name="voucher-detail"),
     path("orders/", order_apis.OrderListApi.as_view(), name="order-list"),
     path("orders/<int:pk>/", order_apis.OrderDetailApi.as_view(), name="order-detail"),
     path("orders/<int:pk>/commitment-letter/", order_apis.OrderCommitmentLetterApi.as_view(),

@@ -9,27 +9,16 @@ class VouchersConfig(AppConfig):
     verbose_name = "服务券"
 
     def ready(self):
-        # import here: the claim cache imports the models, loaded only once the registry is ready
-        from .services import claim_cache
+        # import here (the three): the money core's services import the models, loaded only once the registry is ready
+        from registration.holdings import holdings_register  # import here: see above
 
-        claim_cache.connect()  # the claim's cached batch, types and fund, and the sold-out flags
+        from .services import voucher_claim_cache  # import here: see above
+        from .services.expiry import live_vouchers_of, qualification_vouchers_void  # import here: see above
 
-        # Registration and qualification: admin permissions of the staff roles.
-        grant(Role.SERVICE_CENTER,
-              "vouchers.view_registrationapplication", "vouchers.change_registrationapplication",
-              "vouchers.review_registrationapplication",
-              "vouchers.view_qualification", "vouchers.manage_qualification",
-              "vouchers.view_changereport", "vouchers.change_changereport",
-              "vouchers.view_sizethreshold", "vouchers.view_creditlistentry", "vouchers.add_creditlistentry",
-              "vouchers.view_creditdelisting",
-              "vouchers.view_parkrecognition", "vouchers.add_parkrecognition",
-              "vouchers.view_abovescaleentry", "vouchers.add_abovescaleentry")
-        grant(Role.BUREAU,
-              "vouchers.view_registrationapplication", "vouchers.view_qualification", "vouchers.view_changereport",
-              "vouchers.view_sizethreshold", "vouchers.add_sizethreshold", "vouchers.change_sizethreshold",
-              "vouchers.view_creditlistentry", "vouchers.view_creditdelisting", "vouchers.view_parkrecognition",
-              "vouchers.view_abovescaleentry")
-        grant(Role.FINANCE_BUREAU, "vouchers.view_qualification")
+        # A qualification's suspension freezes, and its revocation voids, the holder's live vouchers (第九条).
+        holdings_register(count=live_vouchers_of, void=qualification_vouchers_void)
+        voucher_claim_cache.connect()  # the claim's cached batch, types and fund, and the sold-out flags
+
         # Funds, batches, vouchers, orders, deductions and the ledger: read-only money rows; the
         # bureau also sets funds and opens/closes batches (through the services).
         money_views = ("vouchers.view_fund", "vouchers.view_issuancebatch", "vouchers.view_vouchertype",
@@ -43,7 +32,3 @@ class VouchersConfig(AppConfig):
               "vouchers.view_providerserviceyear", "vouchers.view_fundinsufficiencydeclaration")
         grant(Role.BUREAU, "vouchers.view_othersubsidyaward", "vouchers.view_providerserviceyear",
               "vouchers.view_fundinsufficiencydeclaration")
-
-        # The re-review opening job lives beside the money core's jobs.py; importing registers it.
-        # import here: the job imports the models, loaded only once the registry is ready
-        from . import rereview_jobs  # noqa: F401

@@ -1,85 +1,111 @@
-"""Page forms of the registration wizard and change reports. Validation of rules lives in the services;
-these only shape the input."""
+"""Page forms of the money core (fund, batch, order, completion, rating, deduction). Forms only parse;
+services decide."""
 from django import forms
+from django.forms import formset_factory
 
-from hangqifu.core.choices import District, Honour, Industry, Sector
-from hangqifu.documents.kinds import kind_label
+from hangqifu.core import clock
+from hangqifu.core.choices import ServiceCategory
 from hangqifu.documents.serializers import ACCEPT
 
-from .models import ChangeReport, HolderKind, SizeClass
-from .selectors.eligibility import HONOURS_FOR_KIND
+from .models.orders import Satisfaction
+
+_FILE = {"accept": ACCEPT}
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-class BasicInfoForm(forms.Form):
-    name = forms.CharField(label="名称", max_length=200)
-    established_on = forms.DateField(label="成立日期", widget=DateInput())
-    district = forms.ChoiceField(label="所在区、县（市）", choices=[("", "请选择")] + District.choices)
-    independent_legal_person = forms.BooleanField(label="本单位具有独立法人资格", required=False)
-    contact_name = forms.CharField(label="联系人", max_length=50, required=False)
-    contact_phone = forms.CharField(label="联系电话", max_length=30, required=False)
+def show_domain_error(form, exc) -> None:
+    """A refused action: the service's Chinese message on top, field details next to their fields."""
+    form.add_error(None, exc.detail)
+    for name, messages in (exc.fields or {}).items():
+        if name in form.fields and name not in form.errors:
+            form.add_error(name, messages if isinstance(messages, list) else [str(messages)])
 
 
-class ScaleForm(forms.Form):
-    industry = forms.ChoiceField(label="所属行业（用于划型）", choices=[("", "请选择")] + Industry.choices)
-    sector = forms.ChoiceField(label="产业领域", choices=[("", "请选择")] + Sector.choices,
-                               help_text="服务券支持制造业和数字经济领域的中小微企业")
-    employees = forms.IntegerField(label="从业人员（人）", min_value=0)
-    revenue = forms.DecimalField(label="上年度营业收入（元）", min_value=0, max_digits=14, decimal_places=2)
-    total_assets = forms.DecimalField(label="资产总额（元）", min_value=0, max_digits=14, decimal_places=2)
+class FundForm(forms.Form):
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    total = forms.DecimalField(label="年度资金总额（元）", max_digits=14, decimal_places=2, min_value=0.01)
 
-
-class HonoursForm(forms.Form):
-    honours = forms.MultipleChoiceField(label="申报的荣誉称号（可多选，需上传证明材料，由服务中心确认）",
-                                        required=False, widget=forms.CheckboxSelectMultiple)
-
-    def __init__(self, *args, kind=HolderKind.ENTERPRISE, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["honours"].choices = [(h.value, h.label) for h in HONOURS_FOR_KIND[kind]]
+        self.fields["year"].initial = clock.current_year()
 
 
-class RegistrationUploadForm(forms.Form):
-    kind = forms.ChoiceField(label="材料类型")
-    honour = forms.ChoiceField(label="对应荣誉称号（荣誉证明材料）", required=False)
-    file = forms.FileField(label="文件", allow_empty_file=True, help_text="PDF、JPG 或 PNG，按文件内容识别格式",
-                           widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}))
+class BatchForm(forms.Form):
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    title = forms.CharField(label="批次名称", max_length=100, required=False, help_text="留空则自动生成")
+    opens_at = forms.DateTimeField(label="开始领取时间", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    closes_at = forms.DateTimeField(label="截止领取时间", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    valid_until = forms.DateField(label="服务券有效期至", required=False, help_text="留空则为当年 12 月 31 日",
+                                  widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, kinds=(), honours=(), **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-
-        self.fields["kind"].choices = [(k, kind_label(k)) for k in kinds]
-        self.fields["honour"].choices = [("", "—")] + [(h, Honour(h).label) for h in honours]
-        if not honours:
-            del self.fields["honour"]
+        self.fields["year"].initial = clock.current_year()
 
 
-class ChangeReportForm(forms.Form):
-    change_kind = forms.ChoiceField(label="变化类型", choices=ChangeReport.ChangeKind.choices)
-    change_date = forms.DateField(label="变化发生日期", widget=DateInput())
-    new_size_class = forms.ChoiceField(label="变化后规模（规模划型变化时填写）", required=False,
-                                       choices=[("", "—")] + SizeClass.choices)
-    description = forms.CharField(label="变化情况说明", widget=forms.Textarea(attrs={"rows": 4}))
-    affects_eligibility = forms.BooleanField(
-        label="该变化可能使本单位不再符合申领条件（如不再属于制造业或数字经济领域、不再具有独立法人资格、小微园认定失效）",
-        required=False, help_text="勾选或划型变为大型企业时，年度资格暂停、服务券冻结，待服务中心核查决定")
-    evidence = forms.FileField(label="证明材料", allow_empty_file=True, help_text="PDF、JPG 或 PNG",
-                               widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}))
+class VoucherTypeForm(forms.Form):
+    category = forms.ChoiceField(label="服务类别", choices=[("", "—")] + list(ServiceCategory.choices), required=False)
+    face_value = forms.DecimalField(label="面额（元）", max_digits=14, decimal_places=2, min_value=0.01, required=False)
+    count = forms.IntegerField(label="发放数量", min_value=1, required=False)
 
 
-def add_domain_errors(form, exc) -> None:
-    """Show a DomainError's field messages on the form (others as a form-wide error)."""
-    placed = False
-    for field, errors in (exc.fields or {}).items():
-        messages = errors if isinstance(errors, list) else [str(errors)]
-        if field in form.fields:
-            for message in messages:
-                form.add_error(field, message)
-            placed = True
-    if not placed:
-        form.add_error(None, exc.detail)
+VoucherTypeFormSet = formset_factory(VoucherTypeForm, extra=4, max_num=10)
+
+
+class OrderForm(forms.Form):
+    product = forms.TypedChoiceField(label="服务产品", coerce=int)
+    amount = forms.DecimalField(label="合同实际金额（元）", max_digits=14, decimal_places=2,
+                                help_text="与服务机构签订的合同金额，不高于产品标价")
+    contract = forms.FileField(label="服务合同（双方盖章）", widget=forms.ClearableFileInput(attrs=_FILE),
+                               help_text="PDF、JPG 或 PNG")
+
+    def __init__(self, *args, products=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].choices = [
+            (p.pk, f"{p.title}（{p.provider.name}，{p.get_category_display()}，¥{p.price}）") for p in products]
+
+
+class FileForm(forms.Form):
+    file = forms.FileField(label="文件", widget=forms.ClearableFileInput(attrs=_FILE), help_text="PDF、JPG 或 PNG")
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)] if data else []
+
+
+class CompleteForm(forms.Form):
+    service_records = MultipleFileField(label="服务记录（交付成果、服务台账等）", required=False,
+                                        widget=MultipleFileInput(attrs={**_FILE, "multiple": True}))
+    note = forms.CharField(label="服务完成说明", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RateForm(forms.Form):
+    satisfaction = forms.ChoiceField(label="满意度", choices=Satisfaction.choices, widget=forms.RadioSelect)
+    comment = forms.CharField(label="评价意见", required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                              help_text="评价为“不满意”时必须填写原因")
+
+
+class DeductForm(forms.Form):
+    voucher = forms.TypedChoiceField(label="使用的服务券", coerce=int)
+    amount = forms.DecimalField(label="抵扣金额（元）", max_digits=14, decimal_places=2)
+    declares_no_other_subsidy = forms.BooleanField(
+        label="本单位承诺：该订单未享受对标提升、创新券、数改券等政策支持（第八条，不得重复享受）", required=False)
+
+    def __init__(self, *args, vouchers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["voucher"].choices = [
+            (v.pk, f"{v.number} {v.get_category_display()} 余额 ¥{v.balance}（有效期至 {v.expires_on:%Y-%m-%d}），"
+                   f"本单最多 ¥{maximum}") for v, maximum in vouchers]
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label="取消原因", max_length=200, required=False)

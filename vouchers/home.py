@@ -8,10 +8,10 @@ from hangqifu.accounts.roles import Role
 from hangqifu.core import clock
 from hangqifu.core.home import HomeCard, home_cards
 from hangqifu.core.money import fmt
+from registration.selectors.quota import qualification_of
 
 from .models.funds import IssuanceBatch
 from .models.vouchers import Voucher
-from .selectors.quota import qualification_of
 
 
 def _yuan(amount) -> str:
@@ -26,7 +26,7 @@ def quota_and_vouchers(user):
     qualification = qualification_of(organisation_id=user.organisation_id, year=year)
     if qualification is None:
         quota = HomeCard(f"{year} 年度服务券资格", note=f"尚未取得 {year} 年度资格，认定后方可领券。",
-                         action=("申请或查看注册认定", reverse("vouchers:my-registrations")), testid="card-quota",
+                         action=("申请或查看注册认定", reverse("registration:my-registrations")), testid="card-quota",
                          tone="warn")
     else:
         active = qualification.state == qualification.State.ACTIVE
@@ -36,7 +36,7 @@ def quota_and_vouchers(user):
                      ("已领未用", _yuan(qualification.reserved)), ("还可领取", _yuan(qualification.headroom))],
             note="" if active else f"资格{qualification.get_state_display()}：{qualification.state_reason or '不能领券、用券'}",
             action=("去领券", reverse("vouchers:batch-list")) if active and qualification.headroom > 0 else
-            ("我的资格与额度", reverse("vouchers:my-qualification")))
+            ("我的资格与额度", reverse("registration:my-qualification")))
     live = Voucher.objects.filter(organisation_id=user.organisation_id, state=Voucher.State.LIVE).aggregate(
         count=Count("pk"), balance=Sum("balance"), first_expiry=Min("expires_on"))
     figures = [("可用服务券", f"{live['count']} 张"), ("余额合计", _yuan(live["balance"]))]

@@ -4,7 +4,6 @@ import logging
 
 from hangqifu.core.jobs import periodic_job
 
-from .services.credit_lists import listed_parties_suspend
 from .services.expiry import exhausted_years_sweep, vouchers_expire_due
 from .services.funds import batches_close_due
 
@@ -21,13 +20,4 @@ def expire_vouchers():
     result = {"expired": expired["count"], "expired_amount": str(expired["amount"]),
               "voided_exhausted_years": {year: r["count"] for year, r in voided.items()}, "batches_closed": closed}
     logger.info("vouchers.expire: %s", result)
-    return result
-
-
-@periodic_job("vouchers.credit_lists")
-def credit_list_suspensions():
-    """Entries whose listing day has come (imported ahead of it) suspend what they hit (第六条); idempotent."""
-
-    result = listed_parties_suspend()
-    logger.info("vouchers.credit_lists: %s", result)
     return result

@@ -1,28 +1,34 @@
-"""Who may see and act on registrations, qualifications and change reports. Shared by the FSM
-transitions, the services, the pages, the admin and the API."""
-from hangqifu.accounts.predicates import is_buyer_of, is_service_center, is_staff
+"""Who may see and act on funds, batches, vouchers and orders. Shared by the FSM transitions,
+services, selectors, pages, admin and the API; the role predicates themselves are hangqifu.accounts.predicates."""
+from hangqifu.accounts.predicates import bureau, is_bureau, is_buyer, is_provider, is_staff, nobody
+
+__all__ = ["bureau", "nobody", "is_bureau", "is_buyer", "is_provider", "is_staff"]
 
 
-def is_reviewer(user) -> bool:
-    """The service center reviews registrations, qualifications and change reports."""
-    return is_service_center(user)
+def is_buyer_of(order, user) -> bool:
+    return is_buyer(user) and user.organisation_id == order.buyer_id
 
 
-def is_holder_of(user, organisation_id) -> bool:
-    """An enterprise or park account of the organisation that holds (or applies for) the qualification."""
-    return is_buyer_of(user, organisation_id)
+def is_provider_of(order, user) -> bool:
+    return is_provider(user) and user.organisation_id == order.provider_id
 
 
-def can_view_organisation_record(user, organisation_id) -> bool:
-    """Own organisation's records, or any record for supervising staff (the bureau and finance bureau too)."""
-    return is_staff(user) or is_holder_of(user, organisation_id)
+def can_view_order(order, user) -> bool:
+    return is_staff(user) or is_buyer_of(order, user) or is_provider_of(order, user)
+
+
+def can_view_voucher(voucher, user) -> bool:
+    return is_staff(user) or (is_buyer(user) and user.organisation_id == voucher.organisation_id)
 
 
 # FSM `permission=` callables (instance, user).
-def reviewer(instance, user) -> bool:
-    return is_reviewer(user)
+def order_buyer(order, user) -> bool:
+    return is_buyer_of(order, user)
 
 
-def holder(instance, user) -> bool:
-    """The organisation's own enterprise or park account (submitting its registration)."""
-    return is_holder_of(user, instance.organisation_id)
+def order_provider(order, user) -> bool:
+    return is_provider_of(order, user)
+
+
+def order_party(order, user) -> bool:
+    return is_buyer_of(order, user) or is_provider_of(order, user)

@@ -1,27 +1,14 @@
 from django.urls import path
 
-from .views import claims as claim_views
+from .views import voucher_claims as voucher_claim_views
 from .views import fund_declarations as fund_declaration_views
 from .views import funds as fund_views
 from .views import orders as order_views
-from .views import registration as registration_views
 
 app_name = "vouchers"
 
-# Registration and qualification. Funds, batches, vouchers and orders add their lines below.
+# Funds, batches, vouchers and orders (registration and qualification: registration/urls.py, same prefix).
 urlpatterns = [
-    path("registration/", registration_views.my_registrations, name="my-registrations"),
-    path("registration/new/", registration_views.wizard_start, name="registration-start"),
-    path("registration/<int:pk>/", registration_views.registration_detail, name="registration-detail"),
-    path("registration/<int:pk>/step/<int:step>/", registration_views.wizard_step, name="registration-step"),
-    path("registration/<int:pk>/documents/<int:document_id>/delete/", registration_views.document_remove,
-         name="registration-document-remove"),
-    path("registration/<int:pk>/submit/", registration_views.submit, name="registration-submit"),
-    path("registration/<int:pk>/commitment-letter/", registration_views.commitment_letter,
-         name="registration-commitment-letter"),
-    path("qualification/", registration_views.my_qualification, name="my-qualification"),
-    path("change-reports/", registration_views.change_reports, name="change-report-list"),
-    # Funds, batches, vouchers and orders.
     path("funds/", fund_views.fund_usage, name="fund-usage"),
     path("funds/<int:year>/insufficiency/", fund_declaration_views.fund_insufficiency, name="fund-insufficiency"),
     path("funds/insufficiency/<int:pk>/<str:action>/", fund_declaration_views.fund_insufficiency_decide,
@@ -30,9 +17,9 @@ urlpatterns = [
     path("batches/new/", fund_views.batch_new, name="batch-new"),
     path("batches/<int:pk>/", fund_views.batch_detail, name="batch-detail"),
     path("batches/<int:pk>/live/", fund_views.batch_live, name="batch-live"),
-    path("batches/<int:pk>/claim/", fund_views.batch_claim, name="batch-claim"),
+    path("batches/<int:pk>/claim/", voucher_claim_views.batch_claim, name="batch-claim"),
     path("batches/<int:pk>/<str:action>/", fund_views.batch_transition, name="batch-transition"),
-    path("my-vouchers/", claim_views.my_vouchers, name="my-vouchers"),
+    path("my-vouchers/", voucher_claim_views.my_vouchers, name="my-vouchers"),
     path("orders/", order_views.order_list, name="order-list"),
     path("orders/new/", order_views.order_new, name="order-new"),
     path("orders/<int:pk>/", order_views.order_detail, name="order-detail"),

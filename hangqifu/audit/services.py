@@ -4,14 +4,15 @@ from itertools import islice
 
 from django.core.exceptions import FieldDoesNotExist
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from hangqifu.core import clock
 from hangqifu.core.context import current_ip
 
-from .chain import chain_for, event_digest, genesis
+from .chain import chain_for, event_digest
 from .models import AuditEvent
+from .statements import chain_heads
 
 _BATCH = 2000
 
@@ -58,21 +59,6 @@ def _fields(*, occurred_at, business_time, ip, actor=None, action: str, obj=None
     }
 
 
-def _chain_heads(wanted) -> dict[int, tuple[int, str]]:
-    """{wanted chain: (chain to append to, its current head hash)}, the chains locked for the rest of the
-    transaction. On PostgreSQL one round trip (the audit_chain_heads function, migration 0008: ascending lock
-    order, so concurrent writers cannot deadlock on chains); elsewhere (SQLite, one writer) just the heads."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT asked, got, head FROM audit_chain_heads(%s)", [sorted(set(wanted))])
-            return {asked: (got, head or genesis(got)) for asked, got, head in cursor.fetchall()}
-    heads = {}
-    for chain in wanted:
-        head = AuditEvent.objects.filter(chain=chain).order_by("-id").values_list("hash", flat=True).first()
-        heads[chain] = (chain, head or genesis(chain))
-    return heads
-
-
 def _event(chain: int, prev: str, fields: dict) -> AuditEvent:
     digest_fields = {k: v for k, v in fields.items() if k != "actor_username"}
     return AuditEvent(chain=chain, prev_hash=prev, hash=event_digest(prev_hash=prev, chain=chain, **digest_fields),
@@ -88,7 +74,7 @@ def audit_record(*, actor=None, action: str, obj=None, from_state: str = "", to_
                      organisation=organisation)
     wanted = chain_for(fields["organisation_id"])
     with transaction.atomic(savepoint=False):
-        chain, prev = _chain_heads([wanted])[wanted]
+        chain, prev = chain_heads([wanted])[wanted]
         event = _event(chain, prev, fields)
         event.save(force_insert=True)
         return event
@@ -107,8 +93,8 @@ def audit_record_many(events: list[dict]) -> int:
         fields = _fields(occurred_at=occurred_at, business_time=business_time, ip=ip, **kwargs)
         by_chain[chain_for(fields["organisation_id"])].append(fields)
     with transaction.atomic(savepoint=False):
-        heads = _chain_heads(by_chain)
-        prev_of = {}  # a chain's running head (two wanted chains can share one chain, see _chain_heads)
+        heads = chain_heads(by_chain)
+        prev_of = {}  # a chain's running head (two wanted chains can share one chain, see chain_heads)
         for wanted in sorted(by_chain):
             chain, head = heads[wanted]
             prev = prev_of.get(chain, head)

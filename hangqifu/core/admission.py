@@ -71,7 +71,7 @@ def release_token(token: str) -> None:
 
 
 # The vouchers app tells the middleware whether a voucher type is sold out (its claim cache): the core cannot
-# import the money app, so the app registers its check here when it loads (vouchers.services.claim_cache.connect).
+# import the money app, so the app registers its check here when it loads (vouchers.services.voucher_claim_cache.connect).
 _sold_out_checks = []
 
 

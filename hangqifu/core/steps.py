@@ -1,7 +1,7 @@
 """Step progress (申请 → 受理 → 审核 → 办结) for workflows that pass between parties. Each app defines its
 workflows in `<app>/steps.py`, one small definition each:
 
-    REGISTRATION = workflow("vouchers.RegistrationApplication",
+    REGISTRATION = workflow("registration.RegistrationApplication",
         steps=[("提交申请", ["draft", "returned"]), ("形式预审", ["submitted"]), ...],
         done=["approved"], stopped={"rejected": "未通过"},
         next_actor={"draft": "申请人", "submitted": "市工信服务中心", ...},

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "hangqifu.audit",
     # domain apps, bottom to top (docs/architecture.md)
     "sanctions",
+    "registration",
     "vouchers",
     "providers",
     "redemption",
@@ -203,6 +204,10 @@ CLAIM_IN_FLIGHT_EXPIRY_SECONDS = 30
 
 # The bureau dashboard's figures are computed at most once a minute per date range (the page says when).
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=60)
+# Closed months come from the nightly rollup (supervision.DashboardMonth); every business day the job recomputes this
+# many of the latest closed months (vouchers expire at year end, claims are decided and orders cancelled months
+# after they began); older months are computed once.
+DASHBOARD_ROLLUP_MONTHS = env.int("DASHBOARD_ROLLUP_MONTHS", default=24)
 
 # Celery: with no broker configured, tasks run in-process (the embedded default of `make run`).
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL

@@ -1,5 +1,5 @@
-"""provider-applications/ (API.md): create, documents, submit, pre-review, assign-experts, expert-review,
-third-party-review, confirm [bureau], reject, return; conflict declarations; round results."""
+"""provider-applications/ (API.md): create, read, edit, documents; conflict declarations; the rubric; round results.
+The steps of an application (submit, pre-review, experts, confirm, reject, return) are in application_steps.py."""
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
@@ -11,17 +11,17 @@ from rest_framework.views import APIView
 
 from hangqifu.accounts.permissions import has_role
 from hangqifu.accounts.roles import Role
-from hangqifu.core.api import ErrorSerializer, MoneyField, Pagination, rule_refusal
+from hangqifu.core.api import ErrorSerializer, MoneyField, Pagination
 from hangqifu.core.choices import District, ServiceCategory
 from hangqifu.core.errors import NotFound
 from hangqifu.documents.selectors import documents_for
 
 from .. import selectors, services
-from ..conditions import JUDGEMENT_ITEMS, judgement_items
+from ..conditions import judgement_items
 from ..models import ConflictDeclaration, ProviderApplication, SelectionRound
 from ..models.applications import RUBRIC
 from ..permissions import STAFF_VIEWERS
-from ._common import ProviderDocumentOutput, ProviderDocumentUploadInput, ProviderOpinionInput
+from ._common import ProviderDocumentOutput, ProviderDocumentUploadInput
 
 ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer}
 
@@ -160,7 +160,7 @@ class ProviderApplicationDetailSerializer(ProviderApplicationSummarySerializer):
         return ProviderReviewSerializer(reviews, many=True).data
 
 
-def _detail(request, application, status=200):
+def application_detail_response(request, application, status=200):
     application = selectors.application_get(user=request.user, pk=application.pk)
     return Response(ProviderApplicationDetailSerializer(application, context={"request": request}).data, status=status)
 
@@ -194,7 +194,7 @@ class ProviderApplicationListApi(ListAPIView):
         data = ProviderApplicationFieldsSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         application = services.application_create(actor=request.user, **data.validated_data)
-        return _detail(request, application, status=201)
+        return application_detail_response(request, application, status=201)
 
 
 class ProviderApplicationDetailApi(APIView):
@@ -210,7 +210,7 @@ class ProviderApplicationDetailApi(APIView):
         data.is_valid(raise_exception=True)
         fields = {k: v for k, v in data.validated_data.items() if k != "round"}
         services.application_update(actor=request.user, application=application, **fields)
-        return _detail(request, application)
+        return application_detail_response(request, application)
 
 
 class ProviderApplicationDocumentApi(APIView):
@@ -226,111 +226,6 @@ class ProviderApplicationDocumentApi(APIView):
                                                      kind=data.validated_data["kind"],
                                                      uploaded_file=data.validated_data["file"])
         return Response(ProviderDocumentOutput(document).data, status=201)
-
-
-class _ApplicationActionApi(APIView):
-    """POST provider-applications/{id}/<action>/ → the updated application."""
-    input_serializer = ProviderOpinionInput
-
-    def act(self, request, application, data):
-        raise NotImplementedError
-
-    def post(self, request, pk):
-        application = selectors.application_get(user=request.user, pk=pk)
-        data = self.input_serializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        self.act(request, application, data.validated_data)
-        return _detail(request, application)
-
-
-def _action(name, input_serializer, act, doc, refusals=()):
-    cls = type(name, (_ApplicationActionApi,), {
-        "input_serializer": input_serializer, "act": lambda self, request, app, data: act(request.user, app, data),
-        "__doc__": doc,
-    })
-    responses = {200: ProviderApplicationDetailSerializer, **ERRORS}
-    if refusals:
-        responses[409] = rule_refusal("invalid_transition", *refusals)
-    cls.post = extend_schema(request=input_serializer, responses=responses)(cls.post)
-    return cls
-
-
-class ProviderEmptyInput(serializers.Serializer):
-    pass
-
-
-class ProviderJudgementInput(serializers.Serializer):
-    met = serializers.BooleanField(help_text="核验符合")
-    note = serializers.CharField(max_length=500, allow_blank=True, help_text="核验说明：依据的材料")
-
-
-class ProviderPreReviewInput(serializers.Serializer):
-    passed = serializers.BooleanField()
-    opinion = serializers.CharField(required=False, allow_blank=True, default="")
-    judgements = serializers.DictField(
-        child=ProviderJudgementInput(), required=False, default=dict,
-        help_text="通过预审时必填：第十四条需人工核验的每一项（" + "、".join(
-            f"{key} {label}" for key, (label, _) in JUDGEMENT_ITEMS.items()) + "）均须 met=true 并填写 note；"
-        "硬性条件（成立年限、营业收入、专业人员、案例、信用名单）不符合的，409 admission_conditions_unmet")
-
-
-class ProviderRequiredOpinionInput(serializers.Serializer):
-    opinion = serializers.CharField()
-
-
-class ProviderAssignExpertsInput(serializers.Serializer):
-    experts = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
-
-
-class ProviderReviewInput(serializers.Serializer):
-    score = serializers.DecimalField(max_digits=6, decimal_places=2, required=False,
-                                     help_text="总分 0–100；或用 scores 逐项打分")
-    scores = serializers.DictField(child=serializers.DecimalField(max_digits=6, decimal_places=2), required=False,
-                                   help_text="逐项得分：" + "；".join(f"{k} {label} 0–{m}" for k, (label, m) in RUBRIC.items()))
-    opinion = serializers.CharField()
-
-
-class ProviderThirdPartyReviewInput(ProviderReviewInput):
-    reviewer_name = serializers.CharField(max_length=200)
-
-
-ProviderApplicationSubmitApi = _action(
-    "ProviderApplicationSubmitApi", ProviderEmptyInput,
-    lambda user, app, data: services.application_submit(actor=user, application=app), "[provider] submit")
-ProviderApplicationPreReviewApi = _action(
-    "ProviderApplicationPreReviewApi", ProviderPreReviewInput,
-    lambda user, app, data: services.application_pre_review(actor=user, application=app, **data),
-    "[service center] formal pre-review: passed → awaits experts; not passed → returned for correction. Passing "
-    "refuses (409 admission_conditions_unmet, fields name the failing 第十四条 items) while a hard condition fails; "
-    "every judgement item must be ticked met with a note (400 judgement_missing)",
-    refusals=("admission_conditions_unmet", "banned"))
-ProviderApplicationReturnApi = _action(
-    "ProviderApplicationReturnApi", ProviderRequiredOpinionInput,
-    lambda user, app, data: services.application_return(actor=user, application=app, **data),
-    "[service center] return for correction")
-ProviderApplicationRejectApi = _action(
-    "ProviderApplicationRejectApi", ProviderRequiredOpinionInput,
-    lambda user, app, data: services.application_reject(actor=user, application=app, **data),
-    "[service center, bureau] reject")
-ProviderApplicationAssignExpertsApi = _action(
-    "ProviderApplicationAssignExpertsApi", ProviderAssignExpertsInput,
-    lambda user, app, data: services.experts_assign(actor=user, application=app, experts=data["experts"]),
-    "[service center] assign experts (role expert, no declared conflict)")
-ProviderApplicationExpertReviewApi = _action(
-    "ProviderApplicationExpertReviewApi", ProviderReviewInput,
-    lambda user, app, data: services.review_record(actor=user, application=app, **data),
-    "[assigned expert] score (total or per rubric criterion) and opinion")
-ProviderApplicationThirdPartyReviewApi = _action(
-    "ProviderApplicationThirdPartyReviewApi", ProviderThirdPartyReviewInput,
-    lambda user, app, data: services.third_party_review_record(actor=user, application=app, **data),
-    "[service center] record a third-party institution's review")
-ProviderApplicationConfirmApi = _action(
-    "ProviderApplicationConfirmApi", ProviderOpinionInput,
-    lambda user, app, data: services.application_confirm(actor=user, application=app, **data),
-    "[bureau] confirm; publishes the public notice (admitted when it closes clear). Re-checks the 第十四条 hard "
-    "conditions on the day (credit against the lists in force today) and the pre-review's judgement ticks: "
-    "409 admission_conditions_unmet",
-    refusals=("admission_conditions_unmet", "banned"))
 
 
 class RubricApi(APIView):

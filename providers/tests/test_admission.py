@@ -32,16 +32,6 @@ def provider(round_):
     return provider_user()
 
 
-@pytest.fixture
-def center(make_user):
-    return make_user(role=Role.SERVICE_CENTER)
-
-
-@pytest.fixture
-def bureau(make_user):
-    return make_user(role=Role.BUREAU)
-
-
 def _submitted(provider, **overrides):
     application = services.application_create(actor=provider, **application_data(provider.organisation, **overrides))
     upload_all_documents(application, provider)

@@ -12,7 +12,7 @@ from hangqifu.notices import services as notices
 from hangqifu.notices.models import PublicNotice
 from providers import services
 from providers.models import ProviderApplication, ProviderProfile
-from vouchers.models import CreditListEntry
+from registration.models import CreditListEntry
 
 from .factories import JUDGEMENTS_MET, SelectionRoundFactory, application_data, provider_user, upload_all_documents
 

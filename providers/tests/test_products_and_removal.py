@@ -34,11 +34,6 @@ def provider(clock):
     return admitted_provider()
 
 
-@pytest.fixture
-def center(make_user):
-    return make_user(role=Role.SERVICE_CENTER)
-
-
 def _submitted(provider):
     product = services.product_create(actor=provider, **PRODUCT)
     services.product_evidence_add(actor=provider, product=product, uploaded_file=pdf_upload("合同.pdf"))
@@ -168,11 +163,6 @@ def test_product_stats_record_keeps_the_catalogue_figures(clock):
 
 
 # ------------------------------------------------------------------ removal
-
-
-@pytest.fixture
-def bureau(make_user):
-    return make_user(role=Role.BUREAU)
 
 
 def test_removal_path_delists_products_and_blocks_new_orders(clock, center, bureau, set_clock):

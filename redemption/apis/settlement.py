@@ -16,7 +16,7 @@ from ..models import DisbursementOrder, DistrictPayment, SettlementBatch
 from ..services import payments as payment_services
 from ..services import settlement as services
 from ..views import batch_actions_for, disbursement_pdf_response, disbursement_xlsx_response
-from .claims import IDEMPOTENCY
+from .redemption_claims import IDEMPOTENCY
 
 ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer}
 

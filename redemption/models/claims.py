@@ -12,7 +12,7 @@ whose claim was not withdrawn) and redeemed at most once (UNIQUE `redeemed_order
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection, models
+from django.db import models
 from django.db.models import F, Q
 from django_fsm import FSMField, transition
 
@@ -34,17 +34,6 @@ def claim_number(pk: int | None, created_at) -> str:
     set-based steps that read claims as plain rows."""
     year = (created_at or clock.now()).year
     return f"DF{year}{pk:06d}" if pk else "—"
-
-
-def claim_number_sql(alias: str) -> str:
-    """`claim_number` as an SQL expression over the claims table aliased `alias`, for INSERT … SELECT."""
-    if connection.vendor == "postgresql":
-        year = f"EXTRACT(YEAR FROM {alias}.created_at AT TIME ZONE 'UTC')::int::text"
-        padded = f"lpad({alias}.id::text, 6, '0')"
-    else:
-        year = f"strftime('%Y', {alias}.created_at)"
-        padded = f"substr('000000' || {alias}.id, -6, 6)"
-    return f"'DF' || {year} || CASE WHEN {alias}.id < 1000000 THEN {padded} ELSE CAST({alias}.id AS TEXT) END"
 
 
 class RedemptionClaim(models.Model):
@@ -119,10 +108,6 @@ class RedemptionClaim(models.Model):
     @property
     def number(self) -> str:
         return claim_number(self.pk, self.created_at)
-
-    @property
-    def payable_amount(self) -> Decimal:
-        return self.verified_amount if self.verified_amount is not None else self.claimed_amount
 
     @property
     def organisation(self):
@@ -227,11 +212,6 @@ class ClaimLine(models.Model):
 
     def __str__(self):
         return f"{self.claim.number} · 订单 {self.order.number}"
-
-    @property
-    def payable_amount(self) -> Decimal:
-        return self.verified_amount if self.verified_amount is not None else self.amount
-
 
 class ProviderYearCap(models.Model):
     """第十二条: Σ approved redemptions of a provider in a year ≤ the year's cap. Services move `approved` only

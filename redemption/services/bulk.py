@@ -12,7 +12,7 @@ from hangqifu.core.errors import DomainError, InvalidInput, NotPermitted
 
 from .. import permissions as perms
 from ..models import DistrictPayment, RedemptionClaim
-from .claims import claim_approve, claim_pre_review
+from .redemption_claims import claim_approve, claim_pre_review
 from .payments import payment_confirm
 
 MAX_ROWS = 5000

@@ -22,7 +22,7 @@ from vouchers.services.ledger import ledger_record_rows
 
 from ..exports import disbursement_pdf
 from ..models import ClaimLine, DisbursementOrder, DistrictPayment, RedemptionClaim, SettlementBatch
-from ..models.claims import claim_number_sql
+from ..statements import claim_number_sql
 from .batch_base import _lock, batch_complete_if_all_paid, batch_total
 
 logger = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from vouchers.services.ledger import ledger_record
 from .. import permissions as perms
 from ..models import DistrictPayment, RedemptionClaim, SettlementBatch
 from .batch_base import batch_complete_if_all_paid
-from .claims import assert_provider_not_listed
+from .redemption_claims import assert_provider_not_listed
 
 
 def _locked(payment: DistrictPayment, actor) -> tuple[SettlementBatch, DistrictPayment]:

@@ -23,7 +23,7 @@ from hangqifu.notices.services import notice_publish
 from hangqifu.notifications.services import notify
 from hangqifu.workflows.transitions import fire, transition_check, transition_refusal
 from sanctions.services import banned_organisation_ids
-from vouchers.selectors.eligibility import listed_on_day
+from registration.selectors.eligibility import listed_on_day
 
 from .. import permissions as perms
 from ..models import RedemptionClaim, SettlementBatch

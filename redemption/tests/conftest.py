@@ -1,7 +1,5 @@
 import pytest
 
-from hangqifu.accounts.roles import Role
-
 from . import factories
 
 
@@ -22,21 +20,6 @@ def policy_years(db):
 @pytest.fixture
 def provider(db):
     return factories.provider_user("xihu")
-
-
-@pytest.fixture
-def center(make_user):
-    return make_user(role=Role.SERVICE_CENTER)
-
-
-@pytest.fixture
-def bureau(make_user):
-    return make_user(role=Role.BUREAU)
-
-
-@pytest.fixture
-def finance(make_user):
-    return make_user(role=Role.FINANCE_BUREAU)
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ from hangqifu.core import clock
 from hangqifu.core.choices import ServiceCategory
 from hangqifu.documents.tests.factories import pdf_upload
 from providers.models import Product
+from registration.models.qualification import Qualification
 from vouchers.models.funds import Fund, IssuanceBatch, VoucherType
 from vouchers.models.orders import Deduction, Order
-from vouchers.models.qualification import Qualification
 from vouchers.models.vouchers import Voucher
 
 from ..models import REQUIRED_DOCUMENT_KINDS
@@ -97,14 +97,14 @@ def line_for(order: Order) -> dict:
 
 
 def attach_documents(claim, actor, kinds=REQUIRED_DOCUMENT_KINDS):
-    from ..services.claims import claim_document_add
+    from ..services.redemption_claims import claim_document_add
 
     for kind in kinds:
         claim_document_add(claim=claim, actor=actor, kind=kind, uploaded_file=pdf_file(f"{kind}.pdf"))
 
 
 def submitted_claim(provider_actor, orders):
-    from ..services.claims import claim_create, claim_submit
+    from ..services.redemption_claims import claim_create, claim_submit
 
     claim = claim_create(actor=provider_actor, lines=[line_for(o) for o in orders])
     attach_documents(claim, provider_actor)
@@ -112,7 +112,7 @@ def submitted_claim(provider_actor, orders):
 
 
 def approved_claim(provider_actor, orders, *, center=None, bureau=None):
-    from ..services.claims import claim_approve, claim_pre_review
+    from ..services.redemption_claims import claim_approve, claim_pre_review
 
     claim = submitted_claim(provider_actor, orders)
     center = center or UserFactory(role=Role.SERVICE_CENTER)

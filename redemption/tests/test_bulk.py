@@ -9,7 +9,7 @@ from django.utils import timezone
 from hangqifu.audit.models import AuditEvent
 from hangqifu.core import clock
 from hangqifu.core.errors import DomainError
-from vouchers.models import CreditListEntry
+from registration.models import CreditListEntry
 
 from ..models import DistrictPayment, RedemptionClaim
 from ..services.bulk import claims_bulk_approve, claims_bulk_pre_review, payments_bulk_confirm

@@ -9,7 +9,7 @@ from hangqifu.core.errors import DomainError
 from hangqifu.policy.models import PolicyYear
 
 from ..models import ProviderYearCap, RedemptionClaim
-from ..services import claims as services
+from ..services import redemption_claims as services
 from ..services.cap import cap_status
 from . import factories
 from .factories import deducted_order

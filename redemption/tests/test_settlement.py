@@ -523,7 +523,7 @@ def test_the_migration_backfills_the_district_of_the_claims_already_in_a_batch(d
 # --- 第六条: a listed provider is not paid; after 第二十二条's period, payment goes on -----------------------
 
 def _list(organisation, listed_on):
-    from vouchers.models import CreditListEntry
+    from registration.models import CreditListEntry
 
     return CreditListEntry.objects.create(list_kind="severe_dishonesty", credit_code=organisation.credit_code,
                                           listed_on=listed_on)
@@ -538,7 +538,7 @@ def test_a_listed_provider_is_not_collected_and_its_claims_wait(world, run, cent
 
 
 def test_a_provider_listed_before_approval_or_payment_is_refused_there(disbursed, set_clock):
-    from ..services.claims import claim_approve, claim_pre_review
+    from ..services.redemption_claims import claim_approve, claim_pre_review
 
     payment = disbursed.payments.get(district="binjiang")
     entry = _list(payment.provider, clock.today())

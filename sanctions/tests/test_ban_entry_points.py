@@ -34,8 +34,8 @@ def attempt(banned: bool, organisation, step):
 
 @BANNED
 def test_registration_submit(banned, make_user):
-    from vouchers.services.registration import registration_submit
-    from vouchers.tests.registration_factories import make_registration, upload_all
+    from registration.services.registration import registration_submit
+    from registration.tests.factories import make_registration, upload_all
 
     user = make_user(role=Role.ENTERPRISE)
     registration = make_registration(user)
@@ -46,13 +46,13 @@ def test_registration_submit(banned, make_user):
 
 @BANNED
 def test_registration_approve(banned, make_user):
-    from vouchers.services.registration import registration_approve
-    from vouchers.tests.registration_factories import make_registration
+    from registration.services.review import registration_approve
+    from registration.tests.factories import make_registration
 
     user, center = make_user(role=Role.ENTERPRISE), make_user(role=Role.SERVICE_CENTER)
     registration = make_registration(user, state="pre_reviewed", reviewer=center)
     attempt(banned, user.organisation, lambda: registration_approve(actor=center, registration=registration))
-    from vouchers.models import Qualification
+    from registration.models import Qualification
 
     assert Qualification.objects.filter(organisation=user.organisation).exists() is not banned
 
@@ -124,7 +124,7 @@ def test_product_submit(banned):
 
 @BANNED
 def test_redemption_claim_create(banned):
-    from redemption.services.claims import claim_create
+    from redemption.services.redemption_claims import claim_create
     from redemption.tests.factories import deducted_order, line_for, provider_user
 
     user = provider_user()
@@ -135,7 +135,7 @@ def test_redemption_claim_create(banned):
 
 @BANNED
 def test_redemption_claim_submit(banned):
-    from redemption.services.claims import claim_create, claim_submit
+    from redemption.services.redemption_claims import claim_create, claim_submit
     from redemption.tests.factories import attach_documents, deducted_order, line_for, provider_user
 
     user = provider_user()
@@ -147,7 +147,7 @@ def test_redemption_claim_submit(banned):
 
 @BANNED
 def test_redemption_claim_approve(banned, make_user):
-    from redemption.services.claims import claim_approve, claim_pre_review
+    from redemption.services.redemption_claims import claim_approve, claim_pre_review
     from redemption.tests.factories import deducted_order, provider_user, submitted_claim
 
     user = provider_user()

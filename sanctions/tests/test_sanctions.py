@@ -18,16 +18,6 @@ pytestmark = pytest.mark.django_db
 API = "/api/v1/sanctions/"
 
 
-@pytest.fixture
-def bureau(make_user):
-    return make_user(role=Role.BUREAU)
-
-
-@pytest.fixture
-def enterprise_user(make_user):
-    return make_user(role=Role.ENTERPRISE)
-
-
 def test_bureau_imposes_a_ban_with_credit_record_audit_and_notification(set_clock, bureau, enterprise_user,
                                                                         make_user):
     # given

@@ -20,16 +20,6 @@ PUBLIC = {"subject": "服务机构收取额外费用", "content": "签约后被�
 
 
 @pytest.fixture
-def center(make_user):
-    return make_user(role=Role.SERVICE_CENTER)
-
-
-@pytest.fixture
-def enterprise_user(make_user):
-    return make_user(role=Role.ENTERPRISE)
-
-
-@pytest.fixture
 def filed(set_clock, enterprise_user):
     set_clock("2026-06-01T09:00:00+08:00")
     return complaints.complaint_file(actor=enterprise_user, subject="服务未交付", content="合同约定的报告未交付")

@@ -1,2 +1,3 @@
-"""Admin of the vouchers app, one module per domain (registration.py: registration and qualification)."""
-from . import credit_lists, funds, registration  # noqa: F401  (funds: the money core)
+"""Admin of the money core: funds, batches, vouchers, orders and the ledger (funds.py); other programmes' award
+lists (subsidies.py)."""
+from . import funds, subsidies  # noqa: F401

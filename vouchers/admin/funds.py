@@ -8,7 +8,7 @@ from django.utils.html import format_html
 from hangqifu.core.admin import ReadOnlyAdminMixin
 from hangqifu.core.errors import DomainError
 
-from .. import money_permissions as perms
+from .. import permissions as perms
 from ..models import (
     Deduction,
     Fund,

@@ -1,1 +1,1 @@
-"""DRF endpoints of the vouchers app, one module per domain (registration.py: registration and qualification)."""
+"""DRF endpoints of the money core, one module per domain."""

@@ -1,5 +1,5 @@
-"""REST API of funds, issuance batches and claims (API.md `funds/`, `batches/…`). Thin: parse, call one
-service, render. The claim honours Idempotency-Key."""
+"""REST API of funds and issuance batches (API.md `funds/`, `batches/…`). Thin: parse, call one service, render.
+The voucher claim (领券, `batches/{id}/claim/`) is in voucher_claims.py."""
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
@@ -8,14 +8,13 @@ from rest_framework.views import APIView
 
 from hangqifu.accounts.permissions import has_role
 from hangqifu.accounts.roles import STAFF_ROLES, Role
-from hangqifu.core.api import ErrorSerializer, MoneyField, claim_queue_busy, idempotent, rule_refusal
+from hangqifu.core.api import ErrorSerializer, MoneyField, rule_refusal
 from hangqifu.core.choices import ServiceCategory
 
 from ..models.funds import Fund, IssuanceBatch
 from ..selectors import funds as selectors
-from ..services import claims as claim_services
 from ..services import funds as services
-from .claims import VoucherOutput
+from .voucher_claims import VoucherOutput
 
 ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer}
 
@@ -147,29 +146,3 @@ class BatchCloseApi(APIView):
         services.batch_close(actor=request.user, batch_id=pk)
         batch = selectors.batch_get(user=request.user, batch_id=pk)
         return Response(BatchOutput(batch, context={"request": request}).data)
-
-
-class ClaimApi(APIView):
-    """领券 — first come, first served. Send an Idempotency-Key: a retry returns the first answer."""
-
-    class InputSerializer(serializers.Serializer):
-        voucher_type = serializers.IntegerField(help_text="本批次券种的 id（GET batches/{id}/ 的 voucher_types[].id）")
-
-    @extend_schema(request=InputSerializer, responses={201: VoucherOutput, **ERRORS, 409: rule_refusal(
-        "policy_not_in_force", "credit_listed", "not_eligible", "batch_not_open", "batch_exhausted",
-        "quota_exceeded", "fund_exhausted", "banned"), 429: claim_queue_busy()},
-                   parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False),
-                               OpenApiParameter("Retry-After", int, OpenApiParameter.HEADER, response=[429],
-                                                description="排队中时，建议重试前等待的秒数")])
-    def post(self, request, pk: int):
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        # sold out: answered from the cache, before the idempotency record's transaction (claim_cache)
-        claim_services.assert_not_sold_out(data.validated_data["voucher_type"])
-
-        def handler():
-            voucher = claim_services.voucher_claim(actor=request.user, batch_id=pk,
-                                                   voucher_type_id=data.validated_data["voucher_type"])
-            return Response(VoucherOutput(voucher).data, status=201)
-
-        return idempotent(request, handler)

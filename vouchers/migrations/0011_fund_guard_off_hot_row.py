@@ -11,7 +11,7 @@ while the fund row was locked. The checks themselves do not change; only who fir
   check the fund's transaction-local accumulator only (`vouchers_fund_guard_check`: no query at all);
 - the holder checks (`vouchers_deduction_guard`, `vouchers_qualification_used_guard`,
   `vouchers_voucher_balance_guard`) may be fired early with `SET CONSTRAINTS … IMMEDIATE`: the deduction
-  service does so just before it charges the fund (vouchers/services/fund_charge.py), so at COMMIT, with the
+  service does so just before it charges the fund (vouchers/statements.py), so at COMMIT, with the
   fund row locked, only the O(1) fund checks remain. A transaction that does not fire them early is checked
   at COMMIT exactly as before."""
 from django.db import migrations

@@ -1,21 +1,14 @@
-"""vouchers models. Registration and qualification live in registration.py, qualification.py and
-reference.py; funds, batches, vouchers and orders get their own modules and are re-exported here too."""
-from .qualification import ChangeReport, Qualification, SuspensionCause
-from .reference import AboveScaleEntry, CreditDelisting, CreditListEntry, ParkRecognition, SizeClass, SizeThreshold
-from .registration import HolderKind, RegistrationApplication, RegistrationDocumentKind, Tier
-
-# the money core (after Qualification, which they reference)
-from .funds import Fund, IssuanceBatch, VoucherType  # noqa: E402
-from .fund_declarations import FundInsufficiencyDeclaration  # noqa: E402
-from .ledger import LedgerEntry  # noqa: E402
-from .orders import Deduction, Order, Satisfaction  # noqa: E402
-from .provider_cap import ProviderServiceYear  # noqa: E402
-from .subsidies import OtherSubsidyAward  # noqa: E402
-from .vouchers import Voucher  # noqa: E402
+"""vouchers models: funds, batches, voucher types, vouchers, orders, deductions and the ledger. The qualification
+they draw on is registration's (registration.models.Qualification)."""
+from .fund_declarations import FundInsufficiencyDeclaration
+from .funds import Fund, IssuanceBatch, VoucherType
+from .ledger import LedgerEntry
+from .orders import Deduction, Order, Satisfaction
+from .provider_cap import ProviderServiceYear
+from .subsidies import OtherSubsidyAward
+from .vouchers import Voucher
 
 __all__ = [
-    "AboveScaleEntry", "ChangeReport", "CreditDelisting", "CreditListEntry", "SuspensionCause", "HolderKind", "ParkRecognition", "Qualification",
-    "RegistrationApplication", "RegistrationDocumentKind", "SizeClass", "SizeThreshold", "Tier",
     "Deduction", "Fund", "FundInsufficiencyDeclaration", "IssuanceBatch", "LedgerEntry", "Order", "OtherSubsidyAward",
     "ProviderServiceYear", "Satisfaction", "Voucher", "VoucherType",
 ]

@@ -10,7 +10,7 @@ from django_fsm import FSMField, transition
 
 from hangqifu.core.money import MONEY_FIELD_KWARGS
 
-from .. import money_permissions as perms
+from .. import permissions as perms
 
 
 def _second_bureau_official(declaration, user) -> bool:

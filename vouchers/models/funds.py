@@ -14,7 +14,7 @@ from hangqifu.core import clock
 from hangqifu.core.choices import ServiceCategory
 from hangqifu.core.money import MONEY_FIELD_KWARGS
 
-from .. import money_permissions as perms
+from .. import permissions as perms
 
 
 class Fund(models.Model):

@@ -13,9 +13,9 @@ from hangqifu.core.choices import ServiceCategory
 from hangqifu.core.money import MONEY_FIELD_KWARGS
 from hangqifu.documents.selectors import documents_for
 from hangqifu.workflows.conditions import condition
+from registration.models import SizeClass
 
-from .. import money_permissions as perms
-from .reference import SizeClass
+from .. import permissions as perms
 
 ORDER_DOCUMENT_KINDS = ("contract", "stamped_commitment_letter", "service_record")
 
@@ -124,7 +124,7 @@ class Deduction(models.Model):
                                 related_name="deductions")
     organisation = models.ForeignKey("accounts.Organisation", verbose_name="抵扣主体", on_delete=models.PROTECT,
                                      related_name="deductions")
-    qualification = models.ForeignKey("vouchers.Qualification", verbose_name="年度资格", on_delete=models.PROTECT,
+    qualification = models.ForeignKey("registration.Qualification", verbose_name="年度资格", on_delete=models.PROTECT,
                                       related_name="deductions")
     fund = models.ForeignKey("vouchers.Fund", verbose_name="年度资金", on_delete=models.PROTECT,
                              related_name="deductions")

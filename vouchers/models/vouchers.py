@@ -11,9 +11,9 @@ from hangqifu.core import clock
 from hangqifu.core.choices import ServiceCategory
 from hangqifu.core.money import MONEY_FIELD_KWARGS
 from hangqifu.workflows.conditions import condition
+from registration.models import Qualification
 
-from .. import money_permissions as perms
-from .qualification import Qualification
+from .. import permissions as perms
 
 
 @condition(code="balance_left", detail="服务券仍有余额，不能标记为已用完")
@@ -31,7 +31,7 @@ class Voucher(models.Model):
 
     organisation = models.ForeignKey("accounts.Organisation", verbose_name="持券主体", on_delete=models.PROTECT,
                                      related_name="vouchers")
-    qualification = models.ForeignKey("vouchers.Qualification", verbose_name="年度资格", on_delete=models.PROTECT,
+    qualification = models.ForeignKey("registration.Qualification", verbose_name="年度资格", on_delete=models.PROTECT,
                                       related_name="vouchers")
     batch = models.ForeignKey("vouchers.IssuanceBatch", verbose_name="发放批次", on_delete=models.PROTECT,
                               related_name="vouchers")
@@ -84,7 +84,6 @@ class Voucher(models.Model):
     def is_frozen(self) -> bool:
         """Live but its qualification is suspended: neither claimable against nor deductible until the
         qualification is reinstated (the balance stays reserved); revocation, expiry or the fund voids it."""
-
         return self.state == self.State.LIVE and self.qualification.state == Qualification.State.SUSPENDED
 
     @property

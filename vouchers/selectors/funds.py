@@ -6,12 +6,12 @@ from django.utils import timezone
 
 from hangqifu.core import clock
 from hangqifu.core.errors import NotFound
+from registration.selectors.quota import qualification_of
 
-from .. import money_permissions as perms
+from .. import permissions as perms
 from ..models.funds import Fund, IssuanceBatch, VoucherType
 from ..models.vouchers import Voucher
-from ..services.claims import claim_refusal, claim_window
-from .quota import qualification_of
+from ..services.voucher_claims import voucher_claim_refusal, voucher_claim_window
 
 
 def fund_list() -> QuerySet[Fund]:
@@ -72,16 +72,16 @@ def claim_options(*, batch: IssuanceBatch, qualification, now) -> list[ClaimOpti
     fund_open = Fund.objects.filter(year=batch.year, exhausted_at__isnull=True).exists()
     options = []
     for voucher_type in batch.voucher_types.all():
-        refusal = claim_refusal(batch=batch, voucher_type=voucher_type, qualification=qualification,
+        refusal = voucher_claim_refusal(batch=batch, voucher_type=voucher_type, qualification=qualification,
                                 fund_open=fund_open, now=now, ignore_window=True)
         options.append(ClaimOption(voucher_type, refusal.detail if refusal else None,
                                    refusal.code if refusal else ""))
     return options
 
 
-def claim_window_refusal(*, batch: IssuanceBatch, now) -> str | None:
+def voucher_claim_window_refusal(*, batch: IssuanceBatch, now) -> str | None:
     """Why nobody can claim from the batch at `now` (before opening, after closing), or None."""
-    refusal = claim_window(batch=batch, now=now)
+    refusal = voucher_claim_window(batch=batch, now=now)
     return refusal.detail if refusal else None
 
 

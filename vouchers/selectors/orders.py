@@ -6,9 +6,9 @@ from django.db.models import QuerySet
 from hangqifu.core import clock
 from hangqifu.core.errors import NotFound
 from hangqifu.documents.selectors import documents_for
+from registration.models import Qualification
 
-from .. import money_permissions as perms
-from ..models import Qualification
+from .. import permissions as perms
 from ..models.funds import Fund
 from ..models.orders import Order
 from ..models.vouchers import Voucher

@@ -1,2 +1,2 @@
-"""The only code that writes vouchers models. Import from the submodules (registration, qualification,
-rereview, change_reports, imports)."""
+"""The only code that writes vouchers models (funds, batches, vouchers, orders, deductions, the ledger). Import from
+the submodules."""

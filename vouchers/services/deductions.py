@@ -20,12 +20,12 @@ the API renders its response) and everything that touches only this enterprise's
       (deducted + x WHERE total ≥ deducted + x AND not exhausted; marks the fund exhausted when it leaves
       zero) → COMMIT (O(1) fund guards only)
 
-- The year's gate (a shared advisory lock, fund_charge.py) comes first and is what keeps the order
+- The year's gate (a shared advisory lock, vouchers/statements.py) comes first and is what keeps the order
   deadlock-free against `fund_exhaust` (gate exclusive → fund FOR UPDATE → qualifications → vouchers): the
   sweep waits for every deduction in flight, so it never holds the fund while a deduction holds a
   qualification and waits for the fund. Gate holders do not block each other; the fund's tuple is not locked
   before the charge (a FOR KEY SHARE there made every charge build a MultiXact of all deductions in flight).
-  Claims take the fund FOR KEY SHARE instead (vouchers/services/claims.py), which the sweep's FOR UPDATE
+  Claims take the fund FOR KEY SHARE instead (vouchers/services/voucher_claims.py), which the sweep's FOR UPDATE
   waits for too.
 - qualification → voucher → order is the order of expiry and suspension (qualification → voucher) too.
 - The fund UPDATE's 0 rows (the remainder taken meanwhile) raises FundRemainderExceeded (or FundExhausted at
@@ -44,17 +44,17 @@ from hangqifu.core.money import share, yuan
 from hangqifu.notifications.services import notify
 from hangqifu.policy.services import policy_for
 from hangqifu.workflows.transitions import fire
+from registration.models import Qualification
+from registration.selectors.eligibility import listed_on_day
 from sanctions.services import assert_not_banned
 
-from .. import money_permissions as perms
-from ..models import Qualification
+from .. import permissions as perms
 from ..models.funds import Fund
 from ..models.ledger import LedgerEntry
 from ..models.orders import Deduction, Order
 from ..models.vouchers import Voucher
-from ..selectors.eligibility import listed_on_day
+from ..statements import fund_gate_shared, holder_guards_now
 from .common import assert_buyer_in_programme
-from .fund_charge import fund_gate_shared, holder_guards_now
 from .fund_remainder import (  # noqa: F401  (re-exported for the API)
     FundExhausted,
     FundRemainderExceeded,
@@ -64,7 +64,7 @@ from .fund_remainder import (  # noqa: F401  (re-exported for the API)
 )
 from .ledger import ledger_record
 from .provider_cap import assert_provider_headroom, provider_cap_charge, provider_headroom
-from .subsidies import assert_no_double_subsidy, near_matches_found, subsidy_matches
+from .subsidies import SubsidyMatch, assert_no_double_subsidy, near_matches_found
 
 ZERO = Decimal("0.00")
 
@@ -117,7 +117,9 @@ def _parse_amount(value) -> Decimal:
 
 
 def _check(*, actor, order: Order, voucher: Voucher, amount: Decimal, declares_no_other_subsidy: bool,
-           qualification, fund, ratio: Decimal, today) -> None:
+           qualification, fund, ratio: Decimal, today) -> list[SubsidyMatch]:
+    """Every rule of a deduction, in its order; returns the near matches of other programmes' awards (第八条: not
+    refused, a lead for review)."""
     if order.state in (Order.State.SIGNED, Order.State.COMPLETED):
         raise RuleViolation("订单完成并经您评价后才能使用服务券抵扣", code="not_rated")
     if order.state == Order.State.DEDUCTED or _has_deduction(order):
@@ -127,7 +129,7 @@ def _check(*, actor, order: Order, voucher: Voucher, amount: Decimal, declares_n
     if not declares_no_other_subsidy:
         raise RuleViolation("须声明该订单未享受对标提升、创新券或数改券支持（第八条，不得重复享受）",
                             code="duplicate_subsidy", fields={"declares_no_other_subsidy": ["须勾选声明"]})
-    assert_no_double_subsidy(order=order)  # 第八条 checked against the imported award lists
+    near = assert_no_double_subsidy(order=order)  # 第八条 checked against the imported award lists
     if voucher.state != Voucher.State.LIVE or voucher.expires_on < today or voucher.year != today.year:
         state = voucher.get_state_display() if voucher.state != Voucher.State.LIVE else "已过有效期"
         if voucher.state == Voucher.State.USED_UP:
@@ -159,6 +161,7 @@ def _check(*, actor, order: Order, voucher: Voucher, amount: Decimal, declares_n
                             code="quota_exceeded")
     assert_provider_headroom(provider=order.provider, year=voucher.year, amount=amount)  # 第十二条, by service year
     assert_fund_covers(fund=fund, year=voucher.year, amount=amount)  # 用完为止: the remainder, to the cent
+    return near
 
 
 def _most_deductible(*, cap: Decimal, voucher: Voucher, qualification, fund) -> Decimal:
@@ -237,27 +240,29 @@ def _deduction_apply(*, actor, order_id, voucher_id, amount, declares_no_other_s
     assert_buyer_in_programme(credit_code=voucher.qualification.organisation.credit_code, on=today,
                               action="使用服务券抵扣")
     ratio = policy_for(voucher.year).deduction_ratio
-    deduction = _move_money(actor=actor, order=order, voucher=voucher, amount=amount, ratio=ratio, now=now,
-                       check=lambda fund: _check(
-                           actor=actor, order=order, voucher=voucher, amount=amount,
-                           declares_no_other_subsidy=bool(declares_no_other_subsidy),
-                           qualification=voucher.qualification, fund=fund, ratio=ratio, today=today),
-                       before_charge=before_charge)
-    # Near matches of another programme's award are a lead for review, raised once the money has moved (not
-    # while the fund row is held; the nightly fraud run recomputes the same signal if this is lost).
-    transaction.on_commit(lambda: near_matches_found(order=order, near=subsidy_matches(order)), robust=True)
+    deduction, near = _move_money(
+        actor=actor, order=order, voucher=voucher, amount=amount, ratio=ratio, now=now, before_charge=before_charge,
+        check=lambda fund: _check(actor=actor, order=order, voucher=voucher, amount=amount,
+                                  declares_no_other_subsidy=bool(declares_no_other_subsidy),
+                                  qualification=voucher.qualification, fund=fund, ratio=ratio, today=today))
+    # Near matches of another programme's award (found by the check, under the locks) are a lead for review,
+    # raised once the money has moved (not while the fund row is held; the nightly fraud run recomputes the same
+    # signal if this is lost).
+    transaction.on_commit(lambda: near_matches_found(order=order, near=near), robust=True)
     return deduction
 
 
 @transaction.atomic
 def _move_money(*, actor, order: Order, voucher: Voucher, amount: Decimal, ratio: Decimal, now, check,
-                before_charge=None) -> Deduction:
+                before_charge=None) -> tuple[Deduction, list[SubsidyMatch]]:
+    """Move the money under the locks, in the order of the module's docstring; returns the deduction and what
+    `check(fund)` returned (the near subsidy matches)."""
     year = voucher.year
     today = timezone.localdate(now)
     # 0. the year's gate, shared (blocks only fund_exhaust), and the fund; with it, every rule in its order
     #    (_check) — the refusals of a fund that cannot cover the amount end here, before any work.
     fund = fund_gate_shared(year)
-    check(fund)
+    near = check(fund)
     # 1. qualification: the voucher's balance moves from reserved to used, within the quota — only while the
     #    qualification is active (a suspended one freezes its vouchers) and its holder listed nowhere today.
     if not Qualification.objects.filter(~listed_on_day(voucher.qualification.organisation.credit_code, today),
@@ -301,8 +306,8 @@ def _move_money(*, actor, order: Order, voucher: Voucher, amount: Decimal, ratio
         before_charge(order, deduction)
     # 4. the holder's guards now, the provider's service-year counter, then the fund, last (the hot row):
     #    UPDATE … SET deducted = deducted + x WHERE deducted + x <= total (and not closed). Held from here
-    #    to COMMIT only (fund_charge.py, fund_remainder.py).
+    #    to COMMIT only (vouchers/statements.py, fund_remainder.py).
     holder_guards_now()
     provider_cap_charge(provider=order.provider, year=year, amount=amount)  # 第十二条 (see provider_cap.py)
     fund_charge(fund=fund, amount=amount, actor=actor, now=now)
-    return deduction
+    return deduction, near

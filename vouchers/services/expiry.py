@@ -1,6 +1,6 @@
 """Ending vouchers: expiry at the end of validity or of the year, voiding when the year's fund is exhausted
 or the holder's qualification is revoked (第四条, 第九条; I6). A suspended qualification's vouchers are frozen,
-not ended (vouchers/services/qualification.py).
+not ended (registration/services/qualification.py).
 
 One routine does all of it set-based — a fixed number of statements whatever the number of vouchers:
 lock (fund →) qualifications → vouchers in the house lock order, INSERT … SELECT the ledger entries with the
@@ -11,18 +11,18 @@ import logging
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.notifications.services import notify
 
-from ..models import Qualification
+from registration.models import Qualification
 from ..models.funds import Fund
 from ..models.ledger import LedgerEntry
 from ..models.vouchers import Voucher
-from .fund_charge import fund_gate_exclusive
+from ..statements import fund_gate_exclusive
 from .ledger import ledger_record_voucher_ends
 
 logger = logging.getLogger(__name__)
@@ -74,8 +74,8 @@ def fund_exhaust(*, year: int, actor=None) -> dict:
     exhausted before calling this). A fund with money left is not touched — one refused request never ends
     the year. Idempotent — safe to run from the task, its retries and the daily job.
 
-    It closes the year's gate (fund_charge.py) and then locks the fund FOR UPDATE: together they wait for every
-    deduction (gate holders from their first statement) and claim (fund FOR KEY SHARE from their first
+    It closes the year's gate (vouchers/statements.py) and then locks the fund FOR UPDATE: together they wait
+    for every deduction (gate holders from their first statement) and claim (fund FOR KEY SHARE from their first
     statement) in flight and keep new ones out until COMMIT; it never waits for a qualification while one of
     them holds that qualification and waits for the fund (see claims.py and deductions.py)."""
     fund_gate_exclusive(year)  # lock order: the gate, then the fund
@@ -117,6 +117,13 @@ def qualification_vouchers_void(*, qualification, actor=None, reason: str = "") 
             subject="您的服务券已作废", organisation=qualification.organisation,
             body=f"因{reason}，{result['count']} 张服务券（余额合计 {result['amount']} 元）已作废。"))
     return result
+
+
+def live_vouchers_of(qualification) -> tuple[int, Decimal]:
+    """(number, Σ balance) of the qualification's live vouchers: what its suspension freezes."""
+    figures = Voucher.objects.filter(qualification_id=qualification.pk, state=Voucher.State.LIVE).aggregate(
+        n=Count("pk"), s=Sum("balance"))
+    return figures["n"], figures["s"] or 0
 
 
 def exhausted_years_sweep() -> dict:

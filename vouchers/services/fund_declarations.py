@@ -2,8 +2,8 @@
 
 One bureau official proposes it with a reason; the page and the proposal record what the fund has left and the
 unused vouchers it would void. A different bureau official confirms: with the year's gate closed (it waits for
-every deduction in flight, fund_charge.py) and the fund FOR UPDATE (which waits for every claim in flight), the
-figures of that moment are recorded, the fund is marked exhausted (cause `declared`) and the year's unused
+every deduction in flight, vouchers/statements.py) and the fund FOR UPDATE (which waits for every claim in
+flight), the figures of that moment are recorded, the fund is marked exhausted (cause `declared`) and the year's unused
 vouchers are voided in the same transaction. Either official may
 withdraw an open proposal. Every step is audited."""
 from dataclasses import dataclass
@@ -19,12 +19,12 @@ from hangqifu.core.errors import InvalidInput, NotFound, NotPermitted, RuleViola
 from hangqifu.notifications.services import notify
 from hangqifu.workflows.transitions import fire, transition_check
 
-from .. import money_permissions as perms
+from .. import permissions as perms
 from ..models.fund_declarations import FundInsufficiencyDeclaration as Declaration
 from ..models.funds import Fund
 from ..models.vouchers import Voucher
+from ..statements import fund_gate_exclusive
 from .expiry import fund_exhaust
-from .fund_charge import fund_gate_exclusive
 
 ZERO = Decimal("0.00")
 

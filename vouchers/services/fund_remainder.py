@@ -8,17 +8,15 @@ fund exhausted in the same UPDATE and queues the voiding — or when the bureau 
 year for everyone. A fund already exhausted refuses with `fund_exhausted`."""
 from decimal import Decimal
 
-from django.db import connection
-from django.db.models import F
-
 from hangqifu.audit.services import audit_record
 from hangqifu.core.errors import RuleViolation
 from hangqifu.core.money import fmt
 from hangqifu.core.outbox import enqueue_after_commit
 
 from ..models.funds import Fund
+from ..statements import charge_fund
 from ..tasks import void_year_after_fund_exhausted
-from . import claim_cache
+from . import voucher_claim_cache
 
 ZERO = Decimal("0.00")
 
@@ -60,33 +58,12 @@ def assert_fund_covers(*, fund: Fund | None, year: int, amount: Decimal) -> None
         raise FundRemainderExceeded(year, remainder, amount)
 
 
-_CHARGE_SQL = """
-UPDATE {table} SET deducted = deducted + %(amount)s,
-       exhausted_at = CASE WHEN deducted + %(amount)s = total THEN %(now)s ELSE exhausted_at END,
-       exhaustion_cause = CASE WHEN deducted + %(amount)s = total THEN %(cause)s ELSE exhaustion_cause END
- WHERE id = %(id)s AND exhausted_at IS NULL AND total >= deducted + %(amount)s
-RETURNING total - deducted"""
-
-
 def fund_charge(*, fund: Fund, amount: Decimal, actor, now) -> Decimal:
     """Charge the fund in one conditional UPDATE and return what it has left. The deduction that leaves exactly
     zero marks the fund exhausted in the same statement (claims stop at once) and queues the voiding of the
     year's unused vouchers through the outbox; one that no longer fits (a concurrent deduction took the
     remainder since the check) raises with the remainder of now, and the caller's transaction rolls back."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(_CHARGE_SQL.format(table=Fund._meta.db_table),
-                           {"amount": amount, "now": now, "cause": Fund.ExhaustionCause.REMAINDER_ZERO,
-                            "id": fund.pk})
-            row = cursor.fetchone()
-        remainder = None if row is None else Decimal(row[0])
-    else:  # SQLite serialises writers: the UPDATE, then the read, see the same row
-        charged = Fund.objects.filter(pk=fund.pk, exhausted_at__isnull=True, total__gte=F("deducted") + amount).update(
-            deducted=F("deducted") + amount)
-        remainder = (Fund.objects.filter(pk=fund.pk).values_list("total", "deducted").get() if charged else None)
-        remainder = None if remainder is None else remainder[0] - remainder[1]
-        if remainder == 0:
-            Fund.objects.filter(pk=fund.pk).update(exhausted_at=now, exhaustion_cause=Fund.ExhaustionCause.REMAINDER_ZERO)
+    remainder = charge_fund(fund_id=fund.pk, amount=amount, now=now)
     if remainder is None:
         current = Fund.objects.filter(pk=fund.pk).first()
         assert_fund_covers(fund=current, year=fund.year, amount=amount)
@@ -98,7 +75,7 @@ def fund_charge(*, fund: Fund, amount: Decimal, actor, now) -> Decimal:
 
 def _record_spent(*, fund: Fund, actor, now) -> None:
     fund.deducted, fund.exhausted_at, fund.exhaustion_cause = fund.total, now, Fund.ExhaustionCause.REMAINDER_ZERO
-    claim_cache.catalogue_changed()  # the charge's UPDATE saved no model: claims must stop reading an open fund
+    voucher_claim_cache.catalogue_changed()  # the charge's UPDATE saved no model: claims must stop reading an open fund
     audit_record(actor=actor, action="fund.exhausted", obj=fund,
                  payload={"year": fund.year, "total": fund.total, "deducted": fund.total,
                           "cause": Fund.ExhaustionCause.REMAINDER_ZERO})

@@ -13,9 +13,9 @@ from hangqifu.core.money import yuan
 from hangqifu.workflows.transitions import fire
 from hangqifu.policy.services import assert_policy_in_force, assert_year_in_force
 
-from .. import money_permissions as perms
+from .. import permissions as perms
 from ..models.funds import Fund, IssuanceBatch, VoucherType, default_valid_until
-from . import claim_cache
+from . import voucher_claim_cache
 
 
 def _amount(value, field: str) -> Decimal:
@@ -102,7 +102,7 @@ def batch_create(*, actor, year: int, title: str = "", opens_at: datetime, close
         opens_at=opens_at, closes_at=closes_at, valid_until=valid_until, created_by=actor)
     types = VoucherType.objects.bulk_create([VoucherType(batch=batch, category=c, face_value=f, count=n, remaining=n)
                                              for c, f, n in cleaned])
-    claim_cache.forget_types([t.pk for t in types])  # bulk_create sends no post_save
+    voucher_claim_cache.forget_types([t.pk for t in types])  # bulk_create sends no post_save
     audit_record(actor=actor, action="batch.create", obj=batch, to_state=batch.state,
                  payload={"year": year, "opens_at": opens_at, "closes_at": closes_at, "valid_until": valid_until,
                           "voucher_types": [{"category": c, "face_value": f, "count": n} for c, f, n in cleaned]})

@@ -10,8 +10,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from hangqifu.core import clock
+from registration.models import Qualification
 
-from ..models import Qualification
 from ..models.funds import Fund, VoucherType
 from ..models.ledger import LedgerEntry
 from ..models.orders import Deduction
@@ -37,13 +37,12 @@ def ledger_record_voucher_ends(*, voucher_ids_sql: tuple[str, list], kind: str, 
     """Set-based: one INSERT … SELECT writing a void/expiry entry with the remaining balance of every voucher
     whose id the given SQL selects. Run it before the balances are zeroed, under the vouchers' row locks."""
     sql, params = voucher_ids_sql
-    table, vt = LedgerEntry._meta.db_table, Voucher._meta.db_table
-    fund_table = Fund._meta.db_table
+    vt, fund_table = Voucher._meta.db_table, Fund._meta.db_table
     now = clock.now()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (kind, year, amount, organisation_id, fund_id, voucher_id, order_id, deduction_id, "
-            f"reference, memo, actor_id, business_time, recorded_at) "
+            f"INSERT INTO {LedgerEntry._meta.db_table} (kind, year, amount, organisation_id, fund_id, voucher_id, "
+            f"order_id, deduction_id, reference, memo, actor_id, business_time, recorded_at) "
             f"SELECT %s, v.year, v.balance, v.organisation_id, "
             f"(SELECT f.id FROM {fund_table} f WHERE f.year = v.year), v.id, NULL, NULL, '', %s, %s, %s, %s "
             f"FROM {vt} v WHERE v.id IN ({sql})",
@@ -98,7 +97,6 @@ def ledger_verify(*, max_problems: int = 50) -> LedgerReport:
     - voucher: face = balance + Σ its deduction entries + its void/expiry entry, and one claim entry = face;
     - qualification: used = Σ deduction entries of its vouchers; reserved = Σ balances of its live vouchers;
     - voucher type: count − remaining = vouchers claimed of it."""
-
     report = LedgerReport()
 
     def problem(text):

@@ -17,16 +17,16 @@ from hangqifu.workflows.transitions import fire, transition_check, transition_re
 from hangqifu.policy.services import policy_for
 from providers.selectors import orderable_product
 from providers.services.products import product_stats_record
+from registration.models import Qualification
+from registration.selectors.eligibility import park_recognition
 from sanctions.services import assert_not_banned
 
-from .. import money_permissions as perms
-from ..models import Qualification
+from .. import permissions as perms
 from ..models.orders import ORDER_DOCUMENT_KINDS, Order, Satisfaction
-from ..selectors.eligibility import park_recognition
 from ..selectors.orders import order_get
-from .claims import active_qualification
 from .common import assert_buyer_in_programme
 from .provider_cap import assert_provider_open_for_orders
+from .voucher_claims import active_qualification
 
 
 def _locked(*, user, order_id) -> Order:

@@ -24,7 +24,7 @@ def pdf_file(name="file.pdf") -> SimpleUploadedFile:
 
 def qualified_buyer(*, quota="5000.00", year=2026, role=Role.ENTERPRISE, state="active", **user_kwargs):
     """A buyer user whose organisation holds a qualification of `year`."""
-    from vouchers.models import Qualification
+    from registration.models import Qualification
 
     user = UserFactory(role=role, **user_kwargs)
     qualification = Qualification.objects.create(
@@ -36,7 +36,7 @@ def qualified_buyer(*, quota="5000.00", year=2026, role=Role.ENTERPRISE, state="
 
 
 def qualification_of(user, year=2026):
-    from vouchers.models import Qualification
+    from registration.models import Qualification
 
     return Qualification.objects.get(organisation=user.organisation, year=year)
 
@@ -118,7 +118,7 @@ def order_in_state(buyer, provider, state="signed", *, amount="10000.00", catego
 
 
 def claimed_voucher(buyer, batch=None, voucher_type=None):
-    from vouchers.services.claims import voucher_claim
+    from vouchers.services.voucher_claims import voucher_claim
 
     batch = batch or open_batch()
     voucher_type = voucher_type or batch.voucher_types.first()

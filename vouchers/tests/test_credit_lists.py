@@ -15,13 +15,15 @@ from hangqifu.core.choices import ServiceCategory
 from hangqifu.core.errors import DomainError, InvalidInput, RuleViolation
 from hangqifu.notifications.models import Notification
 from providers.models import ProviderProfile
-from vouchers.jobs import credit_list_suspensions
-from vouchers.models import CreditListEntry, Qualification, Voucher
-from vouchers.selectors import eligibility
-from vouchers.services import claims, imports
-from vouchers.services.credit_lists import credit_delisting_record
+from registration.jobs import credit_list_suspensions
+from registration.models import CreditListEntry, Qualification
+from registration.selectors import eligibility
+from registration.services import imports
+from registration.services.credit_lists import credit_delisting_record
+from registration.services.qualification import qualification_reinstate
+from vouchers.models import Voucher
+from vouchers.services import voucher_claims
 from vouchers.services.deductions import deduction_apply
-from vouchers.services.qualification import qualification_reinstate
 
 from .money_factories import claimed_voucher, open_batch, order_in_state, pdf_file, provider_user, qualified_buyer
 
@@ -84,7 +86,7 @@ def test_import_suspends_the_holder_and_the_provider_and_freezes_without_voiding
                                        subject__contains="入驻资格已暂停").exists()
     # claim refused (frozen qualification), deduction refused with the frozen voucher named
     with pytest.raises(RuleViolation) as exc:
-        claims.voucher_claim(actor=buyer, batch_id=world["batch"].pk,
+        voucher_claims.voucher_claim(actor=buyer, batch_id=world["batch"].pk,
                              voucher_type_id=world["batch"].voucher_types.first().pk)
     assert exc.value.code == "not_eligible"
     with pytest.raises(RuleViolation) as exc:
@@ -148,7 +150,7 @@ def test_listed_after_approval_cannot_claim_order_or_deduct(world):
     CreditListEntry.objects.create(list_kind="severe_dishonesty", credit_code=buyer.organisation.credit_code,
                                    listed_on=clock.today())
     with pytest.raises(RuleViolation) as exc:
-        claims.voucher_claim(actor=buyer, batch_id=world["batch"].pk,
+        voucher_claims.voucher_claim(actor=buyer, batch_id=world["batch"].pk,
                              voucher_type_id=world["batch"].voucher_types.first().pk)
     assert exc.value.code == "credit_listed"
     with pytest.raises(RuleViolation) as exc:
@@ -164,7 +166,7 @@ def test_the_day_before_listing_still_claims(world):
     buyer = world["buyer"]
     CreditListEntry.objects.create(list_kind="severe_dishonesty", credit_code=buyer.organisation.credit_code,
                                    listed_on=clock.today() + timedelta(days=1))
-    assert claims.voucher_claim(actor=buyer, batch_id=world["batch"].pk,
+    assert voucher_claims.voucher_claim(actor=buyer, batch_id=world["batch"].pk,
                                 voucher_type_id=world["batch"].voucher_types.first().pk).state == "live"
 
 
@@ -172,10 +174,10 @@ def test_the_statements_refuse_a_listed_buyer_even_when_the_python_check_is_skip
     buyer = world["buyer"]
     CreditListEntry.objects.create(list_kind="severe_dishonesty", credit_code=buyer.organisation.credit_code,
                                    listed_on=clock.today())
-    skip = mock.patch("vouchers.services.claims.assert_buyer_in_programme", side_effect=[None, RuleViolation(
+    skip = mock.patch("vouchers.services.voucher_claims.assert_buyer_in_programme", side_effect=[None, RuleViolation(
         "listed", code="credit_listed")])
     with skip, pytest.raises(RuleViolation) as exc:
-        claims.voucher_claim(actor=buyer, batch_id=world["batch"].pk,
+        voucher_claims.voucher_claim(actor=buyer, batch_id=world["batch"].pk,
                              voucher_type_id=world["batch"].voucher_types.first().pk)
     assert exc.value.code == "credit_listed"  # raised only after the UPDATE took nothing
     assert Voucher.objects.filter(organisation=buyer.organisation).count() == 1

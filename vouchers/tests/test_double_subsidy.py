@@ -4,6 +4,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from hangqifu.audit.models import AuditEvent
 from hangqifu.core.errors import DomainError
@@ -11,7 +13,7 @@ from supervision.fraud import fraud_signals_compute
 from supervision.models import FraudSignal
 from vouchers.models import Deduction, OtherSubsidyAward
 from vouchers.services.deductions import deduction_apply
-from vouchers.services.imports import import_other_subsidies
+from vouchers.services.subsidy_imports import import_other_subsidies
 from vouchers.services.subsidies import normalised
 
 from .money_factories import claimed_voucher, open_batch, order_in_state, provider_user, qualified_buyer
@@ -71,6 +73,15 @@ def test_a_near_match_is_allowed_and_raises_a_fraud_signal(world, django_capture
     assert deduction.pk
     # the nightly run recomputes the same signal
     assert fraud_signals_compute()["by_rule"].get("other_subsidy_near") == 1
+
+
+def test_a_deduction_reads_the_award_lists_once(world, django_capture_on_commit_callbacks):
+    _award(world, project="数字化诊断服务项目", programme="benchmark_upgrade")
+    with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True):
+        _deduct(world)
+    award_table = OtherSubsidyAward._meta.db_table
+    assert [q["sql"] for q in queries.captured_queries if award_table in q["sql"]][1:] == []
+    assert FraudSignal.objects.filter(rule="other_subsidy_near").exists()  # the near match found was the one raised
 
 
 def test_another_year_or_another_enterprise_does_not_match(world):

@@ -134,8 +134,8 @@ def test_the_whole_quota_can_be_deducted_and_not_a_fen_more(world):
     from django.db import IntegrityError, transaction
     from django.db.models import F
 
-    from vouchers.models import Qualification
-    from vouchers.services.claims import voucher_claim
+    from registration.models import Qualification
+    from vouchers.services.voucher_claims import voucher_claim
 
     _deduct(world, "5000.00")
     qualification = qualification_of(world["buyer"])

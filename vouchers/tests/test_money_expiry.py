@@ -152,7 +152,7 @@ def test_the_ledger_is_append_only_in_postgresql(spent):
 
 def test_suspension_freezes_the_holders_vouchers_and_only_revocation_voids_them(spent, make_user):
     from hangqifu.accounts.roles import Role
-    from vouchers.services.qualification import qualification_revoke, qualification_suspend
+    from registration.services.qualification import qualification_revoke, qualification_suspend
 
     center = make_user(role=Role.SERVICE_CENTER)
     qualification_suspend(actor=center, qualification=qualification_of(spent["second"]), reason="未按期报告规模变化")

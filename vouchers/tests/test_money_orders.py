@@ -137,7 +137,7 @@ def _pdf_text(pdf: bytes) -> str:
 def test_a_park_gets_the_parks_own_commitment_letter(parties, client):
     from datetime import date
 
-    from vouchers.models import ParkRecognition
+    from registration.models import ParkRecognition
 
     park = qualified_buyer(role=Role.PARK)
     ParkRecognition.objects.create(credit_code=park.organisation.credit_code, park_name="杭州云栖小镇小微企业园",

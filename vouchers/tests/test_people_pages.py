@@ -8,7 +8,7 @@ import pytest
 from hangqifu.core.choices import ServiceCategory
 
 from .money_factories import at, claimed_voucher, open_batch, order_in_state, provider_user, qualified_buyer
-from .registration_factories import make_registration
+from registration.tests.factories import make_registration
 
 pytestmark = pytest.mark.django_db
 CAT = ServiceCategory.DIGITAL_EMPOWERMENT

@@ -10,7 +10,7 @@ from hangqifu.accounts.roles import Role
 from hangqifu.core.choices import ServiceCategory
 from hangqifu.core.errors import RuleViolation
 from hangqifu.policy.services import policy_in_force, year_in_force
-from vouchers.services import claims, funds
+from vouchers.services import voucher_claims, funds
 from vouchers.services.deductions import deduction_apply
 
 from .money_factories import bureau_user, claimed_voucher, open_batch, order_in_state, provider_user, qualified_buyer
@@ -31,7 +31,7 @@ def test_years_in_force():
 
 
 def _claim(buyer, batch):
-    return claims.voucher_claim(actor=buyer, batch_id=batch.pk, voucher_type_id=batch.voucher_types.first().pk)
+    return voucher_claims.voucher_claim(actor=buyer, batch_id=batch.pk, voucher_type_id=batch.voucher_types.first().pk)
 
 
 def test_claims_orders_and_deductions_are_refused_the_day_before_and_accepted_on_the_first_day(set_clock):
@@ -95,19 +95,19 @@ def test_the_api_answers_policy_not_in_force_in_the_error_format(set_clock, api_
 
 
 def test_registration_approval_outside_the_period_is_refused(set_clock, make_user):
-    from vouchers.services import registration as services
-    from vouchers.tests.registration_factories import make_registration
+    from registration.services import review as review_services
+    from registration.tests.factories import make_registration
 
     set_clock("2026-04-28T10:00:00+08:00")
     enterprise = make_user(role=Role.ENTERPRISE)
     reviewer = make_user(role=Role.SERVICE_CENTER)
     registration = make_registration(enterprise, state="submitted")
-    registration = services.registration_pre_review(actor=reviewer, registration=registration, passed=True)
+    registration = review_services.registration_pre_review(actor=reviewer, registration=registration, passed=True)
     with pytest.raises(RuleViolation) as exc:
-        services.registration_approve(actor=reviewer, registration=registration)
+        review_services.registration_approve(actor=reviewer, registration=registration)
     assert exc.value.code == "policy_not_in_force"
     set_clock("2026-05-03T09:00:00+08:00")
-    registration, qualification = services.registration_approve(actor=reviewer, registration=registration)
+    registration, qualification = review_services.registration_approve(actor=reviewer, registration=registration)
     assert qualification.year == 2026
 
 

@@ -16,11 +16,12 @@ from hangqifu.documents.tests.factories import pdf_upload
 from hangqifu.notifications.models import Notification
 from hangqifu.policy.models import PolicyYear
 from hangqifu.policy.services import policy_update
-from vouchers.models import ChangeReport, Deduction, Order, Qualification, Voucher
-from vouchers.services import change_reports as change_services
-from vouchers.services import claims
+from registration.models import ChangeReport, Qualification
+from registration.services import change_reports as change_services
+from registration.services.qualification import qualification_reinstate, qualification_suspend
+from vouchers.models import Deduction, Order, Voucher
+from vouchers.services import voucher_claims
 from vouchers.services.deductions import _move_money, deduction_apply
-from vouchers.services.qualification import qualification_reinstate, qualification_suspend
 
 from .money_factories import claimed_voucher, open_batch, order_in_state, provider_user, qualified_buyer
 
@@ -55,7 +56,7 @@ def test_a_frozen_voucher_cannot_deduct_and_is_usable_again_after_reinstatement(
         _deduct(world)
     assert exc.value.code == "voucher_frozen" and "冻结" in exc.value.detail
     with pytest.raises(RuleViolation) as exc:
-        claims.voucher_claim(actor=world["buyer"], batch_id=world["batch"].pk,
+        voucher_claims.voucher_claim(actor=world["buyer"], batch_id=world["batch"].pk,
                              voucher_type_id=world["batch"].voucher_types.first().pk)
     assert exc.value.code == "not_eligible"
     voucher = Voucher.objects.select_related("qualification").get(pk=world["voucher"].pk)

@@ -1,1 +1,1 @@
-"""Server-rendered pages of the vouchers app, one module per domain (registration.py: registration and qualification)."""
+"""Server-rendered pages of the money core, one module per domain."""

@@ -7,10 +7,10 @@ from django.views.decorators.http import require_POST
 
 from hangqifu.core.errors import DomainError
 
-from .. import money_permissions as perms
+from .. import permissions as perms
 from ..models.fund_declarations import FundInsufficiencyDeclaration as Declaration
 from ..models.funds import Fund
-from ..money_forms import show_domain_error
+from ..forms import show_domain_error
 from ..services import fund_declarations as services
 from .funds import _staff_required
 

@@ -4,17 +4,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from hangqifu.core import clock
 from hangqifu.core.errors import DomainError
+from registration.selectors.quota import qualification_of
 
-from .. import money_permissions as perms
-from ..money_forms import BatchForm, FundForm, VoucherTypeFormSet, show_domain_error
+from .. import permissions as perms
+from ..forms import BatchForm, FundForm, VoucherTypeFormSet, show_domain_error
 from ..selectors import funds as selectors
-from ..selectors.quota import qualification_of
-from ..services import claims as claim_services
 from ..services import funds as services
 
 
@@ -44,7 +42,7 @@ def batch_detail(request, pk: int):
         "batch": batch, "qualification": qualification,
         "options": selectors.claim_options(batch=batch, qualification=qualification, now=now) if can_claim else
         [selectors.ClaimOption(t, None) for t in batch.voucher_types.all()],
-        "window_refusal": selectors.claim_window_refusal(batch=batch, now=now),
+        "window_refusal": selectors.voucher_claim_window_refusal(batch=batch, now=now),
         "total_remaining": sum(t.remaining for t in batch.voucher_types.all()),
         "can_claim": can_claim, "server_now": now,
         "transitions": [t for t in batch.get_available_state_transitions() if t.has_perm(batch, request.user)],
@@ -56,27 +54,6 @@ def batch_live(request, pk: int):
     """JSON polled by the batch page (data-poll): remaining counts and whether claims are open."""
     batch = selectors.batch_get(user=request.user, batch_id=pk)
     return JsonResponse(selectors.batch_live_figures(batch, user=request.user))
-
-
-@require_POST
-@login_required
-def batch_claim(request, pk: int):
-    try:
-        voucher = claim_services.voucher_claim(actor=request.user, batch_id=pk,
-                                               voucher_type_id=request.POST.get("voucher_type"))
-    except DomainError as exc:
-        messages.error(request, exc.message())
-        return _claim_answer(request, reverse("vouchers:batch-detail", args=[pk]))
-    messages.success(request, f"领取成功：{voucher.number}，面额 {voucher.face_value} 元，有效期至 {voucher.expires_on}")
-    return _claim_answer(request, reverse("vouchers:my-vouchers"))
-
-
-def _claim_answer(request, location: str):
-    """A redirect; to the claim page's script (which queues on 429, static/js/claim.js) the place to go, so the
-    message is shown by the page it opens there."""
-    if request.headers.get("X-Claim-Queue") == "1":
-        return JsonResponse({"location": location})
-    return redirect(location)
 
 
 @require_POST

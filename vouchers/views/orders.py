@@ -12,9 +12,9 @@ from hangqifu.core.errors import DomainError
 from hangqifu.documents.selectors import documents_for
 from providers.selectors import catalogue
 
-from .. import money_permissions as perms
+from .. import permissions as perms
 from ..models.orders import Order
-from ..money_forms import CancelForm, CompleteForm, DeductForm, FileForm, OrderForm, RateForm, show_domain_error
+from ..forms import CancelForm, CompleteForm, DeductForm, FileForm, OrderForm, RateForm, show_domain_error
 from ..selectors import orders as selectors
 from ..services import deductions as deduction_services
 from ..services import orders as services

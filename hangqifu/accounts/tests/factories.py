@@ -3,6 +3,7 @@ from base64 import b32decode, b32encode
 from binascii import hexlify
 
 import factory
+import pytest
 from django.contrib.auth.models import Group
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -88,3 +89,11 @@ def otp_code(user) -> str:
         if step <= centre + 1:
             return totp_code(b32encode(device.bin_key).decode(), counter=step)
         time.sleep(30 - time.time() % 30 + 0.5)
+
+
+def user_fixture(role: str):
+    """A pytest fixture giving a fresh user of `role` (with the organisation and second factor the role needs)."""
+    @pytest.fixture
+    def user(db):
+        return UserFactory(role=role)
+    return user

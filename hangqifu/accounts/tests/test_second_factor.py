@@ -15,7 +15,7 @@ from hangqifu.accounts.tests.factories import PASSWORD, TEST_TOTP_SECRET, UserFa
 from hangqifu.audit.models import AuditEvent
 from hangqifu.core.errors import DomainError, NotPermitted
 from redemption import permissions as redemption_perms
-from vouchers import money_permissions
+from vouchers import permissions
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +68,7 @@ def test_staff_without_an_authenticator_can_only_enrol_and_the_roles_refuse_them
     # and outside any request the role predicates refuse the account (services, tasks, admin actions)
     fresh = type(user).objects.get(pk=user.pk)
     assert not fresh.has_role(Role.BUREAU)
-    assert not money_permissions.is_bureau(fresh)
+    assert not permissions.is_bureau(fresh)
     assert not redemption_perms.is_bureau(fresh)
 
 

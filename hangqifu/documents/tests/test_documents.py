@@ -22,11 +22,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def bureau(make_user):
-    return make_user(role=Role.BUREAU)
-
-
-@pytest.fixture
 def draft_notice(bureau):
     # A draft notice is visible to staff only: a convenient owner with a real user_can_view rule.
     return PublicNotice.objects.create(kind="general", title="关于拟入驻服务机构的公示", working_days=5,

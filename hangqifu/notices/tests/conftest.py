@@ -27,11 +27,6 @@ def handler_calls():
 
 
 @pytest.fixture
-def bureau(make_user):
-    return make_user(role=Role.BUREAU)
-
-
-@pytest.fixture
 def service_center(make_user):
     return make_user(role=Role.SERVICE_CENTER)
 

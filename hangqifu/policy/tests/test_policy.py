@@ -17,11 +17,6 @@ from hangqifu.policy.services import policy_for
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def bureau(make_user):
-    return make_user(role=Role.BUREAU)
-
-
 def _url(year=2026):
     return reverse("api:policy-year-detail", args=[year])
 
@@ -139,8 +134,8 @@ def test_seeded_years_start_their_history(api_client):
 
 
 def test_review_and_complaint_periods_are_the_years_parameters(api_as, bureau, make_user, set_clock):
+    from registration.tests.factories import make_registration
     from supervision.complaints import complaint_file
-    from vouchers.tests.registration_factories import make_registration
 
     # given the bureau shortens both periods for 2026
     set_clock("2026-06-01T09:00:00+08:00")  # Monday; 19 June is the Dragon Boat holiday

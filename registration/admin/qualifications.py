@@ -1,0 +1,157 @@
+"""Staff screens of the year's qualifications (suspend / reinstate / revoke) and of change reports (第九条). Every
+button calls a service."""
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import F
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from hangqifu.core.errors import DomainError
+
+from .. import permissions
+from ..models import ChangeReport, Qualification
+from ..services import change_reports as change_services
+from ..services import qualification as qualification_services
+from .applications import documents_html
+
+
+class LateReportFilter(admin.SimpleListFilter):
+    title = "变更报告"
+    parameter_name = "late_report"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "有逾期报告")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(change_reports__is_late=True).distinct()
+        return queryset
+
+
+@admin.register(Qualification)
+class QualificationAdmin(admin.ModelAdmin):
+    list_display = ["organisation", "year", "kind", "tier", "quota", "used", "remaining_display", "state",
+                    "organisation_district"]
+    list_filter = ["year", "state", "tier", "kind", "organisation__district", LateReportFilter]
+    search_fields = ["organisation__name", "organisation__credit_code"]
+    list_select_related = ["organisation"]
+    change_form_template = "registration/qualification/admin_qualification_form.html"
+    readonly_fields = ["organisation", "year", "kind", "tier", "quota", "used", "remaining_display", "state",
+                       "state_reason", "honours", "registration", "created_at"]
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="剩余额度", ordering=F("quota") - F("used"))
+    def remaining_display(self, obj):
+        return obj.remaining
+
+    @admin.display(description="所在区县", ordering="organisation__district")
+    def organisation_district(self, obj):
+        return obj.organisation.get_district_display()
+
+    def get_urls(self):
+        return [path("<int:pk>/state/", self.admin_site.admin_view(self.state_view),
+                     name="registration_qualification_state")] + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        extra_context = extra_context or {}
+        if obj is not None:
+            reviewer = permissions.is_reviewer(request.user)
+            extra_context.update({
+                "state_url": reverse("admin:registration_qualification_state", args=[obj.pk]),
+                "actions_allowed": [(a, label) for a, label, source in (
+                    ("suspend", "暂停资格", ["active"]), ("reinstate", "恢复资格", ["suspended"]),
+                    ("revoke", "撤销资格", ["active", "suspended"])) if reviewer and obj.state in source],
+                "change_reports": obj.change_reports.all()})
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def state_view(self, request, pk: int):
+        qualification = get_object_or_404(Qualification, pk=pk)
+        back = reverse("admin:registration_qualification_change", args=[pk])
+        if request.method == "POST":
+            service = {"suspend": qualification_services.qualification_suspend,
+                       "reinstate": qualification_services.qualification_reinstate,
+                       "revoke": qualification_services.qualification_revoke}.get(request.POST.get("action"))
+            if service is None:
+                raise PermissionDenied
+            try:
+                service(actor=request.user, qualification=qualification, reason=request.POST.get("reason", ""))
+            except DomainError as exc:
+                self.message_user(request, exc.message(), messages.ERROR)
+            else:
+                self.message_user(request, "资格状态已更新并已通知主体", messages.SUCCESS)
+        return HttpResponseRedirect(back)
+
+
+@admin.register(ChangeReport)
+class ChangeReportAdmin(admin.ModelAdmin):
+    list_display = ["organisation", "change_kind", "change_date", "reported_on", "deadline", "deadline_provisional",
+                    "is_late", "suspended_qualification", "state", "decision"]
+    list_filter = ["state", "is_late", "suspended_qualification", "change_kind", "organisation__district"]
+    search_fields = ["organisation__name", "organisation__credit_code"]
+    list_select_related = ["organisation"]
+    readonly_fields = ["organisation", "qualification_link", "reported_by", "change_kind", "change_date",
+                       "new_size_class", "description", "reported_on", "deadline", "deadline_provisional", "is_late",
+                       "affects_eligibility", "suspended_qualification", "state", "decision", "review_opinion",
+                       "documents_display"]
+    fields = readonly_fields
+    change_form_template = "registration/qualification/admin_change_report_form.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="相关资格")
+    def qualification_link(self, obj):
+        if obj.qualification_id is None:
+            return "—"
+        return format_html('<a href="{}">{}（暂停/撤销请在此操作）</a>',
+                           reverse("admin:registration_qualification_change", args=[obj.qualification_id]),
+                           obj.qualification)
+
+    @admin.display(description="证明材料")
+    def documents_display(self, obj):
+        return documents_html(obj)
+
+    def get_urls(self):
+        return [path("<int:pk>/review/", self.admin_site.admin_view(self.review_view),
+                     name="registration_changereport_review")] + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        extra_context = extra_context or {}
+        if obj is not None:
+            extra_context["can_review"] = permissions.is_reviewer(request.user) and obj.state == ChangeReport.State.SUBMITTED
+            extra_context["review_url"] = reverse("admin:registration_changereport_review", args=[obj.pk])
+            extra_context["decisions"] = [(d, ChangeReport.Decision(d).label)
+                                          for d in change_services.allowed_decisions(obj)]
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def review_view(self, request, pk: int):
+        report = get_object_or_404(ChangeReport, pk=pk)
+        if request.method == "POST":
+            try:
+                change_services.change_report_review(actor=request.user, report=report,
+                                                     opinion=request.POST.get("opinion", ""),
+                                                     decision=request.POST.get("decision", ""))
+            except DomainError as exc:
+                self.message_user(request, exc.message(), messages.ERROR)
+            else:
+                self.message_user(request, "变更报告已核查", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:registration_changereport_change", args=[pk]))

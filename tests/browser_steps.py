@@ -1,0 +1,13 @@
+"""Steps several browser journeys take the same way."""
+from hangqifu.documents.tests.factories import pdf_bytes
+
+
+def upload_documents(page, kinds) -> None:
+    """On a page with the document upload form (a redemption claim, a provider application): upload one PDF of
+    each kind, each confirmed before the next."""
+    for kind in kinds:
+        page.select_option("[data-testid=upload-form] select[name=kind]", kind)
+        page.set_input_files("[data-testid=upload-form] input[name=file]",
+                             files=[{"name": f"{kind}.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes(kind)}])
+        page.click("[data-testid=upload-form] button[type=submit]")
+        page.wait_for_selector(".msg-success")
