@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: run dev smoke screenshots test worker beat deploy-check install install-dev migrate static seed bench reliability \
-	backup restore
+	backup restore workflows
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -60,6 +60,11 @@ smoke:
 ## make screenshots — each demo role's home at 390 and 1366 px into docs/screenshots/ (for the README).
 screenshots: $(VENV)/.dev
 	$(PY) scripts/screenshots.py
+
+## make workflows — one Mermaid state diagram per workflow into docs/workflows/, from the transitions (a test
+## fails when a committed diagram differs from what the code generates).
+workflows: install
+	$(PY) scripts/workflow_diagrams.py
 
 ## make test — installs what the suite needs and runs all of it.
 test: $(VENV)/.dev

@@ -7,6 +7,7 @@ from hangqifu.accounts.roles import Role
 from hangqifu.core import clock
 from hangqifu.core.choices import District, ServiceCategory
 from hangqifu.core.errors import NotFound, RuleViolation
+from hangqifu.workflows.transitions import available_actions
 from sanctions.services import assert_not_banned
 
 from .conditions import CheckItem, application_checklist  # noqa: F401  (pages and the API read them here)
@@ -21,7 +22,6 @@ from .models import (
 )
 from .models._perms import is_role
 from .permissions import STAFF_VIEWERS
-from .services._fsm import available_actions
 
 # ---------------------------------------------------------------- interfaces for the order workflow
 

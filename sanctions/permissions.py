@@ -1,8 +1,6 @@
 """Who may impose and lift sanctions (第二十条): the bureau."""
-from hangqifu.accounts.roles import Role
-
-SANCTION_ROLES = frozenset({Role.BUREAU})
+from hangqifu.accounts.predicates import is_bureau
 
 
 def can_sanction(user) -> bool:
-    return bool(user and user.is_authenticated and user.has_role(*SANCTION_ROLES))
+    return is_bureau(user)

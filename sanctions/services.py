@@ -5,15 +5,15 @@ from datetime import date, timedelta
 
 from django.db import transaction
 from django.urls import reverse
-from django_fsm import can_proceed
 
 from hangqifu.accounts.models import Organisation
 from hangqifu.accounts.roles import Role
 from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
-from hangqifu.core.errors import InvalidInput, InvalidTransition, NotPermitted, RuleViolation
+from hangqifu.core.errors import InvalidInput, NotPermitted, RuleViolation
 from hangqifu.notifications.services import notify
 from hangqifu.policy.services import policy_for
+from hangqifu.workflows.transitions import fire
 
 from .models import CreditRecord, Sanction
 
@@ -137,18 +137,11 @@ def sanction_lift(*, actor, sanction: Sanction, reason: str) -> Sanction:
     """Lift a decision (e.g. overturned on administrative reconsideration); the credit file keeps both lines."""
     reason = _clean_reason(reason)
     sanction = Sanction.objects.select_for_update().get(pk=sanction.pk)
-    if not actor.has_role(Role.BUREAU):
-        raise NotPermitted("只有市经信局可以撤销处理决定")
-    if not can_proceed(sanction.lift):
-        raise InvalidTransition("该处理决定已撤销")
-    from_state = sanction.state
-    sanction.lift()
-    sanction.lifted_by, sanction.lifted_at, sanction.lift_reason = actor, clock.now(), reason
-    sanction.save(update_fields=["state", "lifted_by", "lifted_at", "lift_reason"])
+    fire(sanction, "lift", actor=actor, action="sanction.lift", denied="只有市经信局可以撤销处理决定",
+         wrong_state="该处理决定已撤销", changes={"lifted_by": actor, "lifted_at": clock.now(), "lift_reason": reason},
+         organisation=sanction.organisation, payload={"reason": reason})
     CreditRecord.objects.create(organisation=sanction.organisation, sanction=sanction, created_at=clock.now(),
                                 content=f"原处理决定（禁止至 {sanction.ends_on:%Y-%m-%d}）已撤销：{reason}")
-    audit_record(actor=actor, action="sanction.lift", obj=sanction, from_state=from_state, to_state=sanction.state,
-                 organisation=sanction.organisation, payload={"reason": reason})
     notify(organisation=sanction.organisation, subject="违规处理决定已撤销",
            body=f"对 {sanction.organisation.name} 的禁止使用服务券处理决定已撤销：{reason}",
            url=reverse("audit:my-sanctions"))

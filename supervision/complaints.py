@@ -11,7 +11,6 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django_fsm import can_proceed
 
 from hangqifu.accounts.roles import Role
 from hangqifu.audit.services import audit_record
@@ -20,6 +19,7 @@ from hangqifu.core.errors import InvalidInput, InvalidTransition, NotPermitted
 from hangqifu.notifications.services import notify
 from hangqifu.policy.models import PolicyYear
 from hangqifu.workdays.services import working_deadline
+from hangqifu.workflows.transitions import fire, transition_check
 
 from .models import Complaint
 from .permissions import can_handle_complaints
@@ -150,9 +150,12 @@ def _locked(complaint: Complaint) -> Complaint:
     return Complaint.objects.select_for_update().get(pk=complaint.pk)
 
 
+HANDLER_DENIED = "只有市工信服务中心工作人员可以办理投诉"
+
+
 def _check_handler_role(actor) -> None:
     if not can_handle_complaints(actor):
-        raise NotPermitted("只有市工信服务中心工作人员可以办理投诉")
+        raise NotPermitted(HANDLER_DENIED)
 
 
 def _valid_handler(handler):
@@ -163,18 +166,13 @@ def _valid_handler(handler):
 
 @transaction.atomic
 def complaint_start_investigation(*, actor, complaint: Complaint, handler=None) -> Complaint:
-    _check_handler_role(actor)
     complaint = _locked(complaint)
-    if not can_proceed(complaint.start_investigation):
-        raise InvalidTransition("该投诉已在调查或已办结")
+    transition_check(complaint, "start_investigation", actor=actor, denied=HANDLER_DENIED,
+                     wrong_state="该投诉已在调查或已办结")
     handler = _valid_handler(handler or complaint.handler or actor)
-    from_state = complaint.state
-    complaint.start_investigation()
-    complaint.handler, complaint.investigation_started_at = handler, clock.now()
-    complaint.save(update_fields=["state", "handler", "investigation_started_at"])
-    audit_record(actor=actor, action="complaint.start_investigation", obj=complaint, from_state=from_state,
-                 to_state=complaint.state, organisation=actor.organisation,
-                 payload={"handler": handler.username})
+    fire(complaint, "start_investigation", actor=actor, action="complaint.start_investigation",
+         changes={"handler": handler, "investigation_started_at": clock.now()}, organisation=actor.organisation,
+         payload={"handler": handler.username})
     _tell_complainant(complaint, f"投诉进入调查（编号 {complaint.tracking_number}）",
                       f"您的投诉“{complaint.subject}”已由市工信服务中心开始调查。")
     if handler.pk != actor.pk:
@@ -208,17 +206,13 @@ def _close(*, actor, complaint: Complaint, findings: str, transition_name: str, 
     if not findings:
         raise InvalidInput("请填写调查结论", code="findings_required", fields={"findings": ["请填写调查结论"]})
     complaint = _locked(complaint)
-    transition_method = getattr(complaint, transition_name)
-    if not can_proceed(transition_method):
-        raise InvalidTransition("只有调查中的投诉可以办结")
+    transition_check(complaint, transition_name, actor=actor, denied=HANDLER_DENIED,
+                     wrong_state="只有调查中的投诉可以办结")
     if complaint.handler_id != actor.pk:
         raise NotPermitted(f"该投诉由 {complaint.handler.username} 承办，请先转交给您")
-    from_state = complaint.state
-    transition_method()
-    complaint.findings, complaint.closed_at = findings, clock.now()
-    complaint.save(update_fields=["state", "findings", "closed_at"])
-    audit_record(actor=actor, action=f"complaint.{transition_name}", obj=complaint, from_state=from_state,
-                 to_state=complaint.state, organisation=actor.organisation, payload={"findings": findings})
+    fire(complaint, transition_name, actor=actor, action=f"complaint.{transition_name}",
+         changes={"findings": findings, "closed_at": clock.now()}, organisation=actor.organisation,
+         payload={"findings": findings})
     _tell_complainant(complaint, f"投诉{verdict}（编号 {complaint.tracking_number}）",
                       f"您的投诉“{complaint.subject}”{verdict}。调查结论：{findings}")
     return complaint

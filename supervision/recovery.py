@@ -11,9 +11,10 @@ from hangqifu.accounts.models import Organisation
 from hangqifu.accounts.roles import Role
 from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
-from hangqifu.core.errors import InvalidInput, InvalidTransition, NotPermitted, RuleViolation
+from hangqifu.core.errors import InvalidInput, NotPermitted, RuleViolation
 from hangqifu.core.money import yuan
 from hangqifu.notifications.services import notify
+from hangqifu.workflows.transitions import fire, transition_check
 from providers.models import ProviderProfile, Removal, RemovalReason
 from providers.services.removals import removal_confirm, removal_propose
 from redemption.models import ClaimLine, RedemptionClaim
@@ -136,27 +137,21 @@ def repayment_record(*, actor, recovery: Recovery, amount, reference: str, paid_
     if paid_on is None or paid_on > clock.today():
         raise InvalidInput("缴款日期不能晚于今天", fields={"paid_on": ["日期无效"]})
     recovery = Recovery.objects.select_for_update().get(pk=recovery.pk)
-    if recovery.state == Recovery.State.REPAID:
-        raise InvalidTransition("该笔追回已全部完成")
+    transition_check(recovery, "repay_part", actor=actor, wrong_state="该笔追回已全部完成")
     if amount > recovery.outstanding:
         raise RuleViolation(f"缴款金额 {amount} 元超过尚未追回的 {recovery.outstanding} 元", code="over_repayment",
                             fields={"amount": [f"至多 {recovery.outstanding} 元"]})
     if recovery.repayments.filter(reference=reference).exists():
         raise RuleViolation("该缴款凭证已登记", code="duplicate_reference", fields={"reference": ["已登记"]})
-    from_state = recovery.state
     repayment = Repayment.objects.create(recovery=recovery, amount=amount, reference=reference, paid_on=paid_on,
                                          recorded_by=actor, recorded_at=clock.now())
-    recovery.repaid += amount
-    if recovery.repaid == recovery.amount:
-        recovery.repay_all()
-        recovery.repaid_at = clock.now()
-    else:
-        recovery.repay_part()
-    recovery.save(update_fields=["repaid", "state", "repaid_at"])
-    audit_record(actor=actor, action="recovery.repayment", obj=recovery, from_state=from_state,
-                 to_state=recovery.state, organisation=recovery.organisation,
-                 payload={"amount": amount, "reference": reference, "paid_on": paid_on,
-                          "outstanding": recovery.outstanding})
+    repaid = recovery.repaid + amount
+    in_full = repaid == recovery.amount
+    fire(recovery, "repay_all" if in_full else "repay_part", actor=actor, action="recovery.repayment",
+         changes={"repaid": repaid, **({"repaid_at": clock.now()} if in_full else {})},
+         organisation=recovery.organisation,
+         payload={"amount": amount, "reference": reference, "paid_on": paid_on,
+                  "outstanding": recovery.amount - repaid})
     notify(organisation=recovery.organisation, subject=f"已登记追回缴款 {amount} 元",
            body=f"追回编号 {recovery.number}：已追回 {recovery.repaid} 元，尚欠 {recovery.outstanding} 元。",
            url=reverse("audit:recovery-detail", args=[recovery.pk]))

@@ -12,7 +12,6 @@ from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django_fsm import can_proceed
 
 from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
@@ -20,6 +19,7 @@ from hangqifu.core.errors import InvalidInput, InvalidTransition, NotPermitted, 
 from hangqifu.documents.pdf import render_pdf
 from hangqifu.documents.selectors import documents_for
 from hangqifu.documents.services import document_store
+from hangqifu.workflows.transitions import fire, transition_check
 from redemption.models import RedemptionClaim
 from vouchers.models import Order
 
@@ -99,22 +99,18 @@ def spot_check_create(*, actor, title: str, target: str, method: str, period_sta
     return check
 
 
-def _fire(check: SpotCheck, name: str, actor) -> str:
-    method = getattr(check, name)
-    if not check.user_can_view(actor):
-        raise NotPermitted("只有政府工作人员可以办理抽查")
-    if not can_proceed(method):
-        raise InvalidTransition(f"抽查当前状态为“{check.get_state_display()}”，不能执行此操作")
-    from_state = check.state
-    method()
-    return from_state
+SPOT_CHECK_DENIED = "只有政府工作人员可以办理抽查"
+
+
+def _wrong_state(check: SpotCheck) -> str:
+    return f"抽查当前状态为“{check.get_state_display()}”，不能执行此操作"
 
 
 @transaction.atomic
 def spot_check_draw(*, actor, check: SpotCheck) -> SpotCheck:
     """Draw the sample from the recorded seed; a sample larger than the population is refused."""
     check = SpotCheck.objects.select_for_update().get(pk=check.pk)
-    from_state = _fire(check, "draw", actor)
+    transition_check(check, "draw", actor=actor, denied=SPOT_CHECK_DENIED, wrong_state=_wrong_state(check))
     candidates = population(target=check.target, period_start=check.period_start, period_end=check.period_end)
     if check.sample_size > len(candidates):
         raise RuleViolation(f"样本量 {check.sample_size} 超过抽查期间内的总体数量 {len(candidates)}，请减少样本量或扩大期间",
@@ -126,10 +122,9 @@ def spot_check_draw(*, actor, check: SpotCheck) -> SpotCheck:
         SpotCheckItem(spot_check=check, position=i, subject_id=c.pk, organisation_id=c.organisation_id,
                       label=c.label[:200], amount=c.amount, risk_score=scores.get(c.pk, 0))
         for i, c in enumerate(sample, start=1)])
-    check.population_size, check.sampled_at = len(candidates), clock.now()
-    check.save(update_fields=["state", "population_size", "sampled_at"])
-    audit_record(actor=actor, action="spot_check.draw", obj=check, from_state=from_state, to_state=check.state,
-                 payload={"population": len(candidates), "seed": check.seed, "items": [c.pk for c in sample]})
+    fire(check, "draw", actor=actor, action="spot_check.draw", denied=SPOT_CHECK_DENIED,
+         wrong_state=_wrong_state(check), changes={"population_size": len(candidates), "sampled_at": clock.now()},
+         payload={"population": len(candidates), "seed": check.seed, "items": [c.pk for c in sample]})
     return check
 
 
@@ -170,19 +165,18 @@ def spot_check_close(*, actor, check: SpotCheck, conclusion: str) -> SpotCheck:
     conclusion = (conclusion or "").strip()
     if not conclusion:
         raise InvalidInput("请填写核查结论", fields={"conclusion": ["必填"]})
+    transition_check(check, "close", actor=actor, denied=SPOT_CHECK_DENIED, wrong_state=_wrong_state(check))
     pending = check.items.filter(finding=SpotCheckItem.Finding.PENDING).count()
-    if check.state == SpotCheck.State.SAMPLED and pending:
+    if pending:
         raise RuleViolation(f"还有 {pending} 个样本未记录核查结果", code="items_pending")
-    from_state = _fire(check, "close", actor)
-    check.conclusion, check.closed_by, check.closed_at = conclusion, actor, clock.now()
-    check.save(update_fields=["state", "conclusion", "closed_by", "closed_at"])
+    fire(check, "close", actor=actor, action="spot_check.close", denied=SPOT_CHECK_DENIED,
+         changes={"conclusion": conclusion, "closed_by": actor, "closed_at": clock.now()},
+         payload={"conclusion": conclusion,
+                  "issues": list(check.items.filter(finding=SpotCheckItem.Finding.ISSUE)
+                                 .values_list("subject_id", flat=True))})
     pdf = render_pdf("audit/pdf/spot_check_report.html", report_context(check))
     document_store(owner=check, kind=REPORT_KIND, uploaded_file=SimpleUploadedFile(
         f"抽查报告{check.number}.pdf", pdf, content_type="application/pdf"), actor=actor)
-    audit_record(actor=actor, action="spot_check.close", obj=check, from_state=from_state, to_state=check.state,
-                 payload={"conclusion": conclusion,
-                          "issues": list(check.items.filter(finding=SpotCheckItem.Finding.ISSUE)
-                                         .values_list("subject_id", flat=True))})
     return check
 
 

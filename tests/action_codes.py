@@ -1,5 +1,6 @@
 """Every audit action code the code base can record, read from its source (literal `action="a.b"` arguments,
-defaults and entries, and the f-string actions of audit_record calls expanded over what their callers pass)."""
+defaults and entries, and the f-string actions of audit_record and transition `fire` calls expanded over what
+their callers pass)."""
 import ast
 import re
 from pathlib import Path
@@ -7,6 +8,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 APP_DIRS = ("hangqifu", "sanctions", "registration", "vouchers", "providers", "redemption", "supervision")
 CODE = re.compile(r"^[a-z][a-z_]*\.[a-z][a-z_]*$")
+# The calls that write an audit event with their `action`: the audit trail itself and the transition helper.
+RECORDING_CALLS = ("audit_record", "fire")
 
 
 def _sources():
@@ -67,12 +70,12 @@ def _expand(tree, function, template: ast.JoinedStr) -> list[str]:
 
 def recorded_action_codes() -> dict[str, str]:
     """{code: where it is written} for every literal `action="a.b"` keyword or `"action": "a.b"` entry, and every
-    f-string action of an audit_record call expanded over the values its function's callers pass."""
+    f-string action of an audit_record or `fire` call expanded over the values its function's callers pass."""
     found = {}
     for path, tree in _sources():
         where = str(path.relative_to(ROOT))
         for function, node in _enclosing_functions(tree):
-            if (isinstance(node, ast.Call) and getattr(node.func, "id", "") == "audit_record"):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") in RECORDING_CALLS:
                 for keyword in node.keywords:
                     if keyword.arg == "action" and isinstance(keyword.value, ast.JoinedStr):
                         for code in _expand(tree, function, keyword.value):

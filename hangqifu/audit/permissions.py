@@ -2,12 +2,12 @@
 from django.core.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
 
-from hangqifu.accounts.roles import STAFF_ROLES
+from hangqifu.accounts.predicates import is_staff
 
 
 def is_staff_user(user) -> bool:
     """Government staff roles (service center, bureau, finance bureau): the audit browser and supervision."""
-    return bool(user and user.is_authenticated and user.has_role(*STAFF_ROLES))
+    return is_staff(user)
 
 
 def staff_only(request) -> None:

@@ -19,6 +19,7 @@ from hangqifu.documents.services import document_store
 from hangqifu.notifications.services import active_users_by_organisation, notify
 from hangqifu.policy.services import policy_for
 from hangqifu.workdays.services import working_deadline
+from hangqifu.workflows.transitions import fire
 
 from . import handlers
 from .models import NoticeItem, Objection, PublicNotice
@@ -71,13 +72,11 @@ def notice_publish(*, kind: str, title: str, body: str = "", items: Iterable[tup
     closes_at, provisional = window_end(clock.today(), working_days)
     notice = PublicNotice.objects.create(kind=kind, title=title, body=body or "", working_days=working_days,
                                          created_by=actor)
-    notice.publish()
-    notice.published_at, notice.closes_at, notice.window_provisional = now, closes_at, provisional
-    notice.save()
     count, by_organisation = _add_items(notice, items)  # an invalid item rolls the whole notice back
-    audit_record(actor=actor, action="notice.publish", obj=notice, from_state=PublicNotice.State.DRAFT,
-                 to_state=notice.state, payload={"kind": kind, "title": title, "working_days": working_days,
-                                                 "closes_at": closes_at, "items": count})
+    fire(notice, "publish", actor=actor, action="notice.publish",
+         changes={"published_at": now, "closes_at": closes_at, "window_provisional": provisional},
+         payload={"kind": kind, "title": title, "working_days": working_days, "closes_at": closes_at,
+                  "items": count})
     url = notice.get_absolute_url()
     window = f"《{title}》公示至 {closes_at:%Y-%m-%d}（{working_days} 个工作日），期间任何人可提出异议。"
     users = active_users_by_organisation(by_organisation)
@@ -175,12 +174,9 @@ def _decide_item(item: NoticeItem, objections, *, actor, now) -> str | None:
 
 
 def _transition_item(item: NoticeItem, method: str, *, actor, now) -> None:
-    before = item.state
-    getattr(item, method)()
-    item.decided_at = now
-    item.save(update_fields=["state", "decided_at"])
-    audit_record(actor=actor, action=f"notice.item_{method}", obj=item, from_state=before, to_state=item.state,
-                 payload={"notice": item.notice_id, "label": item.label})
+    """The notice's outcome for one item: the closing job or the objection's decision settles it."""
+    fire(item, method, actor=actor, system=True, action=f"notice.item_{method}", changes={"decided_at": now},
+         fields=["decided_at"], payload={"notice": item.notice_id, "label": item.label})
 
 
 def _locked_items(notice: PublicNotice, *, pks=None, exclude=()) -> list[NoticeItem]:
@@ -306,15 +302,9 @@ def objection_resolve(*, objection: Objection, actor, upheld: bool, opinion: str
     items = _locked_items(notice, pks=None if objection.item_id is None else [objection.item_id])
     objections = list(Objection.objects.select_for_update().filter(notice=notice))
     objection = next(o for o in objections if o.pk == objection.pk)
-    if objection.state != Objection.State.OPEN:
-        raise InvalidTransition("该异议已处理")
-    before = objection.state
-    objection.uphold() if upheld else objection.dismiss()
-    objection.opinion, objection.resolved_by, objection.resolved_at = opinion, actor, clock.now()
-    objection.save(update_fields=["state", "opinion", "resolved_by", "resolved_at"])
-    audit_record(actor=actor, action="notice.objection_resolve", obj=objection, from_state=before,
-                 to_state=objection.state, payload={"notice": notice.pk, "item": objection.item_id,
-                                                    "opinion": opinion})
+    fire(objection, "uphold" if upheld else "dismiss", actor=actor, action="notice.objection_resolve",
+         wrong_state="该异议已处理", changes={"opinion": opinion, "resolved_by": actor, "resolved_at": clock.now()},
+         payload={"notice": notice.pk, "item": objection.item_id, "opinion": opinion})
     if notice.state != PublicNotice.State.PUBLISHED:
         for item in items:
             if item.state == NoticeItem.State.HELD and objection.item_id in (None, item.pk):

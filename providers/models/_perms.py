@@ -1,28 +1,30 @@
-"""Who may fire a transition, shared by models (FSM `permission=`), services, views, admin and the API."""
-from hangqifu.accounts.roles import Role
+"""Who may fire a transition, shared by models (FSM `permission=`), services, views, admin and the API. The role
+predicates are hangqifu.accounts.predicates; this module adds the provider's own organisation."""
+from hangqifu.accounts.predicates import (bureau, has_role, is_provider_of, nobody, service_center,
+                                          staff_reviewer)
+
+__all__ = ["bureau", "nobody", "service_center", "staff_reviewer", "is_owner", "is_role", "applicant",
+           "product_provider", "product_provider_or_reviewer"]
 
 
 def is_owner(organisation_id, user) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.role == Role.PROVIDER
-                and user.organisation_id and user.organisation_id == organisation_id)
+    """A provider account of the organisation (an application's applicant, a product's provider)."""
+    return is_provider_of(user, organisation_id)
 
 
 def is_role(user, *roles) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.has_role(*roles))
+    return has_role(user, *roles)
 
 
-def service_center(instance, user) -> bool:
-    return is_role(user, Role.SERVICE_CENTER)
+# FSM `permission=` callables (instance, user).
+def applicant(application, user) -> bool:
+    return is_owner(application.organisation_id, user)
 
 
-def bureau(instance, user) -> bool:
-    return is_role(user, Role.BUREAU)
+def product_provider(product, user) -> bool:
+    return is_owner(product.provider_id, user)
 
 
-def staff_reviewer(instance, user) -> bool:
-    return is_role(user, Role.SERVICE_CENTER, Role.BUREAU)
-
-
-def nobody(instance, user) -> bool:
-    """System transitions (notice outcome, nightly jobs) are fired by services, never offered to a user."""
-    return False
+def product_provider_or_reviewer(product, user) -> bool:
+    """Delisting: the provider itself, or the service center or bureau."""
+    return product_provider(product, user) or staff_reviewer(product, user)

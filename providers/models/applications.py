@@ -8,6 +8,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 from hangqifu.core import clock
 from hangqifu.core.choices import District, ServiceCategory
 from hangqifu.core.money import MONEY_FIELD_KWARGS
+from hangqifu.workflows.conditions import condition
 
 from ..permissions import can_view_application
 from . import _perms
@@ -53,6 +54,13 @@ class SelectionRound(models.Model):
     def is_open(self, at=None) -> bool:
         at = at or clock.now()
         return self.opens_at <= at < self.closes_at
+
+
+@condition(code="round_closed", detail="该遴选批次申报已截止")
+def round_open(application) -> bool:
+    """第十五条: a first submission is accepted while its selection round takes applications; an application
+    returned for correction may be resubmitted after the round closed."""
+    return application.round.is_open()
 
 
 class ProviderApplication(FSMModelMixin, models.Model):
@@ -109,8 +117,9 @@ class ProviderApplication(FSMModelMixin, models.Model):
         return can_view_application(self, user)
 
     # --- transitions: guard + state only; services do the rest -------------------------------------------
-    @transition(field=state, source=[State.DRAFT, State.RETURNED], target=State.SUBMITTED,
-                permission=lambda app, user: _perms.is_owner(app.organisation_id, user),
+    @transition(field=state, source=State.DRAFT, target=State.SUBMITTED, permission=_perms.applicant,
+                conditions=[round_open], custom={"action": "submit", "label": "提交申请"})
+    @transition(field=state, source=State.RETURNED, target=State.SUBMITTED, permission=_perms.applicant,
                 custom={"action": "submit", "label": "提交申请"})
     def submit(self):
         self.submitted_at = clock.now()

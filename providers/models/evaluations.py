@@ -4,8 +4,17 @@ from django.db import models
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from hangqifu.core import clock
+from hangqifu.workflows.conditions import condition
 
 from . import _perms
+
+
+@condition(code="not_admitted",
+           detail=lambda e: f"该服务机构当前为“{e.profile.get_state_display()}”，暂不能公布评价结果")
+def provider_admitted(evaluation) -> bool:
+    """第十六、十七条: the year's result is published for a provider still admitted; a suspended or removed
+    provider's result waits (its removal is already decided elsewhere)."""
+    return evaluation.profile.state == evaluation.profile.State.ADMITTED
 
 
 class AnnualEvaluation(FSMModelMixin, models.Model):
@@ -80,6 +89,6 @@ class AnnualEvaluation(FSMModelMixin, models.Model):
         return f"{self.profile} · {self.year} 年度评价"
 
     @transition(field=state, source=State.DRAFT, target=State.PUBLISHED, permission=_perms.service_center,
-                custom={"action": "publish", "label": "公布评价结果"})
+                conditions=[provider_admitted], custom={"action": "publish", "label": "公布评价结果"})
     def publish(self):
         self.published_at = clock.now()

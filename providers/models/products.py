@@ -4,7 +4,9 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from hangqifu.core import clock
 from hangqifu.core.choices import District, ServiceCategory
+from hangqifu.core.errors import InvalidTransition
 from hangqifu.core.money import MONEY_FIELD_KWARGS
+from hangqifu.workflows.conditions import condition
 
 from ..permissions import can_view_product
 from . import _perms
@@ -59,6 +61,20 @@ class ProviderProfile(FSMModelMixin, models.Model):
     @transition(field=state, source=State.SUSPENDED, target=State.ADMITTED, permission=_perms.nobody)
     def lift_suspension(self):
         pass
+
+
+@condition(code="selection_required",
+           detail="入驻后新增的服务产品须经遴选（形式预审、评审、市经信局确认、公示）后上架，不能直接审核上架")
+def selected_at_admission(product) -> bool:
+    """第十五条: a product proposed with the admission application was selected with it and may be listed on
+    review; a product added after admission is listed only through its own selection."""
+    return not product.awaiting_selection
+
+
+@condition(code="invalid_transition", detail="该产品已随入驻遴选入选，无须再经新增产品遴选", error=InvalidTransition)
+def added_after_admission(product) -> bool:
+    """第十五条: only a product added after admission goes through the selection of new products."""
+    return product.awaiting_selection
 
 
 class Product(FSMModelMixin, models.Model):
@@ -152,13 +168,13 @@ class Product(FSMModelMixin, models.Model):
         return self.dissatisfied_count / self.rating_count
 
     @transition(field=state, source=[State.DRAFT, State.DELISTED], target=State.SUBMITTED,
-                permission=lambda p, user: _perms.is_owner(p.provider_id, user),
+                permission=_perms.product_provider,
                 custom={"action": "submit", "label": "提交审核"})
     def submit(self):
         self.submitted_at = clock.now()
 
     @transition(field=state, source=State.SUBMITTED, target=State.LISTED, permission=_perms.service_center,
-                conditions=[lambda p: not p.awaiting_selection], custom={"action": "approve", "label": "审核通过并上架"})
+                conditions=[selected_at_admission], custom={"action": "approve", "label": "审核通过并上架"})
     def approve(self):
         self.listed_at = clock.now()
         self.delisted_at = None
@@ -170,7 +186,7 @@ class Product(FSMModelMixin, models.Model):
 
     # --- selection of a product added after admission (第十五条) --------------------------------------------
     @transition(field=state, source=State.SUBMITTED, target=State.IN_SELECTION, permission=_perms.service_center,
-                conditions=[lambda p: p.awaiting_selection],
+                conditions=[added_after_admission],
                 custom={"action": "selection-pre-review", "label": "形式预审通过，纳入遴选评审"})
     def enter_selection(self):
         pass
@@ -196,7 +212,7 @@ class Product(FSMModelMixin, models.Model):
         pass
 
     @transition(field=state, source=[State.SUBMITTED, State.LISTED], target=State.DELISTED,
-                permission=lambda p, user: _perms.is_owner(p.provider_id, user) or _perms.staff_reviewer(p, user),
+                permission=_perms.product_provider_or_reviewer,
                 custom={"action": "delist", "label": "下架"})
     def delist(self):
         self.delisted_at = clock.now()

@@ -16,6 +16,7 @@ from hangqifu.documents.selectors import documents_for
 from hangqifu.documents.services import document_store
 from hangqifu.notices.services import notice_publish
 from hangqifu.notifications.services import notify
+from hangqifu.workflows.transitions import fire, transition_check
 from sanctions.services import assert_not_banned
 
 from ..conditions import assert_hard_conditions, assert_judgements_recorded, clean_judgements, credit_hits
@@ -23,7 +24,6 @@ from ..models import ApplicationProduct, Product, ProviderApplication, ProviderP
 from ..models._perms import is_owner
 from ..models.applications import APPLICATION_DOCUMENT_KINDS, REQUIRED_APPLICATION_DOCUMENTS
 from ..selectors import open_rounds
-from ._fsm import fire
 from .suspension import admission_suspend
 
 NOTICE_KIND = "provider_admission"
@@ -189,10 +189,7 @@ def application_submit(*, actor, application: ProviderApplication) -> ProviderAp
     """Below-threshold values may be submitted (the checklist shows them red, and pre-review refuses them);
     missing materials may not. A resubmission clears the previous pre-review's judgement ticks."""
     application = ProviderApplication.objects.select_for_update().get(pk=application.pk)
-    resubmission = application.state == ProviderApplication.State.RETURNED
-    from_state = fire(application, "submit", actor)
-    if not resubmission and not application.round.is_open():
-        raise RuleViolation("该遴选批次申报已截止", code="round_closed")
+    transition_check(application, "submit", actor=actor)
     assert_not_banned(application.organisation, entry_point="provider_admission")
     missing = missing_documents(application)
     if missing:
@@ -200,10 +197,8 @@ def application_submit(*, actor, application: ProviderApplication) -> ProviderAp
                            fields={kind: [f"请上传{APPLICATION_DOCUMENT_KINDS[kind]}"] for kind in missing})
     if not application.products.exists():
         raise InvalidInput("请至少申报一个服务产品", code="missing_products", fields={"products": ["至少一个产品"]})
-    application.condition_checks = {}
-    application.save(update_fields=["state", "submitted_at", "condition_checks", "updated_at"])
-    audit_record(actor=actor, action="provider_application.submit", obj=application, from_state=from_state,
-                 to_state=application.state, organisation=application.organisation)
+    fire(application, "submit", actor=actor, action="provider_application.submit",
+         organisation=application.organisation, changes={"condition_checks": {}})
     notify(subject=f"新的服务机构入驻申请待预审：{application.name}", url=_application_url(application),
            roles=[Role.SERVICE_CENTER])
     return application
@@ -211,17 +206,15 @@ def application_submit(*, actor, application: ProviderApplication) -> ProviderAp
 
 def _decide(*, actor, application, transition: str, action: str, opinion: str, opinion_field: str,
             require_opinion: bool, subject: str, check=None) -> ProviderApplication:
-    """Lock, fire (403 before 409), run the rule `check(application)` may add, save, audit, tell the provider."""
+    """Lock, check (403 before 409), run the rule `check(application)` may add, fire, tell the provider."""
     application = ProviderApplication.objects.select_for_update().get(pk=application.pk)
-    from_state = fire(application, transition, actor)
+    transition_check(application, transition, actor=actor)
     extra_fields = check(application) if check else []
     opinion = (opinion or "").strip()
     if require_opinion and not opinion:
         raise InvalidInput("请填写意见", fields={"opinion": ["请填写意见"]})
-    setattr(application, opinion_field, opinion)
-    application.save(update_fields=["state", opinion_field, "confirmed_at", "updated_at", *extra_fields])
-    audit_record(actor=actor, action=f"provider_application.{action}", obj=application, from_state=from_state,
-                 to_state=application.state, organisation=application.organisation, payload={"opinion": opinion})
+    fire(application, transition, actor=actor, action=f"provider_application.{action}", fields=extra_fields,
+         changes={opinion_field: opinion}, organisation=application.organisation, payload={"opinion": opinion})
     notify(subject=subject.format(name=application.name), body=opinion, url=_application_url(application),
            organisation=application.organisation)
     return application
@@ -279,51 +272,47 @@ def applications_confirm(*, actor, applications, opinion: str = "") -> list[Prov
     confirmed = []
     for application in sorted(applications, key=lambda a: a.pk):
         application = ProviderApplication.objects.select_for_update().get(pk=application.pk)
-        from_state = fire(application, "confirm", actor)
+        transition_check(application, "confirm", actor=actor)
         assert_not_banned(application.organisation, entry_point="provider_admission")
         assert_hard_conditions(application, on=clock.today(), act="确认入选")
         assert_judgements_recorded(application)
-        application.decision_opinion = (opinion or "").strip()
-        confirmed.append((application, from_state))
-    rounds = {a.round_id for a, _ in confirmed}
+        confirmed.append(application)
+    rounds = {a.round_id for a in confirmed}
     if len(rounds) != 1:
         raise InvalidInput("一次只能确认同一遴选批次的申请")
-    round = confirmed[0][0].round
+    round = confirmed[0].round
+    opinion = (opinion or "").strip()
     lines = [f"{i}. {a.name}（统一社会信用代码 {a.credit_code}，{a.get_district_display()}，服务类别："
-             f"{'、'.join(ServiceCategory(c).label for c in a.categories)}）" for i, (a, _) in enumerate(confirmed, 1)]
+             f"{'、'.join(ServiceCategory(c).label for c in a.categories)}）" for i, a in enumerate(confirmed, 1)]
     notice = notice_publish(
         kind=NOTICE_KIND, title=f"{round.title}拟入驻服务机构名单公示",
         body="根据《杭州市中小微企业服务券管理办法》第十五条，经形式预审、专家评审和市经信局确认，"
              "现将拟入驻服务机构名单予以公示。公示期内如有异议，请在线提出。\n" + "\n".join(lines),
-        items=[(a, a.name) for a, _ in confirmed], actor=actor)
-    for application, from_state in confirmed:
-        application.notice_id = notice.pk
-        application.save(update_fields=["state", "decision_opinion", "confirmed_at", "notice_id", "updated_at"])
-        audit_record(actor=actor, action="provider_application.confirm", obj=application, from_state=from_state,
-                     to_state=application.state, organisation=application.organisation,
-                     payload={"opinion": application.decision_opinion})
-        fire(application, "publish", system=True)
-        application.save(update_fields=["state", "updated_at"])
-        audit_record(actor=actor, action="provider_application.notice", obj=application,
-                     from_state=ProviderApplication.State.CONFIRMED, to_state=application.state,
-                     organisation=application.organisation, payload={"notice": notice.pk})
-    return [a for a, _ in confirmed]  # notice_publish tells each provider its notice is open
+        items=[(a, a.name) for a in confirmed], actor=actor)
+    for application in confirmed:
+        fire(application, "confirm", actor=actor, action="provider_application.confirm",
+             changes={"decision_opinion": opinion, "notice_id": notice.pk},
+             organisation=application.organisation, payload={"opinion": opinion})
+        fire(application, "publish", actor=actor, system=True, action="provider_application.notice",
+             organisation=application.organisation, payload={"notice": notice.pk})
+    return confirmed  # notice_publish tells each provider its notice is open
 
 
 @transaction.atomic
 def application_admit(*, application, actor=None) -> ProviderApplication:
     """The notice closed clear for this provider: admitted, its proposed products become drafts to submit."""
     application = ProviderApplication.objects.select_for_update().get(pk=application.pk)
-    from_state = fire(application, "admit", system=True)
-    application.save(update_fields=["state", "admitted_at", "updated_at"])
+    transition_check(application, "admit", system=True)
+    admitted_at = clock.now()
     profile = ProviderProfile.objects.select_for_update().filter(organisation=application.organisation).first()
     profile_fields = {"district": application.district, "categories": application.categories,
-                      "round": application.round, "application": application, "admitted_at": application.admitted_at}
+                      "round": application.round, "application": application, "admitted_at": admitted_at}
     if profile is None:
         profile = ProviderProfile.objects.create(organisation=application.organisation, **profile_fields)
     else:
         if profile.state == ProviderProfile.State.REMOVED:
-            profile.readmit()
+            fire(profile, "readmit", actor=actor, system=True, action="provider.readmit",
+                 organisation=application.organisation, payload={"application": application.pk})
         for field, value in profile_fields.items():
             setattr(profile, field, value)
         profile.save()
@@ -335,10 +324,10 @@ def application_admit(*, application, actor=None) -> ProviderApplication:
         Product(provider=organisation, category=p.category, title=p.title, description=p.description,
                 deliverables=p.deliverables or p.description, duration_days=p.duration_days, price=p.price,
                 last_year_average_price=p.last_year_average_price, selection_round=application.round,
-                selected_at=application.admitted_at)
+                selected_at=admitted_at)
         for p in application.products.all())
-    audit_record(actor=actor, action="provider_application.admit", obj=application, from_state=from_state,
-                 to_state=application.state, organisation=organisation, payload={"profile": profile.pk})
+    fire(application, "admit", actor=actor, system=True, action="provider_application.admit",
+         changes={"admitted_at": admitted_at}, organisation=organisation, payload={"profile": profile.pk})
     notify(subject="恭喜，贵机构已通过公示正式入驻杭企服",
            body="申报的服务产品已生成草稿，请核对定价依据并上传证明后提交审核，审核通过即在产品目录上架。",
            url=reverse("providers:my-products"), organisation=organisation)
@@ -354,11 +343,8 @@ def application_admit(*, application, actor=None) -> ProviderApplication:
 @transaction.atomic
 def application_objection_upheld(*, application, actor=None) -> ProviderApplication:
     application = ProviderApplication.objects.select_for_update().get(pk=application.pk)
-    from_state = fire(application, "objection_upheld", system=True)
-    application.decision_opinion = "公示期内异议经核实成立，不予入驻"
-    application.save(update_fields=["state", "decision_opinion", "updated_at"])
-    audit_record(actor=actor, action="provider_application.objection_upheld", obj=application,
-                 from_state=from_state, to_state=application.state, organisation=application.organisation)
+    fire(application, "objection_upheld", actor=actor, system=True, action="provider_application.objection_upheld",
+         organisation=application.organisation, changes={"decision_opinion": "公示期内异议经核实成立，不予入驻"})
     notify(subject=f"入驻申请公示期异议成立，不予入驻：{application.name}", url=_application_url(application),
            organisation=application.organisation)
     return application

@@ -12,11 +12,11 @@ from hangqifu.core import clock
 from hangqifu.core.errors import InvalidInput, NotPermitted, RuleViolation
 from hangqifu.notifications.services import notify
 from hangqifu.policy.services import policy_for
+from hangqifu.workflows.transitions import fire, transition_check
 
 from ..evaluation import EvaluationFigures, grade
 from ..models import AnnualEvaluation, ProviderProfile, Removal, RemovalReason
 from ..performance import collect_stats
-from ._fsm import fire
 from .removals import removal_propose
 
 ENTERED_FIELDS = ["benefit_score", "benefit_note", "spot_checks", "spot_checks_passed", "complaints_upheld",
@@ -142,19 +142,16 @@ def evaluation_publish(*, actor, evaluation) -> AnnualEvaluation:
     opens removal in the same transaction."""
     evaluation = AnnualEvaluation.objects.select_for_update().select_related("profile__organisation").get(
         pk=evaluation.pk)
-    from_state = fire(evaluation, "publish", actor)
-    if evaluation.profile.state != ProviderProfile.State.ADMITTED:
-        raise RuleViolation(f"该服务机构当前为“{evaluation.profile.get_state_display()}”，暂不能公布评价结果",
-                            code="not_admitted")
+    transition_check(evaluation, "publish", actor=actor)
     _grade(evaluation)
-    evaluation.published_by = actor
+    changes = {"published_by": actor}
     if evaluation.grade == AnnualEvaluation.Grade.FAIL:
-        evaluation.removal = _open_removal(actor=actor, evaluation=evaluation)
-    evaluation.save(update_fields=["state", "published_at", "published_by", "removal", *GRADED_FIELDS])
-    audit_record(actor=actor, action="provider_evaluation.publish", obj=evaluation, from_state=from_state,
-                 to_state=evaluation.state, organisation=evaluation.profile.organisation,
-                 payload={"year": evaluation.year, "score": evaluation.score, "grade": evaluation.grade,
-                          "vetoes": evaluation.vetoes, "removal": evaluation.removal_id})
+        changes["removal"] = _open_removal(actor=actor, evaluation=evaluation)
+    removal_id = changes["removal"].pk if "removal" in changes else evaluation.removal_id
+    fire(evaluation, "publish", actor=actor, action="provider_evaluation.publish", fields=GRADED_FIELDS,
+         changes=changes, organisation=evaluation.profile.organisation,
+         payload={"year": evaluation.year, "score": evaluation.score, "grade": evaluation.grade,
+                  "vetoes": evaluation.vetoes, "removal": removal_id})
     notify(subject=f"{evaluation.year} 年度服务绩效评价结果已公布：{evaluation.get_grade_display()}"
                    f"（{evaluation.score} 分）",
            body="；".join(evaluation.vetoes) + ("。评价不合格，已按第十七条启动清退程序。" if evaluation.removal_id else ""),

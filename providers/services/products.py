@@ -13,11 +13,11 @@ from hangqifu.core.money import yuan
 from hangqifu.documents.selectors import documents_for
 from hangqifu.documents.services import document_store
 from hangqifu.notifications.services import notify
+from hangqifu.workflows.transitions import fire, transition_check
 from sanctions.services import assert_not_banned
 
 from ..models import Product, ProviderProfile
-from ..models._perms import is_owner, service_center
-from ._fsm import fire
+from ..models._perms import is_owner
 from .selection import assert_category_admitted, join_next_round
 
 PRICE_BASIS_KIND = "price_basis"
@@ -118,7 +118,7 @@ def has_price_evidence(product) -> bool:
 @transaction.atomic
 def product_submit(*, actor, product) -> Product:
     product = _locked(product)
-    from_state = fire(product, "submit", actor)
+    transition_check(product, "submit", actor=actor)
     assert_category_admitted(product.provider_id, product.category)
     assert_not_banned(product.provider, entry_point="product")
     if not has_price_evidence(product):
@@ -126,12 +126,11 @@ def product_submit(*, actor, product) -> Product:
                            fields={PRICE_BASIS_KIND: ["请上传定价依据证明"]})
     if product.awaiting_selection:
         join_next_round(product)
-    product.save(update_fields=["state", "submitted_at", "selection_round"])
-    audit_record(actor=actor, action="product.submit", obj=product, from_state=from_state, to_state=product.state,
-                 organisation=product.provider,
-                 payload={"price": product.price, "basis": product.last_year_average_price,
-                          "price_above_basis": product.price_above_basis,
-                          "selection_round": product.selection_round_id if product.awaiting_selection else None})
+    fire(product, "submit", actor=actor, action="product.submit", fields=["selection_round"],
+         organisation=product.provider,
+         payload={"price": product.price, "basis": product.last_year_average_price,
+                  "price_above_basis": product.price_above_basis,
+                  "selection_round": product.selection_round_id if product.awaiting_selection else None})
     kind = f"新增服务产品待形式预审（{product.selection_round}）" if product.awaiting_selection else "服务产品待审核"
     notify(subject=f"{kind}：{product.title}" + ("（价格高于定价依据）" if product.price_above_basis else ""),
            url=reverse("providers:product-detail", args=[product.pk]), roles=[Role.SERVICE_CENTER])
@@ -141,16 +140,12 @@ def product_submit(*, actor, product) -> Product:
 @transaction.atomic
 def product_approve(*, actor, product, opinion: str = "") -> Product:
     product = _locked(product)
-    if product.awaiting_selection and product.state == Product.State.SUBMITTED and service_center(product, actor):
-        raise RuleViolation("入驻后新增的服务产品须经遴选（形式预审、评审、市经信局确认、公示）后上架，不能直接审核上架",
-                            code="selection_required")
-    from_state = fire(product, "approve", actor)
+    transition_check(product, "approve", actor=actor)
     assert_category_admitted(product.provider_id, product.category)
     assert_not_banned(product.provider, entry_point="product")
-    product.review_opinion = (opinion or "").strip()
-    product.save(update_fields=["state", "listed_at", "delisted_at", "review_opinion"])
-    audit_record(actor=actor, action="product.approve", obj=product, from_state=from_state, to_state=product.state,
-                 organisation=product.provider, payload={"opinion": product.review_opinion})
+    opinion = (opinion or "").strip()
+    fire(product, "approve", actor=actor, action="product.approve", changes={"review_opinion": opinion},
+         organisation=product.provider, payload={"opinion": opinion})
     notify(subject=f"服务产品审核通过，已在产品目录上架：{product.title}",
            url=reverse("providers:product-detail", args=[product.pk]), organisation=product.provider)
     return product
@@ -159,14 +154,12 @@ def product_approve(*, actor, product, opinion: str = "") -> Product:
 @transaction.atomic
 def product_return(*, actor, product, opinion: str) -> Product:
     product = _locked(product)
-    from_state = fire(product, "return_to_draft", actor)
+    transition_check(product, "return_to_draft", actor=actor)
     opinion = (opinion or "").strip()
     if not opinion:
         raise InvalidInput("请填写退回意见", fields={"opinion": ["必填"]})
-    product.review_opinion = opinion
-    product.save(update_fields=["state", "review_opinion"])
-    audit_record(actor=actor, action="product.return", obj=product, from_state=from_state, to_state=product.state,
-                 organisation=product.provider, payload={"opinion": opinion})
+    fire(product, "return_to_draft", actor=actor, action="product.return", changes={"review_opinion": opinion},
+         organisation=product.provider, payload={"opinion": opinion})
     notify(subject=f"服务产品被退回修改：{product.title}", body=opinion,
            url=reverse("providers:product-detail", args=[product.pk]), organisation=product.provider)
     return product
@@ -176,12 +169,10 @@ def product_return(*, actor, product, opinion: str) -> Product:
 def product_delist(*, actor, product, reason: str = "", system: bool = False) -> Product:
     """Delisted by the provider, by staff, or by a removal (system). Open orders are not affected."""
     product = _locked(product)
-    from_state = fire(product, "delist", actor, system=system)
-    product.delist_reason = (reason or "").strip()[:200] or ("服务机构自行下架" if is_owner(product.provider_id, actor)
-                                                             else "管理部门下架")
-    product.save(update_fields=["state", "delisted_at", "delist_reason"])
-    audit_record(actor=actor, action="product.delist", obj=product, from_state=from_state, to_state=product.state,
-                 organisation=product.provider, payload={"reason": product.delist_reason})
+    reason = (reason or "").strip()[:200] or ("服务机构自行下架" if is_owner(product.provider_id, actor)
+                                              else "管理部门下架")
+    fire(product, "delist", actor=actor, system=system, action="product.delist", changes={"delist_reason": reason},
+         organisation=product.provider, payload={"reason": reason})
     if not is_owner(product.provider_id, actor):
         notify(subject=f"服务产品已下架：{product.title}", body=product.delist_reason,
                url=reverse("providers:product-detail", args=[product.pk]), organisation=product.provider)

@@ -8,9 +8,9 @@ from hangqifu.core import clock
 from hangqifu.core.errors import InvalidInput, NotPermitted, RuleViolation
 from hangqifu.notices.services import notice_publish
 from hangqifu.notifications.services import notify
+from hangqifu.workflows.transitions import fire, transition_check
 
 from ..models import Product, ProviderProfile, Removal, RemovalReason
-from ._fsm import fire
 from .products import product_delist
 
 NOTICE_KIND = "provider_removal"
@@ -47,16 +47,13 @@ def removal_propose(*, actor, profile, reason: str, details: str, evidence: dict
 
 def _transition(*, actor, removal, name: str, action: str, opinion: str = "", require_opinion=False) -> Removal:
     removal = Removal.objects.select_for_update().select_related("profile__organisation").get(pk=removal.pk)
-    from_state = fire(removal, name, actor)
+    transition_check(removal, name, actor=actor)
     opinion = (opinion or "").strip()
     if require_opinion and not opinion:
         raise InvalidInput("请填写处理意见", fields={"opinion": ["必填"]})
-    if opinion:
-        removal.decision_opinion = opinion
-    removal.decided_by = actor
-    removal.save(update_fields=["state", "decision_opinion", "decided_by"])
-    audit_record(actor=actor, action=f"provider_removal.{action}", obj=removal, from_state=from_state,
-                 to_state=removal.state, organisation=removal.profile.organisation, payload={"opinion": opinion})
+    changes = {"decided_by": actor, **({"decision_opinion": opinion} if opinion else {})}
+    fire(removal, name, actor=actor, action=f"provider_removal.{action}", changes=changes,
+         organisation=removal.profile.organisation, payload={"opinion": opinion})
     return removal
 
 
@@ -99,14 +96,13 @@ def removal_complete(*, removal, actor=None) -> Removal:
     """The announcement closed clear: the provider is removed, its products delisted, new orders refused.
     Orders already placed finish normally (the order workflow does not re-check admission)."""
     removal = Removal.objects.select_for_update().select_related("profile__organisation").get(pk=removal.pk)
-    from_state = fire(removal, "complete", system=True)
-    removal.save(update_fields=["state", "removed_at"])
+    transition_check(removal, "complete", system=True)
     profile = ProviderProfile.objects.select_for_update().get(pk=removal.profile_id)
-    profile.remove()
-    profile.save(update_fields=["state", "removed_at"])
     organisation = profile.organisation
-    audit_record(actor=actor, action="provider_removal.remove", obj=removal, from_state=from_state,
-                 to_state=removal.state, organisation=organisation, payload={"reason": removal.reason})
+    fire(profile, "remove", actor=actor, system=True, action="provider.remove", organisation=organisation,
+         payload={"removal": removal.pk, "reason": removal.reason})
+    fire(removal, "complete", actor=actor, system=True, action="provider_removal.remove",
+         organisation=organisation, payload={"reason": removal.reason})
     open_products = Product.objects.filter(provider=organisation,
                                            state__in=[Product.State.SUBMITTED, Product.State.LISTED])
     for product in open_products:
@@ -120,10 +116,7 @@ def removal_complete(*, removal, actor=None) -> Removal:
 @transaction.atomic
 def removal_objection_upheld(*, removal, actor=None) -> Removal:
     removal = Removal.objects.select_for_update().select_related("profile__organisation").get(pk=removal.pk)
-    from_state = fire(removal, "objection_upheld", system=True)
-    removal.decision_opinion = "公告期内异议经核实成立，撤销清退"
-    removal.save(update_fields=["state", "decision_opinion"])
-    audit_record(actor=actor, action="provider_removal.objection_upheld", obj=removal, from_state=from_state,
-                 to_state=removal.state, organisation=removal.profile.organisation)
+    fire(removal, "objection_upheld", actor=actor, system=True, action="provider_removal.objection_upheld",
+         changes={"decision_opinion": "公告期内异议经核实成立，撤销清退"}, organisation=removal.profile.organisation)
     notify(subject="清退公告异议成立，清退已撤销", organisation=removal.profile.organisation)
     return removal

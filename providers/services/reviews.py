@@ -11,10 +11,10 @@ from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.core.errors import InvalidInput, InvalidTransition, NotPermitted, RuleViolation
 from hangqifu.notifications.services import notify
+from hangqifu.workflows.transitions import fire
 
 from ..models import ConflictDeclaration, ExpertAssignment, ProviderApplication, Review
 from ..models.applications import RUBRIC, RUBRIC_TOTAL
-from ._fsm import fire
 
 
 def has_conflict(expert, application) -> bool:
@@ -93,10 +93,8 @@ def _maybe_complete(application, actor):
     reviewed = {r.reviewer_id for r in reviews if r.reviewer_id}
     if not reviews or not assigned <= reviewed:
         return
-    from_state = fire(application, "complete_review", system=True)
-    application.save(update_fields=["state", "updated_at"])
-    audit_record(actor=actor, action="provider_application.expert_reviewed", obj=application, from_state=from_state,
-                 to_state=application.state, organisation=application.organisation)
+    fire(application, "complete_review", actor=actor, system=True, action="provider_application.expert_reviewed",
+         organisation=application.organisation)
     notify(subject=f"服务机构入驻申请评审完成，待确认：{application.name}",
            url=reverse("providers:application-detail", args=[application.pk]), roles=[Role.BUREAU])
 

@@ -8,16 +8,15 @@ from django.db import transaction
 from django.urls import reverse
 
 from hangqifu.accounts.roles import Role
-from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.core.choices import ServiceCategory
 from hangqifu.core.errors import InvalidInput, RuleViolation
 from hangqifu.notices.services import notice_publish
 from hangqifu.notifications.services import notify
+from hangqifu.workflows.transitions import fire, transition_check
 from sanctions.services import assert_not_banned
 
 from ..models import Product, ProviderProfile, SelectionRound
-from ._fsm import fire
 
 NOTICE_KIND = "provider_admission"  # the same public notice as the providers selected in a round
 
@@ -63,15 +62,14 @@ def _url(product) -> str:
 def product_selection_pre_review(*, actor, product, opinion: str = "") -> Product:
     """The service center's formal pre-review of a new product: it enters its round's expert review."""
     product = _locked(product)
-    from_state = fire(product, "enter_selection", actor)
+    transition_check(product, "enter_selection", actor=actor)
     assert_category_admitted(product.provider_id, product.category)
     if product.selection_round_id is None:
         join_next_round(product)
-    product.review_opinion = (opinion or "").strip()
-    product.save(update_fields=["state", "review_opinion", "selection_round"])
-    audit_record(actor=actor, action="product.selection_pre_review", obj=product, from_state=from_state,
-                 to_state=product.state, organisation=product.provider,
-                 payload={"round": product.selection_round_id, "opinion": product.review_opinion})
+    opinion = (opinion or "").strip()
+    fire(product, "enter_selection", actor=actor, action="product.selection_pre_review", fields=["selection_round"],
+         changes={"review_opinion": opinion}, organisation=product.provider,
+         payload={"round": product.selection_round_id, "opinion": opinion})
     notify(subject=f"新增服务产品通过形式预审，进入{product.selection_round}评审：{product.title}", url=_url(product),
            organisation=product.provider)
     return product
@@ -91,7 +89,7 @@ def _score(value) -> Decimal:
 def product_selection_review(*, actor, product, reviewer_name: str, score, opinion: str) -> Product:
     """The service center records the round's expert panel or third-party institution's review of the product."""
     product = _locked(product)
-    from_state = fire(product, "record_selection_review", actor)
+    transition_check(product, "record_selection_review", actor=actor)
     errors = {}
     if not (reviewer_name or "").strip():
         errors["reviewer_name"] = ["请填写评审方（专家组或第三方机构名称）"]
@@ -99,14 +97,10 @@ def product_selection_review(*, actor, product, reviewer_name: str, score, opini
         errors["opinion"] = ["请填写评审意见"]
     if errors:
         raise InvalidInput("请填写评审方和评审意见", fields=errors)
-    product.selection_score = _score(score)
-    product.selection_reviewer = reviewer_name.strip()[:200]
-    product.selection_opinion = opinion.strip()
-    product.save(update_fields=["state", "selection_score", "selection_reviewer", "selection_opinion"])
-    audit_record(actor=actor, action="product.selection_review", obj=product, from_state=from_state,
-                 to_state=product.state, organisation=product.provider,
-                 payload={"reviewer": product.selection_reviewer, "score": product.selection_score,
-                          "opinion": product.selection_opinion})
+    score, reviewer, opinion = _score(score), reviewer_name.strip()[:200], opinion.strip()
+    fire(product, "record_selection_review", actor=actor, action="product.selection_review",
+         changes={"selection_score": score, "selection_reviewer": reviewer, "selection_opinion": opinion},
+         organisation=product.provider, payload={"reviewer": reviewer, "score": score, "opinion": opinion})
     notify(subject=f"新增服务产品评审完成，待确认：{product.title}", url=_url(product), roles=[Role.BUREAU])
     return product
 
@@ -119,42 +113,36 @@ def products_selection_confirm(*, actor, products, opinion: str = "") -> list[Pr
     confirmed = []
     for product in sorted(products, key=lambda p: p.pk):
         product = _locked(product)
-        from_state = fire(product, "confirm_selection", actor)
+        transition_check(product, "confirm_selection", actor=actor)
         assert_category_admitted(product.provider_id, product.category)
         assert_not_banned(product.provider, entry_point="product")
-        confirmed.append((product, from_state))
+        confirmed.append(product)
     if not confirmed:
         raise InvalidInput("请选择要确认的产品", fields={"products": ["至少一个"]})
-    if len({p.selection_round_id for p, _ in confirmed}) != 1:
+    if len({p.selection_round_id for p in confirmed}) != 1:
         raise InvalidInput("一次只能确认同一遴选批次的新增产品")
-    round = confirmed[0][0].selection_round
+    round = confirmed[0].selection_round
     lines = [f"{i}. {p.provider.name}：{p.title}（{p.get_category_display()}，{p.price:,.2f} 元，评审得分 "
-             f"{p.selection_score}）" for i, (p, _) in enumerate(confirmed, 1)]
+             f"{p.selection_score}）" for i, p in enumerate(confirmed, 1)]
     notice = notice_publish(
         kind=NOTICE_KIND, title=f"{round.title}新增服务产品入选公示",
         body="根据《杭州市中小微企业服务券管理办法》第十五条，已入驻服务机构新增的服务产品经形式预审、评审和市经信局确认，"
              "现予以公示。公示期内如有异议，请在线提出。\n" + "\n".join(lines),
-        items=[(p, f"{p.provider.name}：{p.title}") for p, _ in confirmed], actor=actor)
+        items=[(p, f"{p.provider.name}：{p.title}") for p in confirmed], actor=actor)
     opinion = (opinion or "").strip()
-    for product, from_state in confirmed:
-        product.notice_id = notice.pk
-        if opinion:
-            product.review_opinion = opinion
-        product.save(update_fields=["state", "notice_id", "review_opinion"])
-        audit_record(actor=actor, action="product.selection_confirm", obj=product, from_state=from_state,
-                     to_state=product.state, organisation=product.provider,
-                     payload={"notice": notice.pk, "round": round.pk, "opinion": opinion})
-    return [p for p, _ in confirmed]
+    for product in confirmed:
+        fire(product, "confirm_selection", actor=actor, action="product.selection_confirm",
+             changes={"notice_id": notice.pk, **({"review_opinion": opinion} if opinion else {})},
+             organisation=product.provider, payload={"notice": notice.pk, "round": round.pk, "opinion": opinion})
+    return confirmed
 
 
 @transaction.atomic
 def product_selected(*, product, actor=None) -> Product:
     """The notice closed clear for this product: selected and listed."""
     product = _locked(product)
-    from_state = fire(product, "selected", system=True)
-    product.save(update_fields=["state", "selected_at", "listed_at", "awaiting_selection", "delisted_at"])
-    audit_record(actor=actor, action="product.selected", obj=product, from_state=from_state, to_state=product.state,
-                 organisation=product.provider, payload={"round": product.selection_round_id})
+    fire(product, "selected", actor=actor, system=True, action="product.selected", organisation=product.provider,
+         payload={"round": product.selection_round_id})
     notify(subject=f"新增服务产品公示期满无异议，已在产品目录上架：{product.title}", url=_url(product),
            organisation=product.provider)
     return product
@@ -163,11 +151,9 @@ def product_selected(*, product, actor=None) -> Product:
 @transaction.atomic
 def product_selection_objection_upheld(*, product, actor=None) -> Product:
     product = _locked(product)
-    from_state = fire(product, "selection_objection_upheld", system=True)
-    product.review_opinion = "公示期内异议经核实成立，该产品未入选"
-    product.save(update_fields=["state", "review_opinion"])
-    audit_record(actor=actor, action="product.selection_objection_upheld", obj=product, from_state=from_state,
-                 to_state=product.state, organisation=product.provider)
+    fire(product, "selection_objection_upheld", actor=actor, system=True,
+         action="product.selection_objection_upheld", organisation=product.provider,
+         changes={"review_opinion": "公示期内异议经核实成立，该产品未入选"})
     notify(subject=f"新增服务产品公示期异议成立，未入选：{product.title}", url=_url(product),
            organisation=product.provider)
     return product

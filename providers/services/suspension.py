@@ -2,8 +2,8 @@
 documented delisting. The credit-list services decide; this only moves the admission and tells the provider."""
 from django.db import transaction
 
-from hangqifu.audit.services import audit_record
 from hangqifu.notifications.services import notify
+from hangqifu.workflows.transitions import fire
 
 from ..models import ProviderProfile
 
@@ -16,10 +16,8 @@ def _move(*, actor, organisation_id: int, source: str, transition: str, reason: 
                .filter(organisation_id=organisation_id, state=source).first())
     if profile is None:
         return None
-    getattr(profile, transition)()
-    profile.save(update_fields=["state"])
-    audit_record(actor=actor, action=f"provider.{transition}", obj=profile, from_state=source, to_state=profile.state,
-                 organisation=profile.organisation, payload={"reason": reason})
+    fire(profile, transition, actor=actor, system=True, action=f"provider.{transition}",
+         organisation=profile.organisation, payload={"reason": reason})
     notify(subject=subject, organisation=profile.organisation, body=f"理由：{reason}。{body}")
     return profile
 

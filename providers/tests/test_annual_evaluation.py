@@ -189,3 +189,17 @@ def test_the_lists_take_a_bounded_number_of_queries(world, client, api_client, d
         assert client.get("/providers/evaluations/?year=2026").status_code == 200
     with django_assert_max_num_queries(8):
         assert api_client.get("/api/v1/provider-evaluations/", {"year": 2026}).json()["count"] == 6
+
+
+def test_a_suspended_providers_result_waits_the_condition_names_its_state(world):
+    # given a recorded evaluation and the provider suspended since (on a dishonesty list)
+    evaluation = service.evaluation_record(actor=world["center"], profile=world["profile"], year=2026, **ENTRY)
+    ProviderProfile.objects.filter(pk=world["profile"].pk).update(state=ProviderProfile.State.SUSPENDED)
+    # when the service center publishes it: refused by the transition's condition with the API's code
+    with pytest.raises(RuleViolation) as exc:
+        service.evaluation_publish(actor=world["center"], evaluation=evaluation)
+    assert exc.value.code == "not_admitted" and "暂停" in exc.value.detail
+    # and the bureau, whom publication does not admit, is told 403 first
+    with pytest.raises(NotPermitted):
+        service.evaluation_publish(actor=world["bureau"], evaluation=evaluation)
+    assert AnnualEvaluation.objects.get(pk=evaluation.pk).state == AnnualEvaluation.State.DRAFT

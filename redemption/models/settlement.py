@@ -13,8 +13,28 @@ from django_fsm import FSMField, transition
 from hangqifu.core import clock
 from hangqifu.core.choices import District
 from hangqifu.core.money import MONEY_FIELD_KWARGS
+from hangqifu.workflows.conditions import condition
 
 from .. import permissions as perms
+
+
+@condition(code="batch_empty", detail="本批次没有归集到兑付申请，无需审批（可由市工信服务中心取消本批次）")
+def collected_claims(batch) -> bool:
+    """第十三条: a batch pays the claims it collected; one that collected none has nothing to approve."""
+    return batch.claims.exists()
+
+
+@condition(code="batch_not_empty", detail="本批次已归集兑付申请，不能取消")
+def collected_nothing(batch) -> bool:
+    """第十三条: only a batch that collected no claim is cancelled; collected claims go on to be paid."""
+    return not batch.claims.exists()
+
+
+@condition(code="batch_empty", detail="公示后本批次没有可拨付的兑付申请")
+def claims_left_after_notice(batch) -> bool:
+    """第十一、十三条: the disbursement orders pay the claims that cleared the public notice; when every claim
+    left the batch on an objection there is nothing to sign."""
+    return batch.claims.exists()
 
 
 class SettlementBatch(models.Model):
@@ -101,12 +121,12 @@ class SettlementBatch(models.Model):
         pass
 
     @transition(field=state, source=State.COLLECTED, target=State.CANCELLED, permission=perms.service_center,
-                custom={"label": "取消空批次"})
+                conditions=[collected_nothing], custom={"label": "取消空批次"})
     def cancel(self):
-        """Only a batch that collected nothing (the service checks it under the batch lock)."""
+        """Only a batch that collected nothing (checked under the batch lock)."""
 
     @transition(field=state, source=State.COLLECTED, target=State.APPROVED, permission=perms.bureau,
-                custom={"label": "审批结算批次"})
+                conditions=[collected_claims], custom={"label": "审批结算批次"})
     def approve(self):
         self.approved_at = clock.now()
 
@@ -120,7 +140,7 @@ class SettlementBatch(models.Model):
         pass
 
     @transition(field=state, source=State.NOTICE_CLOSED, target=State.BUREAU_SIGNED, permission=perms.bureau,
-                custom={"label": "市经信局签发"})
+                conditions=[claims_left_after_notice], custom={"label": "市经信局签发"})
     def sign_bureau(self):
         self.bureau_signed_at = clock.now()
 

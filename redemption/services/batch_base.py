@@ -1,18 +1,17 @@
-"""Helpers shared by the settlement services (locking a batch, firing its transitions, totals, and the bulk
+"""Helpers shared by the settlement services (locking a batch, completing it, totals, and the bulk
 counterparts of a per-object transition: its FSM log rows and lightweight references for bulk audit)."""
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
-from django_fsm import can_proceed, has_transition_perm
+from django_fsm import can_proceed
 from django_fsm_log.models import StateLog
 
 from hangqifu.accounts.roles import Role
-from hangqifu.audit.services import audit_record
-from hangqifu.core.errors import InvalidTransition, NotPermitted
 from hangqifu.core.money import ZERO
 from hangqifu.core.outbox import enqueue_after_commit
 from hangqifu.notifications.services import notify
+from hangqifu.workflows.transitions import fire
 
 from ..models import DistrictPayment, SettlementBatch
 
@@ -44,19 +43,6 @@ def _lock(batch_id: int) -> SettlementBatch:
     return SettlementBatch.objects.select_for_update().get(pk=batch_id)
 
 
-def _transition(batch: SettlementBatch, method: str, actor, *, action: str, fields=(), payload=None):
-    before = batch.state
-    transition = getattr(batch, method)
-    if not can_proceed(transition):
-        raise InvalidTransition(f"结算批次当前状态为“{batch.get_state_display()}”，不能执行此操作")
-    if actor is not None and not has_transition_perm(transition, actor):
-        raise NotPermitted("您没有执行此操作的权限")
-    transition()
-    batch.save(update_fields=["state", *fields])
-    audit_record(actor=actor, action=action, obj=batch, from_state=before, to_state=batch.state,
-                 payload=payload or {})
-
-
 def batch_complete_if_all_paid(batch: SettlementBatch, *, confirmed_by=None) -> bool:
     """The one way a settlement batch completes: when it has payment lines and every one is paid (the last
     district confirms, or a line was confirmed while another district was still being issued). Nobody fires
@@ -69,7 +55,7 @@ def batch_complete_if_all_paid(batch: SettlementBatch, *, confirmed_by=None) -> 
     payload = {"payments": payments.count()}
     if confirmed_by is not None:
         payload["confirmed_by"] = confirmed_by.get_username()
-    _transition(batch, "complete", None, action="settlement.complete", fields=["completed_at"], payload=payload)
+    fire(batch, "complete", actor=None, system=True, action="settlement.complete", payload=payload)
     notify(subject=f"{batch.title}已全部支付完毕", roles=[Role.SERVICE_CENTER, Role.BUREAU, Role.FINANCE_BUREAU],
            url=batch.get_absolute_url())
     return True

@@ -15,6 +15,7 @@ from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.core.money import ZERO, fmt
 from hangqifu.notifications.services import active_users_by_organisation, notify
+from hangqifu.workflows.transitions import fire
 from vouchers.models import Deduction
 from vouchers.models.ledger import LedgerEntry
 from vouchers.services.ledger import ledger_record_rows
@@ -22,7 +23,7 @@ from vouchers.services.ledger import ledger_record_rows
 from ..exports import disbursement_pdf
 from ..models import ClaimLine, DisbursementOrder, DistrictPayment, RedemptionClaim, SettlementBatch
 from ..statements import claim_number_sql
-from .batch_base import _lock, _transition, batch_complete_if_all_paid, batch_total
+from .batch_base import _lock, batch_complete_if_all_paid, batch_total
 
 logger = logging.getLogger(__name__)
 
@@ -135,10 +136,10 @@ def batch_issue(*, batch_id: int) -> dict:
         batch = _lock(batch_id)
         if batch.state == SettlementBatch.State.ISSUING and not _unissued_claims(batch).exists():
             batch.task_done = batch.task_total = batch.disbursement_orders.count()
-            _transition(batch, "finish_issuing", None, action="settlement.disbursed",
-                        fields=["task_done", "task_total"],
-                        payload={"orders": list(batch.disbursement_orders.values_list("id", flat=True)),
-                                 "total": batch_total(batch)})
+            fire(batch, "finish_issuing", actor=None, system=True, action="settlement.disbursed",
+                 fields=["task_done", "task_total"],
+                 payload={"orders": list(batch.disbursement_orders.values_list("id", flat=True)),
+                          "total": batch_total(batch)})
             for order in batch.disbursement_orders.all():
                 _notify_district(order)
             batch_complete_if_all_paid(batch)

@@ -7,13 +7,12 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
-from django_fsm import can_proceed
 
-from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
-from hangqifu.core.errors import InvalidInput, InvalidTransition, NotFound, NotPermitted, RuleViolation
+from hangqifu.core.errors import InvalidInput, NotFound, NotPermitted, RuleViolation
 from hangqifu.core.money import fmt
 from hangqifu.notifications.services import notify
+from hangqifu.workflows.transitions import fire
 from vouchers.models.ledger import LedgerEntry
 from vouchers.services.ledger import ledger_record
 
@@ -53,21 +52,14 @@ def payment_confirm(*, payment: DistrictPayment, actor, reference: str, paid_at:
     if batch.finance_signed_at and paid_at < batch.finance_signed_at:
         raise InvalidInput("支付时间不能早于拨付文件下达时间", fields={"paid_at": ["支付时间早于拨付文件下达"]})
     assert_provider_not_listed(payment.provider)  # 第六条: not paid while listed (a replay above stays a replay)
-    before = payment.state
-    payment.confirm()
-    payment.reference, payment.paid_at, payment.confirmed_by = reference, paid_at, actor
-    payment.save(update_fields=["state", "reference", "paid_at", "confirmed_by", "confirmed_at"])
-    audit_record(actor=actor, action="settlement.payment_confirm", obj=payment, from_state=before,
-                 to_state=payment.state, organisation=payment.provider,
-                 payload={"amount": payment.amount, "reference": reference, "paid_at": paid_at})
+    fire(payment, "confirm", actor=actor, action="settlement.payment_confirm", organisation=payment.provider,
+         changes={"reference": reference, "paid_at": paid_at, "confirmed_by": actor},
+         payload={"amount": payment.amount, "reference": reference, "paid_at": paid_at})
     ledger_record(kind=LedgerEntry.Kind.PAYMENT, year=batch.year, amount=payment.amount, organisation=payment.provider,
                   reference=reference[:100], memo=f"{payment.disbursement_order.number} 亲清在线支付", actor=actor)
     for claim in RedemptionClaim.objects.select_for_update().filter(payment=payment).order_by("id"):
-        claim_before = claim.state
-        claim.mark_paid()
-        claim.save(update_fields=["state", "paid_at", "closed_at"])
-        audit_record(actor=actor, action="redemption.claim_paid", obj=claim, from_state=claim_before,
-                     to_state=claim.state, organisation=claim.provider, payload={"payment": payment.pk})
+        fire(claim, "mark_paid", actor=actor, system=True, action="redemption.claim_paid",
+             organisation=claim.provider, payload={"payment": payment.pk})
     notify(subject=f"兑付款已到账确认：{fmt(payment.amount)} 元", organisation=payment.provider,
            body=f"{payment.get_district_display()}已通过亲清在线支付，流水号 {reference}。")
     batch_complete_if_all_paid(batch, confirmed_by=actor)
@@ -81,14 +73,9 @@ def payment_fail(*, payment: DistrictPayment, actor, reason: str) -> DistrictPay
     if not reason:
         raise InvalidInput("请填写失败原因", fields={"reason": ["请填写失败原因"]})
     batch, payment = _locked(payment, actor)
-    if not can_proceed(payment.fail):
-        raise InvalidTransition(f"该笔支付当前状态为“{payment.get_state_display()}”，不能标记失败")
-    before = payment.state
-    payment.fail()
-    payment.failure_reason = reason[:200]
-    payment.save(update_fields=["state", "failure_reason", "failure_count"])
-    audit_record(actor=actor, action="settlement.payment_fail", obj=payment, from_state=before,
-                 to_state=payment.state, organisation=payment.provider, payload={"reason": reason})
+    fire(payment, "fail", actor=actor, action="settlement.payment_fail", organisation=payment.provider,
+         changes={"failure_reason": reason[:200]}, payload={"reason": reason},
+         wrong_state=f"该笔支付当前状态为“{payment.get_state_display()}”，不能标记失败")
     notify(subject=f"兑付款支付失败：{fmt(payment.amount)} 元", organisation=payment.provider,
            body=f"{payment.get_district_display()}反馈支付失败：{reason}。请核对收款账户信息，区县将重新支付。")
     return payment

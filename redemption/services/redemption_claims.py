@@ -5,7 +5,6 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django_fsm import can_proceed, has_transition_perm
 
 from hangqifu.accounts.roles import Role
 from hangqifu.audit.services import audit_record
@@ -16,6 +15,7 @@ from hangqifu.documents.kinds import kind_label
 from hangqifu.documents.selectors import documents_for
 from hangqifu.documents.services import document_delete, document_store
 from hangqifu.notifications.services import notify
+from hangqifu.workflows.transitions import fire
 from registration.selectors.eligibility import assert_not_listed
 from sanctions.services import assert_not_banned
 from vouchers.models.orders import Order
@@ -39,19 +39,6 @@ def assert_provider_not_listed(provider) -> None:
 
 def _lock(claim: RedemptionClaim) -> RedemptionClaim:
     return RedemptionClaim.objects.select_for_update().select_related("provider").get(pk=claim.pk)
-
-
-def _transition(claim: RedemptionClaim, method: str, actor, *, action: str, payload=None, fields=()):
-    before = claim.state
-    transition = getattr(claim, method)
-    if not can_proceed(transition):
-        raise InvalidTransition(f"兑付申请当前状态为“{claim.get_state_display()}”，不能执行此操作")
-    if actor is not None and not has_transition_perm(transition, actor):
-        raise NotPermitted("您没有执行此操作的权限")
-    transition()
-    claim.save(update_fields=["state", *fields])
-    audit_record(actor=actor, action=action, obj=claim, from_state=before, to_state=claim.state,
-                 organisation=claim.provider, payload=payload or {})
 
 
 def _require_owner(claim, actor):
@@ -184,8 +171,8 @@ def claim_submit(*, claim: RedemptionClaim, actor) -> RedemptionClaim:
         raise InvalidInput(f"缺少第十一条规定的材料：{labels}", code="invalid_document",
                            fields={"documents": [document_label(claim, kind) for kind in missing]})
     cap_check(provider=claim.provider, year=claim_service_year(claim), amount=claim.claimed_amount)
-    _transition(claim, "submit", actor, action="redemption.claim_submit", fields=["submitted_at"],
-                payload={"claimed_amount": claim.claimed_amount})
+    fire(claim, "submit", actor=actor, action="redemption.claim_submit", fields=["submitted_at"],
+         payload={"claimed_amount": claim.claimed_amount})
     notify(subject=f"新的兑付申请待形式预审：{claim.provider.name}", roles=[Role.SERVICE_CENTER],
            url=reverse("admin:redemption_redemptionclaim_change", args=[claim.pk]),
            body=f"{claim.number}，申请兑付 {fmt(claim.claimed_amount)} 元。")
@@ -222,10 +209,10 @@ def claim_pre_review(*, claim: RedemptionClaim, actor, passed: bool, opinion: st
         raise InvalidInput("核定兑付金额合计为 0，请退回或不予兑付", code="invalid_verified_amount")
     ClaimLine.objects.bulk_update(lines, ["verified_amount"])
     claim.pre_review_opinion, claim.pre_reviewed_by, claim.verified_amount = opinion or "形式预审通过", actor, total
-    _transition(claim, "pre_review", actor, action="redemption.claim_pre_review",
-                fields=["pre_review_opinion", "pre_reviewed_by", "pre_reviewed_at", "verified_amount"],
-                payload={"opinion": claim.pre_review_opinion, "verified_amount": total,
-                         "lines": {str(line.order_id): str(line.verified_amount) for line in lines}})
+    fire(claim, "pre_review", actor=actor, action="redemption.claim_pre_review",
+         fields=["pre_review_opinion", "pre_reviewed_by", "pre_reviewed_at", "verified_amount"],
+         payload={"opinion": claim.pre_review_opinion, "verified_amount": total,
+                  "lines": {str(line.order_id): str(line.verified_amount) for line in lines}})
     notify(subject=f"兑付申请待审批：{claim.provider.name}", roles=[Role.BUREAU],
            url=reverse("admin:redemption_redemptionclaim_change", args=[claim.pk]),
            body=f"{claim.number}，核定兑付 {fmt(total)} 元。")
@@ -236,8 +223,8 @@ def _return(claim, actor, opinion):
     if not opinion:
         raise InvalidInput("退回时须填写意见", fields={"opinion": ["请填写退回意见"]})
     claim.decision_opinion = opinion
-    _transition(claim, "return_for_correction", actor, action="redemption.claim_return", fields=["decision_opinion"],
-                payload={"opinion": opinion})
+    fire(claim, "return_for_correction", actor=actor, action="redemption.claim_return", fields=["decision_opinion"],
+         payload={"opinion": opinion})
     claim.lines.update(verified_amount=None)
     claim.verified_amount = None
     claim.save(update_fields=["verified_amount"])
@@ -277,9 +264,9 @@ def claim_approve(*, claim: RedemptionClaim, actor, opinion: str = "") -> Redemp
         raise RuleViolation("申请中的订单已兑付过，不能重复兑付", code="order_already_redeemed") from None
     claim.cap_year, claim.approved_by = year, actor
     claim.decision_opinion = (opinion or "").strip()
-    _transition(claim, "approve", actor, action="redemption.claim_approve",
-                fields=["cap_year", "approved_by", "approved_at", "decision_opinion"],
-                payload={"verified_amount": claim.verified_amount, "cap_year": year})
+    fire(claim, "approve", actor=actor, action="redemption.claim_approve",
+         fields=["cap_year", "approved_by", "approved_at", "decision_opinion"],
+         payload={"verified_amount": claim.verified_amount, "cap_year": year})
     notify(subject=f"兑付申请已审批通过：{claim.number}", organisation=claim.provider, url=claim.get_absolute_url(),
            body=f"核定兑付 {fmt(claim.verified_amount)} 元，将纳入下一结算批次公示后拨付。")
     return claim
@@ -294,8 +281,8 @@ def claim_reject(*, claim: RedemptionClaim, actor, opinion: str) -> RedemptionCl
     if not opinion:
         raise InvalidInput("不予兑付须填写理由", fields={"opinion": ["请填写理由"]})
     claim.decision_opinion = opinion
-    _transition(claim, "reject", actor, action="redemption.claim_reject", fields=["decision_opinion", "closed_at"],
-                payload={"opinion": opinion})
+    fire(claim, "reject", actor=actor, action="redemption.claim_reject", fields=["decision_opinion", "closed_at"],
+         payload={"opinion": opinion})
     notify(subject=f"兑付申请不予兑付：{claim.number}", organisation=claim.provider, url=claim.get_absolute_url(),
            body=f"理由：{opinion}")
     return claim
@@ -306,7 +293,7 @@ def claim_withdraw(*, claim: RedemptionClaim, actor) -> RedemptionClaim:
     """The provider withdraws a draft or returned claim; its orders may be claimed again."""
     claim = _lock(claim)
     _require_owner(claim, actor)
-    _transition(claim, "withdraw", actor, action="redemption.claim_withdraw", fields=["closed_at"])
+    fire(claim, "withdraw", actor=actor, action="redemption.claim_withdraw", fields=["closed_at"])
     claim.lines.update(live=False)
     return claim
 
@@ -329,10 +316,10 @@ def claim_revoke_after_objection(*, claim: RedemptionClaim, actor, reason: str) 
     previous_batch, previous_district = claim.batch_id, claim.settlement_district
     claim.batch, claim.settlement_district, claim.under_investigation = None, None, False
     claim.decision_opinion = reason
-    _transition(claim, "revoke_after_objection", None, action="redemption.claim_revoke",
-                fields=["batch", "settlement_district", "under_investigation", "decision_opinion", "closed_at"],
-                payload={"reason": reason, "batch": previous_batch, "district": previous_district,
-                         "released": claim.verified_amount, "by": getattr(actor, "username", "")})
+    fire(claim, "revoke_after_objection", actor=None, system=True, action="redemption.claim_revoke",
+         fields=["batch", "settlement_district", "under_investigation", "decision_opinion", "closed_at"],
+         payload={"reason": reason, "batch": previous_batch, "district": previous_district,
+                  "released": claim.verified_amount, "by": getattr(actor, "username", "")})
     notify(subject=f"兑付申请因公示异议成立不予兑付：{claim.number}", organisation=claim.provider,
            url=claim.get_absolute_url(), body=reason)
     return claim

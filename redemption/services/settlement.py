@@ -11,7 +11,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.utils import timezone
-from django_fsm import can_proceed
 
 from hangqifu.accounts.models import Organisation
 from hangqifu.accounts.roles import Role
@@ -22,13 +21,14 @@ from hangqifu.core.money import fmt
 from hangqifu.notices.models import NoticeItem, PublicNotice
 from hangqifu.notices.services import notice_publish
 from hangqifu.notifications.services import notify
+from hangqifu.workflows.transitions import fire, transition_check, transition_refusal
 from sanctions.services import banned_organisation_ids
 from registration.selectors.eligibility import listed_on_day
 
 from .. import permissions as perms
 from ..models import RedemptionClaim, SettlementBatch
 from ..models.claims import claim_number
-from .batch_base import Ref, _enqueue, _lock, _transition, batch_total, state_log_rows
+from .batch_base import Ref, _enqueue, _lock, batch_total, state_log_rows
 from .disbursement import batch_districts
 
 logger = logging.getLogger(__name__)
@@ -88,11 +88,10 @@ def _collectable(batch: SettlementBatch):
 def batch_close(*, batch: SettlementBatch, actor) -> SettlementBatch:
     """Stop accepting and start collecting the approved claims (a Celery task; progress on the batch page)."""
     batch = _lock(batch.pk)
-    if not perms.is_service_center(actor):
-        raise NotPermitted("只有市工信服务中心可以截止归集")
+    transition_check(batch, "close", actor=actor, denied="只有市工信服务中心可以截止归集")
     batch.task_total, batch.task_done = _collectable(batch).count(), 0
-    _transition(batch, "close", actor, action="settlement.close", fields=["closed_at", "task_total", "task_done"],
-                payload={"to_collect": batch.task_total})
+    fire(batch, "close", actor=actor, action="settlement.close", fields=["closed_at", "task_total", "task_done"],
+         payload={"to_collect": batch.task_total})
     _enqueue("collect_batch", batch.pk)
     return batch
 
@@ -121,10 +120,10 @@ def batch_collect(*, batch_id: int) -> dict:
         if locked.state == SettlementBatch.State.COLLECTING:
             moved = _one_district_per_provider(locked)
             locked.task_total = locked.task_done = locked.claims.count()
-            _transition(locked, "finish_collecting", None, action="settlement.collected",
-                        fields=["task_total", "task_done"],
-                        payload={"claims": locked.task_done, "total": batch_total(locked),
-                                 "moved_providers": moved})
+            fire(locked, "finish_collecting", actor=None, system=True, action="settlement.collected",
+                 fields=["task_total", "task_done"],
+                 payload={"claims": locked.task_done, "total": batch_total(locked),
+                          "moved_providers": moved})
             notify(subject=f"{locked.title}已归集 {locked.task_done} 份兑付申请，待审批", roles=[Role.BUREAU],
                    url=locked.get_absolute_url(), body=f"合计 {fmt(batch_total(locked))} 元。")
     return {"batch": batch_id, "collected": collected}
@@ -197,13 +196,9 @@ def _enter_settlement(ids: list[int], batch_id: int) -> list[tuple[int, int, str
 @transaction.atomic
 def batch_approve(*, batch: SettlementBatch, actor) -> SettlementBatch:
     batch = _lock(batch.pk)
-    if not perms.is_bureau(actor):
-        raise NotPermitted("只有市经信局可以审批结算批次")
-    if batch.state == SettlementBatch.State.COLLECTED and not batch.claims.exists():
-        raise RuleViolation("本批次没有归集到兑付申请，无需审批（可由市工信服务中心取消本批次）", code="batch_empty")
-    batch.approved_by = actor
-    _transition(batch, "approve", actor, action="settlement.approve", fields=["approved_by", "approved_at"],
-                payload={"claims": batch.claims.count(), "total": batch_total(batch)})
+    transition_check(batch, "approve", actor=actor, denied="只有市经信局可以审批结算批次")
+    fire(batch, "approve", actor=actor, action="settlement.approve", changes={"approved_by": actor},
+         payload={"claims": batch.claims.count(), "total": batch_total(batch)})
     return batch
 
 
@@ -212,11 +207,8 @@ def batch_cancel(*, batch: SettlementBatch, actor) -> SettlementBatch:
     """The service center cancels a batch that collected nothing (else it would wait for an approval that
     cannot come: `batch_empty`). A batch with claims cannot be cancelled."""
     batch = _lock(batch.pk)
-    if not perms.is_service_center(actor):
-        raise NotPermitted("只有市工信服务中心可以取消结算批次")
-    if batch.state == SettlementBatch.State.COLLECTED and batch.claims.exists():
-        raise RuleViolation("本批次已归集兑付申请，不能取消", code="batch_not_empty")
-    _transition(batch, "cancel", actor, action="settlement.cancel", payload={"claims": 0})
+    fire(batch, "cancel", actor=actor, action="settlement.cancel", payload={"claims": 0},
+         denied="只有市工信服务中心可以取消结算批次")
     notify(subject=f"{batch.title}未归集到兑付申请，已取消", roles=[Role.BUREAU], url=batch.get_absolute_url())
     return batch
 
@@ -252,17 +244,14 @@ def batch_publish(*, batch: SettlementBatch, actor, working_days: int | None = N
     objection holds only its own claim."""
 
     batch = _lock(batch.pk)
-    if not perms.is_bureau(actor):
-        raise NotPermitted("只有市经信局可以发布兑付公示")
-    if not can_proceed(batch.publish):
-        raise InvalidTransition(f"结算批次当前状态为“{batch.get_state_display()}”，不能发布公示")
+    transition_check(batch, "publish", actor=actor, denied="只有市经信局可以发布兑付公示",
+                     wrong_state=f"结算批次当前状态为“{batch.get_state_display()}”，不能发布公示")
     body = (f"根据《杭州市中小微企业服务券管理办法》第十一条，现将{batch.title}拟兑付情况予以公示，"
             f"共 {batch.claims.count()} 份兑付申请，合计 {fmt(batch_total(batch))} 元。公示期内如有异议，请登录平台提出。")
     notice = notice_publish(kind=NOTICE_KIND, title=f"{batch.title}公示", body=body, items=_notice_items(batch),
                             actor=actor, working_days=working_days)
-    batch.notice = notice
-    _transition(batch, "publish", actor, action="settlement.publish", fields=["notice"],
-                payload={"notice": notice.pk, "closes_at": notice.closes_at})
+    fire(batch, "publish", actor=actor, action="settlement.publish", changes={"notice": notice},
+         payload={"notice": notice.pk, "closes_at": notice.closes_at})
     return batch
 
 
@@ -295,18 +284,16 @@ def batch_conclude_notice(*, batch_id: int) -> bool:
         not_cleared = (_claims_not_cleared(batch).select_for_update(of=("self",))
                        .select_related("provider").order_by("id"))
         for claim in not_cleared:
-            before, district = claim.state, claim.settlement_district
-            claim.batch, claim.settlement_district, claim.under_investigation = None, None, True
-            claim.leave_settlement()
-            claim.save(update_fields=["state", "batch", "settlement_district", "under_investigation"])
-            audit_record(action="settlement.pull_out", obj=claim, from_state=before, to_state=claim.state,
-                         organisation=claim.provider,
-                         payload={"batch": batch_id, "district": district, "reason": "公示异议待调查"})
+            district = claim.settlement_district
+            fire(claim, "leave_settlement", actor=None, system=True, action="settlement.pull_out",
+                 changes={"batch": None, "settlement_district": None, "under_investigation": True},
+                 organisation=claim.provider,
+                 payload={"batch": batch_id, "district": district, "reason": "公示异议待调查"})
             notify(subject=f"兑付申请因公示异议暂缓拨付：{claim.number}", organisation=claim.provider,
                    url=claim.get_absolute_url(), body="公示期内收到异议，调查结束前暂不拨付；异议不成立的将纳入后续批次。")
             pulled.append(claim.pk)
-        _transition(batch, "conclude_notice", None, action="settlement.notice_concluded",
-                    payload={"pulled_out": pulled, "remaining": batch.claims.count()})
+        fire(batch, "conclude_notice", actor=None, system=True, action="settlement.notice_concluded",
+             payload={"pulled_out": pulled, "remaining": batch.claims.count()})
         notify(subject=f"{batch.title}公示结束，待签发拨付文件", roles=[Role.BUREAU], url=batch.get_absolute_url())
         return True
 
@@ -337,8 +324,8 @@ def bureau_sign_refusal(batch: SettlementBatch, *, notice_due_concludes: bool = 
         return InvalidTransition(f"公示期尚未结束{until}，期满无异议后方可签发拨付文件", code="notice_open")
     if batch.state == S.BUREAU_SIGNED:
         return RuleViolation("市经信局已签发，须由市财政局工作人员会签", code="already_signed")
-    if batch.state == S.NOTICE_CLOSED and not batch.claims.exists():
-        return RuleViolation("公示后本批次没有可拨付的兑付申请", code="batch_empty")
+    if batch.state == S.NOTICE_CLOSED:
+        return transition_refusal(batch, "sign_bureau", system=True)
     return None
 
 
@@ -353,9 +340,8 @@ def batch_sign(*, batch: SettlementBatch, actor) -> SettlementBatch:
         refusal = bureau_sign_refusal(batch, notice_due_concludes=False)
         if refusal is not None:
             raise refusal
-        batch.bureau_signed_by = actor
-        _transition(batch, "sign_bureau", actor, action="settlement.sign_bureau",
-                    fields=["bureau_signed_by", "bureau_signed_at"], payload={"total": batch_total(batch)})
+        fire(batch, "sign_bureau", actor=actor, action="settlement.sign_bureau", changes={"bureau_signed_by": actor},
+             payload={"total": batch_total(batch)})
         notify(subject=f"{batch.title}拨付文件待会签", roles=[Role.FINANCE_BUREAU], url=batch.get_absolute_url(),
                body=f"市经信局 {actor.username} 已签发，合计 {fmt(batch_total(batch))} 元。")
         return batch
@@ -364,12 +350,10 @@ def batch_sign(*, batch: SettlementBatch, actor) -> SettlementBatch:
             raise InvalidTransition("须先由市经信局签发，再由市财政局会签", code="invalid_transition")
         if batch.bureau_signed_by_id == actor.pk:
             raise RuleViolation("签发与会签须由两位不同的工作人员完成", code="same_signer")
-        batch.finance_signed_by = actor
-        batch.task_total = len(batch_districts(batch))
-        batch.task_done = 0
-        _transition(batch, "sign_finance", actor, action="settlement.sign_finance",
-                    fields=["finance_signed_by", "finance_signed_at", "task_total", "task_done"],
-                    payload={"total": batch_total(batch), "districts": batch.task_total})
+        districts = len(batch_districts(batch))
+        fire(batch, "sign_finance", actor=actor, action="settlement.sign_finance",
+             changes={"finance_signed_by": actor, "task_total": districts, "task_done": 0},
+             payload={"total": batch_total(batch), "districts": districts})
         _enqueue("issue_disbursements", batch.pk)
         return batch
     raise NotPermitted("只有市经信局和市财政局可以签发拨付文件")

@@ -235,3 +235,18 @@ def test_cancel_through_the_api_and_the_batch_page(now, center, bureau, run, cli
     assert response.status_code == 200 and response.json()["state"] == "cancelled"
     again = client.post(url)
     assert again.status_code == 409
+
+
+def test_an_empty_collected_batch_cannot_be_approved_the_condition_says_why(now, center, bureau, run):
+    # given a batch that collected nothing
+    batch = _open(center)
+    run(services.batch_close, batch=batch, actor=center)
+    # when the bureau approves it: the transition's condition (collected_claims) refuses with its own code
+    with pytest.raises(DomainError) as refused:
+        services.batch_approve(batch=S(batch.pk), actor=bureau)
+    assert refused.value.code == "batch_empty" and refused.value.status == 409
+    # and the service center, whom approval does not admit, is told 403 before the rule
+    with pytest.raises(DomainError) as denied:
+        services.batch_approve(batch=S(batch.pk), actor=center)
+    assert denied.value.status == 403
+    assert S(batch.pk).state == SettlementBatch.State.COLLECTED

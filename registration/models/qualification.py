@@ -15,10 +15,6 @@ from .reference import SizeClass
 from .registration import HolderKind, Tier
 
 
-def _is_reviewer(instance, user) -> bool:
-    return permissions.is_reviewer(user)
-
-
 class SuspensionCause(models.TextChoices):
     STAFF = "staff", "市工信服务中心暂停"
     CREDIT_LIST = "credit_list", "列入失信名单"
@@ -88,15 +84,16 @@ class Qualification(models.Model):
     def user_can_view(self, user) -> bool:
         return permissions.can_view_organisation_record(user, self.organisation_id)
 
-    @transition(field=state, source=State.ACTIVE, target=State.SUSPENDED, permission=_is_reviewer)
+    @transition(field=state, source=State.ACTIVE, target=State.SUSPENDED, permission=permissions.reviewer)
     def suspend(self):
         pass
 
-    @transition(field=state, source=State.SUSPENDED, target=State.ACTIVE, permission=_is_reviewer)
+    @transition(field=state, source=State.SUSPENDED, target=State.ACTIVE, permission=permissions.reviewer)
     def reinstate(self):
         pass
 
-    @transition(field=state, source=[State.ACTIVE, State.SUSPENDED], target=State.REVOKED, permission=_is_reviewer)
+    @transition(field=state, source=[State.ACTIVE, State.SUSPENDED], target=State.REVOKED,
+                permission=permissions.reviewer)
     def revoke(self):
         pass
 
@@ -154,6 +151,6 @@ class ChangeReport(models.Model):
     def user_can_view(self, user) -> bool:
         return permissions.can_view_organisation_record(user, self.organisation_id)
 
-    @transition(field=state, source=State.SUBMITTED, target=State.REVIEWED, permission=_is_reviewer)
+    @transition(field=state, source=State.SUBMITTED, target=State.REVIEWED, permission=permissions.reviewer)
     def review(self):
         pass

@@ -32,14 +32,6 @@ class Tier(models.TextChoices):
     TIER3 = "tier3", "专精特新等额度"
 
 
-def _is_reviewer(instance, user) -> bool:
-    return permissions.is_reviewer(user)
-
-
-def _is_owner(instance, user) -> bool:
-    return permissions.is_holder_of(user, instance.organisation_id)
-
-
 class RegistrationApplication(models.Model):
     """One organisation's application for one year's qualification: a first registration or the annual
     re-review (复审) of an existing qualification."""
@@ -129,25 +121,26 @@ class RegistrationApplication(models.Model):
         return permissions.can_view_organisation_record(user, self.organisation_id)
 
     # --- transitions: guard + state only; the services do the rest ----------------------------------
-    @transition(field=state, source=[State.DRAFT, State.RETURNED], target=State.SUBMITTED, permission=_is_owner)
+    @transition(field=state, source=[State.DRAFT, State.RETURNED], target=State.SUBMITTED,
+                permission=permissions.holder)
     def submit(self):
         pass
 
-    @transition(field=state, source=State.SUBMITTED, target=State.PRE_REVIEWED, permission=_is_reviewer)
+    @transition(field=state, source=State.SUBMITTED, target=State.PRE_REVIEWED, permission=permissions.reviewer)
     def pre_review(self):
         pass
 
     @transition(field=state, source=[State.SUBMITTED, State.PRE_REVIEWED], target=State.RETURNED,
-                permission=_is_reviewer)
+                permission=permissions.reviewer)
     def return_for_correction(self):
         pass
 
     @transition(field=state, source=[State.SUBMITTED, State.PRE_REVIEWED], target=State.REJECTED,
-                permission=_is_reviewer)
+                permission=permissions.reviewer)
     def reject(self):
         pass
 
-    @transition(field=state, source=State.PRE_REVIEWED, target=State.APPROVED, permission=_is_reviewer)
+    @transition(field=state, source=State.PRE_REVIEWED, target=State.APPROVED, permission=permissions.reviewer)
     def approve(self):
         pass
 

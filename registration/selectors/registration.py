@@ -2,10 +2,10 @@
 from django.db.models import QuerySet
 from django_fsm import has_transition_perm
 
+from hangqifu.accounts.roles import BUYER_ROLES, STAFF_ROLES
 from hangqifu.audit.models import AuditEvent
 from hangqifu.core import clock
 
-from .. import permissions
 from ..models import ChangeReport, Qualification, RegistrationApplication
 
 
@@ -14,9 +14,9 @@ def scoped_to(queryset: QuerySet, *, user) -> QuerySet:
     organisation's for enterprises and parks, none for anyone else."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return queryset.none()
-    if user.role in permissions.READER_ROLES:
+    if user.role in STAFF_ROLES:
         return queryset
-    if user.role in permissions.HOLDER_ROLES and user.organisation_id:
+    if user.role in BUYER_ROLES and user.organisation_id:
         return queryset.filter(organisation_id=user.organisation_id)
     return queryset.none()
 

@@ -16,13 +16,13 @@ from hangqifu.core import clock
 from hangqifu.core.errors import InvalidInput, NotFound, NotPermitted, RuleViolation
 from hangqifu.documents.services import document_store
 from hangqifu.notifications.services import notify
+from hangqifu.workflows.transitions import fire, transition_check
 from hangqifu.policy.services import policy_for
 from hangqifu.workdays.services import working_deadline
 
-from .. import permissions
 from ..models import ChangeReport, Qualification, SizeClass, SuspensionCause
 from . import qualification as qualification_services
-from .common import guard, page_url
+from .common import page_url
 
 EVIDENCE_KIND = "change_evidence"
 
@@ -148,8 +148,8 @@ def allowed_decisions(report: ChangeReport) -> list[str]:
 @transaction.atomic
 def change_report_review(*, actor, report, opinion: str, decision: str = "") -> ChangeReport:
     report = ChangeReport.objects.select_for_update().get(pk=report.pk)
-    guard(report.review, allowed=permissions.is_reviewer(actor), denied="只有市工信服务中心可以核查变更报告",
-          wrong_state="该变更报告已核查")
+    transition_check(report, "review", actor=actor, denied="只有市工信服务中心可以核查变更报告",
+                     wrong_state="该变更报告已核查")
     opinion = (opinion or "").strip()
     if not opinion:
         raise InvalidInput("请填写核查意见", fields={"opinion": ["请填写核查意见"]})
@@ -158,14 +158,10 @@ def change_report_review(*, actor, report, opinion: str, decision: str = "") -> 
     if decision not in allowed:
         labels = "或".join(f"{d}（{ChangeReport.Decision(d).label}）" for d in allowed)
         raise InvalidInput(f"请作出核查决定：{labels}", fields={"decision": [f"可选：{labels}"]})
-    from_state = report.state
-    report.review()
-    report.review_opinion, report.decision = opinion, decision
-    report.save(update_fields=["state", "review_opinion", "decision"])
     touched = _decide(actor=actor, report=report, decision=decision, opinion=opinion)
-    audit_record(actor=actor, action="change_report.review", obj=report, from_state=from_state,
-                 to_state=report.state, organisation=report.organisation,
-                 payload={"opinion": opinion, "decision": decision, "qualifications": touched})
+    fire(report, "review", actor=actor, action="change_report.review", organisation=report.organisation,
+         changes={"review_opinion": opinion, "decision": decision},
+         payload={"opinion": opinion, "decision": decision, "qualifications": touched})
     notify(subject=f"变更报告已核查：{report.get_decision_display()}", body=f"核查意见：{opinion}",
            organisation=report.organisation, url=page_url("registration:change-report-list"))
     return report

@@ -8,13 +8,13 @@ from hangqifu.core import clock
 from hangqifu.core.choices import Honour
 from hangqifu.core.errors import InvalidInput, RuleViolation
 from hangqifu.notifications.services import notify
+from hangqifu.workflows.transitions import fire, transition_check
 from hangqifu.policy.services import assert_policy_in_force, assert_year_in_force, policy_for
 
-from .. import permissions
 from ..holdings import holdings_void, live_holdings
 from ..models import Qualification, RegistrationApplication, SuspensionCause, Tier
 from ..selectors import eligibility
-from .common import guard, page_url
+from .common import page_url
 
 
 def quota_for(*, year: int, tier: str):
@@ -91,18 +91,13 @@ def _change_state(*, actor, qualification, transition_name: str, reason: str, su
                   wrong_state: str, cause: str = "", body: str = "", by_rule: bool = False) -> Qualification:
     """`by_rule`: the platform acts on a rule (a list import, a reported change), whoever triggered it."""
     qualification = _lock(qualification)
-    transition = getattr(qualification, transition_name)
-    guard(transition, allowed=by_rule or permissions.is_reviewer(actor), denied=denied, wrong_state=wrong_state)
+    transition_check(qualification, transition_name, actor=actor, system=by_rule, denied=denied,
+                     wrong_state=wrong_state)
     reason = _reason_required(reason)
-    from_state = qualification.state
-    transition()
-    qualification.state_reason = reason
-    qualification.suspension_cause = cause
-    qualification.save(update_fields=["state", "state_reason", "suspension_cause", "updated_at"])
     frozen, balance = live_holdings(qualification)
-    audit_record(actor=actor, action=f"qualification.{transition_name}", obj=qualification, from_state=from_state,
-                 to_state=qualification.state, organisation=qualification.organisation,
-                 payload={"reason": reason, "cause": cause, "live_vouchers": frozen, "live_balance": balance})
+    fire(qualification, transition_name, actor=actor, system=by_rule, action=f"qualification.{transition_name}",
+         changes={"state_reason": reason, "suspension_cause": cause}, organisation=qualification.organisation,
+         payload={"reason": reason, "cause": cause, "live_vouchers": frozen, "live_balance": balance})
     notify(subject=subject.format(year=qualification.year), body=f"理由：{reason}。{body.format(n=frozen, s=balance)}",
            url=page_url("registration:my-qualification"), organisation=qualification.organisation)
     return qualification

@@ -15,12 +15,13 @@ from hangqifu.documents.services import document_delete, document_store
 from hangqifu.notifications.services import notify
 from hangqifu.policy.services import policy_for
 from hangqifu.workdays.services import add_working_days
+from hangqifu.workflows.transitions import fire, transition_check
 from sanctions.services import assert_not_banned
 
 from .. import permissions
 from ..models import HolderKind, RegistrationApplication, RegistrationDocumentKind
 from ..selectors import eligibility
-from .common import guard, page_url
+from .common import page_url
 from .qualification import assert_may_qualify
 
 State = RegistrationApplication.State
@@ -232,8 +233,8 @@ def registration_submit(*, actor, registration) -> RegistrationApplication:
     """The owner submits: all data and documents present, the declared facts eligible; the platform
     classifies the size and computes the pre-review checklist for the reviewer."""
     registration = registration_locked(registration)
-    guard(registration.submit, allowed=permissions.is_holder_of(actor, registration.organisation_id),
-          denied="只能提交本单位的申请", wrong_state="申请当前状态不能提交")
+    transition_check(registration, "submit", actor=actor, denied="只能提交本单位的申请",
+                     wrong_state="申请当前状态不能提交")
     missing = [f for f in SUBMIT_REQUIRED[registration.kind] if getattr(registration, f) in (None, "")]
     if missing:
         raise InvalidInput("请先填写：" + "、".join(FIELD_LABELS[f] for f in missing),
@@ -249,19 +250,15 @@ def registration_submit(*, actor, registration) -> RegistrationApplication:
     if missing_docs:
         raise InvalidInput("请先上传：" + "、".join(missing_docs), code="invalid_document",
                            fields={"documents": missing_docs})
-    from_state = registration.state
-    registration.submit()
-    registration.submitted_at = clock.now()
-    registration.review_due_on = add_working_days(today, policy.review_working_days)
+    size_class = registration.size_class
     if registration.kind == HolderKind.ENTERPRISE:
-        registration.size_class = eligibility.classify_size(
+        size_class = eligibility.classify_size(
             industry=registration.industry, employees=registration.employees, revenue=registration.revenue,
             total_assets=registration.total_assets, on=today).size_class or ""
-    registration.checklist_overrides = {}
-    registration.checklist = [i.as_dict() for i in eligibility.compute_checklist(registration, on=today, policy=policy)]
-    registration.save()
-    audit_record(actor=actor, action="registration.submit", obj=registration, from_state=from_state,
-                 to_state=registration.state, payload={"size_class": registration.size_class})
+    checklist = [i.as_dict() for i in eligibility.compute_checklist(registration, on=today, policy=policy)]
+    fire(registration, "submit", actor=actor, action="registration.submit", payload={"size_class": size_class},
+         changes={"submitted_at": clock.now(), "review_due_on": add_working_days(today, policy.review_working_days),
+                  "size_class": size_class, "checklist_overrides": {}, "checklist": checklist})
     url = status_url(registration)
     notify(subject=f"注册认定申请已提交：{registration.name}", url=url, organisation=registration.organisation,
            body=f"您的{registration.matter}申请已提交，等待市工信服务中心形式预审。")

@@ -2,18 +2,16 @@
 rejection and approval (which grants the year's qualification)."""
 from django.db import transaction
 
-from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.core.choices import Honour
 from hangqifu.core.errors import InvalidInput, RuleViolation
 from hangqifu.notifications.services import notify
 from hangqifu.policy.services import policy_for
+from hangqifu.workflows.transitions import fire, transition_check
 from sanctions.services import assert_not_banned
 
-from .. import permissions
 from ..models import RegistrationApplication
 from ..selectors import eligibility
-from .common import guard
 from .qualification import assert_may_qualify, qualification_grant
 from .registration import registration_locked, status_url
 
@@ -51,24 +49,19 @@ def registration_pre_review(*, actor, registration, passed: bool, opinion: str =
     registration = registration_locked(registration)
     if not passed:
         return _return(actor=actor, registration=registration, opinion=opinion, action="registration.pre_review")
-    guard(registration.pre_review, allowed=permissions.is_reviewer(actor),
-          denied="只有市工信服务中心可以进行形式预审", wrong_state="只有已提交待预审的申请可以预审")
+    transition_check(registration, "pre_review", actor=actor, denied="只有市工信服务中心可以进行形式预审",
+                     wrong_state="只有已提交待预审的申请可以预审")
     overrides = _clean_overrides(overrides, registration.kind)
     items = eligibility.compute_checklist(registration, policy=policy_for(registration.year), overrides=overrides)
     failing = [i for i in items if not i.passed]
     if failing:
         raise RuleViolation("形式预审未通过的项目：" + "；".join(f"{i.label}（{i.explanation}）" for i in failing),
                             code="not_eligible", fields={i.key: [i.explanation] for i in failing})
-    from_state = registration.state
-    registration.pre_review()
-    registration.checklist_overrides = overrides
-    registration.checklist = [i.as_dict() for i in items]
-    registration.pre_review_opinion = (opinion or "").strip()
-    registration.pre_reviewed_at = clock.now()
-    registration.save()
-    audit_record(actor=actor, action="registration.pre_review", obj=registration, from_state=from_state,
-                 to_state=registration.state, payload={"passed": True, "opinion": registration.pre_review_opinion,
-                                                       "overrides": overrides})
+    opinion = (opinion or "").strip()
+    fire(registration, "pre_review", actor=actor, action="registration.pre_review",
+         changes={"checklist_overrides": overrides, "checklist": [i.as_dict() for i in items],
+                  "pre_review_opinion": opinion, "pre_reviewed_at": clock.now()},
+         payload={"passed": True, "opinion": opinion, "overrides": overrides})
     notify(subject=f"注册认定申请已通过形式预审：{registration.name}", url=status_url(registration),
            organisation=registration.organisation, body="等待市工信服务中心确认资格并核定年度额度。")
     return registration
@@ -82,16 +75,12 @@ def _opinion_required(opinion) -> str:
 
 
 def _return(*, actor, registration, opinion, action="registration.return"):
-    guard(registration.return_for_correction, allowed=permissions.is_reviewer(actor),
-          denied="只有市工信服务中心可以退回申请", wrong_state="当前状态的申请不能退回")
+    transition_check(registration, "return_for_correction", actor=actor, denied="只有市工信服务中心可以退回申请",
+                     wrong_state="当前状态的申请不能退回")
     opinion = _opinion_required(opinion)
-    from_state = registration.state
-    registration.return_for_correction()
-    registration.decision_opinion = opinion
-    registration.decided_at = clock.now()
-    registration.save()
-    audit_record(actor=actor, action=action, obj=registration, from_state=from_state, to_state=registration.state,
-                 payload={"passed": False, "opinion": opinion})
+    fire(registration, "return_for_correction", actor=actor, action=action,
+         changes={"decision_opinion": opinion, "decided_at": clock.now()},
+         payload={"passed": False, "opinion": opinion})
     notify(subject=f"注册认定申请被退回修改：{registration.name}", body=f"审核意见：{opinion}",
            url=status_url(registration), organisation=registration.organisation)
     return registration
@@ -105,16 +94,11 @@ def registration_return(*, actor, registration, opinion: str) -> RegistrationApp
 @transaction.atomic
 def registration_reject(*, actor, registration, opinion: str) -> RegistrationApplication:
     registration = registration_locked(registration)
-    guard(registration.reject, allowed=permissions.is_reviewer(actor),
-          denied="只有市工信服务中心可以作出不予通过的决定", wrong_state="当前状态的申请不能驳回")
+    transition_check(registration, "reject", actor=actor, denied="只有市工信服务中心可以作出不予通过的决定",
+                     wrong_state="当前状态的申请不能驳回")
     opinion = _opinion_required(opinion)
-    from_state = registration.state
-    registration.reject()
-    registration.decision_opinion = opinion
-    registration.decided_at = clock.now()
-    registration.save()
-    audit_record(actor=actor, action="registration.reject", obj=registration, from_state=from_state,
-                 to_state=registration.state, payload={"opinion": opinion})
+    fire(registration, "reject", actor=actor, action="registration.reject",
+         changes={"decision_opinion": opinion, "decided_at": clock.now()}, payload={"opinion": opinion})
     notify(subject=f"注册认定申请未通过：{registration.name}", body=f"审核意见：{opinion}",
            url=status_url(registration), organisation=registration.organisation)
     return registration
@@ -125,8 +109,8 @@ def registration_approve(*, actor, registration, confirmed_honours: list | None 
     """The service center confirms eligibility: the year's qualification is created with the tier of the
     confirmed honours and the quota of the year's policy (第八条), and the holder is notified."""
     registration = registration_locked(registration)
-    guard(registration.approve, allowed=permissions.is_reviewer(actor),
-          denied="只有市工信服务中心可以认定资格", wrong_state="只有通过形式预审的申请可以认定")
+    transition_check(registration, "approve", actor=actor, denied="只有市工信服务中心可以认定资格",
+                     wrong_state="只有通过形式预审的申请可以认定")
     assert_not_banned(registration.organisation, entry_point="registration")
     assert_may_qualify(registration=registration)
     honours = list(registration.honours) if confirmed_honours is None else list(dict.fromkeys(confirmed_honours))
@@ -134,13 +118,9 @@ def registration_approve(*, actor, registration, confirmed_honours: list | None 
     if unclaimed:
         raise InvalidInput("只能确认申请人申报的荣誉称号", fields={"confirmed_honours": [
             f"未申报：{Honour(h).label if h in Honour.values else h}" for h in unclaimed]})
-    from_state = registration.state
-    registration.approve()
-    registration.confirmed_honours = honours
-    registration.decision_opinion = (opinion or "").strip()
-    registration.decided_at = clock.now()
-    registration.save()
-    audit_record(actor=actor, action="registration.approve", obj=registration, from_state=from_state,
-                 to_state=registration.state, payload={"confirmed_honours": honours, "opinion": opinion})
+    fire(registration, "approve", actor=actor, action="registration.approve",
+         changes={"confirmed_honours": honours, "decision_opinion": (opinion or "").strip(),
+                  "decided_at": clock.now()},
+         payload={"confirmed_honours": honours, "opinion": opinion})
     qualification = qualification_grant(actor=actor, registration=registration, honours=honours)
     return registration, qualification

@@ -12,6 +12,7 @@ from hangqifu.core import clock
 from hangqifu.core.choices import ServiceCategory
 from hangqifu.core.money import MONEY_FIELD_KWARGS
 from hangqifu.documents.selectors import documents_for
+from hangqifu.workflows.conditions import condition
 from registration.models import SizeClass
 
 from .. import permissions as perms
@@ -25,7 +26,10 @@ class Satisfaction(models.TextChoices):
     DISSATISFIED = "dissatisfied", "不满意"
 
 
-def _has_stamped_letter(order) -> bool:
+@condition(code="commitment_letter_missing", detail="购买方上传盖章承诺书后才能确认服务完成")
+def buyer_letter_stamped(order) -> bool:
+    """第十条: the buyer signs and stamps the commitment letter (划型及用券承诺书) and uploads it back before
+    the provider may confirm the service complete."""
     return documents_for(order, "stamped_commitment_letter").exists()
 
 
@@ -91,7 +95,7 @@ class Order(models.Model):
         return perms.can_view_order(self, user)
 
     @transition(field=state, source=State.SIGNED, target=State.COMPLETED, permission=perms.order_provider,
-                conditions=[_has_stamped_letter], custom={"label": "确认服务完成"})
+                conditions=[buyer_letter_stamped], custom={"label": "确认服务完成"})
     def complete(self):
         self.completed_at = clock.now()
 

@@ -10,9 +10,16 @@ from django_fsm import FSMField, transition
 from hangqifu.core import clock
 from hangqifu.core.choices import ServiceCategory
 from hangqifu.core.money import MONEY_FIELD_KWARGS
+from hangqifu.workflows.conditions import condition
 from registration.models import Qualification
 
 from .. import permissions as perms
+
+
+@condition(code="balance_left", detail="服务券仍有余额，不能标记为已用完")
+def balance_spent(voucher) -> bool:
+    """第八条: a voucher is used up when deductions have spent its whole face value."""
+    return voucher.balance == 0
 
 
 class Voucher(models.Model):
@@ -89,6 +96,6 @@ class Voucher(models.Model):
     # Transitions are fired by services only (deduction, expiry job, voiding); set-based sweeps use one UPDATE
     # with the same source and target states.
     @transition(field=state, source=State.LIVE, target=State.USED_UP, permission=perms.nobody,
-                conditions=[lambda v: v.balance == 0])
+                conditions=[balance_spent])
     def use_up(self):
         pass

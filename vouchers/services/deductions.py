@@ -38,12 +38,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.core.errors import InvalidInput, NotPermitted, RuleViolation
 from hangqifu.core.money import share, yuan
 from hangqifu.notifications.services import notify
 from hangqifu.policy.services import policy_for
+from hangqifu.workflows.transitions import fire
 from registration.models import Qualification
 from registration.selectors.eligibility import listed_on_day
 from sanctions.services import assert_not_banned
@@ -287,20 +287,17 @@ def _move_money(*, actor, order: Order, voucher: Voucher, amount: Decimal, ratio
                 declares_no_other_subsidy=True, created_by=actor, created_at=now)
     except IntegrityError:
         raise RuleViolation("该订单已使用服务券抵扣，每个订单只能抵扣一次", code="already_deducted") from None
-    order.deduct()
-    order.save(update_fields=["state", "deducted_at"])
     voucher.balance = Voucher.objects.filter(pk=voucher.pk).values_list("balance", flat=True).get()
+    fire(order, "deduct", actor=actor, action="order.deduct", organisation=order.buyer,
+         payload={"deduction": deduction.pk, "voucher": voucher.pk, "amount": amount, "ratio": ratio,
+                  "order_amount": order.amount, "voucher_balance": voucher.balance,
+                  "declares_no_other_subsidy": True})
     if voucher.balance == 0:
-        voucher.use_up()
-        voucher.save(update_fields=["state"])
+        fire(voucher, "use_up", actor=actor, system=True, action="voucher.use_up", organisation=order.buyer,
+             payload={"order": order.pk, "deduction": deduction.pk})
     ledger_record(kind=LedgerEntry.Kind.DEDUCTION, year=year, amount=amount, actor=actor, organisation=order.buyer,
                   fund=fund, voucher=voucher, order=order, deduction=deduction,
                   memo=f"订单 {order.number} 抵扣", business_time=now)
-    audit_record(actor=actor, action="order.deduct", obj=order, from_state=Order.State.RATED, to_state=order.state,
-                 organisation=order.buyer,
-                 payload={"deduction": deduction.pk, "voucher": voucher.pk, "amount": amount, "ratio": ratio,
-                          "order_amount": order.amount, "voucher_balance": voucher.balance,
-                          "declares_no_other_subsidy": True})
     transaction.on_commit(lambda: notify(
         subject=f"订单 {order.number} 已使用服务券抵扣 {amount} 元", organisation=order.provider,
         url=f"/vouchers/orders/{order.pk}/",

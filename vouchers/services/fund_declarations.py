@@ -17,7 +17,7 @@ from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.core.errors import InvalidInput, NotFound, NotPermitted, RuleViolation
 from hangqifu.notifications.services import notify
-from registration.services.common import guard
+from hangqifu.workflows.transitions import fire, transition_check
 
 from .. import permissions as perms
 from ..models.fund_declarations import FundInsufficiencyDeclaration as Declaration
@@ -94,10 +94,11 @@ def _locked_declaration(declaration_id) -> Declaration:
     return declaration
 
 
-def _confirm_guard(declaration: Declaration, actor) -> None:
-    guard(declaration.confirm, allowed=_may_confirm(declaration, actor),
-          denied="须由提出人以外的市经信局人员确认（两人办理）",
-          wrong_state=f"该认定当前为“{declaration.get_state_display()}”，不能确认")
+_CONFIRM_DENIED = "须由提出人以外的市经信局人员确认（两人办理）"
+
+
+def _confirm_wrong_state(declaration: Declaration) -> str:
+    return f"该认定当前为“{declaration.get_state_display()}”，不能确认"
 
 
 @transaction.atomic
@@ -110,47 +111,40 @@ def insufficiency_confirm(*, actor, declaration_id, note: str = "") -> Declarati
     if year is None:
         raise NotFound("资金总额不足认定不存在")
     # Refused before the gate closes (a refused call must not stall the year's deductions), and again under it.
-    _confirm_guard(Declaration.objects.get(pk=declaration_id), actor)
+    unlocked = Declaration.objects.get(pk=declaration_id)
+    transition_check(unlocked, "confirm", actor=actor, denied=_CONFIRM_DENIED,
+                     wrong_state=_confirm_wrong_state(unlocked))
     fund_gate_exclusive(year)
     fund = _fund(year, locked=True)
     declaration = _locked_declaration(declaration_id)
-    _confirm_guard(declaration, actor)
+    transition_check(declaration, "confirm", actor=actor, denied=_CONFIRM_DENIED,
+                     wrong_state=_confirm_wrong_state(declaration))
     now = clock.now()
     remainder = ZERO if fund.exhausted_at else fund.total - fund.deducted
     if fund.exhausted_at is None:
         fund.exhausted_at, fund.exhaustion_cause = now, Fund.ExhaustionCause.DECLARED
         fund.save(update_fields=["exhausted_at", "exhaustion_cause"])
-    declaration.confirm()
-    declaration.decided_by, declaration.decided_at = actor, now
-    declaration.decision_note, declaration.remainder_at_decision = (note or "").strip()[:2000], remainder
+    note = (note or "").strip()[:2000]
     result = fund_exhaust(year=year, actor=actor)
-    declaration.voided_count, declaration.voided_amount = result["count"], result["amount"]
-    declaration.save()
-    audit_record(actor=actor, action="fund.insufficiency_confirmed", obj=declaration,
-                 from_state=Declaration.State.PROPOSED, to_state=declaration.state,
-                 payload={"year": year, "proposed_by": declaration.proposed_by_id, "total": fund.total,
-                          "deducted": fund.deducted, "remainder": remainder, "voided": result["count"],
-                          "voided_amount": result["amount"], "note": declaration.decision_note})
+    fire(declaration, "confirm", actor=actor, action="fund.insufficiency_confirmed", denied=_CONFIRM_DENIED,
+         changes={"decided_by": actor, "decided_at": now, "decision_note": note, "remainder_at_decision": remainder,
+                  "voided_count": result["count"], "voided_amount": result["amount"]},
+         payload={"year": year, "proposed_by": declaration.proposed_by_id, "total": fund.total,
+                  "deducted": fund.deducted, "remainder": remainder, "voided": result["count"],
+                  "voided_amount": result["amount"], "note": note})
     audit_record(actor=actor, action="fund.exhausted", obj=fund,
                  payload={"year": year, "total": fund.total, "deducted": fund.deducted, "remainder": remainder,
                           "cause": Fund.ExhaustionCause.DECLARED, "declaration": declaration.pk})
     return declaration
 
 
-def _may_confirm(declaration: Declaration, actor) -> bool:
-    return perms.is_bureau(actor) and actor.pk != declaration.proposed_by_id
-
-
 @transaction.atomic
 def insufficiency_withdraw(*, actor, declaration_id, note: str = "") -> Declaration:
     declaration = _locked_declaration(declaration_id)
-    guard(declaration.withdraw, allowed=perms.is_bureau(actor), denied="只有市经信局可以撤回资金总额不足认定",
-          wrong_state=f"该认定当前为“{declaration.get_state_display()}”，不能撤回")
-    declaration.withdraw()
-    declaration.decided_by, declaration.decided_at = actor, clock.now()
-    declaration.decision_note = (note or "").strip()[:2000]
-    declaration.save()
-    audit_record(actor=actor, action="fund.insufficiency_withdrawn", obj=declaration,
-                 from_state=Declaration.State.PROPOSED, to_state=declaration.state,
-                 payload={"year": declaration.fund.year, "note": declaration.decision_note})
+    note = (note or "").strip()[:2000]
+    fire(declaration, "withdraw", actor=actor, action="fund.insufficiency_withdrawn",
+         denied="只有市经信局可以撤回资金总额不足认定",
+         wrong_state=f"该认定当前为“{declaration.get_state_display()}”，不能撤回",
+         changes={"decided_by": actor, "decided_at": clock.now(), "decision_note": note},
+         payload={"year": declaration.fund.year, "note": note})
     return declaration

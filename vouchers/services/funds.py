@@ -10,6 +10,7 @@ from hangqifu.core import clock
 from hangqifu.core.choices import ServiceCategory
 from hangqifu.core.errors import InvalidInput, NotFound, NotPermitted, RuleViolation
 from hangqifu.core.money import yuan
+from hangqifu.workflows.transitions import fire
 from hangqifu.policy.services import assert_policy_in_force, assert_year_in_force
 
 from .. import permissions as perms
@@ -119,18 +120,8 @@ def _transition(*, actor, batch_id: int, name: str, action: str) -> IssuanceBatc
     batch = IssuanceBatch.objects.select_for_update().filter(pk=batch_id).first()
     if batch is None:
         raise NotFound("发放批次不存在")
-    method = getattr(batch, name)
-    from django_fsm import can_proceed
-
-    # Who may act comes before what state allows (API.md: 403 for the caller, 409 for the state).
-    if not perms.bureau(batch, actor):
-        raise NotPermitted("只有市经信局可以发布或结束发放批次")
-    if not can_proceed(method):
-        raise RuleViolation(f"批次当前为“{batch.get_state_display()}”，不能执行此操作", code="invalid_transition")
-    before = batch.state
-    method()
-    batch.save()
-    audit_record(actor=actor, action=action, obj=batch, from_state=before, to_state=batch.state)
+    fire(batch, name, actor=actor, action=action, denied="只有市经信局可以发布或结束发放批次",
+         wrong_state=f"批次当前为“{batch.get_state_display()}”，不能执行此操作")
     return batch
 
 
@@ -150,9 +141,6 @@ def batches_close_due() -> int:
     closed = 0
     for batch in IssuanceBatch.objects.select_for_update().filter(state=IssuanceBatch.State.OPEN,
                                                                   closes_at__lte=clock.now()):
-        batch.close()
-        batch.save()
-        audit_record(action="batch.close", obj=batch, from_state=IssuanceBatch.State.OPEN, to_state=batch.state,
-                     payload={"reason": "领取时间届满"})
+        fire(batch, "close", actor=None, system=True, action="batch.close", payload={"reason": "领取时间届满"})
         closed += 1
     return closed

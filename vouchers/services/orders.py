@@ -4,7 +4,6 @@ provider confirms completion with service records; the buyer rates; then (deduct
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django_fsm import can_proceed
 
 from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
@@ -14,6 +13,7 @@ from hangqifu.documents.pdf import render_pdf
 from hangqifu.documents.selectors import documents_for
 from hangqifu.documents.services import document_store
 from hangqifu.notifications.services import notify
+from hangqifu.workflows.transitions import fire, transition_check, transition_refusal
 from hangqifu.policy.services import policy_for
 from providers.selectors import orderable_product
 from providers.services.products import product_stats_record
@@ -34,27 +34,21 @@ def _locked(*, user, order_id) -> Order:
     return Order.objects.select_for_update().select_related("buyer", "provider").get(pk=order_id)
 
 
-def _fire(order: Order, name: str, user, *, unmet: RuleViolation | None = None) -> str:
-    """Fire transition `name` for `user`: 409 from the wrong state, 403 for the wrong party, `unmet` when a
-    condition of the policy is not met yet. Returns the state before."""
-    method = getattr(order, name)
-    if not can_proceed(method, check_conditions=False):
-        raise InvalidTransition(f"订单当前为“{order.get_state_display()}”，不能执行此操作")
-    if not method._django_fsm.has_transition_perm(order, order.state, user):
-        raise NotPermitted("您不能对该订单执行此操作")
-    if not can_proceed(method):
-        raise unmet or InvalidTransition()
-    before = order.state
-    method()
-    return before
+ORDER_DENIED = "您不能对该订单执行此操作"
+
+
+def _order_fire(order: Order, name: str, actor, *, action: str, changes: dict, payload: dict) -> str:
+    return fire(order, name, actor=actor, action=action, changes=changes, payload=payload,
+                organisation=order.buyer, denied=ORDER_DENIED,
+                wrong_state=f"订单当前为“{order.get_state_display()}”，不能执行此操作")
 
 
 def completion_refusal(order: Order) -> RuleViolation | None:
     """Why the provider cannot confirm completion yet (the transition's condition: the buyer's stamped letter
     is on file), or None. `order_complete` raises it; the order page shows it on the disabled button."""
-    if order.state == Order.State.SIGNED and not can_proceed(order.complete):
-        return RuleViolation("购买方上传盖章承诺书后才能确认服务完成", code="commitment_letter_missing")
-    return None
+    if order.state != Order.State.SIGNED:
+        return None
+    return transition_refusal(order, "complete", system=True)
 
 
 def _order_url(order) -> str:
@@ -133,19 +127,17 @@ def order_complete(*, actor, order_id, service_records: list | None = None, note
     """The provider confirms delivery, with at least one service record uploaded now or before (第十、十六条)."""
     order = _locked(user=actor, order_id=order_id)
     files = [f for f in (service_records or []) if f]
-    before = _fire(order, "complete", actor, unmet=completion_refusal(order))
+    transition_check(order, "complete", actor=actor, denied=ORDER_DENIED,
+                     wrong_state=f"订单当前为“{order.get_state_display()}”，不能执行此操作")
     if not files and not documents_for(order, "service_record").exists():
         raise InvalidInput("请上传服务记录（交付成果、服务台账等）", code="invalid_document",
                            fields={"service_records": ["至少上传一份服务记录"]})
-    order.completion_note = (note or "").strip()[:2000]
-    order.save(update_fields=["state", "completed_at", "completion_note"])
     for uploaded in files:
         document_store(owner=order, kind="service_record", uploaded_file=uploaded, actor=actor,
                        allowed_kinds=ORDER_DOCUMENT_KINDS)
-    audit_record(actor=actor, action="order.complete", obj=order, from_state=before, to_state=order.state,
-                 organisation=order.buyer,
-                 payload={"service_records": documents_for(order, "service_record").count(),
-                          "note": order.completion_note})
+    note = (note or "").strip()[:2000]
+    _order_fire(order, "complete", actor, action="order.complete", changes={"completion_note": note},
+                payload={"service_records": documents_for(order, "service_record").count(), "note": note})
     notify(subject=f"订单 {order.number} 服务已完成，请评价", organisation=order.buyer, url=_order_url(order),
            body=f"{order.provider.name} 已确认“{order.product_title}”服务完成，请进行满意度评价后使用服务券抵扣。")
     return order
@@ -159,12 +151,11 @@ def order_rate(*, actor, order_id, satisfaction: str, comment: str = "") -> Orde
     comment = (comment or "").strip()
     if satisfaction == Satisfaction.DISSATISFIED and not comment:
         raise InvalidInput("评价为不满意时请说明原因", fields={"comment": ["请说明不满意的原因"]})
-    before = _fire(order, "rate", actor)
-    order.satisfaction, order.rating_comment = satisfaction, comment[:2000]
-    order.save(update_fields=["state", "rated_at", "satisfaction", "rating_comment"])
+    comment = comment[:2000]
+    _order_fire(order, "rate", actor, action="order.rate",
+                changes={"satisfaction": satisfaction, "rating_comment": comment},
+                payload={"satisfaction": satisfaction, "comment": comment})
     product_stats_record(product_id=order.product_id, satisfaction=satisfaction)
-    audit_record(actor=actor, action="order.rate", obj=order, from_state=before, to_state=order.state,
-                 organisation=order.buyer, payload={"satisfaction": satisfaction, "comment": order.rating_comment})
     notify(subject=f"订单 {order.number} 收到评价：{order.get_satisfaction_display()}", organisation=order.provider,
            url=_order_url(order))
     return order
@@ -173,11 +164,9 @@ def order_rate(*, actor, order_id, satisfaction: str, comment: str = "") -> Orde
 @transaction.atomic
 def order_cancel(*, actor, order_id, reason: str = "") -> Order:
     order = _locked(user=actor, order_id=order_id)
-    before = _fire(order, "cancel", actor)
-    order.cancel_reason = (reason or "").strip()[:200]
-    order.save(update_fields=["state", "cancelled_at", "cancel_reason"])
-    audit_record(actor=actor, action="order.cancel", obj=order, from_state=before, to_state=order.state,
-                 organisation=order.buyer, payload={"reason": order.cancel_reason})
+    reason = (reason or "").strip()[:200]
+    _order_fire(order, "cancel", actor, action="order.cancel", changes={"cancel_reason": reason},
+                payload={"reason": reason})
     other = order.provider if perms.is_buyer_of(order, actor) else order.buyer
     notify(subject=f"订单 {order.number} 已取消", organisation=other, url=_order_url(order),
            body=f"“{order.product_title}”订单已由{actor.organisation.name}取消。{order.cancel_reason}")
