@@ -33,7 +33,7 @@ def resolve_working_days() -> int:
 
 # Object types are model names in lower case (API.md); two friendly aliases from the API examples.
 OBJECT_TYPE_ALIASES = {"registration": "registrationapplication", "provider": "organisation"}
-COMPLAINABLE_APPS = ("accounts", "vouchers", "providers", "redemption", "notices")
+COMPLAINABLE_APPS = ("accounts", "registration", "vouchers", "providers", "redemption", "notices")
 OBJECT_TYPE_LABELS = {
     "order": "服务订单", "product": "服务产品", "organisation": "企业或服务机构", "redemptionclaim": "兑付申请",
     "voucher": "服务券", "registrationapplication": "注册申请", "providerapplication": "服务机构入驻申请",

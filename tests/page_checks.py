@@ -29,7 +29,13 @@ def axe_violations(page) -> list[dict]:
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         # Evaluated through the DevTools protocol: the portal's Content-Security-Policy allows no inline script.
         page.evaluate(_axe_source())
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    # One axe run at a time in the document: the automatic check of a load event can start while a test's own
+    # check of the same document runs (Playwright delivers the event during the test's evaluate).
+    result = page.evaluate("""async () => {
+        while (window.__axeRun) { try { await window.__axeRun; } catch (e) {} }
+        window.__axeRun = axe.run(document, {resultTypes: ['violations']});
+        try { return await window.__axeRun; } finally { window.__axeRun = null; }
+    }""")
     return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
              "nodes": [n["target"] for n in v["nodes"][:5]]}
             for v in result["violations"] if v["impact"] in BLOCKING]

@@ -4,8 +4,10 @@ browser read it; `tests/test_chinese_labels.py` fails when the code base records
 
 The codes themselves stay the stable English ids the chain was hashed with; only their display is Chinese."""
 from functools import cache
+from pathlib import Path
 
 from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 
 ACTION_LABELS = {
@@ -207,7 +209,12 @@ OBJECT_LABELS = {
 }
 
 _UNKNOWN_ACTION = "其他操作"
-_OWN_PACKAGES = {"hangqifu", "vouchers", "providers", "redemption", "audit"}
+
+
+def _own(model) -> bool:
+    """A model of the portal's own apps (not Django's or a library's): its app lives in the project's folder."""
+    path = Path(model._meta.app_config.path)
+    return Path(settings.BASE_DIR) in path.parents and "site-packages" not in path.parts
 
 
 def action_label(code: str) -> str:
@@ -252,7 +259,7 @@ def payload_rows(payload: dict) -> list[tuple[str, object]]:
 
 def object_type_choices() -> list[tuple[str, str]]:
     """The object types of the portal's own models, for a search form: (model name, Chinese name)."""
-    own = [model for model in _models().values() if model.__module__.split(".")[0] in _OWN_PACKAGES]
+    own = [model for model in _models().values() if _own(model)]
     return [("", "全部")] + sorted(((model._meta.model_name, object_type_label(model._meta.model_name))
                                    for model in own), key=lambda choice: choice[1])
 

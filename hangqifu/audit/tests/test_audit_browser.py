@@ -4,6 +4,7 @@ from django.db import connection
 from django.urls import reverse
 
 from hangqifu.accounts.roles import Role
+from hangqifu.audit import labels
 from hangqifu.audit.labels import transition_label
 from hangqifu.audit.models import AuditEvent, ChainCheck
 from hangqifu.audit.services import audit_record
@@ -157,3 +158,11 @@ def test_the_daily_check_runs_once_per_business_day(trail, set_clock):
     set_clock("2026-06-04T01:00:00+08:00")
     assert chain_check_daily()["ok"] is True
     assert ChainCheck.objects.count() == 2
+
+
+def test_the_object_type_search_offers_every_app_of_the_portal_and_no_library_model():
+    """Sanctions, supervision and registration are apps of their own: their objects stay searchable by type."""
+    offered = {value for value, _ in labels.object_type_choices()}
+    assert {"sanction", "complaint", "spotcheck", "registrationapplication", "qualification", "order",
+            "redemptionclaim", "providerapplication", "auditevent"} <= offered
+    assert not offered & {"session", "group", "permission", "contenttype", "periodictask"}
