@@ -132,17 +132,18 @@ def http_run() -> dict:
 
 
 # The deduction's SQL (the app's statements, bench/pgbench/deduct.sql) and one variant per suspect of what holds
-# the fund row, each on a fresh copy of the same seed (switches explained in deduct.sql). `before` is the
-# deduction as it was: the fund row FOR KEY SHARE first and every guard at COMMIT.
-APP = {"keyshare": 0, "early_guards": 1, "guards": 1, "audit_last": 0, "trips": 3}
+# the fund row, each on a fresh copy of the same seed (switches explained in deduct.sql); `before` is the
+# transaction as it was before the idempotency response moved ahead of the charge.
+APP = {"early_guards": 1, "guards": 1, "audit_last": 0, "cap": 1, "reads": 0, "trips": 2}
 DEDUCT_VARIANTS = {
     "app": APP,
-    "before": {**APP, "keyshare": 1, "early_guards": 0},
-    "keyshare_only": {**APP, "keyshare": 1},
+    "before": {**APP, "reads": 1, "trips": 3},
     "guards_at_commit_only": {**APP, "early_guards": 0},
     "audit_last": {**APP, "audit_last": 1},
     "guards_off": {**APP, "guards": 0},
-    "one_trip": {**APP, "trips": 1},
+    "provider_counter_off": {**APP, "cap": 0},
+    "commit_alone_after_charge": {**APP, "trips": 1},
+    "charge_with_commit": {**APP, "trips": 0},
 }
 
 
@@ -159,7 +160,8 @@ def pgbench_run(clients: int, variant: str = "app", transactions: int = COVERED,
     command = ["pgbench", "-h", "127.0.0.1", "-U", "postgres", "-n", "-c", str(clients), "-j", "2",
                "-t", str(per_client), "-f", str(ROOT / "bench" / "pgbench" / "deduct.sql"),
                "-D", f"year={year}", "-D", f"fund={fund}", "-D", f"base={seed.BASE}",
-               "-D", f"amount={AMOUNT}", "-D", f"nc={clients}", "-D", "k=0",
+               "-D", f"amount={AMOUNT}", "-D", f"nc={clients}", "-D", "k=0", "-D", f"prov={PROVIDER}",
+               "-D", f"providers={PROVIDERS}",
                *[arg for key, value in {**DEDUCT_VARIANTS[variant], **flags}.items() for arg in ("-D", f"{key}={value}")], PG_DB]
     tps = _pgbench(command)
     deductions = int(psql("SELECT count(*) FROM vouchers_deduction", PG_DB))
