@@ -134,12 +134,11 @@ def http_run() -> dict:
 # The deduction's SQL (the app's statements, bench/pgbench/deduct.sql) and one variant per suspect of what holds
 # the fund row, each on a fresh copy of the same seed (switches explained in deduct.sql); `before` is the
 # transaction as it was before the idempotency response moved ahead of the charge.
-APP = {"early_guards": 1, "guards": 1, "audit_last": 0, "cap": 1, "reads": 0, "trips": 2}
+APP = {"early_guards": 1, "guards": 1, "cap": 1, "reads": 0, "trips": 2}
 DEDUCT_VARIANTS = {
     "app": APP,
     "before": {**APP, "reads": 1, "trips": 3},
     "guards_at_commit_only": {**APP, "early_guards": 0},
-    "audit_last": {**APP, "audit_last": 1},
     "guards_off": {**APP, "guards": 0},
     "provider_counter_off": {**APP, "cap": 0},
     "commit_alone_after_charge": {**APP, "trips": 1},

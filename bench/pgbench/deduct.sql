@@ -17,7 +17,6 @@
 -- (bench/deduction_rush.py DEDUCT_VARIANTS, one per suspect of what holds the fund row):
 --   early_guards=0  every guard at COMMIT, with the fund row held
 --   guards=0        no trigger at all (what the guards cost, a measurement only)
---   audit_last=1    the two audit appends (and their chain lock) after the fund UPDATE instead of before it
 --   cap=0           no provider counter UPDATE (what the second hot row costs, a measurement only)
 --   reads=1         the policy read twice more inside the transaction (the app before it read it once)
 --   trips=3         after the charge RELEASE SAVEPOINT, the idempotency response, COMMIT (the app before)
@@ -66,7 +65,6 @@ SELECT balance FROM vouchers_voucher WHERE id = :i LIMIT 21;
 INSERT INTO django_fsm_log_statelog (timestamp, by_id, source_state, state, transition, content_type_id, object_id,
     description) VALUES (now(), NULL, 'rated', 'deducted', 'deduct', 1, :i, NULL) RETURNING id;
 UPDATE vouchers_order SET state = 'deducted', deducted_at = now() WHERE id = :i;
-\if :audit_last = 0
 SELECT got AS chain, coalesce(head, CASE WHEN got = 0 THEN repeat('0', 64)
          ELSE encode(sha256(convert_to('hangqifu.audit.chain:' || got, 'UTF8')), 'hex') END) AS prev
   FROM audit_chain_heads(ARRAY[:chain]) \gset
@@ -75,11 +73,9 @@ INSERT INTO audit_auditevent (occurred_at, business_time, actor_id, actor_userna
   VALUES (now(), now(), :q, 'bench', :q, 'order.deduct', 'order', :i, 'rated', 'deducted',
     '{"amount": "1000.00", "ratio": "0.500", "order_amount": "4000.00", "voucher_balance": "0.00"}'::jsonb,
     '127.0.0.1'::inet, ':prev', encode(sha256(convert_to(':prev' || :i, 'UTF8')), 'hex'), :chain) RETURNING id;
-\endif
 INSERT INTO django_fsm_log_statelog (timestamp, by_id, source_state, state, transition, content_type_id, object_id,
     description) VALUES (now(), NULL, 'live', 'used_up', 'use_up', 1, :i, NULL) RETURNING id;
 UPDATE vouchers_voucher SET state = 'used_up' WHERE id = :i;
-\if :audit_last = 0
 SELECT got AS chain, coalesce(head, CASE WHEN got = 0 THEN repeat('0', 64)
          ELSE encode(sha256(convert_to('hangqifu.audit.chain:' || got, 'UTF8')), 'hex') END) AS prev
   FROM audit_chain_heads(ARRAY[:chain]) \gset
@@ -88,7 +84,6 @@ INSERT INTO audit_auditevent (occurred_at, business_time, actor_id, actor_userna
   VALUES (now(), now(), :q, 'bench', :q, 'voucher.use_up', 'voucher', :i, 'live', 'used_up',
     '{"order": 1, "deduction": 1}'::jsonb, '127.0.0.1'::inet, ':prev',
     encode(sha256(convert_to(':prev' || 'u' || :i, 'UTF8')), 'hex'), :chain) RETURNING id;
-\endif
 INSERT INTO vouchers_ledgerentry (kind, year, amount, organisation_id, fund_id, voucher_id, order_id, deduction_id,
     reference, memo, actor_id, business_time, recorded_at)
   VALUES ('deduction', :year, :amount, :q, :fund, :i, :i, :deduction, '', '订单抵扣', :q, now(), now()) RETURNING id;
@@ -123,24 +118,6 @@ WITH s AS (UPDATE vouchers_fund SET deducted = deducted + :amount,
  WHERE id = :fund AND exhausted_at IS NULL AND total >= deducted + :amount RETURNING total - deducted)
   SELECT count(*) AS ok FROM s \gset
 \if :ok
-\if :audit_last
-SELECT got AS chain, coalesce(head, CASE WHEN got = 0 THEN repeat('0', 64)
-         ELSE encode(sha256(convert_to('hangqifu.audit.chain:' || got, 'UTF8')), 'hex') END) AS prev
-  FROM audit_chain_heads(ARRAY[:chain]) \gset
-INSERT INTO audit_auditevent (occurred_at, business_time, actor_id, actor_username, organisation_id, action, object_type,
-    object_id, from_state, to_state, payload, ip, prev_hash, hash, chain)
-  VALUES (now(), now(), :q, 'bench', :q, 'order.deduct', 'order', :i, 'rated', 'deducted',
-    '{"amount": "1000.00", "ratio": "0.500", "order_amount": "4000.00", "voucher_balance": "0.00"}'::jsonb,
-    '127.0.0.1'::inet, ':prev', encode(sha256(convert_to(':prev' || :i, 'UTF8')), 'hex'), :chain) RETURNING id;
-SELECT got AS chain, coalesce(head, CASE WHEN got = 0 THEN repeat('0', 64)
-         ELSE encode(sha256(convert_to('hangqifu.audit.chain:' || got, 'UTF8')), 'hex') END) AS prev
-  FROM audit_chain_heads(ARRAY[:chain]) \gset
-INSERT INTO audit_auditevent (occurred_at, business_time, actor_id, actor_username, organisation_id, action, object_type,
-    object_id, from_state, to_state, payload, ip, prev_hash, hash, chain)
-  VALUES (now(), now(), :q, 'bench', :q, 'voucher.use_up', 'voucher', :i, 'live', 'used_up',
-    '{"order": 1, "deduction": 1}'::jsonb, '127.0.0.1'::inet, ':prev',
-    encode(sha256(convert_to(':prev' || 'u' || :i, 'UTF8')), 'hex'), :chain) RETURNING id;
-\endif
 \if :trips = 3
 RELEASE SAVEPOINT s0;
 UPDATE core_idempotencyrecord SET response_status = 200,
