@@ -5,7 +5,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from hangqifu.accounts.models import Organisation
-from hangqifu.audit.permissions import IsStaffRole
+from hangqifu.accounts.permissions import IsStaffRole
 from hangqifu.core import clock
 from hangqifu.core.api import ErrorSerializer, state_field, valid_state
 from hangqifu.core.errors import NotFound, NotPermitted

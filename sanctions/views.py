@@ -6,7 +6,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from hangqifu.audit.permissions import staff_only
+from hangqifu.accounts.permissions import staff_only
 from hangqifu.core.errors import DomainError
 from hangqifu.policy.services import policy_for
 

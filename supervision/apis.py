@@ -7,7 +7,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from hangqifu.audit.permissions import is_staff_user
+from hangqifu.accounts.predicates import is_staff
 from hangqifu.core.api import ErrorSerializer, state_field, valid_state
 from hangqifu.core.errors import NotFound
 from hangqifu.core.throttle import PublicFormThrottle
@@ -53,7 +53,7 @@ class StaffComplaintOutput(ComplaintOutput):
 
 
 def _complaint_output(complaint, request):
-    cls = StaffComplaintOutput if is_staff_user(request.user) else ComplaintOutput
+    cls = StaffComplaintOutput if is_staff(request.user) else ComplaintOutput
     return cls(complaint, context={"request": request}).data
 
 
@@ -90,7 +90,7 @@ class ComplaintListApi(GenericAPIView):
             raise NotAuthenticated()
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        if is_staff_user(request.user):
+        if is_staff(request.user):
             queryset = selectors.complaint_list(state=filters.validated_data.get("state"),
                                                 overdue=filters.validated_data["overdue"])
             output = StaffComplaintOutput

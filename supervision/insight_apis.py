@@ -7,8 +7,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hangqifu.accounts.models import Organisation
+from hangqifu.accounts.permissions import IsStaffRole
 from hangqifu.accounts.roles import Role
-from hangqifu.audit.permissions import IsStaffRole
 from hangqifu.core.api import ErrorSerializer, MoneyField, state_field
 from hangqifu.core.errors import NotFound, NotPermitted
 

@@ -9,8 +9,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from hangqifu.accounts.permissions import staff_only
+from hangqifu.accounts.predicates import is_staff
 from hangqifu.accounts.roles import Role
-from hangqifu.audit.permissions import is_staff_user, staff_only
 from hangqifu.core.errors import DomainError
 from hangqifu.documents.models import Document
 from hangqifu.documents.responses import download_response
@@ -55,7 +56,7 @@ def rule_list(request):
 
 @login_required
 def recovery_list(request):
-    if request.user.organisation_id is None and not is_staff_user(request.user):
+    if request.user.organisation_id is None and not is_staff(request.user):
         raise PermissionDenied
     qs = recovery.recovery_list(user=request.user, state=request.GET.get("state", ""))
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
@@ -105,7 +106,7 @@ def recovery_detail(request, pk: int):
     lines = item.lines.select_related("order", "claim")
     return render(request, "audit/recovery_detail.html", {
         "recovery": item, "lines": lines, "repayments": item.repayments.select_related("recorded_by"),
-        "form": form, "staff": is_staff_user(request.user)})
+        "form": form, "staff": is_staff(request.user)})
 
 
 # --- spot checks --------------------------------------------------------------------------------------------

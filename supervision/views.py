@@ -8,8 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from hangqifu.accounts.models import Organisation
+from hangqifu.accounts.permissions import staff_only
 from hangqifu.audit.labels import object_type_label
-from hangqifu.audit.permissions import staff_only
 from hangqifu.core import clock
 from hangqifu.core.errors import DomainError
 from hangqifu.core.throttle import throttle_posts

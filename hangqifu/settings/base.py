@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "hangqifu.notifications",
     "hangqifu.notices",
     "hangqifu.audit",
+    "hangqifu.audit_browser",
+    "hangqifu.portal",
     # domain apps, bottom to top (docs/architecture.md)
     "sanctions",
     "registration",
@@ -89,7 +91,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "hangqifu.core.context_processors.portal",
+                "hangqifu.portal.context_processors.portal",
             ],
         },
     },

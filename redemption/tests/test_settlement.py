@@ -20,6 +20,7 @@ from ..exports import disbursement_context
 from ..ledger import verify_redemption_ledger
 from ..models import DisbursementOrder, DistrictPayment, ProviderYearCap, RedemptionClaim, SettlementBatch
 from ..services import payments as payment_services
+from ..services import collection
 from ..services import settlement as services
 from . import factories
 from .factories import approved_claim, deducted_order
@@ -427,15 +428,15 @@ def test_a_provider_that_moves_between_two_collected_chunks_keeps_one_district(w
     second = approved_claim(users["a"], [deducted_order(users["a"].organisation, amount="2000.00",
                                                         deduction="1000.00")], center=center, bureau=bureau)
     # given collection one claim at a time, and the provider of the first claim moves after its first chunk
-    monkeypatch.setattr(services, "COLLECT_CHUNK", 1)
-    enter = services._enter_settlement
+    monkeypatch.setattr(collection, "COLLECT_CHUNK", 1)
+    enter = collection._enter_settlement
 
     def enter_then_move(ids, batch_id):
         moved = enter(ids, batch_id)
         if ids == [world["claims"]["a"].pk]:
             _move(users["a"], "xiaoshan")
         return moved
-    monkeypatch.setattr(services, "_enter_settlement", enter_then_move)
+    monkeypatch.setattr(collection, "_enter_settlement", enter_then_move)
     batch = _open(center)
     run(services.batch_close, batch=batch, actor=center)
     # then all its claims are paid by the district recorded for the first one (one line per provider and batch)
