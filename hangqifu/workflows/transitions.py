@@ -78,7 +78,11 @@ def transition_refusal(obj, name: str, *, actor=None, system: bool = False, deni
         return NotPermitted(denied)
     if not meta.has_transition(state):
         return InvalidTransition(wrong_state or _wrong_state_detail(obj, field))
-    transition = meta.get_transition(state)
+    return _unmet(obj, meta.get_transition(state), actor)
+
+
+def _unmet(obj, transition, actor) -> DomainError | None:
+    """The refusal of the first condition of `transition` that does not hold, or None."""
     for check in transition.conditions:
         if not check(obj):
             return condition_refusal(check, obj)
@@ -147,14 +151,16 @@ def action_offers(obj, user) -> dict[str, str]:
     fired, or with the Chinese reason a condition refuses it (the page shows the button disabled with it).
     Actions the user may not take (403) or the state does not allow (409) are not offered."""
     offers: dict[str, str] = {}
+    if user is None or not getattr(user, "is_authenticated", False):
+        return offers
     for transition in _from_current_state(obj):
         action = transition.custom.get("action")
-        if not action or offers.get(action) == "":
-            continue
-        refusal = transition_refusal(obj, transition.name, actor=user)
+        if not action or offers.get(action) == "" or not transition.has_perm(obj, user):
+            continue  # asked without raising: a refusal raised is noted as one the user met
+        refusal = _unmet(obj, transition, user)
         if refusal is None:
             offers[action] = ""
-        elif not isinstance(refusal, NotPermitted | InvalidTransition):
+        else:
             offers.setdefault(action, refusal.detail)
     return offers
 
