@@ -37,9 +37,9 @@ INSERT INTO accounts_user (id, password, is_superuser, username, first_name, las
   VALUES ({p}, '!', false, 'bench-provider', '', '', '', false, true, now(), 'provider', '', {p});
 INSERT INTO providers_product (id, category, title, description, deliverables, duration_days, price,
     last_year_average_price, state, review_opinion, delist_reason, listed_at, order_count, rating_count,
-    satisfied_count, dissatisfied_count, created_at, provider_id)
+    satisfied_count, dissatisfied_count, created_at, provider_id, selection_opinion, selection_reviewer)
   VALUES ({p}, '{seed.CATEGORY}', '数字化诊断服务', '标准化服务', '诊断报告', 30, 4000, 4000, 'listed', '', '', now(),
-          0, 0, 0, 0, now(), {p});
+          0, 0, 0, 0, now(), {p}, '', '');
 INSERT INTO vouchers_voucher (id, year, category, face_value, balance, expires_on, state, claimed_at, ended_at,
     end_reason, batch_id, claimed_by_id, organisation_id, qualification_id, voucher_type_id)
   SELECT i, {year}, '{seed.CATEGORY}', {AMOUNT}, {AMOUNT}, '{year}-12-31', 'live', now(), NULL, '', {b}, {b} + i,

@@ -39,9 +39,9 @@ UPDATE vouchers_vouchertype SET remaining = 0 WHERE id = {b};
 {seed.providers_sql(1, base=b + n + 10, prefix='guard-p')}
 INSERT INTO providers_product (id, category, title, description, deliverables, duration_days, price,
     last_year_average_price, state, review_opinion, delist_reason, listed_at, order_count, rating_count,
-    satisfied_count, dissatisfied_count, created_at, provider_id)
+    satisfied_count, dissatisfied_count, created_at, provider_id, selection_opinion, selection_reviewer)
   VALUES ({b}, '{seed.CATEGORY}', '数字化诊断服务', '标准化服务', '诊断报告', 30, 4000, 4000, 'listed', '', '', now(),
-          0, 0, 0, 0, now(), {b + n + 11});
+          0, 0, 0, 0, now(), {b + n + 11}, '', '');
 INSERT INTO vouchers_voucher (id, year, category, face_value, balance, expires_on, state, claimed_at, ended_at,
     end_reason, batch_id, claimed_by_id, organisation_id, qualification_id, voucher_type_id)
   SELECT {b} + i, {year}, '{seed.CATEGORY}', {AMOUNT}, {AMOUNT}, '{year}-12-31', 'live', now(), NULL, '', {b},
