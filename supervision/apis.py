@@ -14,7 +14,6 @@ from hangqifu.core.throttle import PublicFormThrottle
 
 from . import complaints, selectors
 from .models import Complaint
-from .permissions import can_handle_complaints
 
 
 class ComplaintOutput(serializers.ModelSerializer):
@@ -33,11 +32,7 @@ class ComplaintOutput(serializers.ModelSerializer):
     def get_available_actions(self, obj) -> list[str]:
         request = self.context.get("request")
         user = getattr(request, "user", None)
-        if not can_handle_complaints(user) or not obj.is_open:
-            return []
-        if obj.state == Complaint.State.RECEIVED:
-            return ["start-investigation", "assign"]
-        return ["resolve", "dismiss", "assign"] if obj.handler_id == user.pk else ["assign"]
+        return complaints.complaint_actions(obj, user)
 
 
 class StaffComplaintOutput(ComplaintOutput):

@@ -105,7 +105,7 @@ def complaint_detail(request, pk: int):
     sanctionable = (can_sanction(request.user) and isinstance(target, Organisation)
                     and target.kind in sanctions.SANCTIONABLE_KINDS)
     return render(request, "audit/complaint_detail.html", {
-        "complaint": complaint, "target": target, "can_act": can_handle_complaints(request.user),
+        "complaint": complaint, "target": target, "actions": complaints.complaint_actions(complaint, request.user),
         "sanctionable": sanctionable,
         "object_label": (complaints.OBJECT_TYPE_LABELS.get(complaint.object_type)
                          or object_type_label(complaint.object_type)),

@@ -251,3 +251,17 @@ def test_an_empty_collected_batch_cannot_be_approved_the_condition_says_why(now,
         services.batch_approve(batch=S(batch.pk), actor=center)
     assert denied.value.status == 403
     assert S(batch.pk).state == SettlementBatch.State.COLLECTED
+
+
+def test_the_page_offers_approving_an_empty_batch_disabled_with_the_conditions_reason(now, center, bureau, run,
+                                                                                      api_as):
+    from ..views import batch_actions_for
+
+    batch = _open(center)
+    run(services.batch_close, batch=batch, actor=center)
+    batch = S(batch.pk)
+    # then the bureau's 审批 shows why not, and the API does not list it as something to do now
+    assert batch_actions_for(batch, bureau) == [
+        ("approve", "审批结算批次", "本批次没有归集到兑付申请，无需审批（可由市工信服务中心取消本批次）")]
+    assert api_as(bureau).get(f"/api/v1/settlement-batches/{batch.pk}/").json()["available_actions"] == []
+    assert api_as(center).get(f"/api/v1/settlement-batches/{batch.pk}/").json()["available_actions"] == ["cancel"]
