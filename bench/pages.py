@@ -187,7 +187,7 @@ def main() -> None:
     from hangqifu.accounts.models import User
     from hangqifu.accounts.services import user_create
 
-    from supervision.dashboard import dashboard_rollup
+    from supervision.dashboard_rollup import dashboard_rollup
 
     rolled = dashboard_rollup()  # last night's run: the closed months of the seeded year
     log(f"pages: dashboard rollup of {len(rolled['computed'])} closed months")

@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import BasePermission
 
 from hangqifu.accounts import apis as account_apis
-from hangqifu.core import apis as core_apis
+from hangqifu.portal import apis as portal_apis
 
 
 class DocsPermission(BasePermission):
@@ -28,14 +28,14 @@ urlpatterns = [
     path("auth/tokens/", account_apis.TokenListApi.as_view(), name="auth-tokens"),
     path("auth/tokens/<str:token_id>/", account_apis.TokenRevokeApi.as_view(), name="auth-token-revoke"),
     path("me/", account_apis.MeApi.as_view(), name="me"),
-    path("test-clock/", core_apis.TestClockApi.as_view(), name="test-clock"),
-    path("test-clock/run-due-tasks/", core_apis.RunDueTasksApi.as_view(), name="test-clock-run-due-tasks"),
+    path("test-clock/", portal_apis.TestClockApi.as_view(), name="test-clock"),
+    path("test-clock/run-due-tasks/", portal_apis.RunDueTasksApi.as_view(), name="test-clock-run-due-tasks"),
     path("", include("hangqifu.policy.api_urls")),
     path("", include("hangqifu.notifications.api_urls")),
     path("", include("hangqifu.workdays.api_urls")),
     path("", include("hangqifu.documents.api_urls")),
     path("", include("hangqifu.notices.api_urls")),
-    path("", include("hangqifu.audit.api_urls")),
+    path("", include("hangqifu.audit_browser.api_urls")),
     path("", include("sanctions.api_urls")),
     path("", include("supervision.api_urls")),
     path("", include("registration.api_urls")),

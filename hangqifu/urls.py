@@ -4,9 +4,9 @@ from django.views.generic import RedirectView
 
 from hangqifu.accounts import credit_claim_views, security_views
 from hangqifu.accounts import views as account_views
-from hangqifu.audit import urls as audit_urls
-from hangqifu.core import clock_views
-from hangqifu.core import views as core_views
+from hangqifu.audit_browser import urls as audit_browser_urls
+from hangqifu.portal import clock_views
+from hangqifu.portal import views as portal_views
 from sanctions import urls as sanctions_urls
 from supervision import urls as supervision_urls
 
@@ -15,12 +15,12 @@ admin.site.site_title = "杭企服管理后台"
 admin.site.index_title = "业务管理"
 
 urlpatterns = [
-    path("", core_views.landing, name="landing"),
-    path("home/", core_views.home, name="home"),
-    path("healthz/", core_views.healthz, name="healthz"),
+    path("", portal_views.landing, name="landing"),
+    path("home/", portal_views.home, name="home"),
+    path("healthz/", portal_views.healthz, name="healthz"),
     path("test-clock/", clock_views.test_clock_panel, name="test-clock"),
-    path("guide/", core_views.guide_list, name="guide-list"),
-    path("guide/<slug:slug>/", core_views.guide_detail, name="guide"),
+    path("guide/", portal_views.guide_list, name="guide-list"),
+    path("guide/<slug:slug>/", portal_views.guide_detail, name="guide"),
     path("accounts/login/", security_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", security_views.LogoutView.as_view(), name="logout"),
     path("accounts/signup/", account_views.signup, name="signup"),
@@ -38,8 +38,8 @@ urlpatterns = [
     path("calendar/", include("hangqifu.workdays.urls")),
     path("documents/", include("hangqifu.documents.urls")),
     path("notices/", include("hangqifu.notices.urls")),
-    # the audit trail, sanctions and supervision share /audit/ and the "audit" namespace (paths are public)
-    path("audit/", include(([*audit_urls.urlpatterns, *sanctions_urls.urlpatterns, *supervision_urls.urlpatterns],
+    # the audit browser, sanctions and supervision share /audit/ and the "audit" namespace (paths are public)
+    path("audit/", include(([*audit_browser_urls.urlpatterns, *sanctions_urls.urlpatterns, *supervision_urls.urlpatterns],
                             "audit"))),
     path("vouchers/", include("registration.urls")),
     path("vouchers/", include("vouchers.urls")),
@@ -54,6 +54,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-handler403 = "hangqifu.core.views.error_403"
-handler404 = "hangqifu.core.views.error_404"
-handler500 = "hangqifu.core.views.error_500"
+handler403 = "hangqifu.portal.views.error_403"
+handler404 = "hangqifu.portal.views.error_404"
+handler500 = "hangqifu.portal.views.error_500"

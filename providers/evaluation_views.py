@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from hangqifu.accounts.roles import Role
 from hangqifu.core import clock
 from hangqifu.core.errors import DomainError
+from hangqifu.workflows.transitions import action_offers
 
 from .evaluation import EVALUATION_PASS_MARK, rule_text
 from .models import AnnualEvaluation, ProviderProfile
@@ -81,7 +82,8 @@ def evaluation_edit(request, year, profile_id):
             return redirect("providers:evaluation-edit", year=year, profile_id=profile.pk)
     return render(request, "providers/evaluation_form.html", {
         "form": form, "profile": profile, "year": year, "evaluation": evaluation, "rule": rule_text(),
-        "can_enter": is_role(request.user, Role.SERVICE_CENTER)})
+        "can_enter": is_role(request.user, Role.SERVICE_CENTER),
+        "offers": action_offers(evaluation, request.user) if evaluation else {}})
 
 
 @login_required

@@ -1,8 +1,7 @@
 """Who may see and act on redemption claims, settlement batches, disbursement orders and district payments.
 Shared by the FSM transitions (`permission=`), services, selectors, pages, admin and the API."""
-from hangqifu.accounts.predicates import (acts, bureau, finance_bureau, is_bureau, is_finance_bureau, is_provider,
-                                          is_service_center, is_staff, nobody, service_center)
-from hangqifu.accounts.roles import Role
+from hangqifu.accounts.predicates import (bureau, finance_bureau, is_bureau, is_district, is_finance_bureau,
+                                          is_provider, is_service_center, is_staff, nobody, service_center)
 
 __all__ = ["bureau", "finance_bureau", "nobody", "service_center", "is_bureau", "is_finance_bureau", "is_provider",
            "is_service_center", "is_staff"]
@@ -10,7 +9,7 @@ __all__ = ["bureau", "finance_bureau", "nobody", "service_center", "is_bureau", 
 
 def district_of(user) -> str:
     """The district a district finance officer pays for ('' for everyone else)."""
-    if acts(user) and user.role == Role.DISTRICT and user.organisation_id:
+    if is_district(user):
         return user.organisation.district or ""
     return ""
 

@@ -3,12 +3,12 @@ row, so running a task again after a crash finishes the work and duplicates noth
 (jobs.py) re-enqueues any step left unfinished."""
 from celery import shared_task
 
-from .services import disbursement, settlement
+from .services import collection, disbursement, notice_conclusion
 
 
 @shared_task(name="redemption.collect_batch", acks_late=True, reject_on_worker_lost=True)
 def collect_batch(batch_id: int):
-    return settlement.batch_collect(batch_id=batch_id)
+    return collection.batch_collect(batch_id=batch_id)
 
 
 @shared_task(name="redemption.issue_disbursements", acks_late=True, reject_on_worker_lost=True)
@@ -18,4 +18,4 @@ def issue_disbursements(batch_id: int):
 
 @shared_task(name="redemption.conclude_notice", acks_late=True, reject_on_worker_lost=True)
 def conclude_notice(batch_id: int):
-    return settlement.batch_conclude_notice(batch_id=batch_id)
+    return notice_conclusion.batch_conclude_notice(batch_id=batch_id)

@@ -15,6 +15,7 @@ from hangqifu.audit.services import audit_record
 from hangqifu.core.errors import DomainError
 from hangqifu.documents.selectors import documents_for
 from hangqifu.notices.models import NoticeItem
+from hangqifu.workflows.transitions import action_offers, available_actions
 
 from . import permissions as perms
 from . import selectors
@@ -190,31 +191,26 @@ BATCH_ACTIONS = {
 }
 
 
-def _has_claims(batch: SettlementBatch) -> bool:
-    count = getattr(batch, "claim_count", None)  # annotated by the list query
-    return batch.claims.exists() if count is None else count > 0
+BATCH_ACTION_LABELS = {"close": "截止受理并归集", "approve": "审批结算批次", "cancel": "取消空批次",
+                      "publish": "发布兑付公示"}
+
+
+def _sign_label(user) -> str:
+    return "市经信局签发拨付文件" if perms.is_bureau(user) else "市财政局会签"
 
 
 def batch_actions_for(batch: SettlementBatch, user, *, explain: bool = True) -> list[tuple[str, str, str]]:
-    """(action, label, reason): the actions the user may take on the batch; a non-empty reason shows the
-    action disabled with the service's own refusal (签发 during the notice period). `explain=False` skips the
-    reasons (lists of batches: no query per row)."""
-    state, actions = batch.state, []
-    S = SettlementBatch.State
-    if state == S.OPEN and perms.is_service_center(user):
-        actions.append(("close", "截止受理并归集", ""))
-    if state == S.COLLECTED and perms.is_bureau(user):
-        actions.append(("approve", "审批结算批次", ""))
-    if state == S.COLLECTED and perms.is_service_center(user) and not _has_claims(batch):
-        actions.append(("cancel", "取消空批次", ""))
-    if state == S.APPROVED and perms.is_bureau(user):
-        actions.append(("publish", "发布兑付公示", ""))
-    if state in (S.IN_NOTICE, S.NOTICE_CLOSED) and perms.is_bureau(user):
+    """(action, label, reason): the steps of the batch's workflow the user may take now (`action_offers`); a
+    non-empty reason shows the action disabled with the refusal of the policy condition (an empty batch cannot
+    be approved). 签发 is also offered to the bureau during the notice: signing concludes a notice whose window
+    has passed, and until then the button shows why not (`bureau_sign_refusal`); `explain=False` skips that
+    reason (lists of batches: no query per row)."""
+    offers = action_offers(batch, user)
+    if batch.state == SettlementBatch.State.IN_NOTICE and perms.is_bureau(user):
         refusal = settlement_services.bureau_sign_refusal(batch) if explain else None
-        actions.append(("sign", "市经信局签发拨付文件", refusal.detail if refusal else ""))
-    if state == S.BUREAU_SIGNED and perms.is_finance_bureau(user) and batch.bureau_signed_by_id != user.pk:
-        actions.append(("sign", "市财政局会签", ""))
-    return actions
+        offers["sign"] = refusal.detail if refusal else ""
+    return [(action, BATCH_ACTION_LABELS.get(action) or _sign_label(user), reason)
+            for action, reason in offers.items()]
 
 
 @login_required
@@ -317,6 +313,8 @@ def district_payments(request):
     state = request.GET.get("state") or None
     queryset = selectors.payment_list_for(user=request.user, state=state)
     page = Paginator(queryset, 30).get_page(request.GET.get("page"))
+    for payment in page:
+        payment.actions = available_actions(payment, request.user)
     return render(request, "redemption/district_payments.html", {
         "page": page, "state": state, "states": DistrictPayment.State.choices, "can_pay": bool(district),
         "confirm_form": ConfirmPaymentForm(), "fail_form": FailPaymentForm(),

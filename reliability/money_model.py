@@ -148,9 +148,8 @@ class MoneyModel(FundRemainderActions):
         order = self._pick(self._orders("signed"))
         if not order:
             return "skip"
-        if order:
-            actor = order.buyer_user if self.rng.random() < 0.5 else self._provider_user(order.provider_id)
-            order_cancel(actor=actor, order_id=order.pk, reason="随机取消")
+        actor = order.buyer_user if self.rng.random() < 0.5 else self._provider_user(order.provider_id)
+        order_cancel(actor=actor, order_id=order.pk, reason="随机取消")
 
     def _provider_user(self, organisation_id):
         return next(p for p in self.providers if p.organisation_id == organisation_id)
@@ -244,13 +243,13 @@ class MoneyModel(FundRemainderActions):
     def period_probe(self):
         """Outside 第二十二条's period (the day before it starts, the day after it ends) a claim, an order and a
         deduction are refused with policy_not_in_force; a district payment after the end still goes through."""
+        from django.utils.dateparse import parse_datetime
+
         from hangqifu.core import clock
         from hangqifu.core.errors import DomainError
 
         saved = clock.now()
         outside = self._pick(["2026-05-02T10:00:00+08:00", "2029-01-01T10:00:00+08:00"])
-        from django.utils.dateparse import parse_datetime
-
         clock.set_test_clock(parse_datetime(outside), frozen=True)
         try:
             for action in (self.claim, self.order, self.deduct):
@@ -317,6 +316,7 @@ class MoneyModel(FundRemainderActions):
 
     def settle(self):
         """Move the current settlement batch one step (open → … → issued)."""
+        from hangqifu.core import clock
         from hangqifu.notices import services as notice_services
         from redemption.models import SettlementBatch
         from redemption.services import settlement as svc
@@ -325,8 +325,6 @@ class MoneyModel(FundRemainderActions):
         batch = (SettlementBatch.objects.exclude(state__in=["disbursed", "completed"])
                  .exclude(state__in=["collected", "notice_closed"], claims__isnull=True).order_by("-id").first())
         if batch is None:
-            from hangqifu.core import clock
-
             if not self._claims("approved").exists():
                 return "skip"
             today = clock.today()
@@ -338,8 +336,6 @@ class MoneyModel(FundRemainderActions):
         elif batch.state == "approved":
             svc.batch_publish(batch=batch, actor=self.bureau)
         elif batch.state == "in_notice":
-            from hangqifu.core import clock
-
             if batch.notice.closes_at > clock.now():
                 clock.set_test_clock(batch.notice.closes_at + timedelta(hours=1), frozen=True)
             notice_services.notices_close_expired()

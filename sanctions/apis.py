@@ -5,10 +5,11 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from hangqifu.accounts.models import Organisation
-from hangqifu.audit.permissions import IsStaffRole
+from hangqifu.accounts.permissions import IsStaffRole
 from hangqifu.core import clock
 from hangqifu.core.api import ErrorSerializer, state_field, valid_state
 from hangqifu.core.errors import NotFound, NotPermitted
+from hangqifu.workflows.transitions import available_actions
 
 from . import selectors
 from . import services as sanctions
@@ -33,8 +34,7 @@ class SanctionOutput(serializers.ModelSerializer):
 
     def get_available_actions(self, obj) -> list[str]:
         request = self.context.get("request")
-        user = getattr(request, "user", None)
-        return ["lift"] if obj.state == Sanction.State.ACTIVE and can_sanction(user) else []
+        return available_actions(obj, getattr(request, "user", None))
 
 
 class SanctionListApi(GenericAPIView):

@@ -2,11 +2,7 @@ from django.conf import settings
 from django.db import models
 from django_fsm import FSMField, transition
 
-from hangqifu.accounts.roles import Role
-
-
-def _is_bureau(instance, user) -> bool:
-    return user.has_role(Role.BUREAU)
+from hangqifu.accounts.predicates import bureau
 
 
 class Sanction(models.Model):
@@ -49,8 +45,8 @@ class Sanction(models.Model):
     def covers(self, day) -> bool:
         return self.state == self.State.ACTIVE and self.starts_on <= day <= self.ends_on
 
-    @transition(field=state, source=State.ACTIVE, target=State.LIFTED, permission=_is_bureau,
-                custom={"label": "撤销处理决定"})
+    @transition(field=state, source=State.ACTIVE, target=State.LIFTED, permission=bureau,
+                custom={"action": "lift", "label": "撤销处理决定"})
     def lift(self):
         """Only by the bureau, e.g. after an administrative reconsideration overturns the decision."""
 

@@ -7,7 +7,6 @@ from django.db import transaction
 from django.urls import reverse
 
 from hangqifu.accounts.models import Organisation
-from hangqifu.accounts.roles import Role
 from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.core.errors import InvalidInput, NotPermitted, RuleViolation
@@ -16,6 +15,7 @@ from hangqifu.policy.services import policy_for
 from hangqifu.workflows.transitions import fire
 
 from .models import CreditRecord, Sanction
+from .permissions import can_sanction
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +43,8 @@ def ban_end(starts_on: date, years: int) -> date:
 
 
 def _active(organisation, on: date):
-    """Active sanctions of `organisation` (a model instance or its id) covering `on`."""
+    """Active sanctions of `organisation` (a model instance or its id) covering `on` (a query on the
+    sanction's dates, not a check of who acts)."""
     return Sanction.objects.filter(organisation_id=getattr(organisation, "pk", organisation),
                                    state=Sanction.State.ACTIVE, starts_on__lte=on, ends_on__gte=on)
 
@@ -98,7 +99,7 @@ def _clean_reason(reason) -> str:
 
 @transaction.atomic
 def sanction_impose(*, actor, organisation: Organisation, reason: str, ban_years: int | None = None) -> Sanction:
-    if not actor.has_role(Role.BUREAU):
+    if not can_sanction(actor):
         raise NotPermitted("只有市经信局可以作出违规处理决定")
     reason = _clean_reason(reason)
     if organisation.kind not in SANCTIONABLE_KINDS:

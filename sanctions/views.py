@@ -6,9 +6,10 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from hangqifu.audit.permissions import staff_only
+from hangqifu.accounts.permissions import staff_only
 from hangqifu.core.errors import DomainError
 from hangqifu.policy.services import policy_for
+from hangqifu.workflows.transitions import available_actions
 
 from . import selectors
 from . import services as sanctions
@@ -37,6 +38,8 @@ def sanction_list(request):
     elif request.method == "POST":
         raise PermissionDenied
     page = Paginator(selectors.sanction_list(), 30).get_page(request.GET.get("page"))
+    for sanction in page:
+        sanction.actions = available_actions(sanction, request.user)
     return render(request, "audit/sanction_list.html", {"page": page, "form": form, "lift_form": LiftForm()})
 
 

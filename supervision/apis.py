@@ -7,14 +7,13 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from hangqifu.audit.permissions import is_staff_user
+from hangqifu.accounts.predicates import is_staff
 from hangqifu.core.api import ErrorSerializer, state_field, valid_state
 from hangqifu.core.errors import NotFound
 from hangqifu.core.throttle import PublicFormThrottle
 
 from . import complaints, selectors
 from .models import Complaint
-from .permissions import can_handle_complaints
 
 
 class ComplaintOutput(serializers.ModelSerializer):
@@ -33,11 +32,7 @@ class ComplaintOutput(serializers.ModelSerializer):
     def get_available_actions(self, obj) -> list[str]:
         request = self.context.get("request")
         user = getattr(request, "user", None)
-        if not can_handle_complaints(user) or not obj.is_open:
-            return []
-        if obj.state == Complaint.State.RECEIVED:
-            return ["start-investigation", "assign"]
-        return ["resolve", "dismiss", "assign"] if obj.handler_id == user.pk else ["assign"]
+        return complaints.complaint_actions(obj, user)
 
 
 class StaffComplaintOutput(ComplaintOutput):
@@ -53,7 +48,7 @@ class StaffComplaintOutput(ComplaintOutput):
 
 
 def _complaint_output(complaint, request):
-    cls = StaffComplaintOutput if is_staff_user(request.user) else ComplaintOutput
+    cls = StaffComplaintOutput if is_staff(request.user) else ComplaintOutput
     return cls(complaint, context={"request": request}).data
 
 
@@ -90,7 +85,7 @@ class ComplaintListApi(GenericAPIView):
             raise NotAuthenticated()
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        if is_staff_user(request.user):
+        if is_staff(request.user):
             queryset = selectors.complaint_list(state=filters.validated_data.get("state"),
                                                 overdue=filters.validated_data["overdue"])
             output = StaffComplaintOutput

@@ -19,7 +19,7 @@ from hangqifu.core.errors import InvalidInput, InvalidTransition, NotPermitted
 from hangqifu.notifications.services import notify
 from hangqifu.policy.models import PolicyYear
 from hangqifu.workdays.services import working_deadline
-from hangqifu.workflows.transitions import fire, transition_check
+from hangqifu.workflows.transitions import available_actions, fire, transition_check
 
 from .models import Complaint
 from .permissions import can_handle_complaints
@@ -159,7 +159,7 @@ def _check_handler_role(actor) -> None:
 
 
 def _valid_handler(handler):
-    if handler is None or not handler.has_role(Role.SERVICE_CENTER):
+    if not can_handle_complaints(handler):
         raise InvalidInput("承办人须为市工信服务中心工作人员", fields={"handler": ["请选择服务中心工作人员"]})
     return handler
 
@@ -181,6 +181,15 @@ def complaint_start_investigation(*, actor, complaint: Complaint, handler=None) 
     return complaint
 
 
+def complaint_actions(complaint: Complaint, user) -> list[str]:
+    """What `user` may do with the complaint now: the workflow's steps they may take (`available_actions`),
+    then handing it over to a colleague while it is open (a change of handler, not of state)."""
+    actions = available_actions(complaint, user)
+    if complaint.is_open and can_handle_complaints(user):
+        actions.append("assign")
+    return actions
+
+
 @transaction.atomic
 def complaint_assign(*, actor, complaint: Complaint, handler) -> Complaint:
     """Hand an open complaint to another service-center colleague."""
@@ -200,17 +209,21 @@ def complaint_assign(*, actor, complaint: Complaint, handler) -> Complaint:
     return complaint
 
 
+def _handler_denied(complaint: Complaint, actor) -> str:
+    """Why `actor` may not close the complaint: not of the service center, or not its handler."""
+    if can_handle_complaints(actor) and complaint.handler_id not in (None, actor.pk):
+        return f"该投诉由 {complaint.handler.username} 承办，请先转交给您"
+    return HANDLER_DENIED
+
+
 def _close(*, actor, complaint: Complaint, findings: str, transition_name: str, verdict: str) -> Complaint:
     _check_handler_role(actor)
     findings = (findings or "").strip()
     if not findings:
         raise InvalidInput("请填写调查结论", code="findings_required", fields={"findings": ["请填写调查结论"]})
     complaint = _locked(complaint)
-    transition_check(complaint, transition_name, actor=actor, denied=HANDLER_DENIED,
-                     wrong_state="只有调查中的投诉可以办结")
-    if complaint.handler_id != actor.pk:
-        raise NotPermitted(f"该投诉由 {complaint.handler.username} 承办，请先转交给您")
     fire(complaint, transition_name, actor=actor, action=f"complaint.{transition_name}",
+         denied=_handler_denied(complaint, actor), wrong_state="只有调查中的投诉可以办结",
          changes={"findings": findings, "closed_at": clock.now()}, organisation=actor.organisation,
          payload={"findings": findings})
     _tell_complainant(complaint, f"投诉{verdict}（编号 {complaint.tracking_number}）",

@@ -7,13 +7,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hangqifu.accounts.models import Organisation
-from hangqifu.accounts.roles import Role
-from hangqifu.audit.permissions import IsStaffRole
+from hangqifu.accounts.permissions import IsStaffRole
 from hangqifu.core.api import ErrorSerializer, MoneyField, state_field
 from hangqifu.core.errors import NotFound, NotPermitted
 
 from . import fraud, open_data, recovery, spot_checks
 from .models import FraudSignal, Recovery, SpotCheck, SpotCheckItem
+from .permissions import can_confirm_fraud
 
 
 class OpenDataRowOutput(serializers.Serializer):
@@ -142,7 +142,7 @@ class RecoveryListApi(GenericAPIView):
     @extend_schema(request=InputSerializer, responses={201: RecoveryOutput, 400: ErrorSerializer,
                                                        403: ErrorSerializer, 409: ErrorSerializer})
     def post(self, request):
-        if not request.user.has_role(Role.BUREAU):
+        if not can_confirm_fraud(request.user):
             raise NotPermitted("只有市经信局可以认定违规套取资金并决定追回")
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -9,15 +9,17 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from hangqifu.accounts.roles import Role
-from hangqifu.audit.permissions import is_staff_user, staff_only
+from hangqifu.accounts.permissions import staff_only
+from hangqifu.accounts.predicates import is_staff
 from hangqifu.core.errors import DomainError
 from hangqifu.documents.models import Document
 from hangqifu.documents.responses import download_response
 from hangqifu.policy.services import policy_for
+from hangqifu.workflows.transitions import action_offers, available_actions
 
 from . import dashboard as dash
 from . import fraud, open_data, recovery, spot_checks
+from . import permissions as perms
 from .insight_forms import CloseForm, FindingForm, FraudConfirmForm, RepaymentForm, SpotCheckForm
 from .models import FraudSignal, Recovery, SpotCheck, SpotCheckItem
 from .views import _form_errors_from
@@ -55,18 +57,18 @@ def rule_list(request):
 
 @login_required
 def recovery_list(request):
-    if request.user.organisation_id is None and not is_staff_user(request.user):
+    if request.user.organisation_id is None and not is_staff(request.user):
         raise PermissionDenied
     qs = recovery.recovery_list(user=request.user, state=request.GET.get("state", ""))
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
     return render(request, "audit/recovery_list.html", {
         "page": page, "states": Recovery.State.choices, "state": request.GET.get("state", ""),
-        "can_confirm": request.user.has_role(Role.BUREAU)})
+        "can_confirm": perms.can_confirm_fraud(request.user)})
 
 
 @login_required
 def fraud_confirm(request):
-    if not request.user.has_role(Role.BUREAU):
+    if not perms.can_confirm_fraud(request.user):
         raise PermissionDenied
     form = FraudConfirmForm(request.POST or None, initial={"ban_years": policy_for().sanction_ban_years,
                                                           "organisation": request.GET.get("organisation")})
@@ -89,7 +91,7 @@ def recovery_detail(request, pk: int):
     item = get_object_or_404(Recovery.objects.select_related("organisation", "sanction", "decided_by"), pk=pk)
     if not item.user_can_view(request.user):
         raise Http404
-    can_record = request.user.has_role(Role.BUREAU, Role.FINANCE_BUREAU) and item.state != Recovery.State.REPAID
+    can_record = "repay" in available_actions(item, request.user)
     form = RepaymentForm(request.POST or None) if can_record else None
     if request.method == "POST":
         if form is None:
@@ -105,7 +107,7 @@ def recovery_detail(request, pk: int):
     lines = item.lines.select_related("order", "claim")
     return render(request, "audit/recovery_detail.html", {
         "recovery": item, "lines": lines, "repayments": item.repayments.select_related("recorded_by"),
-        "form": form, "staff": is_staff_user(request.user)})
+        "form": form, "staff": is_staff(request.user)})
 
 
 # --- spot checks --------------------------------------------------------------------------------------------
@@ -146,7 +148,7 @@ def spot_check_detail(request, pk: int):
     return render(request, "audit/spot_check_detail.html", {
         "check": check, "items": items, "finding_form": FindingForm(), "close_form": CloseForm(),
         "report": spot_checks.report_document(check) if check.state == SpotCheck.State.CLOSED else None,
-        "pending": sum(1 for i in items if i.finding == SpotCheckItem.Finding.PENDING)})
+        "offers": action_offers(check, request.user)})
 
 
 @require_POST

@@ -1,6 +1,7 @@
 from hangqifu.core.jobs import periodic_job
 
-from . import complaints, dashboard, fraud
+from . import complaints, fraud
+from .dashboard_rollup import dashboard_rollup
 
 # the job names keep their "audit." prefix: they key the beat schedule and the run history
 
@@ -20,4 +21,4 @@ def fraud_signals_nightly():
 @periodic_job("audit.dashboard_rollup")
 def dashboard_rollup_nightly():
     """The bureau dashboard's closed months, summed once per business day (the page computes only the open month)."""
-    return dashboard.dashboard_rollup()
+    return dashboard_rollup()

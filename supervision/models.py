@@ -3,14 +3,12 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django_fsm import FSMField, transition
 
-from hangqifu.accounts.roles import Role
 from hangqifu.core import clock
 from hangqifu.core.money import MONEY_FIELD_KWARGS
+from hangqifu.workflows.conditions import condition
 from sanctions.models import Sanction
 
-
-def _is_complaint_handler(instance, user) -> bool:
-    return user.has_role(Role.SERVICE_CENTER)
+from . import permissions as perms
 
 
 class Complaint(models.Model):
@@ -63,18 +61,18 @@ class Complaint(models.Model):
     def is_overdue(self, today=None) -> bool:
         return self.is_open and (today or clock.today()) > self.due_on
 
-    @transition(field=state, source=State.RECEIVED, target=State.INVESTIGATING, permission=_is_complaint_handler,
-                custom={"label": "开始调查（由我承办）"})
+    @transition(field=state, source=State.RECEIVED, target=State.INVESTIGATING, permission=perms.complaint_handler,
+                custom={"action": "start-investigation", "label": "开始调查（由我承办）"})
     def start_investigation(self):
         pass
 
-    @transition(field=state, source=State.INVESTIGATING, target=State.RESOLVED, permission=_is_complaint_handler,
-                custom={"label": "办结（投诉属实/已处理）", "form": "supervision.forms.FindingsForm"})
+    @transition(field=state, source=State.INVESTIGATING, target=State.RESOLVED, permission=perms.assigned_handler,
+                custom={"action": "resolve", "label": "办结（投诉属实/已处理）", "form": "supervision.forms.FindingsForm"})
     def resolve(self):
         pass
 
-    @transition(field=state, source=State.INVESTIGATING, target=State.DISMISSED, permission=_is_complaint_handler,
-                custom={"label": "不予支持", "form": "supervision.forms.FindingsForm"})
+    @transition(field=state, source=State.INVESTIGATING, target=State.DISMISSED, permission=perms.assigned_handler,
+                custom={"action": "dismiss", "label": "不予支持", "form": "supervision.forms.FindingsForm"})
     def dismiss(self):
         pass
 
@@ -121,8 +119,10 @@ class FraudSignal(models.Model):
         return f"{self.get_rule_display()} · {self.get_subject_type_display()} #{self.subject_id}"
 
 
-def _is_spot_checker(instance, user) -> bool:
-    return user.has_role(Role.SERVICE_CENTER, Role.BUREAU, Role.FINANCE_BUREAU)
+@condition(code="items_pending", detail=lambda check: f"还有 {check.pending_count()} 个样本未记录核查结果")
+def every_item_checked(check) -> bool:
+    """第十九条: a spot check is concluded on its whole sample; every sampled item has its finding first."""
+    return not check.items.filter(finding=SpotCheckItem.Finding.PENDING).exists()
 
 
 class SpotCheck(models.Model):
@@ -182,15 +182,18 @@ class SpotCheck(models.Model):
         return None
 
     def user_can_view(self, user) -> bool:
-        return bool(user and user.is_authenticated and _is_spot_checker(self, user))
+        return perms.can_run_spot_checks(user)
 
-    @transition(field=state, source=State.DRAFT, target=State.SAMPLED, permission=_is_spot_checker,
-                custom={"label": "抽取样本"})
+    def pending_count(self) -> int:
+        return self.items.filter(finding=SpotCheckItem.Finding.PENDING).count()
+
+    @transition(field=state, source=State.DRAFT, target=State.SAMPLED, permission=perms.spot_checker,
+                custom={"action": "draw", "label": "抽取样本"})
     def draw(self):
         pass
 
-    @transition(field=state, source=State.SAMPLED, target=State.CLOSED, permission=_is_spot_checker,
-                custom={"label": "结案并生成报告"})
+    @transition(field=state, source=State.SAMPLED, target=State.CLOSED, permission=perms.spot_checker,
+                conditions=[every_item_checked], custom={"action": "close", "label": "结案并生成报告"})
     def close(self):
         pass
 
@@ -228,10 +231,6 @@ class SpotCheckItem(models.Model):
 
     def user_can_view(self, user) -> bool:
         return self.spot_check.user_can_view(user)
-
-
-def _is_recovery_officer(instance, user) -> bool:
-    return user.has_role(Role.BUREAU, Role.FINANCE_BUREAU)
 
 
 class Recovery(models.Model):
@@ -279,18 +278,15 @@ class Recovery(models.Model):
         return self.amount - self.repaid
 
     def user_can_view(self, user) -> bool:
-        if not (user and user.is_authenticated):
-            return False
-        return user.role in (Role.SERVICE_CENTER, Role.BUREAU, Role.FINANCE_BUREAU) or (
-            user.organisation_id is not None and user.organisation_id == self.organisation_id)
+        return perms.can_view_recovery(self, user)
 
     @transition(field=state, source=[State.OPEN, State.PARTIALLY_REPAID], target=State.PARTIALLY_REPAID,
-                permission=_is_recovery_officer, custom={"label": "登记部分追回"})
+                permission=perms.recovery_officer, custom={"action": "repay", "label": "登记部分追回"})
     def repay_part(self):
         pass
 
     @transition(field=state, source=[State.OPEN, State.PARTIALLY_REPAID], target=State.REPAID,
-                permission=_is_recovery_officer, custom={"label": "登记全部追回"})
+                permission=perms.recovery_officer, custom={"action": "repay", "label": "登记全部追回"})
     def repay_all(self):
         pass
 

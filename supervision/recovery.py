@@ -8,6 +8,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from hangqifu.accounts.models import Organisation
+from hangqifu.accounts.predicates import is_staff
 from hangqifu.accounts.roles import Role
 from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
@@ -22,6 +23,7 @@ from sanctions.services import _clean_reason, sanction_impose
 from vouchers.models import Deduction, LedgerEntry, Order
 from vouchers.services.ledger import ledger_record
 
+from . import permissions as perms
 from .models import Recovery, RecoveryLine, Repayment
 
 
@@ -58,7 +60,7 @@ def fraud_confirm(*, actor, organisation: Organisation, reason: str, order_ids=(
                   ban_years: int | None = None) -> Recovery:
     """The bureau's decision that fraud is confirmed: ban (sanction + credit record), recover the deductions
     of the orders concerned (ledger reversals + Recovery), and propose and confirm a provider's removal."""
-    if not actor.has_role(Role.BUREAU):
+    if not perms.can_confirm_fraud(actor):
         raise NotPermitted("只有市经信局可以认定违规套取资金并决定追回")
     reason = _clean_reason(reason)
     orders, claim_of = _orders_for(organisation=organisation, order_ids=order_ids, claim_ids=claim_ids)
@@ -128,7 +130,7 @@ def _parse_amount(value) -> Decimal:
 @transaction.atomic
 def repayment_record(*, actor, recovery: Recovery, amount, reference: str, paid_on: date) -> Repayment:
     """A repayment received (bureau or finance bureau), with the payment reference and date."""
-    if not actor.has_role(Role.BUREAU, Role.FINANCE_BUREAU):
+    if not perms.can_record_repayment(actor):
         raise NotPermitted("只有市经信局或市财政局可以登记追回缴款")
     amount = _parse_amount(amount)
     reference = (reference or "").strip()
@@ -160,7 +162,7 @@ def repayment_record(*, actor, recovery: Recovery, amount, reference: str, paid_
 
 def recovery_list(*, user, state: str = ""):
     qs = Recovery.objects.select_related("organisation", "sanction").order_by("-id")
-    if user.role not in (Role.SERVICE_CENTER, Role.BUREAU, Role.FINANCE_BUREAU):
+    if not is_staff(user):
         qs = qs.filter(organisation_id=user.organisation_id) if user.organisation_id else qs.none()
     if state:
         qs = qs.filter(state=state)

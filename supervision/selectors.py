@@ -1,7 +1,7 @@
 """Reads for complaints. Every list is bounded (select_related)."""
 from django.db.models import Count, Q
 
-from hangqifu.audit.permissions import is_staff_user
+from hangqifu.accounts.predicates import is_staff
 from hangqifu.core import clock
 
 from .models import Complaint
@@ -25,7 +25,7 @@ def complaints_of(*, user):
 def complaint_for(*, user, pk):
     """The complaint if `user` may read it (staff: all; others: their own), else None."""
     queryset = Complaint.objects.select_related("handler", "complainant")
-    if not is_staff_user(user):
+    if not is_staff(user):
         queryset = queryset.filter(complainant=user)
     return queryset.filter(pk=pk).first()
 

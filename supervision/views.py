@@ -8,8 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from hangqifu.accounts.models import Organisation
+from hangqifu.accounts.permissions import staff_only
 from hangqifu.audit.labels import object_type_label
-from hangqifu.audit.permissions import staff_only
 from hangqifu.core import clock
 from hangqifu.core.errors import DomainError
 from hangqifu.core.throttle import throttle_posts
@@ -105,7 +105,7 @@ def complaint_detail(request, pk: int):
     sanctionable = (can_sanction(request.user) and isinstance(target, Organisation)
                     and target.kind in sanctions.SANCTIONABLE_KINDS)
     return render(request, "audit/complaint_detail.html", {
-        "complaint": complaint, "target": target, "can_act": can_handle_complaints(request.user),
+        "complaint": complaint, "target": target, "actions": complaints.complaint_actions(complaint, request.user),
         "sanctionable": sanctionable,
         "object_label": (complaints.OBJECT_TYPE_LABELS.get(complaint.object_type)
                          or object_type_label(complaint.object_type)),

@@ -1,11 +1,15 @@
 """The layers of docs/architecture.md hold: no app imports a layer above it and no import loops (the
-import-linter contract in .importlinter), and no project import hides inside a function without a reason."""
+import-linter contracts in .importlinter), no import loop between the modules of one app, and no project import
+hides inside a function without a reason."""
 import ast
 import configparser
+import graphlib
 import subprocess
 import sys
 from pathlib import Path
 
+import grimp
+import pytest
 from django.apps import apps
 from django.conf import settings
 
@@ -42,6 +46,30 @@ def test_the_import_contract_holds():
     result = subprocess.run([str(lint), "--config", str(CONFIG), "--no-cache"], cwd=ROOT, capture_output=True,
                             text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- import loops inside an app ------------------------------------------------------------------------------
+
+def _app_of(module: str) -> str:
+    """The app a module belongs to: hangqifu's sub-apps (hangqifu.core, hangqifu.audit …) are apps of their own."""
+    parts = module.split(".")
+    return ".".join(parts[:2]) if parts[0] == "hangqifu" and len(parts) > 1 else parts[0]
+
+
+def test_no_import_loop_between_the_modules_of_an_app():
+    """The contracts see loops between apps; inside one, a service and the task that runs it, or a selector and a
+    service, importing each other are a loop too: the piece both need belongs where both can import it."""
+    graph = grimp.build_graph(*_root_packages(), cache_dir=None)
+    modules = {module for module in graph.modules if not {"tests", "migrations"} & set(module.split("."))}
+    sorter = graphlib.TopologicalSorter()
+    for module in modules:
+        sorter.add(module, *(imported for imported in graph.find_modules_directly_imported_by(module)
+                             if imported in modules and _app_of(imported) == _app_of(module)))
+    try:
+        sorter.prepare()
+    except graphlib.CycleError as loop:
+        # the cycle lists each module before the one that imports it; reversed, an arrow reads "imports"
+        pytest.fail("import loop inside an app: " + " -> ".join(reversed(loop.args[1])))
 
 
 # --- function-level imports ---------------------------------------------------------------------------------

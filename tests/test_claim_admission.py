@@ -1,9 +1,11 @@
 """Admission control in front of the claim (hangqifu/core/admission.py): beyond the claims in flight allowed, a
-claim is answered at once with 429, `Retry-After` and code `busy`, changing nothing; a sold-out type is refused
-409 from the cache without queueing; the token is given back after each admitted claim."""
+claim is answered at once with 429, its place in line, `Retry-After` and code `busy`, changing nothing; a sold-out
+type is refused 409 from the cache without queueing; the token is given back after each admitted claim. The waiting
+room itself (hangqifu/core/waiting_room.py) against the real Redis: first come, first served, a Retry-After that
+grows with the line, and a firm that does not come back leaves it."""
 import pytest
 
-from hangqifu.core import admission
+from hangqifu.core import waiting_room
 from hangqifu.core.choices import ServiceCategory
 from vouchers.models import Voucher
 from vouchers.services import voucher_claim_cache
@@ -27,10 +29,11 @@ def _post(api_as, user, batch, voucher_type):
 
 def test_a_claim_beyond_the_limit_is_answered_429_with_retry_after_and_changes_nothing(rush, api_as, monkeypatch):
     batch, voucher_type = rush
-    monkeypatch.setattr(admission, "take_token", lambda limit: None)  # every place in flight is taken
+    # every place in flight is taken; three firms are ahead in line
+    monkeypatch.setattr(waiting_room, "take_place", lambda limit, firm: waiting_room.Place(None, 3, 2))
     response = _post(api_as, qualified_buyer(), batch, voucher_type)
     assert response.status_code == 429
-    assert response["Retry-After"] == "1"
+    assert (response["Retry-After"], response["X-Queue-Position"]) == ("2", "3")
     assert response.json()["code"] == "busy" and "排队中" in response.json()["detail"]
     assert Voucher.objects.count() == 0
     voucher_type.refresh_from_db()
@@ -40,16 +43,17 @@ def test_a_claim_beyond_the_limit_is_answered_429_with_retry_after_and_changes_n
 def test_an_admitted_claim_gives_its_token_back(rush, api_as, monkeypatch):
     batch, voucher_type = rush
     taken, released = [], []
-    monkeypatch.setattr(admission, "take_token", lambda limit: taken.append(limit) or "token-1")
-    monkeypatch.setattr(admission, "release_token", released.append)
+    monkeypatch.setattr(waiting_room, "take_place",
+                        lambda limit, firm: taken.append((limit, len(firm))) or waiting_room.Place("token-1"))
+    monkeypatch.setattr(waiting_room, "release", released.append)
     assert _post(api_as, qualified_buyer(), batch, voucher_type).status_code == 201
-    assert (taken, released) == ([1], ["token-1"])
+    assert (taken, released) == ([(1, 32)], ["token-1"]), "the firm is known by its credential's digest"
 
 
 def test_a_sold_out_type_is_refused_409_without_queueing(rush, api_as, monkeypatch):
     batch, voucher_type = rush
     voucher_claim_cache.mark_sold_out(voucher_type.pk)
-    monkeypatch.setattr(admission, "take_token", lambda limit: pytest.fail("a sold-out claim never queues"))
+    monkeypatch.setattr(waiting_room, "take_place", lambda limit, firm: pytest.fail("a sold-out claim never queues"))
     response = _post(api_as, qualified_buyer(), batch, voucher_type)
     assert (response.status_code, response.json()["code"]) == (409, "batch_exhausted")
 
@@ -57,7 +61,7 @@ def test_a_sold_out_type_is_refused_409_without_queueing(rush, api_as, monkeypat
 def test_the_claim_page_is_queued_too_and_its_script_gets_json(rush, client, monkeypatch):
     batch, voucher_type = rush
     client.force_login(qualified_buyer())
-    monkeypatch.setattr(admission, "take_token", lambda limit: None)
+    monkeypatch.setattr(waiting_room, "take_place", lambda limit, firm: waiting_room.Place(None, 0, 1))
     url = f"/vouchers/batches/{batch.pk}/claim/"
     scripted = client.post(url, {"voucher_type": voucher_type.pk}, HTTP_X_CLAIM_QUEUE="1")
     assert (scripted.status_code, scripted["Retry-After"], scripted.json()["code"]) == (429, "1", "busy")
@@ -65,23 +69,71 @@ def test_the_claim_page_is_queued_too_and_its_script_gets_json(rush, client, mon
     assert plain.status_code == 429 and "排队中" in plain.content.decode()
 
 
-def test_the_semaphore_admits_up_to_the_limit_then_refuses_until_a_token_is_back():
-    if admission._redis() is None:  # the in-process cache: admission fails open, never refuses
-        assert admission.take_token(1) and admission.take_token(1)
+@pytest.fixture
+def room():
+    if waiting_room._redis() is None:
+        pytest.skip("the waiting room lives in Redis (CI runs it; without Redis admission fails open)")
+    waiting_room.clear()
+    yield waiting_room
+    waiting_room.clear()
+
+
+def test_without_redis_admission_fails_open(settings):
+    if waiting_room._redis() is not None:
         return
-    admission._redis().delete(admission._key())
-    first = admission.take_token(2)
-    second = admission.take_token(2)
-    assert first and second and admission.take_token(2) is None
-    admission.release_token(first)
-    third = admission.take_token(2)
-    assert third is not None
-    for token in (second, third):
-        admission.release_token(token)
+    assert waiting_room.take_place(1, "a").token and waiting_room.take_place(1, "b").token
 
 
-def test_off_by_default_outside_production(set_clock, api_as, monkeypatch):
-    set_clock(OPEN_TIME)
-    batch = open_batch(types=((ServiceCategory.LEGAL, "1000.00", 5),))
-    monkeypatch.setattr(admission, "take_token", lambda limit: pytest.fail("no admission when the limit is 0"))
-    assert _post(api_as, qualified_buyer(), batch, batch.voucher_types.get()).status_code == 201
+def test_the_semaphore_admits_up_to_the_limit_then_refuses_until_a_token_is_back(room):
+    first, second = room.take_place(2, "a"), room.take_place(2, "b")
+    assert first.token and second.token
+    third = room.take_place(2, "c")
+    assert (third.token, third.position) == (None, 0)
+    room.release(first.token)
+    assert room.take_place(2, "c").token, "the first in line takes the freed place"
+    room.release(second.token)
+
+
+def test_the_line_keeps_the_order_of_first_arrival(room):
+    busy = room.take_place(1, "in-flight")
+    assert [room.take_place(1, firm).position for firm in ("a", "b", "c")] == [0, 1, 2]
+    assert room.take_place(1, "b").position == 1, "a firm coming back keeps its place"
+    room.release(busy.token)
+    admitted = room.take_place(1, "a")
+    assert admitted.token, "a free place is taken by the first to ask"
+    assert [room.take_place(1, firm).position for firm in ("b", "c", "newcomer")] == [0, 1, 2], \
+        "a admitted leaves the line; the others move up; a newcomer queues behind them"
+    room.release(admitted.token)
+
+
+def test_retry_after_grows_with_the_place_in_line(room, settings, monkeypatch):
+    settings.CLAIM_RETRY_AFTER_MAX_SECONDS = 120
+    start = int(waiting_room.time.time()) + 0.05
+    clock = {"now": start}
+    monkeypatch.setattr(waiting_room.time, "time", lambda: clock["now"])
+    busy = room.take_place(1, "in-flight")
+    waits = [room.take_place(1, f"firm-{i}").retry_after for i in range(61)]
+    # no claim started in the seconds before: 20 a second per place in flight is assumed
+    assert (waits[0], waits[19], waits[20], waits[39], waits[40], waits[60]) == (1, 1, 2, 2, 3, 4)
+    for _ in range(4):  # four more claims start within the next second
+        room.release(busy.token)
+        clock["now"] += 0.1
+        busy = room.take_place(1, "someone")
+    clock["now"] = start + 1.5
+    # a second later the busiest of the last three seconds had 5 claims started
+    assert room.take_place(1, "firm-9").retry_after == 2, "10th in line ÷ 5 claims a second"
+    assert room.take_place(1, "firm-60").retry_after == 13, "61st in line ÷ 5 a second"
+
+
+def test_a_firm_that_does_not_come_back_leaves_the_line(room, settings, monkeypatch):
+    settings.CLAIM_QUEUE_GRACE_SECONDS = 5
+    start = waiting_room.time.time()
+    clock = {"now": start}
+    monkeypatch.setattr(waiting_room.time, "time", lambda: clock["now"])
+    room.take_place(1, "in-flight")
+    assert [room.take_place(1, firm).position for firm in ("gave-up", "patient", "behind")] == [0, 1, 2]
+    clock["now"] = start + 4  # patient and behind come back in time (Retry-After 1 s + 5 s of grace)
+    assert [room.take_place(1, firm).position for firm in ("patient", "behind")] == [1, 2]
+    clock["now"] = start + 8  # gave-up was due back by start + 6
+    assert [room.take_place(1, firm).position for firm in ("patient", "behind")] == [0, 1], \
+        "the firm that did not come back no longer blocks the line, the others keep their order"

@@ -4,7 +4,7 @@ and the claim then succeeds once — no second press, no second voucher."""
 import pytest
 
 from hangqifu.accounts.tests.factories import PASSWORD
-from hangqifu.core import admission
+from hangqifu.core import waiting_room
 from hangqifu.core.choices import ServiceCategory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -24,16 +24,17 @@ def test_a_queued_claim_shows_paidui_and_retries_to_success(set_clock, settings,
     batch = open_batch(types=((ServiceCategory.DIGITAL_EMPOWERMENT, "2000.00", 10),))
     voucher_type = batch.voucher_types.get()
     settings.CLAIM_IN_FLIGHT_LIMIT = 1
-    answers = iter([None, None])  # the queue is full for the first two presses, then a place is free
-    monkeypatch.setattr(admission, "take_token", lambda limit: next(answers, "token"))
-    monkeypatch.setattr(admission, "release_token", lambda token: None)
+    # the queue is full for the first two presses (third, then first in line), then a place is free
+    answers = iter([waiting_room.Place(None, 2, 1), waiting_room.Place(None, 0, 1)])
+    monkeypatch.setattr(waiting_room, "take_place", lambda limit, firm: next(answers, waiting_room.Place("token")))
+    monkeypatch.setattr(waiting_room, "release", lambda token: None)
 
     page.set_viewport_size(viewport)
     login("queue-buyer", PASSWORD)
     page.goto(f"{live_server.url}/vouchers/batches/{batch.pk}/")
     page.get_by_test_id(f"claim-{voucher_type.pk}").click()
     reason = page.get_by_test_id(f"reason-{voucher_type.pk}")
-    reason.filter(has_text="排队中").wait_for(timeout=10_000)
+    reason.filter(has_text="排队中，前面还有 2 家企业").wait_for(timeout=10_000)
     assert page.get_by_test_id(f"claim-{voucher_type.pk}").is_disabled(), "no second press while queued"
     page.wait_for_url(f"{live_server.url}/vouchers/my-vouchers/", timeout=20_000)
     assert "领取成功" in page.locator(".messages").inner_text()

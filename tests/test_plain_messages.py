@@ -8,7 +8,7 @@ from django.urls import reverse
 from hangqifu.accounts.models import Organisation
 from hangqifu.accounts.validators import is_valid_phone, make_credit_code
 from hangqifu.core.errors import InvalidInput, RuleViolation
-from hangqifu.core.guides import GUIDES
+from hangqifu.portal.guides import GUIDES
 
 pytestmark = pytest.mark.django_db
 

@@ -35,6 +35,11 @@ def is_finance_bureau(user) -> bool:
     return has_role(user, Role.FINANCE_BUREAU)
 
 
+def is_district(user) -> bool:
+    """A district finance officer (区县（市）财政) attached to the district's organisation."""
+    return has_role(user, Role.DISTRICT) and user.organisation_id is not None
+
+
 def is_staff(user) -> bool:
     """Government staff (service center, bureau, finance bureau): they supervise and read every record."""
     return has_role(user, *STAFF_ROLES)

@@ -16,20 +16,23 @@ class Role(models.TextChoices):
 STAFF_ROLES = frozenset({Role.SERVICE_CENTER, Role.BUREAU, Role.FINANCE_BUREAU})
 BUYER_ROLES = frozenset({Role.ENTERPRISE, Role.PARK})
 
-# Admin permissions per staff role: "app_label.action_model". Apps extend these lists for their models.
+# Admin permissions per staff role: "app_label.action_model". Apps above the accounts extend these lists for their
+# models (`grant` in their AppConfig.ready); the apps below them (the audit trail, documents), which cannot import
+# the roles, are listed here with the accounts' own.
+_STAFF_READS = {"audit.view_auditevent", "audit.view_chaincheck", "documents.view_document"}
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.SERVICE_CENTER: {
         "accounts.view_user", "accounts.view_organisation", "accounts.change_organisation",
         "accounts.view_creditcodeclaim", "accounts.view_apitoken",
-        "policy.view_policyyear",
+        "policy.view_policyyear", *_STAFF_READS,
     },
     Role.BUREAU: {
         "accounts.view_user", "accounts.view_organisation", "accounts.view_creditcodeclaim", "accounts.view_apitoken",
-        "policy.view_policyyear", "policy.change_policyyear", "policy.add_policyyear",
+        "policy.view_policyyear", "policy.change_policyyear", "policy.add_policyyear", *_STAFF_READS,
         # The schedule is code-owned (hangqifu.core.scheduler): visible, never editable.
         "django_celery_beat.view_periodictask",
     },
-    Role.FINANCE_BUREAU: {"accounts.view_organisation", "policy.view_policyyear"},
+    Role.FINANCE_BUREAU: {"accounts.view_organisation", "policy.view_policyyear", *_STAFF_READS},
 }
 
 

@@ -1,4 +1,4 @@
-"""Reads of the audit trail. Every list is bounded (select_related)."""
+"""Reads of the audit trail and of its chain checks. Every list is bounded (select_related)."""
 from datetime import datetime, time, timedelta
 
 from django.db.models import Q
@@ -7,7 +7,7 @@ from django.utils import timezone
 from hangqifu.core.errors import InvalidInput
 
 from .labels import actions_matching
-from .models import AuditEvent
+from .models import AuditEvent, ChainCheck
 
 
 def timeline_for(*, object_type: str, object_id: str):
@@ -52,3 +52,12 @@ REVERSED_RANGE = "起始日期不能晚于截止日期"
 def check_date_range(since, until) -> None:
     if since and until and since > until:
         raise InvalidInput(REVERSED_RANGE, code="reversed_range", fields={"since": [REVERSED_RANGE]})
+
+
+def chain_checkpoints() -> dict:
+    """The chain heads the latest check verified ({} before the first check): what the next check must find."""
+    return ChainCheck.objects.order_by("-id").values_list("heads", flat=True).first() or {}
+
+
+def chain_check_last() -> ChainCheck | None:
+    return ChainCheck.objects.select_related("checked_by").order_by("-id").first()

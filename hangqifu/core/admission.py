@@ -1,73 +1,25 @@
 """Admission control in front of the claim (领券): at 9:00 thousands of firms press 领取 in the same second,
-whatever the servers' speed. A claim is admitted only while fewer than CLAIM_IN_FLIGHT_LIMIT claims are in
-flight across every web worker and node (a semaphore in the shared Redis); the excess is answered at once with
-429 and `Retry-After` — the claim page shows 排队中 and retries by itself — instead of waiting seconds in the
-socket backlog behind claims the database serialises anyway.
+whatever the servers' speed. A claim starts only while fewer than CLAIM_IN_FLIGHT_LIMIT claims are in flight
+across every web worker and node; the others are answered at once with 429, their place in line
+(`X-Queue-Position`) and a `Retry-After` that brings each back about when its turn comes (the waiting room in
+the shared Redis, hangqifu/core/waiting_room.py) — the claim page shows 排队中 and retries by itself — instead of
+waiting seconds in the socket backlog behind claims the database serialises anyway.
 
-- The semaphore is a sorted set of tokens scored by their expiry: a worker killed mid-claim leaks its token
-  for at most CLAIM_IN_FLIGHT_EXPIRY_SECONDS. Taking a token is one Lua call (atomic), releasing one ZREM.
 - It only orders the queue: admission decides nothing about who wins. A claim of a type already sold out
   (claim_cache's flag) is let through, to be refused `batch_exhausted` without touching the database.
 - It fails open: if Redis does not answer, the claim is admitted (the database stays the only authority).
 - CLAIM_IN_FLIGHT_LIMIT = 0 (development and tests) turns it off."""
 import json
-import logging
 import re
-import time
-import uuid
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpResponse, JsonResponse
 
-logger = logging.getLogger(__name__)
+from hangqifu.core import waiting_room
 
 API_CLAIM = re.compile(r"^/api/v1/batches/(\d+)/claim/$")
 PAGE_CLAIM = re.compile(r"^/vouchers/batches/(\d+)/claim/$")
 BUSY_DETAIL = "排队中：此刻领取的企业较多，请稍候，页面会自动重试"
-_TAKE = """
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[3]) then
-  redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
-  redis.call('EXPIRE', KEYS[1], ARGV[5])
-  return 1
-end
-return 0
-"""
-
-
-def _redis():
-    client = getattr(cache, "_cache", None)
-    return client.get_client(write=True) if client is not None and hasattr(client, "get_client") else None
-
-
-def _key() -> str:
-    return cache.make_key("claims:in-flight")
-
-
-def take_token(limit: int) -> str | None:
-    """A token when fewer than `limit` claims are in flight (or Redis is unavailable: fail open), else None."""
-    redis = _redis()
-    token = uuid.uuid4().hex
-    if redis is None:
-        return token
-    expiry = settings.CLAIM_IN_FLIGHT_EXPIRY_SECONDS
-    now = time.time()
-    try:
-        taken = redis.eval(_TAKE, 1, _key(), now, now + expiry, limit, token, expiry * 2)
-    except Exception:  # noqa: BLE001 — admission must never refuse a claim the database would accept
-        logger.warning("claim admission: Redis unavailable, admitting", exc_info=True)
-        return token
-    return token if taken else None
-
-
-def release_token(token: str) -> None:
-    redis = _redis()
-    if redis is not None:
-        try:
-            redis.zrem(_key(), token)
-        except Exception:  # noqa: BLE001 — it expires by itself
-            logger.warning("claim admission: could not release a token", exc_info=True)
 
 
 # The vouchers app tells the middleware whether a voucher type is sold out (its claim cache): the core cannot
@@ -90,8 +42,8 @@ def _sold_out(request, api: bool) -> bool:
         return False
 
 
-def busy_response(api_or_script: bool) -> HttpResponse:
-    retry = str(settings.CLAIM_RETRY_AFTER_SECONDS)
+def busy_response(api_or_script: bool, place: waiting_room.Place) -> HttpResponse:
+    retry = str(place.retry_after)
     if api_or_script:
         response = JsonResponse({"code": "busy", "detail": BUSY_DETAIL, "fields": {}}, status=429,
                                 json_dumps_params={"ensure_ascii": False})
@@ -101,6 +53,7 @@ def busy_response(api_or_script: bool) -> HttpResponse:
             f'content="width=device-width"><title>排队中</title><p>{BUSY_DETAIL}。请 {retry} 秒后返回上一页再点一次领取。</p>',
             status=429, content_type="text/html; charset=utf-8")
     response["Retry-After"] = retry
+    response["X-Queue-Position"] = str(place.position)
     response["Cache-Control"] = "no-store"
     return response
 
@@ -118,10 +71,10 @@ class ClaimAdmissionMiddleware:
             return self.get_response(request)
         if _sold_out(request, api):
             return self.get_response(request)
-        token = take_token(limit)
-        if token is None:
-            return busy_response(api or request.headers.get("X-Claim-Queue") == "1")
+        place = waiting_room.take_place(limit, waiting_room.firm_of(request))
+        if place.token is None:
+            return busy_response(api or request.headers.get("X-Claim-Queue") == "1", place)
         try:
             return self.get_response(request)
         finally:
-            release_token(token)
+            waiting_room.release(place.token)

@@ -62,7 +62,9 @@ def claim_queue_busy():
 
     return OpenApiResponse(ErrorSerializer, description=(
         "排队中（code `busy`）：此刻在办理的领券请求已达上限，本请求未被受理、未做任何改动。"
-        "响应头 `Retry-After` 给出秒数，请等待后用同一请求（可带同一 Idempotency-Key）重试；"
+        "响应头 `X-Queue-Position` 是排在前面的企业数，`Retry-After` 是预计轮到本企业的秒数（按排位和近几秒的受理速度估算），"
+        "请等待后用同一请求（可带同一 Idempotency-Key）重试，排位按首次排队的先后保留；"
+        "超过 `Retry-After` 数秒仍未重试的，视为放弃，排位作废；"
         "券种已领完时不排队，直接答 409 `batch_exhausted`。"))
 
 

@@ -2,11 +2,13 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from hangqifu.core.admin import ReadOnlyAdminMixin
+
 from .models import Document
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only register of uploads; files are downloaded through the permission-checked view."""
 
     list_display = ["id", "original_name", "kind", "content_type", "object_id", "size", "uploaded_by", "uploaded_at",
@@ -21,12 +23,3 @@ class DocumentAdmin(admin.ModelAdmin):
     @admin.display(description="下载")
     def download(self, obj):
         return format_html('<a href="{}">下载</a>', reverse("documents:download", args=[obj.pk]))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,13 +1,10 @@
 from django.apps import AppConfig
 
-from hangqifu.accounts.roles import STAFF_ROLES, grant
-
 
 class DocumentsConfig(AppConfig):
+    """Uploads. The staff roles' read permission on them is in the accounts' role table
+    (hangqifu/accounts/roles.py): documents sit below the accounts and do not import them."""
+
     name = "hangqifu.documents"
     label = "documents"
     verbose_name = "材料文件"
-
-    def ready(self):
-        for role in STAFF_ROLES:
-            grant(role, "documents.view_document")

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 
 from hangqifu.core.errors import DomainError
+from hangqifu.workflows.transitions import available_actions
 
 from . import services
 from .models import NoticeItem, Objection, PublicNotice
@@ -80,20 +81,20 @@ class ObjectionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
-        return allowed and (obj is None or obj.state == Objection.State.OPEN)
+        return allowed and (obj is None or "resolve" in available_actions(obj, request.user))
 
     def get_readonly_fields(self, request, obj=None):
         return self.readonly
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        if obj is not None and obj.state == Objection.State.OPEN and self.has_change_permission(request, obj):
+        if obj is not None and self.has_change_permission(request, obj):
             kwargs["form"] = ObjectionResolveForm
             kwargs["fields"] = ["decision", "resolution"]
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fields(self, request, obj=None):
         fields = list(self.readonly)
-        if obj is not None and obj.state == Objection.State.OPEN and self.has_change_permission(request, obj):
+        if obj is not None and self.has_change_permission(request, obj):
             fields += ["decision", "resolution"]
         return fields
 

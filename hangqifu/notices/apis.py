@@ -14,6 +14,7 @@ from hangqifu.core.errors import InvalidInput
 from hangqifu.core.throttle import PublicFormThrottle
 from hangqifu.documents.selectors import documents_for
 from hangqifu.documents.serializers import DocumentSerializer, DocumentUploadSerializer
+from hangqifu.workflows.transitions import available_actions
 
 from . import selectors, services
 from .models import NoticeItem, Objection, PublicNotice
@@ -69,8 +70,7 @@ class ObjectionOutput(serializers.ModelSerializer):
                   "available_actions"]
 
     def get_available_actions(self, obj) -> list[str]:
-        user = self.context["request"].user
-        return ["resolve"] if obj.state == Objection.State.OPEN and user.has_role(*services.RESOLVER_ROLES) else []
+        return available_actions(obj, self.context["request"].user)
 
 
 def _notice_or_404(request, pk) -> PublicNotice:

@@ -4,7 +4,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django_fsm import FSMField, transition
 
-from hangqifu.accounts.roles import STAFF_ROLES
+from hangqifu.accounts.predicates import nobody
+
+from . import permissions as perms
 
 KIND_LABELS = {
     "provider_admission": "服务机构入驻公示",
@@ -58,22 +60,25 @@ class PublicNotice(models.Model):
         """Published and closed notices (and their attachments) are public; drafts only for staff."""
         if self.is_public:
             return True
-        return bool(getattr(user, "is_authenticated", False) and user.is_active and user.role in STAFF_ROLES)
+        return perms.can_publish_notices(user)
 
     def get_absolute_url(self) -> str:
         from django.urls import reverse
 
         return reverse("notices:detail", args=[self.pk])
 
-    @transition(field=state, source=State.DRAFT, target=State.PUBLISHED)
+    @transition(field=state, source=State.DRAFT, target=State.PUBLISHED, permission=perms.notice_publisher,
+                custom={"label": "发布公示"})
     def publish(self):
         pass
 
-    @transition(field=state, source=State.PUBLISHED, target=State.CLOSED_CLEAR)
+    @transition(field=state, source=State.PUBLISHED, target=State.CLOSED_CLEAR, permission=nobody,
+                custom={"label": "公示期满无异议"})
     def close_clear(self):
         pass
 
-    @transition(field=state, source=State.PUBLISHED, target=State.CLOSED_OBJECTED)
+    @transition(field=state, source=State.PUBLISHED, target=State.CLOSED_OBJECTED, permission=nobody,
+                custom={"label": "公示期满有异议"})
     def close_objected(self):
         pass
 
@@ -105,15 +110,15 @@ class NoticeItem(models.Model):
     def __str__(self):
         return self.label
 
-    @transition(field=state, source=State.LISTED, target=State.HELD)
+    @transition(field=state, source=State.LISTED, target=State.HELD, permission=nobody)
     def hold(self):
         pass
 
-    @transition(field=state, source=[State.LISTED, State.HELD], target=State.CLEARED)
+    @transition(field=state, source=[State.LISTED, State.HELD], target=State.CLEARED, permission=nobody)
     def clear(self):
         pass
 
-    @transition(field=state, source=[State.LISTED, State.HELD], target=State.WITHDRAWN)
+    @transition(field=state, source=[State.LISTED, State.HELD], target=State.WITHDRAWN, permission=nobody)
     def withdraw(self):
         pass
 
@@ -148,10 +153,12 @@ class Objection(models.Model):
     def __str__(self):
         return f"{self.notice} 的异议 #{self.pk}"
 
-    @transition(field=state, source=State.OPEN, target=State.UPHELD)
+    @transition(field=state, source=State.OPEN, target=State.UPHELD, permission=perms.objection_resolver,
+                custom={"action": "resolve", "label": "异议成立"})
     def uphold(self):
         pass
 
-    @transition(field=state, source=State.OPEN, target=State.DISMISSED)
+    @transition(field=state, source=State.OPEN, target=State.DISMISSED, permission=perms.objection_resolver,
+                custom={"action": "resolve", "label": "异议不成立"})
     def dismiss(self):
         pass

@@ -1,7 +1,7 @@
 from django.db.models import Prefetch
 
 from .models import NoticeItem, Objection, PublicNotice
-from .services import RESOLVER_ROLES
+from .permissions import can_resolve_objections
 
 
 def public_notices(*, state: str | None = None, kind: str | None = None):
@@ -34,6 +34,6 @@ def objections_for(*, user, state: str | None = None):
     """Staff who resolve objections see all; everyone else sees their own."""
 
     queryset = Objection.objects.select_related("notice", "item", "user", "resolved_by").order_by("-id")
-    if not user.has_role(*RESOLVER_ROLES):
+    if not can_resolve_objections(user):
         queryset = queryset.filter(user=user)
     return queryset.filter(state=state) if state else queryset

@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hangqifu.accounts.models import Organisation
-from hangqifu.accounts.roles import STAFF_ROLES, Role
 from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.core.errors import InvalidInput, InvalidTransition, NotPermitted, RuleViolation
@@ -23,9 +22,9 @@ from hangqifu.workflows.transitions import fire
 
 from . import handlers
 from .models import NoticeItem, Objection, PublicNotice
+from .permissions import RESOLVER_ROLES, can_publish_notices, can_resolve_objections
 
 logger = logging.getLogger(__name__)
-RESOLVER_ROLES = (Role.SERVICE_CENTER, Role.BUREAU)
 MAX_OBJECTION_LENGTH = 5000
 
 
@@ -57,7 +56,7 @@ def notice_publish(*, kind: str, title: str, body: str = "", items: Iterable[tup
     (n defaults to the year's `notice_working_days`). `actor` is the staff user who decided to publish.
     `items` may be a generator: they are written in chunks, never all held in memory; each organisation on
     the notice gets one notification (listing its items when it has several), not one per item."""
-    if actor is None or not actor.has_role(*STAFF_ROLES):
+    if not can_publish_notices(actor):
         raise NotPermitted("只有工作人员可以发布公示")
     title = (title or "").strip()
     if not title:
@@ -198,7 +197,12 @@ BULK_ITEM_TRANSITIONS = {  # method: (source states, target state) — as declar
 def _bulk_transition_items(notice: PublicNotice, method: str, *, exclude, now) -> int:
     """Fire `method` on every item of the notice in its source states except `exclude`, as two statements:
     the django-fsm-log rows (what the per-item transition's signal writes) and one conditional UPDATE.
-    The notice is locked by the caller, and every path that changes items locks it first."""
+    The notice is locked by the caller, and every path that changes items locks it first.
+
+    The one set-based path past the transition helper, on purpose: a settlement batch's notice lists every
+    claim of the batch (tens of thousands), and the items nobody objected to share one outcome decided by the
+    system (`nobody` may fire these transitions) — the notice's close event, written by the helper, carries
+    their count, and each item keeps its transition-log row."""
     from django_fsm_log.models import StateLog
 
     sources, target = BULK_ITEM_TRANSITIONS[method]
@@ -224,44 +228,42 @@ def notice_close(*, notice: PublicNotice, actor=None) -> PublicNotice | None:
     """Close a notice whose window has passed: items without open objections clear (or are withdrawn
     when an objection against them was upheld), items with one are held. None if not due.
 
-    Items an objection names are decided one by one (their own audit event and handler call). Every other
-    item is covered by the same objections — those against the whole notice, usually none — so they share one
-    outcome and move together with one conditional UPDATE; the owning app hears of them at once if its
-    handler has `items_cleared` (else item by item). The notice's close event records the counts and the
-    outcome of each item decided one by one; the cleared items are their own rows (state, decided_at, the
-    transition log)."""
+    The outcome of every item follows from the objections alone, so it is settled first and the notice
+    closes through the transition helper with it (its close event records the counts and the outcome of
+    each item an objection names); then the items move — the handlers see the closed notice through
+    item.notice. Items an objection names are decided one by one (their own audit event and handler call).
+    Every other item is covered by the same objections — those against the whole notice, usually none — so
+    they share one outcome and move together with one conditional UPDATE; the owning app hears of them at once
+    if its handler has `items_cleared` (else item by item); the cleared items are their own rows (state,
+    decided_at, the transition log)."""
     notice = PublicNotice.objects.select_for_update().get(pk=notice.pk)
     now = clock.now()
     if notice.state != PublicNotice.State.PUBLISHED or now <= notice.closes_at:
         return None
     objections = list(Objection.objects.select_for_update().filter(notice=notice))
-    before = notice.state
-    if objections:
-        notice.close_objected()
-    else:
-        notice.close_clear()
-    notice.closed_at = now
-    notice.save(update_fields=["state", "closed_at"])
-    # handlers see the closed notice through item.notice
     named = sorted({o.item_id for o in objections if o.item_id is not None})
-    outcomes = {item.pk: _decide_item(item, objections, actor=actor, now=now)
-                for item in _locked_items(notice, pks=named)}
+    named_items = _locked_items(notice, pks=named)
+    outcomes = {item.pk: _outcome(_covering(objections, item)) for item in named_items}
+    shared = _outcome([o for o in objections if o.item_id is None])
+    # an upheld objection against the whole notice: each other item is withdrawn by its own handler call
+    withdrawn_each = _locked_items(notice, exclude=named) if shared == "withdrawn" else []
+    outcomes.update({item.pk: shared for item in withdrawn_each})
     counts = {"cleared": 0, "withdrawn": 0, "held": 0}
     for outcome in outcomes.values():
         counts[outcome or "held"] += 1
-    shared = _outcome([o for o in objections if o.item_id is None])
-    if shared == "withdrawn":  # an upheld objection against the whole notice: each item's handler withdraws it
-        for item in _locked_items(notice, exclude=named):
-            outcomes[item.pk] = _decide_item(item, objections, actor=actor, now=now)
-            counts["withdrawn"] += 1
-    elif shared == "cleared":
-        counts["cleared"] += _bulk_transition_items(notice, "clear", exclude=named, now=now)
+    if not withdrawn_each:
+        counts[shared or "held"] += NoticeItem.objects.filter(notice=notice).exclude(pk__in=named).count()
+    fire(notice, "close_objected" if objections else "close_clear", actor=actor, system=True,
+         action="notice.close", changes={"closed_at": now},
+         payload={"counts": counts, "items": {str(pk): outcome or "held" for pk, outcome in outcomes.items()}})
+    for item in [*named_items, *withdrawn_each]:
+        _decide_item(item, objections, actor=actor, now=now)
+    if shared == "cleared":
+        _bulk_transition_items(notice, "clear", exclude=named, now=now)
         handlers.dispatch_many(notice, NoticeItem.objects.filter(notice=notice, state=NoticeItem.State.CLEARED)
                                .exclude(pk__in=named), "cleared", actor=actor)
-    else:
-        counts["held"] += _bulk_transition_items(notice, "hold", exclude=named, now=None)
-    audit_record(actor=actor, action="notice.close", obj=notice, from_state=before, to_state=notice.state,
-                 payload={"counts": counts, "items": {str(pk): outcome or "held" for pk, outcome in outcomes.items()}})
+    elif shared is None:  # an objection against the whole notice is still open: every other item waits for it
+        _bulk_transition_items(notice, "hold", exclude=named, now=None)
     held = counts["held"]
     summary = f"{notice.get_state_display()}。" + (f"{held} 项因异议待处理。" if held else "")
     notify(subject=f"公示期满：{notice.title}", body=summary, url=notice.get_absolute_url(),
@@ -292,7 +294,7 @@ def notices_close_expired() -> dict:
 def objection_resolve(*, objection: Objection, actor, upheld: bool, opinion: str) -> Objection:
     """Service center or bureau decide an objection. Once a held item has no open objection left, it
     clears (all dismissed) or is withdrawn (any upheld), and the owning app's handler is told."""
-    if actor is None or not actor.has_role(*RESOLVER_ROLES):
+    if not can_resolve_objections(actor):
         raise NotPermitted("只有市工信服务中心或市经信局可以处理异议")
     opinion = (opinion or "").strip()
     if not opinion:
@@ -319,7 +321,7 @@ def objection_resolve(*, objection: Objection, actor, upheld: bool, opinion: str
 def notice_attach(*, notice: PublicNotice, kind: str, uploaded_file, actor):
     """Attach a file (e.g. the full list being published) to a notice."""
 
-    if actor is None or not actor.has_role(*STAFF_ROLES):
+    if not can_publish_notices(actor):
         raise NotPermitted("只有工作人员可以上传公示附件")
     notice = PublicNotice.objects.select_for_update().get(pk=notice.pk)
     if notice.state not in (PublicNotice.State.DRAFT, PublicNotice.State.PUBLISHED):

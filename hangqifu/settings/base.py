@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "hangqifu.notifications",
     "hangqifu.notices",
     "hangqifu.audit",
+    "hangqifu.audit_browser",
+    "hangqifu.portal",
     # domain apps, bottom to top (docs/architecture.md)
     "sanctions",
     "registration",
@@ -89,7 +91,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "hangqifu.core.context_processors.portal",
+                "hangqifu.portal.context_processors.portal",
             ],
         },
     },
@@ -196,11 +198,15 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Admission control in front of the claim (hangqifu/core/admission.py): at most this many claims in flight across
-# every web worker and node, the excess answered 429 + Retry-After at once (0: off, the default outside
-# production). About the number of cores the database can spend on claims.
+# every web worker and node, the excess answered 429 at once with its place in line and a Retry-After of about its
+# turn (hangqifu/core/waiting_room.py; 0: off, the default outside production). About the number of cores the
+# database can spend on claims.
 CLAIM_IN_FLIGHT_LIMIT = env.int("HANGQIFU_CLAIM_IN_FLIGHT", default=0)
-CLAIM_RETRY_AFTER_SECONDS = env.int("HANGQIFU_CLAIM_RETRY_AFTER", default=1)
+CLAIM_RETRY_AFTER_SECONDS = env.int("HANGQIFU_CLAIM_RETRY_AFTER", default=1)  # the least Retry-After
+CLAIM_RETRY_AFTER_MAX_SECONDS = 120
 CLAIM_IN_FLIGHT_EXPIRY_SECONDS = 30
+CLAIM_QUEUE_GRACE_SECONDS = 5  # a firm in line not back this long after its Retry-After has left the line
+CLAIM_QUEUE_FORGET_SECONDS = 600  # the line's keys expire this long after the last claim at the door
 
 # The bureau dashboard's figures are computed at most once a minute per date range (the page says when).
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=60)

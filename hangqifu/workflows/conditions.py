@@ -20,6 +20,11 @@ def condition(*, code: str, detail: str | Callable[[object], str], error: type[D
     return declare
 
 
+def actor_conditions(transition) -> list:
+    """The conditions of `transition` that take the actor too: `custom={"actor_conditions": [...]}`."""
+    return list(transition.custom.get("actor_conditions", ()))
+
+
 def condition_refusal(check, obj) -> DomainError:
     error, code, detail = getattr(check, "refusal", (RuleViolation, "condition_unmet", "当前尚不满足办理条件"))
     return error(detail(obj) if callable(detail) else detail, code=code)

@@ -8,6 +8,8 @@ from django.apps import apps
 from django.conf import settings
 from django_fsm import FSMFieldMixin
 
+from .conditions import actor_conditions
+
 DIAGRAM_DIR = Path(settings.BASE_DIR) / "docs" / "workflows"
 INDEX = DIAGRAM_DIR / "README.md"
 INDEX_START, INDEX_END = "<!-- workflows:start -->", "<!-- workflows:end -->"
@@ -37,12 +39,17 @@ def _who(permission) -> str:
     return "系统" if name == "nobody" else name
 
 
+def _conditions(transition) -> list[str]:
+    """The names of the transition's conditions, those of the object and then those relating the actor to it."""
+    return [getattr(c, "__name__", "?") for c in (*transition.conditions, *actor_conditions(transition))]
+
+
 def _label(transition) -> str:
     label = transition.custom.get("label", "")
     text = f"{transition.name}（{label}）" if label else transition.name
     text += f" · {_who(transition.permission)}"
-    if transition.conditions:
-        text += " · 条件 " + "、".join(getattr(c, "__name__", "?") for c in transition.conditions)
+    if _conditions(transition):
+        text += " · 条件 " + "、".join(_conditions(transition))
     return text.replace(":", "：").replace(";", "；")
 
 
@@ -73,7 +80,7 @@ def diagram(model, field) -> str:
     rows = [f"| `{first.name}` | {first.custom.get('label', '')} | "
             f"{'、'.join(WILDCARDS.get(t.source) or labels.get(t.source, t.source) for t in group)} | "
             f"{labels.get(first.target, first.target)} | {_who(first.permission)} | "
-            f"{'、'.join(getattr(c, '__name__', '?') for c in first.conditions) or '—'} |"
+            f"{'、'.join(_conditions(first)) or '—'} |"
             for first, group in _merged(transitions)]
     return "\n".join([
         f"# {title}",
@@ -95,8 +102,7 @@ def _merged(transitions) -> list[tuple]:
     """One row per transition name, target, permission and conditions: (its first declaration, all of them)."""
     rows = {}
     for transition in transitions:
-        key = (transition.name, transition.target, _who(transition.permission),
-               tuple(getattr(c, "__name__", "?") for c in transition.conditions))
+        key = (transition.name, transition.target, _who(transition.permission), tuple(_conditions(transition)))
         rows.setdefault(key, []).append(transition)
     return [(group[0], group) for group in rows.values()]
 

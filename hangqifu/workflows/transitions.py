@@ -18,8 +18,15 @@ System transitions (`system=True`: jobs, notice outcomes, a step another service
 permission is `predicates.nobody`) skip step 1; the audit row still names the actor when there is one.
 
 A condition is a named function of the object, declared with `@condition(code=…, detail=…)` and listed in
-the transition's `conditions=`; its docstring cites the article of the policy. Conditions are checked in
-addition to, never instead of, the database guard at the moment of use (a conditional UPDATE, a constraint).
+the transition's `conditions=`; its docstring cites the article of the policy. A rule that relates the actor to
+the object beyond their role (the co-signer is not the first signer) is a function of both, declared the same
+way and listed in `custom={"actor_conditions": [...]}` (django-fsm calls `conditions=` with the object alone);
+it is checked in step 3 right after the object's conditions. Conditions are checked in addition to, never
+instead of, the database guard at the moment of use (a conditional UPDATE, a constraint).
+
+Pages and the API offer an action from the same answer: `available_actions` (what the user may fire now) and
+`action_offers` (also what the state and role allow but a condition refuses, with its reason for the disabled
+button).
 """
 from collections.abc import Iterable
 
@@ -28,7 +35,7 @@ from django_fsm import FSMFieldMixin
 from hangqifu.audit.services import audit_record
 from hangqifu.core.errors import DomainError, InvalidTransition, NotPermitted
 
-from .conditions import condition_refusal
+from .conditions import actor_conditions, condition_refusal
 
 
 def _meta(obj, name: str):
@@ -71,8 +78,16 @@ def transition_refusal(obj, name: str, *, actor=None, system: bool = False, deni
         return NotPermitted(denied)
     if not meta.has_transition(state):
         return InvalidTransition(wrong_state or _wrong_state_detail(obj, field))
-    for check in meta.get_transition(state).conditions:
+    return _unmet(obj, meta.get_transition(state), actor)
+
+
+def _unmet(obj, transition, actor) -> DomainError | None:
+    """The refusal of the first condition of `transition` that does not hold, or None."""
+    for check in transition.conditions:
         if not check(obj):
+            return condition_refusal(check, obj)
+    for check in actor_conditions(transition):
+        if not check(obj, actor):
             return condition_refusal(check, obj)
     return None
 
@@ -119,12 +134,38 @@ def fire(obj, name: str, *, actor, action: str, system: bool = False, changes: d
     return from_state
 
 
+def _from_current_state(obj):
+    """The transitions declared from the object's current state, in declaration order, per state field."""
+    for field in obj._meta.concrete_fields:
+        if not isinstance(field, FSMFieldMixin):
+            continue
+        state = field.get_state(obj)
+        for method in field.transitions.get(type(obj), {}).values():
+            meta = method._django_fsm
+            if meta.has_transition(state):
+                yield meta.get_transition(state)
+
+
+def action_offers(obj, user) -> dict[str, str]:
+    """The API action names (`custom["action"]`) a page offers `user` on `obj` now, each with "" when it may be
+    fired, or with the Chinese reason a condition refuses it (the page shows the button disabled with it).
+    Actions the user may not take (403) or the state does not allow (409) are not offered."""
+    offers: dict[str, str] = {}
+    if user is None or not getattr(user, "is_authenticated", False):
+        return offers
+    for transition in _from_current_state(obj):
+        action = transition.custom.get("action")
+        if not action or offers.get(action) == "" or not transition.has_perm(obj, user):
+            continue  # asked without raising: a refusal raised is noted as one the user met
+        refusal = _unmet(obj, transition, user)
+        if refusal is None:
+            offers[action] = ""
+        else:
+            offers.setdefault(action, refusal.detail)
+    return offers
+
+
 def available_actions(obj, user) -> list[str]:
     """The API action names (`custom["action"]`) of the transitions `user` may fire now (state, conditions
     and permission all allow it), each once."""
-    actions = []
-    for transition in obj.get_available_state_transitions():
-        action = transition.custom.get("action")
-        if action and transition.has_perm(obj, user) and action not in actions:
-            actions.append(action)
-    return actions
+    return [action for action, reason in action_offers(obj, user).items() if not reason]

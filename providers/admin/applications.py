@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from hangqifu.audit.services import audit_record
+from hangqifu.core.admin import ReadOnlyAdminMixin
 from hangqifu.documents.selectors import documents_for
 
 from .. import selectors, services
@@ -147,15 +148,8 @@ class ProviderApplicationAdmin(admin.ModelAdmin):
                      "已确认 {count} 家并发布公示")
 
 
-class ViewOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ViewOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The admission review's records (assignments, reviews, conflict declarations): written by its workflow."""
 
 
 @admin.register(ExpertAssignment)

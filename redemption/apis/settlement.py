@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from hangqifu.core.api import ErrorSerializer, MoneyField, idempotent
 from hangqifu.core.errors import NotPermitted
+from hangqifu.workflows.transitions import available_actions
 
 from .. import permissions as perms
 from .. import selectors
@@ -84,8 +85,8 @@ class SettlementBatchOutput(serializers.Serializer):
 
     def get_available_actions(self, obj) -> list[str]:
         request = self.context.get("request")
-        return [action for action, _label, _reason in batch_actions_for(obj, getattr(request, "user", None),
-                                                                         explain=False)]
+        return [action for action, _label, reason in batch_actions_for(obj, getattr(request, "user", None),
+                                                                        explain=False) if not reason]
 
 
 class SettlementBatchSummaryOutput(SettlementBatchOutput):
@@ -227,10 +228,7 @@ class DistrictPaymentOutput(serializers.Serializer):
 
     def get_available_actions(self, obj) -> list[str]:
         request = self.context.get("request")
-        user = getattr(request, "user", None)
-        if not perms.payment_district(obj, user):
-            return []
-        return {"pending": ["confirm", "fail"], "failed": ["confirm", "fail"]}.get(obj.state, [])
+        return available_actions(obj, getattr(request, "user", None))
 
 
 def _payment(request, pk) -> DistrictPayment:

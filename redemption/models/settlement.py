@@ -18,23 +18,35 @@ from hangqifu.workflows.conditions import condition
 from .. import permissions as perms
 
 
+def _has_claims(batch) -> bool:
+    count = getattr(batch, "claim_count", None)  # annotated by the list query
+    return batch.claims.exists() if count is None else count > 0
+
+
 @condition(code="batch_empty", detail="本批次没有归集到兑付申请，无需审批（可由市工信服务中心取消本批次）")
 def collected_claims(batch) -> bool:
     """第十三条: a batch pays the claims it collected; one that collected none has nothing to approve."""
-    return batch.claims.exists()
+    return _has_claims(batch)
 
 
 @condition(code="batch_not_empty", detail="本批次已归集兑付申请，不能取消")
 def collected_nothing(batch) -> bool:
     """第十三条: only a batch that collected no claim is cancelled; collected claims go on to be paid."""
-    return not batch.claims.exists()
+    return not _has_claims(batch)
 
 
 @condition(code="batch_empty", detail="公示后本批次没有可拨付的兑付申请")
 def claims_left_after_notice(batch) -> bool:
     """第十一、十三条: the disbursement orders pay the claims that cleared the public notice; when every claim
     left the batch on an objection there is nothing to sign."""
-    return batch.claims.exists()
+    return _has_claims(batch)
+
+
+@condition(code="same_signer", detail="签发与会签须由两位不同的工作人员完成")
+def co_signer_is_not_the_first_signer(batch, actor) -> bool:
+    """第十三条 (two signatures): the finance bureau's co-signature is a second person's — never the official
+    who signed for the bureau, even one who has since moved to the finance bureau (also a CHECK constraint)."""
+    return batch.bureau_signed_by_id != getattr(actor, "pk", None)
 
 
 class SettlementBatch(models.Model):
@@ -112,7 +124,7 @@ class SettlementBatch(models.Model):
         return reverse("redemption:batch-detail", args=[self.pk])
 
     @transition(field=state, source=State.OPEN, target=State.COLLECTING, permission=perms.service_center,
-                custom={"label": "截止并归集已审批申请"})
+                custom={"action": "close", "label": "截止并归集已审批申请"})
     def close(self):
         self.closed_at = clock.now()
 
@@ -121,17 +133,17 @@ class SettlementBatch(models.Model):
         pass
 
     @transition(field=state, source=State.COLLECTED, target=State.CANCELLED, permission=perms.service_center,
-                conditions=[collected_nothing], custom={"label": "取消空批次"})
+                conditions=[collected_nothing], custom={"action": "cancel", "label": "取消空批次"})
     def cancel(self):
         """Only a batch that collected nothing (checked under the batch lock)."""
 
     @transition(field=state, source=State.COLLECTED, target=State.APPROVED, permission=perms.bureau,
-                conditions=[collected_claims], custom={"label": "审批结算批次"})
+                conditions=[collected_claims], custom={"action": "approve", "label": "审批结算批次"})
     def approve(self):
         self.approved_at = clock.now()
 
     @transition(field=state, source=State.APPROVED, target=State.IN_NOTICE, permission=perms.bureau,
-                custom={"label": "发布兑付公示"})
+                custom={"action": "publish", "label": "发布兑付公示"})
     def publish(self):
         pass
 
@@ -140,12 +152,13 @@ class SettlementBatch(models.Model):
         pass
 
     @transition(field=state, source=State.NOTICE_CLOSED, target=State.BUREAU_SIGNED, permission=perms.bureau,
-                conditions=[claims_left_after_notice], custom={"label": "市经信局签发"})
+                conditions=[claims_left_after_notice], custom={"action": "sign", "label": "市经信局签发"})
     def sign_bureau(self):
         self.bureau_signed_at = clock.now()
 
     @transition(field=state, source=State.BUREAU_SIGNED, target=State.ISSUING, permission=perms.finance_bureau,
-                custom={"label": "市财政局会签"})
+                custom={"action": "sign", "label": "市财政局会签",
+                        "actor_conditions": [co_signer_is_not_the_first_signer]})
     def sign_finance(self):
         self.finance_signed_at = clock.now()
 
@@ -244,12 +257,11 @@ class DistrictPayment(models.Model):
         return perms.can_view_payment(self, user)
 
     @transition(field=state, source=[State.PENDING, State.FAILED], target=State.PAID,
-                permission=perms.payment_district, custom={"label": "确认已支付"})
+                permission=perms.payment_district, custom={"action": "confirm", "label": "确认已支付"})
     def confirm(self):
         self.confirmed_at = clock.now()
 
     @transition(field=state, source=[State.PENDING, State.FAILED], target=State.FAILED,
-                permission=perms.payment_district,
-                custom={"label": "标记支付失败"})
+                permission=perms.payment_district, custom={"action": "fail", "label": "标记支付失败"})
     def fail(self):
         self.failure_count += 1

@@ -9,7 +9,6 @@ from django_fsm_log.models import StateLog
 
 from hangqifu.accounts.roles import Role
 from hangqifu.core.money import ZERO
-from hangqifu.core.outbox import enqueue_after_commit
 from hangqifu.notifications.services import notify
 from hangqifu.workflows.transitions import fire
 
@@ -59,13 +58,6 @@ def batch_complete_if_all_paid(batch: SettlementBatch, *, confirmed_by=None) -> 
     notify(subject=f"{batch.title}已全部支付完毕", roles=[Role.SERVICE_CENTER, Role.BUREAU, Role.FINANCE_BUREAU],
            url=batch.get_absolute_url())
     return True
-
-
-def _enqueue(task_name: str, batch_id: int) -> None:
-    # import here: the tasks module imports this service (a task runs it)
-    from .. import tasks
-
-    enqueue_after_commit(getattr(tasks, task_name), batch_id)  # survives a broker outage (transactional outbox)
 
 
 def batch_total(batch: SettlementBatch):

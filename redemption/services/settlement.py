@@ -1,37 +1,38 @@
 """Settlement batches (第十一、十三条): open and announce → collect approved claims (task) → bureau approves →
 public notice → bureau and finance bureau sign → disbursement orders per district and payment lines per
-provider (task). Each task step is its own transaction whose effect is a UNIQUE row, so a task killed midway
-and run again completes the work without doing any part twice.
+provider (task). The steps the tasks run have their own modules — collecting (collection.py), ending the
+notice (notice_conclusion.py), issuing (disbursement.py) — and this one starts them. Each task step is its own
+transaction whose effect is a UNIQUE row, so a task killed midway and run again completes the work without
+doing any part twice.
 
 Lock order: settlement batch → claim → claim lines → payment."""
-import logging
 from datetime import date
 
-from django.contrib.contenttypes.models import ContentType
-from django.db import connection, transaction
-from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db import transaction
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from hangqifu.accounts.models import Organisation
 from hangqifu.accounts.roles import Role
-from hangqifu.audit.services import audit_record, audit_record_many
+from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.core.errors import DomainError, InvalidInput, InvalidTransition, NotPermitted, RuleViolation
 from hangqifu.core.money import fmt
-from hangqifu.notices.models import NoticeItem, PublicNotice
+from hangqifu.core.outbox import enqueue_after_commit
+from hangqifu.notices.models import PublicNotice
 from hangqifu.notices.services import notice_publish
 from hangqifu.notifications.services import notify
 from hangqifu.workflows.transitions import fire, transition_check, transition_refusal
-from sanctions.services import banned_organisation_ids
-from registration.selectors.eligibility import listed_on_day
 
 from .. import permissions as perms
 from ..models import RedemptionClaim, SettlementBatch
 from ..models.claims import claim_number
-from .batch_base import Ref, _enqueue, _lock, batch_total, state_log_rows
+from ..tasks import collect_batch, issue_disbursements
+from .batch_base import Ref, _lock, batch_total
+from .collection import collectable
 from .disbursement import batch_districts
+from .notice_conclusion import batch_conclude_notice
 
-logger = logging.getLogger(__name__)
 NOTICE_KIND = "settlement"
 
 
@@ -72,123 +73,18 @@ def batch_schedule_url() -> str:
     return reverse("redemption:schedule")
 
 
-# --- collect (task) -------------------------------------------------------------------------------------
-
-def _collectable(batch: SettlementBatch):
-    """Approved claims up to the period's end, not held by an objection, of providers not banned (第二十条)
-    and on no dishonesty list today (第六条): their approved claims wait, unpaid, until the ban is lifted or
-    the party is delisted (or they are revoked)."""
-    return (RedemptionClaim.objects.filter(~listed_on_day(OuterRef("provider__credit_code"), clock.today()),
-                                           state=RedemptionClaim.State.APPROVED, batch__isnull=True,
-                                           under_investigation=False, approved_at__date__lte=batch.period_end)
-            .exclude(provider_id__in=banned_organisation_ids()))
-
+# --- close: the collection runs as a task (collection.py) -----------------------------------------------
 
 @transaction.atomic
 def batch_close(*, batch: SettlementBatch, actor) -> SettlementBatch:
     """Stop accepting and start collecting the approved claims (a Celery task; progress on the batch page)."""
     batch = _lock(batch.pk)
     transition_check(batch, "close", actor=actor, denied="只有市工信服务中心可以截止归集")
-    batch.task_total, batch.task_done = _collectable(batch).count(), 0
+    batch.task_total, batch.task_done = collectable(batch).count(), 0
     fire(batch, "close", actor=actor, action="settlement.close", fields=["closed_at", "task_total", "task_done"],
          payload={"to_collect": batch.task_total})
-    _enqueue("collect_batch", batch.pk)
+    enqueue_after_commit(collect_batch, batch.pk)  # survives a broker outage (transactional outbox)
     return batch
-
-
-COLLECT_CHUNK = 2_000  # claims per transaction: a crash loses at most one chunk's work, which is redone
-
-
-def batch_collect(*, batch_id: int) -> dict:
-    """Task body: move the collectable claims into the batch chunk by chunk, then finish.
-
-    Each chunk is one transaction: lock the batch, pick the next collectable ids, move them with one
-    conditional UPDATE (the same source state, target state and holds as `RedemptionClaim.enter_settlement`,
-    whose permission is `nobody`: only this task fires it, and `batch_close` checked the service center),
-    then the FSM log rows, the audit events of the moved claims and the progress counter — all committed
-    together. A worker killed midway leaves whole chunks done; a rerun collects the rest and nothing twice
-    (a moved claim no longer matches the UPDATE's conditions)."""
-    batch = SettlementBatch.objects.get(pk=batch_id)
-    if batch.state != SettlementBatch.State.COLLECTING:
-        return {"batch": batch_id, "skipped": batch.state}
-    collected, after = 0, 0
-    while (chunk := _collect_chunk(batch_id, after)) is not None and chunk[0]:
-        after, moved = chunk
-        collected += moved
-    with transaction.atomic():
-        locked = _lock(batch_id)
-        if locked.state == SettlementBatch.State.COLLECTING:
-            moved = _one_district_per_provider(locked)
-            locked.task_total = locked.task_done = locked.claims.count()
-            fire(locked, "finish_collecting", actor=None, system=True, action="settlement.collected",
-                 fields=["task_total", "task_done"],
-                 payload={"claims": locked.task_done, "total": batch_total(locked),
-                          "moved_providers": moved})
-            notify(subject=f"{locked.title}已归集 {locked.task_done} 份兑付申请，待审批", roles=[Role.BUREAU],
-                   url=locked.get_absolute_url(), body=f"合计 {fmt(batch_total(locked))} 元。")
-    return {"batch": batch_id, "collected": collected}
-
-
-def _one_district_per_provider(batch: SettlementBatch) -> dict[str, str]:
-    """A provider that moved district while its claims were being collected (between two chunks) has claims
-    recorded under two districts; a batch pays a provider through one line (UNIQUE batch, provider), so all its
-    claims take the district recorded on its lowest claim id. One aggregate over the batch (usually nothing to
-    change) and one UPDATE; returns {provider id: the district now recorded} for the audit event."""
-    movers = list(batch.claims.values("provider_id").annotate(districts=Count("settlement_district", distinct=True))
-                  .filter(districts__gt=1).order_by("provider_id").values_list("provider_id", flat=True))
-    if movers:
-        first = (RedemptionClaim.objects.filter(batch_id=batch.pk, provider_id=OuterRef("provider_id"))
-                 .order_by("id").values("settlement_district")[:1])
-        batch.claims.filter(provider_id__in=movers).update(settlement_district=Subquery(first))
-        logger.info("batch %s: providers %s moved district during collection", batch.pk, movers)
-    return {str(provider_id): district for provider_id, district in batch.claims.filter(provider_id__in=movers)
-            .values_list("provider_id", "settlement_district").distinct()}
-
-
-def _collect_chunk(batch_id: int, after: int) -> tuple[int, int] | None:
-    """One transaction: the next chunk of collectable claims (ids above `after`, in id order, as the task
-    walks them) into the batch. Returns the last id picked (0: nothing left to collect) and how many moved,
-    or None when the batch stopped collecting."""
-    with transaction.atomic():
-        locked = _lock(batch_id)
-        if locked.state != SettlementBatch.State.COLLECTING:
-            return None
-        ids = list(_collectable(locked).filter(pk__gt=after).order_by("id")
-                   .values_list("id", flat=True)[:COLLECT_CHUNK])
-        if not ids:
-            return 0, 0
-        moved = _enter_settlement(ids, batch_id)  # a claim changed since it was picked stays where it is
-        if moved:
-            pks = [pk for pk, _, _ in moved]
-            state_log_rows(RedemptionClaim, f"id IN ({', '.join(['%s'] * len(pks))})", pks,
-                           transition="enter_settlement", source=RedemptionClaim.State.APPROVED,
-                           target=RedemptionClaim.State.IN_SETTLEMENT)
-        audit_record_many([
-            {"action": "settlement.collect_claim", "obj": Ref(RedemptionClaim, pk),
-             "from_state": RedemptionClaim.State.APPROVED, "to_state": RedemptionClaim.State.IN_SETTLEMENT,
-             "organisation": Ref(Organisation, provider_id), "payload": {"batch": batch_id, "district": district}}
-            for pk, provider_id, district in moved])
-        locked.task_done += len(moved)
-        locked.task_total = max(locked.task_total, locked.task_done)
-        locked.save(update_fields=["task_done", "task_total"])
-        return ids[-1], len(moved)
-
-
-def _enter_settlement(ids: list[int], batch_id: int) -> list[tuple[int, int, str]]:
-    """The conditional UPDATE of a chunk: only claims still approved, in no batch and not held move. Each
-    records its provider's district of this moment as the district that pays it (`settlement_district`):
-    disbursement groups by it, so a provider that moves later is still paid, once, where it was collected.
-    Returns (claim id, provider id, recorded district) of each claim moved."""
-    table = connection.ops.quote_name(RedemptionClaim._meta.db_table)
-    organisations = connection.ops.quote_name(Organisation._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET state = %s, batch_id = %s, settlement_district = "
-            f"(SELECT o.district FROM {organisations} o WHERE o.id = {table}.provider_id) "
-            f"WHERE id IN ({', '.join(['%s'] * len(ids))}) AND state = %s AND batch_id IS NULL "
-            f"AND NOT under_investigation RETURNING id, provider_id, settlement_district",
-            [RedemptionClaim.State.IN_SETTLEMENT, batch_id, *ids, RedemptionClaim.State.APPROVED])
-        return sorted(cursor.fetchall())
 
 
 # --- approve and publish --------------------------------------------------------------------------------
@@ -255,56 +151,6 @@ def batch_publish(*, batch: SettlementBatch, actor, working_days: int | None = N
     return batch
 
 
-def _claims_not_cleared(batch: SettlementBatch):
-    """The batch's claims without a cleared notice item: held or withdrawn, and — fail safe — any claim that
-    has no item at all (it was never publicly noticed, 第十一条, so it must not be paid). The difference is taken
-    here over two streamed id lists (≈ 10 MB at 100,000 claims): as SQL (NOT EXISTS / NOT IN) it depends on the
-    planner knowing how many items the notice has, and right after the bulk publish it does not — it chose a
-    nested loop that compared every claim with every item."""
-    content_type = ContentType.objects.get_for_model(RedemptionClaim)
-    cleared = set(NoticeItem.objects.filter(notice_id=batch.notice_id, content_type=content_type,
-                                            state=NoticeItem.State.CLEARED)
-                  .values_list("object_id", flat=True).iterator(chunk_size=10_000))
-    not_cleared = [pk for pk in batch.claims.values_list("pk", flat=True).iterator(chunk_size=10_000)
-                   if str(pk) not in cleared]
-    return batch.claims.filter(pk__in=not_cleared)
-
-
-def batch_conclude_notice(*, batch_id: int) -> bool:
-    """Once the notice has closed: claims still held by an objection leave the batch for investigation (they
-    return to `approved` and join a later batch once cleared); the rest continue to signing. Only the claims
-    whose item did not clear are read (and locked); the batch lock keeps the others where they are."""
-    with transaction.atomic():
-        batch = _lock(batch_id)
-        if batch.state != SettlementBatch.State.IN_NOTICE:
-            return False
-        if PublicNotice.objects.filter(pk=batch.notice_id, state=PublicNotice.State.PUBLISHED).exists():
-            return False
-        pulled = []
-        not_cleared = (_claims_not_cleared(batch).select_for_update(of=("self",))
-                       .select_related("provider").order_by("id"))
-        for claim in not_cleared:
-            district = claim.settlement_district
-            fire(claim, "leave_settlement", actor=None, system=True, action="settlement.pull_out",
-                 changes={"batch": None, "settlement_district": None, "under_investigation": True},
-                 organisation=claim.provider,
-                 payload={"batch": batch_id, "district": district, "reason": "公示异议待调查"})
-            notify(subject=f"兑付申请因公示异议暂缓拨付：{claim.number}", organisation=claim.provider,
-                   url=claim.get_absolute_url(), body="公示期内收到异议，调查结束前暂不拨付；异议不成立的将纳入后续批次。")
-            pulled.append(claim.pk)
-        fire(batch, "conclude_notice", actor=None, system=True, action="settlement.notice_concluded",
-             payload={"pulled_out": pulled, "remaining": batch.claims.count()})
-        notify(subject=f"{batch.title}公示结束，待签发拨付文件", roles=[Role.BUREAU], url=batch.get_absolute_url())
-        return True
-
-
-def batches_conclude_notices() -> dict:
-    due = SettlementBatch.objects.filter(state=SettlementBatch.State.IN_NOTICE).exclude(
-        notice__state=PublicNotice.State.PUBLISHED).values_list("id", flat=True)
-    concluded = [pk for pk in due if batch_conclude_notice(batch_id=pk)]
-    return {"concluded": concluded}
-
-
 # --- two signatures -------------------------------------------------------------------------------------
 
 def bureau_sign_refusal(batch: SettlementBatch, *, notice_due_concludes: bool = True) -> DomainError | None:
@@ -346,15 +192,13 @@ def batch_sign(*, batch: SettlementBatch, actor) -> SettlementBatch:
                body=f"市经信局 {actor.username} 已签发，合计 {fmt(batch_total(batch))} 元。")
         return batch
     if perms.is_finance_bureau(actor):
-        if batch.state in (SettlementBatch.State.IN_NOTICE, SettlementBatch.State.NOTICE_CLOSED):
-            raise InvalidTransition("须先由市经信局签发，再由市财政局会签", code="invalid_transition")
-        if batch.bureau_signed_by_id == actor.pk:
-            raise RuleViolation("签发与会签须由两位不同的工作人员完成", code="same_signer")
+        before_bureau = batch.state in (SettlementBatch.State.IN_NOTICE, SettlementBatch.State.NOTICE_CLOSED)
         districts = len(batch_districts(batch))
         fire(batch, "sign_finance", actor=actor, action="settlement.sign_finance",
+             wrong_state="须先由市经信局签发，再由市财政局会签" if before_bureau else None,
              changes={"finance_signed_by": actor, "task_total": districts, "task_done": 0},
              payload={"total": batch_total(batch), "districts": districts})
-        _enqueue("issue_disbursements", batch.pk)
+        enqueue_after_commit(issue_disbursements, batch.pk)  # survives a broker outage (transactional outbox)
         return batch
     raise NotPermitted("只有市经信局和市财政局可以签发拨付文件")
 
@@ -364,8 +208,8 @@ def batches_resume() -> dict:
     resumed = []
     for batch in SettlementBatch.objects.filter(Q(state=SettlementBatch.State.COLLECTING)
                                                 | Q(state=SettlementBatch.State.ISSUING)):
-        _enqueue("collect_batch" if batch.state == SettlementBatch.State.COLLECTING else "issue_disbursements",
-                 batch.pk)
+        task = collect_batch if batch.state == SettlementBatch.State.COLLECTING else issue_disbursements
+        enqueue_after_commit(task, batch.pk)
         resumed.append(batch.pk)
     return {"resumed": resumed}
 

@@ -20,6 +20,7 @@ from ..exports import disbursement_context
 from ..ledger import verify_redemption_ledger
 from ..models import DisbursementOrder, DistrictPayment, ProviderYearCap, RedemptionClaim, SettlementBatch
 from ..services import payments as payment_services
+from ..services import collection
 from ..services import settlement as services
 from . import factories
 from .factories import approved_claim, deducted_order
@@ -427,15 +428,15 @@ def test_a_provider_that_moves_between_two_collected_chunks_keeps_one_district(w
     second = approved_claim(users["a"], [deducted_order(users["a"].organisation, amount="2000.00",
                                                         deduction="1000.00")], center=center, bureau=bureau)
     # given collection one claim at a time, and the provider of the first claim moves after its first chunk
-    monkeypatch.setattr(services, "COLLECT_CHUNK", 1)
-    enter = services._enter_settlement
+    monkeypatch.setattr(collection, "COLLECT_CHUNK", 1)
+    enter = collection._enter_settlement
 
     def enter_then_move(ids, batch_id):
         moved = enter(ids, batch_id)
         if ids == [world["claims"]["a"].pk]:
             _move(users["a"], "xiaoshan")
         return moved
-    monkeypatch.setattr(services, "_enter_settlement", enter_then_move)
+    monkeypatch.setattr(collection, "_enter_settlement", enter_then_move)
     batch = _open(center)
     run(services.batch_close, batch=batch, actor=center)
     # then all its claims are paid by the district recorded for the first one (one line per provider and batch)
@@ -606,3 +607,29 @@ def test_a_long_provider_name_is_cut_only_before_its_brackets():
     assert name_parts("浙江省中小企业公共服务平台杭州分中心（杭州市工业和信息服务研究中心有限公司）") == [
         ("浙江省中小企业公共服务平台杭州分中心", True), ("（杭州市工业和信息服务研究中心有限公司）", True)]
     assert name_parts("甲" * 27) == [("甲" * 27, False)]  # too long to keep whole: it may wrap
+
+
+def test_the_co_signer_rule_is_a_condition_of_the_transition_and_the_page_shows_it(world, run, center, bureau,
+                                                                                    finance, make_user, set_clock):
+    from hangqifu.accounts.roles import Role
+    from hangqifu.workflows.transitions import transition_refusal
+
+    from ..views import batch_actions_for
+
+    batch = _through_notice(run, _open(center), center, bureau, set_clock)
+    run(services.batch_sign, batch=batch, actor=bureau)
+    batch = S(batch.pk)
+    # given the bureau signer, since moved to the finance bureau
+    bureau.role = Role.FINANCE_BUREAU
+    bureau.save(update_fields=["role"])
+    # then the transition itself refuses them after who and where: 409 same_signer, in Chinese
+    refusal = transition_refusal(batch, "sign_finance", actor=bureau)
+    assert (refusal.status, refusal.code, refusal.detail) == (409, "same_signer", "签发与会签须由两位不同的工作人员完成")
+    # the page shows them the co-signature disabled with that reason; a colleague gets it enabled
+    assert batch_actions_for(batch, bureau) == [("sign", "市财政局会签", "签发与会签须由两位不同的工作人员完成")]
+    assert batch_actions_for(batch, finance) == [("sign", "市财政局会签", "")]
+    # and the service center is refused as not a signer (403) before anything about the batch
+    with pytest.raises(DomainError) as refused:
+        services.batch_sign(batch=batch, actor=center)
+    assert refused.value.status == 403
+    assert transition_refusal(batch, "sign_finance", actor=make_user(role=Role.SERVICE_CENTER)).status == 403

@@ -18,6 +18,7 @@ from vouchers.models.ledger import LedgerEntry
 
 from ..ledger import verify_redemption_ledger
 from ..models import ClaimLine, RedemptionClaim, SettlementBatch
+from ..services import collection
 from ..services import settlement as services
 from . import factories
 from .factories import approved_claim, deducted_order
@@ -70,11 +71,11 @@ def test_collect_moves_each_claim_once_with_its_audit_event_and_fsm_log_row(now,
 
 def test_a_collect_killed_between_chunks_and_rerun_collects_each_claim_once(now, center, bureau, monkeypatch):
     claims = _claims(5, center, bureau)
-    monkeypatch.setattr(services, "COLLECT_CHUNK", 2)
+    monkeypatch.setattr(collection, "COLLECT_CHUNK", 2)
     batch = _open(center)
     services.batch_close(batch=batch, actor=center)  # the task is not run on commit here
     # given a worker that dies (kill -9: nothing after the crash point commits) in the third chunk
-    real_audit = services.audit_record_many
+    real_audit = collection.audit_record_many
     calls = []
 
     def dying(events):
@@ -83,17 +84,17 @@ def test_a_collect_killed_between_chunks_and_rerun_collects_each_claim_once(now,
             raise SystemExit("worker killed")
         return real_audit(events)
 
-    monkeypatch.setattr(services, "audit_record_many", dying)
+    monkeypatch.setattr(collection, "audit_record_many", dying)
     with pytest.raises(SystemExit):
-        services.batch_collect(batch_id=batch.pk)
+        collection.batch_collect(batch_id=batch.pk)
     # then the two finished chunks are committed with their progress, the third left nothing
     partial = S(batch.pk)
     assert partial.state == SettlementBatch.State.COLLECTING and partial.task_done == 4
     assert partial.claims.count() == 4 and len(_collect_trail(batch.pk)["events"]) == 4
     # when the task runs again (redelivered), and once more
-    monkeypatch.setattr(services, "audit_record_many", real_audit)
-    assert services.batch_collect(batch_id=batch.pk) == {"batch": batch.pk, "collected": 1}
-    assert services.batch_collect(batch_id=batch.pk) == {"batch": batch.pk, "skipped": "collected"}
+    monkeypatch.setattr(collection, "audit_record_many", real_audit)
+    assert collection.batch_collect(batch_id=batch.pk) == {"batch": batch.pk, "collected": 1}
+    assert collection.batch_collect(batch_id=batch.pk) == {"batch": batch.pk, "skipped": "collected"}
     # then every claim was collected exactly once, as by an uninterrupted run
     batch = S(batch.pk)
     assert batch.state == SettlementBatch.State.COLLECTED and batch.task_done == batch.task_total == 5
@@ -107,7 +108,7 @@ def test_collect_sends_the_same_queries_whatever_the_claims_per_chunk(now, cente
     # one provider: the audit trail appends per hash chain (organisation % 16), so a chunk sends at most 16
     # appends whatever its size; with one provider the count must be exactly the same
     claims = _claims(6, center, bureau, one_provider=True)
-    monkeypatch.setattr(services, "COLLECT_CHUNK", 100)
+    monkeypatch.setattr(collection, "COLLECT_CHUNK", 100)
     counts = []
     for share in (claims[:2], claims[2:]):  # a chunk of 2 claims, then a chunk of 4
         # only these claims are collectable for this batch
@@ -116,7 +117,7 @@ def test_collect_sends_the_same_queries_whatever_the_claims_per_chunk(now, cente
         batch = _open(center)
         services.batch_close(batch=batch, actor=center)
         with CaptureQueriesContext(connection) as queries:
-            services.batch_collect(batch_id=batch.pk)
+            collection.batch_collect(batch_id=batch.pk)
         counts.append(len(queries))
         assert S(batch.pk).claims.count() == len(share)
         RedemptionClaim.objects.filter(pk__in=others).update(under_investigation=False)
@@ -250,3 +251,17 @@ def test_an_empty_collected_batch_cannot_be_approved_the_condition_says_why(now,
         services.batch_approve(batch=S(batch.pk), actor=center)
     assert denied.value.status == 403
     assert S(batch.pk).state == SettlementBatch.State.COLLECTED
+
+
+def test_the_page_offers_approving_an_empty_batch_disabled_with_the_conditions_reason(now, center, bureau, run,
+                                                                                      api_as):
+    from ..views import batch_actions_for
+
+    batch = _open(center)
+    run(services.batch_close, batch=batch, actor=center)
+    batch = S(batch.pk)
+    # then the bureau's 审批 shows why not, and the API does not list it as something to do now
+    assert batch_actions_for(batch, bureau) == [
+        ("approve", "审批结算批次", "本批次没有归集到兑付申请，无需审批（可由市工信服务中心取消本批次）")]
+    assert api_as(bureau).get(f"/api/v1/settlement-batches/{batch.pk}/").json()["available_actions"] == []
+    assert api_as(center).get(f"/api/v1/settlement-batches/{batch.pk}/").json()["available_actions"] == ["cancel"]

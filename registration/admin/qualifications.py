@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from hangqifu.core.admin import ReadOnlyAdminMixin
 from hangqifu.core.errors import DomainError
 
 from .. import permissions
@@ -31,7 +32,7 @@ class LateReportFilter(admin.SimpleListFilter):
 
 
 @admin.register(Qualification)
-class QualificationAdmin(admin.ModelAdmin):
+class QualificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["organisation", "year", "kind", "tier", "quota", "used", "remaining_display", "state",
                     "organisation_district"]
     list_filter = ["year", "state", "tier", "kind", "organisation__district", LateReportFilter]
@@ -41,15 +42,6 @@ class QualificationAdmin(admin.ModelAdmin):
     readonly_fields = ["organisation", "year", "kind", "tier", "quota", "used", "remaining_display", "state",
                        "state_reason", "honours", "registration", "created_at"]
     fields = readonly_fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="剩余额度", ordering=F("quota") - F("used"))
     def remaining_display(self, obj):
@@ -95,7 +87,7 @@ class QualificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChangeReport)
-class ChangeReportAdmin(admin.ModelAdmin):
+class ChangeReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["organisation", "change_kind", "change_date", "reported_on", "deadline", "deadline_provisional",
                     "is_late", "suspended_qualification", "state", "decision"]
     list_filter = ["state", "is_late", "suspended_qualification", "change_kind", "organisation__district"]
@@ -107,15 +99,6 @@ class ChangeReportAdmin(admin.ModelAdmin):
                        "documents_display"]
     fields = readonly_fields
     change_form_template = "registration/qualification/admin_change_report_form.html"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="相关资格")
     def qualification_link(self, obj):

@@ -9,8 +9,8 @@ from rest_framework.views import APIView
 
 from hangqifu.core.api import ErrorSerializer, MoneyField
 from hangqifu.core.errors import NotFound
+from hangqifu.workflows.transitions import available_actions
 
-from .. import permissions
 from ..models import ChangeReport, Qualification, SizeClass
 from ..selectors import registration as selectors
 from ..services import change_reports as change_services
@@ -121,8 +121,7 @@ class ChangeReportOutput(serializers.Serializer):
     available_actions = serializers.SerializerMethodField()
 
     def get_available_actions(self, obj) -> list[str]:
-        user = self.context["request"].user
-        return ["review"] if obj.state == ChangeReport.State.SUBMITTED and permissions.is_reviewer(user) else []
+        return available_actions(obj, self.context["request"].user)
 
 
 class ChangeReportListApi(ListAPIView):

@@ -151,6 +151,7 @@ class ChangeReport(models.Model):
     def user_can_view(self, user) -> bool:
         return permissions.can_view_organisation_record(user, self.organisation_id)
 
-    @transition(field=state, source=State.SUBMITTED, target=State.REVIEWED, permission=permissions.reviewer)
+    @transition(field=state, source=State.SUBMITTED, target=State.REVIEWED, permission=permissions.reviewer,
+                custom={"action": "review", "label": "核查变更报告"})
     def review(self):
         pass

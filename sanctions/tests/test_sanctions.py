@@ -243,3 +243,29 @@ def test_banned_organisation_ids_for_batch_steps(set_clock, bureau, enterprise_u
     with django_assert_num_queries(1):
         assert sanctions.banned_organisation_ids() == {enterprise_user.organisation.pk}
     assert sanctions.banned_organisation_ids(on=date(2027, 6, 10)) == set()
+
+
+# --- the lift transition: who before where, and what the page and the API offer ----------------------------
+
+def test_lifting_asks_who_before_where_and_offers_lift_only_while_it_can_succeed(set_clock, bureau, enterprise_user,
+                                                                                make_user, api_as, client):
+    # given a decision already lifted
+    set_clock("2026-06-10T09:00:00+08:00")
+    sanction = sanctions.sanction_impose(actor=bureau, organisation=enterprise_user.organisation, reason="冒领服务券",
+                                         ban_years=2)
+    listed = api_as(bureau).get(API).json()["results"][0]
+    assert listed["available_actions"] == ["lift"]
+    sanctions.sanction_lift(actor=bureau, sanction=sanction, reason="行政复议撤销原决定")
+    # when the service center tries to lift it: not theirs to decide (403), whatever its state
+    with pytest.raises(NotPermitted) as refused:
+        sanctions.sanction_lift(actor=make_user(role=Role.SERVICE_CENTER), sanction=sanction, reason="再次撤销")
+    assert refused.value.status == 403 and refused.value.detail == "只有市经信局可以撤销处理决定"
+    # and the bureau learns the state does not allow it (409)
+    with pytest.raises(InvalidTransition) as wrong_state:
+        sanctions.sanction_lift(actor=bureau, sanction=sanction, reason="再次撤销")
+    assert wrong_state.value.status == 409 and wrong_state.value.detail == "该处理决定已撤销"
+    # then neither the API nor the page offers the lift any more
+    assert api_as(bureau).get(API).json()["results"][0]["available_actions"] == []
+    client.force_login(bureau)
+    page = client.get(reverse("audit:sanction-list")).content.decode()
+    assert reverse("audit:sanction-lift", args=[sanction.pk]) not in page

@@ -98,7 +98,9 @@ document.addEventListener("DOMContentLoaded", () => {
         return;
       }
       const seconds = Number(response && response.headers.get("Retry-After")) || 1;
-      reasonBox.textContent = `排队中（第 ${attempt} 次），${seconds} 秒后自动重试，请勿关闭页面`;
+      const ahead = response && response.headers.get("X-Queue-Position");
+      const line = ahead === null || ahead === undefined ? "" : `，前面还有 ${ahead} 家企业`;
+      reasonBox.textContent = `排队中${line}，约 ${seconds} 秒后自动重试（第 ${attempt} 次），请勿关闭页面`;
       await wait(seconds * 1000 + Math.random() * 1000);
     }
   };

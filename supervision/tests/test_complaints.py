@@ -302,3 +302,41 @@ def test_the_bureau_goes_from_a_complaint_to_a_sanction_form(client, make_user, 
     assert f"?organisation={provider.pk}" in client.get(url).content.decode()
     form_page = client.get(reverse("audit:sanction-list"), {"organisation": provider.pk}).content.decode()
     assert f'<option value="{provider.pk}" selected>' in form_page
+
+
+# --- who before where, and the actions offered ------------------------------------------------------------
+
+def test_closing_asks_who_before_where(filed, center, make_user):
+    colleague = make_user(role=Role.SERVICE_CENTER)
+    # given a received complaint already assigned to a colleague
+    complaints.complaint_assign(actor=center, complaint=filed, handler=colleague)
+    # when the bureau (never a handler) or the service center official it is not assigned to tries to close
+    # it before any investigation: 403 — not a hint that the state does not allow it yet
+    for actor in (make_user(role=Role.BUREAU), center):
+        with pytest.raises(NotPermitted) as refused:
+            complaints.complaint_resolve(actor=actor, complaint=filed, findings="已处理")
+        assert refused.value.status == 403
+    # then the assigned handler learns the state does not allow it (409)
+    with pytest.raises(InvalidTransition) as wrong_state:
+        complaints.complaint_resolve(actor=colleague, complaint=filed, findings="已处理")
+    assert wrong_state.value.status == 409 and wrong_state.value.detail == "只有调查中的投诉可以办结"
+
+
+def test_only_the_handler_is_offered_closing_the_others_handing_over(api_as, filed, center, make_user, client):
+    colleague = make_user(role=Role.SERVICE_CENTER)
+    complaints.complaint_start_investigation(actor=center, complaint=filed)
+    url = f"{API}{filed.pk}/"
+    # then the API offers what each may do now
+    assert set(api_as(center).get(url).json()["available_actions"]) == {"resolve", "dismiss", "assign"}
+    assert api_as(colleague).get(url).json()["available_actions"] == ["assign"]
+    assert api_as(make_user(role=Role.BUREAU)).get(url).json()["available_actions"] == []
+    # and so does the page: the colleague sees no 办结 form, only the hand-over
+    client.force_login(colleague)
+    page = client.get(reverse("audit:complaint-detail", args=[filed.pk])).content.decode()
+    assert 'data-testid="findings-form"' not in page and "转交" in page
+    # the handler closes it; nothing is offered any more
+    complaints.complaint_resolve(actor=center, complaint=filed, findings="已处理")
+    assert api_as(center).get(url).json()["available_actions"] == []
+    client.force_login(center)
+    assert 'data-testid="complaint-actions"' not in client.get(
+        reverse("audit:complaint-detail", args=[filed.pk])).content.decode()

@@ -7,7 +7,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from hangqifu.accounts.roles import Role
-from supervision import dashboard
+from supervision import dashboard, dashboard_figures
 
 from .insight_factories import buyer_org, deducted_order, order, provider_org
 
@@ -82,10 +82,10 @@ def test_figures_are_computed_at_most_once_a_minute_and_say_when(data, client, m
 
 def test_figures_of_the_burn_down_and_the_ranking(data):
     start, end = dashboard.parse_range("2026-01-01", "2026-06-01")
-    fund = dashboard.fund_burn_down(start, end)
+    fund = dashboard_figures.fund_burn_down(start, end)
     assert fund.rows[-1][0] == "2026-06" and fund.rows[-1][2] == 16000  # 3 × 5000 + 1000 deducted in June
     assert fund.rows[-1][3] == fund.fund_total - 16000
-    ranking = dashboard.provider_ranking(start, end)
+    ranking = dashboard_figures.provider_ranking(start, end)
     assert ranking.rows[0][:3] == ["杭州繁忙服务有限公司", 3, 30000]
     assert ranking.rows[1][:2] == ["杭州清闲服务有限公司", 2]
 
@@ -132,5 +132,5 @@ def test_a_voucher_spent_on_two_orders_counts_once(set_clock):
     Voucher.objects.filter(pk=first.deduction.voucher_id).update(balance=F("balance") - Decimal("2000.00"))
     Voucher.objects.filter(pk=second.deduction.voucher_id).update(balance=F("face_value"))
     start, end = dashboard.parse_range("2026-01-01", "2026-06-01")
-    row = dashboard.vouchers_by("category", start, end).rows[0]
+    row = dashboard_figures.vouchers_by("category", start, end).rows[0]
     assert row[0] == "数字赋能" and row[1] == 2 and row[3] == 1 and row[4] == Decimal("7000.00")

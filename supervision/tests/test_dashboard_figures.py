@@ -12,7 +12,7 @@ import pytest
 from django.db.models import F
 
 from hangqifu.core.choices import ServiceCategory
-from supervision import dashboard
+from supervision import dashboard_figures as figures
 from supervision.models import Complaint
 from vouchers.models import Deduction, Order, Voucher
 
@@ -82,9 +82,9 @@ def programme(set_clock):
 
 
 def test_the_voucher_tables_by_category_and_by_district(programme):
-    cells = dashboard.voucher_cells(START, END)
-    by_category = dashboard.vouchers_by("category", START, END)
-    by_district = dashboard.vouchers_by("district", START, END)
+    cells = figures.voucher_cells(START, END)
+    by_category = figures.vouchers_by("category", START, END)
+    by_district = figures.vouchers_by("district", START, END)
     # claimed in the range: v1, v2, v5 (digital) and v3 (legal); used: v1, v5, v3; expired: v5
     # deducted in the range: v1's 5000 + 2000, v5's 500 (digital); v4's 1500 (legal, claimed before the range)
     assert by_category.rows == [["数字赋能", 3, 3 * FACE, 2, Decimal("7500.00"), 1],
@@ -93,32 +93,32 @@ def test_the_voucher_tables_by_category_and_by_district(programme):
     assert by_district.rows == [["西湖区", 2, 2 * FACE, 1, Decimal("8500.00"), 0],
                                 ["滨江区", 2, 2 * FACE, 2, Decimal("500.00"), 1]]
     # the page computes both tables from one pair of queries: the same rows
-    assert dashboard.vouchers_by("category", START, END, cells=cells).rows == by_category.rows
-    assert dashboard.vouchers_by("district", START, END, cells=cells).rows == by_district.rows
+    assert figures.vouchers_by("category", START, END, cells=cells).rows == by_category.rows
+    assert figures.vouchers_by("district", START, END, cells=cells).rows == by_district.rows
 
 
 def test_a_range_of_one_day_takes_the_whole_local_day(programme):
     day = date(2026, 1, 1)
-    assert dashboard.vouchers_by("category", day, day).rows == [["法律维权", 1, FACE, 1, Decimal("0.00"), 0]]
+    assert figures.vouchers_by("category", day, day).rows == [["法律维权", 1, FACE, 1, Decimal("0.00"), 0]]
     last = date(2026, 6, 1)
-    assert dashboard.vouchers_by("district", last, last).rows == [
+    assert figures.vouchers_by("district", last, last).rows == [
         ["西湖区", 2, 2 * FACE, 1, Decimal("8500.00"), 0], ["滨江区", 1, FACE, 1, Decimal("500.00"), 1]]
 
 
 def test_the_ranking_the_burn_down_the_claims_and_the_complaints(programme):
-    ranking = dashboard.provider_ranking(START, END)
+    ranking = figures.provider_ranking(START, END)
     # busy: the two deducted orders (10000 + 4000), both satisfied; the 8000 order was signed before the range
     # quiet: 2000 + 3000 (moved to the first day) + 1000 + the rated 3000; the cancelled and the June 2 ones are out
     assert ranking.rows == [["杭州繁忙服务有限公司", 2, Decimal("14000.00"), 2, 100.0],
                             ["杭州清闲服务有限公司", 4, Decimal("9000.00"), 4, 75.0]]
-    fund = dashboard.fund_burn_down(START, END)
+    fund = figures.fund_burn_down(START, END)
     # the year's deductions by local month: 1000 on 31 December 2025 (month 12, not shown up to June), the rest
     # in June (5000 + 2000 + 1500 + 500 + 400 on 2 June)
     assert [row[:3] for row in fund.rows] == [[f"2026-{m:02d}", Decimal("0.00"), Decimal("0.00")] for m in range(1, 6)] + [
         ["2026-06", Decimal("9400.00"), Decimal("9400.00")]]
     assert fund.rows[-1][3] == fund.fund_total - Decimal("9400.00")
-    assert dashboard.redemptions_by_state(START, END).rows == [["待形式预审", 2, Decimal("6000.00")]]
-    assert dict((label, n) for label, n in dashboard.complaints_by_state(START, END).rows)["已受理"] == 1
+    assert figures.redemptions_by_state(START, END).rows == [["待形式预审", 2, Decimal("6000.00")]]
+    assert dict((label, n) for label, n in figures.complaints_by_state(START, END).rows)["已受理"] == 1
 
 
 def test_the_page_shows_the_hand_computed_figures(programme, client, make_user):

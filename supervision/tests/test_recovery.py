@@ -170,3 +170,25 @@ def test_staff_read_recoveries_spot_checks_and_signals_in_the_admin(deducted, ma
     page = client.get(reverse("admin:supervision_recovery_change", args=[recovery.pk]))
     assert page.status_code == 200 and deducted["order"].number in page.content.decode()
     assert client.get(reverse("admin:supervision_recovery_add")).status_code == 403
+
+
+def test_recording_a_repayment_asks_who_before_where_and_the_page_offers_it_while_open(deducted, make_user, client):
+    bureau, finance = make_user(role=Role.BUREAU), make_user(role=Role.FINANCE_BUREAU)
+    recovery = fraud_confirm(actor=bureau, organisation=deducted["buyer"].organisation, reason="虚构合同",
+                             order_ids=[deducted["order"].pk])
+    client.force_login(finance)
+    assert 'data-testid="repayment-form"' in client.get(reverse("audit:recovery-detail",
+                                                                 args=[recovery.pk])).content.decode()
+    repayment_record(actor=finance, recovery=recovery, amount="5000.00", reference="JK001", paid_on=date(2026, 6, 1))
+    # when the service center records one on the repaid recovery: 403, not the state
+    with pytest.raises(NotPermitted) as refused:
+        repayment_record(actor=make_user(role=Role.SERVICE_CENTER), recovery=recovery, amount="1.00",
+                         reference="JK002", paid_on=date(2026, 6, 1))
+    assert refused.value.status == 403
+    # and the finance bureau learns it is repaid in full (409)
+    with pytest.raises(DomainError) as wrong_state:
+        repayment_record(actor=finance, recovery=recovery, amount="1.00", reference="JK002", paid_on=date(2026, 6, 1))
+    assert (wrong_state.value.status, wrong_state.value.detail) == (409, "该笔追回已全部完成")
+    # then the page no longer offers the form
+    assert 'data-testid="repayment-form"' not in client.get(reverse("audit:recovery-detail",
+                                                                     args=[recovery.pk])).content.decode()

@@ -196,3 +196,28 @@ def test_redemption_claims_of_the_period_can_be_sampled(set_clock, staff):
     assert check.population_size == 4
     assert _sampled_ids(check) == random.Random(11).sample(sorted(c.pk for c in claims), 2)
     assert all(item.label.startswith("兑付申请 DF2026") for item in check.items.all())
+
+
+def test_closing_asks_who_then_where_then_that_every_sample_is_checked(orders, staff, make_user, client):
+    # given a draft check: an enterprise may never close one (403), staff learn it is not sampled yet (409)
+    check = _check(staff, size=2)
+    with pytest.raises(NotPermitted):
+        spot_check_close(actor=make_user(role=Role.ENTERPRISE), check=check, conclusion="结论")
+    with pytest.raises(InvalidTransition) as wrong_state:
+        spot_check_close(actor=staff, check=check, conclusion="结论")
+    assert wrong_state.value.status == 409
+    # when drawn with both samples unchecked: the condition every_item_checked refuses, in Chinese
+    check = spot_check_draw(actor=staff, check=check)
+    with pytest.raises(DomainError) as unmet:
+        spot_check_close(actor=make_user(role=Role.BUREAU), check=check, conclusion="结论")
+    assert (unmet.value.status, unmet.value.code, unmet.value.detail) == (409, "items_pending",
+                                                                          "还有 2 个样本未记录核查结果")
+    assert SpotCheck.objects.get(pk=check.pk).state == SpotCheck.State.SAMPLED
+    # then the page shows the close button disabled with that reason, and enabled once every sample is checked
+    client.force_login(staff)
+    page = client.get(reverse("audit:spot-check-detail", args=[check.pk])).content.decode()
+    assert "还有 2 个样本未记录核查结果" in page and 'disabled aria-describedby="reason-close"' in page
+    for item in check.items.all():
+        spot_check_item_record(actor=staff, item=item, finding="compliant", notes="")
+    page = client.get(reverse("audit:spot-check-detail", args=[check.pk])).content.decode()
+    assert 'data-testid="reason-close"' not in page and "结案并生成报告" in page

@@ -7,9 +7,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hangqifu.accounts.permissions import has_role
-from hangqifu.accounts.roles import STAFF_ROLES, Role
+from hangqifu.accounts.predicates import is_buyer
+from hangqifu.accounts.roles import STAFF_ROLES
 from hangqifu.core.api import ErrorSerializer, MoneyField, rule_refusal
 from hangqifu.core.choices import ServiceCategory
+from hangqifu.workflows.transitions import available_actions
 
 from ..models.funds import Fund, IssuanceBatch
 from ..selectors import funds as selectors
@@ -78,8 +80,8 @@ class BatchOutput(serializers.Serializer):
 
     def get_available_actions(self, obj) -> list[str]:
         user = self.context["request"].user
-        actions = [t.name for t in obj.get_available_state_transitions() if t.has_perm(obj, user)]
-        if obj.is_claimable() and user.role in (Role.ENTERPRISE, Role.PARK):
+        actions = available_actions(obj, user)
+        if obj.is_claimable() and is_buyer(user):
             actions.append("claim")
         return actions
 

@@ -75,7 +75,9 @@ class VoucherClaimApi(APIView):
         "quota_exceeded", "fund_exhausted", "banned"), 429: claim_queue_busy()},
                    parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False),
                                OpenApiParameter("Retry-After", int, OpenApiParameter.HEADER, response=[429],
-                                                description="排队中时，建议重试前等待的秒数")])
+                                                description="排队中时，预计轮到本企业前应等待的秒数"),
+                               OpenApiParameter("X-Queue-Position", int, OpenApiParameter.HEADER, response=[429],
+                                                description="排队中时，排在本企业前面的企业数")])
     def post(self, request, pk: int):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

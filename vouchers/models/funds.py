@@ -107,12 +107,12 @@ class IssuanceBatch(models.Model):
         return "领取中" if now >= self.opens_at else "即将开始"
 
     @transition(field=state, source=State.DRAFT, target=State.OPEN, permission=perms.bureau,
-                custom={"label": "发布批次"})
+                custom={"action": "open", "label": "发布批次"})
     def open(self):
         self.opened_at = clock.now()
 
     @transition(field=state, source=State.OPEN, target=State.CLOSED, permission=perms.bureau,
-                custom={"label": "结束批次"})
+                custom={"action": "close", "label": "结束批次"})
     def close(self):
         self.closed_at = clock.now()
 

@@ -1,18 +1,21 @@
 """Reads of orders: scoped lists, the caller's actions, the timeline and the deduction quote."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db.models import QuerySet
 
 from hangqifu.core import clock
 from hangqifu.core.errors import NotFound
+from hangqifu.core.money import ZERO, share
 from hangqifu.documents.selectors import documents_for
+from hangqifu.policy.services import policy_for
 from registration.models import Qualification
 
 from .. import permissions as perms
 from ..models.funds import Fund
 from ..models.orders import Order
 from ..models.vouchers import Voucher
-from ..services.deductions import DeductionCap, deduction_cap
+from ..services.provider_cap import provider_headroom
 
 ACTION_LABELS = {"complete": "确认服务完成", "rate": "满意度评价", "deduct": "使用服务券抵扣", "cancel": "取消订单"}
 
@@ -66,6 +69,41 @@ def order_timeline(order: Order) -> list[tuple]:
     if order.cancelled_at:
         events.append((order.cancelled_at, "订单已取消", order.cancel_reason))
     return sorted(events, key=lambda event: event[0])
+
+
+@dataclass
+class DeductionCap:
+    """The most a voucher may deduct from an order, and each limit behind it (for the order page)."""
+    maximum: Decimal
+    limits: list[tuple[str, Decimal]] = field(default_factory=list)
+    blockers: list[str] = field(default_factory=list)
+
+
+def deduction_cap(*, order: Order, voucher: Voucher | None = None, qualification=None, fund=None,
+                  ratio: Decimal | None = None) -> DeductionCap:
+    year = voucher.year if voucher else clock.current_year()
+    if ratio is None:
+        ratio = policy_for(year).deduction_ratio
+    limits = [(f"订单实际金额 {order.amount} 元 × 抵扣比例 {ratio:.0%}（第八条）", share(order.amount, ratio))]
+    blockers = []
+    if voucher is not None:
+        limits.append((f"服务券 {voucher.number} 余额", voucher.balance))
+    if qualification is not None:
+        limits.append((f"{qualification.year} 年度额度剩余（额度 {qualification.quota} 元，已使用 {qualification.used} 元）",
+                       qualification.quota - qualification.used))
+    if fund is not None:
+        limits.append((f"{fund.year} 年度服务券资金可用余额", fund.available if fund.exhausted_at is None else ZERO))
+    if order.provider_id is not None:
+        headroom = provider_headroom(provider_id=order.provider_id, year=year)
+        limits.append((f"服务机构 {year} 年度兑付上限剩余（第十二条：上限 {headroom.cap} 元，已抵扣 {headroom.deducted} 元）",
+                       headroom.remaining))
+    if qualification is not None and qualification.state == Qualification.State.SUSPENDED:
+        blockers.append(f"年度资格暂停中（{qualification.state_reason}），服务券已冻结，恢复资格后方可抵扣")
+    maximum = max(ZERO, min(amount for _, amount in limits))
+    if order.state != Order.State.RATED:
+        blockers.append("订单完成并评价后才能使用服务券抵扣" if order.state in (Order.State.SIGNED, Order.State.COMPLETED)
+                        else f"订单状态为“{order.get_state_display()}”，不能抵扣")
+    return DeductionCap(maximum=maximum, limits=limits, blockers=blockers)
 
 
 @dataclass

@@ -31,7 +31,6 @@ the API renders its response) and everything that touches only this enterprise's
 - The fund UPDATE's 0 rows (the remainder taken meanwhile) raises FundRemainderExceeded (or FundExhausted at
   zero) and rolls everything back: the fund is never charged beyond its total and exactly the covered
   deductions are accepted."""
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -53,6 +52,7 @@ from ..models.funds import Fund
 from ..models.ledger import LedgerEntry
 from ..models.orders import Deduction, Order
 from ..models.vouchers import Voucher
+from ..selectors.orders import order_get
 from ..statements import fund_gate_shared, holder_guards_now
 from .common import assert_buyer_in_programme
 from .fund_remainder import (  # noqa: F401  (re-exported for the API)
@@ -63,45 +63,10 @@ from .fund_remainder import (  # noqa: F401  (re-exported for the API)
     fund_exhaustion_schedule,
 )
 from .ledger import ledger_record
-from .provider_cap import assert_provider_headroom, provider_cap_charge, provider_headroom
+from .provider_cap import assert_provider_headroom, provider_cap_charge
 from .subsidies import SubsidyMatch, assert_no_double_subsidy, near_matches_found
 
 ZERO = Decimal("0.00")
-
-
-@dataclass
-class DeductionCap:
-    """The most a voucher may deduct from an order, and each limit behind it (for the order page)."""
-    maximum: Decimal
-    limits: list[tuple[str, Decimal]] = field(default_factory=list)
-    blockers: list[str] = field(default_factory=list)
-
-
-def deduction_cap(*, order: Order, voucher: Voucher | None = None, qualification=None, fund=None,
-                  ratio: Decimal | None = None) -> DeductionCap:
-    year = voucher.year if voucher else clock.current_year()
-    if ratio is None:
-        ratio = policy_for(year).deduction_ratio
-    limits = [(f"订单实际金额 {order.amount} 元 × 抵扣比例 {ratio:.0%}（第八条）", share(order.amount, ratio))]
-    blockers = []
-    if voucher is not None:
-        limits.append((f"服务券 {voucher.number} 余额", voucher.balance))
-    if qualification is not None:
-        limits.append((f"{qualification.year} 年度额度剩余（额度 {qualification.quota} 元，已使用 {qualification.used} 元）",
-                       qualification.quota - qualification.used))
-    if fund is not None:
-        limits.append((f"{fund.year} 年度服务券资金可用余额", fund.available if fund.exhausted_at is None else ZERO))
-    if order.provider_id is not None:
-        headroom = provider_headroom(provider_id=order.provider_id, year=year)
-        limits.append((f"服务机构 {year} 年度兑付上限剩余（第十二条：上限 {headroom.cap} 元，已抵扣 {headroom.deducted} 元）",
-                       headroom.remaining))
-    if qualification is not None and qualification.state == Qualification.State.SUSPENDED:
-        blockers.append(f"年度资格暂停中（{qualification.state_reason}），服务券已冻结，恢复资格后方可抵扣")
-    maximum = max(ZERO, min(amount for _, amount in limits))
-    if order.state != Order.State.RATED:
-        blockers.append("订单完成并评价后才能使用服务券抵扣" if order.state in (Order.State.SIGNED, Order.State.COMPLETED)
-                        else f"订单状态为“{order.get_state_display()}”，不能抵扣")
-    return DeductionCap(maximum=maximum, limits=limits, blockers=blockers)
 
 
 def _parse_amount(value) -> Decimal:
@@ -202,9 +167,6 @@ def deduction_apply(*, actor, order_id, voucher_id, amount, declares_no_other_su
 def _prepare(*, actor, order_id, voucher_id, amount):
     """Parse and load what a deduction needs, refusing what needs no money rule: the order (404 when it is not
     the caller's), the caller as its buyer and not banned, the order rated, the amount, the caller's voucher."""
-    # import here: selectors.orders imports the deduction cap from this module
-    from ..selectors.orders import order_get
-
     order = order_get(user=actor, order_id=order_id)
     if not perms.is_buyer_of(order, actor):
         raise NotPermitted("只有订单的购买方可以使用服务券抵扣")

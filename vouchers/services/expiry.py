@@ -49,6 +49,9 @@ def _end_vouchers(*, where: Q, state: str, kind: str, reason: str, actor=None, a
         "qualification").annotate(s=Sum("balance")).values("s")[:1]
     Qualification.objects.filter(pk__in=Subquery(live.values("qualification_id"))).update(
         reserved=F("reserved") - Coalesce(Subquery(released), ZERO))
+    # Set-based on purpose, past the transition helper: a year's end or an exhausted fund ends every live voucher
+    # of the set at once (hundreds of thousands), a system step nobody fires; the one audit event below carries
+    # the count, and each voucher its ledger entry.
     ended = live.update(state=state, balance=ZERO, ended_at=clock.now(), end_reason=reason[:200])
     if ended != count:  # the locks make this impossible; refuse to commit a ledger that does not match
         raise RuntimeError(f"voucher sweep ended {ended} vouchers but wrote {count} ledger entries")

@@ -8,7 +8,8 @@ from hangqifu.core.choices import ServiceCategory
 from hangqifu.core.errors import DomainError
 from hangqifu.policy.models import PolicyYear
 from vouchers.models import Deduction, Fund, ProviderServiceYear
-from vouchers.services.deductions import deduction_apply, deduction_cap, deduction_check
+from vouchers.selectors.orders import deduction_cap
+from vouchers.services.deductions import deduction_apply, deduction_check
 
 from .money_factories import claimed_voucher, open_batch, order_in_state, provider_user, qualified_buyer
 

@@ -19,7 +19,7 @@ from hangqifu.audit import services
 from hangqifu.audit.chain import CHAINS, GENESIS, digest_of, event_digest, genesis, verify_chains
 from hangqifu.audit.models import AuditEvent, ChainCheck
 from hangqifu.audit.services import audit_record, audit_record_many
-from hangqifu.audit.verification import chain_check_daily, chain_check_run
+from hangqifu.audit_browser.verification import chain_check_daily, chain_check_run
 from hangqifu.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db

@@ -140,3 +140,15 @@ def test_staff_see_open_objections_and_resolve_them_in_admin(client, published, 
     resolved = Objection.objects.get(pk=objection.pk)
     assert resolved.state == Objection.State.DISMISSED and resolved.resolved_by == service_center
     assert pending_for(service_center) == [] or all(i.title != "待处理的公示异议" for i in pending_for(service_center))
+
+
+def test_resolving_is_offered_to_the_deciders_while_the_objection_is_open(api_as, published, make_user,
+                                                                          service_center):
+    objector = make_user()
+    objection = services.objection_file(notice=published, user=objector, content="异议")
+    listed = api_as(service_center).get(reverse("api:objection-list")).json()["results"]
+    assert [row["available_actions"] for row in listed] == [["resolve"]]
+    assert api_as(objector).get(reverse("api:objection-list")).json()["results"][0]["available_actions"] == []
+    services.objection_resolve(objection=objection, actor=service_center, upheld=False, opinion="不成立")
+    listed = api_as(service_center).get(reverse("api:objection-list")).json()["results"]
+    assert [row["available_actions"] for row in listed] == [[]]

@@ -223,3 +223,33 @@ def test_closing_sends_the_same_queries_whatever_the_number_of_items(set_clock, 
         counts.append(len(queries))
     assert counts[0] == counts[1]
     assert NoticeItem.objects.filter(notice=big, state=NoticeItem.State.CLEARED).count() == 40
+
+
+def test_resolving_an_objection_asks_who_before_where(published, make_user, bureau):
+    objection = services.objection_file(notice=published, user=make_user(), content="异议")
+    services.objection_resolve(objection=objection, actor=bureau, upheld=False, opinion="不成立")
+    # the finance bureau may never decide objections: 403 even on a decided one
+    with pytest.raises(NotPermitted) as refused:
+        services.objection_resolve(objection=objection, actor=make_user(role=Role.FINANCE_BUREAU), upheld=True,
+                                   opinion="改判")
+    assert refused.value.status == 403
+    # the bureau learns it is decided already (409)
+    with pytest.raises(InvalidTransition) as wrong_state:
+        services.objection_resolve(objection=objection, actor=bureau, upheld=True, opinion="改判")
+    assert (wrong_state.value.status, wrong_state.value.detail) == (409, "该异议已处理")
+
+
+def test_closing_goes_through_the_transition_helper_as_the_systems_step(published, set_clock, bureau, make_user):
+    from hangqifu.workflows.transitions import fire
+
+    # nobody may close a notice by hand, not even the bureau that published it
+    with pytest.raises(NotPermitted):
+        fire(published, "close_clear", actor=bureau, action="notice.close")
+    # the job closes it: state and closing time saved, one audit event from published to closed
+    set_clock("2026-10-12T09:00:00+08:00")
+    _close_job()
+    notice = _fresh(published)
+    assert notice.state == PublicNotice.State.CLOSED_CLEAR and notice.closed_at is not None
+    event = AuditEvent.objects.get(action="notice.close")
+    assert (event.from_state, event.to_state, event.actor_id) == ("published", "closed_clear", None)
+    assert event.payload["counts"] == {"cleared": 2, "withdrawn": 0, "held": 0}

@@ -102,3 +102,17 @@ def test_the_api_keeps_the_rule_403_before_409(api_as, make_user):
     assert refused.status_code == 403 and refused.json()["code"] == "permission_denied"
     wrong_state = api_as(bureau_user()).post(f"/api/v1/batches/{batch.pk}/open/", {}, format="json")
     assert wrong_state.status_code == 409 and wrong_state.json()["code"] == "invalid_transition"
+
+
+def test_the_actions_offered_are_the_transitions_the_user_may_fire_now(make_user):
+    from hangqifu.workflows.transitions import action_offers, available_actions
+
+    draft = open_batch(state=IssuanceBatch.State.DRAFT)
+    bureau = bureau_user()
+    # the bureau may open a draft batch; a buyer or an anonymous visitor is offered nothing
+    assert available_actions(draft, bureau) == ["open"] and action_offers(draft, bureau) == {"open": ""}
+    assert available_actions(draft, make_user(role=Role.ENTERPRISE)) == []
+    assert available_actions(draft, None) == []
+    # once open, what is offered follows the new state
+    fire(draft, "open", actor=bureau, action="batch.open")
+    assert available_actions(draft, bureau) == ["close"]

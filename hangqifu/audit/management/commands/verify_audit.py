@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from hangqifu.audit.chain import verify_chains
 from hangqifu.audit.models import AuditEvent
-from hangqifu.audit.verification import chain_check_last
+from hangqifu.audit.selectors import chain_check_last
 
 
 class Command(BaseCommand):

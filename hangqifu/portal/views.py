@@ -5,12 +5,13 @@ from django.http import Http404, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 
+from hangqifu.core import clock
+from hangqifu.core.home import cards_for
+from hangqifu.core.middleware import database_unavailable, unavailable_response
+from hangqifu.core.pending import pending_for, work_queue
 from hangqifu.policy.models import PolicyYear
 
-from . import clock, guides
-from .home import cards_for
-from .middleware import database_unavailable, unavailable_response
-from .pending import pending_for, work_queue
+from . import guides
 
 
 def landing(request):

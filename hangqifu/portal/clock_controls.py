@@ -5,9 +5,8 @@ from datetime import datetime, timedelta
 
 from hangqifu.accounts.roles import Role
 from hangqifu.audit.services import audit_record
-
-from . import clock, jobs
-from .errors import InvalidInput, NotFound, NotPermitted
+from hangqifu.core import clock, jobs
+from hangqifu.core.errors import InvalidInput, NotFound, NotPermitted
 
 # Who may move business time for everyone: the staff who run trainings and acceptance tests.
 CLOCK_ROLES = (Role.SERVICE_CENTER, Role.BUREAU)

@@ -1,10 +1,10 @@
 from django.conf import settings
 
+from hangqifu.core import clock
 from hangqifu.notifications.selectors import unread_count
 
-from . import clock
 from .clock_controls import may_move_clock
-from .navigation import groups_for, links_for
+from .menu import groups_for, links_for
 
 
 def portal(request):

@@ -8,7 +8,7 @@ from hangqifu.audit import labels
 from hangqifu.audit.labels import transition_label
 from hangqifu.audit.models import AuditEvent, ChainCheck
 from hangqifu.audit.services import audit_record
-from hangqifu.audit.verification import chain_check_daily
+from hangqifu.audit_browser.verification import chain_check_daily
 from hangqifu.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db

@@ -3,11 +3,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 
+from hangqifu.accounts.permissions import IsStaffRole
+from hangqifu.audit import labels, selectors
+from hangqifu.audit.models import AuditEvent
 from hangqifu.core.api import ErrorSerializer
-
-from . import labels, selectors
-from .models import AuditEvent
-from .permissions import IsStaffRole
 
 
 class AuditEventOutput(serializers.ModelSerializer):

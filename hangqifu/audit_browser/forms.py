@@ -1,7 +1,7 @@
 from django import forms
 
-from .labels import object_type_choices
-from .selectors import REVERSED_RANGE
+from hangqifu.audit.labels import object_type_choices
+from hangqifu.audit.selectors import REVERSED_RANGE
 
 
 class AuditSearchForm(forms.Form):

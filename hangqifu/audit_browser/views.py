@@ -5,9 +5,11 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from . import selectors, verification
+from hangqifu.accounts.permissions import staff_only
+from hangqifu.audit import selectors
+
+from . import verification
 from .forms import AuditSearchForm
-from .permissions import staff_only
 
 
 @login_required
@@ -30,7 +32,7 @@ def event_list(request):
         events = selectors.audit_event_search()
     page = Paginator(events, 50).get_page(request.GET.get("page")) if events is not None else None
     return render(request, "audit/event_list.html", {"form": form, "page": page,
-                                                     "last_check": verification.chain_check_last()})
+                                                     "last_check": selectors.chain_check_last()})
 
 
 @require_POST

@@ -12,8 +12,10 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from . import clock, clock_controls
-from .errors import DomainError
+from hangqifu.core import clock
+from hangqifu.core.errors import DomainError
+
+from . import clock_controls
 
 STEPS = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(days=7),
          "month": timedelta(days=30)}

@@ -6,8 +6,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hangqifu.accounts.permissions import has_role
+from hangqifu.core import clock
 
-from . import clock, clock_controls
+from . import clock_controls
 
 
 class _TestClockGate(APIView):

@@ -3,14 +3,14 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from hangqifu.accounts.predicates import is_staff
 from hangqifu.accounts.roles import Role
+from hangqifu.audit.chain import verify_chains
+from hangqifu.audit.models import AuditEvent, ChainCheck
+from hangqifu.audit.selectors import chain_checkpoints
 from hangqifu.core import clock
 from hangqifu.core.errors import NotPermitted
 from hangqifu.notifications.services import notify
-
-from .chain import verify_chains
-from .models import AuditEvent, ChainCheck
-from .permissions import is_staff_user
 
 
 def chain_check_run(*, actor=None) -> ChainCheck:
@@ -20,7 +20,7 @@ def chain_check_run(*, actor=None) -> ChainCheck:
     a deleted tail (a truncation, which leaves every remaining link intact) is reported too, with the missing
     event's id as `broken_event_id`. A broken chain alerts the bureau and the service center, naming every
     broken chain (`problems`). The per-chain results are on the returned check as `.chains` (not stored)."""
-    if actor is not None and not is_staff_user(actor):
+    if actor is not None and not is_staff(actor):
         raise NotPermitted("只有政府工作人员可以核验审计链")
     result = verify_chains(AuditEvent.objects.all(), checkpoints=chain_checkpoints())
     with transaction.atomic():
@@ -33,15 +33,6 @@ def chain_check_run(*, actor=None) -> ChainCheck:
                    url=reverse("audit:event-list"))
     check.chains = result.chains
     return check
-
-
-def chain_checkpoints() -> dict:
-    """The chain heads the latest check verified ({} before the first check): what the next check must find."""
-    return ChainCheck.objects.order_by("-id").values_list("heads", flat=True).first() or {}
-
-
-def chain_check_last() -> ChainCheck | None:
-    return ChainCheck.objects.select_related("checked_by").order_by("-id").first()
 
 
 def chain_check_daily() -> dict:
