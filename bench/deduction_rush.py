@@ -1,7 +1,7 @@
 """Benchmark 2 — deduction rush as the year's fund runs out. 5,000 enterprises each hold a live 1,000-yuan
-voucher and a rated 4,000-yuan order; the fund covers 3,000 deductions of 1,000. 256 wrk connections deduct
-all 5,000 at once against gunicorn (production settings) with a Celery worker for the voiding task. Baseline:
-pgbench running the deduction's own transaction (bench/pgbench/deduct.sql) on an identical copy."""
+voucher and a rated 4,000-yuan order with one of 20 providers; the fund covers 3,000 deductions of 1,000. 256 wrk
+connections deduct all 5,000 at once against gunicorn (production settings) with a Celery worker for the voiding
+task. Baseline: pgbench running the deduction's own transaction (bench/pgbench/deduct.sql) on an identical copy."""
 import os
 import re
 import subprocess
@@ -17,7 +17,10 @@ COVERED = scale(3_000, 150)
 AMOUNT = 1000
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", scale(256, 64)))
 SEED_DB, HTTP_DB, PG_DB = f"{DB_PREFIX}_deduct_seed", f"{DB_PREFIX}_deduct", f"{DB_PREFIX}_deduct_pg"
-PROVIDER = 3_000_000
+PROVIDER = 3_000_000  # the providers' ids follow it
+# 第十二条 caps each provider's year (500,000 yuan by default, 500 deductions of 1,000): the orders are spread
+# over enough providers that the fund, not a provider's cap, is what runs out (250 orders each at full scale).
+PROVIDERS = 20
 HOT_ROW_SECONDS = scale(10, 5)
 VARIANT_TRANSACTIONS = scale(1_200, 150)  # each suspect's variant: enough to measure, short enough for the budget
 
@@ -30,16 +33,13 @@ SET session_replication_role = replica;  -- bulk load: skip FK triggers (rows ar
 UPDATE vouchers_qualification SET reserved = {AMOUNT} WHERE id > {b};
 {seed.fund_batch_sql(year=year, total=f'{COVERED * AMOUNT}.00', slots=n, face=f'{AMOUNT}.00')}
 UPDATE vouchers_vouchertype SET remaining = 0 WHERE id = {b};
-INSERT INTO accounts_organisation (id, kind, name, district, contact_name, contact_phone, address, created_at)
-  VALUES ({p}, 'provider', '压测服务机构', 'xihu', '', '', '', now());
-INSERT INTO accounts_user (id, password, is_superuser, username, first_name, last_name, email, is_staff, is_active,
-                           date_joined, role, phone, organisation_id)
-  VALUES ({p}, '!', false, 'bench-provider', '', '', '', false, true, now(), 'provider', '', {p});
+{seed.providers_sql(PROVIDERS, base=p, prefix='bench-dp')}
 INSERT INTO providers_product (id, category, title, description, deliverables, duration_days, price,
     last_year_average_price, state, review_opinion, delist_reason, listed_at, order_count, rating_count,
     satisfied_count, dissatisfied_count, created_at, provider_id, selection_opinion, selection_reviewer)
-  VALUES ({p}, '{seed.CATEGORY}', '数字化诊断服务', '标准化服务', '诊断报告', 30, 4000, 4000, 'listed', '', '', now(),
-          0, 0, 0, 0, now(), {p}, '', '');
+  SELECT {p} + i, '{seed.CATEGORY}', '数字化诊断服务 ' || i, '标准化服务', '诊断报告', 30, 4000, 4000, 'listed', '', '',
+         now(), 0, 0, 0, 0, now(), {p} + i, '', ''
+  FROM generate_series(1, {PROVIDERS}) i;
 INSERT INTO vouchers_voucher (id, year, category, face_value, balance, expires_on, state, claimed_at, ended_at,
     end_reason, batch_id, claimed_by_id, organisation_id, qualification_id, voucher_type_id)
   SELECT i, {year}, '{seed.CATEGORY}', {AMOUNT}, {AMOUNT}, '{year}-12-31', 'live', now(), NULL, '', {b}, {b} + i,
@@ -50,8 +50,9 @@ INSERT INTO vouchers_order (id, year, category, product_title, product_price, am
     completed_at, completion_note, satisfaction, rating_comment, rated_at, cancel_reason, created_at,
     buyer_id, buyer_user_id, product_id, provider_id)
   SELECT i, {year}, '{seed.CATEGORY}', '数字化诊断服务', 4000, 4000, 'small', 'rated', now(), now(), '', 'satisfied', '',
-         now(), '', now(), {b} + i, {b} + i, {p}, {p}
+         now(), '', now(), {b} + i, {b} + i, {p} + 1 + (i - 1) % {PROVIDERS}, {p} + 1 + (i - 1) % {PROVIDERS}
   FROM generate_series(1, {n}) i;
+{seed.provider_service_years_sql(year)}
 SET session_replication_role = DEFAULT;
 {seed.fix_sequences_sql(['accounts_organisation', 'accounts_user', 'vouchers_qualification', 'vouchers_issuancebatch',
                          'vouchers_vouchertype', 'providers_product', 'vouchers_order', 'vouchers_voucher'])}
@@ -131,17 +132,17 @@ def http_run() -> dict:
 
 
 # The deduction's SQL (the app's statements, bench/pgbench/deduct.sql) and one variant per suspect of what holds
-# the fund row, each on a fresh copy of the same seed (switches explained in deduct.sql). `before` is the
-# deduction as it was: the fund row FOR KEY SHARE first and every guard at COMMIT.
-APP = {"keyshare": 0, "early_guards": 1, "guards": 1, "audit_last": 0, "trips": 3}
+# the fund row, each on a fresh copy of the same seed (switches explained in deduct.sql); `before` is the
+# transaction as it was before the idempotency response moved ahead of the charge.
+APP = {"early_guards": 1, "guards": 1, "cap": 1, "reads": 0, "trips": 2}
 DEDUCT_VARIANTS = {
     "app": APP,
-    "before": {**APP, "keyshare": 1, "early_guards": 0},
-    "keyshare_only": {**APP, "keyshare": 1},
+    "before": {**APP, "reads": 1, "trips": 3},
     "guards_at_commit_only": {**APP, "early_guards": 0},
-    "audit_last": {**APP, "audit_last": 1},
     "guards_off": {**APP, "guards": 0},
-    "one_trip": {**APP, "trips": 1},
+    "provider_counter_off": {**APP, "cap": 0},
+    "commit_alone_after_charge": {**APP, "trips": 1},
+    "charge_with_commit": {**APP, "trips": 0},
 }
 
 
@@ -158,7 +159,8 @@ def pgbench_run(clients: int, variant: str = "app", transactions: int = COVERED,
     command = ["pgbench", "-h", "127.0.0.1", "-U", "postgres", "-n", "-c", str(clients), "-j", "2",
                "-t", str(per_client), "-f", str(ROOT / "bench" / "pgbench" / "deduct.sql"),
                "-D", f"year={year}", "-D", f"fund={fund}", "-D", f"base={seed.BASE}",
-               "-D", f"amount={AMOUNT}", "-D", f"nc={clients}", "-D", "k=0",
+               "-D", f"amount={AMOUNT}", "-D", f"nc={clients}", "-D", "k=0", "-D", f"prov={PROVIDER}",
+               "-D", f"providers={PROVIDERS}",
                *[arg for key, value in {**DEDUCT_VARIANTS[variant], **flags}.items() for arg in ("-D", f"{key}={value}")], PG_DB]
     tps = _pgbench(command)
     deductions = int(psql("SELECT count(*) FROM vouchers_deduction", PG_DB))

@@ -96,6 +96,7 @@ INSERT INTO vouchers_deduction (id, year, amount, order_amount, ratio, declares_
          (SELECT id FROM vouchers_fund WHERE year = {year}), o.id, o.id
   FROM vouchers_order o WHERE o.state = 'deducted';
 UPDATE vouchers_fund SET deducted = (SELECT sum(amount) FROM vouchers_deduction) WHERE year = {year};
+{seed.provider_service_years_sql(year)}
 UPDATE vouchers_qualification q SET used = s.total FROM (SELECT qualification_id, sum(amount) AS total
   FROM vouchers_deduction GROUP BY 1) s WHERE q.id = s.qualification_id;
 INSERT INTO vouchers_registrationapplication (id, year, purpose, state, kind, name, credit_code, established_on,

@@ -77,6 +77,19 @@ INSERT INTO accounts_user (id, password, is_superuser, username, first_name, las
 """
 
 
+def provider_service_years_sql(year: int) -> str:
+    """Every provider's service-year counter (第十二条, vouchers_providerserviceyear) as the deductions would have
+    left it: Σ its deductions of the year under the year's cap. A seed whose deductions pass a provider's cap fails
+    here on the counter's CHECK instead of a bench being refused `provider_cap_exceeded` unseen."""
+    return f"""
+INSERT INTO vouchers_providerserviceyear (provider_id, year, cap, deducted)
+  SELECT o.id, {year}, (SELECT provider_annual_cap FROM policy_policyyear WHERE year = {year}),
+         coalesce((SELECT sum(d.amount) FROM vouchers_deduction d JOIN vouchers_order r ON r.id = d.order_id
+                   WHERE r.provider_id = o.id AND d.year = {year}), 0)
+  FROM accounts_organisation o WHERE o.kind = 'provider';
+"""
+
+
 def fix_sequences_sql(tables: list[str]) -> str:
     return "\n".join(
         f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), GREATEST((SELECT max(id) FROM {t}), 1));" for t in tables)

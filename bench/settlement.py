@@ -92,6 +92,7 @@ INSERT INTO redemption_redemptionclaim (id, state, claimed_amount, verified_amou
 INSERT INTO redemption_claimline (id, invoice_number, invoice_amount, amount, verified_amount, live, deduction_id,
     order_id, redeemed_order_id, claim_id)
   SELECT i, 'FP' || lpad(i::text, 10, '0'), 3000, 1000, 1000, true, i, i, i, i FROM generate_series(1, {n}) i;
+{seed.provider_service_years_sql(year)}
 INSERT INTO redemption_provideryearcap (year, cap, approved, provider_id)
   SELECT {year}, 500000, count(*) * 1000, provider_id FROM redemption_redemptionclaim GROUP BY provider_id;
 SET session_replication_role = DEFAULT;

@@ -130,16 +130,21 @@ def _body_digest(request) -> str:
     return hashlib.sha256(f"{request.method} {request.path} {body}".encode()).hexdigest()
 
 
-def idempotent(request, handler):
+def idempotent(request, handler, *, stores_early: bool = False):
     """Run `handler()` (which returns a Response) at most once per (user, Idempotency-Key).
 
     The key's row is inserted in the same transaction as the effect: a concurrent replay blocks on the
     UNIQUE index until the first commits, then finds the stored response. A failed attempt rolls back
-    with its row, so a retry after an error may run again (nothing had changed)."""
+    with its row, so a retry after an error may run again (nothing had changed).
+
+    `stores_early`: the handler is called as `handler(store)` and calls `store(response)` itself, inside the
+    transaction, once its response is rendered — before its last statement when that one charges a hot row
+    (the deduction), so the row is held for that statement and COMMIT only. Whatever fails after `store`
+    rolls the stored response back with the rest."""
 
     key = request.headers.get("Idempotency-Key")
     if not key:
-        return handler()
+        return handler(lambda response: None) if stores_early else handler()
     if len(key) > 200:
         return error_response("invalid", "Idempotency-Key 过长", status.HTTP_400_BAD_REQUEST)
     digest = _body_digest(request)
@@ -157,12 +162,11 @@ def idempotent(request, handler):
         with transaction.atomic():
             record = IdempotencyRecord.objects.create(user=request.user, key=key, request_digest=digest,
                                                       response_status=0, response_body={})
-            response = handler()
+            response = handler(lambda early: _store(record, early)) if stores_early else handler()
             if response.status_code >= 400:
                 raise _RollbackWith(response)
-            record.response_status = response.status_code
-            record.response_body = json.loads(json.dumps(response.data, default=str))
-            record.save(update_fields=["response_status", "response_body"])
+            if record.response_status == 0:
+                _store(record, response)
             return response
     except _RollbackWith as rollback:
         return rollback.response
@@ -173,6 +177,14 @@ def idempotent(request, handler):
         if existing is None:
             raise
         return replay(existing)
+
+
+def _store(record, response) -> None:
+    if response.status_code >= 400:
+        return  # a refusal is not stored: the attempt rolls back
+    record.response_status = response.status_code
+    record.response_body = json.loads(json.dumps(response.data, default=str))
+    record.save(update_fields=["response_status", "response_body"])
 
 
 class _RollbackWith(Exception):

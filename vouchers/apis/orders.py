@@ -223,14 +223,17 @@ class OrderDeductApi(APIView):
         data.is_valid(raise_exception=True)
         exhausted = []
 
-        def handler():
+        def handler(store):
             rendered = []
 
             def render(order, deduction):
-                # inside the deduction's transaction, before the year's fund is charged (the hot row is then
-                # held only for that UPDATE, the idempotency record and COMMIT); the order is the locked one.
+                # inside the deduction's transaction, before the provider's counter and the year's fund are
+                # charged: the response and the idempotency record's copy of it are written here, so the hot
+                # fund row is held only for its UPDATE, the service's RELEASE and COMMIT; the order is the
+                # locked one.
                 order.deduction = deduction
                 rendered.append(Response(OrderDetailOutput(order, context={"request": request}).data))
+                store(rendered[0])
 
             try:
                 deduction_services.deduction_apply(actor=request.user, order_id=pk, schedule_voiding=False,
@@ -244,7 +247,7 @@ class OrderDeductApi(APIView):
             return rendered[0]
 
         try:
-            return idempotent(request, handler)
+            return idempotent(request, handler, stores_early=True)
         finally:
             # The refused attempt was rolled back (with the idempotency record, if any); the year's voiding must
             # still happen — also when the refusal propagates as an exception (no Idempotency-Key).

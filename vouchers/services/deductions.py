@@ -82,7 +82,7 @@ def _parse_amount(value) -> Decimal:
 
 
 def _check(*, actor, order: Order, voucher: Voucher, amount: Decimal, declares_no_other_subsidy: bool,
-           qualification, fund, ratio: Decimal, today) -> list[SubsidyMatch]:
+           qualification, fund, ratio: Decimal, today, provider_cap: Decimal | None = None) -> list[SubsidyMatch]:
     """Every rule of a deduction, in its order; returns the near matches of other programmes' awards (第八条: not
     refused, a lead for review)."""
     if order.state in (Order.State.SIGNED, Order.State.COMPLETED):
@@ -124,7 +124,8 @@ def _check(*, actor, order: Order, voucher: Voucher, amount: Decimal, declares_n
     if qualification.used + amount > qualification.quota:
         raise RuleViolation(f"超出年度额度：额度 {qualification.quota} 元，已使用 {qualification.used} 元",
                             code="quota_exceeded")
-    assert_provider_headroom(provider=order.provider, year=voucher.year, amount=amount)  # 第十二条, by service year
+    assert_provider_headroom(provider=order.provider, year=voucher.year, amount=amount,  # 第十二条, by service year
+                             cap=provider_cap)
     assert_fund_covers(fund=fund, year=voucher.year, amount=amount)  # 用完为止: the remainder, to the cent
     return near
 
@@ -201,12 +202,15 @@ def _deduction_apply(*, actor, order_id, voucher_id, amount, declares_no_other_s
     today = timezone.localdate(now)
     assert_buyer_in_programme(credit_code=voucher.qualification.organisation.credit_code, on=today,
                               action="使用服务券抵扣")
-    ratio = policy_for(voucher.year).deduction_ratio
+    policy = policy_for(voucher.year)  # read once: the ratio and the provider's cap (第八、十二条)
+    ratio, cap = policy.deduction_ratio, policy.provider_annual_cap
     deduction, near = _move_money(
-        actor=actor, order=order, voucher=voucher, amount=amount, ratio=ratio, now=now, before_charge=before_charge,
+        actor=actor, order=order, voucher=voucher, amount=amount, ratio=ratio, cap=cap, now=now,
+        before_charge=before_charge,
         check=lambda fund: _check(actor=actor, order=order, voucher=voucher, amount=amount,
                                   declares_no_other_subsidy=bool(declares_no_other_subsidy),
-                                  qualification=voucher.qualification, fund=fund, ratio=ratio, today=today))
+                                  qualification=voucher.qualification, fund=fund, ratio=ratio, today=today,
+                                  provider_cap=cap))
     # Near matches of another programme's award (found by the check, under the locks) are a lead for review,
     # raised once the money has moved (not while the fund row is held; the nightly fraud run recomputes the same
     # signal if this is lost).
@@ -216,7 +220,7 @@ def _deduction_apply(*, actor, order_id, voucher_id, amount, declares_no_other_s
 
 @transaction.atomic
 def _move_money(*, actor, order: Order, voucher: Voucher, amount: Decimal, ratio: Decimal, now, check,
-                before_charge=None) -> tuple[Deduction, list[SubsidyMatch]]:
+                before_charge=None, cap: Decimal | None = None) -> tuple[Deduction, list[SubsidyMatch]]:
     """Move the money under the locks, in the order of the module's docstring; returns the deduction and what
     `check(fund)` returned (the near subsidy matches)."""
     year = voucher.year
@@ -270,6 +274,6 @@ def _move_money(*, actor, order: Order, voucher: Voucher, amount: Decimal, ratio
     #    UPDATE … SET deducted = deducted + x WHERE deducted + x <= total (and not closed). Held from here
     #    to COMMIT only (vouchers/statements.py, fund_remainder.py).
     holder_guards_now()
-    provider_cap_charge(provider=order.provider, year=year, amount=amount)  # 第十二条 (see provider_cap.py)
+    provider_cap_charge(provider=order.provider, year=year, amount=amount, cap=cap)  # 第十二条 (provider_cap.py)
     fund_charge(fund=fund, amount=amount, actor=actor, now=now)
     return deduction, near

@@ -32,8 +32,9 @@ class ProviderHeadroom:
         return max(self.cap - self.deducted, ZERO)
 
 
-def provider_headroom(*, provider_id: int, year: int) -> ProviderHeadroom:
-    cap = policy_for(year).provider_annual_cap
+def provider_headroom(*, provider_id: int, year: int, cap: Decimal | None = None) -> ProviderHeadroom:
+    """The provider's year as committed now; `cap`: the year's cap when the caller has read the policy already."""
+    cap = policy_for(year).provider_annual_cap if cap is None else cap
     deducted = (ProviderServiceYear.objects.filter(provider_id=provider_id, year=year)
                 .values_list("deducted", flat=True).first() or ZERO)
     return ProviderHeadroom(year=year, cap=cap, deducted=deducted)
@@ -52,9 +53,9 @@ def _refusal(headroom: ProviderHeadroom, provider_name: str, amount: Decimal | N
                 "used": [f"{headroom.deducted:.2f}"], "remaining": [f"{headroom.remaining:.2f}"]})
 
 
-def assert_provider_headroom(*, provider, year: int, amount: Decimal) -> None:
+def assert_provider_headroom(*, provider, year: int, amount: Decimal, cap: Decimal | None = None) -> None:
     """The rule read without locks (the deduction's check and the page before confirming)."""
-    headroom = provider_headroom(provider_id=provider.pk, year=year)
+    headroom = provider_headroom(provider_id=provider.pk, year=year, cap=cap)
     if amount > headroom.remaining:
         raise _refusal(headroom, provider.name, amount)
 
@@ -66,13 +67,14 @@ def assert_provider_open_for_orders(*, provider, year: int) -> None:
         raise _refusal(headroom, provider.name, None)
 
 
-def provider_cap_charge(*, provider, year: int, amount: Decimal) -> None:
-    """Count `amount` against the provider's service year inside the deduction's transaction, or refuse."""
-    cap = policy_for(year).provider_annual_cap
+def provider_cap_charge(*, provider, year: int, amount: Decimal, cap: Decimal | None = None) -> None:
+    """Count `amount` against the provider's service year inside the deduction's transaction, or refuse
+    (`cap`: the year's cap when the deduction has read the policy already, as it has)."""
+    cap = policy_for(year).provider_annual_cap if cap is None else cap
     rows = ProviderServiceYear.objects.filter(provider_id=provider.pk, year=year, deducted__lte=cap - amount)
     if rows.update(deducted=F("deducted") + amount, cap=cap):
         return
     ProviderServiceYear.objects.bulk_create([ProviderServiceYear(provider_id=provider.pk, year=year, cap=cap)],
                                             ignore_conflicts=True)  # the provider's first deduction of the year
     if not rows.update(deducted=F("deducted") + amount, cap=cap):
-        raise _refusal(provider_headroom(provider_id=provider.pk, year=year), provider.name, amount)
+        raise _refusal(provider_headroom(provider_id=provider.pk, year=year, cap=cap), provider.name, amount)

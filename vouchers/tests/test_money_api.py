@@ -3,9 +3,11 @@ query counts, and the pages that call the same services."""
 from decimal import Decimal
 
 import pytest
+from django.db.models import F
 
 from hangqifu.accounts.roles import Role
 from hangqifu.core.choices import ServiceCategory
+from hangqifu.core.models import IdempotencyRecord
 from vouchers.models import Deduction, Fund, IssuanceBatch, LedgerEntry, Order, Voucher
 
 from .money_factories import claimed_voucher, open_batch, order_in_state, pdf_file, provider_user, qualified_buyer
@@ -324,3 +326,29 @@ def test_batch_list_is_bounded_in_queries(june, api_as, django_assert_max_num_qu
     with django_assert_max_num_queries(5):
         listing = client.get("/api/v1/batches/").json()
     assert listing["count"] == 6 and len(listing["results"][0]["voucher_types"]) == 2
+
+
+def test_a_charge_refused_after_the_response_was_stored_rolls_the_stored_response_back(june, api_as, monkeypatch):
+    """The deduction stores the idempotency record's response before it charges the fund: when the charge then
+    finds the remainder taken (a concurrent deduction, simulated here), the stored response goes with the rest,
+    and a retry with the same key runs again and succeeds once the money is there."""
+    from vouchers.services import deductions
+
+    buyer_user = qualified_buyer(quota="5000.00")
+    voucher = claimed_voucher(buyer_user, open_batch(types=((CAT, "5000.00", 5),)))
+    order = order_in_state(buyer_user, provider_user(), "rated")
+    charge = deductions.provider_cap_charge
+
+    def remainder_taken_meanwhile(**kwargs):
+        Fund.objects.filter(year=2026).update(deducted=F("total") - Decimal("50.00"))  # rolled back with the rest
+        return charge(**kwargs)
+
+    monkeypatch.setattr(deductions, "provider_cap_charge", remainder_taken_meanwhile)
+    client, body = api_as(buyer_user), {"voucher": voucher.pk, "amount": "100.00", "declares_no_other_subsidy": True}
+    refused = client.post(f"/api/v1/orders/{order.pk}/deduct/", body, format="json", HTTP_IDEMPOTENCY_KEY="early")
+    assert refused.status_code == 409 and refused.json()["code"] == "fund_remainder_exceeded"
+    assert not IdempotencyRecord.objects.filter(key="early").exists() and not Deduction.objects.exists()
+    monkeypatch.setattr(deductions, "provider_cap_charge", charge)
+    again = client.post(f"/api/v1/orders/{order.pk}/deduct/", body, format="json", HTTP_IDEMPOTENCY_KEY="early")
+    assert again.status_code == 200 and "Idempotent-Replay" not in again
+    assert IdempotencyRecord.objects.get(key="early").response_body["state"] == "deducted"
