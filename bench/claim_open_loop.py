@@ -1,13 +1,15 @@
 """The claim rush measured the way it happens: an open loop of firms arriving at 1×, 2× and 4× the claim
 capacity measured in the same run (the closed-loop rush's claims/s), with admission control on. At 2×, the
 target run: 20,000 firms for 10,000 slots; 1× and 4× (information) on a fifth of that, to keep `make bench` in
-its budget. Each run on a fresh copy of the rush's seed; the admission limit is the gunicorn workers − 1, so one
-sync worker is always free to answer the excess at once."""
+its budget. Each run on a fresh copy of the rush's seed. The node runs the claims in flight (one per core: what
+the database can spend on claims at once) plus door workers: sync workers never in a claim, free to answer the
+excess at once with its place in line. With only one such worker (the closed-loop rush's cores + 1) the door
+itself queued behind the claims in the socket backlog: 429s waited seconds and the 2× run lost connections."""
 import os
 import resource
 
 from . import seed
-from .httpbench import PORT, Gunicorn, workers_default
+from .httpbench import PORT, Gunicorn
 from .lib import clone_db, figure, log, psql, scale
 from .open_loop import open_loop_rush
 
@@ -17,7 +19,11 @@ MULTIPLES = {1: (SMALL_FIRMS, SMALL_SLOTS), 2: (TARGET_FIRMS, TARGET_SLOTS), 4: 
 
 
 def in_flight_limit() -> int:
-    return int(os.environ.get("BENCH_CLAIM_IN_FLIGHT", max(1, workers_default() - 1)))
+    return int(os.environ.get("BENCH_CLAIM_IN_FLIGHT", os.cpu_count() or 1))
+
+
+def door_workers() -> int:
+    return int(os.environ.get("BENCH_CLAIM_DOOR_WORKERS", 4))
 
 
 def _works(firms: int) -> list[tuple[str, str, str]]:
@@ -32,7 +38,7 @@ def run_one(seed_db: str, db: str, multiple: int, capacity: float) -> dict:
     rate = multiple * capacity
     os.environ["HANGQIFU_CLAIM_IN_FLIGHT"] = str(in_flight_limit())
     try:
-        with Gunicorn(db) as server:
+        with Gunicorn(db, workers=in_flight_limit() + door_workers()) as server:
             result = open_loop_rush(port=PORT, works=_works(firms), rate=rate, max_seconds=firms / rate + 300)
             served = server.post_statuses()
     finally:
@@ -55,6 +61,8 @@ def open_loop_runs(seed_db: str, db: str, capacity: float) -> tuple[list[dict], 
         figure("claim_open_loop.capacity_claims_per_s", capacity, "claims/s",
                "the closed-loop rush's claims/s: the arrival rates are multiples of it", None),
         figure("claim_open_loop.admission_in_flight_limit", in_flight_limit(), "claims", "information", None),
+        figure("claim_open_loop.door_workers", door_workers(), "workers",
+               "information: sync workers beyond the claims in flight, answering the excess", None),
         figure("claim_open_loop.at_2x_p99", target["p99_ms"], "ms", "≤ 1000 (every answer, 429s included)",
                target["p99_ms"] <= 1000),
         figure("claim_open_loop.at_2x_http_5xx", target["server_5xx"] + target["http_5xx"], "responses", "= 0",

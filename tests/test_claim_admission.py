@@ -125,6 +125,24 @@ def test_retry_after_grows_with_the_place_in_line(room, settings, monkeypatch):
     assert room.take_place(1, "firm-60").retry_after == 13, "61st in line ÷ 5 a second"
 
 
+def test_seconds_in_which_the_line_was_away_do_not_lengthen_the_wait(room, settings, monkeypatch):
+    settings.CLAIM_RETRY_AFTER_MAX_SECONDS = 120
+    start = int(waiting_room.time.time()) + 0.05
+    clock = {"now": start}
+    monkeypatch.setattr(waiting_room.time, "time", lambda: clock["now"])
+    busy = room.take_place(1, "in-flight")
+    for _ in range(4):  # five claims start within one second
+        room.release(busy.token)
+        clock["now"] += 0.1
+        busy = room.take_place(1, "someone")
+    clock["now"] = start + 1.5
+    assert room.take_place(1, "firm-0").retry_after == 1
+    # then five seconds in which no claim started: the firms told to wait were away, not the database slower
+    clock["now"] = start + 6.5
+    waits = [room.take_place(1, f"firm-{i}").retry_after for i in range(61)]
+    assert waits[60] == 13, "61st in line ÷ the 5 a second remembered, not the 20 assumed before any start"
+
+
 def test_a_firm_that_does_not_come_back_leaves_the_line(room, settings, monkeypatch):
     settings.CLAIM_QUEUE_GRACE_SECONDS = 5
     start = waiting_room.time.time()

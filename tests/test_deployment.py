@@ -85,6 +85,18 @@ def test_dockerfile_builds_the_runtime_image():
     assert 'CMD ["gunicorn", "hangqifu.wsgi:application"' in dockerfile
 
 
+def test_each_web_node_keeps_workers_free_to_answer_the_claim_rush():
+    """The claim's admission lets at most CLAIM_IN_FLIGHT_LIMIT claims run; a node must run more workers than that,
+    or at 9:00 all of them sit in claims and the excess waits in the socket backlog instead of getting its 429."""
+    production = (ROOT / "hangqifu" / "settings" / "production.py").read_text()
+    limit = int(re.search(r'"HANGQIFU_CLAIM_IN_FLIGHT", default=(\d+)', production).group(1))
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    image_workers = int(re.search(r'"--workers", "(\d+)"', dockerfile).group(1))
+    web = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["web"]["command"][-1]
+    compose_workers = int(re.search(r"--workers (\d+)", web).group(1))
+    assert image_workers >= limit + 2 and compose_workers >= limit + 2, (limit, image_workers, compose_workers)
+
+
 def test_production_settings_pass_check_deploy(tmp_path):
     env = {**{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
            "DJANGO_SETTINGS_MODULE": "hangqifu.settings.production",

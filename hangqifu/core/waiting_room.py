@@ -30,11 +30,15 @@ logger = logging.getLogger(__name__)
 
 # KEYS: 1 in flight · 2 the line (score: the firm's number, drawn at its first arrival) · 3 when each in line is due
 # back · 4 claims started this second · 5-7 claims started in each of the three seconds before · 8 the last number
-# drawn
+# drawn · 9 the busiest second remembered
 # ARGV: 1 now · 2 token expiry · 3 limit · 4 token · 5 key lifetime · 6 firm ('' unknown) · 7 grace to come back ·
-# 8, 9 the least and the most Retry-After · 10 claims a second per place in flight assumed before any has started
-# A firm's wait is the line ahead of it ÷ the claims started per second lately (the busiest of the last three
-# seconds; before the first second of a rush is over, ARGV[10] per place: a claim's usual 50 ms).
+# 8, 9 the least and the most Retry-After · 10 claims a second per place in flight assumed before any has started ·
+# 11 how long the busiest second is remembered
+# A firm's wait is the line ahead of it ÷ the claims the door can start per second: the busiest second of the
+# last three, or a busier one remembered from the last ARGV[11] seconds (before the first second of a rush is
+# over, ARGV[10] per place: a claim's usual 50 ms). Remembering the busiest second matters: a second in which few
+# claims started because the firms told to wait were away says nothing about what the database can do, and
+# reading it as the rate would send the next firms away for longer still, leaving the places in flight idle.
 _TAKE = """
 local now = tonumber(ARGV[1])
 local firm = ARGV[6]
@@ -64,6 +68,12 @@ if not rank then
 end
 local rate = 0
 for i = 5, 7 do rate = math.max(rate, tonumber(redis.call('GET', KEYS[i]) or '0')) end
+local busiest = tonumber(redis.call('GET', KEYS[9]) or '0')
+if rate >= busiest and rate > 0 then
+  redis.call('SET', KEYS[9], rate, 'EX', ARGV[11])
+else
+  rate = busiest
+end
 if rate == 0 then rate = tonumber(ARGV[3]) * tonumber(ARGV[10]) end
 local wait = math.max(least, math.min(math.ceil((rank + 1) / rate), most))
 redis.call('ZADD', KEYS[3], now + wait + tonumber(ARGV[7]), firm)
@@ -105,12 +115,13 @@ def take_place(limit: int, firm: str = "") -> Place:
     now = time.time()
     second = int(now)
     keys = [_key("in-flight"), _key("line"), _key("due"), *(_key(f"started:{second - i}") for i in range(4)),
-            _key("line-number")]
+            _key("line-number"), _key("busiest-second")]
     try:
         taken, position, wait = redis.eval(
             _TAKE, len(keys), *keys, now, now + settings.CLAIM_IN_FLIGHT_EXPIRY_SECONDS, limit, token,
             settings.CLAIM_QUEUE_FORGET_SECONDS, firm, settings.CLAIM_QUEUE_GRACE_SECONDS,
-            settings.CLAIM_RETRY_AFTER_SECONDS, settings.CLAIM_RETRY_AFTER_MAX_SECONDS, 20)
+            settings.CLAIM_RETRY_AFTER_SECONDS, settings.CLAIM_RETRY_AFTER_MAX_SECONDS, 20,
+            settings.CLAIM_RATE_MEMORY_SECONDS)
     except Exception:  # noqa: BLE001 — admission must never refuse a claim the database would accept
         logger.warning("claim admission: Redis unavailable, admitting", exc_info=True)
         return Place(token)
@@ -132,4 +143,4 @@ def clear() -> None:
     if redis is not None:
         second = int(time.time())
         started = [_key(f"started:{second - i}") for i in range(-1, 11)]  # they live 10 s
-        redis.delete(_key("in-flight"), _key("line"), _key("due"), _key("line-number"), *started)
+        redis.delete(_key("in-flight"), _key("line"), _key("due"), _key("line-number"), _key("busiest-second"), *started)

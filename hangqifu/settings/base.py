@@ -200,11 +200,14 @@ else:
 # Admission control in front of the claim (hangqifu/core/admission.py): at most this many claims in flight across
 # every web worker and node, the excess answered 429 at once with its place in line and a Retry-After of about its
 # turn (hangqifu/core/waiting_room.py; 0: off, the default outside production). About the number of cores the
-# database can spend on claims.
+# database can spend on claims. Every web node runs more workers than this (gunicorn --workers): the workers not in
+# a claim are the door that answers the excess at once; a node whose workers are all in claims answers nobody
+# until one ends, and the excess waits in the socket backlog instead.
 CLAIM_IN_FLIGHT_LIMIT = env.int("HANGQIFU_CLAIM_IN_FLIGHT", default=0)
 CLAIM_RETRY_AFTER_SECONDS = env.int("HANGQIFU_CLAIM_RETRY_AFTER", default=1)  # the least Retry-After
 CLAIM_RETRY_AFTER_MAX_SECONDS = 120
 CLAIM_IN_FLIGHT_EXPIRY_SECONDS = 30
+CLAIM_RATE_MEMORY_SECONDS = 30  # the busiest second of claims started is remembered this long (Retry-After)
 CLAIM_QUEUE_GRACE_SECONDS = 5  # a firm in line not back this long after its Retry-After has left the line
 CLAIM_QUEUE_FORGET_SECONDS = 600  # the line's keys expire this long after the last claim at the door
 
