@@ -106,35 +106,40 @@ def test_the_line_keeps_the_order_of_first_arrival(room):
     room.release(admitted.token)
 
 
-def test_retry_after_grows_with_the_place_in_line(room, settings, monkeypatch):
+@pytest.fixture
+def clock(room, settings, monkeypatch):
+    """The waiting room's clock, a twentieth of a second into a whole second, moved by hand."""
     settings.CLAIM_RETRY_AFTER_MAX_SECONDS = 120
-    start = int(waiting_room.time.time()) + 0.05
-    clock = {"now": start}
-    monkeypatch.setattr(waiting_room.time, "time", lambda: clock["now"])
+    now = {"now": int(waiting_room.time.time()) + 0.05}
+    monkeypatch.setattr(waiting_room.time, "time", lambda: now["now"])
+    return now
+
+
+def _start_more_claims(room, clock, busy, count: int):
+    """`count` more claims start within the next second, one place in flight; the last one's place."""
+    for _ in range(count):
+        room.release(busy.token)
+        clock["now"] += 0.1
+        busy = room.take_place(1, "someone")
+    return busy
+
+
+def test_retry_after_grows_with_the_place_in_line(room, clock):
+    start = clock["now"]
     busy = room.take_place(1, "in-flight")
     waits = [room.take_place(1, f"firm-{i}").retry_after for i in range(61)]
     # no claim started in the seconds before: 20 a second per place in flight is assumed
     assert (waits[0], waits[19], waits[20], waits[39], waits[40], waits[60]) == (1, 1, 2, 2, 3, 4)
-    for _ in range(4):  # four more claims start within the next second
-        room.release(busy.token)
-        clock["now"] += 0.1
-        busy = room.take_place(1, "someone")
+    _start_more_claims(room, clock, busy, 4)
     clock["now"] = start + 1.5
     # a second later the busiest of the last three seconds had 5 claims started
     assert room.take_place(1, "firm-9").retry_after == 2, "10th in line ÷ 5 claims a second"
     assert room.take_place(1, "firm-60").retry_after == 13, "61st in line ÷ 5 a second"
 
 
-def test_seconds_in_which_the_line_was_away_do_not_lengthen_the_wait(room, settings, monkeypatch):
-    settings.CLAIM_RETRY_AFTER_MAX_SECONDS = 120
-    start = int(waiting_room.time.time()) + 0.05
-    clock = {"now": start}
-    monkeypatch.setattr(waiting_room.time, "time", lambda: clock["now"])
-    busy = room.take_place(1, "in-flight")
-    for _ in range(4):  # five claims start within one second
-        room.release(busy.token)
-        clock["now"] += 0.1
-        busy = room.take_place(1, "someone")
+def test_seconds_in_which_the_line_was_away_do_not_lengthen_the_wait(room, clock):
+    start = clock["now"]
+    _start_more_claims(room, clock, room.take_place(1, "in-flight"), 4)  # five claims start within one second
     clock["now"] = start + 1.5
     assert room.take_place(1, "firm-0").retry_after == 1
     # then five seconds in which no claim started: the firms told to wait were away, not the database slower
