@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from hangqifu.accounts.roles import Role
 from hangqifu.core import clock
 from hangqifu.core.errors import DomainError
+from hangqifu.core.outcome import page_outcome
 from hangqifu.documents.kinds import kind_label
 from hangqifu.documents.selectors import documents_for
 
@@ -152,12 +153,8 @@ def _upload_step(request, registration, context, next_step):
 @_holder_required
 def document_remove(request, pk: int, document_id: int):
     registration = _own(request, pk)
-    try:
+    with page_outcome(request, done="材料已删除"):
         services.registration_document_remove(actor=request.user, registration=registration, document_id=document_id)
-    except DomainError as exc:
-        messages.error(request, exc.message())
-    else:
-        messages.success(request, "材料已删除")
     return redirect("registration:registration-step", registration.pk, 4)
 
 

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from hangqifu.accounts.permissions import staff_only
 from hangqifu.accounts.predicates import is_staff
 from hangqifu.core.errors import DomainError
+from hangqifu.core.outcome import page_outcome
 from hangqifu.documents.models import Document
 from hangqifu.documents.responses import download_response
 from hangqifu.policy.services import policy_for
@@ -155,12 +156,8 @@ def spot_check_detail(request, pk: int):
 @login_required
 def spot_check_draw(request, pk: int):
     check = _check(request, pk)
-    try:
+    with page_outcome(request, done="已按记录的随机种子抽取样本"):
         spot_checks.spot_check_draw(actor=request.user, check=check)
-    except DomainError as exc:
-        messages.error(request, exc.message())
-    else:
-        messages.success(request, "已按记录的随机种子抽取样本")
     return redirect("audit:spot-check-detail", check.pk)
 
 
@@ -174,13 +171,9 @@ def spot_check_item(request, pk: int, item_pk: int):
         messages.error(request, "请选择核查结果")
         return redirect("audit:spot-check-detail", check.pk)
     evidence = [form.cleaned_data["evidence"]] if form.cleaned_data.get("evidence") else []
-    try:
+    with page_outcome(request, done=f"已记录样本 {item.position} 的核查结果"):
         spot_checks.spot_check_item_record(actor=request.user, item=item, finding=form.cleaned_data["finding"],
                                            notes=form.cleaned_data["notes"], evidence=evidence)
-    except DomainError as exc:
-        messages.error(request, exc.message())
-    else:
-        messages.success(request, f"已记录样本 {item.position} 的核查结果")
     return redirect("audit:spot-check-detail", check.pk)
 
 
@@ -192,12 +185,8 @@ def spot_check_close(request, pk: int):
     if not form.is_valid():
         messages.error(request, "请填写核查结论")
         return redirect("audit:spot-check-detail", check.pk)
-    try:
+    with page_outcome(request, done="抽查已结案，报告已生成"):
         spot_checks.spot_check_close(actor=request.user, check=check, conclusion=form.cleaned_data["conclusion"])
-    except DomainError as exc:
-        messages.error(request, exc.message())
-    else:
-        messages.success(request, "抽查已结案，报告已生成")
     return redirect("audit:spot-check-detail", check.pk)
 
 

@@ -12,6 +12,7 @@ from hangqifu.accounts.permissions import staff_only
 from hangqifu.audit.labels import object_type_label
 from hangqifu.core import clock
 from hangqifu.core.errors import DomainError
+from hangqifu.core.outcome import page_outcome
 from hangqifu.core.throttle import throttle_posts
 from sanctions import services as sanctions
 from sanctions.permissions import can_sanction
@@ -139,10 +140,6 @@ def complaint_act(request, pk: int, action: str):
             messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
             return redirect("audit:complaint-detail", pk=pk)
         data = form.cleaned_data
-    try:
+    with page_outcome(request, done=done):
         service(request.user, complaint, data)
-    except DomainError as exc:
-        messages.error(request, exc.message())
-    else:
-        messages.success(request, done)
     return redirect("audit:complaint-detail", pk=pk)

@@ -1,6 +1,6 @@
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
 
-from .api import ErrorSerializer
+from .api import ErrorSerializer, StepApi
 
 
 class AutoSchema(BaseAutoSchema):
@@ -13,6 +13,12 @@ class AutoSchema(BaseAutoSchema):
         if len(parts) >= 2 and parts[-1] in {"InputSerializer", "OutputSerializer", "FilterSerializer"}:
             return parts[-2].removesuffix("Api") + parts[-1].removesuffix("Serializer")
         return super().get_serializer_name(serializer, direction)
+
+    def get_request_serializer(self):
+        """A workflow step's body is its `input_serializer` (none: the step takes no body)."""
+        if isinstance(self.view, StepApi):
+            return self.view.input_serializer
+        return super().get_request_serializer()
 
     # API.md: any call may be refused with the error format — 400 invalid input (or filter), 401 no credentials
     # (where a login is needed), 403 the caller may not, 404 not visible to the caller or a page past the end. Operations that did not declare

@@ -1,13 +1,10 @@
 """The steps of a provider application (API.md `provider-applications/{id}/<step>/`): submit, pre-review, return,
 reject, assign experts, expert and third-party review, the bureau's confirmation. Each parses its input, calls one
 service and answers the updated application."""
-from collections.abc import Callable
-
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.views import APIView
 
-from hangqifu.core.api import rule_refusal
+from hangqifu.core.api import StepApi, rule_refusal
 
 from .. import selectors, services
 from ..conditions import JUDGEMENT_ITEMS
@@ -61,30 +58,26 @@ class ProviderThirdPartyReviewInput(ProviderReviewInput):
     reviewer_name = serializers.CharField(max_length=200)
 
 
-class ApplicationStepApi(APIView):
-    """POST: parse `input_serializer`, call the `step` service with the caller, the application the caller may see
-    and the parsed input, answer the updated application."""
-
+# A step of the application the caller may see; answers the updated application.
+class ApplicationStepApi(StepApi):
     input_serializer = ProviderEmptyInput
-    step: Callable  # a service of providers.services, as a staticmethod
+    target_name = "application"
 
-    def post(self, request, pk):
-        application = selectors.application_get(user=request.user, pk=pk)
-        data = self.input_serializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        self.step(actor=request.user, application=application, **data.validated_data)
-        return application_detail_response(request, application)
+    def target(self, request, pk):
+        return selectors.application_get(user=request.user, pk=pk)
+
+    def respond(self, request, obj):
+        return application_detail_response(request, obj)
 
 
-@extend_schema(request=ProviderEmptyInput, responses=_responses())
+@extend_schema(responses=_responses())
 class ProviderApplicationSubmitApi(ApplicationStepApi):
     """[provider] submit"""
 
     step = staticmethod(services.application_submit)
 
 
-@extend_schema(request=ProviderPreReviewInput,
-               responses=_responses("admission_conditions_unmet", "banned"),
+@extend_schema(responses=_responses("admission_conditions_unmet", "banned"),
                description="[service center] formal pre-review: passed → awaits experts; not passed → returned for "
                            "correction. Passing refuses (409 admission_conditions_unmet, fields name the failing "
                            "第十四条 items) while a hard condition fails; every judgement item must be ticked met "
@@ -96,7 +89,7 @@ class ProviderApplicationPreReviewApi(ApplicationStepApi):
     step = staticmethod(services.application_pre_review)
 
 
-@extend_schema(request=ProviderRequiredOpinionInput, responses=_responses())
+@extend_schema(responses=_responses())
 class ProviderApplicationReturnApi(ApplicationStepApi):
     """[service center] return for correction"""
 
@@ -104,7 +97,7 @@ class ProviderApplicationReturnApi(ApplicationStepApi):
     step = staticmethod(services.application_return)
 
 
-@extend_schema(request=ProviderRequiredOpinionInput, responses=_responses())
+@extend_schema(responses=_responses())
 class ProviderApplicationRejectApi(ApplicationStepApi):
     """[service center, bureau] reject"""
 
@@ -112,7 +105,7 @@ class ProviderApplicationRejectApi(ApplicationStepApi):
     step = staticmethod(services.application_reject)
 
 
-@extend_schema(request=ProviderAssignExpertsInput, responses=_responses())
+@extend_schema(responses=_responses())
 class ProviderApplicationAssignExpertsApi(ApplicationStepApi):
     """[service center] assign experts (role expert, no declared conflict)"""
 
@@ -120,7 +113,7 @@ class ProviderApplicationAssignExpertsApi(ApplicationStepApi):
     step = staticmethod(services.experts_assign)
 
 
-@extend_schema(request=ProviderReviewInput, responses=_responses())
+@extend_schema(responses=_responses())
 class ProviderApplicationExpertReviewApi(ApplicationStepApi):
     """[assigned expert] score (total or per rubric criterion) and opinion"""
 
@@ -128,7 +121,7 @@ class ProviderApplicationExpertReviewApi(ApplicationStepApi):
     step = staticmethod(services.review_record)
 
 
-@extend_schema(request=ProviderThirdPartyReviewInput, responses=_responses())
+@extend_schema(responses=_responses())
 class ProviderApplicationThirdPartyReviewApi(ApplicationStepApi):
     """[service center] record a third-party institution's review"""
 
@@ -136,8 +129,7 @@ class ProviderApplicationThirdPartyReviewApi(ApplicationStepApi):
     step = staticmethod(services.third_party_review_record)
 
 
-@extend_schema(request=ProviderOpinionInput,
-               responses=_responses("admission_conditions_unmet", "banned"),
+@extend_schema(responses=_responses("admission_conditions_unmet", "banned"),
                description="[bureau] confirm; publishes the public notice (admitted when it closes clear). "
                            "Re-checks the 第十四条 hard conditions on the day (credit against the lists in force "
                            "today) and the pre-review's judgement ticks: 409 admission_conditions_unmet")

@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from hangqifu.accounts.permissions import has_role
 from hangqifu.accounts.roles import Role
-from hangqifu.core.api import ErrorSerializer, MoneyField, Pagination
+from hangqifu.core.api import ErrorSerializer, MoneyField, Pagination, read_again_response
 from hangqifu.core.choices import District, ServiceCategory
 from hangqifu.core.errors import NotFound
 from hangqifu.documents.selectors import documents_for
@@ -161,8 +161,8 @@ class ProviderApplicationDetailSerializer(ProviderApplicationSummarySerializer):
 
 
 def application_detail_response(request, application, status=200):
-    application = selectors.application_get(user=request.user, pk=application.pk)
-    return Response(ProviderApplicationDetailSerializer(application, context={"request": request}).data, status=status)
+    return read_again_response(selectors.application_get, ProviderApplicationDetailSerializer, request, application,
+                               status)
 
 
 class ProviderApplicationListApi(ListAPIView):

@@ -8,7 +8,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hangqifu.core.api import ErrorSerializer, MoneyField, Pagination, rule_refusal
+from hangqifu.core.api import ErrorSerializer, MoneyField, Pagination, read_again_response, rule_refusal
 from hangqifu.core.choices import District, ServiceCategory
 from hangqifu.core.errors import DomainError, NotFound
 from hangqifu.documents.selectors import documents_for
@@ -97,8 +97,7 @@ class ProductDetailSerializer(ProductSerializer):
 
 
 def _detail(request, product, status=200):
-    product = selectors.product_get(user=request.user, pk=product.pk)
-    return Response(ProductDetailSerializer(product, context={"request": request}).data, status=status)
+    return read_again_response(selectors.product_get, ProductDetailSerializer, request, product, status)
 
 
 class ProductListApi(ListAPIView):
