@@ -10,13 +10,12 @@ from django.views.decorators.http import require_POST
 from hangqifu.accounts.roles import Role
 from hangqifu.core import clock
 from hangqifu.core.errors import DomainError
-from hangqifu.core.outcome import page_outcome
+from hangqifu.core.outcome import add_domain_errors, page_outcome
 from hangqifu.documents.kinds import kind_label
 from hangqifu.documents.selectors import documents_for
 
 from . import permissions
-from .forms import (BasicInfoForm, ChangeReportForm, HonoursForm, RegistrationUploadForm, ScaleForm,
-                     add_domain_errors)
+from .forms import BasicInfoForm, ChangeReportForm, HonoursForm, RegistrationUploadForm, ScaleForm
 from .letters import commitment_letter_response
 from .models import HolderKind, RegistrationApplication
 from .selectors import eligibility

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from hangqifu.accounts.permissions import staff_only
 from hangqifu.accounts.predicates import is_staff
 from hangqifu.core.errors import DomainError
-from hangqifu.core.outcome import page_outcome
+from hangqifu.core.outcome import add_domain_errors, page_outcome
 from hangqifu.documents.models import Document
 from hangqifu.documents.responses import download_response
 from hangqifu.policy.services import policy_for
@@ -23,7 +23,6 @@ from . import fraud, open_data, recovery, spot_checks
 from . import permissions as perms
 from .insight_forms import CloseForm, FindingForm, FraudConfirmForm, RepaymentForm, SpotCheckForm
 from .models import FraudSignal, Recovery, SpotCheck, SpotCheckItem
-from .views import _form_errors_from
 
 # --- fraud signals ------------------------------------------------------------------------------------------
 
@@ -80,7 +79,7 @@ def fraud_confirm(request):
                                           order_ids=data["orders"], claim_ids=data["claims"],
                                           ban_years=data["ban_years"])
         except DomainError as exc:
-            _form_errors_from(form, exc)
+            add_domain_errors(form, exc)
         else:
             messages.success(request, f"已认定违规并立案追回 {item.amount} 元，已作出禁止使用决定")
             return redirect("audit:recovery-detail", item.pk)
@@ -101,7 +100,7 @@ def recovery_detail(request, pk: int):
             try:
                 recovery.repayment_record(actor=request.user, recovery=item, **form.cleaned_data)
             except DomainError as exc:
-                _form_errors_from(form, exc)
+                add_domain_errors(form, exc)
             else:
                 messages.success(request, "缴款已登记")
                 return redirect("audit:recovery-detail", item.pk)
@@ -121,7 +120,7 @@ def spot_check_list(request):
         try:
             check = spot_checks.spot_check_create(actor=request.user, **form.cleaned_data)
         except DomainError as exc:
-            _form_errors_from(form, exc)
+            add_domain_errors(form, exc)
         else:
             messages.success(request, f"已创建抽查 {check.number}，随机种子 {check.seed}")
             return redirect("audit:spot-check-detail", check.pk)
