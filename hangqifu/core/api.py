@@ -1,7 +1,6 @@
 """API conventions of API.md: pagination, the error format, idempotent POSTs, transition responses."""
 import hashlib
 import json
-from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -11,7 +10,6 @@ from django_fsm import TransitionNotAllowed
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
-from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import DomainError
@@ -64,29 +62,6 @@ def visible_or_404(read, request, pk):
 def read_again_response(read, output, request, obj, status=200) -> Response:
     """`obj` read again through `read` as the caller now sees it (after a change), written by `output`."""
     return Response(output(read(user=request.user, pk=obj.pk), context={"request": request}).data, status=status)
-
-
-# One step of a workflow (API.md `…/{id}/<step>/`). POST: the object the caller may see (`target`), the body
-# parsed by `input_serializer` (None: the step takes no body), the `step` service called with the actor, the object
-# as `target_name` and the parsed input; answers `respond` with the object as it is now. (A comment, not a
-# docstring: a view's docstring is its OpenAPI description, and each step describes itself.)
-class StepApi(APIView):
-
-    input_serializer: type[serializers.Serializer] | None = None
-    target_name: str
-    step: Callable  # the app's service, as a staticmethod
-    target: Callable  # (request, pk) -> the object, 404 when the caller may not see it
-    respond: Callable  # (request, obj) -> the Response
-
-    def post(self, request, pk):
-        obj = self.target(request, pk)
-        data = {}
-        if self.input_serializer is not None:
-            parsed = self.input_serializer(data=request.data)
-            parsed.is_valid(raise_exception=True)
-            data = parsed.validated_data
-        self.step(actor=request.user, **{self.target_name: obj}, **data)
-        return self.respond(request, obj)
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -1,6 +1,7 @@
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
 
-from .api import ErrorSerializer, StepApi
+from .api import ErrorSerializer
+from .api_views import FilteredListApi, StepApi
 
 
 class AutoSchema(BaseAutoSchema):
@@ -13,6 +14,13 @@ class AutoSchema(BaseAutoSchema):
         if len(parts) >= 2 and parts[-1] in {"InputSerializer", "OutputSerializer", "FilterSerializer"}:
             return parts[-2].removesuffix("Api") + parts[-1].removesuffix("Serializer")
         return super().get_serializer_name(serializer, direction)
+
+    def get_override_parameters(self):
+        """A filtered list documents its FilterSerializer as the GET's query parameters."""
+        parameters = super().get_override_parameters()
+        if isinstance(self.view, FilteredListApi) and self.method == "GET":
+            return [self.view.FilterSerializer, *parameters]
+        return parameters
 
     def get_request_serializer(self):
         """A workflow step's body is its `input_serializer` (none: the step takes no body)."""

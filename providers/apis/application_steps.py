@@ -4,7 +4,8 @@ service and answers the updated application."""
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
-from hangqifu.core.api import StepApi, rule_refusal
+from hangqifu.core.api import rule_refusal
+from hangqifu.core.api_views import StepApi
 
 from .. import selectors, services
 from ..conditions import JUDGEMENT_ITEMS

@@ -10,7 +10,8 @@ from rest_framework.views import APIView
 
 from hangqifu.accounts.validators import is_valid_credit_code
 from hangqifu.core import clock
-from hangqifu.core.api import ErrorSerializer, MoneyField, StepApi
+from hangqifu.core.api import ErrorSerializer, MoneyField
+from hangqifu.core.api_views import StepApi
 from hangqifu.core.choices import District, Honour, Industry, Sector
 from hangqifu.core.errors import NotFound
 from hangqifu.documents.selectors import documents_for

@@ -9,7 +9,8 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hangqifu.core.api import ErrorSerializer, MoneyField, StepApi, idempotent, rule_refusal
+from hangqifu.core.api import ErrorSerializer, MoneyField, idempotent, rule_refusal
+from hangqifu.core.api_views import StepApi
 from hangqifu.documents.selectors import documents_for
 from hangqifu.documents.serializers import DocumentSerializer, DocumentUploadSerializer
 
