@@ -135,3 +135,11 @@ def voucher_and_rated_order(*, voucher_types=((ServiceCategory.DIGITAL_EMPOWERME
     voucher = claimed_voucher(buyer, batch, batch.voucher_types.get(category=voucher_types[0][0]))
     order = order_in_state(buyer, provider, "rated", amount="10000.00", category=voucher_types[0][0])
     return {"buyer": buyer, "provider": provider, "batch": batch, "voucher": voucher, "order": order}
+
+
+def buyer_holding_voucher(*, face_value: str, **user_kwargs) -> tuple:
+    """A buyer (quota 5000) and the digital-empowerment voucher of `face_value` it claimed in an open batch of ten:
+    (buyer, batch, voucher)."""
+    buyer = qualified_buyer(quota="5000.00", **user_kwargs)
+    batch = open_batch(types=((ServiceCategory.DIGITAL_EMPOWERMENT, face_value, 10),))
+    return buyer, batch, claimed_voucher(buyer, batch)
