@@ -34,12 +34,7 @@ UPDATE vouchers_qualification SET reserved = {AMOUNT} WHERE id > {b};
 {seed.fund_batch_sql(year=year, total=f'{COVERED * AMOUNT}.00', slots=n, face=f'{AMOUNT}.00')}
 UPDATE vouchers_vouchertype SET remaining = 0 WHERE id = {b};
 {seed.providers_sql(PROVIDERS, base=p, prefix='bench-dp')}
-INSERT INTO providers_product (id, category, title, description, deliverables, duration_days, price,
-    last_year_average_price, state, review_opinion, delist_reason, listed_at, order_count, rating_count,
-    satisfied_count, dissatisfied_count, created_at, provider_id, selection_opinion, selection_reviewer)
-  SELECT {p} + i, '{seed.CATEGORY}', '数字化诊断服务 ' || i, '标准化服务', '诊断报告', 30, 4000, 4000, 'listed', '', '',
-         now(), 0, 0, 0, 0, now(), {p} + i, '', ''
-  FROM generate_series(1, {PROVIDERS}) i;
+{seed.products_sql(PROVIDERS, base=p)}
 INSERT INTO vouchers_voucher (id, year, category, face_value, balance, expires_on, state, claimed_at, ended_at,
     end_reason, batch_id, claimed_by_id, organisation_id, qualification_id, voucher_type_id)
   SELECT i, {year}, '{seed.CATEGORY}', {AMOUNT}, {AMOUNT}, '{year}-12-31', 'live', now(), NULL, '', {b}, {b} + i,

@@ -77,6 +77,19 @@ INSERT INTO accounts_user (id, password, is_superuser, username, first_name, las
 """
 
 
+def products_sql(n: int, *, base: int) -> str:
+    """One listed product of 4000 yuan in CATEGORY for each of the n providers seeded by providers_sql at `base`
+    (product base + i belongs to provider base + i)."""
+    return f"""
+INSERT INTO providers_product (id, category, title, description, deliverables, duration_days, price,
+    last_year_average_price, state, review_opinion, delist_reason, listed_at, order_count, rating_count,
+    satisfied_count, dissatisfied_count, created_at, provider_id, selection_opinion, selection_reviewer)
+  SELECT {base} + i, '{CATEGORY}', '数字化诊断服务 ' || i, '标准化服务', '诊断报告', 30, 4000, 4000, 'listed', '', '',
+         now(), 0, 0, 0, 0, now(), {base} + i, '', ''
+  FROM generate_series(1, {n}) i;
+"""
+
+
 def provider_service_years_sql(year: int) -> str:
     """Every provider's service-year counter (第十二条, vouchers_providerserviceyear) as the deductions would have
     left it: Σ its deductions of the year under the year's cap. A seed whose deductions pass a provider's cap fails

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from hangqifu.accounts.roles import Role
 from hangqifu.core.errors import DomainError, NotFound
+from hangqifu.core.outcome import page_outcome
 from hangqifu.documents.selectors import documents_for
 from hangqifu.policy.services import policy_for
 
@@ -224,12 +225,8 @@ def application_act(request, pk, action):
                                                           opinion=form.cleaned_data["opinion"])
     if action not in handlers:
         raise Http404
-    try:
+    with page_outcome(request, done=messages_ok[action]):
         handlers[action]()
-    except DomainError as exc:
-        messages.error(request, exc.message())
-    else:
-        messages.success(request, messages_ok[action])
     if action == "expert-review":
         return redirect("providers:reviews")
     return redirect("providers:application-detail", pk=pk)
@@ -360,11 +357,7 @@ def product_act(request, pk, action):
     if action not in handlers:
         raise Http404
     run, ok = handlers[action]
-    try:
+    with page_outcome(request, done=ok):
         run()
-    except DomainError as exc:
-        messages.error(request, exc.message())
-    else:
-        messages.success(request, ok)
     return redirect("providers:product-detail", pk=pk)
 

@@ -4,14 +4,11 @@ from decimal import Decimal
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from hangqifu.audit.labels import action_label, state_label
-from hangqifu.core.admin import ReadOnlyAdminMixin
+from hangqifu.core.admin import DecisionPanelAdminMixin, ReadOnlyAdminMixin
 from hangqifu.core.errors import DomainError, InvalidInput
 from hangqifu.core.money import yuan
 from hangqifu.documents.selectors import documents_for
@@ -43,7 +40,7 @@ class ClaimLineInline(admin.TabularInline):
 
 
 @admin.register(RedemptionClaim)
-class RedemptionClaimAdmin(admin.ModelAdmin):
+class RedemptionClaimAdmin(DecisionPanelAdminMixin, admin.ModelAdmin):
     list_display = ["number", "provider", "state_badge", "claimed_amount", "verified_amount", "submitted_at",
                     "approved_at", "batch", "under_investigation"]
     list_filter = ["state", "under_investigation", "provider__district", "settlement_district"]
@@ -121,64 +118,44 @@ class RedemptionClaimAdmin(admin.ModelAdmin):
     def bulk_approve(self, request, queryset):
         self._bulk_report(request, claims_bulk_approve, queryset, "审批通过")
 
-    def get_urls(self):
-        return [path("<int:pk>/review/", self.admin_site.admin_view(self.review_view),
-                     name="redemption_redemptionclaim_review")] + super().get_urls()
+    def decision_context(self, request, obj):
+        user = request.user
+        return {
+            "claim": obj, "lines": list(obj.lines.select_related("order")),
+            "can_pre_review": perms.is_service_center(user) and obj.state == State.SUBMITTED,
+            "can_approve": perms.is_bureau(user) and obj.state == State.PRE_REVIEWED,
+            "can_return": perms.reviewer(obj, user) and obj.state in (State.SUBMITTED, State.PRE_REVIEWED),
+            "can_reject": perms.reviewer(obj, user) and obj.state in (State.SUBMITTED, State.PRE_REVIEWED,
+                                                                      State.RETURNED),
+            "review_url": self.decision_url(obj),
+            # Every field is read-only: the decisions are the review panel's buttons, not a save.
+            "show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False,
+        }
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        obj = self.get_object(request, object_id)
-        extra_context = extra_context or {}
-        if obj is not None:
-            user = request.user
-            extra_context.update({
-                "claim": obj, "lines": list(obj.lines.select_related("order")),
-                "can_pre_review": perms.is_service_center(user) and obj.state == State.SUBMITTED,
-                "can_approve": perms.is_bureau(user) and obj.state == State.PRE_REVIEWED,
-                "can_return": perms.reviewer(obj, user) and obj.state in (State.SUBMITTED, State.PRE_REVIEWED),
-                "can_reject": perms.reviewer(obj, user) and obj.state in (State.SUBMITTED, State.PRE_REVIEWED,
-                                                                          State.RETURNED),
-                "review_url": reverse("admin:redemption_redemptionclaim_review", args=[obj.pk]),
-                # Every field is read-only: the decisions are the review panel's buttons, not a save.
-                "show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False,
-            })
-        return super().change_view(request, object_id, form_url, extra_context)
-
-    def review_view(self, request, pk: int):
-        claim = get_object_or_404(RedemptionClaim, pk=pk)
-        back = reverse("admin:redemption_redemptionclaim_change", args=[pk])
-        if request.method != "POST":
-            return HttpResponseRedirect(back)
+    def decide(self, request, claim):
         action, opinion = request.POST.get("action"), request.POST.get("opinion", "")
-        try:
-            if action == "pre_review":
-                verified = {}
-                for line in claim.lines.all():
-                    raw = request.POST.get(f"verified_{line.order_id}", "").strip()
-                    if raw:
-                        try:
-                            verified[line.order_id] = yuan(raw)
-                        except ValueError:
-                            raise InvalidInput(f"订单 {line.order.number} 的核定金额格式不正确") from None
-                claim_services.claim_pre_review(claim=claim, actor=request.user, passed=True, opinion=opinion,
-                                                verified=verified)
-                message = "形式预审已通过，已核定兑付金额"
-            elif action == "approve":
-                claim_services.claim_approve(claim=claim, actor=request.user, opinion=opinion)
-                message = "兑付申请已审批通过"
-            elif action == "return":
-                claim_services.claim_return(claim=claim, actor=request.user, opinion=opinion)
-                message = "已退回服务机构补正"
-            elif action == "reject":
-                claim_services.claim_reject(claim=claim, actor=request.user, opinion=opinion)
-                message = "已作出不予兑付决定"
-            else:
-                raise PermissionDenied
-        except DomainError as exc:
-            self.message_user(request, exc.message(), messages.ERROR)
-        else:
-            self.message_user(request, message, messages.SUCCESS)
-        return HttpResponseRedirect(back)
-
+        if action == "pre_review":
+            verified = {}
+            for line in claim.lines.all():
+                raw = request.POST.get(f"verified_{line.order_id}", "").strip()
+                if raw:
+                    try:
+                        verified[line.order_id] = yuan(raw)
+                    except ValueError:
+                        raise InvalidInput(f"订单 {line.order.number} 的核定金额格式不正确") from None
+            claim_services.claim_pre_review(claim=claim, actor=request.user, passed=True, opinion=opinion,
+                                            verified=verified)
+            return "形式预审已通过，已核定兑付金额"
+        if action == "approve":
+            claim_services.claim_approve(claim=claim, actor=request.user, opinion=opinion)
+            return "兑付申请已审批通过"
+        if action == "return":
+            claim_services.claim_return(claim=claim, actor=request.user, opinion=opinion)
+            return "已退回服务机构补正"
+        if action == "reject":
+            claim_services.claim_reject(claim=claim, actor=request.user, opinion=opinion)
+            return "已作出不予兑付决定"
+        raise PermissionDenied
 
 @admin.register(SettlementBatch)
 class SettlementBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):

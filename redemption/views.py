@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from hangqifu.audit.services import audit_record
 from hangqifu.core.errors import DomainError
+from hangqifu.core.outcome import page_outcome
 from hangqifu.documents.selectors import documents_for
 from hangqifu.notices.models import NoticeItem
 from hangqifu.workflows.transitions import action_offers, available_actions
@@ -109,13 +110,9 @@ def claim_document_upload(request, pk: int):
     if not form.is_valid():
         messages.error(request, "请选择材料类型和文件")
         return redirect("redemption:claim-detail", pk=pk)
-    try:
+    with page_outcome(request, done="材料已上传"):
         claim_services.claim_document_add(claim=claim, actor=request.user, kind=form.cleaned_data["kind"],
                                           uploaded_file=form.cleaned_data["file"])
-    except DomainError as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, "材料已上传")
     return redirect("redemption:claim-detail", pk=pk)
 
 
@@ -123,12 +120,8 @@ def claim_document_upload(request, pk: int):
 @login_required
 def claim_document_delete(request, pk: int, document_id: int):
     claim = _claim_or_404(request, pk)
-    try:
+    with page_outcome(request, done="材料已删除"):
         claim_services.claim_document_remove(claim=claim, actor=request.user, document_id=document_id)
-    except DomainError as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, "材料已删除")
     return redirect("redemption:claim-detail", pk=pk)
 
 
@@ -141,12 +134,8 @@ def claim_act(request, pk: int, action: str):
     if action not in services:
         raise Http404
     service, message = services[action]
-    try:
+    with page_outcome(request, done=message):
         service(claim=claim, actor=request.user)
-    except DomainError as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, message)
     return redirect("redemption:claim-detail", pk=pk)
 
 
@@ -245,12 +234,8 @@ def batch_act(request, pk: int, action: str):
     if action not in BATCH_ACTIONS:
         raise Http404
     service, message = BATCH_ACTIONS[action]
-    try:
+    with page_outcome(request, done=message):
         service(batch=batch, actor=request.user)
-    except DomainError as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, message)
     return redirect("redemption:batch-detail", pk=pk)
 
 

@@ -79,14 +79,3 @@ class ChangeReportForm(forms.Form):
                                widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}))
 
 
-def add_domain_errors(form, exc) -> None:
-    """Show a DomainError's field messages on the form (others as a form-wide error)."""
-    placed = False
-    for field, errors in (exc.fields or {}).items():
-        messages = errors if isinstance(errors, list) else [str(errors)]
-        if field in form.fields:
-            for message in messages:
-                form.add_error(field, message)
-            placed = True
-    if not placed:
-        form.add_error(None, exc.detail)

@@ -10,12 +10,12 @@ from django.views.decorators.http import require_POST
 from hangqifu.accounts.roles import Role
 from hangqifu.core import clock
 from hangqifu.core.errors import DomainError
+from hangqifu.core.outcome import add_domain_errors, page_outcome
 from hangqifu.documents.kinds import kind_label
 from hangqifu.documents.selectors import documents_for
 
 from . import permissions
-from .forms import (BasicInfoForm, ChangeReportForm, HonoursForm, RegistrationUploadForm, ScaleForm,
-                     add_domain_errors)
+from .forms import BasicInfoForm, ChangeReportForm, HonoursForm, RegistrationUploadForm, ScaleForm
 from .letters import commitment_letter_response
 from .models import HolderKind, RegistrationApplication
 from .selectors import eligibility
@@ -152,12 +152,8 @@ def _upload_step(request, registration, context, next_step):
 @_holder_required
 def document_remove(request, pk: int, document_id: int):
     registration = _own(request, pk)
-    try:
+    with page_outcome(request, done="材料已删除"):
         services.registration_document_remove(actor=request.user, registration=registration, document_id=document_id)
-    except DomainError as exc:
-        messages.error(request, exc.message())
-    else:
-        messages.success(request, "材料已删除")
     return redirect("registration:registration-step", registration.pk, 4)
 
 

@@ -8,6 +8,7 @@ from hangqifu.accounts.models import Organisation
 from hangqifu.accounts.permissions import IsStaffRole
 from hangqifu.core import clock
 from hangqifu.core.api import ErrorSerializer, state_field, valid_state
+from hangqifu.core.api_views import StepApi
 from hangqifu.core.errors import NotFound, NotPermitted
 from hangqifu.workflows.transitions import available_actions
 
@@ -76,23 +77,26 @@ class SanctionListApi(GenericAPIView):
         return Response(SanctionOutput(sanction, context={"request": request}).data, status=201)
 
 
-class SanctionLiftApi(GenericAPIView):
+@extend_schema(responses={200: SanctionOutput, 400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer,
+                          409: ErrorSerializer})
+class SanctionLiftApi(StepApi):
     """POST [bureau] sanctions/{id}/lift/ {"reason"}: the decision is overturned."""
 
     permission_classes = [IsStaffRole]
-    queryset = Sanction.objects.none()
-    serializer_class = SanctionOutput
+    target_name = "sanction"
 
     class InputSerializer(serializers.Serializer):
         reason = serializers.CharField(required=False, allow_blank=True, default="")
 
-    @extend_schema(request=InputSerializer, responses={200: SanctionOutput, 400: ErrorSerializer, 403: ErrorSerializer,
-                                                       404: ErrorSerializer, 409: ErrorSerializer})
-    def post(self, request, pk: int):
+    input_serializer = InputSerializer
+    step = staticmethod(sanctions.sanction_lift)
+
+    def target(self, request, pk):
         sanction = selectors.sanction_list().filter(pk=pk).first()
         if sanction is None:
             raise NotFound("处理决定不存在")
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        sanction = sanctions.sanction_lift(actor=request.user, sanction=sanction, reason=data.validated_data["reason"])
+        return sanction
+
+    def respond(self, request, sanction):
+        sanction = selectors.sanction_list().get(pk=sanction.pk)
         return Response(SanctionOutput(sanction, context={"request": request}).data)

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from hangqifu.accounts.permissions import staff_only
 from hangqifu.core.errors import DomainError
+from hangqifu.core.outcome import page_outcome
 from hangqifu.policy.services import policy_for
 from hangqifu.workflows.transitions import available_actions
 
@@ -53,12 +54,8 @@ def sanction_lift(request, pk: int):
     if not form.is_valid():
         messages.error(request, "必须填写撤销理由")
         return redirect("audit:sanction-list")
-    try:
+    with page_outcome(request, done="处理决定已撤销"):
         sanctions.sanction_lift(actor=request.user, sanction=sanction, reason=form.cleaned_data["reason"])
-    except DomainError as exc:
-        messages.error(request, exc.message())
-    else:
-        messages.success(request, "处理决定已撤销")
     return redirect("audit:sanction-list")
 
 

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from hangqifu.accounts.models import Organisation
 from hangqifu.accounts.permissions import IsStaffRole
 from hangqifu.core.api import ErrorSerializer, MoneyField, state_field
+from hangqifu.core.api_views import StepApi
 from hangqifu.core.errors import NotFound, NotPermitted
 
 from . import fraud, open_data, recovery, spot_checks
@@ -232,17 +233,23 @@ def _spot_check(pk) -> SpotCheck:
     return check
 
 
-class SpotCheckDrawApi(GenericAPIView):
+# A step of spot check `pk` (staff); answers the check as it is now.
+class _SpotCheckStepApi(StepApi):
+    permission_classes = [IsStaffRole]
+    target_name = "check"
+
+    def target(self, request, pk):
+        return _spot_check(pk)
+
+    def respond(self, request, check):
+        return Response(SpotCheckOutput(SpotCheck.objects.get(pk=check.pk)).data)
+
+
+@extend_schema(responses={200: SpotCheckOutput, 404: ErrorSerializer, 409: ErrorSerializer})
+class SpotCheckDrawApi(_SpotCheckStepApi):
     """POST [staff] spot-checks/{id}/draw/: draw the sample from the recorded seed."""
 
-    permission_classes = [IsStaffRole]
-    queryset = SpotCheck.objects.none()
-    serializer_class = SpotCheckOutput
-
-    @extend_schema(request=None, responses={200: SpotCheckOutput, 404: ErrorSerializer, 409: ErrorSerializer})
-    def post(self, request, pk: int):
-        check = spot_checks.spot_check_draw(actor=request.user, check=_spot_check(pk))
-        return Response(SpotCheckOutput(check).data)
+    step = staticmethod(spot_checks.spot_check_draw)
 
 
 class SpotCheckFindingApi(GenericAPIView):
@@ -269,20 +276,12 @@ class SpotCheckFindingApi(GenericAPIView):
         return Response(SpotCheckOutput(check).data)
 
 
-class SpotCheckCloseApi(GenericAPIView):
+@extend_schema(responses={200: SpotCheckOutput, 400: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer})
+class SpotCheckCloseApi(_SpotCheckStepApi):
     """POST [staff] spot-checks/{id}/close/ {"conclusion"}: closes the check and stores the report PDF."""
-
-    permission_classes = [IsStaffRole]
-    queryset = SpotCheck.objects.none()
-    serializer_class = SpotCheckOutput
 
     class InputSerializer(serializers.Serializer):
         conclusion = serializers.CharField(required=False, allow_blank=True, default="")
 
-    @extend_schema(request=InputSerializer, responses={200: SpotCheckOutput, 400: ErrorSerializer,
-                                                       404: ErrorSerializer, 409: ErrorSerializer})
-    def post(self, request, pk: int):
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        check = spot_checks.spot_check_close(actor=request.user, check=_spot_check(pk), **data.validated_data)
-        return Response(SpotCheckOutput(check).data)
+    input_serializer = InputSerializer
+    step = staticmethod(spot_checks.spot_check_close)

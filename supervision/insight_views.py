@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from hangqifu.accounts.permissions import staff_only
 from hangqifu.accounts.predicates import is_staff
 from hangqifu.core.errors import DomainError
+from hangqifu.core.outcome import add_domain_errors, page_outcome
 from hangqifu.documents.models import Document
 from hangqifu.documents.responses import download_response
 from hangqifu.policy.services import policy_for
@@ -22,7 +23,6 @@ from . import fraud, open_data, recovery, spot_checks
 from . import permissions as perms
 from .insight_forms import CloseForm, FindingForm, FraudConfirmForm, RepaymentForm, SpotCheckForm
 from .models import FraudSignal, Recovery, SpotCheck, SpotCheckItem
-from .views import _form_errors_from
 
 # --- fraud signals ------------------------------------------------------------------------------------------
 
@@ -79,7 +79,7 @@ def fraud_confirm(request):
                                           order_ids=data["orders"], claim_ids=data["claims"],
                                           ban_years=data["ban_years"])
         except DomainError as exc:
-            _form_errors_from(form, exc)
+            add_domain_errors(form, exc)
         else:
             messages.success(request, f"已认定违规并立案追回 {item.amount} 元，已作出禁止使用决定")
             return redirect("audit:recovery-detail", item.pk)
@@ -100,7 +100,7 @@ def recovery_detail(request, pk: int):
             try:
                 recovery.repayment_record(actor=request.user, recovery=item, **form.cleaned_data)
             except DomainError as exc:
-                _form_errors_from(form, exc)
+                add_domain_errors(form, exc)
             else:
                 messages.success(request, "缴款已登记")
                 return redirect("audit:recovery-detail", item.pk)
@@ -120,7 +120,7 @@ def spot_check_list(request):
         try:
             check = spot_checks.spot_check_create(actor=request.user, **form.cleaned_data)
         except DomainError as exc:
-            _form_errors_from(form, exc)
+            add_domain_errors(form, exc)
         else:
             messages.success(request, f"已创建抽查 {check.number}，随机种子 {check.seed}")
             return redirect("audit:spot-check-detail", check.pk)
@@ -155,12 +155,8 @@ def spot_check_detail(request, pk: int):
 @login_required
 def spot_check_draw(request, pk: int):
     check = _check(request, pk)
-    try:
+    with page_outcome(request, done="已按记录的随机种子抽取样本"):
         spot_checks.spot_check_draw(actor=request.user, check=check)
-    except DomainError as exc:
-        messages.error(request, exc.message())
-    else:
-        messages.success(request, "已按记录的随机种子抽取样本")
     return redirect("audit:spot-check-detail", check.pk)
 
 
@@ -174,13 +170,9 @@ def spot_check_item(request, pk: int, item_pk: int):
         messages.error(request, "请选择核查结果")
         return redirect("audit:spot-check-detail", check.pk)
     evidence = [form.cleaned_data["evidence"]] if form.cleaned_data.get("evidence") else []
-    try:
+    with page_outcome(request, done=f"已记录样本 {item.position} 的核查结果"):
         spot_checks.spot_check_item_record(actor=request.user, item=item, finding=form.cleaned_data["finding"],
                                            notes=form.cleaned_data["notes"], evidence=evidence)
-    except DomainError as exc:
-        messages.error(request, exc.message())
-    else:
-        messages.success(request, f"已记录样本 {item.position} 的核查结果")
     return redirect("audit:spot-check-detail", check.pk)
 
 
@@ -192,12 +184,8 @@ def spot_check_close(request, pk: int):
     if not form.is_valid():
         messages.error(request, "请填写核查结论")
         return redirect("audit:spot-check-detail", check.pk)
-    try:
+    with page_outcome(request, done="抽查已结案，报告已生成"):
         spot_checks.spot_check_close(actor=request.user, check=check, conclusion=form.cleaned_data["conclusion"])
-    except DomainError as exc:
-        messages.error(request, exc.message())
-    else:
-        messages.success(request, "抽查已结案，报告已生成")
     return redirect("audit:spot-check-detail", check.pk)
 
 

@@ -12,6 +12,7 @@ from hangqifu.accounts.permissions import staff_only
 from hangqifu.audit.labels import object_type_label
 from hangqifu.core import clock
 from hangqifu.core.errors import DomainError
+from hangqifu.core.outcome import add_domain_errors, page_outcome
 from hangqifu.core.throttle import throttle_posts
 from sanctions import services as sanctions
 from sanctions.permissions import can_sanction
@@ -20,16 +21,6 @@ from . import complaints, selectors
 from .forms import AssignForm, ComplaintForm, FindingsForm, TrackForm
 from .models import Complaint
 from .permissions import can_handle_complaints
-
-
-def _form_errors_from(form, exc: DomainError) -> None:
-    placed = False
-    for field, errors in exc.fields.items():
-        if field in form.fields:
-            form.add_error(field, errors)
-            placed = True
-    if not placed:
-        form.add_error(None, exc.detail)
 
 
 @throttle_posts("public_form")
@@ -41,7 +32,7 @@ def complaint_new(request):
         try:
             complaint = complaints.complaint_file(actor=request.user, **form.cleaned_data)
         except DomainError as exc:
-            _form_errors_from(form, exc)
+            add_domain_errors(form, exc)
         else:
             request.session["filed_complaint"] = complaint.pk
             return redirect("audit:complaint-filed")
@@ -139,10 +130,6 @@ def complaint_act(request, pk: int, action: str):
             messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
             return redirect("audit:complaint-detail", pk=pk)
         data = form.cleaned_data
-    try:
+    with page_outcome(request, done=done):
         service(request.user, complaint, data)
-    except DomainError as exc:
-        messages.error(request, exc.message())
-    else:
-        messages.success(request, done)
     return redirect("audit:complaint-detail", pk=pk)

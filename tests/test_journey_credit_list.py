@@ -6,7 +6,6 @@ from playwright.sync_api import expect
 
 from hangqifu.accounts.roles import Role, sync_role_groups
 from hangqifu.accounts.tests.factories import PASSWORD
-from hangqifu.core.choices import ServiceCategory
 from registration.models import CreditDelisting, Qualification
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -15,14 +14,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def world(set_clock, tmp_path, make_user):
     from hangqifu.policy.models import PolicyYear
-    from vouchers.tests.money_factories import PDF, claimed_voucher, open_batch, qualified_buyer
+    from vouchers.tests.money_factories import PDF, buyer_holding_voucher
 
     PolicyYear.objects.get_or_create(year=2026)
     set_clock("2026-06-01T09:00:00+08:00")
     sync_role_groups()
-    buyer = qualified_buyer(quota="5000.00", username="listed-buyer")
-    batch = open_batch(types=((ServiceCategory.DIGITAL_EMPOWERMENT, "1000.00", 10),))
-    voucher = claimed_voucher(buyer, batch)
+    buyer, batch, voucher = buyer_holding_voucher(face_value="1000.00", username="listed-buyer")
     center = make_user(role=Role.SERVICE_CENTER, username="list-center")
     listing = tmp_path / "失信被执行人名单.csv"
     listing.write_text(f"统一社会信用代码,名称,列入日期\n{buyer.organisation.credit_code},{buyer.organisation.name},"

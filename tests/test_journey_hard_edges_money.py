@@ -8,7 +8,6 @@ import pytest
 
 from hangqifu.accounts.roles import Role, sync_role_groups
 from hangqifu.accounts.tests.factories import PASSWORD
-from hangqifu.core.choices import ServiceCategory
 from vouchers.models import Deduction, Fund, Voucher
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -18,14 +17,12 @@ SIZES = [(390, 844), (1366, 768)]
 @pytest.fixture
 def world(set_clock, tmp_path, make_user):
     from hangqifu.policy.models import PolicyYear
-    from vouchers.tests.money_factories import claimed_voucher, open_batch, order_in_state, provider_user, qualified_buyer
+    from vouchers.tests.money_factories import buyer_holding_voucher, order_in_state, provider_user
 
     PolicyYear.objects.get_or_create(year=2026)
     set_clock("2026-06-01T09:00:00+08:00")
     sync_role_groups()
-    buyer = qualified_buyer(quota="5000.00", username="edge-buyer")
-    batch = open_batch(types=((ServiceCategory.DIGITAL_EMPOWERMENT, "2000.00", 10),))
-    voucher = claimed_voucher(buyer, batch)
+    buyer, _, voucher = buyer_holding_voucher(face_value="2000.00", username="edge-buyer")
     order = order_in_state(buyer, provider_user(), "rated", amount="6000.00")  # product "数字化诊断服务"
     awards = tmp_path / "创新券支持名单.csv"
     awards.write_text("政策类别,统一社会信用代码,企业名称,项目名称,服务机构名称,服务机构统一社会信用代码,支持金额,年度\n"

@@ -2,43 +2,28 @@
 by posting the form, not through the API. They enrol an authenticator (scan the secret, type its code, keep the
 backup codes), log out, log in with password and code, and sign. At phone and desktop width."""
 import re
-from datetime import date, timedelta
 
 import pytest
 
 from hangqifu.accounts.roles import Role, sync_role_groups
 from hangqifu.accounts.second_factor import totp_code
 from hangqifu.accounts.tests.factories import PASSWORD, UserFactory, otp_code
-from hangqifu.notices.services import notices_close_expired
 from hangqifu.policy.models import PolicyYear
 from redemption.models import SettlementBatch
-from redemption.services import settlement
-from redemption.tests.factories import approved_claim, deducted_order, provider_user
+from redemption.tests.factories import approved_claim, batch_past_notice, deducted_order, provider_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _direct(fn, **kwargs):
-    return fn(**kwargs)
-
-
-def _batch_waiting_for_signatures(set_clock, run=_direct) -> SettlementBatch:
-    """One approved claim collected, approved, published and its notice closed clear (services, not pages;
-    `run` calls each service — in a test inside one transaction it runs what the service schedules on commit)."""
+def _batch_waiting_for_signatures(set_clock) -> SettlementBatch:
+    """One approved claim collected, approved, published and its notice closed clear (services, not pages)."""
     set_clock("2026-06-01T09:00:00+08:00")
     for year in (2026, 2027):
         PolicyYear.objects.get_or_create(year=year)
     center, bureau = UserFactory(role=Role.SERVICE_CENTER), UserFactory(role=Role.BUREAU)
     provider = provider_user("xihu", name="杭州双因素测试服务有限公司")
     approved_claim(provider, [deducted_order(provider.organisation)], center=center, bureau=bureau)
-    batch = settlement.batch_open(actor=center, period_start=date(2026, 5, 1), period_end=date(2026, 6, 30),
-                                  payment_expected_on=date(2026, 7, 31))
-    run(settlement.batch_close, batch=batch, actor=center)
-    run(settlement.batch_approve, batch=SettlementBatch.objects.get(pk=batch.pk), actor=bureau)
-    batch = run(settlement.batch_publish, batch=SettlementBatch.objects.get(pk=batch.pk), actor=bureau)
-    set_clock(batch.notice.closes_at + timedelta(hours=10))
-    run(notices_close_expired)
-    batch = SettlementBatch.objects.get(pk=batch.pk)
+    batch = batch_past_notice(center=center, bureau=bureau, set_clock=set_clock)
     assert batch.state == SettlementBatch.State.NOTICE_CLOSED
     return batch
 

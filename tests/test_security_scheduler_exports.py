@@ -83,13 +83,11 @@ def test_nobody_edits_or_runs_schedule_rows_in_the_admin():
 
 
 def test_every_formula_like_cell_of_a_disbursement_order_is_plain_text(set_clock, django_capture_on_commit_callbacks):
-    from datetime import timedelta
-
-    from hangqifu.notices.services import notices_close_expired
     from redemption.exports import disbursement_xlsx
     from redemption.models import DisbursementOrder, SettlementBatch
     from redemption.services import settlement
-    from redemption.tests.factories import approved_claim, deducted_order, provider_user, run_on_commit
+    from redemption.tests.factories import (approved_claim, batch_past_notice, deducted_order, provider_user,
+                                           run_on_commit)
 
     # given providers whose names are formulas, paid in one settlement batch
     set_clock("2026-06-01T09:00:00+08:00")
@@ -102,13 +100,7 @@ def test_every_formula_like_cell_of_a_disbursement_order_is_plain_text(set_clock
     def run(fn, **kwargs):
         return run_on_commit(django_capture_on_commit_callbacks, fn, **kwargs)
 
-    batch = settlement.batch_open(actor=center, period_start=date(2026, 5, 1), period_end=date(2026, 6, 30),
-                                  payment_expected_on=date(2026, 7, 31))
-    run(settlement.batch_close, batch=batch, actor=center)
-    run(settlement.batch_approve, batch=SettlementBatch.objects.get(pk=batch.pk), actor=bureau)
-    batch = run(settlement.batch_publish, batch=SettlementBatch.objects.get(pk=batch.pk), actor=bureau)
-    set_clock(batch.notice.closes_at + timedelta(hours=10))
-    run(notices_close_expired)
+    batch = batch_past_notice(center=center, bureau=bureau, set_clock=set_clock, run=run)
     run(settlement.batch_sign, batch=SettlementBatch.objects.get(pk=batch.pk), actor=bureau)
     run(settlement.batch_sign, batch=SettlementBatch.objects.get(pk=batch.pk), actor=finance)
     order = DisbursementOrder.objects.get(batch=batch)

@@ -1,4 +1,7 @@
 from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 from django_celery_beat import models as beat_models
 from django_fsm.admin import FSMAdminMixin
 
@@ -18,6 +21,44 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class DecisionPanelAdminMixin:
+    """A change form with a panel of decision buttons (review, suspend …) that post to one page of the object,
+    `<pk>/<decision_route>/`, named `<app>_<model>_<decision_route>`. `decision_context` gives the panel what
+    it shows; `decide` calls the service and returns the success message. A refused decision (DomainError) is
+    shown as an error; either way staff land back on the change form."""
+
+    decision_route = "review"
+
+    def _admin_url_name(self, suffix: str) -> str:
+        opts = self.model._meta
+        return f"{opts.app_label}_{opts.model_name}_{suffix}"
+
+    def decision_url(self, obj) -> str:
+        return reverse(f"admin:{self._admin_url_name(self.decision_route)}", args=[obj.pk])
+
+    def get_urls(self):
+        return [path(f"<int:pk>/{self.decision_route}/", self.admin_site.admin_view(self.decision_view),
+                     name=self._admin_url_name(self.decision_route))] + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        extra_context = extra_context or {}
+        if obj is not None:
+            extra_context.update(self.decision_context(request, obj))
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def decision_view(self, request, pk: int):
+        obj = get_object_or_404(self.model, pk=pk)
+        if request.method == "POST":
+            try:
+                message = self.decide(request, obj)
+            except DomainError as exc:
+                self.message_user(request, exc.message(), messages.ERROR)
+            else:
+                self.message_user(request, message, messages.SUCCESS)
+        return HttpResponseRedirect(reverse(f"admin:{self._admin_url_name('change')}", args=[pk]))
 
 
 @admin.register(WorkerHeartbeat)

@@ -50,6 +50,20 @@ class MoneyModelSerializer(serializers.ModelSerializer):
         return field_class, kwargs
 
 
+def visible_or_404(read, request, pk):
+    """The object `read(user=…, pk=…)` (an app's scoped selector) lets the caller see, else 404: an object the
+    caller may not see is answered as if it did not exist."""
+    found = read(user=request.user, pk=pk)
+    if found is None:
+        raise Http404
+    return found
+
+
+def read_again_response(read, output, request, obj, status=200) -> Response:
+    """`obj` read again through `read` as the caller now sees it (after a change), written by `output`."""
+    return Response(output(read(user=request.user, pk=obj.pk), context={"request": request}).data, status=status)
+
+
 class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField()
     detail = serializers.CharField()

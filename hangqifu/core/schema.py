@@ -1,6 +1,7 @@
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
 
 from .api import ErrorSerializer
+from .api_views import FilteredListApi, StepApi
 
 
 class AutoSchema(BaseAutoSchema):
@@ -13,6 +14,19 @@ class AutoSchema(BaseAutoSchema):
         if len(parts) >= 2 and parts[-1] in {"InputSerializer", "OutputSerializer", "FilterSerializer"}:
             return parts[-2].removesuffix("Api") + parts[-1].removesuffix("Serializer")
         return super().get_serializer_name(serializer, direction)
+
+    def get_override_parameters(self):
+        """A filtered list documents its FilterSerializer as the GET's query parameters."""
+        parameters = super().get_override_parameters()
+        if isinstance(self.view, FilteredListApi) and self.method == "GET":
+            return [self.view.FilterSerializer, *parameters]
+        return parameters
+
+    def get_request_serializer(self):
+        """A workflow step's body is its `input_serializer` (none: the step takes no body)."""
+        if isinstance(self.view, StepApi):
+            return self.view.input_serializer
+        return super().get_request_serializer()
 
     # API.md: any call may be refused with the error format — 400 invalid input (or filter), 401 no credentials
     # (where a login is needed), 403 the caller may not, 404 not visible to the caller or a page past the end. Operations that did not declare

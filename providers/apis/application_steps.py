@@ -3,9 +3,9 @@ reject, assign experts, expert and third-party review, the bureau's confirmation
 service and answers the updated application."""
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.views import APIView
 
 from hangqifu.core.api import rule_refusal
+from hangqifu.core.api_views import StepApi
 
 from .. import selectors, services
 from ..conditions import JUDGEMENT_ITEMS
@@ -18,13 +18,6 @@ def _responses(*refusals: str) -> dict:
     """200 with the updated application; 409 names the refusal codes (a step in the wrong state is
     `invalid_transition`)."""
     return {200: ProviderApplicationDetailSerializer, **ERRORS, 409: rule_refusal("invalid_transition", *refusals)}
-
-
-def _application_and_input(request, pk, input_serializer):
-    application = selectors.application_get(user=request.user, pk=pk)
-    data = input_serializer(data=request.data)
-    data.is_valid(raise_exception=True)
-    return application, data.validated_data
 
 
 class ProviderEmptyInput(serializers.Serializer):
@@ -66,90 +59,83 @@ class ProviderThirdPartyReviewInput(ProviderReviewInput):
     reviewer_name = serializers.CharField(max_length=200)
 
 
-class ProviderApplicationSubmitApi(APIView):
+# A step of the application the caller may see; answers the updated application.
+class ApplicationStepApi(StepApi):
+    input_serializer = ProviderEmptyInput
+    target_name = "application"
+
+    def target(self, request, pk):
+        return selectors.application_get(user=request.user, pk=pk)
+
+    def respond(self, request, obj):
+        return application_detail_response(request, obj)
+
+
+@extend_schema(responses=_responses())
+class ProviderApplicationSubmitApi(ApplicationStepApi):
     """[provider] submit"""
 
-    @extend_schema(request=ProviderEmptyInput, responses=_responses())
-    def post(self, request, pk):
-        application, data = _application_and_input(request, pk, ProviderEmptyInput)
-        services.application_submit(actor=request.user, application=application)
-        return application_detail_response(request, application)
+    step = staticmethod(services.application_submit)
 
 
-class ProviderApplicationPreReviewApi(APIView):
+@extend_schema(responses=_responses("admission_conditions_unmet", "banned"),
+               description="[service center] formal pre-review: passed → awaits experts; not passed → returned for "
+                           "correction. Passing refuses (409 admission_conditions_unmet, fields name the failing "
+                           "第十四条 items) while a hard condition fails; every judgement item must be ticked met "
+                           "with a note (400 judgement_missing)")
+class ProviderApplicationPreReviewApi(ApplicationStepApi):
     """[service center] formal pre-review (第十四条 hard conditions and judgement items)."""
 
-    @extend_schema(request=ProviderPreReviewInput,
-                   responses=_responses("admission_conditions_unmet", "banned"),
-                   description="[service center] formal pre-review: passed → awaits experts; not passed → returned for "
-                               "correction. Passing refuses (409 admission_conditions_unmet, fields name the failing "
-                               "第十四条 items) while a hard condition fails; every judgement item must be ticked met "
-                               "with a note (400 judgement_missing)")
-    def post(self, request, pk):
-        application, data = _application_and_input(request, pk, ProviderPreReviewInput)
-        services.application_pre_review(actor=request.user, application=application, **data)
-        return application_detail_response(request, application)
+    input_serializer = ProviderPreReviewInput
+    step = staticmethod(services.application_pre_review)
 
 
-class ProviderApplicationReturnApi(APIView):
+@extend_schema(responses=_responses())
+class ProviderApplicationReturnApi(ApplicationStepApi):
     """[service center] return for correction"""
 
-    @extend_schema(request=ProviderRequiredOpinionInput, responses=_responses())
-    def post(self, request, pk):
-        application, data = _application_and_input(request, pk, ProviderRequiredOpinionInput)
-        services.application_return(actor=request.user, application=application, **data)
-        return application_detail_response(request, application)
+    input_serializer = ProviderRequiredOpinionInput
+    step = staticmethod(services.application_return)
 
 
-class ProviderApplicationRejectApi(APIView):
+@extend_schema(responses=_responses())
+class ProviderApplicationRejectApi(ApplicationStepApi):
     """[service center, bureau] reject"""
 
-    @extend_schema(request=ProviderRequiredOpinionInput, responses=_responses())
-    def post(self, request, pk):
-        application, data = _application_and_input(request, pk, ProviderRequiredOpinionInput)
-        services.application_reject(actor=request.user, application=application, **data)
-        return application_detail_response(request, application)
+    input_serializer = ProviderRequiredOpinionInput
+    step = staticmethod(services.application_reject)
 
 
-class ProviderApplicationAssignExpertsApi(APIView):
+@extend_schema(responses=_responses())
+class ProviderApplicationAssignExpertsApi(ApplicationStepApi):
     """[service center] assign experts (role expert, no declared conflict)"""
 
-    @extend_schema(request=ProviderAssignExpertsInput, responses=_responses())
-    def post(self, request, pk):
-        application, data = _application_and_input(request, pk, ProviderAssignExpertsInput)
-        services.experts_assign(actor=request.user, application=application, experts=data["experts"])
-        return application_detail_response(request, application)
+    input_serializer = ProviderAssignExpertsInput
+    step = staticmethod(services.experts_assign)
 
 
-class ProviderApplicationExpertReviewApi(APIView):
+@extend_schema(responses=_responses())
+class ProviderApplicationExpertReviewApi(ApplicationStepApi):
     """[assigned expert] score (total or per rubric criterion) and opinion"""
 
-    @extend_schema(request=ProviderReviewInput, responses=_responses())
-    def post(self, request, pk):
-        application, data = _application_and_input(request, pk, ProviderReviewInput)
-        services.review_record(actor=request.user, application=application, **data)
-        return application_detail_response(request, application)
+    input_serializer = ProviderReviewInput
+    step = staticmethod(services.review_record)
 
 
-class ProviderApplicationThirdPartyReviewApi(APIView):
+@extend_schema(responses=_responses())
+class ProviderApplicationThirdPartyReviewApi(ApplicationStepApi):
     """[service center] record a third-party institution's review"""
 
-    @extend_schema(request=ProviderThirdPartyReviewInput, responses=_responses())
-    def post(self, request, pk):
-        application, data = _application_and_input(request, pk, ProviderThirdPartyReviewInput)
-        services.third_party_review_record(actor=request.user, application=application, **data)
-        return application_detail_response(request, application)
+    input_serializer = ProviderThirdPartyReviewInput
+    step = staticmethod(services.third_party_review_record)
 
 
-class ProviderApplicationConfirmApi(APIView):
+@extend_schema(responses=_responses("admission_conditions_unmet", "banned"),
+               description="[bureau] confirm; publishes the public notice (admitted when it closes clear). "
+                           "Re-checks the 第十四条 hard conditions on the day (credit against the lists in force "
+                           "today) and the pre-review's judgement ticks: 409 admission_conditions_unmet")
+class ProviderApplicationConfirmApi(ApplicationStepApi):
     """[bureau] confirm; publishes the public notice."""
 
-    @extend_schema(request=ProviderOpinionInput,
-                   responses=_responses("admission_conditions_unmet", "banned"),
-                   description="[bureau] confirm; publishes the public notice (admitted when it closes clear). "
-                               "Re-checks the 第十四条 hard conditions on the day (credit against the lists in force "
-                               "today) and the pre-review's judgement ticks: 409 admission_conditions_unmet")
-    def post(self, request, pk):
-        application, data = _application_and_input(request, pk, ProviderOpinionInput)
-        services.application_confirm(actor=request.user, application=application, **data)
-        return application_detail_response(request, application)
+    input_serializer = ProviderOpinionInput
+    step = staticmethod(services.application_confirm)

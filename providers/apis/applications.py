@@ -11,7 +11,8 @@ from rest_framework.views import APIView
 
 from hangqifu.accounts.permissions import has_role
 from hangqifu.accounts.roles import Role
-from hangqifu.core.api import ErrorSerializer, MoneyField, Pagination
+from hangqifu.core.api import ErrorSerializer, MoneyField, Pagination, read_again_response
+from hangqifu.core.api_views import FilteredListApi
 from hangqifu.core.choices import District, ServiceCategory
 from hangqifu.core.errors import NotFound
 from hangqifu.documents.selectors import documents_for
@@ -161,33 +162,26 @@ class ProviderApplicationDetailSerializer(ProviderApplicationSummarySerializer):
 
 
 def application_detail_response(request, application, status=200):
-    application = selectors.application_get(user=request.user, pk=application.pk)
-    return Response(ProviderApplicationDetailSerializer(application, context={"request": request}).data, status=status)
+    return read_again_response(selectors.application_get, ProviderApplicationDetailSerializer, request, application,
+                               status)
 
 
-class ProviderApplicationListApi(ListAPIView):
+class ProviderApplicationListApi(FilteredListApi):
     """GET: applications visible to the caller (own; assigned; all for staff). POST [provider]: a draft."""
     queryset = ProviderApplication.objects.none()
     serializer_class = ProviderApplicationSummarySerializer
-    pagination_class = Pagination
 
     class FilterSerializer(serializers.Serializer):
         state = serializers.ChoiceField(choices=ProviderApplication.State.choices, required=False)
         round = serializers.IntegerField(required=False)
 
-    def get_queryset(self):
-        filters = self.FilterSerializer(data=self.request.query_params)
-        filters.is_valid(raise_exception=True)
+    def filtered_queryset(self, state=None, round=None):
         queryset = selectors.applications_for(user=self.request.user).prefetch_related("assignments", "reviews")
-        if "state" in filters.validated_data:
-            queryset = queryset.filter(state=filters.validated_data["state"])
-        if "round" in filters.validated_data:
-            queryset = queryset.filter(round_id=filters.validated_data["round"])
+        if state is not None:
+            queryset = queryset.filter(state=state)
+        if round is not None:
+            queryset = queryset.filter(round_id=round)
         return queryset
-
-    @extend_schema(parameters=[FilterSerializer])
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
     @extend_schema(request=ProviderApplicationFieldsSerializer, responses={201: ProviderApplicationDetailSerializer, **ERRORS})
     def post(self, request):

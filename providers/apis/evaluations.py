@@ -2,12 +2,12 @@
 enters and publishes; a failing grade opens removal (第十七条)."""
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hangqifu.core.api import ErrorSerializer, Pagination, rule_refusal
+from hangqifu.core.api import ErrorSerializer, rule_refusal
+from hangqifu.core.api_views import FilteredListApi
 from hangqifu.core.errors import NotFound
 
 from ..evaluation import rule_text
@@ -46,12 +46,11 @@ class EvaluationOutput(serializers.Serializer):
     published_at = serializers.DateTimeField(allow_null=True)
 
 
-class EvaluationListApi(ListAPIView):
+class EvaluationListApi(FilteredListApi):
     """GET: published results (anyone; staff also see drafts), filter by year; the rule is in the schema's
     description of POST. POST [service center]: enter or correct an unpublished evaluation of a finished year."""
     permission_classes = [AllowAny]
     serializer_class = EvaluationOutput
-    pagination_class = Pagination
 
     class FilterSerializer(serializers.Serializer):
         year = serializers.IntegerField(required=False, min_value=2000, max_value=2100)
@@ -69,19 +68,13 @@ class EvaluationListApi(ListAPIView):
         audit_institution = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
         audit_note = serializers.CharField(required=False, allow_blank=True, default="")
 
-    def get_queryset(self):
-        filters = self.FilterSerializer(data=self.request.query_params)
-        filters.is_valid(raise_exception=True)
+    def filtered_queryset(self, year=None):
         queryset = AnnualEvaluation.objects.select_related("profile__organisation").order_by("-year", "-score", "pk")
         if not is_role(self.request.user, *STAFF_VIEWERS):
             queryset = queryset.filter(state=AnnualEvaluation.State.PUBLISHED)
-        if "year" in filters.validated_data:
-            queryset = queryset.filter(year=filters.validated_data["year"])
+        if year is not None:
+            queryset = queryset.filter(year=year)
         return queryset
-
-    @extend_schema(parameters=[FilterSerializer])
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
     @extend_schema(request=InputSerializer, description=rule_text(), responses={
         201: EvaluationOutput, **ERRORS, 409: rule_refusal("year_not_ended", "evaluation_published", "not_admitted")})

@@ -8,7 +8,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hangqifu.core.api import ErrorSerializer, MoneyField, Pagination, rule_refusal
+from hangqifu.core.api import ErrorSerializer, MoneyField, Pagination, read_again_response, rule_refusal
+from hangqifu.core.api_views import FilteredListApi
 from hangqifu.core.choices import District, ServiceCategory
 from hangqifu.core.errors import DomainError, NotFound
 from hangqifu.documents.selectors import documents_for
@@ -97,28 +98,20 @@ class ProductDetailSerializer(ProductSerializer):
 
 
 def _detail(request, product, status=200):
-    product = selectors.product_get(user=request.user, pk=product.pk)
-    return Response(ProductDetailSerializer(product, context={"request": request}).data, status=status)
+    return read_again_response(selectors.product_get, ProductDetailSerializer, request, product, status)
 
 
-class ProductListApi(ListAPIView):
+class ProductListApi(FilteredListApi):
     """GET: own products (provider), all (staff), listed ones (others). POST [admitted provider]: a draft."""
     queryset = Product.objects.none()
     serializer_class = ProductSerializer
-    pagination_class = Pagination
 
     class FilterSerializer(serializers.Serializer):
         state = serializers.ChoiceField(choices=Product.State.choices, required=False)
         category = serializers.ChoiceField(choices=ServiceCategory.choices, required=False)
 
-    def get_queryset(self):
-        filters = self.FilterSerializer(data=self.request.query_params)
-        filters.is_valid(raise_exception=True)
-        return selectors.products_for(user=self.request.user).filter(**filters.validated_data).order_by("-id")
-
-    @extend_schema(parameters=[FilterSerializer])
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    def filtered_queryset(self, **filters):
+        return selectors.products_for(user=self.request.user).filter(**filters).order_by("-id")
 
     @extend_schema(request=ProductFieldsSerializer, responses={201: ProductDetailSerializer, **ERRORS, 409: rule_refusal(
         "not_admitted", "category_not_admitted")})
@@ -321,22 +314,15 @@ class AdmittedProviderSerializer(serializers.Serializer):
     listed_count = serializers.IntegerField()
 
 
-class AdmittedProviderListApi(ListAPIView):
+class AdmittedProviderListApi(FilteredListApi):
     """Public: the admitted-provider list (第十五条 入驻名单)."""
     permission_classes = [AllowAny]
     serializer_class = AdmittedProviderSerializer
-    pagination_class = Pagination
 
     class FilterSerializer(serializers.Serializer):
         district = serializers.ChoiceField(choices=District.choices, required=False)
         category = serializers.ChoiceField(choices=ServiceCategory.choices, required=False)
         q = serializers.CharField(required=False, max_length=100)
 
-    def get_queryset(self):
-        filters = self.FilterSerializer(data=self.request.query_params)
-        filters.is_valid(raise_exception=True)
-        return selectors.admitted_providers(**filters.validated_data).order_by("organisation__name")
-
-    @extend_schema(parameters=[FilterSerializer])
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    def filtered_queryset(self, **filters):
+        return selectors.admitted_providers(**filters).order_by("organisation__name")

@@ -133,13 +133,19 @@ def test_confirmation_publishes_the_notice_and_admission_follows_a_clear_close(s
     assert Product.objects.filter(provider=app.organisation, state=Product.State.DRAFT).count() == 1
 
 
-def test_an_objection_holds_the_provider_until_staff_resolve_it(setup, set_clock, make_user):
+def _notice_closed_with_an_objection(setup, set_clock, make_user, content):
+    """The bureau confirms a reviewed application; an enterprise objects during the notice, which then ends."""
     app = services.application_confirm(actor=setup["bureau"], application=_reviewed(setup))
     item = NoticeItem.objects.get(notice_id=app.notice_id)
     objection = notices.objection_file(notice=item.notice, item=item, user=make_user(role=Role.ENTERPRISE),
-                                       content="该机构去年案例造假")
+                                       content=content)
     set_clock(item.notice.closes_at + timedelta(minutes=1))
     notices.notices_close_expired()
+    return app, objection
+
+
+def test_an_objection_holds_the_provider_until_staff_resolve_it(setup, set_clock, make_user):
+    app, objection = _notice_closed_with_an_objection(setup, set_clock, make_user, "该机构去年案例造假")
     app.refresh_from_db()
     assert app.state == S.UNDER_NOTICE  # held
     assert not ProviderProfile.objects.exists()
@@ -151,12 +157,7 @@ def test_an_objection_holds_the_provider_until_staff_resolve_it(setup, set_clock
 
 
 def test_a_dismissed_objection_releases_the_admission(setup, set_clock, make_user):
-    app = services.application_confirm(actor=setup["bureau"], application=_reviewed(setup))
-    item = NoticeItem.objects.get(notice_id=app.notice_id)
-    objection = notices.objection_file(notice=item.notice, item=item, user=make_user(role=Role.ENTERPRISE),
-                                       content="疑问")
-    set_clock(item.notice.closes_at + timedelta(minutes=1))
-    notices.notices_close_expired()
+    app, objection = _notice_closed_with_an_objection(setup, set_clock, make_user, "疑问")
     notices.objection_resolve(objection=objection, actor=setup["center"], upheld=False, opinion="异议不成立")
     app.refresh_from_db()
     assert app.state == S.ADMITTED

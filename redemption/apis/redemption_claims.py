@@ -1,5 +1,4 @@
 """redemption-claims/ (API.md): providers file; the service center pre-reviews; the bureau approves."""
-from django.http import Http404
 from django_fsm import can_proceed, has_transition_perm
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -8,7 +7,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hangqifu.core.api import ErrorSerializer, MoneyField, idempotent
+from hangqifu.core.api import ErrorSerializer, MoneyField, idempotent, read_again_response, visible_or_404
 from hangqifu.core.errors import InvalidInput, NotPermitted
 from hangqifu.documents.selectors import documents_for
 
@@ -102,15 +101,11 @@ class RedemptionClaimOutput(serializers.Serializer):
 
 
 def _claim(request, pk) -> RedemptionClaim:
-    claim = selectors.claim_get_for(user=request.user, pk=pk)
-    if claim is None:
-        raise Http404
-    return claim
+    return visible_or_404(selectors.claim_get_for, request, pk)
 
 
 def _respond(request, claim, status=200):
-    claim = selectors.claim_get_for(user=request.user, pk=claim.pk)
-    return Response(RedemptionClaimOutput(claim, context={"request": request}).data, status=status)
+    return read_again_response(selectors.claim_get_for, RedemptionClaimOutput, request, claim, status)
 
 
 class RedemptionClaimListApi(GenericAPIView):

@@ -1,5 +1,4 @@
 """settlement-batches/, disbursement-orders/, district-payments/ (API.md)."""
-from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -7,7 +6,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hangqifu.core.api import ErrorSerializer, MoneyField, idempotent
+from hangqifu.core.api import ErrorSerializer, MoneyField, idempotent, read_again_response, visible_or_404
 from hangqifu.core.errors import NotPermitted
 from hangqifu.workflows.transitions import available_actions
 
@@ -103,15 +102,11 @@ class SettlementBatchSummaryOutput(SettlementBatchOutput):
 
 
 def _batch(request, pk) -> SettlementBatch:
-    batch = selectors.batch_get_for(user=request.user, pk=pk)
-    if batch is None:
-        raise Http404
-    return batch
+    return visible_or_404(selectors.batch_get_for, request, pk)
 
 
 def _batch_response(request, batch, status=200):
-    batch = selectors.batch_get_for(user=request.user, pk=batch.pk)
-    return Response(SettlementBatchOutput(batch, context={"request": request}).data, status=status)
+    return read_again_response(selectors.batch_get_for, SettlementBatchOutput, request, batch, status)
 
 
 class SettlementBatchListApi(GenericAPIView):
@@ -172,10 +167,7 @@ class SettlementBatchActionApi(APIView):
 
 
 def _disbursement(request, pk) -> DisbursementOrder:
-    order = selectors.disbursement_get_for(user=request.user, pk=pk)
-    if order is None:
-        raise Http404
-    return order
+    return visible_or_404(selectors.disbursement_get_for, request, pk)
 
 
 class DisbursementOrderListApi(GenericAPIView):
@@ -232,15 +224,11 @@ class DistrictPaymentOutput(serializers.Serializer):
 
 
 def _payment(request, pk) -> DistrictPayment:
-    payment = selectors.payment_get_for(user=request.user, pk=pk)
-    if payment is None:
-        raise Http404
-    return payment
+    return visible_or_404(selectors.payment_get_for, request, pk)
 
 
 def _payment_response(request, payment):
-    payment = selectors.payment_get_for(user=request.user, pk=payment.pk)
-    return Response(DistrictPaymentOutput(payment, context={"request": request}).data)
+    return read_again_response(selectors.payment_get_for, DistrictPaymentOutput, request, payment)
 
 
 class DistrictPaymentListApi(GenericAPIView):

@@ -1,6 +1,6 @@
 """Deducted orders built straight in the database (the ordering flow has its own tests), claims in any state
 through the real services, and the documents 第十一条 asks for."""
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -13,13 +13,15 @@ from hangqifu.accounts.tests.factories import OrganisationFactory, UserFactory
 from hangqifu.core import clock
 from hangqifu.core.choices import ServiceCategory
 from hangqifu.documents.tests.factories import pdf_upload
+from hangqifu.notices.services import notices_close_expired
 from providers.models import Product
 from registration.models.qualification import Qualification
 from vouchers.models.funds import Fund, IssuanceBatch, VoucherType
 from vouchers.models.orders import Deduction, Order
 from vouchers.models.vouchers import Voucher
 
-from ..models import REQUIRED_DOCUMENT_KINDS
+from ..models import REQUIRED_DOCUMENT_KINDS, SettlementBatch
+from ..services import settlement
 
 
 
@@ -125,3 +127,21 @@ def run_on_commit(django_capture_on_commit_callbacks, fn, *args, **kwargs):
     """Call a service and run what it schedules after commit (the Celery tasks run eagerly in tests)."""
     with django_capture_on_commit_callbacks(execute=True):
         return fn(*args, **kwargs)
+
+
+def _call(fn, **kwargs):
+    return fn(**kwargs)
+
+
+def batch_past_notice(*, center, bureau, set_clock, run=_call) -> SettlementBatch:
+    """The May–June 2026 settlement batch collected, approved and published, its notice closed without
+    objection: the batch waits for the two signatures. `run` calls each service; pass one that runs what the
+    service schedules on commit where the test sits inside one transaction."""
+    batch = settlement.batch_open(actor=center, period_start=date(2026, 5, 1), period_end=date(2026, 6, 30),
+                                  payment_expected_on=date(2026, 7, 31))
+    run(settlement.batch_close, batch=batch, actor=center)
+    run(settlement.batch_approve, batch=SettlementBatch.objects.get(pk=batch.pk), actor=bureau)
+    batch = run(settlement.batch_publish, batch=SettlementBatch.objects.get(pk=batch.pk), actor=bureau)
+    set_clock(batch.notice.closes_at + timedelta(hours=10))
+    run(notices_close_expired)
+    return SettlementBatch.objects.get(pk=batch.pk)

@@ -9,14 +9,13 @@ from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import quote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 
 from hangqifu.audit.labels import action_label
+from hangqifu.core.admin import DecisionPanelAdminMixin
 from hangqifu.core.choices import Honour
 from hangqifu.core.errors import DomainError
 from hangqifu.documents.selectors import documents_for
@@ -75,7 +74,7 @@ class PreReviewForm(forms.Form):
 
 
 @admin.register(RegistrationApplication)
-class RegistrationApplicationAdmin(admin.ModelAdmin):
+class RegistrationApplicationAdmin(DecisionPanelAdminMixin, admin.ModelAdmin):
     list_per_page = 50  # at the default 100 rows the page took 215 ms at p95 (bench/RESULTS.md)
     # the queue at 10,000 applications is CPU spent on the rows (bench/pages.py): row links and the action checkbox
     # are built without a URL resolve or a widget template per row (same HTML as Django's)
@@ -149,18 +148,7 @@ class RegistrationApplicationAdmin(admin.ModelAdmin):
               f"：{e.payload.get('opinion')}" if e.payload.get("opinion") else "") for e in events))) or "—"
 
     # --- transition buttons ---------------------------------------------------------------------------
-    def get_urls(self):
-        return [path("<int:pk>/review/", self.admin_site.admin_view(self.review_view),
-                     name="registration_registrationapplication_review")] + super().get_urls()
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        obj = self.get_object(request, object_id)
-        extra_context = extra_context or {}
-        if obj is not None:
-            extra_context.update(self._review_context(request, obj))
-        return super().change_view(request, object_id, form_url, extra_context)
-
-    def _review_context(self, request, obj):
+    def decision_context(self, request, obj):
         is_reviewer = permissions.is_reviewer(request.user)
         checklist = (eligibility.compute_checklist(obj) if obj.state == State.SUBMITTED
                      else [eligibility.ChecklistItem(**item) for item in obj.checklist])
@@ -169,42 +157,31 @@ class RegistrationApplicationAdmin(admin.ModelAdmin):
                 "can_decide": is_reviewer and obj.state == State.PRE_REVIEWED,
                 "can_return": is_reviewer and obj.state in (State.SUBMITTED, State.PRE_REVIEWED),
                 "honour_choices": [(h, Honour(h).label) for h in obj.honours],
-                "review_url": reverse("admin:registration_registrationapplication_review", args=[obj.pk])}
+                "review_url": self.decision_url(obj)}
 
-    def review_view(self, request, pk: int):
-        registration = get_object_or_404(RegistrationApplication, pk=pk)
-        back = reverse("admin:registration_registrationapplication_change", args=[pk])
-        if request.method != "POST":
-            return HttpResponseRedirect(back)
+    def decide(self, request, registration):
         action = request.POST.get("action")
         opinion = request.POST.get("opinion", "")
-        try:
-            if action == "pre_review":
-                overrides = {}
-                for key in eligibility.check_keys(registration.kind):
-                    reason = request.POST.get(f"override_{key}", "").strip()
-                    if reason:
-                        overrides[key] = {"passed": True, "reason": reason}
-                review_services.registration_pre_review(actor=request.user, registration=registration, passed=True,
-                                                        opinion=opinion, overrides=overrides)
-                message = "形式预审已通过"
-            elif action == "approve":
-                review_services.registration_approve(actor=request.user, registration=registration, opinion=opinion,
-                                                     confirmed_honours=request.POST.getlist("confirmed_honours"))
-                message = "已认定资格并核定年度额度"
-            elif action == "return":
-                review_services.registration_return(actor=request.user, registration=registration, opinion=opinion)
-                message = "已退回申请人修改"
-            elif action == "reject":
-                review_services.registration_reject(actor=request.user, registration=registration, opinion=opinion)
-                message = "已作出不予通过决定"
-            else:
-                raise PermissionDenied
-        except DomainError as exc:
-            self.message_user(request, exc.message(), messages.ERROR)
-        else:
-            self.message_user(request, message, messages.SUCCESS)
-        return HttpResponseRedirect(back)
+        if action == "pre_review":
+            overrides = {}
+            for key in eligibility.check_keys(registration.kind):
+                reason = request.POST.get(f"override_{key}", "").strip()
+                if reason:
+                    overrides[key] = {"passed": True, "reason": reason}
+            review_services.registration_pre_review(actor=request.user, registration=registration, passed=True,
+                                                    opinion=opinion, overrides=overrides)
+            return "形式预审已通过"
+        if action == "approve":
+            review_services.registration_approve(actor=request.user, registration=registration, opinion=opinion,
+                                                 confirmed_honours=request.POST.getlist("confirmed_honours"))
+            return "已认定资格并核定年度额度"
+        if action == "return":
+            review_services.registration_return(actor=request.user, registration=registration, opinion=opinion)
+            return "已退回申请人修改"
+        if action == "reject":
+            review_services.registration_reject(actor=request.user, registration=registration, opinion=opinion)
+            return "已作出不予通过决定"
+        raise PermissionDenied
 
     @admin.action(description="批量通过所选年度复审（可“选择全部”覆盖所有筛选结果）")
     def approve_rereviews(self, request, queryset):

@@ -11,10 +11,11 @@ from django.utils.html import format_html
 
 from hangqifu.core import clock
 from hangqifu.core.errors import DomainError
+from hangqifu.core.outcome import add_domain_errors
 from hangqifu.documents.serializers import ACCEPT
 
 from .. import permissions
-from ..forms import DateInput, add_domain_errors
+from ..forms import DateInput
 from ..models import CreditDelisting, CreditListEntry
 from ..selectors import eligibility
 from ..services import credit_lists, imports

@@ -1,15 +1,12 @@
 """Staff screens of the year's qualifications (suspend / reinstate / revoke) and of change reports (第九条). Every
 button calls a service."""
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import F
-from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 
-from hangqifu.core.admin import ReadOnlyAdminMixin
-from hangqifu.core.errors import DomainError
+from hangqifu.core.admin import DecisionPanelAdminMixin, ReadOnlyAdminMixin
 
 from .. import permissions
 from ..models import ChangeReport, Qualification
@@ -32,7 +29,7 @@ class LateReportFilter(admin.SimpleListFilter):
 
 
 @admin.register(Qualification)
-class QualificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class QualificationAdmin(DecisionPanelAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["organisation", "year", "kind", "tier", "quota", "used", "remaining_display", "state",
                     "organisation_district"]
     list_filter = ["year", "state", "tier", "kind", "organisation__district", LateReportFilter]
@@ -51,43 +48,29 @@ class QualificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def organisation_district(self, obj):
         return obj.organisation.get_district_display()
 
-    def get_urls(self):
-        return [path("<int:pk>/state/", self.admin_site.admin_view(self.state_view),
-                     name="registration_qualification_state")] + super().get_urls()
+    decision_route = "state"
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        obj = self.get_object(request, object_id)
-        extra_context = extra_context or {}
-        if obj is not None:
-            reviewer = permissions.is_reviewer(request.user)
-            extra_context.update({
-                "state_url": reverse("admin:registration_qualification_state", args=[obj.pk]),
-                "actions_allowed": [(a, label) for a, label, source in (
-                    ("suspend", "暂停资格", ["active"]), ("reinstate", "恢复资格", ["suspended"]),
-                    ("revoke", "撤销资格", ["active", "suspended"])) if reviewer and obj.state in source],
-                "change_reports": obj.change_reports.all()})
-        return super().change_view(request, object_id, form_url, extra_context)
+    def decision_context(self, request, obj):
+        reviewer = permissions.is_reviewer(request.user)
+        return {
+            "state_url": self.decision_url(obj),
+            "actions_allowed": [(a, label) for a, label, source in (
+                ("suspend", "暂停资格", ["active"]), ("reinstate", "恢复资格", ["suspended"]),
+                ("revoke", "撤销资格", ["active", "suspended"])) if reviewer and obj.state in source],
+            "change_reports": obj.change_reports.all()}
 
-    def state_view(self, request, pk: int):
-        qualification = get_object_or_404(Qualification, pk=pk)
-        back = reverse("admin:registration_qualification_change", args=[pk])
-        if request.method == "POST":
-            service = {"suspend": qualification_services.qualification_suspend,
-                       "reinstate": qualification_services.qualification_reinstate,
-                       "revoke": qualification_services.qualification_revoke}.get(request.POST.get("action"))
-            if service is None:
-                raise PermissionDenied
-            try:
-                service(actor=request.user, qualification=qualification, reason=request.POST.get("reason", ""))
-            except DomainError as exc:
-                self.message_user(request, exc.message(), messages.ERROR)
-            else:
-                self.message_user(request, "资格状态已更新并已通知主体", messages.SUCCESS)
-        return HttpResponseRedirect(back)
+    def decide(self, request, qualification):
+        service = {"suspend": qualification_services.qualification_suspend,
+                   "reinstate": qualification_services.qualification_reinstate,
+                   "revoke": qualification_services.qualification_revoke}.get(request.POST.get("action"))
+        if service is None:
+            raise PermissionDenied
+        service(actor=request.user, qualification=qualification, reason=request.POST.get("reason", ""))
+        return "资格状态已更新并已通知主体"
 
 
 @admin.register(ChangeReport)
-class ChangeReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ChangeReportAdmin(DecisionPanelAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["organisation", "change_kind", "change_date", "reported_on", "deadline", "deadline_provisional",
                     "is_late", "suspended_qualification", "state", "decision"]
     list_filter = ["state", "is_late", "suspended_qualification", "change_kind", "organisation__district"]
@@ -112,29 +95,13 @@ class ChangeReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def documents_display(self, obj):
         return documents_html(obj)
 
-    def get_urls(self):
-        return [path("<int:pk>/review/", self.admin_site.admin_view(self.review_view),
-                     name="registration_changereport_review")] + super().get_urls()
+    def decision_context(self, request, obj):
+        return {"can_review": permissions.is_reviewer(request.user) and obj.state == ChangeReport.State.SUBMITTED,
+                "review_url": self.decision_url(obj),
+                "decisions": [(d, ChangeReport.Decision(d).label) for d in change_services.allowed_decisions(obj)]}
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        obj = self.get_object(request, object_id)
-        extra_context = extra_context or {}
-        if obj is not None:
-            extra_context["can_review"] = permissions.is_reviewer(request.user) and obj.state == ChangeReport.State.SUBMITTED
-            extra_context["review_url"] = reverse("admin:registration_changereport_review", args=[obj.pk])
-            extra_context["decisions"] = [(d, ChangeReport.Decision(d).label)
-                                          for d in change_services.allowed_decisions(obj)]
-        return super().change_view(request, object_id, form_url, extra_context)
-
-    def review_view(self, request, pk: int):
-        report = get_object_or_404(ChangeReport, pk=pk)
-        if request.method == "POST":
-            try:
-                change_services.change_report_review(actor=request.user, report=report,
-                                                     opinion=request.POST.get("opinion", ""),
-                                                     decision=request.POST.get("decision", ""))
-            except DomainError as exc:
-                self.message_user(request, exc.message(), messages.ERROR)
-            else:
-                self.message_user(request, "变更报告已核查", messages.SUCCESS)
-        return HttpResponseRedirect(reverse("admin:registration_changereport_change", args=[pk]))
+    def decide(self, request, report):
+        change_services.change_report_review(actor=request.user, report=report,
+                                             opinion=request.POST.get("opinion", ""),
+                                             decision=request.POST.get("decision", ""))
+        return "变更报告已核查"

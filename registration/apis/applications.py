@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from hangqifu.accounts.validators import is_valid_credit_code
 from hangqifu.core import clock
 from hangqifu.core.api import ErrorSerializer, MoneyField
+from hangqifu.core.api_views import StepApi
 from hangqifu.core.choices import District, Honour, Industry, Sector
 from hangqifu.core.errors import NotFound
 from hangqifu.documents.selectors import documents_for
@@ -214,17 +215,20 @@ class RegistrationDocumentsApi(APIView):
         return Response(DocumentSerializer(document).data, status=201)
 
 
-class _RegistrationActionApi(APIView):
+@extend_schema(responses={200: RegistrationDetailOutput, **ERRORS})
+class _RegistrationActionApi(StepApi):
+    target_name = "registration"
+
+    def target(self, request, pk):
+        return _registration(request, pk)
+
     def respond(self, request, registration):
         registration = RegistrationApplication.objects.select_related("organisation").get(pk=registration.pk)
         return Response(RegistrationDetailOutput(registration, context={"request": request}).data)
 
 
 class RegistrationSubmitApi(_RegistrationActionApi):
-    @extend_schema(request=None, responses={200: RegistrationDetailOutput, **ERRORS})
-    def post(self, request, pk: int):
-        registration = services.registration_submit(actor=request.user, registration=_registration(request, pk))
-        return self.respond(request, registration)
+    step = staticmethod(services.registration_submit)
 
 
 class RegistrationPreReviewApi(_RegistrationActionApi):
@@ -234,14 +238,8 @@ class RegistrationPreReviewApi(_RegistrationActionApi):
         overrides = serializers.DictField(required=False, default=dict,
                                           help_text='{"项目key": {"passed": true, "reason": "理由"}}')
 
-    @extend_schema(request=InputSerializer, responses={200: RegistrationDetailOutput, **ERRORS})
-    def post(self, request, pk: int):
-        registration = _registration(request, pk)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        registration = review_services.registration_pre_review(actor=request.user, registration=registration,
-                                                               **data.validated_data)
-        return self.respond(request, registration)
+    input_serializer = InputSerializer
+    step = staticmethod(review_services.registration_pre_review)
 
 
 class RegistrationApproveApi(_RegistrationActionApi):
@@ -251,14 +249,8 @@ class RegistrationApproveApi(_RegistrationActionApi):
                                                   help_text="确认的荣誉称号 id（默认：全部申报的称号）")
         opinion = serializers.CharField(required=False, allow_blank=True, default="")
 
-    @extend_schema(request=InputSerializer, responses={200: RegistrationDetailOutput, **ERRORS})
-    def post(self, request, pk: int):
-        registration = _registration(request, pk)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        registration, _ = review_services.registration_approve(actor=request.user, registration=registration,
-                                                               **data.validated_data)
-        return self.respond(request, registration)
+    input_serializer = InputSerializer
+    step = staticmethod(review_services.registration_approve)
 
 
 class OpinionInput(serializers.Serializer):
@@ -266,25 +258,13 @@ class OpinionInput(serializers.Serializer):
 
 
 class RegistrationReturnApi(_RegistrationActionApi):
-    @extend_schema(request=OpinionInput, responses={200: RegistrationDetailOutput, **ERRORS})
-    def post(self, request, pk: int):
-        registration = _registration(request, pk)
-        data = OpinionInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        registration = review_services.registration_return(actor=request.user, registration=registration,
-                                                           opinion=data.validated_data["opinion"])
-        return self.respond(request, registration)
+    input_serializer = OpinionInput
+    step = staticmethod(review_services.registration_return)
 
 
 class RegistrationRejectApi(_RegistrationActionApi):
-    @extend_schema(request=OpinionInput, responses={200: RegistrationDetailOutput, **ERRORS})
-    def post(self, request, pk: int):
-        registration = _registration(request, pk)
-        data = OpinionInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        registration = review_services.registration_reject(actor=request.user, registration=registration,
-                                                           opinion=data.validated_data["opinion"])
-        return self.respond(request, registration)
+    input_serializer = OpinionInput
+    step = staticmethod(review_services.registration_reject)
 
 
 class RegistrationCommitmentLetterApi(APIView):

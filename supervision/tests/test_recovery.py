@@ -9,7 +9,6 @@ from django.urls import reverse
 
 from hangqifu.accounts.roles import Role
 from hangqifu.audit.models import AuditEvent
-from hangqifu.core.choices import ServiceCategory
 from hangqifu.core.errors import DomainError, NotPermitted
 from providers.models import Removal, RemovalReason
 from sanctions.models import Sanction
@@ -19,24 +18,19 @@ from supervision.recovery import fraud_confirm, repayment_record
 from vouchers.models import LedgerEntry
 from vouchers.services.deductions import deduction_apply
 from vouchers.services.ledger import ledger_verify
-from vouchers.tests.money_factories import claimed_voucher, open_batch, order_in_state, provider_user, qualified_buyer
+from vouchers.tests.money_factories import voucher_and_rated_order
 
 pytestmark = pytest.mark.django_db
-CAT = ServiceCategory.DIGITAL_EMPOWERMENT
 
 
 @pytest.fixture
 def deducted(set_clock):
     """A buyer whose 10000 order took a real 5000 deduction (through the vouchers services)."""
     set_clock("2026-06-01T09:00:00+08:00")
-    buyer = qualified_buyer(quota="5000.00")
-    provider = provider_user()
-    batch = open_batch(types=((CAT, "5000.00", 10),))
-    voucher = claimed_voucher(buyer, batch)
-    order = order_in_state(buyer, provider, "rated", amount="10000.00")
-    deduction_apply(actor=buyer, order_id=order.pk, voucher_id=voucher.pk, amount="5000.00",
-                    declares_no_other_subsidy=True)
-    return {"buyer": buyer, "provider": provider, "order": order}
+    world = voucher_and_rated_order()
+    deduction_apply(actor=world["buyer"], order_id=world["order"].pk, voucher_id=world["voucher"].pk,
+                    amount="5000.00", declares_no_other_subsidy=True)
+    return world
 
 
 def test_fraud_confirmed_bans_reverses_in_the_ledger_and_verify_ledger_stays_green(deducted, make_user, capsys):

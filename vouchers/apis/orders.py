@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hangqifu.core.api import ErrorSerializer, MoneyField, idempotent, rule_refusal
+from hangqifu.core.api_views import StepApi
 from hangqifu.documents.selectors import documents_for
 from hangqifu.documents.serializers import DocumentSerializer, DocumentUploadSerializer
 
@@ -160,7 +161,19 @@ class OrderDocumentsApi(APIView):
         return Response(DocumentSerializer(document).data, status=201)
 
 
-class OrderCompleteApi(APIView):
+# A step of order `pk` (its service finds and locks the order); answers the order as the caller now sees it.
+@extend_schema(responses={200: OrderDetailOutput, **ERRORS})
+class _OrderStepApi(StepApi):
+    target_name = "order_id"
+
+    def target(self, request, pk):
+        return pk
+
+    def respond(self, request, pk):
+        return _detail(request, pk)
+
+
+class OrderCompleteApi(_OrderStepApi):
     """[provider] Service delivered: multipart `service_records` (one or more files; or upload them first
     through `documents/`) and an optional `note`."""
 
@@ -171,37 +184,25 @@ class OrderCompleteApi(APIView):
                                                 default=list)
         note = serializers.CharField(required=False, allow_blank=True, default="")
 
-    @extend_schema(request=InputSerializer, responses={200: OrderDetailOutput, **ERRORS})
-    def post(self, request, pk: int):
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.order_complete(actor=request.user, order_id=pk, **data.validated_data)
-        return _detail(request, pk)
+    input_serializer = InputSerializer
+    step = staticmethod(services.order_complete)
 
 
-class OrderRateApi(APIView):
+class OrderRateApi(_OrderStepApi):
     class InputSerializer(serializers.Serializer):
         satisfaction = serializers.ChoiceField(choices=Satisfaction.choices)
         comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
-    @extend_schema(request=InputSerializer, responses={200: OrderDetailOutput, **ERRORS})
-    def post(self, request, pk: int):
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.order_rate(actor=request.user, order_id=pk, **data.validated_data)
-        return _detail(request, pk)
+    input_serializer = InputSerializer
+    step = staticmethod(services.order_rate)
 
 
-class OrderCancelApi(APIView):
+class OrderCancelApi(_OrderStepApi):
     class InputSerializer(serializers.Serializer):
         reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
 
-    @extend_schema(request=InputSerializer, responses={200: OrderDetailOutput, **ERRORS})
-    def post(self, request, pk: int):
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.order_cancel(actor=request.user, order_id=pk, reason=data.validated_data["reason"])
-        return _detail(request, pk)
+    input_serializer = InputSerializer
+    step = staticmethod(services.order_cancel)
 
 
 class OrderDeductApi(APIView):

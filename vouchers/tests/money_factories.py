@@ -123,3 +123,23 @@ def claimed_voucher(buyer, batch=None, voucher_type=None):
     batch = batch or open_batch()
     voucher_type = voucher_type or batch.voucher_types.first()
     return voucher_claim(actor=buyer, batch_id=batch.pk, voucher_type_id=voucher_type.pk)
+
+
+def voucher_and_rated_order(*, voucher_types=((ServiceCategory.DIGITAL_EMPOWERMENT, "5000.00", 10),)) -> dict:
+    """A buyer (quota 5000) holding a voucher of the first of `voucher_types` (category, face value, count),
+    and the buyer's rated order of 10000 of that category from a listed provider: the order may take a
+    deduction next."""
+    buyer = qualified_buyer(quota="5000.00")
+    provider = provider_user()
+    batch = open_batch(types=voucher_types)
+    voucher = claimed_voucher(buyer, batch, batch.voucher_types.get(category=voucher_types[0][0]))
+    order = order_in_state(buyer, provider, "rated", amount="10000.00", category=voucher_types[0][0])
+    return {"buyer": buyer, "provider": provider, "batch": batch, "voucher": voucher, "order": order}
+
+
+def buyer_holding_voucher(*, face_value: str, **user_kwargs) -> tuple:
+    """A buyer (quota 5000) and the digital-empowerment voucher of `face_value` it claimed in an open batch of ten:
+    (buyer, batch, voucher)."""
+    buyer = qualified_buyer(quota="5000.00", **user_kwargs)
+    batch = open_batch(types=((ServiceCategory.DIGITAL_EMPOWERMENT, face_value, 10),))
+    return buyer, batch, claimed_voucher(buyer, batch)

@@ -9,14 +9,8 @@ from hangqifu.core.errors import DomainError
 from vouchers.models import Deduction, Fund, LedgerEntry, Order, Voucher
 from vouchers.services.deductions import deduction_apply, deduction_check
 
-from .money_factories import (
-    claimed_voucher,
-    open_batch,
-    order_in_state,
-    provider_user,
-    qualification_of,
-    qualified_buyer,
-)
+from .money_factories import (claimed_voucher, order_in_state, qualification_of,
+                              qualified_buyer, voucher_and_rated_order)
 
 pytestmark = pytest.mark.django_db
 CAT = ServiceCategory.DIGITAL_EMPOWERMENT
@@ -26,12 +20,7 @@ CAT = ServiceCategory.DIGITAL_EMPOWERMENT
 def world(set_clock):
     """A buyer (quota 5000) holding a 5000 voucher of CAT, and a rated order of 10000 of CAT."""
     set_clock("2026-06-01T09:00:00+08:00")
-    buyer = qualified_buyer(quota="5000.00")
-    provider = provider_user()
-    batch = open_batch(types=((CAT, "5000.00", 10), (ServiceCategory.LEGAL, "1000.00", 10)))
-    voucher = claimed_voucher(buyer, batch, batch.voucher_types.get(category=CAT))
-    order = order_in_state(buyer, provider, "rated", amount="10000.00")
-    return {"buyer": buyer, "provider": provider, "batch": batch, "voucher": voucher, "order": order}
+    return voucher_and_rated_order(voucher_types=((CAT, "5000.00", 10), (ServiceCategory.LEGAL, "1000.00", 10)))
 
 
 def _deduct(world, amount, *, voucher=None, order=None, declares=True, actor=None):

@@ -12,14 +12,8 @@ from vouchers.services.deductions import deduction_apply
 from vouchers.services.expiry import fund_exhaust, qualification_vouchers_void, vouchers_expire_due
 from vouchers.services.ledger import ledger_verify
 
-from .money_factories import (
-    claimed_voucher,
-    open_batch,
-    order_in_state,
-    provider_user,
-    qualification_of,
-    qualified_buyer,
-)
+from .money_factories import (claimed_voucher, open_batch, order_in_state, provider_user, qualification_of,
+                              qualified_buyer)
 
 pytestmark = pytest.mark.django_db
 
