@@ -4,7 +4,6 @@ first day of the next year) against a hand-written SQL script of the same effect
 identical copy; then the job again, which must change nothing."""
 import time
 from datetime import date
-from decimal import Decimal
 
 from . import seed
 from .lib import DB_PREFIX, seed_database, ROOT, clone_db, drop_db, figure, log, psql, scale, setup_django, write_fragment

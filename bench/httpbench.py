@@ -15,7 +15,7 @@ from pathlib import Path
 
 import psutil
 
-from .lib import BROKER_URL, OUT, PYTHON, REDIS_URL, ROOT, db_url, log, psql
+from .lib import BROKER_URL, OUT, REDIS_URL, ROOT, db_url, log, psql
 
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 

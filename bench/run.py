@@ -11,7 +11,7 @@ import sys
 import time
 from datetime import UTC, datetime
 
-from .lib import FULL, OUT, PYTHON, ROOT, TEMPLATE_DB, clone_db, django_env, drop_db, log, psql
+from .lib import FULL, OUT, PYTHON, ROOT, TEMPLATE_DB, django_env, drop_db, log, psql
 
 BENCHES = ["claim_rush", "deduction_rush", "settlement", "expiry", "pages", "scale_out"]
 

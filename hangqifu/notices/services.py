@@ -15,7 +15,7 @@ from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.core.errors import InvalidInput, InvalidTransition, NotPermitted, RuleViolation
 from hangqifu.documents.services import document_store
-from hangqifu.notifications.services import active_users_by_organisation, notify
+from hangqifu.notifications.services import notify, notify_many
 from hangqifu.policy.services import policy_for
 from hangqifu.workdays.services import working_deadline
 from hangqifu.workflows.transitions import fire
@@ -78,15 +78,19 @@ def notice_publish(*, kind: str, title: str, body: str = "", items: Iterable[tup
                   "items": count})
     url = notice.get_absolute_url()
     window = f"《{title}》公示至 {closes_at:%Y-%m-%d}（{working_days} 个工作日），期间任何人可提出异议。"
-    users = active_users_by_organisation(by_organisation)
+    notify_many(messages=_item_messages(by_organisation, title=title, window=window), url=url)
+    return notice
+
+
+def _item_messages(by_organisation: dict, *, title: str, window: str):
+    """(organisation id, subject, body) of each organisation on the notice: its one item, or how many it has
+    and the first few."""
     for organisation_id, (_, labels, total) in by_organisation.items():
         if total == 1:
-            notify(subject=f"已进入公示：{labels[0]}", users=users.get(organisation_id, []), url=url, body=window)
+            yield organisation_id, f"已进入公示：{labels[0]}", window
         else:
             shown = "；".join(labels) + ("；……" if total > len(labels) else "")
-            notify(subject=f"已进入公示：{title}（贵机构 {total} 项）", users=users.get(organisation_id, []), url=url,
-                   body=f"{window}\n{shown}")
-    return notice
+            yield organisation_id, f"已进入公示：{title}（贵机构 {total} 项）", f"{window}\n{shown}"
 
 
 NOTIFY_LABELS = 20  # items named in one organisation's notification; the notice page lists them all

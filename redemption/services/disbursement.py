@@ -13,8 +13,9 @@ from hangqifu.accounts.models import User
 from hangqifu.accounts.roles import Role
 from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
+from hangqifu.core.choices import District
 from hangqifu.core.money import ZERO, fmt
-from hangqifu.notifications.services import active_users_by_organisation, notify
+from hangqifu.notifications.services import notify, notify_many
 from hangqifu.workflows.transitions import fire
 from vouchers.models import Deduction
 from vouchers.models.ledger import LedgerEntry
@@ -148,12 +149,13 @@ def batch_issue(*, batch_id: int) -> dict:
 
 
 def _notify_providers(batch: SettlementBatch) -> None:
-    """Each provider of the batch hears of its payment line (one notification each, recipients read at once)."""
-    url = _claims_url()
-    users = active_users_by_organisation(batch.payments.values_list("provider_id", flat=True))
-    for payment in batch.payments.order_by("id"):
-        notify(subject=f"{batch.title}已下达拨付", users=users.get(payment.provider_id, []), url=url,
-               body=f"{payment.get_district_display()}将通过亲清在线向贵机构支付 {fmt(payment.amount)} 元。")
+    """Each provider of the batch hears of its payment line: one notification per user of the provider, all
+    written together."""
+    subject = f"{batch.title}已下达拨付"
+    notify_many(url=_claims_url(), messages=(
+        (provider_id, subject, f"{District(district).label}将通过亲清在线向贵机构支付 {fmt(amount)} 元。")
+        for provider_id, district, amount in batch.payments.order_by("id").values_list("provider_id", "district",
+                                                                                        "amount")))
 
 
 def _unissued_claims(batch: SettlementBatch):
