@@ -17,8 +17,17 @@ from .statements import chain_heads
 _BATCH = 2000  # events per INSERT
 
 
+_PLAIN = (str, int, bool, type(None))  # JSON reads them back as they are
+
+
 def _jsonable(payload: dict | None) -> dict:
-    return json.loads(json.dumps(payload or {}, cls=DjangoJSONEncoder, ensure_ascii=False))
+    """The payload as it will read back from the JSON column (dates, decimals … as strings), which the digest is
+    computed over. A flat payload of plain values already is that (the common case of a bulk step)."""
+    if not payload:
+        return {}
+    if all(type(key) is str and type(value) in _PLAIN for key, value in payload.items()):
+        return dict(payload)
+    return json.loads(json.dumps(payload, cls=DjangoJSONEncoder, ensure_ascii=False))
 
 
 def _organisation_id(source) -> int | None:

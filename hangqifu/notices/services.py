@@ -14,6 +14,7 @@ from hangqifu.accounts.models import Organisation
 from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.core.errors import InvalidInput, InvalidTransition, NotPermitted, RuleViolation
+from hangqifu.core.rows import RowWriter
 from hangqifu.documents.services import document_store
 from hangqifu.notifications.services import notify, notify_many
 from hangqifu.policy.services import policy_for
@@ -99,29 +100,21 @@ NOTIFY_LABELS = 20  # items named in one organisation's notification; the notice
 def _add_items(notice: PublicNotice, items) -> tuple[int, dict]:
     """Write the notice's items in chunks; returns their count and, per organisation on the notice, the
     organisation, the first few labels and its item count."""
-    count, by_organisation, chunk = 0, {}, []
-
-    def flush():
-        NoticeItem.objects.bulk_create(chunk)
-        chunk.clear()
-
-    for subject, label in items:
-        label = (label or "").strip()
-        if getattr(subject, "pk", None) is None or not label:
-            raise InvalidInput("公示对象必须是已保存的对象并附公示内容", fields={"items": ["公示对象无效"]})
-        chunk.append(NoticeItem(notice=notice, content_type=ContentType.objects.get_for_model(subject),
-                                object_id=str(subject.pk), label=label[:300]))
-        count += 1
-        organisation = _subject_organisation(subject)
-        if organisation is not None:
-            entry = by_organisation.setdefault(organisation.pk, [organisation, [], 0])
-            if len(entry[1]) < NOTIFY_LABELS:
-                entry[1].append(label)
-            entry[2] += 1
-        if len(chunk) == ITEM_CHUNK:
-            flush()
-    if chunk:
-        flush()
+    count, by_organisation = 0, {}
+    with RowWriter(NoticeItem, ("notice", "content_type", "object_id", "label", "state"), chunk=ITEM_CHUNK) as rows:
+        for subject, label in items:
+            label = (label or "").strip()
+            if getattr(subject, "pk", None) is None or not label:
+                raise InvalidInput("公示对象必须是已保存的对象并附公示内容", fields={"items": ["公示对象无效"]})
+            rows.add((notice.pk, ContentType.objects.get_for_model(subject).pk, str(subject.pk), label[:300],
+                      NoticeItem.State.LISTED))
+            count += 1
+            organisation = _subject_organisation(subject)
+            if organisation is not None:
+                entry = by_organisation.setdefault(organisation.pk, [organisation, [], 0])
+                if len(entry[1]) < NOTIFY_LABELS:
+                    entry[1].append(label)
+                entry[2] += 1
     return count, by_organisation
 
 
