@@ -118,3 +118,18 @@ def test_the_claim_number_in_sql_is_the_claim_number(sqlite, pk, created_at):
                        [pk, sqlite.ops.adapt_datetimefield_value(created_at)])
         cursor.execute(f"SELECT {claim_number_sql('c')} FROM claims c WHERE c.id = %s", [pk])
         assert cursor.fetchone()[0] == claim_number(pk, created_at)
+
+
+def test_rows_are_written_as_one_multi_row_insert_and_read_back_as_given(sqlite):
+    from hangqifu.core.statements import write_rows
+
+    columns = ("occurred_at", "business_time", "actor_id", "actor_username", "organisation_id", "action",
+               "object_type", "object_id", "from_state", "to_state", "payload", "ip", "chain", "prev_hash", "hash")
+    fields = [AuditEvent._meta.get_field(name) for name in columns]
+    rows = [(NOW, NOW, None, "tab\tline\n", 7, "rows.a", "", "1", "", "", {"amount": "2.50", "list": [1, None]},
+             "10.0.0.1", 3, "p" * 64, "h" * 64),
+            (NOW, NOW, 5, "", None, "rows.b", "x", "2", "a", "b", [], None, 0, "q" * 64, "i" * 64)]
+
+    write_rows(AuditEvent, fields, rows)
+
+    assert list(AuditEvent.objects.order_by("id").values_list(*columns)) == rows

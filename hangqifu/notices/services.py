@@ -14,8 +14,9 @@ from hangqifu.accounts.models import Organisation
 from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.core.errors import InvalidInput, InvalidTransition, NotPermitted, RuleViolation
+from hangqifu.core.rows import RowWriter
 from hangqifu.documents.services import document_store
-from hangqifu.notifications.services import active_users_by_organisation, notify
+from hangqifu.notifications.services import notify, notify_many
 from hangqifu.policy.services import policy_for
 from hangqifu.workdays.services import working_deadline
 from hangqifu.workflows.transitions import fire
@@ -78,15 +79,19 @@ def notice_publish(*, kind: str, title: str, body: str = "", items: Iterable[tup
                   "items": count})
     url = notice.get_absolute_url()
     window = f"《{title}》公示至 {closes_at:%Y-%m-%d}（{working_days} 个工作日），期间任何人可提出异议。"
-    users = active_users_by_organisation(by_organisation)
+    notify_many(messages=_item_messages(by_organisation, title=title, window=window), url=url)
+    return notice
+
+
+def _item_messages(by_organisation: dict, *, title: str, window: str):
+    """(organisation id, subject, body) of each organisation on the notice: its one item, or how many it has
+    and the first few."""
     for organisation_id, (_, labels, total) in by_organisation.items():
         if total == 1:
-            notify(subject=f"已进入公示：{labels[0]}", users=users.get(organisation_id, []), url=url, body=window)
+            yield organisation_id, f"已进入公示：{labels[0]}", window
         else:
             shown = "；".join(labels) + ("；……" if total > len(labels) else "")
-            notify(subject=f"已进入公示：{title}（贵机构 {total} 项）", users=users.get(organisation_id, []), url=url,
-                   body=f"{window}\n{shown}")
-    return notice
+            yield organisation_id, f"已进入公示：{title}（贵机构 {total} 项）", f"{window}\n{shown}"
 
 
 NOTIFY_LABELS = 20  # items named in one organisation's notification; the notice page lists them all
@@ -95,29 +100,21 @@ NOTIFY_LABELS = 20  # items named in one organisation's notification; the notice
 def _add_items(notice: PublicNotice, items) -> tuple[int, dict]:
     """Write the notice's items in chunks; returns their count and, per organisation on the notice, the
     organisation, the first few labels and its item count."""
-    count, by_organisation, chunk = 0, {}, []
-
-    def flush():
-        NoticeItem.objects.bulk_create(chunk)
-        chunk.clear()
-
-    for subject, label in items:
-        label = (label or "").strip()
-        if getattr(subject, "pk", None) is None or not label:
-            raise InvalidInput("公示对象必须是已保存的对象并附公示内容", fields={"items": ["公示对象无效"]})
-        chunk.append(NoticeItem(notice=notice, content_type=ContentType.objects.get_for_model(subject),
-                                object_id=str(subject.pk), label=label[:300]))
-        count += 1
-        organisation = _subject_organisation(subject)
-        if organisation is not None:
-            entry = by_organisation.setdefault(organisation.pk, [organisation, [], 0])
-            if len(entry[1]) < NOTIFY_LABELS:
-                entry[1].append(label)
-            entry[2] += 1
-        if len(chunk) == ITEM_CHUNK:
-            flush()
-    if chunk:
-        flush()
+    count, by_organisation = 0, {}
+    with RowWriter(NoticeItem, ("notice", "content_type", "object_id", "label", "state"), chunk=ITEM_CHUNK) as rows:
+        for subject, label in items:
+            label = (label or "").strip()
+            if getattr(subject, "pk", None) is None or not label:
+                raise InvalidInput("公示对象必须是已保存的对象并附公示内容", fields={"items": ["公示对象无效"]})
+            rows.add((notice.pk, ContentType.objects.get_for_model(subject).pk, str(subject.pk), label[:300],
+                      NoticeItem.State.LISTED))
+            count += 1
+            organisation = _subject_organisation(subject)
+            if organisation is not None:
+                entry = by_organisation.setdefault(organisation.pk, [organisation, [], 0])
+                if len(entry[1]) < NOTIFY_LABELS:
+                    entry[1].append(label)
+                entry[2] += 1
     return count, by_organisation
 
 

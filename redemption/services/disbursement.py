@@ -6,15 +6,17 @@ Lock order: settlement batch → claims."""
 import logging
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, OuterRef, Subquery, Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Max, Sum
 
 from hangqifu.accounts.models import User
 from hangqifu.accounts.roles import Role
 from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
+from hangqifu.core.choices import District
 from hangqifu.core.money import ZERO, fmt
-from hangqifu.notifications.services import active_users_by_organisation, notify
+from hangqifu.core.rows import CHUNK, chunk_size
+from hangqifu.notifications.services import notify, notify_many
 from hangqifu.workflows.transitions import fire
 from vouchers.models import Deduction
 from vouchers.models.ledger import LedgerEntry
@@ -42,8 +44,8 @@ def _next_number(year: int) -> int:
 def _issue_district(batch_id: int, district: str) -> DisbursementOrder | None:
     """One transaction: the district's disbursement order, one payment line per provider, the claims linked
     to their line and one ledger redemption entry per order. Nothing if the order already exists.
-    Set-based: the claims are locked and summed by the database, linked to their line by one UPDATE, and the
-    ledger entries are written in chunks — the district's claims are never all held in memory."""
+    Set-based: the claims are locked and summed by the database, linked to their lines by one UPDATE joined to
+    the lines' (provider, line) pairs, and the ledger entries written by one INSERT … SELECT — the district's claims are never all held in memory."""
     for attempt in range(5):
         try:
             with transaction.atomic():
@@ -66,12 +68,11 @@ def _issue_district(batch_id: int, district: str) -> DisbursementOrder | None:
                     batch=batch, district=district, year=year, sequence=_next_number(year),
                     total=sum((row["amount"] for row in per_provider), ZERO), provider_count=len(per_provider),
                     claim_count=sum(row["count"] for row in per_provider), issued_at=now)
-                DistrictPayment.objects.bulk_create([
+                lines = DistrictPayment.objects.bulk_create([
                     DistrictPayment(batch=batch, disbursement_order=order, provider_id=row["provider_id"],
                                     district=district, amount=row["amount"], claim_count=row["count"])
                     for row in per_provider])
-                claims.update(payment=Subquery(DistrictPayment.objects.filter(
-                    disbursement_order=order, provider_id=OuterRef("provider_id")).values("pk")[:1]))
+                _link_claims(batch_id, district, [(line.provider_id, line.pk) for line in lines])
                 _ledger_redemptions(order, now)
                 audit_record(action="settlement.disbursement_issue", obj=order, organisation=None,
                              payload={"number": order.number, "district": district, "total": order.total,
@@ -89,6 +90,25 @@ def _issue_district(batch_id: int, district: str) -> DisbursementOrder | None:
 def _lock_claims(claims) -> int:
     """SELECT … FOR UPDATE of the claims (their ids only); returns how many were locked."""
     return len(claims.select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True))
+
+
+def _link_claims(batch_id: int, district: str, lines: list[tuple[int, int]]) -> int:
+    """Put each of the district's claims on its provider's payment line: (provider id, line id) of every line,
+    one UPDATE joined to them per chunk of lines (the same claims the lines were summed from); returns how many."""
+    table = connection.ops.quote_name(RedemptionClaim._meta.db_table)
+    linked = 0
+    size = chunk_size(CHUNK, 2, spare=2)
+    for start in range(0, len(lines), size):
+        chunk = lines[start:start + size]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH line (provider_id, payment_id) AS (VALUES {', '.join(['(%s, %s)'] * len(chunk))}) "
+                f"UPDATE {table} SET payment_id = line.payment_id FROM line "
+                f"WHERE {table}.provider_id = line.provider_id AND {table}.batch_id = %s "
+                f"AND {table}.settlement_district = %s AND {table}.payment_id IS NULL",
+                [value for pair in chunk for value in pair] + [batch_id, district])
+            linked += cursor.rowcount
+    return linked
 
 
 def _ledger_redemptions(order: DisbursementOrder, now) -> None:
@@ -148,12 +168,13 @@ def batch_issue(*, batch_id: int) -> dict:
 
 
 def _notify_providers(batch: SettlementBatch) -> None:
-    """Each provider of the batch hears of its payment line (one notification each, recipients read at once)."""
-    url = _claims_url()
-    users = active_users_by_organisation(batch.payments.values_list("provider_id", flat=True))
-    for payment in batch.payments.order_by("id"):
-        notify(subject=f"{batch.title}已下达拨付", users=users.get(payment.provider_id, []), url=url,
-               body=f"{payment.get_district_display()}将通过亲清在线向贵机构支付 {fmt(payment.amount)} 元。")
+    """Each provider of the batch hears of its payment line: one notification per user of the provider, all
+    written together."""
+    subject = f"{batch.title}已下达拨付"
+    notify_many(url=_claims_url(), messages=(
+        (provider_id, subject, f"{District(district).label}将通过亲清在线向贵机构支付 {fmt(amount)} 元。")
+        for provider_id, district, amount in batch.payments.order_by("id").values_list("provider_id", "district",
+                                                                                        "amount")))
 
 
 def _unissued_claims(batch: SettlementBatch):

@@ -265,3 +265,54 @@ def test_the_page_offers_approving_an_empty_batch_disabled_with_the_conditions_r
         ("approve", "审批结算批次", "本批次没有归集到兑付申请，无需审批（可由市工信服务中心取消本批次）")]
     assert api_as(bureau).get(f"/api/v1/settlement-batches/{batch.pk}/").json()["available_actions"] == []
     assert api_as(center).get(f"/api/v1/settlement-batches/{batch.pk}/").json()["available_actions"] == ["cancel"]
+
+
+def test_a_settlement_in_small_chunks_verifies_and_tells_each_provider_user_once_per_step(
+        now, center, bureau, finance, run, set_clock, monkeypatch):
+    from hangqifu.audit.chain import verify_chains
+    from hangqifu.notifications import services as notification_services
+    from hangqifu.notifications.models import Notification
+    from vouchers.services.ledger import ledger_verify
+
+    from ..services import disbursement
+
+    # given providers with two active users and one inactive, one of them with three claims, and every
+    # chunk (collect, audit rows, notice items, messages, claim links) smaller than the work
+    claims = _claims(4, center, bureau) + _claims(2, center, bureau, one_provider=True)
+    for provider in {claim.provider for claim in claims}:
+        factories.UserFactory(role="provider", organisation=provider)
+        factories.UserFactory(role="provider", organisation=provider, is_active=False)
+    monkeypatch.setattr(collection, "COLLECT_CHUNK", 2)
+    monkeypatch.setattr("hangqifu.audit.services._BATCH", 3)
+    monkeypatch.setattr(notice_services, "ITEM_CHUNK", 2)
+    monkeypatch.setattr(notification_services, "CHUNK", 2)
+    monkeypatch.setattr(disbursement, "CHUNK", 1)
+    providers = {c.provider_id for c in claims}
+    # (the factories' vouchers skip the claim service's entries, so the vouchers' checks are compared, not zero)
+    vouchers_problems = ledger_verify().problems
+    # when the batch goes from collection to disbursement
+    batch = _open(center)
+    run(services.batch_close, batch=batch, actor=center)
+    run(services.batch_approve, batch=S(batch.pk), actor=bureau)
+    batch = run(services.batch_publish, batch=S(batch.pk), actor=bureau)
+    set_clock(batch.notice.closes_at + timedelta(hours=10))
+    run(notice_services.notices_close_expired)
+    run(services.batch_sign, batch=S(batch.pk), actor=bureau)
+    run(services.batch_sign, batch=S(batch.pk), actor=finance)
+    batch = S(batch.pk)
+    # then every claim is on its provider's one line, and the ledger and every audit chain verify
+    assert batch.state == SettlementBatch.State.DISBURSED and batch.payments.count() == len(providers)
+    for claim in RedemptionClaim.objects.filter(batch=batch).select_related("payment"):
+        assert claim.payment.provider_id == claim.provider_id and claim.payment.batch_id == batch.pk
+    assert batch.notice.items.filter(state=NoticeItem.State.CLEARED).count() == len(claims)
+    assert verify_redemption_ledger() == [] and ledger_verify().problems == vouchers_problems
+    assert verify_chains(AuditEvent.objects.all()).ok
+    assert AuditEvent.objects.filter(action="settlement.collect_claim").count() == len(claims)
+    # and each active user of a provider heard once of the notice and once of its payment line
+    told = Notification.objects.filter(subject=f"{batch.title}已下达拨付")
+    assert sorted(told.values_list("user__organisation_id", flat=True)) == sorted(p for p in providers
+                                                                                   for _ in range(2))
+    assert all(n.user.is_active for n in told)
+    noticed = Notification.objects.filter(subject__startswith="已进入公示：", url=batch.notice.get_absolute_url())
+    assert sorted(noticed.values_list("user__organisation_id", flat=True)) == sorted(p for p in providers
+                                                                                      for _ in range(2))

@@ -4,7 +4,8 @@ appends on one chain still serialise, and the bulk append writes what single app
 import hashlib
 import json
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from unittest import mock
 
 import pytest
@@ -204,7 +205,10 @@ def test_bulk_append_writes_exactly_what_single_appends_would(make_user, monkeyp
     orgs = [_org_on(6), _org_on(1), None, _org_on(6)]
     audit_record(action="earlier", organisation=orgs[0])  # chain 6 does not start from its genesis
     events = [dict(actor=actor if orgs[i % 4] else None, action=f"bulk.{i}", obj=actor if orgs[i % 4] else None,
-                   organisation=orgs[i % 4], from_state="a", to_state="b", payload={"i": i, "amount": "2.50"})
+                   organisation=orgs[i % 4], from_state="a", to_state="b",
+                   # flat plain payloads, and payloads that only read back as JSON (decimals, dates, nesting)
+                   payload={"i": i, "amount": "2.50"} if i % 2 else {"i": i, "amount": Decimal("2.50"),
+                                                                    "on": date(2026, 5, 4), "list": [i, None]})
               for i in range(17)]
     with transaction.atomic():
         bulk = _frozen_rows(lambda: audit_record_many(events))
@@ -215,6 +219,15 @@ def test_bulk_append_writes_exactly_what_single_appends_would(make_user, monkeyp
     assert audit_record_many(events) == 17 and audit_record_many([]) == 0
     result = verify_chains(AuditEvent.objects.all())
     assert result.ok and result.checked == 1 + 17
+
+
+@pytest.mark.postgres
+def test_the_chain_head_look_up_is_planned_for_the_trail_as_it_is_now():
+    # a plan kept for the life of a connection, made while the trail was small, scans the whole trail per head
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT proconfig FROM pg_proc WHERE proname = 'audit_chain_heads'")
+        (config,) = cursor.fetchone()
+    assert "plan_cache_mode=force_custom_plan" in (config or [])
 
 
 # --- concurrency (real transactions on PostgreSQL) ---------------------------------------------------------
