@@ -224,26 +224,22 @@ def browser_context_args(browser_context_args):
 
 @pytest.fixture
 def page(page, request):
-    """pytest-playwright's page, watched: every document it loads gets the raw-code scan and axe-core
-    (serious/critical) — see PageWatch in tests/page_checks.py. The test fails at teardown listing each page
-    and what was found there. HANGQIFU_PAGE_CHECK_LOG=<file> appends "width<TAB>path" per checked page."""
+    """pytest-playwright's page, watched: every main-frame document it shows gets the raw-code scan (as loaded
+    and as left), and each (path, viewport width) axe-core (serious/critical) on a replay of what was seen —
+    see PageWatch in tests/page_checks.py. The test fails at teardown listing each page and what was found
+    there, and any document that was never checked. HANGQIFU_PAGE_CHECK_LOG=<file> appends a line per scanned
+    document ("scan"), per axe run ("axe") and the count of unchecked documents ("unchecked") of each test."""
     from tests.page_checks import PageWatch
 
     log_path = os.environ.get("HANGQIFU_PAGE_CHECK_LOG")
 
-    def log(viewport, path):
+    def log(kind, width, path):
         with open(log_path, "a", encoding="utf-8") as out:
-            out.write(f"{(viewport or {}).get('width')}\t{path}\t{request.node.nodeid}\n")
-
-    def log_gone(gone):
-        with open(log_path, "a", encoding="utf-8") as out:
-            out.write(f"gone\t{gone}\t{request.node.nodeid}\n")
+            out.write(f"{kind}\t{width}\t{path}\t{request.node.nodeid}\n")
 
     page.page_watch = watch = PageWatch(page, log if log_path else None)
     yield page
     failures = watch.finish()
-    if log_path:
-        log_gone(watch.gone)
     if failures:
         pytest.fail("pages with accessibility violations or raw codes:\n" + "\n".join(failures), pytrace=False)
 

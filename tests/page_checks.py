@@ -3,11 +3,10 @@ accessibility violation, the page never scrolls sideways, and no raw code (an au
 `order.deduct`, an English state id like `submitted`) is shown to the person reading it."""
 import functools
 import re
-import time
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
-
-from playwright.sync_api import Error
+from urllib.parse import urldefrag, urlsplit
 
 AXE = Path(__file__).parent / "vendor" / "axe" / "axe.min.js"
 BLOCKING = ("serious", "critical")
@@ -29,13 +28,7 @@ def axe_violations(page) -> list[dict]:
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         # Evaluated through the DevTools protocol: the portal's Content-Security-Policy allows no inline script.
         page.evaluate(_axe_source())
-    # One axe run at a time in the document: the automatic check of a load event can start while a test's own
-    # check of the same document runs (Playwright delivers the event during the test's evaluate).
-    result = page.evaluate("""async () => {
-        while (window.__axeRun) { try { await window.__axeRun; } catch (e) {} }
-        window.__axeRun = axe.run(document, {resultTypes: ['violations']});
-        try { return await window.__axeRun; } finally { window.__axeRun = null; }
-    }""")
+    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
     return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
              "nodes": [n["target"] for n in v["nodes"][:5]]}
             for v in result["violations"] if v["impact"] in BLOCKING]
@@ -57,14 +50,14 @@ def raw_codes(text: str, states: set[str]) -> list[str]:
 
 def check_page(page, *, states: set[str] | None = None) -> None:
     """All of the above for the current page; fails naming the page and what was found."""
-    watch = getattr(page, "page_watch", None)
-    if watch is not None:
-        watch.wait()  # one axe run at a time on a page
     url = page.url
     width = page.evaluate("innerWidth")
     assert page.evaluate("document.documentElement.scrollWidth") <= width, f"{url} scrolls sideways"
     violations = axe_violations(page)
     assert not violations, f"axe on {url}: {violations}"
+    watch = getattr(page, "page_watch", None)
+    if watch is not None:  # this path at this width needs no second axe run at the test's end
+        watch.axed.add((urlsplit(url).path, width))
     codes = raw_codes(page.evaluate(_VISIBLE_TEXT), states if states is not None else state_ids())
     assert not codes, f"raw codes shown on {url}: {codes}"
 
@@ -81,83 +74,149 @@ def assert_primary_action(page, locator) -> None:
     assert locator.is_visible()
 
 
+# Run in every document of the watched page before its own scripts. A main-frame HTML document sends what it
+# shows (visible text, markup, address, viewport) once it has loaded and again as it is left (`beforeunload`
+# while it is still whole, `pagehide` for a leave that skips it), so a page the test leaves at once by a link or
+# a form, even before it finished loading, is read as it was last seen, without Python reaching into it.
+_SNAPSHOT_SCRIPT = """(() => {
+  if (window !== window.top) return;
+  const documentId = Date.now().toString(36) + Math.random().toString(36).slice(2);
+  const send = (moment) => {
+    if (document.contentType !== 'text/html' || !document.documentElement || !window.%(binding)s) return;
+    window.%(binding)s({
+      documentId, moment, url: location.href, width: innerWidth, height: innerHeight,
+      text: document.body ? document.body.innerText : '', html: document.documentElement.outerHTML,
+    }).catch(() => {});
+  };
+  addEventListener('load', () => setTimeout(() => send('loaded'), 0));
+  addEventListener('beforeunload', () => send('left'));
+  addEventListener('pagehide', () => send('left'));
+})();"""
+
+
+@dataclass
+class _Document:
+    url: str
+    width: int
+    height: int
+    html: str  # the markup as first sent, replayed for axe-core
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.url).path
+
 
 class PageWatch:
-    """Runs the raw-code scan and axe-core on every document a browser test's page loads, not only where the
-    test asks: the claim form passed through, an upload step, a confirmation page are checked as well.
+    """Runs the raw-code scan and axe-core on every main-frame document a browser test's page shows, not only
+    where the test asks: the claim form passed through, an upload step, a confirmation page left at once by a
+    click are checked as well.
 
-    The check starts when a document has loaded and runs beside the test. A navigation Playwright starts
-    (goto, reload, back, forward) and the test's end wait until it is done; a document the page itself leaves
-    while it is read (a link or a form the test follows at once) is counted as `gone`, not checked. axe runs
-    once per URL path in a test (the costly part); the raw-code scan on every document. Findings are
-    collected and fail the test at teardown, each with its URL."""
+    Each document sends its visible text and markup to Python when it has loaded and when it is left
+    (`_SNAPSHOT_SCRIPT`); the raw-code scan reads every one of these. axe-core runs at the test's end, once per
+    (path, viewport width): not on the live page (which may be gone), but on a second page of the same context
+    at the same viewport, where the document's address is answered with the markup as it was seen (scripts
+    off: the markup is already what they made of it) and the stylesheets and images load from the server.
+    A document the server sent as HTML that never reached Python fails the test as unchecked; findings fail it
+    with their URL."""
+
+    BINDING = "__hangqifuPageSeen"
+    ARRIVAL_SECONDS = 10.0  # how long the end of a test waits for the last documents' snapshots
 
     def __init__(self, page, log=None):
         self.page = page
         self.log = log
-        self.busy = False
-        self.gone = 0
-        self.axed: set[str] = set()
+        self.documents: dict[str, _Document] = {}
+        self.loaded: list[str] = []  # address of each HTML document the main frame received
+        self.axed: set[tuple[str, int]] = set()
         self.failures: list[str] = []
+        self._reported: set[tuple[str, tuple]] = set()
         self._states = None
-        page.on("load", self._on_load)
-        for name in ("goto", "reload", "go_back", "go_forward"):
-            setattr(page, name, self._after_check(getattr(page, name)))
+        page.expose_binding(self.BINDING, self._on_snapshot)
+        page.add_init_script(_SNAPSHOT_SCRIPT % {"binding": self.BINDING})
+        page.on("response", self._on_response)
 
-    def _after_check(self, navigate):
-        def navigate_after_check(*args, **kwargs):
-            self.wait()
-            return navigate(*args, **kwargs)
-
-        return navigate_after_check
-
-    def _on_load(self, _page) -> None:
-        self.busy = True
-        try:
-            self.check()
-        except Exception as error:  # noqa: BLE001 — reported with the test
-            self.failures.append(f"the page check failed on {self.page.url}: {error!r}")
-        finally:
-            self.busy = False
-
-    def check(self) -> None:
-        """Scan the document the page shows; axe as well if its path was not axed in this test yet."""
-        url = self.page.url
-        if not url.startswith("http"):
+    def _on_response(self, response) -> None:
+        request = response.request
+        if request.frame.parent_frame is not None or not request.is_navigation_request():
             return
-        path = urlsplit(url).path
+        headers = response.headers
+        if (300 <= response.status < 400 or response.status == 204
+                or not headers.get("content-type", "").startswith("text/html")
+                or headers.get("content-disposition", "").startswith("attachment")):
+            return
+        self.loaded.append(urldefrag(response.url).url)
+
+    def _on_snapshot(self, _source, snapshot: dict) -> None:
         try:
-            if self.page.evaluate("document.contentType") != "text/html":
-                return
+            url = urldefrag(snapshot["url"]).url
+            if snapshot["documentId"] not in self.documents:
+                self.documents[snapshot["documentId"]] = _Document(
+                    url=url, width=snapshot["width"], height=snapshot["height"], html=snapshot["html"])
+                if self.log is not None:
+                    self.log("scan", snapshot["width"], urlsplit(url).path)
             if self._states is None:
                 self._states = state_ids()
-            codes = raw_codes(self.page.evaluate(_VISIBLE_TEXT), self._states)
-            violations = [] if path in self.axed else axe_violations(self.page)
-        except Error as error:
-            # the document went away while it was read: the test followed a link or sent a form at once, or
-            # the page closed at the test's end
-            if any(word in str(error) for word in ("closed", "destroyed", "navigat")):
-                self.gone += 1
-                return
-            raise
-        self.axed.add(path)
-        if self.log is not None:
-            self.log(self.page.viewport_size, path)
-        if codes:
-            self.failures.append(f"raw codes shown on {url}: {codes}")
-        for violation in violations:
-            self.failures.append(f"axe on {url}: {violation['id']} ({violation['impact']}) {violation['help']}: "
-                                 f"{violation['nodes']}")
-
-    def wait(self, timeout: float = 120.0) -> None:
-        """Wait (letting Playwright's events run) until the current document's check is done."""
-        deadline = time.monotonic() + timeout
-        while self.busy and not self.page.is_closed():
-            if time.monotonic() > deadline:
-                raise AssertionError(f"the page check of {self.page.url} did not finish in {timeout:.0f} s")
-            self.page.wait_for_timeout(50)
+            codes = raw_codes(snapshot["text"], self._states)
+            if codes and (url, tuple(codes)) not in self._reported:
+                self._reported.add((url, tuple(codes)))
+                self.failures.append(f"raw codes shown on {url} ({snapshot['moment']}): {codes}")
+        except Exception as error:  # noqa: BLE001 — reported with the test
+            self.failures.append(f"the page check failed on {snapshot.get('url')}: {error!r}")
 
     def finish(self) -> list[str]:
-        """The findings of the whole test, once the last document's check is done."""
-        self.wait()
+        """Axe every (path, width) not axed yet, then the findings of the whole test, the documents that were
+        never checked among them."""
+        self._await_snapshots()
+        replay = None
+        for document in list(self.documents.values()):
+            if (document.path, document.width) in self.axed:
+                continue
+            self.axed.add((document.path, document.width))
+            replay = replay or self._replay_page()
+            for violation in self._axe_replayed(replay, document):
+                self.failures.append(f"axe on {document.url}: {violation['id']} ({violation['impact']}) "
+                                     f"{violation['help']}: {violation['nodes']}")
+            if self.log is not None:
+                self.log("axe", document.width, document.path)
+        if replay is not None:
+            replay.close()
+        for url, count in self._unchecked().items():
+            self.failures.append(f"not checked: {url} ({count} document(s) loaded, no snapshot reached the check)")
+        if self.log is not None:
+            self.log("unchecked", sum(self._unchecked().values()), "")
         return self.failures
+
+    def _unchecked(self) -> Counter:
+        captured = Counter(document.url for document in self.documents.values())
+        return Counter(self.loaded) - captured
+
+    def _await_snapshots(self) -> None:
+        """Let the snapshots already on their way reach Python (the last document may still be loading)."""
+        waited = 0.0
+        while self._unchecked() and not self.page.is_closed() and waited < self.ARRIVAL_SECONDS:
+            self.page.wait_for_timeout(50)
+            waited += 0.05
+        if not self.page.is_closed():
+            self.page.wait_for_timeout(0)  # a round trip: events sent before it are delivered
+
+    def _replay_page(self):
+        replay = self.page.context.new_page()
+        replay.add_init_script(path=AXE)
+        return replay
+
+    @staticmethod
+    def _axe_replayed(replay, document: _Document) -> list[dict]:
+        replay.set_viewport_size({"width": document.width, "height": document.height})
+        address = re.compile(f"^{re.escape(document.url)}$")
+
+        def answer(route):
+            route.fulfill(status=200, body="<!DOCTYPE html>\n" + document.html,
+                          headers={"content-type": "text/html; charset=utf-8",
+                                   "content-security-policy": "script-src 'none'"})
+
+        replay.route(address, answer)
+        try:
+            replay.goto(document.url, wait_until="load")
+            return axe_violations(replay)
+        finally:
+            replay.unroute(address, answer)

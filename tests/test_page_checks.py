@@ -1,0 +1,136 @@
+"""The page watch of the browser tests (tests/page_checks.py) catches what a person saw on a page the test left
+at once: a raw code or a serious accessibility violation on a page left by a link or a form before it had even
+finished loading fails the check, with the page's address; clean pages pass; a document that never reached the
+check is reported as unchecked.
+
+The pages are served to the browser by the test itself (routes on the portal's address), so each holds
+exactly the fault under test; the portal's stylesheet comes from the live server as on any page."""
+import re
+from urllib.parse import urlsplit
+
+import pytest
+
+from .page_checks import PageWatch
+
+pytestmark = pytest.mark.browser
+
+PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1366, "height": 768}
+CLEAN = '<p>订单已办结，服务券已抵扣。</p><a href="/probe/next/">下一步</a>'
+
+
+def _document(body: str) -> str:
+    return ('<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>测试页</title>'
+            '<link rel="stylesheet" href="/static/css/app.css"></head>'
+            f'<body><main><h1>测试页</h1>{body}</main></body></html>')
+
+
+@pytest.fixture
+def probe(context, live_server):
+    """probe(pages) → (page, its watch): a fresh watched page on which /probe/<name>/ answers pages[name]; an
+    image at /probe/never.png never arrives, so a page showing it never fires `load` (left while loading)."""
+
+    def _probe(pages: dict[str, str]):
+        page = context.new_page()
+        watch = PageWatch(page)
+
+        def answer(route):
+            name = urlsplit(route.request.url).path.removeprefix("/probe/").strip("/")
+            if name == "never.png":
+                return  # held: the page that shows it stays loading
+            route.fulfill(status=200, content_type="text/html; charset=utf-8", body=_document(pages[name]))
+
+        page.route(re.compile(rf"^{re.escape(live_server.url)}/probe/"), answer)
+        return page, watch
+
+    return _probe
+
+
+def _leave_at_once(page, live_server, body: str, *, by: str = "a") -> str:
+    """Open a page with `body` that never finishes loading and leave it at once by clicking `by`."""
+    first = f"{live_server.url}/probe/first/"
+    page.goto(first, wait_until="domcontentloaded")
+    page.click(by)
+    page.wait_for_url(re.compile(r"/probe/next/"), wait_until="domcontentloaded")
+    page.get_by_text("订单已办结").wait_for()
+    return first
+
+
+def test_a_raw_code_on_a_page_left_before_it_loaded_fails_with_its_address(probe, live_server):
+    # given
+    body = '<p>办理记录：order.deduct</p><img src="/probe/never.png" alt="票据"><a href="/probe/next/">下一步</a>'
+    page, watch = probe({"first": body, "next": CLEAN})
+    # when
+    first = _leave_at_once(page, live_server, body)
+    failures = watch.finish()
+    # then
+    assert failures == [f"raw codes shown on {first} (left): ['order.deduct']"]
+
+
+def test_an_english_state_id_on_a_page_left_by_a_form_fails(probe, live_server):
+    # given
+    body = ('<p>状态：submitted</p><img src="/probe/never.png" alt="票据">'
+            '<form action="/probe/next/"><button type="submit">提交</button></form>')
+    page, watch = probe({"first": body, "next": CLEAN})
+    # when
+    first = _leave_at_once(page, live_server, body, by="button[type=submit]")
+    # then
+    assert watch.finish() == [f"raw codes shown on {first} (left): ['submitted']"]
+
+
+def test_a_serious_axe_violation_on_a_page_left_by_a_form_fails_with_rule_and_element(probe, live_server):
+    # given: a field without a label (axe `label`, critical), the form sent before the page loaded
+    body = ('<form action="/probe/next/"><input type="text" name="amount" id="amount">'
+            '<img src="/probe/never.png" alt="票据"><button type="submit">提交</button></form>')
+    page, watch = probe({"first": body, "next": CLEAN})
+    # when
+    first = _leave_at_once(page, live_server, body, by="button[type=submit]")
+    failures = watch.finish()
+    # then
+    assert len(failures) == 1
+    assert failures[0].startswith(f"axe on {first}: label (critical)")
+    assert "#amount" in failures[0]
+
+
+def test_a_violation_a_script_added_after_loading_is_found_in_what_was_seen(probe, live_server):
+    # given: the page's own script adds an unlabelled field once loaded; the replay runs no script, so only
+    # the markup as seen holds the field
+    body = ('<a href="/probe/next/">下一步</a><script>addEventListener("load", () => document.querySelector("main")'
+            '.insertAdjacentHTML("beforeend", \'<input type="text" id="late">\'))</script>')
+    page, watch = probe({"first": body, "next": CLEAN})
+    page.goto(f"{live_server.url}/probe/first/")
+    page.locator("#late").wait_for()
+    # when
+    page.click("a")
+    page.wait_for_url(f"{live_server.url}/probe/next/")
+    failures = watch.finish()
+    # then
+    assert len(failures) == 1 and failures[0].startswith(f"axe on {live_server.url}/probe/first/: label")
+
+
+def test_clean_pages_left_at_once_pass_and_each_path_is_axed_at_each_width(probe, live_server):
+    # given
+    body = '<p>待确认服务</p><img src="/probe/never.png" alt="票据"><a href="/probe/next/">下一步</a>'
+    page, watch = probe({"first": body, "next": CLEAN})
+    page.set_viewport_size(PHONE)
+    _leave_at_once(page, live_server, body)
+    page.set_viewport_size(DESKTOP)
+    # when
+    _leave_at_once(page, live_server, body)
+    failures = watch.finish()
+    # then
+    assert failures == []
+    assert watch.axed == {(path, width) for path in ("/probe/first/", "/probe/next/") for width in (390, 1366)}
+    assert len(watch.documents) == 4
+
+
+def test_a_document_that_never_reached_the_check_fails_as_unchecked(probe, live_server):
+    # given: a page closed while loading sends nothing (neither `load` nor `pagehide` reaches the check)
+    body = '<p>待确认服务</p><img src="/probe/never.png" alt="票据">'
+    page, watch = probe({"first": body})
+    page.goto(f"{live_server.url}/probe/first/", wait_until="domcontentloaded")
+    # when
+    page.close()
+    failures = watch.finish()
+    # then
+    assert failures == [f"not checked: {live_server.url}/probe/first/ (1 document(s) loaded, no snapshot reached "
+                        "the check)"]
