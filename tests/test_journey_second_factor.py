@@ -15,15 +15,16 @@ from redemption.tests.factories import approved_claim, batch_past_notice, deduct
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _batch_waiting_for_signatures(set_clock) -> SettlementBatch:
-    """One approved claim collected, approved, published and its notice closed clear (services, not pages)."""
+def _batch_waiting_for_signatures(set_clock, run=None) -> SettlementBatch:
+    """One approved claim collected, approved, published and its notice closed clear (services, not pages;
+    `run` calls each service — in a test inside one transaction it runs what the service schedules on commit)."""
     set_clock("2026-06-01T09:00:00+08:00")
     for year in (2026, 2027):
         PolicyYear.objects.get_or_create(year=year)
     center, bureau = UserFactory(role=Role.SERVICE_CENTER), UserFactory(role=Role.BUREAU)
     provider = provider_user("xihu", name="杭州双因素测试服务有限公司")
     approved_claim(provider, [deducted_order(provider.organisation)], center=center, bureau=bureau)
-    batch = batch_past_notice(center=center, bureau=bureau, set_clock=set_clock)
+    batch = batch_past_notice(center=center, bureau=bureau, set_clock=set_clock, run=run)
     assert batch.state == SettlementBatch.State.NOTICE_CLOSED
     return batch
 

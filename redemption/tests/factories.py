@@ -133,10 +133,11 @@ def _call(fn, **kwargs):
     return fn(**kwargs)
 
 
-def batch_past_notice(*, center, bureau, set_clock, run=_call) -> SettlementBatch:
+def batch_past_notice(*, center, bureau, set_clock, run=None) -> SettlementBatch:
     """The May–June 2026 settlement batch collected, approved and published, its notice closed without
-    objection: the batch waits for the two signatures. `run` calls each service; pass one that runs what the
-    service schedules on commit where the test sits inside one transaction."""
+    objection: the batch waits for the two signatures. `run` calls each service (by default directly); pass one
+    that runs what the service schedules on commit where the test sits inside one transaction."""
+    run = run or _call
     batch = settlement.batch_open(actor=center, period_start=date(2026, 5, 1), period_end=date(2026, 6, 30),
                                   payment_expected_on=date(2026, 7, 31))
     run(settlement.batch_close, batch=batch, actor=center)
