@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from hangqifu.audit.labels import action_label, state_label
-from hangqifu.core.admin import DecisionPanelAdminMixin, ReadOnlyAdminMixin
+from hangqifu.core.admin import DecisionPanelAdminMixin, NoAddDeleteAdminMixin, ReadOnlyAdminMixin
 from hangqifu.core.errors import DomainError, InvalidInput
 from hangqifu.core.money import yuan
 from hangqifu.documents.selectors import documents_for
@@ -40,7 +40,7 @@ class ClaimLineInline(admin.TabularInline):
 
 
 @admin.register(RedemptionClaim)
-class RedemptionClaimAdmin(DecisionPanelAdminMixin, admin.ModelAdmin):
+class RedemptionClaimAdmin(NoAddDeleteAdminMixin, DecisionPanelAdminMixin, admin.ModelAdmin):
     list_display = ["number", "provider", "state_badge", "claimed_amount", "verified_amount", "submitted_at",
                     "approved_at", "batch", "under_investigation"]
     list_filter = ["state", "under_investigation", "provider__district", "settlement_district"]
@@ -61,12 +61,6 @@ class RedemptionClaimAdmin(DecisionPanelAdminMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f for fieldset in self.fieldsets for f in fieldset[1]["fields"]]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="编号")
     def number(self, obj):

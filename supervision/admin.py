@@ -4,7 +4,7 @@ from django.utils.html import format_html
 
 from hangqifu.audit import labels
 from hangqifu.core import clock
-from hangqifu.core.admin import ReadOnlyAdminMixin, ServiceTransitionAdminMixin
+from hangqifu.core.admin import NoAddDeleteAdminMixin, ReadOnlyAdminMixin, ServiceTransitionAdminMixin
 from hangqifu.core.errors import DomainError
 
 from . import complaints
@@ -26,8 +26,9 @@ class OverdueFilter(admin.SimpleListFilter):
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(ServiceTransitionAdminMixin, admin.ModelAdmin):
-    """Service-center staff investigate here: the buttons call the complaint services."""
+class ComplaintAdmin(NoAddDeleteAdminMixin, ServiceTransitionAdminMixin, admin.ModelAdmin):
+    """Service-center staff investigate here: the buttons call the complaint services (complaints are filed on
+    the portal, by the complainant)."""
 
     fsm_fields = ["state"]
     fsm_forms = {"resolve": FindingsForm, "dismiss": FindingsForm}
@@ -81,12 +82,6 @@ class ComplaintAdmin(ServiceTransitionAdminMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         """Nothing is edited directly: every step is a button calling a service."""
-
-    def has_add_permission(self, request):
-        return False  # complaints are filed on the portal, by the complainant
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(FraudSignal)

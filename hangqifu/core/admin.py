@@ -9,17 +9,22 @@ from .errors import DomainError
 from .models import WorkerHeartbeat
 
 
-class ReadOnlyAdminMixin:
-    """Staff read these records here; they are written only by services (workflows, the money core, the audit
-    trail), so the admin neither adds, changes nor deletes them."""
+class NoAddDeleteAdminMixin:
+    """These records are created and removed only by their workflow's services (filed on the portal, decided,
+    withdrawn), so the admin neither adds nor deletes them; staff act on them through actions and buttons."""
 
     def has_add_permission(self, request, obj=None):
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_delete_permission(self, request, obj=None):
         return False
 
-    def has_delete_permission(self, request, obj=None):
+
+class ReadOnlyAdminMixin(NoAddDeleteAdminMixin):
+    """Staff read these records here; they are written only by services (workflows, the money core, the audit
+    trail), so the admin neither adds, changes nor deletes them."""
+
+    def has_change_permission(self, request, obj=None):
         return False
 
 

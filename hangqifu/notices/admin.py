@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 
+from hangqifu.core.admin import NoAddDeleteAdminMixin
 from hangqifu.core.errors import DomainError
 from hangqifu.workflows.transitions import available_actions
 
@@ -34,7 +35,7 @@ class ObjectionInline(admin.TabularInline):
 
 
 @admin.register(PublicNotice)
-class PublicNoticeAdmin(admin.ModelAdmin):
+class PublicNoticeAdmin(NoAddDeleteAdminMixin, admin.ModelAdmin):
     """Notices are published by the workflows (admission, redemption) through notices.services."""
 
     list_display = ["title", "kind", "state", "published_at", "closes_at", "window_provisional"]
@@ -45,12 +46,6 @@ class PublicNoticeAdmin(admin.ModelAdmin):
               "closed_at", "created_by"]
     readonly_fields = fields
     inlines = [NoticeItemInline, ObjectionInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ObjectionResolveForm(forms.ModelForm):
@@ -66,18 +61,12 @@ class ObjectionResolveForm(forms.ModelForm):
 
 
 @admin.register(Objection)
-class ObjectionAdmin(admin.ModelAdmin):
+class ObjectionAdmin(NoAddDeleteAdminMixin, admin.ModelAdmin):
     list_display = ["id", "notice", "item", "user", "created_at", "state", "resolved_by"]
     list_filter = ["state"]
     list_select_related = ["notice", "item", "user", "resolved_by"]
     search_fields = ["content", "notice__title", "user__username"]
     readonly = ["notice", "item", "user", "content", "created_at", "state", "opinion", "resolved_by", "resolved_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)

@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from hangqifu.audit.services import audit_record
-from hangqifu.core.admin import ReadOnlyAdminMixin
+from hangqifu.core.admin import NoAddDeleteAdminMixin, ReadOnlyAdminMixin
 from hangqifu.documents.selectors import documents_for
 
 from .. import selectors, services
@@ -84,7 +84,7 @@ class ReviewInline(ReadOnlyInline):
 
 
 @admin.register(ProviderApplication)
-class ProviderApplicationAdmin(admin.ModelAdmin):
+class ProviderApplicationAdmin(NoAddDeleteAdminMixin, admin.ModelAdmin):
     list_display = ["id", "name", "round", "district", "state", "conditions_display", "submitted_at",
                     "handle_column"]
     list_filter = ["state", "round", "district"]
@@ -109,12 +109,6 @@ class ProviderApplicationAdmin(admin.ModelAdmin):
     # note), returned, rejected, assigned and confirmed on its portal page (handle_link); the admin lists and
     # filters them, and publishes one merged notice for several.
     actions = ["confirm_and_publish"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="办理页面")
     def handle_link(self, obj):

@@ -4,6 +4,7 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils.html import format_html
 
+from hangqifu.core.admin import NoAddDeleteAdminMixin
 from hangqifu.core.errors import DomainError
 
 from .. import services
@@ -13,7 +14,7 @@ from .applications import documents_html
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(NoAddDeleteAdminMixin, admin.ModelAdmin):
     list_display = ["id", "title", "provider", "category", "price", "last_year_average_price", "price_flag", "state",
                     "awaiting_selection", "selection_round", "order_count", "rating_count"]
     list_filter = ["state", "awaiting_selection", "selection_round", "category", "provider__provider_profile__district"]
@@ -28,12 +29,6 @@ class ProductAdmin(admin.ModelAdmin):
                        "selection_opinion", "selected_at", "notice_id"]
     fields = readonly_fields
     actions = ["approve", "confirm_selection", "return_to_draft", "delist"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="办理页面")
     def handle_link(self, obj):
@@ -69,7 +64,7 @@ class ProductAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProviderProfile)
-class ProviderProfileAdmin(admin.ModelAdmin):
+class ProviderProfileAdmin(NoAddDeleteAdminMixin, admin.ModelAdmin):
     """Admitted providers with their catalogue figures (kept by the order workflow on each product)."""
     list_display = ["organisation", "district", "state", "round", "admitted_at", "orders", "ratings",
                     "dissatisfaction", "removed_at", "propose_removal"]
@@ -78,12 +73,6 @@ class ProviderProfileAdmin(admin.ModelAdmin):
     list_select_related = ["organisation", "round"]
     readonly_fields = ["organisation", "state", "district", "categories", "round", "application", "admitted_at",
                        "removed_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(
