@@ -57,7 +57,7 @@ def check_page(page, *, states: set[str] | None = None) -> None:
     assert not violations, f"axe on {url}: {violations}"
     watch = getattr(page, "page_watch", None)
     if watch is not None:  # this path at this width needs no second axe run at the test's end
-        watch.axed.add((urlsplit(url).path, width))
+        watch.axed_here(urlsplit(url).path, width)
     codes = raw_codes(page.evaluate(_VISIBLE_TEXT), states if states is not None else state_ids())
     assert not codes, f"raw codes shown on {url}: {codes}"
 
@@ -116,8 +116,8 @@ class PageWatch:
     (path, viewport width): not on the live page (which may be gone), but on a second page of the same context
     at the same viewport, where the document's address is answered with the markup as it was seen (scripts
     off: the markup is already what they made of it) and the stylesheets and images load from the server.
-    A document the server sent as HTML that never reached Python fails the test as unchecked; findings fail it
-    with their URL."""
+    A document the page showed (an HTML response the main frame committed to) that never reached Python fails
+    the test as unchecked; findings fail it with their URL."""
 
     BINDING = "__hangqifuPageSeen"
     ARRIVAL_SECONDS = 10.0  # how long the end of a test waits for the last documents' snapshots
@@ -126,7 +126,8 @@ class PageWatch:
         self.page = page
         self.log = log
         self.documents: dict[str, _Document] = {}
-        self.loaded: list[str] = []  # address of each HTML document the main frame received
+        self.loaded: list[str] = []  # address of each HTML document the main frame showed
+        self._arriving: list[str] = []  # HTML documents received, not shown yet
         self.axed: set[tuple[str, int]] = set()
         self.failures: list[str] = []
         self._reported: set[tuple[str, tuple]] = set()
@@ -134,6 +135,7 @@ class PageWatch:
         page.expose_binding(self.BINDING, self._on_snapshot)
         page.add_init_script(_SNAPSHOT_SCRIPT % {"binding": self.BINDING})
         page.on("response", self._on_response)
+        page.on("framenavigated", self._on_navigated)
 
     def _on_response(self, response) -> None:
         request = response.request
@@ -144,7 +146,15 @@ class PageWatch:
                 or not headers.get("content-type", "").startswith("text/html")
                 or headers.get("content-disposition", "").startswith("attachment")):
             return
-        self.loaded.append(urldefrag(response.url).url)
+        self._arriving.append(urldefrag(response.url).url)
+
+    def _on_navigated(self, frame) -> None:
+        # a document the main frame received is shown once the frame commits to it; one superseded by the next
+        # navigation before that (a test that leaves at once) was never seen
+        url = urldefrag(frame.url).url
+        if frame.parent_frame is None and url in self._arriving:
+            self.loaded.append(url)
+            self._arriving.clear()
 
     def _on_snapshot(self, _source, snapshot: dict) -> None:
         try:
@@ -163,6 +173,12 @@ class PageWatch:
         except Exception as error:  # noqa: BLE001 — reported with the test
             self.failures.append(f"the page check failed on {snapshot.get('url')}: {error!r}")
 
+    def axed_here(self, path: str, width: int) -> None:
+        """axe has run at this path and width in this test (a test's own check on the live page, or a replay)."""
+        self.axed.add((path, width))
+        if self.log is not None:
+            self.log("axe", width, path)
+
     def finish(self) -> list[str]:
         """Axe every (path, width) not axed yet, then the findings of the whole test, the documents that were
         never checked among them."""
@@ -171,13 +187,11 @@ class PageWatch:
         for document in list(self.documents.values()):
             if (document.path, document.width) in self.axed:
                 continue
-            self.axed.add((document.path, document.width))
             replay = replay or self._replay_page()
             for violation in self._axe_replayed(replay, document):
                 self.failures.append(f"axe on {document.url}: {violation['id']} ({violation['impact']}) "
                                      f"{violation['help']}: {violation['nodes']}")
-            if self.log is not None:
-                self.log("axe", document.width, document.path)
+            self.axed_here(document.path, document.width)
         if replay is not None:
             replay.close()
         for url, count in self._unchecked().items():
