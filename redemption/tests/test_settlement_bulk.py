@@ -136,19 +136,25 @@ def _expected_ledger(batch):
     return sorted(rows)
 
 
-def test_issue_writes_the_same_payment_lines_and_ledger_rows_as_per_claim(now, center, bureau, finance, run,
-                                                                          set_clock):
-    claims = _claims(5, center, bureau)
+def _disbursed(run, set_clock, center, bureau, finance) -> SettlementBatch:
+    """A batch of every approved claim taken through collection, its notice (closed without objection) and both
+    signatures, its disbursement issued."""
     batch = _open(center)
     run(services.batch_close, batch=batch, actor=center)
     run(services.batch_approve, batch=S(batch.pk), actor=bureau)
     batch = run(services.batch_publish, batch=S(batch.pk), actor=bureau)
-    assert batch.notice.items.count() == 5
     set_clock(batch.notice.closes_at + timedelta(hours=10))
     run(notice_services.notices_close_expired)
     run(services.batch_sign, batch=S(batch.pk), actor=bureau)
     run(services.batch_sign, batch=S(batch.pk), actor=finance)
-    batch = S(batch.pk)
+    return S(batch.pk)
+
+
+def test_issue_writes_the_same_payment_lines_and_ledger_rows_as_per_claim(now, center, bureau, finance, run,
+                                                                          set_clock):
+    claims = _claims(5, center, bureau)
+    batch = _disbursed(run, set_clock, center, bureau, finance)
+    assert batch.notice.items.count() == 5
     assert batch.state == SettlementBatch.State.DISBURSED
     # one payment line per provider with its claims' sum; every claim linked to its provider's line
     for claim in RedemptionClaim.objects.filter(batch=batch).select_related("payment"):
@@ -291,15 +297,7 @@ def test_a_settlement_in_small_chunks_verifies_and_tells_each_provider_user_once
     # (the factories' vouchers skip the claim service's entries, so the vouchers' checks are compared, not zero)
     vouchers_problems = ledger_verify().problems
     # when the batch goes from collection to disbursement
-    batch = _open(center)
-    run(services.batch_close, batch=batch, actor=center)
-    run(services.batch_approve, batch=S(batch.pk), actor=bureau)
-    batch = run(services.batch_publish, batch=S(batch.pk), actor=bureau)
-    set_clock(batch.notice.closes_at + timedelta(hours=10))
-    run(notice_services.notices_close_expired)
-    run(services.batch_sign, batch=S(batch.pk), actor=bureau)
-    run(services.batch_sign, batch=S(batch.pk), actor=finance)
-    batch = S(batch.pk)
+    batch = _disbursed(run, set_clock, center, bureau, finance)
     # then every claim is on its provider's one line, and the ledger and every audit chain verify
     assert batch.state == SettlementBatch.State.DISBURSED and batch.payments.count() == len(providers)
     for claim in RedemptionClaim.objects.filter(batch=batch).select_related("payment"):

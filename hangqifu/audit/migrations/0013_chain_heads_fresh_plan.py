@@ -5,17 +5,15 @@ head once it had grown (0.5 s a call at 100,000 events, where the (chain, id) in
 A custom plan sees the table's current size each time; planning the one-row look-up costs microseconds."""
 from django.db import migrations
 
-FRESH = "ALTER FUNCTION audit_chain_heads(integer[]) SET plan_cache_mode = force_custom_plan;"
-CACHED = "ALTER FUNCTION audit_chain_heads(integer[]) RESET plan_cache_mode;"
 
-
-def _on_postgresql(sql):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql, params=None)
-    return run
+def plan_cache_mode(setting: str):
+    def alter(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":  # SQLite has no functions to plan
+            schema_editor.execute(f"ALTER FUNCTION audit_chain_heads(integer[]) {setting};", params=None)
+    return alter
 
 
 class Migration(migrations.Migration):
     dependencies = [("audit", "0012_sanctions_and_supervision_moved_out")]
-    operations = [migrations.RunPython(_on_postgresql(FRESH), _on_postgresql(CACHED))]
+    operations = [migrations.RunPython(plan_cache_mode("SET plan_cache_mode = force_custom_plan"),
+                                       plan_cache_mode("RESET plan_cache_mode"))]
