@@ -1,5 +1,14 @@
 """Steps several browser journeys take the same way."""
+import re
+
 from hangqifu.documents.tests.factories import pdf_bytes
+
+
+def logout(page) -> None:
+    """Sign out by the header's 退出 and wait for the login page it leads to, as a person would, before the
+    next step: a step taken while that page is still arriving would leave it unseen (and unchecked)."""
+    page.click("form[action='/accounts/logout/'] button")
+    page.wait_for_url(re.compile(r"/accounts/login/"))
 
 
 def upload_documents(page, kinds) -> None:

@@ -75,9 +75,12 @@ def assert_primary_action(page, locator) -> None:
 
 
 # Run in every document of the watched page before its own scripts. A main-frame HTML document sends what it
-# shows (visible text, markup, address, viewport) once it has loaded and again as it is left (`beforeunload`
-# while it is still whole, `pagehide` for a leave that skips it), so a page the test leaves at once by a link or
-# a form, even before it finished loading, is read as it was last seen, without Python reaching into it.
+# shows (visible text, markup, address, viewport) as soon as it is parsed, again once it has loaded and again as
+# it is left (`beforeunload` while it is still whole, `pagehide` for a leave that skips it), so a page the test
+# leaves at once by a link or a form, even before it finished loading, is read as it was last seen, without
+# Python reaching into it. The first copy is sent before `load`, so it reaches Python before a `goto` or a wait
+# for the load returns: a test that navigates on at once cannot outrun it (a copy sent while a document is torn
+# down can be lost).
 _SNAPSHOT_SCRIPT = """(() => {
   if (window !== window.top) return;
   const documentId = Date.now().toString(36) + Math.random().toString(36).slice(2);
@@ -88,6 +91,7 @@ _SNAPSHOT_SCRIPT = """(() => {
       text: document.body ? document.body.innerText : '', html: document.documentElement.outerHTML,
     }).catch(() => {});
   };
+  document.addEventListener('DOMContentLoaded', () => send('parsed'));
   addEventListener('load', () => setTimeout(() => send('loaded'), 0));
   addEventListener('beforeunload', () => send('left'));
   addEventListener('pagehide', () => send('left'));
@@ -99,7 +103,7 @@ class _Document:
     url: str
     width: int
     height: int
-    html: str  # the markup as first sent, replayed for axe-core
+    html: str  # the markup as last sent, replayed for axe-core
 
     @property
     def path(self) -> str:
@@ -159,11 +163,12 @@ class PageWatch:
     def _on_snapshot(self, _source, snapshot: dict) -> None:
         try:
             url = urldefrag(snapshot["url"]).url
-            if snapshot["documentId"] not in self.documents:
-                self.documents[snapshot["documentId"]] = _Document(
-                    url=url, width=snapshot["width"], height=snapshot["height"], html=snapshot["html"])
-                if self.log is not None:
-                    self.log("scan", snapshot["width"], urlsplit(url).path)
+            if snapshot["documentId"] not in self.documents and self.log is not None:
+                self.log("scan", snapshot["width"], urlsplit(url).path)
+            seen = self.documents.get(snapshot["documentId"])
+            self.documents[snapshot["documentId"]] = _Document(  # at the size first seen, as last seen
+                url=url, width=seen.width if seen else snapshot["width"],
+                height=seen.height if seen else snapshot["height"], html=snapshot["html"])
             if self._states is None:
                 self._states = state_ids()
             codes = raw_codes(snapshot["text"], self._states)

@@ -13,12 +13,10 @@ from vouchers.services.deductions import deduction_apply
 from vouchers.services.ledger import ledger_verify
 from vouchers.tests.money_factories import claimed_voucher, open_batch, order_in_state, provider_user, qualified_buyer
 
+from .browser_steps import logout
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 CAT = ServiceCategory.DIGITAL_EMPOWERMENT
-
-
-def _logout(page):
-    page.get_by_role("button", name="退出").click()
 
 
 def test_complaint_investigation_fraud_confirmed_and_the_enterprise_can_no_longer_claim(
@@ -47,7 +45,7 @@ def test_complaint_investigation_fraud_confirmed_and_the_enterprise_can_no_longe
     page.fill("textarea[name=findings]", "经核查服务未实际提供，合同系虚构，移送市经信局处理。")
     page.get_by_role("button", name="办结").click()
     assert page.get_by_test_id("complaint-state").inner_text() == "已办结"
-    _logout(page)
+    logout(page)
 
     # the bureau confirms the fraud: ban, recovery of the deduction
     login("ban-bureau", PASSWORD)
@@ -62,7 +60,7 @@ def test_complaint_investigation_fraud_confirmed_and_the_enterprise_can_no_longe
     recovery = Recovery.objects.get()
     assert LedgerEntry.objects.filter(kind=LedgerEntry.Kind.REVERSAL, reference=recovery.number).count() == 1
     assert ledger_verify().ok
-    _logout(page)
+    logout(page)
 
     # the enterprise tries to claim another voucher: the button refuses with the ban message
     login("ban-ent", PASSWORD)

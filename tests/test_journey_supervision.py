@@ -9,11 +9,9 @@ from hangqifu.accounts.tests.factories import PASSWORD
 from sanctions.models import Sanction
 from supervision.models import Complaint
 
+from .browser_steps import logout
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _logout(page):
-    page.get_by_role("button", name="退出").click()
 
 
 def test_public_complaint_investigation_sanction_and_the_enterprise_is_told(live_server, page, login, make_user,
@@ -51,7 +49,7 @@ def test_public_complaint_investigation_sanction_and_the_enterprise_is_told(live
     assert page.get_by_test_id("complaint-state").inner_text() == "已办结"
     page.get_by_test_id("object-history").click()
     assert "审计时间线 · 组织 #" in page.locator("h1").inner_text()
-    _logout(page)
+    logout(page)
 
     # the complainant follows it with the number and contact
     page.goto(f"{live_server.url}/audit/complaints/track/")
@@ -68,7 +66,7 @@ def test_public_complaint_investigation_sanction_and_the_enterprise_is_told(live
     page.fill("textarea[name=reason]", f"虚报服务合同金额（投诉 {tracking} 查实）")
     page.get_by_role("button", name="作出处理决定").click()
     assert "2029-05-31" in page.get_by_test_id("sanctions").inner_text()
-    _logout(page)
+    logout(page)
 
     # the enterprise's user sees the decision on the home page and in the inbox
     login("journey-ent", PASSWORD)

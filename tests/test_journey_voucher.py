@@ -5,6 +5,8 @@ import pytest
 from hangqifu.accounts.tests.factories import PASSWORD
 from hangqifu.core.choices import ServiceCategory
 
+from .browser_steps import logout
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -23,10 +25,6 @@ def world(set_clock, tmp_path):
     scan = tmp_path / "scan.pdf"
     scan.write_bytes(PDF)
     return {"buyer": buyer, "provider": provider, "product": product, "batch": batch, "scan": str(scan)}
-
-
-def _logout(page):
-    page.click("form[action='/accounts/logout/'] button")
 
 
 def test_claim_order_complete_rate_and_deduct_in_the_browser(world, login, live_server):
@@ -54,7 +52,7 @@ def test_claim_order_complete_rate_and_deduct_in_the_browser(world, login, live_
     page.set_input_files("input[name=file]", world["scan"])
     page.click("button:has-text('上传')")
     assert "盖章承诺书已上传" in page.locator(".messages").inner_text()
-    _logout(page)
+    logout(page)
 
     # the provider confirms completion with a service record
     login("journey-provider", PASSWORD)
@@ -63,7 +61,7 @@ def test_claim_order_complete_rate_and_deduct_in_the_browser(world, login, live_
     page.fill("textarea[name=note]", "诊断报告已交付")
     page.click("button:has-text('确认服务完成')")
     assert page.get_by_test_id("order-state").inner_text() == "服务已完成"
-    _logout(page)
+    logout(page)
 
     # the buyer rates, sees the maximum deductible amount and applies the voucher
     login("journey-buyer", PASSWORD)

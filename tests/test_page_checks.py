@@ -27,16 +27,17 @@ def _document(body: str) -> str:
 @pytest.fixture
 def probe(context, live_server):
     """probe(pages) → (page, its watch): a fresh watched page on which /probe/<name>/ answers pages[name]; an
-    image at /probe/never.png never arrives, so a page showing it never fires `load` (left while loading)."""
+    image at /probe/never.png never arrives, so a page showing it never fires `load` (left while loading); nor
+    does a script at /probe/never.js, so a page loading it is never even parsed."""
 
-    def _probe(pages: dict[str, str]):
+    def _probe(pages: dict[str, str], watch_class=PageWatch):
         page = context.new_page()
-        watch = PageWatch(page)
+        watch = watch_class(page)
 
         def answer(route):
             name = urlsplit(route.request.url).path.removeprefix("/probe/").strip("/")
-            if name == "never.png":
-                return  # held: the page that shows it stays loading
+            if name.startswith("never."):
+                return  # held: the page that shows it stays loading (a script: stays unparsed)
             route.fulfill(status=200, content_type="text/html; charset=utf-8", body=_document(pages[name]))
 
         page.route(re.compile(rf"^{re.escape(live_server.url)}/probe/"), answer)
@@ -56,11 +57,18 @@ def _leave_at_once(page, live_server, body: str, *, by: str = "a") -> str:
 
 
 def test_a_raw_code_on_a_page_left_before_it_loaded_fails_with_its_address(probe, live_server):
-    # given
-    body = '<p>办理记录：order.deduct</p><img src="/probe/never.png" alt="票据"><a href="/probe/next/">下一步</a>'
+    # given: the code appears after the page was parsed, so only the copy sent as it is left holds it
+    body = ('<img src="/probe/never.png" alt="票据"><a href="/probe/next/">下一步</a><script>document.addEventListener('
+            '"DOMContentLoaded", () => setTimeout(() => document.querySelector("main").insertAdjacentHTML('
+            '"beforeend", "<p>办理记录：order.deduct</p>")))</script>')
     page, watch = probe({"first": body, "next": CLEAN})
     # when
-    first = _leave_at_once(page, live_server, body)
+    first = f"{live_server.url}/probe/first/"
+    page.goto(first, wait_until="domcontentloaded")
+    page.get_by_text("order.deduct").wait_for()
+    page.click("a")
+    page.wait_for_url(re.compile(r"/probe/next/"), wait_until="domcontentloaded")
+    page.get_by_text("订单已办结").wait_for()
     failures = watch.finish()
     # then
     assert failures == [f"raw codes shown on {first} (left): ['order.deduct']"]
@@ -74,7 +82,7 @@ def test_an_english_state_id_on_a_page_left_by_a_form_fails(probe, live_server):
     # when
     first = _leave_at_once(page, live_server, body, by="button[type=submit]")
     # then
-    assert watch.finish() == [f"raw codes shown on {first} (left): ['submitted']"]
+    assert watch.finish() == [f"raw codes shown on {first} (parsed): ['submitted']"]
 
 
 def test_a_serious_axe_violation_on_a_page_left_by_a_form_fails_with_rule_and_element(probe, live_server):
@@ -124,13 +132,38 @@ def test_clean_pages_left_at_once_pass_and_each_path_is_axed_at_each_width(probe
 
 
 def test_a_document_that_never_reached_the_check_fails_as_unchecked(probe, live_server):
-    # given: a page closed while loading sends nothing (neither `load` nor `pagehide` reaches the check)
-    body = '<p>待确认服务</p><img src="/probe/never.png" alt="票据">'
+    # given: a page closed before it was even parsed sends nothing that reaches the check
+    body = '<p>待确认服务</p><script src="/probe/never.js"></script>'
     page, watch = probe({"first": body})
-    page.goto(f"{live_server.url}/probe/first/", wait_until="domcontentloaded")
+    page.goto(f"{live_server.url}/probe/first/", wait_until="commit")
     # when
     page.close()
     failures = watch.finish()
     # then
     assert failures == [f"not checked: {live_server.url}/probe/first/ (1 document(s) loaded, no snapshot reached "
                         "the check)"]
+
+
+class _WatchKeepingOnlyTheFirstCopy(PageWatch):
+    """As when a test navigates on the moment a page has loaded: the copies sent at `load` and at the leave are
+    lost with the document torn down."""
+
+    def _on_snapshot(self, source, snapshot: dict) -> None:
+        if snapshot["moment"] == "parsed":
+            super()._on_snapshot(source, snapshot)
+
+
+def test_a_page_left_the_moment_it_loaded_is_checked_from_its_first_copy(probe, live_server):
+    # given
+    body = '<p>办理记录：order.deduct</p><input type="text" id="amount"><a href="/probe/next/">下一步</a>'
+    page, watch = probe({"first": body, "next": CLEAN}, _WatchKeepingOnlyTheFirstCopy)
+    page.set_viewport_size(PHONE)
+    first = f"{live_server.url}/probe/first/"
+    # when: each navigation returns at `load` and the test moves on at once
+    page.goto(first)
+    page.goto(f"{live_server.url}/probe/next/")
+    failures = watch.finish()
+    # then
+    assert failures[0] == f"raw codes shown on {first} (parsed): ['order.deduct']"
+    assert len(failures) == 2 and failures[1].startswith(f"axe on {first}: label (critical)")
+    assert watch.axed == {("/probe/first/", 390), ("/probe/next/", 390)}
