@@ -59,12 +59,7 @@ INSERT INTO otp_totp_totpdevice (name, confirmed, key, step, t0, digits, toleran
   SELECT '动态口令', true, md5('bench-totp-' || i), 30, 0, 6, 1, 0, -1, {p} + 20000 + i, 0 FROM generate_series(1, 3) i
   UNION ALL SELECT '动态口令', true, md5('bench-totp-d' || i), 30, 0, 6, 1, 0, -1, {p} + 10000 + i, 0
   FROM generate_series(1, 13) i;
-INSERT INTO providers_product (id, category, title, description, deliverables, duration_days, price,
-    last_year_average_price, state, review_opinion, delist_reason, listed_at, order_count, rating_count,
-    satisfied_count, dissatisfied_count, created_at, provider_id, selection_opinion, selection_reviewer)
-  SELECT {p} + i, '{seed.CATEGORY}', '数字化诊断服务 ' || i, '标准化服务', '诊断报告', 30, 4000, 4000, 'listed', '', '',
-         now(), 0, 0, 0, 0, now(), {p} + i, '', ''
-  FROM generate_series(1, {PROVIDERS}) i;
+{seed.products_sql(PROVIDERS, base=p)}
 INSERT INTO vouchers_order (id, year, category, product_title, product_price, amount, buyer_size_class, state, signed_at,
     completed_at, completion_note, satisfaction, rating_comment, rated_at, deducted_at, cancel_reason, created_at,
     buyer_id, buyer_user_id, product_id, provider_id)
