@@ -13,19 +13,25 @@ from . import permissions as perms
 from .models import ClaimLine, DisbursementOrder, DistrictPayment, RedemptionClaim, SettlementBatch
 
 
-def claim_list_for(*, user, state: str | None = None):
-    queryset = (RedemptionClaim.objects.select_related("provider", "batch", "payment")
-                .prefetch_related(Prefetch("lines", ClaimLine.objects.select_related("order").order_by("id")))
-                .annotate(line_count=Count("lines")))
+def _visible_in_state(queryset, *, user, state: str | None, district: str = ""):
+    """Staff see every row, a district its own (`district`), a provider its own; anyone else none. Then the
+    state asked for, if any."""
     if perms.is_staff(user):
         pass
+    elif district:
+        queryset = queryset.filter(district=district)
     elif perms.is_provider(user):
         queryset = queryset.filter(provider_id=user.organisation_id)
     else:
         return queryset.none()
-    if state:
-        queryset = queryset.filter(state=state)
-    return queryset.order_by("-id")
+    return queryset.filter(state=state) if state else queryset
+
+
+def claim_list_for(*, user, state: str | None = None):
+    queryset = (RedemptionClaim.objects.select_related("provider", "batch", "payment")
+                .prefetch_related(Prefetch("lines", ClaimLine.objects.select_related("order").order_by("id")))
+                .annotate(line_count=Count("lines")))
+    return _visible_in_state(queryset, user=user, state=state).order_by("-id")
 
 
 def claim_get_for(*, user, pk) -> RedemptionClaim | None:
@@ -122,17 +128,7 @@ def disbursement_list_for(*, user):
 
 def payment_list_for(*, user, state: str | None = None, batch: int | None = None):
     queryset = DistrictPayment.objects.select_related("provider", "batch", "disbursement_order")
-    district = perms.district_of(user)
-    if perms.is_staff(user):
-        pass
-    elif district:
-        queryset = queryset.filter(district=district)
-    elif perms.is_provider(user):
-        queryset = queryset.filter(provider_id=user.organisation_id)
-    else:
-        return queryset.none()
-    if state:
-        queryset = queryset.filter(state=state)
+    queryset = _visible_in_state(queryset, user=user, state=state, district=perms.district_of(user))
     if batch:
         queryset = queryset.filter(batch_id=batch)
     return queryset.order_by("-batch_id", "provider__name", "id")
