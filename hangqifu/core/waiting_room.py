@@ -39,6 +39,8 @@ logger = logging.getLogger(__name__)
 # over, ARGV[10] per place: a claim's usual 50 ms). Remembering the busiest second matters: a second in which few
 # claims started because the firms told to wait were away says nothing about what the database can do, and
 # reading it as the rate would send the next firms away for longer still, leaving the places in flight idle.
+# The price: a burst of claims that end fast (refused at once) raises it for up to ARGV[11] seconds, and the
+# waits given meanwhile are too short, which costs only more knocks, each a cheap 429.
 _TAKE = """
 local now = tonumber(ARGV[1])
 local firm = ARGV[6]
