@@ -72,7 +72,11 @@ def _issue_district(batch_id: int, district: str) -> DisbursementOrder | None:
                     DistrictPayment(batch=batch, disbursement_order=order, provider_id=row["provider_id"],
                                     district=district, amount=row["amount"], claim_count=row["count"])
                     for row in per_provider])
-                _link_claims(batch_id, district, [(line.provider_id, line.pk) for line in lines])
+                linked = _link_claims(batch_id, district, [(line.provider_id, line.pk) for line in lines])
+                if linked != order.claim_count:
+                    # a claim summed into a line but not on it would miss its ledger entry below: issue nothing
+                    raise RuntimeError(f"disbursement {order.number}: {linked} of {order.claim_count} claims "
+                                       "linked to their payment lines")
                 _ledger_redemptions(order, now)
                 audit_record(action="settlement.disbursement_issue", obj=order, organisation=None,
                              payload={"number": order.number, "district": district, "total": order.total,

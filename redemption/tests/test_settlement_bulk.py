@@ -17,8 +17,8 @@ from hangqifu.notices.models import NoticeItem
 from vouchers.models.ledger import LedgerEntry
 
 from ..ledger import verify_redemption_ledger
-from ..models import ClaimLine, RedemptionClaim, SettlementBatch
-from ..services import collection
+from ..models import ClaimLine, DisbursementOrder, DistrictPayment, RedemptionClaim, SettlementBatch
+from ..services import collection, disbursement
 from ..services import settlement as services
 from . import factories
 from .factories import approved_claim, deducted_order
@@ -170,6 +170,20 @@ def test_issue_writes_the_same_payment_lines_and_ledger_rows_as_per_claim(now, c
     assert actual == _expected_ledger(batch)
     assert len(actual) == sum(c.lines.count() for c in claims) == 7
     assert verify_redemption_ledger() == []
+
+
+def test_an_issue_that_links_fewer_claims_than_it_summed_issues_nothing(now, center, bureau, finance, run,
+                                                                        set_clock, monkeypatch):
+    _claims(3, center, bureau, districts=("xihu",))
+    linking = disbursement._link_claims
+    monkeypatch.setattr(disbursement, "_link_claims", lambda *args: linking(*args) - 1)
+    # when
+    with pytest.raises(RuntimeError, match="2 of 3 claims"):
+        _disbursed(run, set_clock, center, bureau, finance)
+    # then: neither the order, its lines, a link nor a ledger entry stays
+    assert not DisbursementOrder.objects.exists() and not DistrictPayment.objects.exists()
+    assert not RedemptionClaim.objects.filter(payment__isnull=False).exists()
+    assert not LedgerEntry.objects.filter(kind="redemption").exists()
 
 
 def test_notice_close_clears_items_with_one_statement_and_logs_each(now, center, bureau, run, set_clock):
