@@ -120,8 +120,8 @@ class PageWatch:
     (path, viewport width): not on the live page (which may be gone), but on a second page of the same context
     at the same viewport, where the document's address is answered with the markup as it was seen (scripts
     off: the markup is already what they made of it) and the stylesheets and images load from the server.
-    A document the page showed (an HTML response the main frame committed to) that never reached Python fails
-    the test as unchecked; findings fail it with their URL."""
+    A document the page showed (an HTML response the main frame committed to and parsed) that never reached
+    Python fails the test as unchecked; findings fail it with their URL."""
 
     BINDING = "__hangqifuPageSeen"
     ARRIVAL_SECONDS = 10.0  # how long the end of a test waits for the last documents' snapshots
@@ -131,6 +131,7 @@ class PageWatch:
         self.log = log
         self.documents: dict[str, _Document] = {}
         self.loaded: list[str] = []  # address of each HTML document the main frame showed
+        self._committed: str | None = None  # the document the main frame committed to, not parsed yet
         self._arriving: list[str] = []  # HTML documents received, not shown yet
         self.axed: set[tuple[str, int]] = set()
         self.failures: list[str] = []
@@ -140,6 +141,7 @@ class PageWatch:
         page.add_init_script(_SNAPSHOT_SCRIPT % {"binding": self.BINDING})
         page.on("response", self._on_response)
         page.on("framenavigated", self._on_navigated)
+        page.on("domcontentloaded", self._on_parsed)
 
     def _on_response(self, response) -> None:
         request = response.request
@@ -153,12 +155,18 @@ class PageWatch:
         self._arriving.append(urldefrag(response.url).url)
 
     def _on_navigated(self, frame) -> None:
-        # a document the main frame received is shown once the frame commits to it; one superseded by the next
-        # navigation before that (a test that leaves at once) was never seen
+        # a document the main frame received is shown once the frame commits to it and it has been parsed; one
+        # superseded by the next navigation before that (a test that leaves at once, or goes on while a redirect
+        # is still arriving) never showed its page
         url = urldefrag(frame.url).url
-        if frame.parent_frame is None and url in self._arriving:
-            self.loaded.append(url)
+        if frame.parent_frame is None:
+            self._committed = url if url in self._arriving else None
             self._arriving.clear()
+
+    def _on_parsed(self, page) -> None:
+        if self._committed is not None and urldefrag(page.url).url == self._committed:
+            self.loaded.append(self._committed)
+            self._committed = None
 
     def _on_snapshot(self, _source, snapshot: dict) -> None:
         try:

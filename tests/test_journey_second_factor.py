@@ -12,6 +12,8 @@ from hangqifu.policy.models import PolicyYear
 from redemption.models import SettlementBatch
 from redemption.tests.factories import approved_claim, batch_past_notice, deducted_order, provider_user
 
+from .browser_steps import logout
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -66,8 +68,7 @@ def test_staff_enrol_totp_log_in_with_it_and_sign_without_it_refused(live_server
     assert page.get_by_test_id("backup-left").inner_text() == "10"
 
     # log out, then in again: password, then the authenticator's code
-    page.click("form[action='/accounts/logout/'] button")
-    page.goto(f"{url}/accounts/login/")
+    logout(page)
     page.fill("input[name=username]", official.username)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")

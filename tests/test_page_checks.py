@@ -131,17 +131,34 @@ def test_clean_pages_left_at_once_pass_and_each_path_is_axed_at_each_width(probe
     assert len(watch.documents) == 4
 
 
-def test_a_document_that_never_reached_the_check_fails_as_unchecked(probe, live_server):
-    # given: a page closed before it was even parsed sends nothing that reaches the check
-    body = '<p>待确认服务</p><script src="/probe/never.js"></script>'
-    page, watch = probe({"first": body})
-    page.goto(f"{live_server.url}/probe/first/", wait_until="commit")
+class _WatchLosingEveryCopy(PageWatch):
+    """As if the page's copies never reached Python (a broken init script or binding)."""
+
+    def _on_snapshot(self, source, snapshot: dict) -> None:
+        pass
+
+
+def test_a_shown_document_that_never_reached_the_check_fails_as_unchecked(probe, live_server):
+    # given
+    page, watch = probe({"first": CLEAN}, _WatchLosingEveryCopy)
     # when
-    page.close()
+    page.goto(f"{live_server.url}/probe/first/")
     failures = watch.finish()
     # then
     assert failures == [f"not checked: {live_server.url}/probe/first/ (1 document(s) loaded, no snapshot reached "
                         "the check)"]
+
+
+def test_a_page_torn_down_before_it_was_parsed_showed_nothing_and_is_not_counted(probe, live_server):
+    # given: a page whose parsing waits on a script that never arrives, left for the next page at once (as a
+    # test that goes on while a redirect is still arriving)
+    page, watch = probe({"first": '<p>待确认服务</p><script src="/probe/never.js"></script>', "next": CLEAN})
+    page.goto(f"{live_server.url}/probe/first/", wait_until="commit")
+    # when
+    page.goto(f"{live_server.url}/probe/next/")
+    failures = watch.finish()
+    # then
+    assert failures == [] and watch.loaded == [f"{live_server.url}/probe/next/"]
 
 
 class _WatchKeepingOnlyTheFirstCopy(PageWatch):
