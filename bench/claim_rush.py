@@ -202,6 +202,17 @@ def main() -> None:
         figure("claim_rush.sold_out_refusals_vs_drf_ceiling", sold_out_vs_drf, "ratio",
                "≥ 0.8 (refusals/s after sell-out ÷ the DRF no-op's requests/s, same run)", sold_out_vs_drf >= 0.8),
     ]
+    # what one winning claim costs the machine (workers, PostgreSQL, Redis, wrk), the sold-out refusals after it
+    # taken out at the sold-out ceiling's cost: claims/s ≥ 0.5 × the DRF ceiling asks this ≤ 2 × a no-op request
+    sold_out_cpu = run["ceilings"]["sold_out"]["machine_cpu_ms_per_request"] * served.get("409", 0) / 1000
+    claim_cpu_ms = 1000 * max(run["cpu"]["machine_busy_cpu_s"] - sold_out_cpu, 0) / max(run["vouchers"], 1)
+    drf_cpu_ms = run["ceilings"]["drf"]["machine_cpu_ms_per_request"]
+    figures += [
+        figure("claim_rush.claim_cpu_ms", claim_cpu_ms, "ms",
+               f"information: machine CPU per winning claim, against {drf_cpu_ms:.2f} ms per DRF no-op request", None),
+        figure("claim_rush.claim_cpu_vs_drf_request", claim_cpu_ms / drf_cpu_ms if drf_cpu_ms else 0.0, "ratio",
+               "information: ≤ 2 for claims/s ≥ 0.5 × the DRF ceiling on CPU alone", None),
+    ]
     bound = claims_per_s_bound(run["ceilings"]["drf"], baseline)
     figures += [
         figure("claim_rush.claims_per_s_upper_bound", bound, "claims/s",

@@ -129,7 +129,7 @@ def http_run() -> dict:
 # The deduction's SQL (the app's statements, bench/pgbench/deduct.sql) and one variant per suspect of what holds
 # the fund row, each on a fresh copy of the same seed (switches explained in deduct.sql); `before` is the
 # transaction as it was before the idempotency response moved ahead of the charge.
-APP = {"early_guards": 1, "guards": 1, "cap": 1, "reads": 0, "trips": 2}
+APP = {"early_guards": 1, "guards": 1, "cap": 1, "reads": 0, "trips": 2, "charge": 1}
 DEDUCT_VARIANTS = {
     "app": APP,
     "before": {**APP, "reads": 1, "trips": 3},
@@ -138,6 +138,9 @@ DEDUCT_VARIANTS = {
     "provider_counter_off": {**APP, "cap": 0},
     "commit_alone_after_charge": {**APP, "trips": 1},
     "charge_with_commit": {**APP, "trips": 0},
+    # no hot row at all (the fund guards refuse a deduction that does not charge the fund, so they are off too):
+    # if this runs no faster than guards_off, the fund row is not what limits the deduction
+    "guards_and_fund_row_off": {**APP, "guards": 0, "charge": 0},
 }
 
 
@@ -157,13 +160,14 @@ def pgbench_run(clients: int, variant: str = "app", transactions: int = COVERED,
                "-D", f"amount={AMOUNT}", "-D", f"nc={clients}", "-D", "k=0", "-D", f"prov={PROVIDER}",
                "-D", f"providers={PROVIDERS}",
                *[arg for key, value in {**DEDUCT_VARIANTS[variant], **flags}.items() for arg in ("-D", f"{key}={value}")], PG_DB]
-    tps = _pgbench(command)
+    measured = _pgbench(command)
     deductions = int(psql("SELECT count(*) FROM vouchers_deduction", PG_DB))
-    drifted = psql(f"SELECT f.deducted <> (SELECT coalesce(sum(amount), 0) FROM vouchers_deduction) "
-                   f"FROM vouchers_fund f WHERE id = {fund}", PG_DB)
+    charged = {**DEDUCT_VARIANTS[variant], **flags}["charge"]
+    expected = "(SELECT coalesce(sum(amount), 0) FROM vouchers_deduction)" if charged else "0"
+    drifted = psql(f"SELECT f.deducted <> {expected} FROM vouchers_fund f WHERE id = {fund}", PG_DB)
     if deductions != total or drifted != "f":
         raise RuntimeError(f"pgbench {variant}: {deductions} deductions of {total}, fund drifted: {drifted}")
-    return {"variant": variant, "clients": clients, "transactions": total, "tps": tps, "deductions": deductions}
+    return {"variant": variant, "clients": clients, "transactions": total, **measured, "deductions": deductions}
 
 
 def hot_row_run(clients: int, seconds: int) -> dict:
@@ -175,14 +179,25 @@ def hot_row_run(clients: int, seconds: int) -> dict:
     command = ["pgbench", "-h", "127.0.0.1", "-U", "postgres", "-n", "-c", str(clients), "-j", "2",
                "-T", str(seconds), "-f", str(ROOT / "bench" / "pgbench" / "hot_row.sql"), "-D", f"amount={AMOUNT}",
                PG_DB]
-    return {"clients": clients, "tps": _pgbench(command)}
+    return {"clients": clients, **_pgbench(command)}
 
 
-def _pgbench(command) -> float:
+def _pgbench(command) -> dict:
+    """tps, and what the machine's CPUs did meanwhile: busy share, and busy CPU ms per transaction (PostgreSQL,
+    pgbench and anything else running) — a run whose CPUs are all busy is bound by CPU, not by a lock."""
+    meter = CpuMeter([]).start()
     result = subprocess.run(command, capture_output=True, text=True)
+    cpu = meter.stop()
     if result.returncode:
         raise RuntimeError(f"pgbench failed: {result.stderr[:1500]}\n{result.stdout[-1500:]}")
-    return float(re.search(r"tps = ([\d.]+) \(without initial connection time\)", result.stdout).group(1))
+    tps = float(re.search(r"tps = ([\d.]+) \(without initial connection time\)", result.stdout).group(1))
+    done = int(re.search(r"number of transactions actually processed: (\d+)", result.stdout).group(1))
+    return {"tps": tps, "machine_busy_pct": cpu["machine_busy_pct"],
+            "machine_cpu_ms_per_tx": round(1000 * cpu["machine_busy_cpu_s"] / max(done, 1), 3)}
+
+
+def _mean(runs, key) -> float:
+    return sum(run[key] for run in runs) / len(runs)
 
 
 def main() -> None:
@@ -215,6 +230,9 @@ def main() -> None:
     ratio = per_s / baseline["tps"] if baseline["tps"] else 0.0
     log(f"deduction rush: {per_s:.0f} deductions/s, {final}")
     sql_ratio = baseline["tps"] / hot_tps if hot_tps else 0.0
+    app_runs = [variants["app"], app_again]
+    deduction_cpu = _mean(app_runs, "machine_cpu_ms_per_tx")
+    cpu_ratio = _mean(hot, "machine_cpu_ms_per_tx") / deduction_cpu if deduction_cpu else 0.0
     figures = [
         figure("deduction_rush.hot_row_pgbench_tps", hot_tps, "tps",
                f"bare conditional UPDATE of one row, {clients} clients (mean of the run's first and last)", None),
@@ -222,6 +240,13 @@ def main() -> None:
                sql_ratio >= 0.5),
         *[figure(f"deduction_rush.variant_{name}_tps", run["tps"], "tps", "information: what each suspect costs",
                  None) for name, run in variants.items()],
+        figure("deduction_rush.hot_row_cpu_ms_per_tx", _mean(hot, "machine_cpu_ms_per_tx"), "ms",
+               f"information: machine CPU per bare UPDATE, CPUs {_mean(hot, 'machine_busy_pct'):.0f} % busy", None),
+        figure("deduction_rush.deduction_sql_cpu_ms_per_tx", _mean(app_runs, "machine_cpu_ms_per_tx"), "ms",
+               f"information: machine CPU per deduction transaction, CPUs "
+               f"{_mean(app_runs, 'machine_busy_pct'):.0f} % busy", None),
+        figure("deduction_rush.deduction_sql_vs_hot_row_by_cpu", cpu_ratio, "ratio",
+               "information: the ratio CPU alone allows (hot row's CPU per tx ÷ the deduction's)", None),
         figure("deduction_rush.deductions_per_s", per_s, "deductions/s", "≥ 0.5 × baseline tps", None),
         figure("deduction_rush.baseline_pgbench_tps", baseline["tps"], "tps", f"pgbench, {baseline['clients']} clients",
                None),

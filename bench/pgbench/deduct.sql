@@ -18,6 +18,8 @@
 --   early_guards=0  every guard at COMMIT, with the fund row held
 --   guards=0        no trigger at all (what the guards cost, a measurement only)
 --   cap=0           no provider counter UPDATE (what the second hot row costs, a measurement only)
+--   charge=0        no fund UPDATE at all: the deduction with no hot row held (a measurement only, with guards=0:
+--                   the fund guard refuses a deduction the fund's counter does not show; the run checks deducted = 0)
 --   reads=1         the policy read twice more inside the transaction (the app before it read it once)
 --   trips=3         after the charge RELEASE SAVEPOINT, the idempotency response, COMMIT (the app before)
 --   trips=2         as the app: the idempotency response written before the charge; RELEASE and COMMIT after
@@ -106,7 +108,10 @@ RELEASE SAVEPOINT s0;
 UPDATE core_idempotencyrecord SET response_status = 200,
     response_body = '{"id": 1, "state": "deducted", "deduction": {"amount": "1000.00"}}'::jsonb WHERE id = :record;
 \endif
-\if :trips = 0
+\if :charge = 0
+RELEASE SAVEPOINT s0;
+COMMIT;
+\elif :trips = 0
 UPDATE vouchers_fund SET deducted = deducted + :amount,
        exhausted_at = CASE WHEN deducted + :amount = total THEN now() ELSE exhausted_at END,
        exhaustion_cause = CASE WHEN deducted + :amount = total THEN 'remainder_zero' ELSE exhaustion_cause END
