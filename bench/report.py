@@ -13,6 +13,25 @@ TITLES = {
 }
 
 
+def committed_fragments(names) -> dict:
+    """What the committed bench/results.json and RESULTS.md say of `names`: their figures and their section as
+    written, for a partial re-run on a machine that no longer has the earlier run's fragments."""
+    here = Path(__file__).parent
+    results, report = here / "results.json", here / "RESULTS.md"
+    if not results.exists() or not report.exists():
+        return {}
+    figures, text, kept = json.loads(results.read_text()), report.read_text(), {}
+    for name in names:
+        start = text.find(f"## {TITLES[name]}\n")
+        if start < 0:
+            continue
+        end = min((i for i in (text.find("\n## ", start + 1), text.find("\n## Analysis", start + 1)) if i > 0),
+                  default=len(text))
+        kept[name] = {"figures": [f for f in figures if f["name"].startswith(f"{name}.")],
+                      "section": text[start:end].strip() + "\n"}
+    return kept
+
+
 def _value(figure) -> str:
     value = figure["value"]
     if value is None:
@@ -53,6 +72,9 @@ def render(info: dict, fragments: dict, failures: dict) -> str:
     for name, title in TITLES.items():
         fragment = fragments.get(name)
         if fragment is None:
+            continue
+        if "section" in fragment:  # kept from the committed report (a partial re-run on a fresh machine)
+            lines += [fragment["section"]]
             continue
         lines += [f"## {title}", "", "| figure | value | target | |", "|---|---|---|---|"]
         for figure in fragment["figures"]:
