@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urldefrag, urlsplit
+from urllib.parse import parse_qsl, urldefrag, urlsplit
 
 AXE = Path(__file__).parent / "vendor" / "axe" / "axe.min.js"
 BLOCKING = ("serious", "critical")
@@ -56,8 +56,8 @@ def check_page(page, *, states: set[str] | None = None) -> None:
     violations = axe_violations(page)
     assert not violations, f"axe on {url}: {violations}"
     watch = getattr(page, "page_watch", None)
-    if watch is not None:  # this path at this width needs no second axe run at the test's end
-        watch.axed_here(urlsplit(url).path, width)
+    if watch is not None:  # this page's key at this width needs no second axe run at the test's end
+        watch.axed_here(url, width)
     codes = raw_codes(page.evaluate(_VISIBLE_TEXT), states if states is not None else state_ids())
     assert not codes, f"raw codes shown on {url}: {codes}"
 
@@ -106,8 +106,17 @@ class _Document:
     html: str  # the markup as last sent, replayed for axe-core
 
     @property
-    def path(self) -> str:
-        return urlsplit(self.url).path
+    def key(self) -> str:
+        return axe_key(self.url)
+
+
+def axe_key(url: str) -> str:
+    """What axe-core runs once per (at each viewport width): the path and the names of its query's parameters,
+    not their values — a list filtered by `?state=` renders other markup than the bare list, while `?page=2` and
+    `?page=3` render the same markup with other rows."""
+    parts = urlsplit(url)
+    names = sorted({name for name, _ in parse_qsl(parts.query, keep_blank_values=True)})
+    return parts.path + ("?" + "&".join(names) if names else "")
 
 
 class PageWatch:
@@ -117,9 +126,10 @@ class PageWatch:
 
     Each document sends its visible text and markup to Python when it has loaded and when it is left
     (`_SNAPSHOT_SCRIPT`); the raw-code scan reads every one of these. axe-core runs at the test's end, once per
-    (path, viewport width): not on the live page (which may be gone), but on a second page of the same context
-    at the same viewport, where the document's address is answered with the markup as it was seen (scripts
-    off: the markup is already what they made of it) and the stylesheets and images load from the server.
+    `axe_key` (path and query parameter names) and viewport width: not on the live page (which may be gone), but
+    on a second page of the same context at the same viewport, where the document's address is answered with the
+    markup as it was seen (scripts off: the markup is already what they made of it) and the stylesheets and
+    images load from the server.
     A document the page showed (an HTML response the main frame committed to and parsed) that never reached
     Python fails the test as unchecked; findings fail it with their URL."""
 
@@ -133,7 +143,7 @@ class PageWatch:
         self.loaded: list[str] = []  # address of each HTML document the main frame showed
         self._committed: str | None = None  # the document the main frame committed to, not parsed yet
         self._arriving: list[str] = []  # HTML documents received, not shown yet
-        self.axed: set[tuple[str, int]] = set()
+        self.axed: set[tuple[str, int]] = set()  # (axe_key, width)
         self.failures: list[str] = []
         self._reported: set[tuple[str, tuple]] = set()
         self._states = None
@@ -186,25 +196,27 @@ class PageWatch:
         except Exception as error:  # noqa: BLE001 — reported with the test
             self.failures.append(f"the page check failed on {snapshot.get('url')}: {error!r}")
 
-    def axed_here(self, path: str, width: int) -> None:
-        """axe has run at this path and width in this test (a test's own check on the live page, or a replay)."""
-        self.axed.add((path, width))
+    def axed_here(self, url: str, width: int) -> None:
+        """axe has run on this address's key at this width in this test (a test's own check on a live page, or a
+        replay)."""
+        key = axe_key(url)
+        self.axed.add((key, width))
         if self.log is not None:
-            self.log("axe", width, path)
+            self.log("axe", width, key)
 
     def finish(self) -> list[str]:
-        """Axe every (path, width) not axed yet, then the findings of the whole test, the documents that were
+        """Axe every (key, width) not axed yet, then the findings of the whole test, the documents that were
         never checked among them."""
         self._await_snapshots()
         replay = None
         for document in list(self.documents.values()):
-            if (document.path, document.width) in self.axed:
+            if (document.key, document.width) in self.axed:
                 continue
             replay = replay or self._replay_page()
             for violation in self._axe_replayed(replay, document):
                 self.failures.append(f"axe on {document.url}: {violation['id']} ({violation['impact']}) "
                                      f"{violation['help']}: {violation['nodes']}")
-            self.axed_here(document.path, document.width)
+            self.axed_here(document.url, document.width)
         if replay is not None:
             replay.close()
         for url, count in self._unchecked().items():
