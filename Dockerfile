@@ -16,4 +16,6 @@ RUN useradd --create-home hangqifu && mkdir -p /app/var/media && chown -R hangqi
 USER hangqifu
 EXPOSE 8000
 # More workers than the claims let in flight (HANGQIFU_CLAIM_IN_FLIGHT, 4): the others answer the 9:00 excess at once.
-CMD ["gunicorn", "hangqifu.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "8"]
+# gunicorn reads its worker count from WEB_CONCURRENCY, and so does the start-up check hangqifu.W001.
+ENV WEB_CONCURRENCY=8
+CMD ["gunicorn", "hangqifu.wsgi:application", "--bind", "0.0.0.0:8000"]

@@ -224,11 +224,12 @@ def browser_context_args(browser_context_args):
 
 @pytest.fixture
 def page(page, request):
-    """pytest-playwright's page, watched: every main-frame document it shows gets the raw-code scan (as loaded
-    and as left), and each (path, viewport width) axe-core (serious/critical) on a replay of what was seen —
-    see PageWatch in tests/page_checks.py. The test fails at teardown listing each page and what was found
-    there, and any document that was never checked. HANGQIFU_PAGE_CHECK_LOG=<file> appends a line per scanned
-    document ("scan"), per axe run ("axe") and the count of unchecked documents ("unchecked") of each test."""
+    """pytest-playwright's page, watched with every page of its context (popups, pages the test opens): every
+    main-frame document they show gets the raw-code scan (as loaded and as left), and each (path with its query's
+    parameter names, viewport width) axe-core (serious/critical) on a replay of what was seen — see PageWatch in
+    tests/page_checks.py. The test fails at teardown listing each page and what was found there, and any document
+    that was never checked. HANGQIFU_PAGE_CHECK_LOG=<file> appends a line per scanned document ("scan"), per axe run
+    ("axe") and the count of unchecked documents ("unchecked") of each test."""
     from tests.page_checks import PageWatch
 
     log_path = os.environ.get("HANGQIFU_PAGE_CHECK_LOG")

@@ -85,16 +85,24 @@ def test_dockerfile_builds_the_runtime_image():
     assert 'CMD ["gunicorn", "hangqifu.wsgi:application"' in dockerfile
 
 
+def _image_web_concurrency() -> str:
+    return re.search(r"^ENV WEB_CONCURRENCY=(\d+)$", (ROOT / "Dockerfile").read_text(), re.M).group(1)
+
+
 def test_each_web_node_keeps_workers_free_to_answer_the_claim_rush():
     """The claim's admission lets at most CLAIM_IN_FLIGHT_LIMIT claims run; a node must run more workers than that,
-    or at 9:00 all of them sit in claims and the excess waits in the socket backlog instead of getting its 429."""
+    or at 9:00 all of them sit in claims and the excess waits in the socket backlog instead of getting its 429.
+    The count is in WEB_CONCURRENCY (the image's, unless docker-compose sets it), which gunicorn and the start-up
+    check hangqifu.W001 read alike; no command passes --workers, which the check could not see."""
     production = (ROOT / "hangqifu" / "settings" / "production.py").read_text()
     limit = int(re.search(r'"HANGQIFU_CLAIM_IN_FLIGHT", default=(\d+)', production).group(1))
     dockerfile = (ROOT / "Dockerfile").read_text()
-    image_workers = int(re.search(r'"--workers", "(\d+)"', dockerfile).group(1))
-    web = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["web"]["command"][-1]
-    compose_workers = int(re.search(r"--workers (\d+)", web).group(1))
-    assert image_workers >= limit + 2 and compose_workers >= limit + 2, (limit, image_workers, compose_workers)
+    web = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["web"]
+    assert "--workers" not in dockerfile and "--workers" not in " ".join(web["command"])
+    environment = web.get("environment", {})
+    assert "GUNICORN_CMD_ARGS" not in dockerfile and "GUNICORN_CMD_ARGS" not in environment
+    workers = int(environment.get("WEB_CONCURRENCY", _image_web_concurrency()))
+    assert workers >= limit + 2, (limit, workers)
 
 
 def test_production_settings_pass_check_deploy(tmp_path):
@@ -102,7 +110,9 @@ def test_production_settings_pass_check_deploy(tmp_path):
            "DJANGO_SETTINGS_MODULE": "hangqifu.settings.production",
            "DJANGO_SECRET_KEY": "a-throwaway-but-long-enough-secret-key-for-the-deploy-check-0123456789",
            "DJANGO_ALLOWED_HOSTS": "hangqifu.example.gov.cn",
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}"}
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+           "WEB_CONCURRENCY": _image_web_concurrency()}  # as in the image (hangqifu.W001 reads it)
+    env.pop("GUNICORN_CMD_ARGS", None)
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr

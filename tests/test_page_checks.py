@@ -26,21 +26,28 @@ def _document(body: str) -> str:
 
 @pytest.fixture
 def probe(context, live_server):
-    """probe(pages) → (page, its watch): a fresh watched page on which /probe/<name>/ answers pages[name]; an
-    image at /probe/never.png never arrives, so a page showing it never fires `load` (left while loading); nor
-    does a script at /probe/never.js, so a page loading it is never even parsed."""
+    """probe(pages) → (page, its watch): a fresh watched page in whose context /probe/<name>/ answers pages[name]
+    (/probe/<name>/?<query> answers pages["<name>?<query>"] when there is one); an image at /probe/never.png never
+    arrives, so a page showing it never fires `load` (left while loading); nor does a script at /probe/never.js, so
+    a page loading it is never even parsed."""
 
     def _probe(pages: dict[str, str], watch_class=PageWatch):
         page = context.new_page()
         watch = watch_class(page)
 
         def answer(route):
-            name = urlsplit(route.request.url).path.removeprefix("/probe/").strip("/")
-            if name.startswith("never."):
-                return  # held: the page that shows it stays loading (a script: stays unparsed)
-            route.fulfill(status=200, content_type="text/html; charset=utf-8", body=_document(pages[name]))
+            address = urlsplit(route.request.url)
+            name = address.path.removeprefix("/probe/").strip("/")
+            body = pages.get(f"{name}?{address.query}", pages[name])
+            route.fulfill(status=200, content_type="text/html; charset=utf-8", body=_document(body))
 
-        page.route(re.compile(rf"^{re.escape(live_server.url)}/probe/"), answer)
+        def hold(route):
+            pass  # the page that shows it stays loading (a script: stays unparsed)
+
+        # the pages for every page of the context (a popup's too); the held files for the probe's page only, so
+        # the watch's replay of a page that showed one loads without it
+        context.route(re.compile(rf"^{re.escape(live_server.url)}/probe/(?!never\.)"), answer)
+        page.route(re.compile(rf"^{re.escape(live_server.url)}/probe/never\."), hold)
         return page, watch
 
     return _probe
@@ -184,3 +191,48 @@ def test_a_page_left_the_moment_it_loaded_is_checked_from_its_first_copy(probe, 
     assert failures[0] == f"raw codes shown on {first} (parsed): ['order.deduct']"
     assert len(failures) == 2 and failures[1].startswith(f"axe on {first}: label (critical)")
     assert watch.axed == {("/probe/first/", 390), ("/probe/next/", 390)}
+
+
+def test_a_query_whose_parameters_render_other_markup_is_axed_apart_and_a_next_page_is_not(probe, live_server):
+    # given: the bare list is clean; the list filtered by state shows a field without a label
+    pages = {"list": CLEAN, "list?state=open": '<p>筛选：待处理</p><input type="text" id="keyword">'}
+    page, watch = probe(pages)
+    page.set_viewport_size(DESKTOP)
+    # when
+    for query in ("", "?page=2", "?page=3", "?state=open"):
+        page.goto(f"{live_server.url}/probe/list/{query}")
+    failures = watch.finish()
+    # then
+    assert len(failures) == 1 and failures[0].startswith(f"axe on {live_server.url}/probe/list/?state=open: label")
+    assert watch.axed == {("/probe/list/", 1366), ("/probe/list/?page", 1366), ("/probe/list/?state", 1366)}
+
+
+def test_a_raw_code_on_a_popup_fails_with_its_address(probe, live_server):
+    # given: a link that opens its page in a new tab
+    page, watch = probe({"first": '<a href="/probe/popup/" target="_blank">打开凭证</a>',
+                         "popup": "<p>办理记录：order.deduct</p>"})
+    page.goto(f"{live_server.url}/probe/first/")
+    # when
+    with page.context.expect_page() as opened:
+        page.click("a")
+    popup = opened.value
+    popup.get_by_text("order.deduct").wait_for()
+    failures = watch.finish()
+    # then
+    popup_url = f"{live_server.url}/probe/popup/"
+    assert failures == [f"raw codes shown on {popup_url} (parsed): ['order.deduct']"]
+    assert popup_url in watch.loaded
+
+
+def test_a_page_the_test_opens_beside_the_first_is_checked(probe, live_server):
+    # given
+    page, watch = probe({"first": CLEAN, "second": '<p>状态：submitted</p><input type="text" id="amount">'})
+    page.goto(f"{live_server.url}/probe/first/")
+    # when
+    second = page.context.new_page()
+    second.goto(f"{live_server.url}/probe/second/")
+    failures = watch.finish()
+    # then
+    assert failures[0] == f"raw codes shown on {live_server.url}/probe/second/ (parsed): ['submitted']"
+    assert len(failures) == 2 and failures[1].startswith(f"axe on {live_server.url}/probe/second/: label")
+    assert watch.loaded == [f"{live_server.url}/probe/first/", f"{live_server.url}/probe/second/"]

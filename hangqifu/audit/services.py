@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from hangqifu.core import clock
+from hangqifu.core.client_ip import clean_ip
 from hangqifu.core.context import current_ip
 from hangqifu.core.rows import RowWriter
 
@@ -68,6 +69,12 @@ def _fields(*, occurred_at, business_time, ip, actor=None, action: str, obj=None
     }
 
 
+def _request_ip() -> str | None:
+    """The current request's client address as stored and digested (None outside a request, or when the address
+    is missing or not one): the same for one append and for many."""
+    return clean_ip(current_ip.get())
+
+
 def _event(chain: int, prev: str, fields: dict) -> AuditEvent:
     digest_fields = {k: v for k, v in fields.items() if k != "actor_username"}
     return AuditEvent(chain=chain, prev_hash=prev, hash=event_digest(prev_hash=prev, chain=chain, **digest_fields),
@@ -78,7 +85,7 @@ def audit_record(*, actor=None, action: str, obj=None, from_state: str = "", to_
                  payload: dict | None = None, organisation=None) -> AuditEvent:
     """Append one event to the audit trail, inside the caller's transaction (its own when there is none).
     Only the event's chain (chain_for its organisation) is locked, until COMMIT; other chains go on."""
-    fields = _fields(occurred_at=timezone.now(), business_time=clock.now(), ip=current_ip.get(), actor=actor,
+    fields = _fields(occurred_at=timezone.now(), business_time=clock.now(), ip=_request_ip(), actor=actor,
                      action=action, obj=obj, from_state=from_state, to_state=to_state, payload=payload,
                      organisation=organisation)
     wanted = chain_for(fields["organisation_id"])
@@ -102,7 +109,7 @@ def audit_record_many(events: list[dict]) -> int:
     Django's query wrappers: query-count assertions do not see these writes."""
     if not events:
         return 0
-    occurred_at, business_time, ip = timezone.now(), clock.now(), current_ip.get()
+    occurred_at, business_time, ip = timezone.now(), clock.now(), _request_ip()
     by_chain = defaultdict(list)
     for kwargs in events:
         fields = _fields(occurred_at=occurred_at, business_time=business_time, ip=ip, **kwargs)

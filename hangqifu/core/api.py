@@ -60,8 +60,9 @@ def visible_or_404(read, request, pk):
 
 
 def read_again_response(read, output, request, obj, status=200) -> Response:
-    """`obj` read again through `read` as the caller now sees it (after a change), written by `output`."""
-    return Response(output(read(user=request.user, pk=obj.pk), context={"request": request}).data, status=status)
+    """`obj` read again through `read` as the caller now sees it (after a change), written by `output`; one the
+    caller can no longer see (moved out of its scope meanwhile) is answered 404 like any object it cannot see."""
+    return Response(output(visible_or_404(read, request, obj.pk), context={"request": request}).data, status=status)
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -52,6 +52,9 @@ def _copy_text(fields: Sequence, rows: list[Sequence]) -> StringIO:
 
 def _copy_format(field):
     """Value → COPY text for one column, as the column's type reads it."""
+    if isinstance(field, models.GenericIPAddressField):
+        # as Django prepares it for an INSERT: an IPv6 address compressed, an empty one NULL
+        return lambda value: _text_or_null(field.get_prep_value(value))
     if isinstance(field, models.JSONField):
         encoder = field.encoder
         return lambda value: json.dumps(value, cls=encoder, ensure_ascii=False).translate(_COPY_ESCAPES)
@@ -60,3 +63,7 @@ def _copy_format(field):
     if isinstance(field, (models.DateTimeField, models.DateField)):
         return lambda value: value.isoformat() if isinstance(value, (datetime, date)) else str(value)
     return lambda value: str(value).translate(_COPY_ESCAPES)
+
+
+def _text_or_null(value: str | None) -> str:
+    return value.translate(_COPY_ESCAPES) if value else "\\N"

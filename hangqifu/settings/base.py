@@ -200,7 +200,7 @@ else:
 # Admission control in front of the claim (hangqifu/core/admission.py): at most this many claims in flight across
 # every web worker and node, the excess answered 429 at once with its place in line and a Retry-After of about its
 # turn (hangqifu/core/waiting_room.py; 0: off, the default outside production). About the number of cores the
-# database can spend on claims. Every web node runs more workers than this (gunicorn --workers): the workers not in
+# database can spend on claims. Every web node runs more workers than this (WEB_CONCURRENCY): the workers not in
 # a claim are the door that answers the excess at once; a node whose workers are all in claims answers nobody
 # until one ends, and the excess waits in the socket backlog instead.
 CLAIM_IN_FLIGHT_LIMIT = env.int("HANGQIFU_CLAIM_IN_FLIGHT", default=0)

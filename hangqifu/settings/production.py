@@ -23,5 +23,6 @@ API_DOCS_PUBLIC = False  # the schema and docs need a login
 DEMO_SECOND_FACTOR_ALLOWED = False  # the demo staff's published TOTP secret is refused
 
 # The claim's admission control is on in production (hangqifu/core/admission.py); size it per deployment, below
-# each node's gunicorn workers (Dockerfile, docker-compose.yml: 8), so that some workers are always free to answer.
+# each node's gunicorn workers (WEB_CONCURRENCY, the Dockerfile's: 8), so that some workers are always free to
+# answer; every manage.py command warns hangqifu.W001 (hangqifu/core/checks.py) when they are not 2 more.
 CLAIM_IN_FLIGHT_LIMIT = env.int("HANGQIFU_CLAIM_IN_FLIGHT", default=4)  # noqa: F405

@@ -7,6 +7,7 @@ from hangqifu.core import clock
 from hangqifu.notices import services as notice_services
 from vouchers.models.ledger import LedgerEntry
 
+from ..apis import settlement as settlement_apis
 from ..models import DistrictPayment, RedemptionClaim, SettlementBatch
 from . import factories
 from .factories import deducted_order, line_for, pdf_file
@@ -170,6 +171,30 @@ def test_failed_payment_then_retry_through_the_api(disbursed_batch, api_as):
                                 {"reference": "QQ2", "paid_at": clock.now().isoformat()}, format="json")
     assert paid.json()["state"] == "paid"
     assert DistrictPayment.objects.exclude(state="paid").count() == 1
+
+
+def test_a_line_moved_out_of_sight_during_a_step_answers_the_404_of_an_unseen_line(disbursed_batch, api_as,
+                                                                                 monkeypatch):
+    # given: while the officer records a failed payment, the line is moved to another district (a correction
+    # committed between the step and the answer)
+    officer = factories.district_user("binjiang")
+    line = api_as(officer).get("/api/v1/district-payments/").json()["results"][0]
+    payment_fail = settlement_apis.payment_services.payment_fail
+
+    def fail_then_moved(*, payment, **kwargs):
+        done = payment_fail(payment=payment, **kwargs)
+        DistrictPayment.objects.filter(pk=payment.pk).update(district="xihu")
+        return done
+
+    monkeypatch.setattr(settlement_apis.payment_services, "payment_fail", fail_then_moved)
+    # when
+    failed = api_as(officer).post(f"/api/v1/district-payments/{line['id']}/fail/", {"reason": "账户冻结"},
+                                  format="json")
+    # then: the step stands, and the officer is answered as for any line it cannot see
+    unseen = api_as(officer).get(f"/api/v1/district-payments/{line['id']}/")
+    assert unseen.status_code == 404
+    assert (failed.status_code, failed.json()) == (404, unseen.json()) and unseen.json()["code"] == "not_found"
+    assert DistrictPayment.objects.get(pk=line["id"]).state == "failed"
 
 
 def test_disbursement_documents_for_staff_and_the_district(disbursed_batch, api_as, bureau):

@@ -21,6 +21,7 @@ from hangqifu.audit.chain import CHAINS, GENESIS, digest_of, event_digest, genes
 from hangqifu.audit.models import AuditEvent, ChainCheck
 from hangqifu.audit.services import audit_record, audit_record_many
 from hangqifu.audit_browser.verification import chain_check_daily, chain_check_run
+from hangqifu.core.context import current_ip
 from hangqifu.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -219,6 +220,24 @@ def test_bulk_append_writes_exactly_what_single_appends_would(make_user, monkeyp
     assert audit_record_many(events) == 17 and audit_record_many([]) == 0
     result = verify_chains(AuditEvent.objects.all())
     assert result.ok and result.checked == 1 + 17
+
+
+@pytest.mark.parametrize(("address", "stored"), [("", None), ("unknown", None), ("2001:0DB8::0001", "2001:db8::1"),
+                                                 ("::ffff:10.0.0.1", "10.0.0.1")])
+def test_one_and_many_appends_store_the_requests_address_as_digested(address, stored):
+    # given a request whose address is missing, not an address, or spelled otherwise than the database reads back
+    token = current_ip.set(address)
+    try:
+        # when one event and then many are appended for it
+        one = audit_record(action="one", organisation=OrganisationFactory())
+        assert audit_record_many([dict(action="many", organisation=OrganisationFactory()),
+                                  dict(action="many")]) == 2
+    finally:
+        current_ip.reset(token)
+    # then every row holds the same address (NULL when there is none) and every chain verifies
+    rows = AuditEvent.objects.filter(id__gte=one.pk, action__in=["one", "many"])
+    assert list(rows.values_list("ip", flat=True)) == [stored] * 3
+    assert verify_chains(AuditEvent.objects.all()).ok
 
 
 @pytest.mark.postgres

@@ -83,6 +83,18 @@ def test_decimals_and_booleans_read_back_as_given(make_user):
         "title", "window_provisional")) == [("一", True), ("二", False)]
 
 
+def test_addresses_are_written_as_an_insert_writes_them():
+    # given the addresses a request can leave: none, an empty one, an IPv4 and a long-hand IPv6 address
+    before = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    addresses = [None, "", "10.0.0.1", "2001:0DB8:0000::0001"]
+    # when they go through the writer (COPY on PostgreSQL)
+    with RowWriter(AuditEvent, COLUMNS) as writer:
+        writer.add_many((*_row(i, "", {})[:11], ip, *_row(i, "", {})[12:]) for i, ip in enumerate(addresses))
+    # then each reads back as a model's own INSERT of it would: an empty address is NULL, IPv6 compressed
+    assert list(AuditEvent.objects.filter(id__gt=before).order_by("id").values_list("ip", flat=True)) == [
+        None, None, "10.0.0.1", "2001:db8::1"]
+
+
 def test_a_chunk_stays_within_the_backends_parameter_limit(monkeypatch):
     monkeypatch.setattr(connection.features, "max_query_params", None)  # PostgreSQL: 65,535 parameters
     assert chunk_size(2000, 15) == 2000 and chunk_size(5000, 15) == 4369
