@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from hangqifu.accounts.roles import Role
 from hangqifu.core.errors import DomainError, NotFound
-from hangqifu.core.outcome import page_outcome
+from hangqifu.core.outcome import form_submit, page_outcome
 from hangqifu.documents.selectors import documents_for
 from hangqifu.policy.services import policy_for
 
@@ -267,14 +267,10 @@ def review(request, pk):
 def conflicts(request):
     _expert_only(request)
     form = ConflictForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.conflict_declare(actor=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, "利益冲突已申报；您将不会被指派评审该机构")
-            return redirect("providers:conflicts")
+    done, _ = form_submit(request, form, services.conflict_declare)
+    if done:
+        messages.success(request, "利益冲突已申报；您将不会被指派评审该机构")
+        return redirect("providers:conflicts")
     return render(request, "providers/conflicts.html", {
         "form": form, "declarations": selectors.conflicts_for(expert=request.user)})
 
