@@ -8,14 +8,8 @@ from hangqifu.core.admin import NoAddDeleteAdminMixin, ReadOnlyAdminMixin
 from hangqifu.documents.selectors import documents_for
 
 from .. import selectors, services
-from ..models import (
-    ApplicationProduct,
-    ConflictDeclaration,
-    ExpertAssignment,
-    ProviderApplication,
-    Review,
-    SelectionRound,
-)
+from ..models import ApplicationProduct, ConflictDeclaration, ExpertAssignment, ProviderApplication, Review
+from ..models import SelectionRound
 from ._actions import run_together
 
 
