@@ -9,6 +9,21 @@ from .errors import DomainError
 from .models import WorkerHeartbeat
 
 
+class OneChoiceFilter(admin.SimpleListFilter):
+    """A changelist filter with one choice besides 全部: `choice` is its value in the URL and its label,
+    `narrow(queryset)` the rows the choice keeps."""
+    choice: tuple[str, str]
+
+    def lookups(self, request, model_admin):
+        return [self.choice]
+
+    def queryset(self, request, queryset):
+        return self.narrow(queryset) if self.value() == self.choice[0] else queryset
+
+    def narrow(self, queryset):
+        raise NotImplementedError
+
+
 class NoAddDeleteAdminMixin:
     """These records are created and removed only by their workflow's services (filed on the portal, decided,
     withdrawn), so the admin neither adds nor deletes them; staff act on them through actions and buttons."""

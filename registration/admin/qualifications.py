@@ -6,7 +6,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils.html import format_html
 
-from hangqifu.core.admin import DecisionPanelAdminMixin, ReadOnlyAdminMixin
+from hangqifu.core.admin import DecisionPanelAdminMixin, OneChoiceFilter, ReadOnlyAdminMixin
 
 from .. import permissions
 from ..models import ChangeReport, Qualification
@@ -15,17 +15,11 @@ from ..services import qualification as qualification_services
 from .applications import documents_html
 
 
-class LateReportFilter(admin.SimpleListFilter):
-    title = "变更报告"
-    parameter_name = "late_report"
+class LateReportFilter(OneChoiceFilter):
+    title, parameter_name, choice = "变更报告", "late_report", ("yes", "有逾期报告")
 
-    def lookups(self, request, model_admin):
-        return [("yes", "有逾期报告")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(change_reports__is_late=True).distinct()
-        return queryset
+    def narrow(self, queryset):
+        return queryset.filter(change_reports__is_late=True).distinct()
 
 
 @admin.register(Qualification)
