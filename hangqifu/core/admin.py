@@ -46,7 +46,9 @@ class ReadOnlyAdminMixin(NoAddDeleteAdminMixin):
 class DecisionPanelAdminMixin:
     """A change form with a panel of decision buttons (review, suspend …) that post to one page of the object,
     `<pk>/<decision_route>/`, named `<app>_<model>_<decision_route>`. `decision_context` gives the panel what
-    it shows; `decide` calls the service and returns the success message. A refused decision (DomainError) is
+    it shows (with `decision_panel` true where the user may decide: templates/admin/decision_panel_change_form.html
+    then places the form the panel posts, to `decision_url`); `decide` calls the service and returns the success
+    message. A refused decision (DomainError) is
     shown as an error; either way staff land back on the change form."""
 
     decision_route = "review"
@@ -66,7 +68,7 @@ class DecisionPanelAdminMixin:
         obj = self.get_object(request, object_id)
         extra_context = extra_context or {}
         if obj is not None:
-            extra_context.update(self.decision_context(request, obj))
+            extra_context.update({"decision_url": self.decision_url(obj), **self.decision_context(request, obj)})
         return super().change_view(request, object_id, form_url, extra_context)
 
     def decision_view(self, request, pk: int):

@@ -151,9 +151,8 @@ class RegistrationApplicationAdmin(DecisionPanelAdminMixin, admin.ModelAdmin):
         return {"checklist": checklist, "is_reviewer": is_reviewer, "registration": obj,
                 "can_pre_review": is_reviewer and obj.state == State.SUBMITTED,
                 "can_decide": is_reviewer and obj.state == State.PRE_REVIEWED,
-                "can_return": is_reviewer and obj.state in (State.SUBMITTED, State.PRE_REVIEWED),
-                "honour_choices": [(h, Honour(h).label) for h in obj.honours],
-                "review_url": self.decision_url(obj)}
+                "decision_panel": is_reviewer and obj.state in (State.SUBMITTED, State.PRE_REVIEWED),
+                "honour_choices": [(h, Honour(h).label) for h in obj.honours]}
 
     def decide(self, request, registration):
         action = request.POST.get("action")

@@ -46,12 +46,10 @@ class QualificationAdmin(DecisionPanelAdminMixin, ReadOnlyAdminMixin, admin.Mode
 
     def decision_context(self, request, obj):
         reviewer = permissions.is_reviewer(request.user)
-        return {
-            "state_url": self.decision_url(obj),
-            "actions_allowed": [(a, label) for a, label, source in (
-                ("suspend", "暂停资格", ["active"]), ("reinstate", "恢复资格", ["suspended"]),
-                ("revoke", "撤销资格", ["active", "suspended"])) if reviewer and obj.state in source],
-            "change_reports": obj.change_reports.all()}
+        actions = [(a, label) for a, label, source in (
+            ("suspend", "暂停资格", ["active"]), ("reinstate", "恢复资格", ["suspended"]),
+            ("revoke", "撤销资格", ["active", "suspended"])) if reviewer and obj.state in source]
+        return {"decision_panel": bool(actions), "actions_allowed": actions, "change_reports": obj.change_reports.all()}
 
     def decide(self, request, qualification):
         service = {"suspend": qualification_services.qualification_suspend,
@@ -90,8 +88,7 @@ class ChangeReportAdmin(DecisionPanelAdminMixin, ReadOnlyAdminMixin, admin.Model
         return documents_html(obj)
 
     def decision_context(self, request, obj):
-        return {"can_review": permissions.is_reviewer(request.user) and obj.state == ChangeReport.State.SUBMITTED,
-                "review_url": self.decision_url(obj),
+        return {"decision_panel": permissions.is_reviewer(request.user) and obj.state == ChangeReport.State.SUBMITTED,
                 "decisions": [(d, ChangeReport.Decision(d).label) for d in change_services.allowed_decisions(obj)]}
 
     def decide(self, request, report):
