@@ -43,6 +43,19 @@ class ReadOnlyAdminMixin(NoAddDeleteAdminMixin):
         return False
 
 
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown on their parent's page and written only by services: no row is added, changed or deleted
+    here (each subclass names its `fields` read-only too)."""
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 class DecisionPanelAdminMixin:
     """A change form with a panel of decision buttons (review, suspend …) that post to one page of the object,
     `<pk>/<decision_route>/`, named `<app>_<model>_<decision_route>`. `decision_context` gives the panel what
