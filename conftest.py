@@ -95,6 +95,16 @@ def set_clock():
 
 
 @pytest.fixture
+def policy_day(set_clock):
+    """Business time frozen on 1 June 2026, 09:00, a working morning of the 2026 policy year, whose parameters
+    are in place (a transactional test starts on emptied tables)."""
+    from hangqifu.policy.models import PolicyYear
+
+    PolicyYear.objects.get_or_create(year=2026)
+    return set_clock("2026-06-01T09:00:00+08:00")
+
+
+@pytest.fixture
 def make_user(db):
     from hangqifu.accounts.tests.factories import UserFactory
 

@@ -12,13 +12,13 @@ from django.views.decorators.http import require_POST
 from hangqifu.accounts.roles import Role
 from hangqifu.core import clock
 from hangqifu.core.errors import DomainError
+from hangqifu.core.outcome import form_submit
 from hangqifu.workflows.transitions import action_offers
 
 from .evaluation import EVALUATION_PASS_MARK, rule_text
 from .models import AnnualEvaluation, ProviderProfile
 from .models._perms import is_role
 from .services.evaluations import evaluation_publish, evaluation_record
-from .views import _form_errors
 
 
 class EvaluationForm(forms.Form):
@@ -72,14 +72,10 @@ def evaluation_edit(request, year, profile_id):
     evaluation = AnnualEvaluation.objects.filter(profile=profile, year=year).select_related("removal").first()
     initial = {f: getattr(evaluation, f) for f in EvaluationForm.base_fields} if evaluation else None
     form = EvaluationForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            evaluation_record(actor=request.user, profile=profile, year=year, **form.cleaned_data)
-        except DomainError as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, "评价已保存，核对后公布")
-            return redirect("providers:evaluation-edit", year=year, profile_id=profile.pk)
+    done, _ = form_submit(request, form, evaluation_record, profile=profile, year=year)
+    if done:
+        messages.success(request, "评价已保存，核对后公布")
+        return redirect("providers:evaluation-edit", year=year, profile_id=profile.pk)
     return render(request, "providers/evaluation_form.html", {
         "form": form, "profile": profile, "year": year, "evaluation": evaluation, "rule": rule_text(),
         "can_enter": is_role(request.user, Role.SERVICE_CENTER),

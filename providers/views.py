@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from hangqifu.accounts.roles import Role
 from hangqifu.core.errors import DomainError, NotFound
-from hangqifu.core.outcome import page_outcome
+from hangqifu.core.outcome import form_submit, page_outcome
 from hangqifu.documents.selectors import documents_for
 from hangqifu.policy.services import policy_for
 
@@ -180,49 +180,45 @@ def application_detail(request, pk):
     })
 
 
+# The application's actions that post a form: the form, and what a person is told when it is incomplete.
+APPLICATION_FORMS = {
+    "documents": (DocumentForm, "请选择材料类型和文件"),
+    "pre-review": (PreReviewForm, "请选择预审结论"),
+    "assign-experts": (AssignExpertsForm, "请选择评审专家"),
+    "expert-review": (ReviewForm, "评分须在各项分值范围内，并填写评审意见"),
+}
+
+
 @login_required
 @require_POST
 def application_act(request, pk, action):
     application = _get_or_404(selectors.application_get, user=request.user, pk=pk)
     opinion = request.POST.get("opinion", "")
     user = request.user
+    form = None
+    if action in APPLICATION_FORMS:
+        form_class, incomplete = APPLICATION_FORMS[action]
+        form = form_class(request.POST, request.FILES)
+        if not form.is_valid():
+            messages.error(request, incomplete)
+            return redirect("providers:review" if action == "expert-review" else "providers:application-detail",
+                            pk=pk)
     handlers = {
         "submit": lambda: services.application_submit(actor=user, application=application),
         "return": lambda: services.application_return(actor=user, application=application, opinion=opinion),
         "reject": lambda: services.application_reject(actor=user, application=application, opinion=opinion),
         "confirm": lambda: services.application_confirm(actor=user, application=application, opinion=opinion),
+        "documents": lambda: services.application_document_add(
+            actor=user, application=application, kind=form.cleaned_data["kind"], uploaded_file=form.cleaned_data["file"]),
+        "pre-review": lambda: services.application_pre_review(actor=user, application=application, **form.decision()),
+        "assign-experts": lambda: services.experts_assign(actor=user, application=application,
+                                                          experts=list(form.cleaned_data["experts"])),
+        "expert-review": lambda: services.review_record(actor=user, application=application, scores=form.scores(),
+                                                        opinion=form.cleaned_data["opinion"]),
     }
     messages_ok = {"submit": "申请已提交，等待形式预审", "return": "已退回补正", "reject": "已驳回",
                    "confirm": "已确认入选，公示已发布", "pre-review": "预审结论已保存", "documents": "材料已上传",
                    "assign-experts": "已指派评审专家", "expert-review": "评审意见已提交"}
-    if action == "documents":
-        form = DocumentForm(request.POST, request.FILES)
-        if not form.is_valid():
-            messages.error(request, "请选择材料类型和文件")
-            return redirect("providers:application-detail", pk=pk)
-        handlers[action] = lambda: services.application_document_add(
-            actor=user, application=application, kind=form.cleaned_data["kind"], uploaded_file=form.cleaned_data["file"])
-    elif action == "pre-review":
-        form = PreReviewForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, "请选择预审结论")
-            return redirect("providers:application-detail", pk=pk)
-        handlers[action] = lambda: services.application_pre_review(actor=user, application=application,
-                                                                   **form.decision())
-    elif action == "assign-experts":
-        form = AssignExpertsForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, "请选择评审专家")
-            return redirect("providers:application-detail", pk=pk)
-        handlers[action] = lambda: services.experts_assign(actor=user, application=application,
-                                                           experts=list(form.cleaned_data["experts"]))
-    elif action == "expert-review":
-        form = ReviewForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, "评分须在各项分值范围内，并填写评审意见")
-            return redirect("providers:review", pk=pk)
-        handlers[action] = lambda: services.review_record(actor=user, application=application, scores=form.scores(),
-                                                          opinion=form.cleaned_data["opinion"])
     if action not in handlers:
         raise Http404
     with page_outcome(request, done=messages_ok[action]):
@@ -267,14 +263,10 @@ def review(request, pk):
 def conflicts(request):
     _expert_only(request)
     form = ConflictForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.conflict_declare(actor=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, "利益冲突已申报；您将不会被指派评审该机构")
-            return redirect("providers:conflicts")
+    done, _ = form_submit(request, form, services.conflict_declare)
+    if done:
+        messages.success(request, "利益冲突已申报；您将不会被指派评审该机构")
+        return redirect("providers:conflicts")
     return render(request, "providers/conflicts.html", {
         "form": form, "declarations": selectors.conflicts_for(expert=request.user)})
 

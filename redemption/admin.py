@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from hangqifu.audit.labels import action_label, state_label
-from hangqifu.core.admin import DecisionPanelAdminMixin, NoAddDeleteAdminMixin, ReadOnlyAdminMixin
+from hangqifu.core.admin import DecisionPanelAdminMixin, NoAddDeleteAdminMixin, ReadOnlyAdminMixin, ReadOnlyInline
 from hangqifu.core.errors import DomainError, InvalidInput
 from hangqifu.core.money import yuan
 from hangqifu.documents.selectors import documents_for
@@ -23,20 +23,15 @@ from .services.cap import cap_status
 State = RedemptionClaim.State
 
 
-class ClaimLineInline(admin.TabularInline):
+class ClaimLineInline(ReadOnlyInline):
     model = ClaimLine
     fields = ["order", "order_amount", "invoice_number", "invoice_amount", "amount", "verified_amount", "live",
               "redeemed_order"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
 
     @admin.display(description="订单实际金额（元）")
     def order_amount(self, obj):
         return obj.order.amount
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(RedemptionClaim)

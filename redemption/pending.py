@@ -15,6 +15,12 @@ def _admin_claims(state: str) -> str:
     return reverse("admin:redemption_redemptionclaim_changelist") + f"?state__exact={state}"
 
 
+def _claims_waiting(state: str, since: str, title: str, next_step: str) -> PendingItem:
+    """The claims in `state`, counted, and waiting since the earliest `since` time, linked to their admin list."""
+    waiting = RedemptionClaim.objects.filter(state=state).aggregate(count=Count("pk"), since=Min(since))
+    return PendingItem(title, _admin_claims(state), waiting["count"], next_step=next_step, since=waiting["since"])
+
+
 def _batches(states, label, user) -> list[PendingItem]:
     batches = list(SettlementBatch.objects.filter(state__in=states).order_by("id")[:5])
     return [PendingItem(f"{label}：{batch.title}", batch.get_absolute_url(), 1) for batch in batches]
@@ -22,10 +28,8 @@ def _batches(states, label, user) -> list[PendingItem]:
 
 @pending_work(Role.SERVICE_CENTER)
 def service_center_work(user):
-    submitted = RedemptionClaim.objects.filter(state=RedemptionClaim.State.SUBMITTED).aggregate(
-        count=Count("pk"), since=Min("submitted_at"))
-    return [PendingItem("待形式预审的兑付申请", _admin_claims(RedemptionClaim.State.SUBMITTED), submitted["count"],
-                        next_step="核对第十一条材料和服务评价，核定抵用金额，提出预审意见", since=submitted["since"]),
+    return [_claims_waiting(RedemptionClaim.State.SUBMITTED, "submitted_at", "待形式预审的兑付申请",
+                            "核对第十一条材料和服务评价，核定抵用金额，提出预审意见"),
             PendingItem("已审批、待纳入结算批次的兑付申请", reverse("redemption:batch-list"),
                         RedemptionClaim.objects.filter(state=RedemptionClaim.State.APPROVED, batch__isnull=True,
                                                        under_investigation=False).count(),
@@ -35,10 +39,8 @@ def service_center_work(user):
 
 @pending_work(Role.BUREAU)
 def bureau_work(user):
-    waiting = RedemptionClaim.objects.filter(state=RedemptionClaim.State.PRE_REVIEWED).aggregate(
-        count=Count("pk"), since=Min("pre_reviewed_at"))
-    return [PendingItem("待审批的兑付申请", _admin_claims(RedemptionClaim.State.PRE_REVIEWED), waiting["count"],
-                        next_step="审核预审意见和核定金额，同意或退回", since=waiting["since"]),
+    return [_claims_waiting(RedemptionClaim.State.PRE_REVIEWED, "pre_reviewed_at", "待审批的兑付申请",
+                            "审核预审意见和核定金额，同意或退回"),
             *_batches([S.COLLECTED], "待审批的结算批次", user),
             *_batches([S.APPROVED], "待发布公示的结算批次", user),
             *_batches([S.NOTICE_CLOSED], "待签发拨付文件", user)]

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from hangqifu.audit.services import audit_record
 from hangqifu.core.errors import DomainError
-from hangqifu.core.outcome import page_outcome
+from hangqifu.core.outcome import found_or_404, page_action, page_outcome
 from hangqifu.documents.selectors import documents_for
 from hangqifu.notices.models import NoticeItem
 from hangqifu.workflows.transitions import action_offers, available_actions
@@ -80,10 +80,7 @@ def claim_new(request):
 
 
 def _claim_or_404(request, pk) -> RedemptionClaim:
-    claim = selectors.claim_get_for(user=request.user, pk=pk)
-    if claim is None:
-        raise Http404("兑付申请不存在")
-    return claim
+    return found_or_404(selectors.claim_get_for(user=request.user, pk=pk), "兑付申请不存在")
 
 
 @login_required
@@ -125,17 +122,15 @@ def claim_document_delete(request, pk: int, document_id: int):
     return redirect("redemption:claim-detail", pk=pk)
 
 
+CLAIM_ACTIONS = {"submit": (claim_services.claim_submit, "兑付申请已提交，等待市工信服务中心形式预审"),
+                 "withdraw": (claim_services.claim_withdraw, "兑付申请已撤回")}
+
+
 @require_POST
 @login_required
 def claim_act(request, pk: int, action: str):
     claim = _claim_or_404(request, pk)
-    services = {"submit": (claim_services.claim_submit, "兑付申请已提交，等待市工信服务中心形式预审"),
-                "withdraw": (claim_services.claim_withdraw, "兑付申请已撤回")}
-    if action not in services:
-        raise Http404
-    service, message = services[action]
-    with page_outcome(request, done=message):
-        service(claim=claim, actor=request.user)
+    page_action(request, CLAIM_ACTIONS, action, claim=claim)
     return redirect("redemption:claim-detail", pk=pk)
 
 
@@ -231,11 +226,7 @@ def batch_progress(request, pk: int):
 @login_required
 def batch_act(request, pk: int, action: str):
     batch = _batch_or_404(request, pk)
-    if action not in BATCH_ACTIONS:
-        raise Http404
-    service, message = BATCH_ACTIONS[action]
-    with page_outcome(request, done=message):
-        service(batch=batch, actor=request.user)
+    page_action(request, BATCH_ACTIONS, action, batch=batch)
     return redirect("redemption:batch-detail", pk=pk)
 
 
@@ -247,10 +238,7 @@ def schedule(request):
 # --- disbursement orders ------------------------------------------------------------------------------
 
 def _disbursement_or_404(request, pk):
-    order = selectors.disbursement_get_for(user=request.user, pk=pk)
-    if order is None:
-        raise Http404("拨付文件不存在")
-    return order
+    return found_or_404(selectors.disbursement_get_for(user=request.user, pk=pk), "拨付文件不存在")
 
 
 def _audit_download(order, user, fmt: str) -> None:
@@ -334,9 +322,7 @@ def payments_bulk_confirm(request):
 @require_POST
 @login_required
 def payment_act(request, pk: int, action: str):
-    payment = selectors.payment_get_for(user=request.user, pk=pk)
-    if payment is None:
-        raise Http404("支付记录不存在")
+    payment = found_or_404(selectors.payment_get_for(user=request.user, pk=pk), "支付记录不存在")
     form = (ConfirmPaymentForm if action == "confirm" else FailPaymentForm)(request.POST)
     if action not in ("confirm", "fail"):
         raise Http404

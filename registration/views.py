@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from hangqifu.accounts.roles import Role
 from hangqifu.core import clock
 from hangqifu.core.errors import DomainError
-from hangqifu.core.outcome import add_domain_errors, page_outcome
+from hangqifu.core.outcome import add_domain_errors, form_submit, found_or_404, page_outcome
 from hangqifu.documents.kinds import kind_label
 from hangqifu.documents.selectors import documents_for
 
@@ -42,10 +42,7 @@ def _steps_for(registration) -> list[int]:
 
 
 def _own(request, pk) -> RegistrationApplication:
-    registration = selectors.registration_get(user=request.user, pk=pk)
-    if registration is None:
-        raise Http404("申请不存在")
-    return registration
+    return found_or_404(selectors.registration_get(user=request.user, pk=pk), "申请不存在")
 
 
 @_holder_required
@@ -67,14 +64,10 @@ def wizard_start(request):
     form = BasicInfoForm(request.POST or None, initial={"name": organisation.name, "district": organisation.district,
                                                         "contact_name": organisation.contact_name,
                                                         "contact_phone": organisation.contact_phone})
-    if request.method == "POST" and form.is_valid():
-        try:
-            registration = services.registration_create(actor=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            add_domain_errors(form, exc)
-        else:
-            messages.success(request, "基本信息已保存")
-            return redirect("registration:registration-step", registration.pk, _steps_for(registration)[1])
+    done, registration = form_submit(request, form, services.registration_create)
+    if done:
+        messages.success(request, "基本信息已保存")
+        return redirect("registration:registration-step", registration.pk, _steps_for(registration)[1])
     return render(request, "registration/qualification/wizard.html", {
         "form": form, "step": 1, "steps": _step_nav(None), "organisation": organisation})
 
@@ -107,15 +100,11 @@ def wizard_step(request, pk: int, step: int):
     if step in STEP_FORMS:
         kwargs = {"kind": registration.kind} if step == 3 else {}
         form = STEP_FORMS[step](request.POST or None, initial=_initial(registration, step), **kwargs)
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.registration_update(actor=request.user, registration=registration,
-                                             wizard_step=next_step, **form.cleaned_data)
-            except DomainError as exc:
-                add_domain_errors(form, exc)
-            else:
-                messages.success(request, f"“{STEPS[step]}”已保存")
-                return redirect("registration:registration-step", registration.pk, next_step)
+        done, _ = form_submit(request, form, services.registration_update, registration=registration,
+                              wizard_step=next_step)
+        if done:
+            messages.success(request, f"“{STEPS[step]}”已保存")
+            return redirect("registration:registration-step", registration.pk, next_step)
         context["form"] = form
     elif step == 4:
         return _upload_step(request, registration, context, next_step)
@@ -207,14 +196,10 @@ def my_qualification(request):
 @_holder_required
 def change_reports(request):
     form = ChangeReportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            report = change_services.change_report_create(actor=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            add_domain_errors(form, exc)
-        else:
-            note = "（已超过报告期限，服务中心将核查）" if report.is_late else ""
-            messages.success(request, f"变更报告已提交，报告期限为 {report.deadline}{note}")
-            return redirect("registration:change-report-list")
+    done, report = form_submit(request, form, change_services.change_report_create)
+    if done:
+        note = "（已超过报告期限，服务中心将核查）" if report.is_late else ""
+        messages.success(request, f"变更报告已提交，报告期限为 {report.deadline}{note}")
+        return redirect("registration:change-report-list")
     page = Paginator(selectors.change_report_list(user=request.user), 20).get_page(request.GET.get("page"))
     return render(request, "registration/qualification/change_reports.html", {"form": form, "page": page})

@@ -17,14 +17,8 @@ import pytest
 from conftest import wait_until
 from reliability.figures import record, scale
 from reliability.invariants import check_invariants
-from reliability.scenarios import (
-    Worker,
-    api_post,
-    deducted_orders_via_services,
-    pre_reviewed_claims,
-    staff,
-    token_client,
-)
+from reliability.scenarios import Worker, api_post, staff, token_client
+from reliability.scenarios import deducted_orders_via_services, pre_reviewed_claims
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 PORT = scale("outage_redis_port", 6391)

@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 
-from hangqifu.core.admin import ReadOnlyAdminMixin, ServiceTransitionAdminMixin
+from hangqifu.core.admin import ReadOnlyAdminMixin, ReadOnlyInline, ServiceTransitionAdminMixin
 from hangqifu.policy.services import policy_for
 
 from . import services as sanctions
@@ -20,15 +20,10 @@ class SanctionAdminForm(forms.ModelForm):
         fields = ["organisation", "reason", "ban_years"]
 
 
-class CreditRecordInline(admin.TabularInline):
+class CreditRecordInline(ReadOnlyInline):
     model = CreditRecord
     fields = ["created_at", "content"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Sanction)

@@ -4,7 +4,7 @@ from django.utils.html import format_html
 
 from hangqifu.audit import labels
 from hangqifu.core import clock
-from hangqifu.core.admin import NoAddDeleteAdminMixin, ReadOnlyAdminMixin, ServiceTransitionAdminMixin
+from hangqifu.core.admin import NoAddDeleteAdminMixin, OneChoiceFilter, ReadOnlyAdminMixin, ServiceTransitionAdminMixin
 from hangqifu.core.errors import DomainError
 
 from . import complaints
@@ -12,17 +12,11 @@ from .forms import FindingsForm
 from .models import Complaint, FraudSignal, Recovery, RecoveryLine, Repayment, SpotCheck, SpotCheckItem
 
 
-class OverdueFilter(admin.SimpleListFilter):
-    title = "是否逾期"
-    parameter_name = "overdue"
+class OverdueFilter(OneChoiceFilter):
+    title, parameter_name, choice = "是否逾期", "overdue", ("1", "已逾期未办结")
 
-    def lookups(self, request, model_admin):
-        return [("1", "已逾期未办结")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "1":
-            return queryset.filter(state__in=Complaint.OPEN_STATES, due_on__lt=clock.today())
-        return queryset
+    def narrow(self, queryset):
+        return queryset.filter(state__in=Complaint.OPEN_STATES, due_on__lt=clock.today())
 
 
 @admin.register(Complaint)

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from hangqifu.accounts.permissions import staff_only
 from hangqifu.accounts.predicates import is_staff
 from hangqifu.core.errors import DomainError
-from hangqifu.core.outcome import add_domain_errors, page_outcome
+from hangqifu.core.outcome import add_domain_errors, form_submit, page_outcome
 from hangqifu.documents.models import Document
 from hangqifu.documents.responses import download_response
 from hangqifu.policy.services import policy_for
@@ -96,14 +96,10 @@ def recovery_detail(request, pk: int):
     if request.method == "POST":
         if form is None:
             raise PermissionDenied
-        if form.is_valid():
-            try:
-                recovery.repayment_record(actor=request.user, recovery=item, **form.cleaned_data)
-            except DomainError as exc:
-                add_domain_errors(form, exc)
-            else:
-                messages.success(request, "缴款已登记")
-                return redirect("audit:recovery-detail", item.pk)
+        done, _ = form_submit(request, form, recovery.repayment_record, recovery=item)
+        if done:
+            messages.success(request, "缴款已登记")
+            return redirect("audit:recovery-detail", item.pk)
     lines = item.lines.select_related("order", "claim")
     return render(request, "audit/recovery_detail.html", {
         "recovery": item, "lines": lines, "repayments": item.repayments.select_related("recorded_by"),
@@ -116,14 +112,10 @@ def recovery_detail(request, pk: int):
 def spot_check_list(request):
     staff_only(request)
     form = SpotCheckForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            check = spot_checks.spot_check_create(actor=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            add_domain_errors(form, exc)
-        else:
-            messages.success(request, f"已创建抽查 {check.number}，随机种子 {check.seed}")
-            return redirect("audit:spot-check-detail", check.pk)
+    done, check = form_submit(request, form, spot_checks.spot_check_create)
+    if done:
+        messages.success(request, f"已创建抽查 {check.number}，随机种子 {check.seed}")
+        return redirect("audit:spot-check-detail", check.pk)
     page = Paginator(SpotCheck.objects.select_related("created_by"), 30).get_page(request.GET.get("page"))
     return render(request, "audit/spot_check_list.html", {"page": page, "form": form})
 

@@ -11,8 +11,7 @@ from hangqifu.accounts.models import Organisation
 from hangqifu.accounts.permissions import staff_only
 from hangqifu.audit.labels import object_type_label
 from hangqifu.core import clock
-from hangqifu.core.errors import DomainError
-from hangqifu.core.outcome import add_domain_errors, page_outcome
+from hangqifu.core.outcome import form_submit, page_outcome
 from hangqifu.core.throttle import throttle_posts
 from sanctions import services as sanctions
 from sanctions.permissions import can_sanction
@@ -28,14 +27,10 @@ def complaint_new(request):
     """Open to everyone (第十八条): the public give a name and contact, users are known."""
     initial = {"object_type": request.GET.get("object_type", ""), "object_id": request.GET.get("object_id", "")}
     form = ComplaintForm(request.POST or None, user=request.user, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            complaint = complaints.complaint_file(actor=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            add_domain_errors(form, exc)
-        else:
-            request.session["filed_complaint"] = complaint.pk
-            return redirect("audit:complaint-filed")
+    done, complaint = form_submit(request, form, complaints.complaint_file)
+    if done:
+        request.session["filed_complaint"] = complaint.pk
+        return redirect("audit:complaint-filed")
     return render(request, "audit/complaint_new.html",
                   {"form": form, "days": complaints.resolve_working_days()})
 

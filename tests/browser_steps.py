@@ -20,3 +20,14 @@ def upload_documents(page, kinds) -> None:
                              files=[{"name": f"{kind}.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes(kind)}])
         page.click("[data-testid=upload-form] button[type=submit]")
         page.wait_for_selector(".msg-success")
+
+
+def fill_form(page, values: dict[str, str], *, within: str = "") -> None:
+    """Fill a form's fields by name, in order, as a person would: type into a text box or text area, choose in a
+    select. `within` (a selector) picks the form when the page has several."""
+    for name, value in values.items():
+        field = page.locator(f"{within} [name='{name}']".strip())
+        if field.evaluate("element => element.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(value)

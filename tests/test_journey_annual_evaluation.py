@@ -9,6 +9,8 @@ from hangqifu.accounts.tests.factories import PASSWORD
 from providers.models import AnnualEvaluation, ProviderProfile, Removal
 from providers.tests.factories import admitted_provider
 
+from .browser_steps import fill_form
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -31,14 +33,10 @@ def test_staff_evaluate_publish_and_a_fail_opens_removal(live_server, page, logi
     page.fill("input[name=year]", "2026")
     page.click("form.filters button[type=submit]")
     page.locator(f"[data-profile='{profile.pk}'] a").click()
-    page.fill("input[name=benefit_score]", "55")
-    page.fill("textarea[name=benefit_note]", "服务效益评价：企业回访成效不明显，交付物不完整")
-    page.fill("input[name=spot_checks]", "2")
-    page.fill("input[name=spot_checks_passed]", "1")
-    page.fill("input[name=complaints_upheld]", "1")
-    page.select_option("select[name=audit_conclusion]", "minor")
-    page.fill("input[name=audit_institution]", "浙江某会计师事务所")
-    page.fill("textarea[name=audit_note]", "抽查 8 笔兑付，2 笔服务台账不全，已整改")
+    fill_form(page, {"benefit_score": "55", "benefit_note": "服务效益评价：企业回访成效不明显，交付物不完整",
+                     "spot_checks": "2", "spot_checks_passed": "1", "complaints_upheld": "1",
+                     "audit_conclusion": "minor", "audit_institution": "浙江某会计师事务所",
+                     "audit_note": "抽查 8 笔兑付，2 笔服务台账不全，已整改"}, within="[data-testid=evaluation-form]")
     primary_action(page, page.locator("[data-testid=evaluation-form] button[type=submit]"))
     page.click("[data-testid=evaluation-form] button[type=submit]")
     expect(page.locator(".msg-success")).to_contain_text("评价已保存")

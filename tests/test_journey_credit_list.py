@@ -12,12 +12,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def world(set_clock, tmp_path, make_user):
-    from hangqifu.policy.models import PolicyYear
+def world(policy_day, tmp_path, make_user):
     from vouchers.tests.money_factories import PDF, buyer_holding_voucher
 
-    PolicyYear.objects.get_or_create(year=2026)
-    set_clock("2026-06-01T09:00:00+08:00")
     sync_role_groups()
     buyer, batch, voucher = buyer_holding_voucher(face_value="1000.00", username="listed-buyer")
     center = make_user(role=Role.SERVICE_CENTER, username="list-center")

@@ -15,12 +15,9 @@ SIZES = [(390, 844), (1366, 768)]
 
 
 @pytest.fixture
-def world(set_clock, tmp_path, make_user):
-    from hangqifu.policy.models import PolicyYear
+def world(policy_day, tmp_path, make_user):
     from vouchers.tests.money_factories import buyer_holding_voucher, order_in_state, provider_user
 
-    PolicyYear.objects.get_or_create(year=2026)
-    set_clock("2026-06-01T09:00:00+08:00")
     sync_role_groups()
     buyer, _, voucher = buyer_holding_voucher(face_value="2000.00", username="edge-buyer")
     order = order_in_state(buyer, provider_user(), "rated", amount="6000.00")  # product "数字化诊断服务"

@@ -14,7 +14,7 @@ from providers.models import Product, ProviderApplication
 from providers.models.applications import REQUIRED_APPLICATION_DOCUMENTS
 from providers.tests.factories import JUDGEMENTS_MET, SelectionRoundFactory, provider_user
 
-from .browser_steps import upload_documents
+from .browser_steps import fill_form, upload_documents
 from .page_checks import assert_primary_action, check_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -36,20 +36,14 @@ def test_provider_is_admitted_and_lists_a_product(live_server, page, login, set_
     # the provider applies and uploads the 第十五条 materials
     login(provider.username, PASSWORD)
     page.goto(f"{live_server.url}/providers/applications/new/")
-    page.fill("input[name=established_on]", "2019-03-01")
-    page.select_option("select[name=district]", "binjiang")
-    page.fill("input[name=revenue]", "4800000")
-    page.fill("input[name=professional_staff]", "11")
-    page.fill("input[name=cases_last_year]", "25")
+    fill_form(page, {"established_on": "2019-03-01", "district": "binjiang", "revenue": "4800000",
+                     "professional_staff": "11", "cases_last_year": "25"})
     page.check("input[name=categories][value=digital_empowerment]")
-    page.select_option("select[name=products-0-category]", "digital_empowerment")
-    page.fill("input[name=products-0-title]", "工业互联网上云辅导")
-    page.fill("textarea[name=products-0-description]", "设备联网评估、上云方案、实施辅导")
-    page.fill("textarea[name=products-0-deliverables]", "上云方案与实施报告")
-    page.fill("input[name=products-0-duration_days]", "40")
-    page.fill("input[name=products-0-price]", "26000")
-    page.fill("input[name=products-0-last_year_average_price]", "25000")
-    page.fill("input[name=products-0-cases_last_year]", "7")
+    fill_form(page, {"products-0-category": "digital_empowerment", "products-0-title": "工业互联网上云辅导",
+                     "products-0-description": "设备联网评估、上云方案、实施辅导",
+                     "products-0-deliverables": "上云方案与实施报告", "products-0-duration_days": "40",
+                     "products-0-price": "26000", "products-0-last_year_average_price": "25000",
+                     "products-0-cases_last_year": "7"})
     page.click("main button:has-text('保存申请')")
     page.wait_for_url("**/providers/applications/*/")
     upload_documents(page, REQUIRED_APPLICATION_DOCUMENTS)
@@ -77,10 +71,8 @@ def test_provider_is_admitted_and_lists_a_product(live_server, page, login, set_
     _switch(page, login, expert)
     page.goto(f"{live_server.url}/providers/reviews/")
     page.click(f"text={application.name}")
-    for field, value in {"qualifications": "18", "service_capability": "22", "cases": "21",
-                         "price_reasonableness": "13", "after_sales": "12"}.items():
-        page.fill(f"[data-testid=review-form] input[name={field}]", value)
-    page.fill("[data-testid=review-form] textarea[name=opinion]", "服务能力强，案例真实，建议入选")
+    fill_form(page, {"qualifications": "18", "service_capability": "22", "cases": "21", "price_reasonableness": "13",
+                     "after_sales": "12", "opinion": "服务能力强，案例真实，建议入选"}, within="[data-testid=review-form]")
     page.click("[data-testid=review-form] button[type=submit]")
     page.wait_for_selector(".msg-success")
     check_page(page)

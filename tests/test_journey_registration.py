@@ -10,6 +10,7 @@ from hangqifu.documents.tests.factories import pdf_bytes
 from registration.models import Qualification, RegistrationApplication
 from registration.selectors.eligibility import REQUIRED_DOCUMENTS
 
+from .browser_steps import fill_form
 from .page_checks import assert_primary_action, check_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -35,29 +36,22 @@ def test_enterprise_signs_up_registers_and_sees_its_quota(live_server, page, log
 
     # sign up
     page.goto(f"{url}/accounts/signup/")
-    page.select_option("select[name=kind]", "enterprise")
-    page.fill("input[name=organisation_name]", "杭州旅程智能科技有限公司")
-    page.fill("input[name=credit_code]", make_credit_code("91330106MA2J12345"))
-    page.fill("input[name=username]", "journey-co")
-    page.fill("input[name=password]", SIGNUP_PASSWORD)
-    page.fill("input[name=password_again]", SIGNUP_PASSWORD)
+    fill_form(page, {"kind": "enterprise", "organisation_name": "杭州旅程智能科技有限公司",
+                     "credit_code": make_credit_code("91330106MA2J12345"), "username": "journey-co",
+                     "password": SIGNUP_PASSWORD, "password_again": SIGNUP_PASSWORD})
     page.click("button[type=submit]")
     page.wait_for_url(f"{url}/home/")
 
     # the wizard: each step saves the draft
     click_nav(page, "注册认定")
     page.get_by_test_id("start-registration").click()
-    page.fill("input[name=established_on]", "2020-03-01")
-    page.select_option("select[name=district]", "binjiang")
+    fill_form(page, {"established_on": "2020-03-01", "district": "binjiang"})
     page.check("input[name=independent_legal_person]")
     page.click("text=保存并继续")
     page.wait_for_selector("select[name=industry]")
     assert RegistrationApplication.objects.get().state == "draft"
-    page.select_option("select[name=industry]", "software_it")
-    page.select_option("select[name=sector]", "digital_economy")
-    page.fill("input[name=employees]", "30")
-    page.fill("input[name=revenue]", "5000000")
-    page.fill("input[name=total_assets]", "3000000")
+    fill_form(page, {"industry": "software_it", "sector": "digital_economy", "employees": "30", "revenue": "5000000",
+                     "total_assets": "3000000"})
     page.click("text=保存并继续")
     page.check("input[name=honours][value=innovative_sme]")
     page.click("text=保存并继续")

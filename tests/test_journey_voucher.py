@@ -3,28 +3,16 @@ the provider confirms completion → the buyer rates → applies the voucher →
 import pytest
 
 from hangqifu.accounts.tests.factories import PASSWORD
-from hangqifu.core.choices import ServiceCategory
 
 from .browser_steps import logout
+from .journey_worlds import voucher_market
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def world(set_clock, tmp_path):
-    from hangqifu.policy.models import PolicyYear
-    from vouchers.tests.money_factories import PDF, listed_product, open_batch, provider_user, qualified_buyer
-
-    PolicyYear.objects.get_or_create(year=2026)  # transactional tests flush seeded rows
-    set_clock("2026-06-01T09:00:00+08:00")
-    buyer = qualified_buyer(quota="5000.00", username="journey-buyer")
-    provider = provider_user(username="journey-provider")
-    product = listed_product(provider, category=ServiceCategory.DIGITAL_EMPOWERMENT, price="6000.00",
-                             title="数字化转型诊断")
-    batch = open_batch(types=((ServiceCategory.DIGITAL_EMPOWERMENT, "2000.00", 10),))
-    scan = tmp_path / "scan.pdf"
-    scan.write_bytes(PDF)
-    return {"buyer": buyer, "provider": provider, "product": product, "batch": batch, "scan": str(scan)}
+def world(policy_day, tmp_path):
+    return voucher_market(tmp_path, buyer="journey-buyer", provider="journey-provider", title="数字化转型诊断")
 
 
 def test_claim_order_complete_rate_and_deduct_in_the_browser(world, login, live_server):

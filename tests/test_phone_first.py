@@ -13,6 +13,7 @@ from hangqifu.core import clock
 from hangqifu.core.choices import ServiceCategory
 
 from .browser_steps import upload_documents
+from .journey_worlds import voucher_market
 from .page_checks import assert_primary_action
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -34,22 +35,13 @@ def _as(page, login, username, viewport):
 
 
 @pytest.fixture
-def world(set_clock, tmp_path):
-    from hangqifu.policy.models import PolicyYear
-    from vouchers.tests.money_factories import PDF, listed_product, open_batch, provider_user, qualified_buyer
-
-    PolicyYear.objects.get_or_create(year=2026)  # transactional tests flush seeded rows
-    set_clock("2026-06-01T09:00:00+08:00")
-    buyer = qualified_buyer(quota="5000.00", username="phone-buyer")
+def world(policy_day, tmp_path):
     from hangqifu.accounts.models import Organisation
 
-    provider = provider_user(username="phone-provider")
-    Organisation.objects.filter(pk=provider.organisation_id).update(district="xihu")  # the district that pays it
-    product = listed_product(provider, category=CAT, price="6000.00", title="数字化转型诊断（标准版）")
-    batch = open_batch(types=((CAT, "2000.00", 10),))
-    scan = tmp_path / "scan.pdf"
-    scan.write_bytes(PDF)
-    return {"buyer": buyer, "provider": provider, "product": product, "batch": batch, "scan": str(scan)}
+    market = voucher_market(tmp_path, buyer="phone-buyer", provider="phone-provider", title="数字化转型诊断（标准版）")
+    # the district that pays it
+    Organisation.objects.filter(pk=market["provider"].organisation_id).update(district="xihu")
+    return market
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390x844", "1366x768"])

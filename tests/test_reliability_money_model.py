@@ -23,19 +23,26 @@ def test_random_money_flow_keeps_every_invariant(seed):
     assert result.outcomes["claim:ok"] > 0 and result.outcomes["deduct:ok"] > 0, result.outcomes
 
 
-def test_invariant_checks_see_a_broken_counter():
-    """The checks are not vacuous: a counter moved behind the services' back is reported."""
+def _violations_behind_the_services(*statements: str) -> list[Violation]:
+    """What the checks report once `statements` have written behind the services' back, inside a transaction
+    that is rolled back afterwards (PostgreSQL would refuse to commit it: vouchers 0007)."""
     from django.db import connection, transaction
 
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+        found = check_invariants()
+        transaction.set_rollback(True)
+    return found
+
+
+def test_invariant_checks_see_a_broken_counter():
+    """The checks are not vacuous: a counter moved behind the services' back is reported."""
     model = MoneyModel(5)
     model.run(40)
     assert check_invariants() == []
-    # inside a transaction that is rolled back: PostgreSQL would refuse to commit it (vouchers 0007)
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("UPDATE vouchers_fund SET deducted = deducted + 1 WHERE year = 2026")
-        found = check_invariants()
-        transaction.set_rollback(True)
+    found = _violations_behind_the_services("UPDATE vouchers_fund SET deducted = deducted + 1 WHERE year = 2026")
     assert {(v.invariant, v.check) for v in found} >= {("I1", "fund_deductions_exceed_total_or_counter")}
     assert all(isinstance(v, Violation) for v in found)
     assert len(check_names()) >= 30
@@ -95,17 +102,11 @@ def test_deductions_aimed_at_the_funds_remainder_are_refused_over_it_and_end_the
 
 
 def test_the_new_invariants_see_a_year_ended_with_money_left_and_a_provider_counter_off():
-    from django.db import connection, transaction
-
     model = MoneyModel(5)
     model.run(40)
     assert check_invariants() == []
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("UPDATE vouchers_fund SET exhausted_at = now(), exhaustion_cause = 'remainder_zero' "
-                           "WHERE year = 2026")
-            cursor.execute("INSERT INTO vouchers_providerserviceyear (provider_id, year, cap, deducted) "
-                           "SELECT id, 2031, 100, 1 FROM accounts_organisation LIMIT 1")
-        found = {(v.invariant, v.check) for v in check_invariants()}
-        transaction.set_rollback(True)
+    found = {(v.invariant, v.check) for v in _violations_behind_the_services(
+        "UPDATE vouchers_fund SET exhausted_at = now(), exhaustion_cause = 'remainder_zero' WHERE year = 2026",
+        "INSERT INTO vouchers_providerserviceyear (provider_id, year, cap, deducted) "
+        "SELECT id, 2031, 100, 1 FROM accounts_organisation LIMIT 1")}
     assert {("I1", "fund_ended_with_money_left_undeclared"), ("I4", "provider_service_counter_disagrees")} <= found

@@ -9,6 +9,21 @@ from .errors import DomainError
 from .models import WorkerHeartbeat
 
 
+class OneChoiceFilter(admin.SimpleListFilter):
+    """A changelist filter with one choice besides 全部: `choice` is its value in the URL and its label,
+    `narrow(queryset)` the rows the choice keeps."""
+    choice: tuple[str, str]
+
+    def lookups(self, request, model_admin):
+        return [self.choice]
+
+    def queryset(self, request, queryset):
+        return self.narrow(queryset) if self.value() == self.choice[0] else queryset
+
+    def narrow(self, queryset):
+        raise NotImplementedError
+
+
 class NoAddDeleteAdminMixin:
     """These records are created and removed only by their workflow's services (filed on the portal, decided,
     withdrawn), so the admin neither adds nor deletes them; staff act on them through actions and buttons."""
@@ -28,10 +43,25 @@ class ReadOnlyAdminMixin(NoAddDeleteAdminMixin):
         return False
 
 
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown on their parent's page and written only by services: no row is added, changed or deleted
+    here (each subclass names its `fields` read-only too)."""
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 class DecisionPanelAdminMixin:
     """A change form with a panel of decision buttons (review, suspend …) that post to one page of the object,
     `<pk>/<decision_route>/`, named `<app>_<model>_<decision_route>`. `decision_context` gives the panel what
-    it shows; `decide` calls the service and returns the success message. A refused decision (DomainError) is
+    it shows (with `decision_panel` true where the user may decide: templates/admin/decision_panel_change_form.html
+    then places the form the panel posts, to `decision_url`); `decide` calls the service and returns the success
+    message. A refused decision (DomainError) is
     shown as an error; either way staff land back on the change form."""
 
     decision_route = "review"
@@ -51,7 +81,7 @@ class DecisionPanelAdminMixin:
         obj = self.get_object(request, object_id)
         extra_context = extra_context or {}
         if obj is not None:
-            extra_context.update(self.decision_context(request, obj))
+            extra_context.update({"decision_url": self.decision_url(obj), **self.decision_context(request, obj)})
         return super().change_view(request, object_id, form_url, extra_context)
 
     def decision_view(self, request, pk: int):

@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 
-from hangqifu.core.admin import NoAddDeleteAdminMixin
+from hangqifu.core.admin import NoAddDeleteAdminMixin, ReadOnlyInline
 from hangqifu.core.errors import DomainError
 from hangqifu.workflows.transitions import available_actions
 
@@ -11,27 +11,17 @@ from . import services
 from .models import NoticeItem, Objection, PublicNotice
 
 
-class NoticeItemInline(admin.TabularInline):
+class NoticeItemInline(ReadOnlyInline):
     model = NoticeItem
     fields = ["label", "content_type", "object_id", "state", "decided_at"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
-class ObjectionInline(admin.TabularInline):
+class ObjectionInline(ReadOnlyInline):
     model = Objection
     fields = ["item", "user", "content", "state", "created_at", "opinion", "resolved_by"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(PublicNotice)

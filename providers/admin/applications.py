@@ -4,18 +4,12 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from hangqifu.audit.services import audit_record
-from hangqifu.core.admin import NoAddDeleteAdminMixin, ReadOnlyAdminMixin
+from hangqifu.core.admin import NoAddDeleteAdminMixin, ReadOnlyAdminMixin, ReadOnlyInline
 from hangqifu.documents.selectors import documents_for
 
 from .. import selectors, services
-from ..models import (
-    ApplicationProduct,
-    ConflictDeclaration,
-    ExpertAssignment,
-    ProviderApplication,
-    Review,
-    SelectionRound,
-)
+from ..models import ApplicationProduct, ConflictDeclaration, ExpertAssignment, ProviderApplication, Review
+from ..models import SelectionRound
 from ._actions import run_together
 
 
@@ -48,17 +42,6 @@ class SelectionRoundAdmin(admin.ModelAdmin):
             super().save_model(request, obj, form, change)
             audit_record(actor=request.user, action="selection_round.update" if change else "selection_round.create",
                          obj=obj, payload={f: str(form.cleaned_data.get(f)) for f in form.changed_data})
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class ApplicationProductInline(ReadOnlyInline):

@@ -18,17 +18,7 @@ S = ProviderApplication.State
 
 
 @pytest.fixture
-def clock_2026(set_clock):
-    return set_clock("2026-06-01T09:00:00+08:00")
-
-
-@pytest.fixture
-def round_(clock_2026):
-    return SelectionRoundFactory()
-
-
-@pytest.fixture
-def provider(round_):
+def provider(open_round):
     return provider_user()
 
 
@@ -38,10 +28,10 @@ def _submitted(provider, **overrides):
     return services.application_submit(actor=provider, application=application)
 
 
-def test_provider_applies_and_submits_with_all_materials(provider, round_):
+def test_provider_applies_and_submits_with_all_materials(provider, open_round):
     # given a draft with the proposed product
     application = services.application_create(actor=provider, **application_data(provider.organisation))
-    assert application.state == S.DRAFT and application.round == round_
+    assert application.state == S.DRAFT and application.round == open_round
     assert application.products.count() == 1
     # when every 第十五条 material is uploaded and the provider submits
     upload_all_documents(application, provider)
@@ -86,7 +76,7 @@ def test_only_provider_accounts_apply_and_only_once_per_round(provider, make_use
     assert exc.value.code == "duplicate_application"
 
 
-def test_no_application_outside_the_window(set_clock, clock_2026):
+def test_no_application_outside_the_window(set_clock, admission_day):
     round_ = SelectionRoundFactory()
     provider = provider_user()
     set_clock(round_.closes_at + timedelta(minutes=1))

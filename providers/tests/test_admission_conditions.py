@@ -21,9 +21,7 @@ S = ProviderApplication.State
 
 
 @pytest.fixture
-def setup(set_clock, make_user):
-    set_clock("2026-06-01T09:00:00+08:00")
-    SelectionRoundFactory()
+def setup(open_round, make_user):
     return {"provider": provider_user(), "center": make_user(role=Role.SERVICE_CENTER),
             "bureau": make_user(role=Role.BUREAU), "expert": make_user(role=Role.EXPERT)}
 

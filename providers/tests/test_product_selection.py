@@ -26,8 +26,7 @@ NEW = {"category": "digital_empowerment", "title": "工业互联网上云辅导"
 
 
 @pytest.fixture
-def world(set_clock, make_user):
-    set_clock("2026-06-01T09:00:00+08:00")
+def world(admission_day, make_user):
     provider = admitted_provider()
     # the round that admitted it is long closed
     SelectionRound.objects.update(opens_at=clock.now() - timedelta(days=90), closes_at=clock.now() - timedelta(days=60))

@@ -12,16 +12,14 @@ from hangqifu.notices.models import NoticeItem
 from providers import services
 from providers.models import ExpertAssignment, Product, ProviderApplication, ProviderProfile, Review
 
-from .factories import JUDGEMENTS_MET, SelectionRoundFactory, application_data, provider_user, upload_all_documents
+from .factories import JUDGEMENTS_MET, application_data, provider_user, upload_all_documents
 
 pytestmark = pytest.mark.django_db
 S = ProviderApplication.State
 
 
 @pytest.fixture
-def setup(set_clock, make_user):
-    set_clock("2026-06-01T09:00:00+08:00")
-    SelectionRoundFactory()
+def setup(open_round, make_user):
     provider = provider_user()
     application = services.application_create(actor=provider, **application_data(provider.organisation))
     upload_all_documents(application, provider)

@@ -136,15 +136,22 @@ def _expected_ledger(batch):
     return sorted(rows)
 
 
-def _disbursed(run, set_clock, center, bureau, finance) -> SettlementBatch:
-    """A batch of every approved claim taken through collection, its notice (closed without objection) and both
-    signatures, its disbursement issued."""
+def _notice_closed(run, set_clock, center, bureau) -> SettlementBatch:
+    """A batch of every approved claim taken through collection, approval and its notice, the notice closed
+    without objection."""
     batch = _open(center)
     run(services.batch_close, batch=batch, actor=center)
     run(services.batch_approve, batch=S(batch.pk), actor=bureau)
     batch = run(services.batch_publish, batch=S(batch.pk), actor=bureau)
     set_clock(batch.notice.closes_at + timedelta(hours=10))
     run(notice_services.notices_close_expired)
+    return S(batch.pk)
+
+
+def _disbursed(run, set_clock, center, bureau, finance) -> SettlementBatch:
+    """A batch of every approved claim taken through collection, its notice (closed without objection) and both
+    signatures, its disbursement issued."""
+    batch = _notice_closed(run, set_clock, center, bureau)
     run(services.batch_sign, batch=S(batch.pk), actor=bureau)
     run(services.batch_sign, batch=S(batch.pk), actor=finance)
     return S(batch.pk)
@@ -188,13 +195,7 @@ def test_an_issue_that_links_fewer_claims_than_it_summed_issues_nothing(now, cen
 
 def test_notice_close_clears_items_with_one_statement_and_logs_each(now, center, bureau, run, set_clock):
     _claims(4, center, bureau)
-    batch = _open(center)
-    run(services.batch_close, batch=batch, actor=center)
-    run(services.batch_approve, batch=S(batch.pk), actor=bureau)
-    batch = run(services.batch_publish, batch=S(batch.pk), actor=bureau)
-    # one notification per provider on the notice
-    set_clock(batch.notice.closes_at + timedelta(hours=10))
-    run(notice_services.notices_close_expired)
+    batch = _notice_closed(run, set_clock, center, bureau)
     items = NoticeItem.objects.filter(notice=batch.notice)
     assert {item.state for item in items} == {NoticeItem.State.CLEARED}
     assert all(item.decided_at is not None for item in items)

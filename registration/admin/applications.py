@@ -15,7 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 
 from hangqifu.audit.labels import action_label
-from hangqifu.core.admin import DecisionPanelAdminMixin
+from hangqifu.core.admin import DecisionPanelAdminMixin, OneChoiceFilter
 from hangqifu.core.choices import Honour
 from hangqifu.core.errors import DomainError
 from hangqifu.documents.selectors import documents_for
@@ -40,15 +40,11 @@ def documents_html(owner):
           d.uploaded_at.strftime("%Y-%m-%d %H:%M"), max(1, d.size // 1024)) for d in documents)))
 
 
-class OverdueFilter(admin.SimpleListFilter):
-    title = "是否超期"
-    parameter_name = "overdue"
+class OverdueFilter(OneChoiceFilter):
+    title, parameter_name, choice = "是否超期", "overdue", ("yes", "已超过审核期限")
 
-    def lookups(self, request, model_admin):
-        return [("yes", "已超过审核期限")]
-
-    def queryset(self, request, queryset):
-        return overdue_registrations(queryset) if self.value() == "yes" else queryset
+    def narrow(self, queryset):
+        return overdue_registrations(queryset)
 
 
 class QueueChangeList(ChangeList):
@@ -155,9 +151,8 @@ class RegistrationApplicationAdmin(DecisionPanelAdminMixin, admin.ModelAdmin):
         return {"checklist": checklist, "is_reviewer": is_reviewer, "registration": obj,
                 "can_pre_review": is_reviewer and obj.state == State.SUBMITTED,
                 "can_decide": is_reviewer and obj.state == State.PRE_REVIEWED,
-                "can_return": is_reviewer and obj.state in (State.SUBMITTED, State.PRE_REVIEWED),
-                "honour_choices": [(h, Honour(h).label) for h in obj.honours],
-                "review_url": self.decision_url(obj)}
+                "decision_panel": is_reviewer and obj.state in (State.SUBMITTED, State.PRE_REVIEWED),
+                "honour_choices": [(h, Honour(h).label) for h in obj.honours]}
 
     def decide(self, request, registration):
         action = request.POST.get("action")

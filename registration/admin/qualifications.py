@@ -6,7 +6,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils.html import format_html
 
-from hangqifu.core.admin import DecisionPanelAdminMixin, ReadOnlyAdminMixin
+from hangqifu.core.admin import DecisionPanelAdminMixin, OneChoiceFilter, ReadOnlyAdminMixin
 
 from .. import permissions
 from ..models import ChangeReport, Qualification
@@ -15,17 +15,11 @@ from ..services import qualification as qualification_services
 from .applications import documents_html
 
 
-class LateReportFilter(admin.SimpleListFilter):
-    title = "变更报告"
-    parameter_name = "late_report"
+class LateReportFilter(OneChoiceFilter):
+    title, parameter_name, choice = "变更报告", "late_report", ("yes", "有逾期报告")
 
-    def lookups(self, request, model_admin):
-        return [("yes", "有逾期报告")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(change_reports__is_late=True).distinct()
-        return queryset
+    def narrow(self, queryset):
+        return queryset.filter(change_reports__is_late=True).distinct()
 
 
 @admin.register(Qualification)
@@ -52,12 +46,10 @@ class QualificationAdmin(DecisionPanelAdminMixin, ReadOnlyAdminMixin, admin.Mode
 
     def decision_context(self, request, obj):
         reviewer = permissions.is_reviewer(request.user)
-        return {
-            "state_url": self.decision_url(obj),
-            "actions_allowed": [(a, label) for a, label, source in (
-                ("suspend", "暂停资格", ["active"]), ("reinstate", "恢复资格", ["suspended"]),
-                ("revoke", "撤销资格", ["active", "suspended"])) if reviewer and obj.state in source],
-            "change_reports": obj.change_reports.all()}
+        actions = [(a, label) for a, label, source in (
+            ("suspend", "暂停资格", ["active"]), ("reinstate", "恢复资格", ["suspended"]),
+            ("revoke", "撤销资格", ["active", "suspended"])) if reviewer and obj.state in source]
+        return {"decision_panel": bool(actions), "actions_allowed": actions, "change_reports": obj.change_reports.all()}
 
     def decide(self, request, qualification):
         service = {"suspend": qualification_services.qualification_suspend,
@@ -96,8 +88,7 @@ class ChangeReportAdmin(DecisionPanelAdminMixin, ReadOnlyAdminMixin, admin.Model
         return documents_html(obj)
 
     def decision_context(self, request, obj):
-        return {"can_review": permissions.is_reviewer(request.user) and obj.state == ChangeReport.State.SUBMITTED,
-                "review_url": self.decision_url(obj),
+        return {"decision_panel": permissions.is_reviewer(request.user) and obj.state == ChangeReport.State.SUBMITTED,
                 "decisions": [(d, ChangeReport.Decision(d).label) for d in change_services.allowed_decisions(obj)]}
 
     def decide(self, request, report):

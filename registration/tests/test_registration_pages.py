@@ -5,7 +5,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from hangqifu.accounts.roles import Role, sync_role_groups
 from hangqifu.accounts.validators import make_credit_code
+from hangqifu.core import clock
+from hangqifu.documents.tests.factories import pdf_upload
 from registration.models import CreditListEntry, Qualification, RegistrationApplication
+from registration.services import change_reports as change_services
 from registration.tests.factories import make_registration
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_2026")]
@@ -157,3 +160,22 @@ def test_park_wizard_skips_the_size_step_and_asks_for_park_documents(make_user, 
     assert "高星级小微企业园" in page and "国家专精特新" not in page
     page = client.get(f"/vouchers/registration/{registration.pk}/step/4/").content.decode()
     assert "园区运营主体证明" in page and "纳税证明" not in page
+
+
+def test_each_decision_panel_names_the_form_that_posts_to_its_decision_page(enterprise, reviewer, browser_of):
+    """The admin's decision panels stand inside its own change form: their fields and buttons name (form=…) the
+    one empty form placed after it, which posts to the object's decision page; with nothing to decide, neither."""
+    sync_role_groups()
+    registration = make_registration(enterprise, state="approved", reviewer=reviewer)
+    report = change_services.change_report_create(actor=enterprise, change_kind="major_change",
+                                                  change_date=clock.today(), description="主营业务调整",
+                                                  evidence=pdf_upload("证明.pdf"))
+    client = browser_of(reviewer)
+    for base, decision, button in [
+            (f"/admin/registration/qualification/{Qualification.objects.get().pk}/", "state", 'value="suspend"'),
+            (f"/admin/registration/changereport/{report.pk}/", "review", "核查完毕")]:
+        page = client.get(f"{base}change/").content.decode()
+        assert f'<form method="post" action="{base}{decision}/" id="decision-form">' in page
+        assert '<button type="submit" form="decision-form"' in page and button in page
+    decided = client.get(f"/admin/registration/registrationapplication/{registration.pk}/change/").content.decode()
+    assert 'id="decision-form"' not in decided and 'form="decision-form"' not in decided

@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
-from hangqifu.core.admin import ReadOnlyAdminMixin
+from hangqifu.core.admin import ReadOnlyAdminMixin, ReadOnlyInline
 from hangqifu.core.errors import DomainError
 
 from .. import permissions as perms
@@ -58,19 +58,14 @@ class FundAdmin(admin.ModelAdmin):
         obj.pk = fund.pk
 
 
-class VoucherTypeInline(admin.TabularInline):
+class VoucherTypeInline(ReadOnlyInline):
     model = VoucherType
     fields = ["category", "face_value", "count", "remaining", "claimed_display"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
 
     @admin.display(description="已领取")
     def claimed_display(self, obj):
         return obj.claimed
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(IssuanceBatch)

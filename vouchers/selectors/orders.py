@@ -16,25 +16,15 @@ from ..models.funds import Fund
 from ..models.orders import Order
 from ..models.vouchers import Voucher
 from ..services.provider_cap import provider_headroom
+from .scope import narrowed, visible_to
 
 ACTION_LABELS = {"complete": "确认服务完成", "rate": "满意度评价", "deduct": "使用服务券抵扣", "cancel": "取消订单"}
 
 
 def orders_for(*, user, state: str | None = None, year=None) -> QuerySet[Order]:
     """Buyers see their orders, providers their incoming orders, staff all of them."""
-    if perms.is_staff(user):
-        orders = Order.objects.all()
-    elif perms.is_buyer(user):
-        orders = Order.objects.filter(buyer_id=user.organisation_id)
-    elif perms.is_provider(user):
-        orders = Order.objects.filter(provider_id=user.organisation_id)
-    else:
-        orders = Order.objects.none()
-    if state:
-        orders = orders.filter(state=state)
-    if year and str(year).isdigit():
-        orders = orders.filter(year=int(year))
-    return orders.select_related("buyer", "provider", "deduction").order_by("-id")
+    orders = visible_to(user, Order.objects.all(), buyer="buyer_id", provider="provider_id")
+    return narrowed(orders, state=state, year=year).select_related("buyer", "provider", "deduction").order_by("-id")
 
 
 def order_get(*, user, order_id) -> Order:

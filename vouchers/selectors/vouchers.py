@@ -3,23 +3,13 @@ from django.db.models import QuerySet
 
 from hangqifu.core.errors import NotFound
 
-from .. import permissions as perms
 from ..models.vouchers import Voucher
+from .scope import narrowed, visible_to
 
 
 def vouchers_for(*, user, state: str | None = None, year=None, category: str | None = None) -> QuerySet[Voucher]:
-    if perms.is_staff(user):
-        vouchers = Voucher.objects.all()
-    elif perms.is_buyer(user):
-        vouchers = Voucher.objects.filter(organisation_id=user.organisation_id)
-    else:
-        vouchers = Voucher.objects.none()
-    if state:
-        vouchers = vouchers.filter(state=state)
-    if year and str(year).isdigit():
-        vouchers = vouchers.filter(year=int(year))
-    if category:
-        vouchers = vouchers.filter(category=category)
+    vouchers = visible_to(user, Voucher.objects.all(), buyer="organisation_id")
+    vouchers = narrowed(vouchers, state=state, year=year, category=category)
     return vouchers.select_related("organisation", "batch", "qualification").order_by("-id")
 
 
