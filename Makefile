@@ -81,6 +81,7 @@ deploy-check: install
 	DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	DJANGO_ALLOWED_HOSTS=hangqifu.example.gov.cn \
 	DATABASE_URL=$${DATABASE_URL:-sqlite:////tmp/hangqifu-deploy-check.sqlite3} \
+	WEB_CONCURRENCY=$${WEB_CONCURRENCY:-8} \
 	$(PY) manage.py check --deploy --fail-level WARNING
 
 ## make bench — performance benchmarks against the local PostgreSQL and Redis (started if down); installs wrk,

@@ -105,13 +105,23 @@ def test_each_web_node_keeps_workers_free_to_answer_the_claim_rush():
     assert workers >= limit + 2, (limit, workers)
 
 
+def _deploy_check_web_concurrency() -> str:
+    """The worker count `make deploy-check` checks with when none is set (hangqifu.W001 reads it)."""
+    recipe = (ROOT / "Makefile").read_text().split("\ndeploy-check:", 1)[1].split("\n\n", 1)[0]
+    return re.search(r"WEB_CONCURRENCY=\$\$\{WEB_CONCURRENCY:-(\d+)\}", recipe).group(1)
+
+
+def test_make_deploy_check_checks_the_images_worker_count():
+    assert _deploy_check_web_concurrency() == _image_web_concurrency()
+
+
 def test_production_settings_pass_check_deploy(tmp_path):
     env = {**{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
            "DJANGO_SETTINGS_MODULE": "hangqifu.settings.production",
            "DJANGO_SECRET_KEY": "a-throwaway-but-long-enough-secret-key-for-the-deploy-check-0123456789",
            "DJANGO_ALLOWED_HOSTS": "hangqifu.example.gov.cn",
            "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
-           "WEB_CONCURRENCY": _image_web_concurrency()}  # as in the image (hangqifu.W001 reads it)
+           "WEB_CONCURRENCY": _deploy_check_web_concurrency()}  # as `make deploy-check` (hangqifu.W001 reads it)
     env.pop("GUNICORN_CMD_ARGS", None)
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
