@@ -8,7 +8,7 @@ from .scope import narrowed, visible_to
 
 
 def vouchers_for(*, user, state: str | None = None, year=None, category: str | None = None) -> QuerySet[Voucher]:
-    vouchers = visible_to(user, Voucher.objects.all(), buyer="organisation_id")
+    vouchers = visible_to(user, Voucher.objects.all(), buyer="organisation_id", provider=None)  # never a provider's
     vouchers = narrowed(vouchers, state=state, year=year, category=category)
     return vouchers.select_related("organisation", "batch", "qualification").order_by("-id")
 

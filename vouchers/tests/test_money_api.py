@@ -110,6 +110,10 @@ def test_vouchers_are_listed_for_their_holder_only_with_bounded_queries(june, ap
     assert {"face_value", "balance", "category", "expires_on", "state"} <= set(listing["results"][0])
     assert client.get(f"/api/v1/vouchers/{foreign.pk}/").status_code == 404
     assert client.get("/api/v1/vouchers/?state=expired").json()["count"] == 0
+    # a provider reads orders addressed to it, never a holder's vouchers
+    provider = api_as(provider_user())
+    assert provider.get("/api/v1/vouchers/").json()["count"] == 0
+    assert provider.get(f"/api/v1/vouchers/{foreign.pk}/").status_code == 404
 
 
 def test_there_is_no_way_to_move_a_voucher(june, api_as):
