@@ -17,6 +17,7 @@ def bureau_client(client, make_user, policy_day):
 
 
 def _assert_read_only(page: str, prefix: str, field: str) -> None:
+    assert f'name="{prefix}-TOTAL_FORMS"' in page  # the inline is on the page, under this prefix
     assert f'name="{prefix}-0-{field}"' not in page and f'name="{prefix}-0-DELETE"' not in page
     assert f'name="{prefix}-__prefix__-{field}"' not in page  # no empty row to add
 
