@@ -14,6 +14,7 @@ from hangqifu.core.checks import claim_door_workers
     ({"WEB_CONCURRENCY": "3", "GUNICORN_CMD_ARGS": "--bind 0.0.0.0:8000 --workers 6"}, False),  # gunicorn's order
     ({"WEB_CONCURRENCY": "8", "GUNICORN_CMD_ARGS": "-w 4 --timeout 60"}, True),
     ({"GUNICORN_CMD_ARGS": "--workers=6"}, False),
+    ({"GUNICORN_CMD_ARGS": "-w6", "WEB_CONCURRENCY": "3"}, False),
     ({"GUNICORN_CMD_ARGS": "--timeout 60", "WEB_CONCURRENCY": "6"}, False),
 ])
 def test_a_node_with_fewer_than_two_workers_beyond_the_claims_in_flight_is_warned(settings, environ, warned):
