@@ -98,7 +98,7 @@ def set_clock():
 def policy_day(set_clock):
     """Business time frozen on 1 June 2026, 09:00, a working morning of the 2026 policy year, whose parameters
     are in place (a transactional test starts on emptied tables)."""
-    from hangqifu.policy.models import PolicyYear
+    from hangqifu.policy.models import PolicyYear  # a model: importable once pytest-django has set Django up
 
     PolicyYear.objects.get_or_create(year=2026)
     return set_clock("2026-06-01T09:00:00+08:00")
