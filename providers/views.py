@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from hangqifu.accounts.roles import Role
 from hangqifu.core.errors import DomainError, NotFound
-from hangqifu.core.outcome import form_submit, page_outcome
+from hangqifu.core.outcome import add_domain_errors, form_submit, page_outcome
 from hangqifu.documents.selectors import documents_for
 from hangqifu.policy.services import policy_for
 
@@ -43,14 +43,6 @@ PAGE_SIZE = 20
 
 def _page(request, queryset, size=PAGE_SIZE):
     return Paginator(queryset, size).get_page(request.GET.get("page"))
-
-
-def _form_errors(form, exc: DomainError):
-    for field, errors in exc.fields.items():
-        for error in errors if isinstance(errors, list) else [errors]:
-            form.add_error(field if field in form.fields else None, str(error))
-    if not exc.fields:
-        form.add_error(None, exc.detail)
 
 
 def _get_or_404(fn, **kwargs):
@@ -153,7 +145,7 @@ def application_edit(request, pk=None):
                 services.application_update(actor=request.user, application=application, products=products,
                                             **form.cleaned_data)
         except DomainError as exc:
-            _form_errors(form, exc)
+            add_domain_errors(form, exc)
         else:
             messages.success(request, "申请已保存，请上传第十五条所列材料后提交")
             return redirect("providers:application-detail", pk=application.pk)
@@ -292,17 +284,13 @@ def product_edit(request, pk=None):
         raise Http404  # a listed product is public, its edit form is only its provider's
     initial = {f: getattr(product, f) for f in PRODUCT_FIELDS} if product else None
     form = ProductForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if product is None:
-                product = services.product_create(actor=request.user, **form.cleaned_data)
-            else:
-                services.product_update(actor=request.user, product=product, **form.cleaned_data)
-        except DomainError as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, "产品已保存，请上传定价依据证明后提交审核")
-            return redirect("providers:product-detail", pk=product.pk)
+    if product is None:
+        done, product = form_submit(request, form, services.product_create)
+    else:
+        done, _ = form_submit(request, form, services.product_update, product=product)
+    if done:
+        messages.success(request, "产品已保存，请上传定价依据证明后提交审核")
+        return redirect("providers:product-detail", pk=product.pk)
     return render(request, "providers/product_form.html", {"form": form, "product": product})
 
 

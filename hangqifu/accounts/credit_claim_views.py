@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from hangqifu.core.errors import DomainError
+from hangqifu.core.outcome import add_domain_errors
 from hangqifu.core.throttle import throttle_posts
 from hangqifu.documents.selectors import documents_for
 
@@ -16,14 +17,6 @@ from .models import CreditCodeClaim
 from .roles import Role
 
 
-def _form_errors(form, exc: DomainError) -> None:
-    for field, errors in exc.fields.items():
-        for error in errors:
-            form.add_error(field if field in form.fields else None, error)
-    if not exc.fields:
-        form.add_error(None, exc.detail)
-
-
 @throttle_posts("public_form")
 def claim_new(request):
     form = CreditClaimForm(request.POST or None, request.FILES or None)
@@ -31,7 +24,7 @@ def claim_new(request):
         try:
             claim = credit_claims.credit_claim_file(**form.cleaned_data)
         except DomainError as exc:
-            _form_errors(form, exc)
+            add_domain_errors(form, exc)
         else:
             return render(request, "accounts/credit_claim_filed.html", {"claim": claim})
     return render(request, "accounts/credit_claim_new.html", {"form": form})

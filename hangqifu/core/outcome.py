@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404
 
-from .errors import DomainError
+from .errors import DomainError, field_messages
 
 
 @contextmanager
@@ -23,13 +23,13 @@ def page_outcome(request, *, done: str) -> Iterator[None]:
 
 
 def add_domain_errors(form, exc: DomainError) -> None:
-    """Show a DomainError's field messages on the form's fields (the detail as a form-wide error when none of
-    its fields is on the form)."""
+    """Show a DomainError on the form that was posted: a field's messages on that field when the form has it,
+    as form-wide errors when it does not (a product row of the application's formset, an uploaded document);
+    the detail, form-wide, only when no message was placed at all."""
     placed = False
-    for field, errors in (exc.fields or {}).items():
-        if field in form.fields:
-            for message in errors if isinstance(errors, list) else [str(errors)]:
-                form.add_error(field, message)
+    for field, errors in exc.fields.items():
+        for message in field_messages(errors):
+            form.add_error(field if field in form.fields else None, message)
             placed = True
     if not placed:
         form.add_error(None, exc.detail)

@@ -11,7 +11,7 @@ from django.test import RequestFactory
 
 from hangqifu.core.admin import OneChoiceFilter
 from hangqifu.core.errors import InvalidInput, RuleViolation
-from hangqifu.core.outcome import form_submit, found_or_404, page_action
+from hangqifu.core.outcome import add_domain_errors, form_submit, found_or_404, page_action
 
 
 class NameForm(forms.Form):
@@ -51,11 +51,30 @@ def test_form_submit_calls_nothing_on_a_get_or_an_invalid_form(method, data):
 
 def test_form_submit_puts_a_refusal_on_the_form_fields():
     def refuse(*, actor, name):
-        raise InvalidInput("信息有误", fields={"name": ["名称已被使用"], "elsewhere": ["不在表单上"]})
+        raise InvalidInput("信息有误", fields={"name": ["名称已被使用"]})
 
     form = NameForm({"name": "甲"})
     assert form_submit(_request("post", {"name": "甲"}), form, refuse) == (False, None)
     assert form.errors == {"name": ["名称已被使用"]}
+
+
+def test_a_message_for_a_field_not_on_the_form_is_shown_form_wide_instead_of_the_detail():
+    # given: a product row of the application's formset is not a field of the application form
+    form = NameForm({"name": "甲"})
+    form.is_valid()
+    # when
+    add_domain_errors(form, InvalidInput("申报产品信息有误", fields={
+        "name": ["名称已被使用"], "products[0]": ["请填写产品名称", "价格必须大于 0"]}))
+    # then
+    assert form.errors == {"name": ["名称已被使用"], "__all__": ["请填写产品名称", "价格必须大于 0"]}
+
+
+@pytest.mark.parametrize("fields", [{}, {"elsewhere": []}])
+def test_the_detail_is_shown_form_wide_only_when_no_message_was_placed(fields):
+    form = NameForm({"name": "甲"})
+    form.is_valid()
+    add_domain_errors(form, RuleViolation("当前没有开放申报的遴选批次", fields=fields))
+    assert form.errors == {"__all__": ["当前没有开放申报的遴选批次"]}
 
 
 def test_page_action_runs_the_named_service_and_says_its_line():
