@@ -76,7 +76,7 @@ def test_only_provider_accounts_apply_and_only_once_per_round(provider, make_use
     assert exc.value.code == "duplicate_application"
 
 
-def test_no_application_outside_the_window(set_clock, admission_day):
+def test_no_application_outside_the_window(set_clock, policy_day):
     round_ = SelectionRoundFactory()
     provider = provider_user()
     set_clock(round_.closes_at + timedelta(minutes=1))

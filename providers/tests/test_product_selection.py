@@ -26,7 +26,7 @@ NEW = {"category": "digital_empowerment", "title": "工业互联网上云辅导"
 
 
 @pytest.fixture
-def world(admission_day, make_user):
+def world(policy_day, make_user):
     provider = admitted_provider()
     # the round that admitted it is long closed
     SelectionRound.objects.update(opens_at=clock.now() - timedelta(days=90), closes_at=clock.now() - timedelta(days=60))

@@ -25,7 +25,7 @@ PRODUCT = {"category": "digital_empowerment", "title": "专利布局规划", "de
 
 
 @pytest.fixture
-def provider(admission_day):
+def provider(policy_day):
     return admitted_provider()
 
 
@@ -76,7 +76,7 @@ def test_bad_product_input_is_refused(provider, field, value):
     assert not Product.objects.exists()
 
 
-def test_only_admitted_providers_publish_products(admission_day, make_user):
+def test_only_admitted_providers_publish_products(policy_day, make_user):
     with pytest.raises(RuleViolation) as exc:
         services.product_create(actor=provider_user(), **PRODUCT)
     assert exc.value.code == "not_admitted"
@@ -92,7 +92,7 @@ def test_wrong_state_transitions_are_refused(provider, center):
         services.product_delist(actor=provider, product=product)
 
 
-def test_orderable_product_and_is_admitted(admission_day):
+def test_orderable_product_and_is_admitted(policy_day):
     assert not selectors.is_admitted(provider_user().organisation)
     with pytest.raises(NotFound):
         selectors.orderable_product(product_id=999999)
@@ -106,7 +106,7 @@ def test_orderable_product_and_is_admitted(admission_day):
 # ------------------------------------------------------------------ catalogue
 
 
-def test_catalogue_filters_and_sorts(admission_day):
+def test_catalogue_filters_and_sorts(policy_day):
     xihu = ProductFactory(listed=True, title="数字化诊断", price=Decimal("5000"))
     binjiang_provider = admitted_provider(district="binjiang").organisation
     other = ProductFactory(listed=True, provider=binjiang_provider, category="legal", title="合同审查",
@@ -124,7 +124,7 @@ def test_catalogue_filters_and_sorts(admission_day):
     assert list(selectors.catalogue(ordering="orders"))[0] == other
 
 
-def test_catalogue_api_is_public_and_bounded(admission_day, api_client, django_assert_max_num_queries):
+def test_catalogue_api_is_public_and_bounded(policy_day, api_client, django_assert_max_num_queries):
     provider = admitted_provider().organisation
     ProductFactory.create_batch(30, listed=True, provider=provider)
     for size in (5, 30):
@@ -136,7 +136,7 @@ def test_catalogue_api_is_public_and_bounded(admission_day, api_client, django_a
     assert response.json()["results"][0]["provider"]["district"] == "xihu"
 
 
-def test_catalogue_page_is_bounded(admission_day, client, django_assert_max_num_queries):
+def test_catalogue_page_is_bounded(policy_day, client, django_assert_max_num_queries):
     provider = admitted_provider().organisation
     ProductFactory.create_batch(25, listed=True, provider=provider)
     with django_assert_max_num_queries(4):
@@ -145,7 +145,7 @@ def test_catalogue_page_is_bounded(admission_day, client, django_assert_max_num_
     assert len(set(re.findall(r"/providers/catalogue/(\d+)/", response.content.decode()))) == 20
 
 
-def test_product_stats_record_keeps_the_catalogue_figures(admission_day):
+def test_product_stats_record_keeps_the_catalogue_figures(policy_day):
     product = ProductFactory(listed=True)
     services.product_stats_record(product_id=product.pk, ordered=True)
     for value in ("satisfied", "basically_satisfied", "dissatisfied", "satisfied"):
@@ -160,7 +160,7 @@ def test_product_stats_record_keeps_the_catalogue_figures(admission_day):
 # ------------------------------------------------------------------ removal
 
 
-def test_removal_path_delists_products_and_blocks_new_orders(admission_day, center, bureau, set_clock):
+def test_removal_path_delists_products_and_blocks_new_orders(policy_day, center, bureau, set_clock):
     product = ProductFactory(listed=True)
     pending = ProductFactory(submitted=True, provider=product.provider)
     profile = product.provider.provider_profile
@@ -195,7 +195,7 @@ def test_removal_path_delists_products_and_blocks_new_orders(admission_day, cent
         services.product_submit(actor=product.provider.users.first(), product=product)
 
 
-def test_removal_cancel_needs_an_opinion(admission_day, center, bureau):
+def test_removal_cancel_needs_an_opinion(policy_day, center, bureau):
     profile = ProductFactory(listed=True).provider.provider_profile
     removal = services.removal_propose(actor=center, profile=profile, reason=RemovalReason.OTHER, details="核查")
     with pytest.raises(InvalidInput):
@@ -207,7 +207,7 @@ def _stats(profile, **kwargs):
     return {profile.organisation_id: ProviderYearStats(organisation_id=profile.organisation_id, year=2026, **kwargs)}
 
 
-def test_nightly_job_proposes_removal_at_the_dissatisfaction_threshold(admission_day):
+def test_nightly_job_proposes_removal_at_the_dissatisfaction_threshold(policy_day):
     profile = ProductFactory(listed=True).provider.provider_profile
     # 6 ratings (above the default minimum of 5) with 1 dissatisfied (16.7%): no proposal
     assert removal_proposals_run(stats=_stats(profile, rated_count=6, satisfied_count=5, dissatisfied_count=1,
@@ -240,7 +240,7 @@ def test_nightly_job_proposes_removal_after_a_year_without_voucher_orders(set_cl
     assert removal_proposals_run(stats={})["proposed"] == 0
 
 
-def test_nightly_job_reads_the_registered_order_source(admission_day):
+def test_nightly_job_reads_the_registered_order_source(policy_day):
     """vouchers/performance.py registers the orders' figures; with no orders nothing is proposed yet."""
     ProductFactory(listed=True)
     assert removal_proposals_run() == {"proposed": 0}
@@ -261,7 +261,7 @@ def test_a_banned_provider_cannot_list_or_be_ordered_from(provider, center, make
     assert exc.value.code == "banned"
 
 
-def test_an_upheld_objection_to_the_removal_announcement_cancels_it(admission_day, center, bureau, set_clock, make_user):
+def test_an_upheld_objection_to_the_removal_announcement_cancels_it(policy_day, center, bureau, set_clock, make_user):
     product = ProductFactory(listed=True)
     profile = product.provider.provider_profile
     removal = services.removal_propose(actor=center, profile=profile, reason=RemovalReason.REDEMPTION_MISMATCH,

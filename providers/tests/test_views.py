@@ -12,7 +12,7 @@ from providers.models import ConflictDeclaration, Product, ProviderApplication, 
 from .factories import JUDGEMENTS_MET, ProductFactory, SelectionRoundFactory, admitted_provider, application_data, provider_user, \
     upload_all_documents
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("admission_day")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("policy_day")]
 
 
 def test_public_pages_need_no_login(client):
