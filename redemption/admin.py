@@ -109,14 +109,15 @@ class RedemptionClaimAdmin(NoAddDeleteAdminMixin, DecisionPanelAdminMixin, admin
 
     def decision_context(self, request, obj):
         user = request.user
-        return {
-            "claim": obj, "lines": list(obj.lines.select_related("order")),
+        can = {
             "can_pre_review": perms.is_service_center(user) and obj.state == State.SUBMITTED,
             "can_approve": perms.is_bureau(user) and obj.state == State.PRE_REVIEWED,
             "can_return": perms.reviewer(obj, user) and obj.state in (State.SUBMITTED, State.PRE_REVIEWED),
             "can_reject": perms.reviewer(obj, user) and obj.state in (State.SUBMITTED, State.PRE_REVIEWED,
                                                                       State.RETURNED),
-            "review_url": self.decision_url(obj),
+        }
+        return {
+            "claim": obj, "lines": list(obj.lines.select_related("order")), **can, "decision_panel": any(can.values()),
             # Every field is read-only: the decisions are the review panel's buttons, not a save.
             "show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False,
         }

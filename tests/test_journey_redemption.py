@@ -85,7 +85,7 @@ def test_provider_claim_to_district_payment(live_server, page, login, set_clock,
     page.goto(f"{url}/admin/redemption/redemptionclaim/?state__exact=submitted")
     check_page(page)
     page.click(f"text={claim.number}")
-    page.fill("#pre-review-opinion", "材料齐全，核定 6,000 元")
+    page.fill("#review-opinion", "材料齐全，核定 6,000 元")
     for decision in ("pre-review-pass", "return", "reject"):  # each on one line, none squeezed off-screen
         primary(page, page.get_by_test_id(decision))
         assert page.get_by_test_id(decision).bounding_box()["height"] < 48

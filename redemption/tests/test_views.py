@@ -29,6 +29,11 @@ def test_admin_review_buttons_call_the_services(now, provider, center, bureau, c
     client.force_login(center)
     change = client.get(f"/admin/redemption/redemptionclaim/{claim.pk}/change/")
     assert change.status_code == 200 and "形式预审通过并核定金额" in change.content.decode()
+    # the panel's inputs and buttons name the one form that posts to the claim's decision page
+    assert (f'<form method="post" action="/admin/redemption/redemptionclaim/{claim.pk}/review/" id="decision-form">'
+            in change.content.decode())
+    assert f'name="verified_{claim.lines.get().order_id}" form="decision-form"' in change.content.decode()
+    assert '<button type="submit" form="decision-form" name="action" value="pre_review"' in change.content.decode()
     client.post(f"/admin/redemption/redemptionclaim/{claim.pk}/review/", {"action": "return", "opinion": ""})
     assert RedemptionClaim.objects.get(pk=claim.pk).state == RedemptionClaim.State.SUBMITTED  # opinion required
     client.post(f"/admin/redemption/redemptionclaim/{claim.pk}/review/", {"action": "pre_review", "opinion": "齐全",
