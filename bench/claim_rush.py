@@ -37,6 +37,7 @@ CEILINGS = {"wsgi": "/ceiling/wsgi/", "django": "/ceiling/django/", "drf": "/cei
 CEILING_BODY = {"sold_out": '{"voucher_type": %d}' % seed.BASE}
 SEED_DB, HTTP_DB, PG_DB = f"{DB_PREFIX}_claim_seed", f"{DB_PREFIX}_claim", f"{DB_PREFIX}_claim_pg"
 OPEN_LOOP_DB = f"{DB_PREFIX}_claim_open"
+FLOOR_DB = f"{DB_PREFIX}_claim_floor"
 
 
 def pgbench_clients() -> int:
@@ -128,6 +129,34 @@ def ceilings() -> dict:
     return found
 
 
+def floor_run(*, with_audit: bool) -> dict:
+    """The claim floor (bench/claim_floor.py) through the rush's whole work file on a fresh copy of its data: what the
+    cheapest claim that keeps the API's contract (and, `with_audit`, the audit trail) reaches here."""
+    clone_db(FLOOR_DB, SEED_DB)
+    with Gunicorn(FLOOR_DB, app="bench.claim_floor_wsgi:application",
+                  env={"BENCH_FLOOR_AUDIT": "1" if with_audit else "0"}) as server:
+        meter = CpuMeter(server.worker_pids()).start()
+        wrk = run_wrk(work_file=OUT / "claim-work.txt", connections=CONNECTIONS)
+        cpu = meter.stop()
+        served = server.post_statuses()
+    vouchers, span, entries = psql("""SELECT count(*), extract(epoch FROM max(claimed_at) - min(claimed_at)),
+        (SELECT count(*) FROM vouchers_ledgerentry WHERE kind = 'claim') FROM vouchers_voucher""", FLOOR_DB).split("|")
+    drop_db(FLOOR_DB)
+    vouchers, span = int(vouchers), float(span or 0)
+    found = {"vouchers": vouchers, "ledger_claims": int(entries), "claims_per_s": vouchers / span if span else 0.0,
+             "served": dict(served), "cpu": cpu, "p99_us": wrk["p99_us"]}
+    log(f"claim floor ({'with' if with_audit else 'without'} the audit append): {found['claims_per_s']:.0f} claims/s, "
+        f"{vouchers} vouchers, served {dict(served)}")
+    return found
+
+
+def winning_claim_cpu_ms(run: dict, sold_out_ms_per_request: float) -> float:
+    """What one winning claim costs the machine (workers, PostgreSQL, Redis, wrk): the run's busy CPU with the
+    sold-out refusals after the last slot taken out at the sold-out ceiling's cost, over the vouchers issued."""
+    refusals_cpu_s = sold_out_ms_per_request * run["served"].get("409", 0) / 1000
+    return 1000 * max(run["cpu"]["machine_busy_cpu_s"] - refusals_cpu_s, 0) / max(run["vouchers"], 1)
+
+
 def claims_per_s_bound(ceiling: dict, baseline: dict) -> float:
     """No claim through DRF can cost the machine less than the DRF ceiling's request (routing, token
     authentication, throttling, the load generator) plus what PostgreSQL spends on the claim's own transaction
@@ -159,6 +188,7 @@ def main() -> None:
     drop_db(PG_DB)
     run = http_run()
     run["ceilings"] = ceilings()
+    run["floor"] = {"with_audit": floor_run(with_audit=True), "without_audit": floor_run(with_audit=False)}
     wrk = run["wrk"]
     posts = wrk["s201"] + wrk["s409"] + wrk["s4xx"] + wrk["s5xx"]
     claims_per_s = run["vouchers"] / run["claim_span_s"] if run["claim_span_s"] else 0.0
@@ -204,8 +234,8 @@ def main() -> None:
     ]
     # what one winning claim costs the machine (workers, PostgreSQL, Redis, wrk), the sold-out refusals after it
     # taken out at the sold-out ceiling's cost: claims/s ≥ 0.5 × the DRF ceiling asks this ≤ 2 × a no-op request
-    sold_out_cpu = run["ceilings"]["sold_out"]["machine_cpu_ms_per_request"] * served.get("409", 0) / 1000
-    claim_cpu_ms = 1000 * max(run["cpu"]["machine_busy_cpu_s"] - sold_out_cpu, 0) / max(run["vouchers"], 1)
+    sold_out_ms = run["ceilings"]["sold_out"]["machine_cpu_ms_per_request"]
+    claim_cpu_ms = winning_claim_cpu_ms(run, sold_out_ms)
     drf_cpu_ms = run["ceilings"]["drf"]["machine_cpu_ms_per_request"]
     figures += [
         figure("claim_rush.claim_cpu_ms", claim_cpu_ms, "ms",
@@ -213,6 +243,19 @@ def main() -> None:
         figure("claim_rush.claim_cpu_vs_drf_request", claim_cpu_ms / drf_cpu_ms if drf_cpu_ms else 0.0, "ratio",
                "information: ≤ 2 for claims/s ≥ 0.5 × the DRF ceiling on CPU alone", None),
     ]
+    for variant, floor in run["floor"].items():
+        audit = "with the audit append" if variant == "with_audit" else "without even the audit append"
+        floor_vs_drf = floor["claims_per_s"] / drf if drf else 0.0
+        figures += [
+            figure(f"claim_rush.floor_{variant}_vouchers_issued", floor["vouchers"], "vouchers",
+                   f"= {SLOTS}, one ledger entry each (the floor writes what a claim writes)",
+                   floor["vouchers"] == SLOTS == floor["ledger_claims"]),
+            figure(f"claim_rush.floor_{variant}_claims_vs_drf_ceiling", floor_vs_drf, "ratio",
+                   f"information: the claim floor {audit} (bench/claim_floor.py), claims/s ÷ the DRF no-op's "
+                   "requests/s; below 0.5, no claim that keeps the contract can meet the target here", None),
+            figure(f"claim_rush.floor_{variant}_claim_cpu_ms", winning_claim_cpu_ms(floor, sold_out_ms), "ms",
+                   f"information: machine CPU per winning floor claim {audit}", None),
+        ]
     bound = claims_per_s_bound(run["ceilings"]["drf"], baseline)
     figures += [
         figure("claim_rush.claims_per_s_upper_bound", bound, "claims/s",

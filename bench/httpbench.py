@@ -63,8 +63,8 @@ def production_env(db: str, settings: str = "hangqifu.settings.production") -> d
 
 class Gunicorn:
     def __init__(self, db: str, workers: int | None = None, app: str = "hangqifu.wsgi:application", *,
-                 port: int = PORT, settings: str = "hangqifu.settings.production"):
-        self.db, self.workers, self.app = db, workers or workers_default(), app
+                 port: int = PORT, settings: str = "hangqifu.settings.production", env: dict | None = None):
+        self.db, self.workers, self.app, self.env = db, workers or workers_default(), app, env or {}
         self.port, self.settings, self.proc = port, settings, None
         self.name = db if port == PORT else f"{db}-{port}"
 
@@ -79,7 +79,7 @@ class Gunicorn:
              *(["--worker-class", "gthread", "--threads", str(threads_default()), "--keep-alive", "30"]
                if worker_class() == "gthread" else []),
              "--access-logfile", str(self.access_log), "--access-logformat", "%(s)s %(m)s %(U)s %(M)s"],
-            cwd=ROOT, env=production_env(self.db, self.settings), stdout=self.log, stderr=subprocess.STDOUT)
+            cwd=ROOT, env=production_env(self.db, self.settings) | self.env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 60
         while time.time() < deadline:
             try:
