@@ -85,7 +85,7 @@ deploy-check: install
 	$(PY) manage.py check --deploy --fail-level WARNING
 
 ## make bench — performance benchmarks against the local PostgreSQL and Redis (started if down); installs wrk,
-## pgbench and the profilers if missing; 22–30 minutes on 2 quiet cores (2026-12-03). Writes bench/RESULTS.md and bench/results.json.
+## pgbench and the profilers if missing; 27–35 minutes on 2 quiet cores (2026-12-03). Writes bench/RESULTS.md and bench/results.json.
 bench: $(VENV)/.runtime
 	bash bench/prepare.sh
 	$(PY) -m bench.run
