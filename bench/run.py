@@ -83,21 +83,42 @@ def main() -> int:
     info["bench_seconds"] = timings
     previous = OUT / "machine.json"
     missing = [name for name in BENCHES if name not in only and not (OUT / f"{name}.json").exists()]
+    kept = []
     if only != BENCHES and FULL and missing and not previous.exists():
         # a partial re-run on a machine without the earlier run: the others' figures and sections as committed
-        for name, fragment in committed_fragments(missing).items():
+        fragments = committed_fragments(missing)
+        kept = list(fragments)
+        for name, fragment in fragments.items():
             (OUT / f"{name}.json").write_text(json.dumps(fragment, ensure_ascii=False, indent=2))
-        info["rerun"] = (f"{', '.join(only)} re-run at {info['date_utc']} (load before: {info['load_before']}); "
-                         f"{', '.join(missing)} as committed before, from their own run")
-    elif only != BENCHES and previous.exists():  # a partial re-run: keep the full run's other figures and timings
-        earlier = json.loads(previous.read_text())
-        earlier["bench_seconds"].update(timings)
-        earlier["total_seconds"] = round(earlier["total_seconds"] + info["total_seconds"], 1)
-        earlier["rerun"] = f"{', '.join(only)} re-run at {info['date_utc']} (load before: {info['load_before']})"
-        info = earlier
+    info = run_info(info, only=only, earlier=json.loads(previous.read_text()) if previous.exists() else None,
+                    kept_as_committed=kept)
     write_results(BENCHES, info, failures)
     log(f"bench done in {info['total_seconds']}s; see bench/RESULTS.md")
     return 1 if failures else 0
+
+
+def run_info(info: dict, *, only: list, earlier: dict | None, kept_as_committed: list) -> dict:
+    """What RESULTS.md says of the runs behind its figures (date, load, per-benchmark time), after `only` ran now
+    (`info`); `earlier` is what the last run in this checkout said, `kept_as_committed` the benchmarks whose figures
+    were just taken from the commit. A partial run that replaces every figure of the earlier one speaks for itself;
+    one beside an earlier run whose figures stay keeps that run's date and load and adds its own time. Either way
+    the note lists each partial run and what is still as committed."""
+    if only == BENCHES:
+        return info
+    this = {"benches": only, "date_utc": info["date_utc"], "load_before": info["load_before"]}
+    earlier_kept = [name for name in (earlier or {}).get("kept_as_committed", []) if name not in only]
+    if earlier is None or set(earlier["bench_seconds"]) <= set(only):
+        merged = {**info, "reruns": [this], "kept_as_committed": kept_as_committed or earlier_kept}
+    else:
+        merged = {**earlier, "bench_seconds": {**earlier["bench_seconds"], **info["bench_seconds"]},
+                  "total_seconds": round(earlier["total_seconds"] + info["total_seconds"], 1),
+                  "reruns": [*earlier.get("reruns", []), this], "kept_as_committed": earlier_kept}
+    runs = [f"{', '.join(run['benches'])} re-run at {run['date_utc']} (load before: {run['load_before']})"
+            for run in merged["reruns"]]
+    if merged["kept_as_committed"]:
+        runs.append(f"{', '.join(merged['kept_as_committed'])} as committed before, from their own run")
+    merged["rerun"] = "; ".join(runs)
+    return merged
 
 
 def load_fragments(names):
