@@ -29,8 +29,8 @@ from vouchers.models.vouchers import Voucher
 from vouchers.services import voucher_claim_cache, voucher_claims
 from vouchers.statements import take_slot
 
-# Each step only when the one before it matched a row; one row back, always: which steps matched (a refusal's
-# code), what the slot left and the voucher written.
+# Each step only when the one before it matched a row; one row back, always: whether the fund is open and the
+# headroom was reserved (for a refusal), what the slot left and the voucher written.
 _STEPS = """
 WITH fund AS (SELECT 1 FROM vouchers_fund WHERE year = %(year)s AND exhausted_at IS NULL FOR KEY SHARE),
 batch AS (
@@ -51,7 +51,7 @@ entry AS (
       reference, memo, actor_id, business_time, recorded_at)
   SELECT 'claim', %(year)s, %(face)s, %(organisation)s, %(fund)s, voucher.id, NULL, NULL, '', %(memo)s, %(actor)s,
       %(now)s, %(recorded_at)s FROM voucher RETURNING 1)
-SELECT EXISTS (SELECT 1 FROM fund), EXISTS (SELECT 1 FROM batch), EXISTS (SELECT 1 FROM reserved), {left},
+SELECT EXISTS (SELECT 1 FROM fund), EXISTS (SELECT 1 FROM reserved), {left},
        (SELECT id FROM voucher), (SELECT qualification_id FROM voucher), (SELECT count(*) FROM entry)"""
 # Without the audit append: the slot in the same statement (its lock held from there to COMMIT, as the claim's).
 ONE_STATEMENT = _STEPS.format(slot="""
@@ -63,17 +63,14 @@ slot AS (
 BEFORE_THE_SLOT = _STEPS.format(slot="", voucher_from="reserved", left="NULL")
 
 
-def _refusal(*, fund_open: bool, batch_open: bool, reserved: bool, actor, batch, now) -> RuleViolation:
-    """The claim's code for a refusal (read only on the refusal path, never by a winner)."""
-    if not fund_open:
-        return voucher_claims._fund_exhausted(batch.year)
-    if not batch_open:
-        return voucher_claims._not_open(IssuanceBatch.objects.get(pk=batch.pk), now)
-    if not reserved:
-        qualification = Qualification.objects.filter(organisation_id=actor.organisation_id, year=batch.year).first()
-        return (voucher_claims._qualification_refusal(qualification, batch.year)
-                or RuleViolation(f"领取后将超出年度额度，还可领取 {qualification.headroom} 元", code="quota_exceeded"))
-    return voucher_claims._batch_exhausted()
+def _refusal(*, fund_open: bool, actor, voucher_type, now) -> RuleViolation:
+    """The refusal the claim would give, by the claim's own rule (voucher_claim_refusal) on the batch and the
+    qualification as they are now: read only on the refusal path, never by a winner."""
+    batch = IssuanceBatch.objects.get(pk=voucher_type.batch_id)
+    qualification = Qualification.objects.filter(organisation_id=actor.organisation_id, year=batch.year).first()
+    return (voucher_claims.voucher_claim_refusal(batch=batch, voucher_type=voucher_type, qualification=qualification,
+                                                 fund_open=fund_open, now=now)
+            or voucher_claims._batch_exhausted())  # the slot went after the snapshot was read
 
 
 def floor_claim(*, actor, batch_id: int, voucher_type_id: int, with_audit: bool = True) -> Voucher:
@@ -88,12 +85,11 @@ def floor_claim(*, actor, batch_id: int, voucher_type_id: int, with_audit: bool 
                 "voucher_type": voucher_type.pk, "category": voucher_type.category, "expires_on": batch.valid_until,
                 "actor": actor.pk, "fund": voucher_type.fund_pk, "memo": f"{batch.title} 领券"[:200],
                 "recorded_at": timezone.now()})
-            fund_open, batch_open, reserved, left, voucher_id, qualification_id, entries = cursor.fetchone()
+            fund_open, reserved, left, voucher_id, qualification_id, entries = cursor.fetchone()
         if voucher_id is None:
             if reserved:  # reserved, but the slot was gone (rolled back with the reservation)
                 voucher_claim_cache.mark_sold_out(voucher_type.pk)
-            raise _refusal(fund_open=fund_open, batch_open=batch_open, reserved=reserved, actor=actor, batch=batch,
-                           now=now)
+            raise _refusal(fund_open=fund_open, actor=actor, voucher_type=voucher_type, now=now)
         assert entries == 1
         voucher = Voucher(pk=voucher_id, organisation_id=actor.organisation_id, qualification_id=qualification_id,
                           batch_id=batch.pk, voucher_type_id=voucher_type.pk, year=batch.year,

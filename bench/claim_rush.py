@@ -60,20 +60,29 @@ def prepare() -> None:
     (OUT / "claim-work.txt").write_text("".join(token(i) + line for i in range(1, ENTERPRISES + 1)))
 
 
-def http_run() -> dict:
-    clone_db(HTTP_DB, SEED_DB)
-    with Gunicorn(HTTP_DB) as server:
+def rush_through(db: str, *, app: str = "hangqifu.wsgi:application", env: dict | None = None,
+                 profile_as: str | None = None) -> tuple[dict, dict, dict, dict]:
+    """The rush's whole work file through gunicorn serving `app` on `db`: what wrk saw, the CPU the run took, the
+    status of every POST as gunicorn answered it, and (`profile_as`) a py-spy profile of one worker mid-rush."""
+    with Gunicorn(db, app=app, env=env) as server:
         meter = CpuMeter(server.worker_pids()).start()
         profile = {}
 
         def start_profile():
-            profile["proc"] = pyspy_record(server.worker_pids()[0], 10, "claim")
+            profile["proc"] = pyspy_record(server.worker_pids()[0], 10, profile_as)
 
-        wrk = run_wrk(work_file=OUT / "claim-work.txt", connections=CONNECTIONS, on_running=start_profile)
+        wrk = run_wrk(work_file=OUT / "claim-work.txt", connections=CONNECTIONS,
+                      on_running=start_profile if profile_as else None)
         cpu = meter.stop()
         served = server.post_statuses()
         if profile.get("proc"):
             profile["proc"].wait(timeout=60)
+    return wrk, cpu, served, summarise_profile(profile["proc"].target) if profile.get("proc") else {}
+
+
+def http_run() -> dict:
+    clone_db(HTTP_DB, SEED_DB)
+    wrk, cpu, served, profile = rush_through(HTTP_DB, profile_as="claim")
     stats = psql(f"""SELECT count(*), count(DISTINCT organisation_id),
         extract(epoch FROM max(claimed_at) - min(claimed_at)), extract(epoch FROM min(claimed_at)),
         (SELECT remaining FROM vouchers_vouchertype WHERE id = {seed.BASE}),
@@ -86,7 +95,7 @@ def http_run() -> dict:
     return {"wrk": wrk, "served": dict(served), "cpu": cpu, "vouchers": int(vouchers), "holders": int(holders), "claim_span_s": span,
             "sold_out_after_s": round(sold_out_s, 3) if sold_out_s else None, "remaining": int(remaining),
             "ledger_claims": int(entries), "qualifications_over_quota": int(over),
-            "profile": summarise_profile(profile["proc"].target) if profile.get("proc") else {}}
+            "profile": profile}
 
 
 def pgbench_run(clients: int) -> dict:
@@ -135,12 +144,8 @@ def floor_run(*, with_audit: bool) -> dict:
     event) or answered a 5xx measures nothing: the run stops there."""
     clone_db(FLOOR_DB, SEED_DB)
     try:
-        with Gunicorn(FLOOR_DB, app="bench.claim_floor_wsgi:application",
-                      env={"BENCH_FLOOR_AUDIT": "1" if with_audit else "0"}) as server:
-            meter = CpuMeter(server.worker_pids()).start()
-            wrk = run_wrk(work_file=OUT / "claim-work.txt", connections=CONNECTIONS)
-            cpu = meter.stop()
-            served = server.post_statuses()
+        wrk, cpu, served, _ = rush_through(FLOOR_DB, app="bench.claim_floor_wsgi:application",
+                                           env={"BENCH_FLOOR_AUDIT": "1" if with_audit else "0"})
         written = psql("""SELECT count(*), extract(epoch FROM max(claimed_at) - min(claimed_at)),
             (SELECT count(*) FROM vouchers_ledgerentry WHERE kind = 'claim'),
             (SELECT count(*) FROM audit_auditevent WHERE action = 'voucher.claim'),
