@@ -6,6 +6,7 @@
 - the SQL that differs between PostgreSQL and SQLite lives in the apps' `statements.py` modules: services never
   ask which database they run on;
 - comments and docstrings explain the domain, not the history of a change;
+- a module of app code stays small enough to read whole: at most 400 lines;
 - no undefined or unused name (pyflakes' checks, run by ruff)."""
 import ast
 import configparser
@@ -20,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NOT_APP_CODE = {".venv", ".git", ".ci", "tests", "bench", "reliability", "scripts", "docs", "deploy", "locale",
                 "static", "templates", "conftest.py", "manage.py"}
 LEDGER_SERVICE = "vouchers/services/ledger.py"
+MODULE_LINES_AT_MOST = 400
 OUTBOX = "hangqifu/core/outbox.py"
 _contract = configparser.ConfigParser()
 _contract.read(ROOT / ".importlinter")
@@ -113,6 +115,21 @@ def test_the_rules_see_a_write_a_send_and_a_vendor_check_they_forbid():
     assert len(ledger_writes("x.py", tree)) == 3
     assert task_sends("x.py", tree) == ["x.py:5 .delay(…)"]
     assert vendor_checks("x.py", tree) == ["x.py:6 .vendor"]
+
+
+def long_modules(files, at_most: int = MODULE_LINES_AT_MOST) -> list[str]:
+    return [f"{name}: {lines} lines" for name, path in files
+            if (lines := len(path.read_text(encoding="utf-8").splitlines())) > at_most]
+
+
+def test_no_module_of_app_code_over_400_lines():
+    assert long_modules(_app_files(".py")) == []
+
+
+def test_the_length_rule_sees_a_long_module():
+    models = [(name, path) for name, path in _app_files(".py") if name == "supervision/models.py"]
+
+    assert [hit.split(":")[0] for hit in long_modules(models, at_most=100)] == ["supervision/models.py"]
 
 
 # A comment that dates the code instead of explaining it: an issue, review or pull-request reference.
