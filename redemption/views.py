@@ -183,15 +183,15 @@ def _sign_label(user) -> str:
     return "市经信局签发拨付文件" if perms.is_bureau(user) else "市财政局会签"
 
 
-def batch_actions_for(batch: SettlementBatch, user, *, explain: bool = True) -> list[tuple[str, str, str]]:
+def batch_actions_for(batch: SettlementBatch, user) -> list[tuple[str, str, str]]:
     """(action, label, reason): the steps of the batch's workflow the user may take now (`action_offers`); a
     non-empty reason shows the action disabled with the refusal of the policy condition (an empty batch cannot
     be approved). 签发 is also offered to the bureau during the notice: signing concludes a notice whose window
-    has passed, and until then the button shows why not (`bureau_sign_refusal`); `explain=False` skips that
-    reason (lists of batches: no query per row)."""
+    has passed, and until then the button shows why not (`bureau_sign_refusal`, read from the batch's notice,
+    which the batch selectors fetch with it)."""
     offers = action_offers(batch, user)
     if batch.state == SettlementBatch.State.IN_NOTICE and perms.is_bureau(user):
-        refusal = settlement_services.bureau_sign_refusal(batch) if explain else None
+        refusal = settlement_services.bureau_sign_refusal(batch)
         offers["sign"] = refusal.detail if refusal else ""
     return [(action, BATCH_ACTION_LABELS.get(action) or _sign_label(user), reason)
             for action, reason in offers.items()]

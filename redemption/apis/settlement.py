@@ -84,8 +84,8 @@ class SettlementBatchOutput(serializers.Serializer):
 
     def get_available_actions(self, obj) -> list[str]:
         request = self.context.get("request")
-        return [action for action, _label, reason in batch_actions_for(obj, getattr(request, "user", None),
-                                                                        explain=False) if not reason]
+        return [action for action, _label, reason in batch_actions_for(obj, getattr(request, "user", None))
+                if not reason]
 
 
 class SettlementBatchSummaryOutput(SettlementBatchOutput):

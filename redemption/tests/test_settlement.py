@@ -60,8 +60,7 @@ def _through_notice(run, batch, center, bureau, set_clock, objection_on=None):
 
 
 def _notice_after_collection(run, batch, bureau, set_clock, objection_on=None):
-    run(services.batch_approve, batch=S(batch.pk), actor=bureau)
-    batch = run(services.batch_publish, batch=S(batch.pk), actor=bureau)
+    batch = _published(run, batch, bureau)
     if objection_on is not None:
         item = NoticeItem.objects.get(notice=batch.notice, object_id=str(objection_on.pk))
         notice_services.objection_file(notice=batch.notice, user=factories.provider_user("xihu", name="举报人公司"),
@@ -69,6 +68,12 @@ def _notice_after_collection(run, batch, bureau, set_clock, objection_on=None):
     set_clock(batch.notice.closes_at + timedelta(hours=10))
     run(notice_services.notices_close_expired)
     return S(batch.pk)
+
+
+def _published(run, batch, bureau):
+    """The collected batch approved and its notice published: the notice window is open."""
+    run(services.batch_approve, batch=S(batch.pk), actor=bureau)
+    return run(services.batch_publish, batch=S(batch.pk), actor=bureau)
 
 
 def _open(center, **kwargs):
@@ -199,14 +204,33 @@ def test_dismissed_objection_lets_the_claim_join_the_next_batch(world, run, cent
     assert list(S(next_batch.pk).claims.values_list("pk", flat=True)) == [cleared.pk]
 
 
+def test_the_api_offers_the_bureau_sign_only_when_the_service_would_take_it(world, run, center, bureau, api_as,
+                                                                            set_clock, django_assert_max_num_queries):
+    batch = _open(center)
+    run(services.batch_close, batch=batch, actor=center)
+    batch = _published(run, batch, bureau)
+    detail, listed = f"/api/v1/settlement-batches/{batch.pk}/", "/api/v1/settlement-batches/"
+    # while the notice is open, signing answers 409 notice_open: neither the batch nor the list offers it
+    assert "sign" not in api_as(bureau).get(detail).json()["available_actions"]
+    with django_assert_max_num_queries(8):  # the reason is read from the notice the list query joins
+        assert "sign" not in api_as(bureau).get(listed).json()["results"][0]["available_actions"]
+    refused = api_as(bureau).post(f"{detail}sign/")
+    assert (refused.status_code, refused.json()["code"]) == (409, "notice_open")
+    # once the notice has closed, both offer it and the signature is taken
+    set_clock(batch.notice.closes_at + timedelta(hours=10))
+    run(notice_services.notices_close_expired)
+    assert "sign" in api_as(bureau).get(detail).json()["available_actions"]
+    assert "sign" in api_as(bureau).get(listed).json()["results"][0]["available_actions"]
+    assert api_as(bureau).post(f"{detail}sign/").status_code == 200
+
+
 def test_sign_needs_a_closed_notice_and_two_different_people_in_order(world, run, center, bureau, finance,
                                                                        make_user, set_clock):
     from hangqifu.accounts.roles import Role
 
     batch = _open(center)
     run(services.batch_close, batch=batch, actor=center)
-    run(services.batch_approve, batch=S(batch.pk), actor=bureau)
-    batch = run(services.batch_publish, batch=S(batch.pk), actor=bureau)
+    batch = _published(run, batch, bureau)
     # the notice is still open
     with pytest.raises(DomainError) as refused:
         services.batch_sign(batch=S(batch.pk), actor=bureau)
@@ -475,8 +499,7 @@ def test_a_claim_revoked_after_an_upheld_objection_leaves_the_batch_without_its_
     claims = world["claims"]
     batch = _open(center)
     run(services.batch_close, batch=batch, actor=center)
-    run(services.batch_approve, batch=S(batch.pk), actor=bureau)
-    batch = run(services.batch_publish, batch=S(batch.pk), actor=bureau)
+    batch = _published(run, batch, bureau)
     item = NoticeItem.objects.get(notice=batch.notice, object_id=str(claims["c"].pk))
     objection = notice_services.objection_file(notice=batch.notice, item=item, content="该机构服务未实际发生",
                                                user=factories.provider_user("xihu", name="举报人公司"))
