@@ -4,8 +4,8 @@ from knox.models import AbstractAuthToken
 
 from hangqifu.core.choices import District
 
+from . import predicates
 from .roles import STAFF_ROLES, Role
-from .second_factor_rule import acts_with_second_factor
 from .validators import validate_credit_code
 
 
@@ -51,8 +51,9 @@ class User(AbstractUser):
         return self.role in STAFF_ROLES
 
     def has_role(self, *roles: str) -> bool:
-        """Acts in one of `roles` now: active, and for staff roles signed in with the second factor."""
-        return self.is_authenticated and self.is_active and self.role in roles and acts_with_second_factor(self)
+        """Acts in one of `roles` now (`predicates.has_role`: active, and for staff roles signed in with the
+        second factor)."""
+        return predicates.has_role(self, *roles)
 
 
 class ApiToken(AbstractAuthToken):

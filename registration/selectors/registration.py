@@ -2,7 +2,7 @@
 from django.db.models import QuerySet
 from django_fsm import has_transition_perm
 
-from hangqifu.accounts.roles import BUYER_ROLES, STAFF_ROLES
+from hangqifu.accounts.predicates import is_buyer, is_staff
 from hangqifu.audit.models import AuditEvent
 from hangqifu.core import clock
 
@@ -10,13 +10,11 @@ from ..models import ChangeReport, Qualification, RegistrationApplication
 
 
 def scoped_to(queryset: QuerySet, *, user) -> QuerySet:
-    """Rows of an organisation-owned model the user may see: all for supervising staff, the own
-    organisation's for enterprises and parks, none for anyone else."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return queryset.none()
-    if user.role in STAFF_ROLES:
+    """Rows of an organisation-owned model the user may see: all for supervising staff (signed in with the
+    second factor), the own organisation's for enterprises and parks, none for anyone else."""
+    if is_staff(user):
         return queryset
-    if user.role in BUYER_ROLES and user.organisation_id:
+    if is_buyer(user):
         return queryset.filter(organisation_id=user.organisation_id)
     return queryset.none()
 

@@ -6,8 +6,10 @@ import pytest
 from pypdf import PdfReader
 
 from hangqifu.accounts.roles import Role
+from hangqifu.accounts.tests.factories import UserFactory
 from hangqifu.documents.tests.factories import pdf_upload, upload
 from registration.models import RegistrationApplication
+from registration.selectors.registration import visible_qualifications, visible_registrations
 from registration.tests.factories import data_for, make_registration
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_2026")]
@@ -190,3 +192,12 @@ def test_qualifications_are_scoped_to_the_holder(enterprise, reviewer, make_user
     assert api_as(enterprise).get("/api/v1/qualifications/").json()["count"] == 1
     assert api_as(reviewer).get("/api/v1/qualifications/?year=2026").json()["count"] == 2
     assert api_as(make_user(role=Role.PROVIDER)).get("/api/v1/qualifications/").json()["count"] == 0
+
+
+def test_registrations_are_read_by_staff_only_with_the_second_factor(enterprise, reviewer, make_user):
+    make_registration(enterprise, state="approved", reviewer=reviewer)
+    unenrolled = UserFactory(role=Role.SERVICE_CENTER, second_factor=False)
+    assert visible_registrations(user=reviewer).count() == 1
+    assert visible_registrations(user=unenrolled).count() == visible_qualifications(user=unenrolled).count() == 0
+    assert visible_registrations(user=enterprise).count() == 1
+    assert visible_registrations(user=make_user(role=Role.ENTERPRISE)).count() == 0
