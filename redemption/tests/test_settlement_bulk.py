@@ -125,7 +125,7 @@ def test_collect_sends_the_same_queries_whatever_the_claims_per_chunk(now, cente
 
 
 def _expected_ledger(batch):
-    """The per-line rows the code before the set-based issue wrote: one per claim line of each order."""
+    """The ledger as settlement must leave it: one redemption row per claim line of each disbursement order."""
     rows = []
     for order in batch.disbursement_orders.all():
         for line in ClaimLine.objects.filter(claim__payment__disbursement_order=order).select_related(

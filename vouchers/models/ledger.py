@@ -6,8 +6,8 @@ Kinds and what they mean for the balances (`verify_ledger` checks them all):
 - deduction  `amount` of a voucher applied to an order — fund.deducted, qualification.used grow, balance falls;
 - void       a voucher's remaining balance `amount` voided (fund exhausted, qualification suspended/revoked);
 - expiry     a voucher's remaining balance `amount` lapsed at the end of its validity;
-- redemption / payment  recorded by the redemption issue (claim approved / district paid);
-- reversal   `amount` of a deduction obtained by fraud, to be recovered (第二十条, `audit.recovery`): at most one
+- redemption / payment  recorded by the redemption workflow (`redemption/`: claim approved / district paid);
+- reversal   `amount` of a deduction obtained by fraud, to be recovered (第二十条, `supervision.recovery`): at most one
              per deduction and never more than it; the fund is not replenished (recovered money returns to the
              treasury, not to this year's voucher budget)."""
 from django.conf import settings

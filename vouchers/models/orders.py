@@ -1,7 +1,7 @@
 """Orders of listed products (第十条) and the one deduction an order may take (第八条).
 
 Order FSM: signed → completed (provider, with service records) → rated (buyer) → deducted (buyer applies a
-voucher); signed → cancelled. The redemption issue continues from `deducted`.
+voucher); signed → cancelled. Redemption (`redemption/`, 第十二条) takes the order on from `deducted`.
 Deduction: UNIQUE per order; CHECK amount ≤ order_amount × ratio with the ratio and amount stored on the row."""
 from django.conf import settings
 from django.db import models

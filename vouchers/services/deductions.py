@@ -101,7 +101,7 @@ def _check(*, actor, order: Order, voucher: Voucher, amount: Decimal, declares_n
             raise RuleViolation("该服务券余额已用完", code="balance_exceeded", fields={"voucher": ["余额为 0"]})
         raise RuleViolation(f"服务券 {voucher.number} {state}，不能抵扣", code="voucher_expired",
                             fields={"voucher": [state]})
-    if voucher.year != order.year:  # DOMAIN I6: nothing crosses a year boundary (also a trigger, vouchers 0008)
+    if voucher.year != order.year:  # DOMAIN I6: nothing crosses a year boundary (also a trigger, vouchers 0009)
         raise RuleViolation(f"{voucher.year} 年度的服务券不能抵扣 {order.year} 年度的订单", code="year_mismatch",
                             fields={"voucher": ["年度不一致"]})
     if voucher.category != order.category:
