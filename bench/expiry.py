@@ -45,8 +45,11 @@ def effect(db: str) -> dict:
         (SELECT count(*) FROM vouchers_ledgerentry WHERE kind = 'expiry'),
         (SELECT coalesce(sum(amount), 0) FROM vouchers_ledgerentry WHERE kind = 'expiry'),
         (SELECT coalesce(sum(reserved), 0) FROM vouchers_qualification),
-        (SELECT count(*) FROM vouchers_ledgerentry)""", db).split("|")
-    keys = ["expired", "live", "balance_left", "expiry_entries", "expiry_amount", "reserved_left", "ledger_rows"]
+        (SELECT count(*) FROM vouchers_ledgerentry),
+        (SELECT count(*) FROM django_fsm_log_statelog WHERE transition = 'expire' AND state = 'expired')""",
+               db).split("|")
+    keys = ["expired", "live", "balance_left", "expiry_entries", "expiry_amount", "reserved_left", "ledger_rows",
+            "transition_log_rows"]
     return dict(zip(keys, row, strict=True))
 
 

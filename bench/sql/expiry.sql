@@ -1,6 +1,7 @@
 -- Year-end expiry by hand, the same effect as vouchers.services.expiry.vouchers_expire_due: every live voucher
 -- past its validity (or of an ended year) gets one expiry ledger entry for its remaining balance, its holder's
--- `reserved` is released by that balance, and the voucher ends expired with balance 0; one audit event.
+-- `reserved` is released by that balance, the voucher gets its transition-log row (django-fsm-log, `expire`) and
+-- ends expired with balance 0; one audit event.
 -- psql variables: today (a quoted date), year.
 BEGIN;
 CREATE TEMP TABLE due ON COMMIT DROP AS
@@ -13,6 +14,11 @@ INSERT INTO vouchers_ledgerentry (kind, year, amount, organisation_id, fund_id, 
 UPDATE vouchers_qualification q SET reserved = q.reserved - s.total
   FROM (SELECT qualification_id, sum(balance) AS total FROM due GROUP BY qualification_id) s
   WHERE q.id = s.qualification_id;
+INSERT INTO django_fsm_log_statelog (timestamp, by_id, source_state, state, transition, content_type_id, object_id,
+    description)
+  SELECT now(), NULL, 'live', 'expired', 'expire',
+         (SELECT id FROM django_content_type WHERE app_label = 'vouchers' AND model = 'voucher'), d.id, NULL
+  FROM due d;
 UPDATE vouchers_voucher v SET state = 'expired', balance = 0, ended_at = now(), end_reason = '有效期届满'
   FROM due d WHERE v.id = d.id;
 INSERT INTO audit_auditevent (occurred_at, business_time, actor_username, action, object_type, object_id, from_state,

@@ -19,6 +19,7 @@ from hangqifu.documents.services import document_store
 from hangqifu.notifications.services import notify, notify_many
 from hangqifu.policy.services import policy_for
 from hangqifu.workdays.services import working_deadline
+from hangqifu.workflows.set_based import declared_move, state_log_rows
 from hangqifu.workflows.transitions import fire
 
 from . import handlers
@@ -185,37 +186,24 @@ def _locked_items(notice: PublicNotice, *, pks=None, exclude=()) -> list[NoticeI
     return items
 
 
-BULK_ITEM_TRANSITIONS = {  # method: (source states, target state) — as declared on NoticeItem
-    "hold": ((NoticeItem.State.LISTED,), NoticeItem.State.HELD),
-    "clear": ((NoticeItem.State.LISTED, NoticeItem.State.HELD), NoticeItem.State.CLEARED),
-}
-
-
 def _bulk_transition_items(notice: PublicNotice, method: str, *, exclude, now) -> int:
     """Fire `method` on every item of the notice in its source states except `exclude`, as two statements:
-    the django-fsm-log rows (what the per-item transition's signal writes) and one conditional UPDATE.
-    The notice is locked by the caller, and every path that changes items locks it first.
+    the django-fsm-log rows (what the per-item transition's signal writes) and one conditional UPDATE
+    (`hangqifu.workflows.set_based`). The notice is locked by the caller, and every path that changes items
+    locks it first.
 
-    The one set-based path past the transition helper, on purpose: a settlement batch's notice lists every
-    claim of the batch (tens of thousands), and the items nobody objected to share one outcome decided by the
-    system (`nobody` may fire these transitions) — the notice's close event, written by the helper, carries
-    their count, and each item keeps its transition-log row."""
-    from django_fsm_log.models import StateLog
-
-    sources, target = BULK_ITEM_TRANSITIONS[method]
-    items, log = NoticeItem._meta.db_table, StateLog._meta.db_table
+    A settlement batch's notice lists every claim of the batch (tens of thousands), and the items nobody
+    objected to share one outcome decided by the system (`nobody` may fire these transitions): the notice's
+    close event, written by `fire`, carries their count, and each item keeps its transition-log row."""
+    sources, target = declared_move(NoticeItem, method)
     where = f"notice_id = %s AND state IN ({', '.join(['%s'] * len(sources))})"
     params = [notice.pk, *sources]
     if exclude:
         where += f" AND id NOT IN ({', '.join(['%s'] * len(exclude))})"
         params += list(exclude)
-    content_type = ContentType.objects.get_for_model(NoticeItem)
+    state_log_rows(NoticeItem, method, where=where, params=params)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {log} (timestamp, by_id, source_state, state, transition, content_type_id, object_id, "
-            f"description) SELECT %s, NULL, state, %s, %s, %s, id, NULL FROM {items} WHERE {where}",
-            [connection.ops.adapt_datetimefield_value(timezone.now()), target, method, content_type.pk, *params])
-        cursor.execute(f"UPDATE {items} SET state = %s, decided_at = %s WHERE {where}",
+        cursor.execute(f"UPDATE {NoticeItem._meta.db_table} SET state = %s, decided_at = %s WHERE {where}",
                        [target, connection.ops.adapt_datetimefield_value(now), *params])
         return cursor.rowcount
 

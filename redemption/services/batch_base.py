@@ -1,11 +1,7 @@
-"""Helpers shared by the settlement services (locking a batch, completing it, totals, and the bulk
-counterparts of a per-object transition: its FSM log rows and lightweight references for bulk audit)."""
-from django.contrib.contenttypes.models import ContentType
-from django.db import connection
+"""Helpers shared by the settlement services (locking a batch, completing it, totals, and lightweight
+references for bulk audit)."""
 from django.db.models import Sum
-from django.utils import timezone
 from django_fsm import can_proceed
-from django_fsm_log.models import StateLog
 
 from hangqifu.accounts.roles import Role
 from hangqifu.core.money import ZERO
@@ -23,19 +19,6 @@ class Ref:
 
     def __init__(self, model, pk):
         self._meta, self.pk = model._meta, pk
-
-
-def state_log_rows(model, where: str, params: list, *, transition: str, source: str, target: str) -> None:
-    """The django-fsm-log rows a per-object `transition()` writes (its post_transition signal: by and
-    description empty, as these transitions are fired without them), for the rows of `model` matching
-    `where` that one conditional UPDATE moved instead — one INSERT … SELECT, one row per object."""
-    log, table = StateLog._meta.db_table, model._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {log} (timestamp, by_id, source_state, state, transition, content_type_id, object_id, "
-            f"description) SELECT %s, NULL, %s, %s, %s, %s, id, NULL FROM {table} WHERE {where}",
-            [connection.ops.adapt_datetimefield_value(timezone.now()), source, target, transition,
-             ContentType.objects.get_for_model(model).pk, *params])
 
 
 def _lock(batch_id: int) -> SettlementBatch:

@@ -13,12 +13,13 @@ from hangqifu.audit.services import audit_record_many
 from hangqifu.core import clock
 from hangqifu.core.money import fmt
 from hangqifu.notifications.services import notify
+from hangqifu.workflows.set_based import declared_move, state_log_rows
 from hangqifu.workflows.transitions import fire
 from registration.selectors.eligibility import listed_on_day
 from sanctions.services import banned_organisation_ids
 
 from ..models import RedemptionClaim, SettlementBatch
-from .batch_base import Ref, _lock, batch_total, state_log_rows
+from .batch_base import Ref, _lock, batch_total
 
 logger = logging.getLogger(__name__)
 
@@ -97,9 +98,8 @@ def _collect_chunk(batch_id: int, after: int) -> tuple[int, int] | None:
         moved = _enter_settlement(ids, batch_id)  # a claim changed since it was picked stays where it is
         if moved:
             pks = [pk for pk, _, _ in moved]
-            state_log_rows(RedemptionClaim, f"id IN ({', '.join(['%s'] * len(pks))})", pks,
-                           transition="enter_settlement", source=RedemptionClaim.State.APPROVED,
-                           target=RedemptionClaim.State.IN_SETTLEMENT)
+            state_log_rows(RedemptionClaim, "enter_settlement", where=f"id IN ({', '.join(['%s'] * len(pks))})",
+                           params=pks, source=RedemptionClaim.State.APPROVED)
         audit_record_many([
             {"action": "settlement.collect_claim", "obj": Ref(RedemptionClaim, pk),
              "from_state": RedemptionClaim.State.APPROVED, "to_state": RedemptionClaim.State.IN_SETTLEMENT,
@@ -116,6 +116,7 @@ def _enter_settlement(ids: list[int], batch_id: int) -> list[tuple[int, int, str
     records its provider's district of this moment as the district that pays it (`settlement_district`):
     disbursement groups by it, so a provider that moves later is still paid, once, where it was collected.
     Returns (claim id, provider id, recorded district) of each claim moved."""
+    (approved,), in_settlement = declared_move(RedemptionClaim, "enter_settlement")
     table = connection.ops.quote_name(RedemptionClaim._meta.db_table)
     organisations = connection.ops.quote_name(Organisation._meta.db_table)
     with connection.cursor() as cursor:
@@ -124,5 +125,5 @@ def _enter_settlement(ids: list[int], batch_id: int) -> list[tuple[int, int, str
             f"(SELECT o.district FROM {organisations} o WHERE o.id = {table}.provider_id) "
             f"WHERE id IN ({', '.join(['%s'] * len(ids))}) AND state = %s AND batch_id IS NULL "
             f"AND NOT under_investigation RETURNING id, provider_id, settlement_district",
-            [RedemptionClaim.State.IN_SETTLEMENT, batch_id, *ids, RedemptionClaim.State.APPROVED])
+            [in_settlement, batch_id, *ids, approved])
         return sorted(cursor.fetchall())

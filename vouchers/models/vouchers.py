@@ -93,9 +93,21 @@ class Voucher(models.Model):
     def user_can_view(self, user) -> bool:
         return perms.can_view_voucher(self, user)
 
-    # Transitions are fired by services only (deduction, expiry job, voiding); set-based sweeps use one UPDATE
-    # with the same source and target states.
+    # Fired by services only: the deduction that spends the last yuan uses a voucher up (`fire`); the daily
+    # expiry job (期满作废, 第四条), the fund's exhaustion (资金总额不足, 第四条) and a revoked qualification
+    # (第九条) end every live voucher of their set at once (`vouchers.services.expiry`, set-based through these
+    # declarations).
     @transition(field=state, source=State.LIVE, target=State.USED_UP, permission=perms.nobody,
-                conditions=[balance_spent])
+                conditions=[balance_spent], custom={"label": "余额用完"})
     def use_up(self):
+        pass
+
+    @transition(field=state, source=State.LIVE, target=State.EXPIRED, permission=perms.nobody,
+                custom={"label": "期满作废"})
+    def expire(self):
+        pass
+
+    @transition(field=state, source=State.LIVE, target=State.VOIDED, permission=perms.nobody,
+                custom={"label": "资金不足或资格撤销作废"})
+    def void(self):
         pass

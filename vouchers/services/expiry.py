@@ -2,11 +2,13 @@
 or the holder's qualification is revoked (第四条, 第九条; I6). A suspended qualification's vouchers are frozen,
 not ended (registration/services/qualification.py).
 
-One routine does all of it set-based — a fixed number of statements whatever the number of vouchers:
-lock (fund →) qualifications → vouchers in the house lock order, INSERT … SELECT the ledger entries with the
-remaining balances, release those balances from the qualifications' `reserved`, then one UPDATE ending the
-vouchers with balance 0. Idempotent: a second run finds no live voucher to end (and the ledger's UNIQUE
-index refuses a second void/expiry entry for a voucher)."""
+One routine does all of it set-based (`hangqifu.workflows.set_based`: the Voucher's declared system
+transitions `expire` and `void`) — a fixed number of statements whatever the number of vouchers: lock (fund →)
+qualifications → vouchers in the house lock order, INSERT … SELECT the ledger entries with the remaining
+balances, release those balances from the qualifications' `reserved`, write each voucher's transition-log row,
+then one UPDATE ending the vouchers with balance 0, and one audit event with the count. Idempotent: a second
+run finds no live voucher to end (and the ledger's UNIQUE index refuses a second void/expiry entry for a
+voucher)."""
 import logging
 from decimal import Decimal
 
@@ -17,6 +19,7 @@ from django.db.models.functions import Coalesce
 from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
 from hangqifu.notifications.services import notify
+from hangqifu.workflows.set_based import declared_move, state_log_rows
 
 from registration.models import Qualification
 from ..models.funds import Fund
@@ -29,11 +32,12 @@ logger = logging.getLogger(__name__)
 ZERO = Decimal("0.00")
 
 
-def _end_vouchers(*, where: Q, state: str, kind: str, reason: str, actor=None, action: str) -> dict:
-    """End every live voucher matching `where`. The caller holds the parent lock that keeps new vouchers of
-    the set from appearing (the fund row for a year, the qualification row for one holder); vouchers past
-    validity cannot be claimed at all."""
-    live = Voucher.objects.filter(where, state=Voucher.State.LIVE).order_by()
+def _end_vouchers(*, where: Q, transition: str, kind: str, reason: str, actor=None, action: str) -> dict:
+    """Fire `transition` (`expire` or `void`) on every live voucher matching `where`. The caller holds the
+    parent lock that keeps new vouchers of the set from appearing (the fund row for a year, the qualification
+    row for one holder); vouchers past validity cannot be claimed at all."""
+    sources, target = declared_move(Voucher, transition)
+    live = Voucher.objects.filter(where, state__in=sources).order_by()
     # Lock order: qualification → voucher (after the fund, which callers lock first when they need it).
     for _ in Qualification.objects.select_for_update().filter(
             pk__in=Subquery(live.values("qualification_id"))).order_by("pk").values_list("pk", flat=True).iterator():
@@ -45,14 +49,16 @@ def _end_vouchers(*, where: Q, state: str, kind: str, reason: str, actor=None, a
                                        memo=reason, actor=actor)
     if not count:
         return {"count": 0, "amount": ZERO}
-    released = Voucher.objects.filter(where, state=Voucher.State.LIVE, qualification=OuterRef("pk")).values(
+    released = Voucher.objects.filter(where, state__in=sources, qualification=OuterRef("pk")).values(
         "qualification").annotate(s=Sum("balance")).values("s")[:1]
     Qualification.objects.filter(pk__in=Subquery(live.values("qualification_id"))).update(
         reserved=F("reserved") - Coalesce(Subquery(released), ZERO))
-    # Set-based on purpose, past the transition helper: a year's end or an exhausted fund ends every live voucher
-    # of the set at once (hundreds of thousands), a system step nobody fires; the one audit event below carries
-    # the count, and each voucher its ledger entry.
-    ended = live.update(state=state, balance=ZERO, ended_at=clock.now(), end_reason=reason[:200])
+    # A year's end or an exhausted fund ends every live voucher of the set at once (hundreds of thousands), a
+    # system step nobody fires by hand: each voucher gets its ledger entry and its transition-log row, and the
+    # one audit event below carries the count.
+    live_sql, live_params = live.values("pk").query.sql_with_params()
+    state_log_rows(Voucher, transition, where=f"id IN ({live_sql})", params=list(live_params))
+    ended = live.update(state=target, balance=ZERO, ended_at=clock.now(), end_reason=reason[:200])
     if ended != count:  # the locks make this impossible; refuse to commit a ledger that does not match
         raise RuntimeError(f"voucher sweep ended {ended} vouchers but wrote {count} ledger entries")
     audit_record(actor=actor, action=action, payload={"count": count, "amount": amount, "reason": reason})
@@ -63,7 +69,7 @@ def _end_vouchers(*, where: Q, state: str, kind: str, reason: str, actor=None, a
 def vouchers_expire_due(*, today=None) -> dict:
     """Daily: vouchers past their validity, and every voucher of a year that has ended, expire."""
     today = today or clock.today()
-    result = _end_vouchers(where=Q(expires_on__lt=today) | Q(year__lt=today.year), state=Voucher.State.EXPIRED,
+    result = _end_vouchers(where=Q(expires_on__lt=today) | Q(year__lt=today.year), transition="expire",
                            kind=LedgerEntry.Kind.EXPIRY, reason=f"{today:%Y-%m-%d} 前有效期届满",
                            action="voucher.expire")
     logger.info("voucher expiry on %s: %s vouchers, %s yuan", today, result["count"], result["amount"])
@@ -96,7 +102,7 @@ def fund_exhaust(*, year: int, actor=None) -> dict:
                               "cause": fund.exhaustion_cause})
     reason = (f"{year} 年度服务券资金总额不足（市经信局认定）" if fund.exhaustion_cause == Fund.ExhaustionCause.DECLARED
               else f"{year} 年度服务券资金已用完")
-    result = _end_vouchers(where=Q(year=year), state=Voucher.State.VOIDED, kind=LedgerEntry.Kind.VOID,
+    result = _end_vouchers(where=Q(year=year), transition="void", kind=LedgerEntry.Kind.VOID,
                            reason=reason, actor=actor, action="voucher.void_fund_exhausted")
     if result["count"]:
         transaction.on_commit(lambda: notify(
@@ -113,7 +119,7 @@ def qualification_vouchers_void(*, qualification, actor=None, reason: str = "") 
     service, inside its transaction."""
     Qualification.objects.select_for_update().filter(pk=qualification.pk).values_list("pk", flat=True).first()
     reason = reason or "年度资格被撤销"
-    result = _end_vouchers(where=Q(qualification_id=qualification.pk), state=Voucher.State.VOIDED,
+    result = _end_vouchers(where=Q(qualification_id=qualification.pk), transition="void",
                            kind=LedgerEntry.Kind.VOID, reason=reason, actor=actor, action="voucher.void_qualification")
     if result["count"]:
         transaction.on_commit(lambda: notify(

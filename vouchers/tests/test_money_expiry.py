@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django_fsm_log.models import StateLog
 from django.core.management.base import CommandError
 
 from hangqifu.core.choices import ServiceCategory
@@ -58,6 +59,10 @@ def test_the_day_after_validity_every_live_voucher_expires_once_with_its_remaini
     assert expiry == {spent["voucher"].pk: Decimal("2000.00"), spent["untouched"].pk: Decimal("5000.00")}
     assert qualification_of(spent["first"]).reserved == Decimal("0.00")
     assert qualification_of(spent["first"]).used == Decimal("3000.00"), "what was deducted stays deducted"
+    # and each voucher's transition log shows the declared system transition `expire`, once
+    log = StateLog.objects.filter(content_type__model="voucher", transition="expire")
+    assert sorted(log.values_list("object_id", "source_state", "state")) == sorted(
+        (voucher.pk, "live", "expired") for voucher in (spent["voucher"], spent["untouched"]))
     assert ledger_verify().ok
 
 
@@ -100,6 +105,8 @@ def test_suspending_a_qualification_voids_only_its_holders_vouchers(spent):
     assert Voucher.objects.get(pk=spent["voucher"].pk).state == "live"
     assert qualification_of(spent["second"]).reserved == Decimal("0.00")
     assert ledger_verify().ok
+    assert list(StateLog.objects.filter(content_type__model="voucher").values_list(
+        "object_id", "transition", "source_state", "state")) == [(spent["untouched"].pk, "void", "live", "voided")]
 
 
 def test_verify_ledger_reports_the_figures_and_passes(spent, capsys):
