@@ -13,7 +13,7 @@ from hangqifu.accounts.roles import Role
 from hangqifu.accounts.tests.factories import PASSWORD, UserFactory
 from hangqifu.accounts.validators import make_credit_code
 from hangqifu.audit.models import AuditEvent
-from hangqifu.core.errors import NotPermitted
+from hangqifu.core.errors import InvalidTransition, NotPermitted
 from hangqifu.core.scheduler import CodeOwnedScheduler
 from hangqifu.core.xlsx import FORMULA_PREFIXES
 from hangqifu.documents.tests.factories import pdf_upload
@@ -155,6 +155,16 @@ def test_the_service_center_transfers_a_claimed_code_audited():
     assert CreditCodeClaim.objects.get(pk=claim.pk).password_hash == ""
     assert {"credit_code.claim_filed", "credit_code.taken_from_holder", "credit_code.transferred"} <= set(
         AuditEvent.objects.values_list("action", flat=True))
+    transferred = AuditEvent.objects.get(action="credit_code.transferred")
+    assert (transferred.from_state, transferred.to_state, transferred.actor_id) == ("submitted", "transferred",
+                                                                                     center.pk)
+    # a decided claim is decided once: the service center gets 409, anyone else still 403
+    for decide in (credit_claims.credit_claim_transfer, credit_claims.credit_claim_reject):
+        with pytest.raises(InvalidTransition, match="该申诉已处理"):
+            decide(claim_id=claim.pk, actor=center, note="再次处理")
+    with pytest.raises(NotPermitted):
+        credit_claims.credit_claim_reject(claim_id=claim.pk, actor=UserFactory(role=Role.BUREAU), note="驳回")
+    assert CreditCodeClaim.objects.get(pk=claim.pk).state == CreditCodeClaim.State.TRANSFERRED
     client = Client()
     assert client.post("/accounts/login/", {"username": "real-company", "password": "Genuine-firm-2026"}).status_code == 302
 

@@ -8,8 +8,9 @@ from django.db import transaction
 
 from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
-from hangqifu.core.errors import InvalidInput, NotPermitted, RuleViolation
+from hangqifu.core.errors import InvalidInput, RuleViolation
 from hangqifu.documents.services import document_store
+from hangqifu.workflows.transitions import fire, transition_check
 
 from .models import CreditCodeClaim, Organisation, User
 from .roles import Role
@@ -53,12 +54,11 @@ def credit_claim_file(*, credit_code: str, organisation_name: str, kind: str, co
     return claim
 
 
-def _decidable(claim_id: int, actor) -> CreditCodeClaim:
-    if actor is None or not actor.has_role(*DECIDER_ROLES):
-        raise NotPermitted("只有市工信服务中心可以处理信用代码归属申诉")
+def _decidable(claim_id: int, actor, transition: str) -> CreditCodeClaim:
+    """The locked claim, once the actor may take `transition` on it and it still waits (403 before 409)."""
     claim = CreditCodeClaim.objects.select_for_update().get(pk=claim_id)
-    if claim.state != CreditCodeClaim.State.SUBMITTED:
-        raise RuleViolation("该申诉已处理", code="invalid_transition")
+    transition_check(claim, transition, actor=actor, denied="只有市工信服务中心可以处理信用代码归属申诉",
+                     wrong_state="该申诉已处理")
     return claim
 
 
@@ -66,7 +66,7 @@ def _decidable(claim_id: int, actor) -> CreditCodeClaim:
 def credit_claim_transfer(*, claim_id: int, actor, note: str) -> CreditCodeClaim:
     """The licence proves the claimant owns the code: take it from the holder and give it to the claimant's
     new organisation and account."""
-    claim = _decidable(claim_id, actor)
+    claim = _decidable(claim_id, actor, "transfer")
     note = (note or "").strip()
     if not note:
         raise InvalidInput("请填写核实情况", fields={"note": ["请写明如何核实了营业执照"]})
@@ -85,25 +85,21 @@ def credit_claim_transfer(*, claim_id: int, actor, note: str) -> CreditCodeClaim
                 password=claim.password_hash)
     user.save()
     user.groups.set([Group.objects.get_or_create(name=user.role)[0]])
-    claim.state, claim.decided_at, claim.decided_by = CreditCodeClaim.State.TRANSFERRED, clock.now(), actor
-    claim.decision_note, claim.new_organisation, claim.password_hash = note, organisation, ""
-    claim.save()
-    audit_record(actor=actor, action="credit_code.transferred", obj=claim, organisation=organisation,
-                 from_state=CreditCodeClaim.State.SUBMITTED, to_state=claim.state,
-                 payload={"credit_code": claim.credit_code, "from": getattr(holder, "pk", None),
-                          "to": organisation.pk, "user": user.username, "note": note})
+    fire(claim, "transfer", actor=actor, action="credit_code.transferred", organisation=organisation,
+         changes={"decided_at": clock.now(), "decided_by": actor, "decision_note": note,
+                  "new_organisation": organisation, "password_hash": ""},
+         payload={"credit_code": claim.credit_code, "from": getattr(holder, "pk", None), "to": organisation.pk,
+                  "user": user.username, "note": note})
     return claim
 
 
 @transaction.atomic
 def credit_claim_reject(*, claim_id: int, actor, note: str) -> CreditCodeClaim:
-    claim = _decidable(claim_id, actor)
+    claim = _decidable(claim_id, actor, "reject")
     note = (note or "").strip()
     if not note:
         raise InvalidInput("请填写驳回理由", fields={"note": ["请填写驳回理由"]})
-    claim.state, claim.decided_at, claim.decided_by = CreditCodeClaim.State.REJECTED, clock.now(), actor
-    claim.decision_note, claim.password_hash = note, ""
-    claim.save()
-    audit_record(actor=actor, action="credit_code.claim_rejected", obj=claim, organisation=claim.holder,
-                 from_state=CreditCodeClaim.State.SUBMITTED, to_state=claim.state, payload={"note": note})
+    fire(claim, "reject", actor=actor, action="credit_code.claim_rejected", organisation=claim.holder,
+         changes={"decided_at": clock.now(), "decided_by": actor, "decision_note": note, "password_hash": ""},
+         payload={"note": note})
     return claim

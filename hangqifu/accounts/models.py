@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django_fsm import FSMField, transition
 from knox.models import AbstractAuthToken
 
 from hangqifu.core.choices import District
@@ -101,7 +102,7 @@ class CreditCodeClaim(models.Model):
     email = models.EmailField("电子邮箱", blank=True)
     username = models.CharField("申请的用户名", max_length=150)
     password_hash = models.CharField("密码（已加密）", max_length=128)
-    state = models.CharField("状态", max_length=20, choices=State.choices, default=State.SUBMITTED)
+    state = FSMField("状态", max_length=20, choices=State.choices, default=State.SUBMITTED, protected=True)
     holder = models.ForeignKey(Organisation, verbose_name="提交时持有该代码的组织", null=True, blank=True,
                                on_delete=models.SET_NULL, related_name="+")
     new_organisation = models.ForeignKey(Organisation, verbose_name="转移后的组织", null=True, blank=True,
@@ -123,3 +124,14 @@ class CreditCodeClaim(models.Model):
     def user_can_view(self, user) -> bool:
         """Its business licence: the service center and the bureau."""
         return bool(getattr(user, "is_authenticated", False) and user.has_role(Role.SERVICE_CENTER, Role.BUREAU))
+
+    # The service center decides, on the business licence (hangqifu/accounts/credit_claims.py).
+    @transition(field=state, source=State.SUBMITTED, target=State.TRANSFERRED, permission=predicates.service_center,
+                custom={"label": "核实后转移代码"})
+    def transfer(self):
+        pass
+
+    @transition(field=state, source=State.SUBMITTED, target=State.REJECTED, permission=predicates.service_center,
+                custom={"label": "驳回申诉"})
+    def reject(self):
+        pass
