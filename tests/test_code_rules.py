@@ -7,6 +7,7 @@
   ask which database they run on;
 - comments and docstrings explain the domain, not the history of a change;
 - a module of app code stays small enough to read whole: at most 400 lines;
+- a template asks who the user is through the role predicate (`acts_as`), never by comparing `user.role`;
 - no undefined or unused name (pyflakes' checks, run by ruff)."""
 import ast
 import configparser
@@ -130,6 +131,26 @@ def test_the_length_rule_sees_a_long_module():
     models = [(name, path) for name, path in _app_files(".py") if name == "supervision/models.py"]
 
     assert [hit.split(":")[0] for hit in long_modules(models, at_most=100)] == ["supervision/models.py"]
+
+
+RAW_ROLE = re.compile(r"\.role\s*(?:==|!=|\bin\b|\bnot in\b)")
+
+
+def raw_role_checks(name: str, text: str) -> list[str]:
+    return [f"{name}:{number}" for number, line in enumerate(text.splitlines(), 1) if RAW_ROLE.search(line)]
+
+
+def test_templates_ask_the_role_predicate():
+    found = []
+    for path in sorted((ROOT / "templates").rglob("*.html")):
+        found += raw_role_checks(path.relative_to(ROOT).as_posix(), path.read_text(encoding="utf-8"))
+
+    assert found == []
+
+
+def test_the_template_rule_sees_a_raw_role_check():
+    assert raw_role_checks("t.html", '{% if user.role == "bureau" %}\n{% if user|acts_as:"bureau" %}\n'
+                                     '{% if user.role in "enterprise park" %}') == ["t.html:1", "t.html:3"]
 
 
 # A comment that dates the code instead of explaining it: an issue, review or pull-request reference.
