@@ -15,7 +15,7 @@ from hangqifu.documents.kinds import kind_label
 from hangqifu.documents.selectors import documents_for
 from hangqifu.documents.services import document_delete, document_store
 from hangqifu.notifications.services import notify
-from hangqifu.workflows.transitions import fire
+from hangqifu.workflows.transitions import fire, transition_check
 from registration.selectors.eligibility import assert_not_listed
 from sanctions.services import assert_not_banned
 from vouchers.models.orders import Order
@@ -246,10 +246,8 @@ def claim_approve(*, claim: RedemptionClaim, actor, opinion: str = "") -> Redemp
     """Bureau approval. Counts the verified amount against the provider's annual cap in the database and marks
     every order redeemed (UNIQUE), both in this transaction."""
     claim = _lock(claim)
-    if not perms.is_bureau(actor):
-        raise NotPermitted("只有市经信局可以审批兑付申请")
-    if claim.state != RedemptionClaim.State.PRE_REVIEWED:
-        raise InvalidTransition(f"兑付申请当前状态为“{claim.get_state_display()}”，不能审批")
+    transition_check(claim, "approve", actor=actor, denied="只有市经信局可以审批兑付申请",
+                     wrong_state=f"兑付申请当前状态为“{claim.get_state_display()}”，不能审批")
     _assert_not_banned(claim.provider)
     assert_provider_not_listed(claim.provider)
     year = claim_service_year(claim)  # 第十二条 counts by service year
