@@ -12,6 +12,7 @@ from hangqifu.core import clock
 from hangqifu.core.choices import District, ServiceCategory
 from hangqifu.core.errors import InvalidInput, NotPermitted, RuleViolation
 from hangqifu.core.money import yuan
+from hangqifu.core.partial import given
 from hangqifu.documents.selectors import documents_for
 from hangqifu.documents.services import document_store
 from hangqifu.notices.services import notice_publish
@@ -118,8 +119,15 @@ def _check_owner(actor, organisation_id):
 
 
 @transaction.atomic
-def application_create(*, actor, round: SelectionRound | None = None, products=None, **data) -> ProviderApplication:
-    """A draft application by a provider account for an open selection round, with its proposed products."""
+def application_create(*, actor, round: SelectionRound | None = None, name: str, credit_code: str,
+                       established_on: date, district: str, revenue: Decimal, professional_staff: int,
+                       cases_last_year: int, categories: list[str],
+                       products: list[dict] | None = None) -> ProviderApplication:
+    """A draft application by a provider account for an open selection round (the open one when not given),
+    with its proposed products."""
+    data = {"name": name, "credit_code": credit_code, "established_on": established_on, "district": district,
+            "revenue": revenue, "professional_staff": professional_staff, "cases_last_year": cases_last_year,
+            "categories": categories}
     if not actor.has_role(Role.PROVIDER) or actor.organisation_id is None:
         raise NotPermitted("只有服务机构账号可以申请入驻")
     organisation = actor.organisation
@@ -146,8 +154,15 @@ def application_create(*, actor, round: SelectionRound | None = None, products=N
 
 
 @transaction.atomic
-def application_update(*, actor, application: ProviderApplication, products=None, **data) -> ProviderApplication:
-    """Edit a draft or returned application (products replaced when given)."""
+def application_update(*, actor, application: ProviderApplication, name: str | None = None,
+                       credit_code: str | None = None, established_on: date | None = None, district: str | None = None,
+                       revenue: Decimal | None = None, professional_staff: int | None = None,
+                       cases_last_year: int | None = None, categories: list[str] | None = None,
+                       products: list[dict] | None = None) -> ProviderApplication:
+    """Edit a draft or returned application: the fields given (None: unchanged); products replaced when given."""
+    data = given(name=name, credit_code=credit_code, established_on=established_on, district=district,
+                 revenue=revenue, professional_staff=professional_staff, cases_last_year=cases_last_year,
+                 categories=categories)
     application = ProviderApplication.objects.select_for_update().get(pk=application.pk)
     _check_owner(actor, application.organisation_id)
     if application.state not in (ProviderApplication.State.DRAFT, ProviderApplication.State.RETURNED):

@@ -87,7 +87,10 @@ GRADED_FIELDS = ["rated_count", "satisfied_count", "dissatisfied_count", "compon
 
 
 @transaction.atomic
-def evaluation_record(*, actor, profile, year: int, **data) -> AnnualEvaluation:
+def evaluation_record(*, actor, profile, year: int, benefit_score: Decimal, benefit_note: str, spot_checks: int = 0,
+                      spot_checks_passed: int = 0, complaints_upheld: int = 0,
+                      audit_conclusion: str = Conclusion.NOT_AUDITED, audit_institution: str = "",
+                      audit_note: str = "") -> AnnualEvaluation:
     """The service center enters (or corrects, while unpublished) a provider's evaluation for a finished year."""
     if not actor.has_role(Role.SERVICE_CENTER):
         raise NotPermitted("只有市工信服务中心可以录入年度评价")
@@ -95,7 +98,10 @@ def evaluation_record(*, actor, profile, year: int, **data) -> AnnualEvaluation:
     profile = ProviderProfile.objects.select_for_update().select_related("organisation").get(pk=profile.pk)
     if profile.state == ProviderProfile.State.REMOVED:
         raise RuleViolation("该服务机构已被清退，不再评价", code="not_admitted")
-    fields = _clean(data)
+    fields = _clean({"benefit_score": benefit_score, "benefit_note": benefit_note, "spot_checks": spot_checks,
+                     "spot_checks_passed": spot_checks_passed, "complaints_upheld": complaints_upheld,
+                     "audit_conclusion": audit_conclusion, "audit_institution": audit_institution,
+                     "audit_note": audit_note})
     evaluation = AnnualEvaluation.objects.select_for_update().filter(profile=profile, year=year).first()
     if evaluation is not None and evaluation.state != AnnualEvaluation.State.DRAFT:
         raise RuleViolation("该年度评价已公布，不能修改", code="evaluation_published")

@@ -10,6 +10,7 @@ from hangqifu.audit.services import audit_record
 from hangqifu.core.choices import ServiceCategory
 from hangqifu.core.errors import InvalidInput, NotFound, NotPermitted, RuleViolation
 from hangqifu.core.money import yuan
+from hangqifu.core.partial import given
 from hangqifu.documents.selectors import documents_for
 from hangqifu.documents.services import document_store
 from hangqifu.notifications.services import notify
@@ -65,11 +66,14 @@ def require_admitted(organisation_id) -> ProviderProfile:
 
 
 @transaction.atomic
-def product_create(*, actor, **data) -> Product:
+def product_create(*, actor, category: str, title: str, description: str, deliverables: str, duration_days: int,
+                   price: Decimal, last_year_average_price: Decimal) -> Product:
     if not actor.has_role(Role.PROVIDER) or actor.organisation_id is None:
         raise NotPermitted("只有服务机构账号可以发布产品")
     require_admitted(actor.organisation_id)
-    fields = _clean(data)
+    fields = _clean({"category": category, "title": title, "description": description, "deliverables": deliverables,
+                     "duration_days": duration_days, "price": price,
+                     "last_year_average_price": last_year_average_price})
     assert_category_admitted(actor.organisation_id, fields["category"])
     # added after admission: it was not in the selection that admitted the provider
     product = Product.objects.create(provider_id=actor.organisation_id, awaiting_selection=True, **fields)
@@ -83,7 +87,12 @@ def _locked(product) -> Product:
 
 
 @transaction.atomic
-def product_update(*, actor, product, **data) -> Product:
+def product_update(*, actor, product, category: str | None = None, title: str | None = None,
+                   description: str | None = None, deliverables: str | None = None, duration_days: int | None = None,
+                   price: Decimal | None = None, last_year_average_price: Decimal | None = None) -> Product:
+    """Change the fields given (None: unchanged) of a draft or delisted product."""
+    data = given(category=category, title=title, description=description, deliverables=deliverables,
+                 duration_days=duration_days, price=price, last_year_average_price=last_year_average_price)
     product = _locked(product)
     if not is_owner(product.provider_id, actor):
         raise NotPermitted()
