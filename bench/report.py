@@ -27,8 +27,9 @@ def committed_fragments(names) -> dict:
             continue
         end = min((i for i in (text.find("\n## ", start + 1), text.find("\n## Analysis", start + 1)) if i > 0),
                   default=len(text))
-        kept[name] = {"figures": [f for f in figures if f["name"].startswith(f"{name}.")],
-                      "section": text[start:end].strip() + "\n"}
+        section = text[start:end].strip() + "\n"
+        # a benchmark's figures are those its section lists (the claim rush also writes claim_open_loop.*)
+        kept[name] = {"figures": [f for f in figures if f"`{f['name']}`" in section], "section": section}
     return kept
 
 
