@@ -41,7 +41,7 @@ def sanction_list(request):
     page = Paginator(selectors.sanction_list(), 30).get_page(request.GET.get("page"))
     for sanction in page:
         sanction.actions = available_actions(sanction, request.user)
-    return render(request, "audit/sanction_list.html", {"page": page, "form": form, "lift_form": LiftForm()})
+    return render(request, "sanctions/sanction_list.html", {"page": page, "form": form, "lift_form": LiftForm()})
 
 
 @require_POST
@@ -65,7 +65,7 @@ def my_sanctions(request):
     organisation = request.user.organisation
     if organisation is None:
         raise PermissionDenied
-    return render(request, "audit/my_sanctions.html", {
+    return render(request, "sanctions/my_sanctions.html", {
         "sanctions": selectors.sanctions_of(organisation=organisation),
         "credit_records": selectors.credit_records_of(organisation=organisation),
         "active": sanctions.active_sanction(organisation),

@@ -42,7 +42,7 @@ def signal_list(request):
     page = Paginator(fraud.signal_list(rule=rule, subject_type=subject_type), 50).get_page(request.GET.get("page"))
     for signal in page:
         signal.url = _subject_url(signal)
-    return render(request, "audit/fraud_signals.html", {
+    return render(request, "supervision/fraud_signals.html", {
         "page": page, "rules": FraudSignal.Rule.choices, "subjects": FraudSignal.Subject.choices, "rule": rule,
         "subject_type": subject_type, "day": fraud.latest_day()})
 
@@ -50,7 +50,7 @@ def signal_list(request):
 @login_required
 def rule_list(request):
     staff_only(request)
-    return render(request, "audit/fraud_rules.html", {"rules": fraud.rule_docs(), "lookback": fraud.LOOKBACK_DAYS})
+    return render(request, "supervision/fraud_rules.html", {"rules": fraud.rule_docs(), "lookback": fraud.LOOKBACK_DAYS})
 
 
 # --- recovery -----------------------------------------------------------------------------------------------
@@ -61,7 +61,7 @@ def recovery_list(request):
         raise PermissionDenied
     qs = recovery.recovery_list(user=request.user, state=request.GET.get("state", ""))
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
-    return render(request, "audit/recovery_list.html", {
+    return render(request, "supervision/recovery_list.html", {
         "page": page, "states": Recovery.State.choices, "state": request.GET.get("state", ""),
         "can_confirm": perms.can_confirm_fraud(request.user)})
 
@@ -83,7 +83,7 @@ def fraud_confirm(request):
         else:
             messages.success(request, f"已认定违规并立案追回 {item.amount} 元，已作出禁止使用决定")
             return redirect("audit:recovery-detail", item.pk)
-    return render(request, "audit/fraud_confirm.html", {"form": form})
+    return render(request, "supervision/fraud_confirm.html", {"form": form})
 
 
 @login_required
@@ -101,7 +101,7 @@ def recovery_detail(request, pk: int):
             messages.success(request, "缴款已登记")
             return redirect("audit:recovery-detail", item.pk)
     lines = item.lines.select_related("order", "claim")
-    return render(request, "audit/recovery_detail.html", {
+    return render(request, "supervision/recovery_detail.html", {
         "recovery": item, "lines": lines, "repayments": item.repayments.select_related("recorded_by"),
         "form": form, "staff": is_staff(request.user)})
 
@@ -117,7 +117,7 @@ def spot_check_list(request):
         messages.success(request, f"已创建抽查 {check.number}，随机种子 {check.seed}")
         return redirect("audit:spot-check-detail", check.pk)
     page = Paginator(SpotCheck.objects.select_related("created_by"), 30).get_page(request.GET.get("page"))
-    return render(request, "audit/spot_check_list.html", {"page": page, "form": form})
+    return render(request, "supervision/spot_check_list.html", {"page": page, "form": form})
 
 
 def _check(request, pk) -> SpotCheck:
@@ -137,7 +137,7 @@ def spot_check_detail(request, pk: int):
         evidence.setdefault(document.object_id, []).append(document)
     for item in items:
         item.evidence = evidence.get(str(item.pk), [])
-    return render(request, "audit/spot_check_detail.html", {
+    return render(request, "supervision/spot_check_detail.html", {
         "check": check, "items": items, "finding_form": FindingForm(), "close_form": CloseForm(),
         "report": spot_checks.report_document(check) if check.state == SpotCheck.State.CLOSED else None,
         "offers": action_offers(check, request.user)})
@@ -202,11 +202,11 @@ def dashboard(request):
         start, end = _range(request)
     except DomainError as exc:
         start, end = dash.parse_range(None, None)
-        return render(request, "audit/dashboard.html", {"error": exc.detail, "start": start, "end": end,
+        return render(request, "supervision/dashboard.html", {"error": exc.detail, "start": start, "end": end,
                                                         "raw_start": request.GET.get("start", ""),
                                                         "raw_end": request.GET.get("end", "")}, status=400)
     context = dash.dashboard_cached(start, end, refresh=request.GET.get("refresh") == "1")
-    return render(request, "audit/dashboard.html", {**context, "raw_start": start.isoformat(),
+    return render(request, "supervision/dashboard.html", {**context, "raw_start": start.isoformat(),
                                                     "raw_end": end.isoformat(),
                                                     "cache_seconds": settings.DASHBOARD_CACHE_SECONDS})
 
@@ -233,4 +233,4 @@ def open_data_page(request):
     """Public, no login (政务公开)."""
     year = request.GET.get("year", "")
     stats = open_data.open_statistics(year=int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else None)
-    return render(request, "audit/open_data.html", {"stats": stats})
+    return render(request, "supervision/open_data.html", {"stats": stats})

@@ -171,7 +171,7 @@ def spot_check_close(*, actor, check: SpotCheck, conclusion: str) -> SpotCheck:
          wrong_state=_wrong_state(check),
          changes={"conclusion": conclusion, "closed_by": actor, "closed_at": clock.now()},
          payload={"conclusion": conclusion, "issues": list(issues)})
-    pdf = render_pdf("audit/pdf/spot_check_report.html", report_context(check))
+    pdf = render_pdf("supervision/pdf/spot_check_report.html", report_context(check))
     document_store(owner=check, kind=REPORT_KIND, uploaded_file=SimpleUploadedFile(
         f"抽查报告{check.number}.pdf", pdf, content_type="application/pdf"), actor=actor)
     return check

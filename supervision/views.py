@@ -31,7 +31,7 @@ def complaint_new(request):
     if done:
         request.session["filed_complaint"] = complaint.pk
         return redirect("audit:complaint-filed")
-    return render(request, "audit/complaint_new.html",
+    return render(request, "supervision/complaint_new.html",
                   {"form": form, "days": complaints.resolve_working_days()})
 
 
@@ -39,7 +39,7 @@ def complaint_filed(request):
     complaint = Complaint.objects.filter(pk=request.session.get("filed_complaint") or 0).first()
     if complaint is None:
         return redirect("audit:complaint-new")
-    return render(request, "audit/complaint_filed.html", {"complaint": complaint})
+    return render(request, "supervision/complaint_filed.html", {"complaint": complaint})
 
 
 @throttle_posts("public_form")
@@ -51,13 +51,13 @@ def complaint_track(request):
         complaint = complaints.complaint_track(**form.cleaned_data)
         if complaint is None:
             form.add_error(None, "未找到匹配的投诉，请核对投诉编号和联系方式")
-    return render(request, "audit/complaint_track.html", {"form": form, "complaint": complaint})
+    return render(request, "supervision/complaint_track.html", {"form": form, "complaint": complaint})
 
 
 @login_required
 def complaint_mine(request):
     page = Paginator(selectors.complaints_of(user=request.user), 30).get_page(request.GET.get("page"))
-    return render(request, "audit/complaint_mine.html", {"page": page})
+    return render(request, "supervision/complaint_mine.html", {"page": page})
 
 
 @login_required
@@ -65,7 +65,7 @@ def complaint_mine_detail(request, pk: int):
     complaint = selectors.complaints_of(user=request.user).filter(pk=pk).first()
     if complaint is None:
         raise Http404
-    return render(request, "audit/complaint_status.html", {"complaint": complaint})
+    return render(request, "supervision/complaint_status.html", {"complaint": complaint})
 
 
 @login_required
@@ -78,7 +78,7 @@ def complaint_list(request):
     queryset = selectors.complaint_list(state=state, overdue=request.GET.get("overdue") == "1",
                                         handler=request.user if mine else None)
     page = Paginator(queryset, 30).get_page(request.GET.get("page"))
-    return render(request, "audit/complaint_list.html", {
+    return render(request, "supervision/complaint_list.html", {
         "page": page, "states": Complaint.State.choices, "state": state, "today": clock.today(),
     })
 
@@ -90,7 +90,7 @@ def complaint_detail(request, pk: int):
     target = complaints.complaint_object(complaint)
     sanctionable = (can_sanction(request.user) and isinstance(target, Organisation)
                     and target.kind in sanctions.SANCTIONABLE_KINDS)
-    return render(request, "audit/complaint_detail.html", {
+    return render(request, "supervision/complaint_detail.html", {
         "complaint": complaint, "target": target, "actions": complaints.complaint_actions(complaint, request.user),
         "sanctionable": sanctionable,
         "object_label": (complaints.OBJECT_TYPE_LABELS.get(complaint.object_type)
