@@ -133,7 +133,7 @@ def test_the_length_rule_sees_a_long_module():
     assert [hit.split(":")[0] for hit in long_modules(models, at_most=100)] == ["supervision/models.py"]
 
 
-RAW_ROLE = re.compile(r"\.role\s*(?:==|!=|\bin\b|\bnot in\b)")
+RAW_ROLE = re.compile(r"\.role\s*(?:==|!=|\bin\b|\bnot in\b)|(?:==|!=)\s*user\.role\b|\.is_staff_role\b")
 
 
 def raw_role_checks(name: str, text: str) -> list[str]:
@@ -150,7 +150,8 @@ def test_templates_ask_the_role_predicate():
 
 def test_the_template_rule_sees_a_raw_role_check():
     assert raw_role_checks("t.html", '{% if user.role == "bureau" %}\n{% if user|acts_as:"bureau" %}\n'
-                                     '{% if user.role in "enterprise park" %}') == ["t.html:1", "t.html:3"]
+                                     '{% if user.role in "enterprise park" %}\n{% if "park" == user.role %}\n'
+                                     '{% if user.is_staff_role %}') == ["t.html:1", "t.html:3", "t.html:4", "t.html:5"]
 
 
 # A comment that dates the code instead of explaining it: an issue, review or pull-request reference.

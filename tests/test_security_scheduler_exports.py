@@ -13,7 +13,7 @@ from hangqifu.accounts.roles import Role
 from hangqifu.accounts.tests.factories import PASSWORD, UserFactory
 from hangqifu.accounts.validators import make_credit_code
 from hangqifu.audit.models import AuditEvent
-from hangqifu.core.errors import InvalidTransition, NotPermitted
+from hangqifu.core.errors import InvalidTransition, NotFound, NotPermitted
 from hangqifu.core.scheduler import CodeOwnedScheduler
 from hangqifu.core.xlsx import FORMULA_PREFIXES
 from hangqifu.documents.tests.factories import pdf_upload
@@ -167,6 +167,20 @@ def test_the_service_center_transfers_a_claimed_code_audited():
     assert CreditCodeClaim.objects.get(pk=claim.pk).state == CreditCodeClaim.State.TRANSFERRED
     client = Client()
     assert client.post("/accounts/login/", {"username": "real-company", "password": "Genuine-firm-2026"}).status_code == 302
+
+
+def test_a_decision_on_a_claim_nobody_may_see_or_that_does_not_exist_is_refused_not_a_500():
+    center, outsider = UserFactory(role=Role.SERVICE_CENTER), UserFactory(role=Role.ENTERPRISE)
+    # the service: no such claim is 404 before anything else
+    with pytest.raises(NotFound):
+        credit_claims.credit_claim_reject(claim_id=999999, actor=center, note="驳回")
+    # the page: an outsider is refused whether the claim exists or not; the service center is told it does not
+    client = Client()
+    client.force_login(outsider)
+    assert client.post("/accounts/credit-code-claims/999999/reject/", {"note": "驳回"}).status_code == 403
+    client.force_login(center)
+    page = client.post("/accounts/credit-code-claims/999999/reject/", {"note": "驳回"}, follow=True)
+    assert "申诉不存在" in page.content.decode()
 
 
 def test_the_public_claim_form_files_with_the_licence():

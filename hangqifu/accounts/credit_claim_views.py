@@ -55,6 +55,7 @@ def claim_detail(request, pk: int):
 @login_required
 @require_POST
 def claim_decide(request, pk: int, decision: str):
+    _staff_only(request.user)  # who may not read the claims learns nothing of them, not even which exist
     form = CreditClaimDecisionForm(request.POST)
     action = {"transfer": credit_claims.credit_claim_transfer, "reject": credit_claims.credit_claim_reject}.get(decision)
     if action is None:

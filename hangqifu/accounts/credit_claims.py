@@ -8,7 +8,7 @@ from django.db import transaction
 
 from hangqifu.audit.services import audit_record
 from hangqifu.core import clock
-from hangqifu.core.errors import InvalidInput, RuleViolation
+from hangqifu.core.errors import InvalidInput, NotFound, RuleViolation
 from hangqifu.documents.services import document_store
 from hangqifu.workflows.transitions import fire, transition_check
 
@@ -55,8 +55,11 @@ def credit_claim_file(*, credit_code: str, organisation_name: str, kind: str, co
 
 
 def _decidable(claim_id: int, actor, transition: str) -> CreditCodeClaim:
-    """The locked claim, once the actor may take `transition` on it and it still waits (403 before 409)."""
-    claim = CreditCodeClaim.objects.select_for_update().get(pk=claim_id)
+    """The locked claim, once the actor may take `transition` on it and it still waits (404, then 403 before
+    409)."""
+    claim = CreditCodeClaim.objects.select_for_update().filter(pk=claim_id).first()
+    if claim is None:
+        raise NotFound("申诉不存在")
     transition_check(claim, transition, actor=actor, denied="只有市工信服务中心可以处理信用代码归属申诉",
                      wrong_state="该申诉已处理")
     return claim

@@ -1,12 +1,12 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django_fsm import FSMField, transition
+from django_fsm import FSMField, FSMModelMixin, transition
 from knox.models import AbstractAuthToken
 
 from hangqifu.core.choices import District
 
 from . import predicates
-from .roles import STAFF_ROLES, Role
+from .roles import Role
 from .validators import validate_credit_code
 
 
@@ -47,10 +47,6 @@ class User(AbstractUser):
         verbose_name = "用户"
         verbose_name_plural = "用户"
 
-    @property
-    def is_staff_role(self) -> bool:
-        return self.role in STAFF_ROLES
-
     def has_role(self, *roles: str) -> bool:
         """Acts in one of `roles` now (`predicates.has_role`: active, and for staff roles signed in with the
         second factor)."""
@@ -83,7 +79,7 @@ class ApiToken(AbstractAuthToken):
         indexes = [models.Index(fields=["user", "revoked_at"], name="apitoken_user_live")]
 
 
-class CreditCodeClaim(models.Model):
+class CreditCodeClaim(FSMModelMixin, models.Model):
     """A company says another account registered with its 统一社会信用代码. It files the claim with its
     business licence (no account needed: it is locked out); the service center checks the licence and either
     transfers the code — the holder keeps its data but loses the code, the claimant gets its account — or

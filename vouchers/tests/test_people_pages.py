@@ -7,7 +7,7 @@ import pytest
 
 from hangqifu.core.choices import ServiceCategory
 
-from .money_factories import at, claimed_voucher, open_batch, order_in_state, provider_user, qualified_buyer
+from .money_factories import at, bureau_user, claimed_voucher, open_batch, order_in_state, provider_user, qualified_buyer
 from registration.tests.factories import make_registration
 
 pytestmark = pytest.mark.django_db
@@ -103,3 +103,13 @@ def test_registration_and_order_pages_show_their_steps_who_acts_next_and_the_dea
     page = client.get(f"/vouchers/orders/{order.pk}/").content.decode()
     assert 'aria-current="step"' in page and "购买方（满意度评价）" in page
     assert re.search(r'step-done".*服务履约', page, re.S)
+
+
+def test_the_voucher_list_names_the_holder_for_staff_only(june, client):
+    buyer = qualified_buyer()
+    claimed_voucher(buyer, open_batch())
+    client.force_login(buyer)
+    assert "持券主体" not in _text(client.get("/vouchers/my-vouchers/"))
+    client.force_login(bureau_user())
+    page = _text(client.get("/vouchers/my-vouchers/"))
+    assert "持券主体" in page and buyer.organisation.name in page
