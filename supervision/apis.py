@@ -9,6 +9,7 @@ from rest_framework.settings import api_settings
 
 from hangqifu.accounts.predicates import is_staff
 from hangqifu.core.api import ErrorSerializer, state_field, valid_state
+from hangqifu.core.api_views import StepApi
 from hangqifu.core.errors import NotFound
 from hangqifu.core.throttle import PublicFormThrottle
 
@@ -119,34 +120,62 @@ class ComplaintDetailApi(GenericAPIView):
         return Response(_complaint_output(complaint, request))
 
 
-class ComplaintTransitionApi(GenericAPIView):
-    """POST complaints/{id}/<action>/ [service center]: start-investigation {"handler"?}, assign {"handler"},
-    resolve / dismiss {"findings"}."""
+class ComplaintHandlerInput(serializers.Serializer):
+    handler = serializers.PrimaryKeyRelatedField(queryset=complaints.complaint_handlers(), required=False,
+                                                 allow_null=True, default=None,
+                                                 help_text="经办人（市工信服务中心工作人员）；开始调查时不填为本人")
 
-    queryset = Complaint.objects.none()
-    serializer_class = StaffComplaintOutput
 
-    class InputSerializer(serializers.Serializer):
-        findings = serializers.CharField(required=False, allow_blank=True, default="")
-        handler = serializers.PrimaryKeyRelatedField(queryset=complaints.complaint_handlers(), required=False,
-                                                     allow_null=True, default=None)
+class ComplaintFindingsInput(serializers.Serializer):
+    findings = serializers.CharField(required=False, allow_blank=True, default="", help_text="调查结论")
 
-    ACTIONS = {
-        "start-investigation": lambda actor, c, d: complaints.complaint_start_investigation(
-            actor=actor, complaint=c, handler=d["handler"]),
-        "assign": lambda actor, c, d: complaints.complaint_assign(actor=actor, complaint=c, handler=d["handler"]),
-        "resolve": lambda actor, c, d: complaints.complaint_resolve(actor=actor, complaint=c, findings=d["findings"]),
-        "dismiss": lambda actor, c, d: complaints.complaint_dismiss(actor=actor, complaint=c, findings=d["findings"]),
-    }
 
-    @extend_schema(operation_id="complaints_transition", request=InputSerializer,
-                   responses={200: StaffComplaintOutput, 400: ErrorSerializer, 403: ErrorSerializer,
-                              404: ErrorSerializer, 409: ErrorSerializer})
-    def post(self, request, pk: int, action: str):
+STEP_RESPONSES = {200: StaffComplaintOutput, 400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer,
+                  409: ErrorSerializer}
+
+
+# A step of a complaint the caller may see (others: 404), answered with the complaint as it is now.
+class ComplaintStepApi(StepApi):
+    target_name = "complaint"
+
+    def target(self, request, pk):
         complaint = selectors.complaint_for(user=request.user, pk=pk)
-        if complaint is None or action not in self.ACTIONS:
+        if complaint is None:
             raise NotFound("投诉不存在")
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        complaint = self.ACTIONS[action](request.user, complaint, data.validated_data)
-        return Response(_complaint_output(complaint, request))
+        return complaint
+
+    def respond(self, request, complaint):
+        return Response(_complaint_output(selectors.complaint_for(user=request.user, pk=complaint.pk), request))
+
+
+@extend_schema(request=ComplaintHandlerInput, responses=STEP_RESPONSES)
+class ComplaintStartInvestigationApi(ComplaintStepApi):
+    """POST complaints/{id}/start-investigation/ [service center] {"handler"?}: start the investigation (the caller
+    handles it unless a colleague is named)."""
+
+    input_serializer = ComplaintHandlerInput
+    step = staticmethod(complaints.complaint_start_investigation)
+
+
+@extend_schema(request=ComplaintHandlerInput, responses=STEP_RESPONSES)
+class ComplaintAssignApi(ComplaintStepApi):
+    """POST complaints/{id}/assign/ [service center] {"handler"}: hand the complaint to a colleague."""
+
+    input_serializer = ComplaintHandlerInput
+    step = staticmethod(complaints.complaint_assign)
+
+
+@extend_schema(request=ComplaintFindingsInput, responses=STEP_RESPONSES)
+class ComplaintResolveApi(ComplaintStepApi):
+    """POST complaints/{id}/resolve/ [service center] {"findings"}: close the complaint as upheld (已办结)."""
+
+    input_serializer = ComplaintFindingsInput
+    step = staticmethod(complaints.complaint_resolve)
+
+
+@extend_schema(request=ComplaintFindingsInput, responses=STEP_RESPONSES)
+class ComplaintDismissApi(ComplaintStepApi):
+    """POST complaints/{id}/dismiss/ [service center] {"findings"}: close the complaint as not supported."""
+
+    input_serializer = ComplaintFindingsInput
+    step = staticmethod(complaints.complaint_dismiss)

@@ -3,6 +3,7 @@ is told each step, and nobody learns from a complaint whether an object exists."
 
 import pytest
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from hangqifu.accounts.roles import Role
 from hangqifu.audit.models import AuditEvent
@@ -340,3 +341,17 @@ def test_only_the_handler_is_offered_closing_the_others_handing_over(api_as, fil
     client.force_login(center)
     assert 'data-testid="complaint-actions"' not in client.get(
         reverse("audit:complaint-detail", args=[filed.pk])).content.decode()
+
+
+def test_each_complaint_step_is_its_own_operation_with_the_input_it_takes(api_as, filed, center):
+    schema = APIClient().get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+
+    def body(step):
+        ref = schema["paths"][f"/api/v1/complaints/{{id}}/{step}/"]["post"]["requestBody"]["content"][
+            "application/json"]["schema"]["$ref"]
+        return set(schema["components"]["schemas"][ref.rsplit("/", 1)[-1]]["properties"])
+
+    assert body("start-investigation") == body("assign") == {"handler"}
+    assert body("resolve") == body("dismiss") == {"findings"}
+    # an action the workflow does not have is no page
+    assert _transition(api_as, center, filed, "reopen").status_code == 404
