@@ -21,19 +21,14 @@ from django.db import connection
 from django.utils import timezone
 from django_fsm_log.models import StateLog
 
+from .transitions import state_field, transition_meta
+
 SYSTEM_PERMISSION = "nobody"  # hangqifu.accounts.predicates.nobody, a floor above this one
-
-
-def _meta(model, name: str):
-    meta = getattr(getattr(model, name, None), "_django_fsm", None)
-    if meta is None:
-        raise TypeError(f"{model.__name__}.{name} is not a transition")
-    return meta
 
 
 def declared_move(model, name: str) -> tuple[tuple[str, ...], str]:
     """(source states, target state) of the system transition `name` declared on `model`."""
-    meta = _meta(model, name)
+    meta = transition_meta(model, name)
     declared = list(meta.transitions.values())
     targets = {transition.target for transition in declared}
     if len(targets) != 1 or any(getattr(t.permission, "__name__", "") != SYSTEM_PERMISSION for t in declared):
@@ -45,8 +40,7 @@ def state_log_rows(model, name: str, *, where: str, params: list, source: str | 
     """The django-fsm-log rows `fire` would write (by and description empty, as for a system transition) for
     the rows of `model` matching the SQL `where`: run it before the UPDATE, while each row's state column is
     still its source, or after it with the `source` all the rows left."""
-    field = _meta(model, name).field
-    field = model._meta.get_field(field) if isinstance(field, str) else field
+    field = state_field(model, name)
     _, target = declared_move(model, name)
     log, table = StateLog._meta.db_table, model._meta.db_table
     source_sql, source_params = ("%s", [source]) if source is not None else (connection.ops.quote_name(field.column), [])

@@ -38,16 +38,17 @@ from hangqifu.core.errors import DomainError, InvalidTransition, NotPermitted
 from .conditions import actor_conditions, condition_refusal
 
 
-def _meta(obj, name: str):
+def transition_meta(obj, name: str):
+    """django-fsm's declaration of transition `name` on a model instance or a model class."""
     method = getattr(obj, name, None)
     meta = getattr(method, "_django_fsm", None)
     if meta is None:
-        raise TypeError(f"{type(obj).__name__}.{name} is not a transition")
+        raise TypeError(f"{getattr(obj, '__name__', type(obj).__name__)}.{name} is not a transition")
     return meta
 
 
 def state_field(obj, name: str) -> FSMFieldMixin:
-    field = _meta(obj, name).field
+    field = transition_meta(obj, name).field
     return obj._meta.get_field(field) if isinstance(field, str) else field
 
 
@@ -71,7 +72,7 @@ def transition_refusal(obj, name: str, *, actor=None, system: bool = False, deni
                        wrong_state: str | None = None) -> DomainError | None:
     """The error `fire` would raise now for `actor`, or None when the transition may proceed. Pages use it to
     show an action disabled with the service's own reason."""
-    meta = _meta(obj, name)
+    meta = transition_meta(obj, name)
     field = state_field(obj, name)
     state = field.get_state(obj)
     if not system and not _may_act(obj, meta, state, actor):

@@ -95,14 +95,15 @@ def _collect_chunk(batch_id: int, after: int) -> tuple[int, int] | None:
                    .values_list("id", flat=True)[:COLLECT_CHUNK])
         if not ids:
             return 0, 0
+        (approved,), in_settlement = declared_move(RedemptionClaim, "enter_settlement")
         moved = _enter_settlement(ids, batch_id)  # a claim changed since it was picked stays where it is
         if moved:
             pks = [pk for pk, _, _ in moved]
             state_log_rows(RedemptionClaim, "enter_settlement", where=f"id IN ({', '.join(['%s'] * len(pks))})",
-                           params=pks, source=RedemptionClaim.State.APPROVED)
+                           params=pks, source=approved)
         audit_record_many([
             {"action": "settlement.collect_claim", "obj": Ref(RedemptionClaim, pk),
-             "from_state": RedemptionClaim.State.APPROVED, "to_state": RedemptionClaim.State.IN_SETTLEMENT,
+             "from_state": approved, "to_state": in_settlement,
              "organisation": Ref(Organisation, provider_id), "payload": {"batch": batch_id, "district": district}}
             for pk, provider_id, district in moved])
         locked.task_done += len(moved)
